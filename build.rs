@@ -1,0 +1,39 @@
+//! Generates the C header with cbindgen and gives the cdylib its SONAME.
+//!
+//! The header is written to `$OUT_DIR/vidkompy.h` on every build. The committed copy in
+//! `include/vidkompy.h` is only rewritten when `VIDKOMPY_WRITE_HEADER=1` is set, so a test
+//! (`capi::tests::committed_header_is_fresh`) can catch a stale committed header.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=VIDKOMPY_WRITE_HEADER");
+
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is valid");
+    let header = cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen could not generate the C header");
+    let generated = out_dir.join("vidkompy.h");
+    header.write_to_file(&generated);
+    if env::var("VIDKOMPY_WRITE_HEADER").as_deref() == Ok("1") {
+        header.write_to_file(crate_dir.join("include").join("vidkompy.h"));
+    }
+
+    // The SONAME carries the ABI version (the major version), so an incompatible release gets a
+    // new file name and old binaries keep loading the library they were built against.
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "linux" {
+        let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets the version");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libvidkompy.so.{major}");
+    }
+}

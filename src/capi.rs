@@ -1,0 +1,533 @@
+//! The C ABI. Thin `extern "C"` wrappers that translate between C and the Rust API; no logic
+//! lives here.
+//!
+//! Conventions (see include/vidkompy.h): functions return an `int` status (0 = VIDKOMPY_OK,
+//! positive = VIDKOMPY_AGAIN / VIDKOMPY_EOF, negative = error). Every entry point runs inside
+//! `ffi_call`, which turns a Rust panic into VIDKOMPY_ERROR_INTERNAL; no panic unwinds into C.
+//! A failing call stores its message in the handle (`vidkompy_*_last_error`) and in a
+//! thread-local slot (`vidkompy_last_error`).
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char, c_double, c_int};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::error::{Error, Result, Status};
+use crate::frame::{FrameRef, PixelFormat, TimeBase};
+use crate::settings::Settings;
+
+/// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
+pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;
+/// Minor version.
+pub const VIDKOMPY_VERSION_MINOR: u32 = 1;
+/// Patch version.
+pub const VIDKOMPY_VERSION_PATCH: u32 = 0;
+
+/// Success.
+pub const VIDKOMPY_OK: c_int = 0;
+/// Not an error: the call needs more input first, or has output waiting (see each function).
+pub const VIDKOMPY_AGAIN: c_int = 1;
+/// Not an error: the end of the stream was reached.
+pub const VIDKOMPY_EOF: c_int = 2;
+/// An argument was NULL, out of range, or an unknown key/value.
+pub const VIDKOMPY_ERROR_INVALID_ARGUMENT: c_int = -1;
+/// A frame failed validation (size, planes, strides); the message names the cause.
+pub const VIDKOMPY_ERROR_INVALID_FRAME: c_int = -2;
+/// A valid request this build cannot do.
+pub const VIDKOMPY_ERROR_UNSUPPORTED: c_int = -3;
+/// The foreground was not found in the background (score below min_confidence).
+pub const VIDKOMPY_ERROR_NO_MATCH: c_int = -4;
+/// The call is not allowed in the handle's current state.
+pub const VIDKOMPY_ERROR_BAD_STATE: c_int = -5;
+/// Reading or writing failed.
+pub const VIDKOMPY_ERROR_IO: c_int = -6;
+/// Input data (a saved alignment, a file) is malformed.
+pub const VIDKOMPY_ERROR_INVALID_DATA: c_int = -7;
+/// A bug inside vidkompy (a caught panic). The handle should be freed.
+pub const VIDKOMPY_ERROR_INTERNAL: c_int = -8;
+
+/// 8-bit luma only. One plane.
+pub const VIDKOMPY_PIXEL_FORMAT_GRAY8: c_int = 0;
+/// yuv420p: planes Y, U, V; chroma is ceil(w/2) x ceil(h/2).
+pub const VIDKOMPY_PIXEL_FORMAT_I420: c_int = 1;
+/// Y plane, then interleaved UV plane (4:2:0).
+pub const VIDKOMPY_PIXEL_FORMAT_NV12: c_int = 2;
+/// One plane, 4 bytes per pixel: R, G, B, A.
+pub const VIDKOMPY_PIXEL_FORMAT_RGBA: c_int = 3;
+/// One plane, 4 bytes per pixel: B, G, R, A.
+pub const VIDKOMPY_PIXEL_FORMAT_BGRA: c_int = 4;
+/// One plane, 3 bytes per pixel: R, G, B.
+pub const VIDKOMPY_PIXEL_FORMAT_RGB24: c_int = 5;
+/// yuv420p10le: like I420 with 16-bit little-endian samples (10 low bits used).
+pub const VIDKOMPY_PIXEL_FORMAT_I420P10: c_int = 6;
+/// Like NV12 with 16-bit little-endian samples (10 high bits used).
+pub const VIDKOMPY_PIXEL_FORMAT_P010: c_int = 7;
+
+/// BT.601 matrix (standard definition).
+pub const VIDKOMPY_COLOR_MATRIX_BT601: c_int = 0;
+/// BT.709 matrix (high definition). The default.
+pub const VIDKOMPY_COLOR_MATRIX_BT709: c_int = 1;
+
+/// A frame borrowed from the host for the duration of one call.
+///
+/// `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
+/// bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are
+/// read; the other entries are ignored. `pts` is in units of `time_base_num / time_base_den`
+/// seconds; set `time_base_den = 0` when the frame has no timestamp.
+#[repr(C)]
+pub struct VidkompyFrame {
+    /// One of VIDKOMPY_PIXEL_FORMAT_*.
+    pub format: c_int,
+    pub width: c_int,
+    pub height: c_int,
+    pub data: [*const u8; 4],
+    pub stride: [isize; 4],
+    pub pts: i64,
+    pub time_base_num: c_int,
+    pub time_base_den: c_int,
+}
+
+/// Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
+pub struct VidkompySettings {
+    settings: Settings,
+    last_error: CString,
+}
+
+thread_local! {
+    static THREAD_LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn to_cstring(message: &str) -> CString {
+    CString::new(message.replace('\0', " ")).unwrap_or_default()
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Handles that keep their last error message.
+trait LastError {
+    fn set_last_error(&mut self, message: CString);
+}
+
+impl LastError for VidkompySettings {
+    fn set_last_error(&mut self, message: CString) {
+        self.last_error = message;
+    }
+}
+
+/// Runs `f` behind the panic boundary and turns its result into a status code, recording the
+/// error message in the thread-local slot and in `handle` (when given).
+fn ffi_call<H: LastError>(
+    handle: Option<&mut H>,
+    f: impl FnOnce(Option<&mut H>) -> Result<c_int>,
+) -> c_int {
+    let mut handle = handle;
+    let outcome = catch_unwind(AssertUnwindSafe(|| f(handle.as_deref_mut())));
+    let error = match outcome {
+        Ok(Ok(code)) => return code,
+        Ok(Err(e)) => e,
+        Err(payload) => Error::Internal(format!("panic: {}", panic_message(payload.as_ref()))),
+    };
+    let message = to_cstring(&error.to_string());
+    if let Some(h) = handle {
+        h.set_last_error(message.clone());
+    }
+    THREAD_LAST_ERROR.with(|slot| *slot.borrow_mut() = message);
+    error.status().code()
+}
+
+/// `ffi_call` for functions that have no handle.
+fn ffi_call_free(f: impl FnOnce() -> Result<c_int>) -> c_int {
+    ffi_call::<VidkompySettings>(None, |_| f())
+}
+
+/// Reads a C string argument.
+///
+/// # Safety
+/// A non-null `ptr` must point at a NUL-terminated string.
+unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(Error::invalid(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null and NUL-terminated by the caller's contract.
+    unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
+}
+
+/// Validates a host frame and borrows its planes.
+///
+/// # Safety
+/// `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
+pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<FrameRef<'a>> {
+    // SAFETY: NULL is checked by as_ref; otherwise the caller's contract.
+    let f = unsafe { frame.as_ref() }.ok_or_else(|| Error::invalid("frame is NULL"))?;
+    let format =
+        PixelFormat::from_raw(f.format).ok_or(crate::frame::FrameError::UnknownFormat(f.format))?;
+    let width = u32::try_from(f.width)
+        .map_err(|_| Error::invalid(format!("negative width {}", f.width)))?;
+    let height = u32::try_from(f.height)
+        .map_err(|_| Error::invalid(format!("negative height {}", f.height)))?;
+    // SAFETY: the host guarantees the planes are readable as described; from_raw validates sizes,
+    // strides and null pointers before forming any slice.
+    let frame = unsafe { FrameRef::from_raw(format, width, height, f.data, f.stride) }?;
+    Ok(frame.with_pts(f.pts, TimeBase::new(f.time_base_num, f.time_base_den)))
+}
+
+/// Returns a static, NUL-terminated description of a status code ("unknown status" for others).
+#[unsafe(no_mangle)]
+pub extern "C" fn vidkompy_status_str(status: c_int) -> *const c_char {
+    let text: &'static CStr = match Status::from_code(status) {
+        Some(Status::Ok) => c"success",
+        Some(Status::Again) => c"try again: more input is needed or output is waiting",
+        Some(Status::Eof) => c"end of stream",
+        Some(Status::InvalidArgument) => c"invalid argument",
+        Some(Status::InvalidFrame) => c"invalid frame",
+        Some(Status::Unsupported) => c"unsupported",
+        Some(Status::NoMatch) => c"no match: the foreground was not found in the background",
+        Some(Status::BadState) => c"call not allowed in the current state",
+        Some(Status::Io) => c"input/output error",
+        Some(Status::InvalidData) => c"invalid or corrupt data",
+        Some(Status::Internal) => c"internal error",
+        None => c"unknown status",
+    };
+    text.as_ptr()
+}
+
+/// The run-time library version: (MAJOR << 16) | (MINOR << 8) | PATCH.
+#[unsafe(no_mangle)]
+pub extern "C" fn vidkompy_version() -> u32 {
+    (VIDKOMPY_VERSION_MAJOR << 16) | (VIDKOMPY_VERSION_MINOR << 8) | VIDKOMPY_VERSION_PATCH
+}
+
+/// The run-time library version as a static string, e.g. "0.1.0".
+#[unsafe(no_mangle)]
+pub extern "C" fn vidkompy_version_string() -> *const c_char {
+    static VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(s) => s,
+            Err(_) => c"unknown",
+        };
+    VERSION.as_ptr()
+}
+
+/// The message of the last failed call on this thread (any handle), or "" if none failed.
+/// Valid until the next failing call on this thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn vidkompy_last_error() -> *const c_char {
+    THREAD_LAST_ERROR.with(|slot| slot.borrow().as_ptr())
+}
+
+/// Checks a frame as every push/send function would, without using it.
+/// Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
+/// VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
+///
+/// # Safety
+/// `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_frame_validate(frame: *const VidkompyFrame) -> c_int {
+    // SAFETY: forwarded caller contract.
+    ffi_call_free(|| unsafe { frame_from_c(frame) }.map(|_| VIDKOMPY_OK))
+}
+
+/// Creates settings with every key at its default. `*out` receives the handle.
+/// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_new(out: *mut *mut VidkompySettings) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        let handle = Box::new(VidkompySettings {
+            settings: Settings::default(),
+            last_error: CString::default(),
+        });
+        // SAFETY: `out` is non-null and writable by the caller's contract.
+        unsafe { *out = Box::into_raw(handle) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Frees settings and sets `*settings` to NULL. Accepts NULL and a pointer to NULL.
+///
+/// # Safety
+/// `settings` must be NULL or point at a handle from vidkompy_settings_new (or NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_free(settings: *mut *mut VidkompySettings) {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; the handle came from Box::into_raw in vidkompy_settings_new.
+        if let Some(slot) = unsafe { settings.as_mut() } {
+            if !slot.is_null() {
+                drop(unsafe { Box::from_raw(*slot) });
+            }
+            *slot = std::ptr::null_mut();
+        }
+        Ok(VIDKOMPY_OK)
+    });
+}
+
+/// The last error message of this settings handle ("" if none). Valid until the next call on it.
+/// Returns "" for a NULL handle.
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_last_error(
+    settings: *const VidkompySettings,
+) -> *const c_char {
+    // SAFETY: NULL-checked; otherwise a live handle by contract.
+    match unsafe { settings.as_ref() } {
+        Some(s) => s.last_error.as_ptr(),
+        None => c"".as_ptr(),
+    }
+}
+
+/// Sets one setting from a string. On error nothing changes. Keys and values:
+///
+/// - "min_confidence": 0..1 (default 0.6). Placement score below which locating fails with
+///   VIDKOMPY_ERROR_NO_MATCH.
+/// - "scale_search": 0, 1 or auto (default 0). Search fg's scale inside bg; 0 assumes scale 1.
+/// - "scale_min": 0.1..1 (default 0.5). Smallest scale tried by the scale search.
+/// - "scale_max": 1..10 (default 2). Largest scale tried by the scale search.
+/// - "feather": 0..1024 pixels (default 0). Alpha ramp on fg edges where bg stays visible.
+/// - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
+/// - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
+/// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
+/// - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
+/// - "rate_penalty": 0..10 (default 0.02). Time-map cost of leaving the frame-rate line.
+///
+/// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle; `key` and `value` NULL or NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set(
+    settings: *mut VidkompySettings,
+    key: *const c_char,
+    value: *const c_char,
+) -> c_int {
+    // SAFETY: forwarded caller contract for all three pointers.
+    let handle = unsafe { settings.as_mut() };
+    if handle.is_none() {
+        return ffi_call_free(|| Err(Error::invalid("settings is NULL")));
+    }
+    ffi_call(handle, |h| {
+        let h = h.ok_or_else(|| Error::invalid("settings is NULL"))?;
+        let key = unsafe { c_str(key, "key") }?;
+        let value = unsafe { c_str(value, "value") }?;
+        h.settings.set(key, value).map(|_| VIDKOMPY_OK)
+    })
+}
+
+/// Typed setter for "min_confidence" (0..1).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_min_confidence(
+    settings: *mut VidkompySettings,
+    value: c_double,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "min_confidence", value.to_string()) }
+}
+
+/// Typed setter for "scale_search" (0 = scale 1 only, 1 = search).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_scale_search(
+    settings: *mut VidkompySettings,
+    enabled: c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "scale_search", enabled.to_string()) }
+}
+
+/// Typed setter for "feather" (0..1024 pixels).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_feather(
+    settings: *mut VidkompySettings,
+    pixels: c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "feather", pixels.to_string()) }
+}
+
+/// Typed setter for "color_matrix" (VIDKOMPY_COLOR_MATRIX_*).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_color_matrix(
+    settings: *mut VidkompySettings,
+    matrix: c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "color_matrix", matrix.to_string()) }
+}
+
+/// Typed setter for "band" (1..1000 frames).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_band(
+    settings: *mut VidkompySettings,
+    frames: c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "band", frames.to_string()) }
+}
+
+/// Typed setter for "live_lag" (1..1000 frames).
+///
+/// # Safety
+/// `settings` must be NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_settings_set_live_lag(
+    settings: *mut VidkompySettings,
+    frames: c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { set_typed(settings, "live_lag", frames.to_string()) }
+}
+
+/// # Safety
+/// `settings` must be NULL or a live handle.
+unsafe fn set_typed(settings: *mut VidkompySettings, key: &str, value: String) -> c_int {
+    // SAFETY: forwarded caller contract.
+    let handle = unsafe { settings.as_mut() };
+    if handle.is_none() {
+        return ffi_call_free(|| Err(Error::invalid("settings is NULL")));
+    }
+    ffi_call(handle, |h| {
+        let h = h.ok_or_else(|| Error::invalid("settings is NULL"))?;
+        h.settings.set(key, &value).map(|_| VIDKOMPY_OK)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::ColorMatrix;
+
+    #[test]
+    fn committed_header_is_fresh() {
+        let generated = include_str!(concat!(env!("OUT_DIR"), "/vidkompy.h"));
+        let committed = include_str!("../include/vidkompy.h");
+        assert!(
+            generated == committed,
+            "include/vidkompy.h is stale: regenerate it with `VIDKOMPY_WRITE_HEADER=1 cargo build` and commit it"
+        );
+    }
+
+    #[test]
+    fn header_documents_every_settings_key_and_status() {
+        let header = include_str!("../include/vidkompy.h");
+        for key in Settings::KEYS {
+            assert!(
+                header.contains(&format!("\"{}\"", key.name)),
+                "header does not document key {}",
+                key.name
+            );
+        }
+        for name in [
+            "VIDKOMPY_OK",
+            "VIDKOMPY_AGAIN",
+            "VIDKOMPY_EOF",
+            "VIDKOMPY_ERROR_INTERNAL",
+            "VIDKOMPY_VERSION_MAJOR",
+        ] {
+            assert!(header.contains(name), "header lacks {name}");
+        }
+    }
+
+    #[test]
+    fn version_constants_match_the_crate() {
+        assert_eq!(
+            VIDKOMPY_VERSION_MAJOR.to_string(),
+            env!("CARGO_PKG_VERSION_MAJOR")
+        );
+        assert_eq!(
+            VIDKOMPY_VERSION_MINOR.to_string(),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        assert_eq!(
+            VIDKOMPY_VERSION_PATCH.to_string(),
+            env!("CARGO_PKG_VERSION_PATCH")
+        );
+        let s = unsafe { CStr::from_ptr(vidkompy_version_string()) };
+        assert_eq!(s.to_str().unwrap(), crate::VERSION);
+    }
+
+    #[test]
+    fn enum_constants_match_the_rust_enums() {
+        let formats = [
+            (VIDKOMPY_PIXEL_FORMAT_GRAY8, PixelFormat::Gray8),
+            (VIDKOMPY_PIXEL_FORMAT_I420, PixelFormat::I420),
+            (VIDKOMPY_PIXEL_FORMAT_NV12, PixelFormat::Nv12),
+            (VIDKOMPY_PIXEL_FORMAT_RGBA, PixelFormat::Rgba),
+            (VIDKOMPY_PIXEL_FORMAT_BGRA, PixelFormat::Bgra),
+            (VIDKOMPY_PIXEL_FORMAT_RGB24, PixelFormat::Rgb24),
+            (VIDKOMPY_PIXEL_FORMAT_I420P10, PixelFormat::I420P10),
+            (VIDKOMPY_PIXEL_FORMAT_P010, PixelFormat::P010),
+        ];
+        for (c, f) in formats {
+            assert_eq!(PixelFormat::from_raw(c), Some(f));
+        }
+        assert_eq!(
+            ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT601),
+            Some(ColorMatrix::Bt601)
+        );
+        assert_eq!(
+            ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT709),
+            Some(ColorMatrix::Bt709)
+        );
+        for s in Status::ALL {
+            let c = match s {
+                Status::Ok => VIDKOMPY_OK,
+                Status::Again => VIDKOMPY_AGAIN,
+                Status::Eof => VIDKOMPY_EOF,
+                Status::InvalidArgument => VIDKOMPY_ERROR_INVALID_ARGUMENT,
+                Status::InvalidFrame => VIDKOMPY_ERROR_INVALID_FRAME,
+                Status::Unsupported => VIDKOMPY_ERROR_UNSUPPORTED,
+                Status::NoMatch => VIDKOMPY_ERROR_NO_MATCH,
+                Status::BadState => VIDKOMPY_ERROR_BAD_STATE,
+                Status::Io => VIDKOMPY_ERROR_IO,
+                Status::InvalidData => VIDKOMPY_ERROR_INVALID_DATA,
+                Status::Internal => VIDKOMPY_ERROR_INTERNAL,
+            };
+            assert_eq!(c, s.code());
+        }
+    }
+
+    #[test]
+    fn status_strings_match_rust_descriptions() {
+        for s in Status::ALL {
+            let c = unsafe { CStr::from_ptr(vidkompy_status_str(s.code())) };
+            assert_eq!(c.to_str().unwrap(), s.description());
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_internal_error_with_message() {
+        let code = ffi_call_free(|| panic!("boom"));
+        assert_eq!(code, VIDKOMPY_ERROR_INTERNAL);
+        let msg = unsafe { CStr::from_ptr(vidkompy_last_error()) };
+        assert!(msg.to_str().unwrap().contains("boom"));
+    }
+}

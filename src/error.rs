@@ -1,0 +1,143 @@
+//! The one error type of the library and the status codes it maps to at the C boundary.
+
+use std::fmt;
+
+use crate::frame::FrameError;
+
+/// Result of every fallible library call.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Status codes shared by the Rust API and the C ABI (`VIDKOMPY_*` in the header).
+///
+/// Zero and positive values are not errors: `Again` and `Eof` steer push/pull loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum Status {
+    Ok = 0,
+    Again = 1,
+    Eof = 2,
+    InvalidArgument = -1,
+    InvalidFrame = -2,
+    Unsupported = -3,
+    NoMatch = -4,
+    BadState = -5,
+    Io = -6,
+    InvalidData = -7,
+    Internal = -8,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Ok,
+        Status::Again,
+        Status::Eof,
+        Status::InvalidArgument,
+        Status::InvalidFrame,
+        Status::Unsupported,
+        Status::NoMatch,
+        Status::BadState,
+        Status::Io,
+        Status::InvalidData,
+        Status::Internal,
+    ];
+
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    pub fn from_code(code: i32) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// A static, human-readable description (what `vidkompy_status_str` returns).
+    pub fn description(self) -> &'static str {
+        match self {
+            Status::Ok => "success",
+            Status::Again => "try again: more input is needed or output is waiting",
+            Status::Eof => "end of stream",
+            Status::InvalidArgument => "invalid argument",
+            Status::InvalidFrame => "invalid frame",
+            Status::Unsupported => "unsupported",
+            Status::NoMatch => "no match: the foreground was not found in the background",
+            Status::BadState => "call not allowed in the current state",
+            Status::Io => "input/output error",
+            Status::InvalidData => "invalid or corrupt data",
+            Status::Internal => "internal error",
+        }
+    }
+}
+
+/// Every error the library reports. The message always names the cause; `status()` gives the code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    InvalidArgument(String),
+    InvalidFrame(FrameError),
+    Unsupported(String),
+    /// The best placement score was below the configured minimum confidence.
+    NoMatch {
+        score: f64,
+        min_confidence: f64,
+    },
+    BadState(String),
+    Io(String),
+    InvalidData(String),
+    Internal(String),
+}
+
+impl Error {
+    pub fn status(&self) -> Status {
+        match self {
+            Error::InvalidArgument(_) => Status::InvalidArgument,
+            Error::InvalidFrame(_) => Status::InvalidFrame,
+            Error::Unsupported(_) => Status::Unsupported,
+            Error::NoMatch { .. } => Status::NoMatch,
+            Error::BadState(_) => Status::BadState,
+            Error::Io(_) => Status::Io,
+            Error::InvalidData(_) => Status::InvalidData,
+            Error::Internal(_) => Status::Internal,
+        }
+    }
+
+    pub(crate) fn invalid(msg: impl Into<String>) -> Error {
+        Error::InvalidArgument(msg.into())
+    }
+
+    pub(crate) fn invalid_data(msg: impl Into<String>) -> Error {
+        Error::InvalidData(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            Error::InvalidFrame(e) => write!(f, "invalid frame: {e}"),
+            Error::Unsupported(m) => write!(f, "unsupported: {m}"),
+            Error::NoMatch {
+                score,
+                min_confidence,
+            } => write!(
+                f,
+                "no match: best placement score {score:.3} is below min_confidence {min_confidence:.3}"
+            ),
+            Error::BadState(m) => write!(f, "bad state: {m}"),
+            Error::Io(m) => write!(f, "i/o error: {m}"),
+            Error::InvalidData(m) => write!(f, "invalid data: {m}"),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<FrameError> for Error {
+    fn from(e: FrameError) -> Error {
+        Error::InvalidFrame(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io(e.to_string())
+    }
+}

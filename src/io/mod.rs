@@ -1,0 +1,3 @@
+//! File formats. Y4M is always available; FFmpeg-backed I/O comes with the `ffmpeg` feature.
+
+pub mod y4m;

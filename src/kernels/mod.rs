@@ -1,0 +1,204 @@
+//! Hot loops with runtime CPU dispatch.
+//!
+//! Each CPU level is a table of function pointers (`Kernels`). `scalar` is the reference every
+//! other level must equal bit for bit (tests check every level the machine has). The level is
+//! chosen once, from the best the CPU supports, or forced lower with the environment variable
+//! `VIDKOMPY_CPU_LEVEL` (`scalar`, `avx2`, `avx512`, `neon`); a forced level the CPU lacks falls
+//! back to the best available one below it.
+
+use std::sync::OnceLock;
+
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
+pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+/// Bytes in a thumb descriptor (16×16 i8).
+pub const THUMB_BYTES: usize = 256;
+
+/// A thumb descriptor: 16×16 luma, zero mean, unit variance, quantized to i8.
+pub type Thumb = [i8; THUMB_BYTES];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CpuLevel {
+    Scalar,
+    /// x86_64 AVX2 + POPCNT.
+    Avx2,
+    /// x86_64 AVX-512 F + BW.
+    Avx512,
+    /// aarch64 NEON.
+    Neon,
+}
+
+impl CpuLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            CpuLevel::Scalar => "scalar",
+            CpuLevel::Avx2 => "avx2",
+            CpuLevel::Avx512 => "avx512",
+            CpuLevel::Neon => "neon",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CpuLevel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "scalar" | "none" => Some(CpuLevel::Scalar),
+            "avx2" => Some(CpuLevel::Avx2),
+            "avx512" => Some(CpuLevel::Avx512),
+            "neon" => Some(CpuLevel::Neon),
+            _ => None,
+        }
+    }
+}
+
+/// One CPU level's implementations of the hot loops.
+pub struct Kernels {
+    pub level: CpuLevel,
+    /// Sum of bytes (the interior of an area-filter bin).
+    pub sum_u8: fn(&[u8]) -> u32,
+    /// `out[i] = popcount(a ^ b[i])`; `out.len() == b.len()`.
+    pub hamming_row: fn(u64, &[u64], &mut [u32]),
+    /// Sum of absolute differences of two thumbs.
+    pub sad_thumb: fn(&Thumb, &Thumb) -> u32,
+}
+
+/// Every level this CPU can run, lowest first (always starts with `Scalar`).
+pub fn available() -> Vec<&'static Kernels> {
+    let mut levels = vec![&scalar::KERNELS];
+    #[cfg(target_arch = "x86_64")]
+    levels.extend(x86_64::available());
+    #[cfg(target_arch = "aarch64")]
+    levels.extend(aarch64::available());
+    levels
+}
+
+/// The kernels of a given level, if this CPU has it.
+pub fn for_level(level: CpuLevel) -> Option<&'static Kernels> {
+    available().into_iter().find(|k| k.level == level)
+}
+
+fn choose() -> &'static Kernels {
+    let levels = available();
+    let best = *levels.last().expect("scalar is always available");
+    match std::env::var("VIDKOMPY_CPU_LEVEL")
+        .ok()
+        .and_then(|v| CpuLevel::parse(&v))
+    {
+        Some(forced) => levels
+            .iter()
+            .rev()
+            .find(|k| k.level <= forced)
+            .copied()
+            .unwrap_or(best),
+        None => best,
+    }
+}
+
+/// The kernels in use, chosen once per process.
+pub fn active() -> &'static Kernels {
+    static ACTIVE: OnceLock<&'static Kernels> = OnceLock::new();
+    ACTIVE.get_or_init(choose)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 ^ (self.0 >> 29)
+        }
+    }
+
+    #[test]
+    fn every_level_equals_scalar_on_random_inputs_and_odd_lengths() {
+        let mut rng = Lcg(7);
+        let levels = available();
+        assert_eq!(levels[0].level, CpuLevel::Scalar);
+        for k in &levels {
+            for len in [
+                0usize, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128,
+                129, 1000, 1920,
+            ] {
+                let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                assert_eq!(
+                    (k.sum_u8)(&bytes),
+                    (scalar::KERNELS.sum_u8)(&bytes),
+                    "sum_u8 {} len {len}",
+                    k.level.name()
+                );
+                let all_ff = vec![255u8; len];
+                assert_eq!(
+                    (k.sum_u8)(&all_ff),
+                    255 * len as u32,
+                    "sum_u8 saturation {} len {len}",
+                    k.level.name()
+                );
+
+                let a = rng.next();
+                let b: Vec<u64> = (0..len).map(|_| rng.next()).collect();
+                let mut want = vec![0u32; len];
+                let mut got = vec![u32::MAX; len];
+                (scalar::KERNELS.hamming_row)(a, &b, &mut want);
+                (k.hamming_row)(a, &b, &mut got);
+                assert_eq!(got, want, "hamming_row {} len {len}", k.level.name());
+                for (w, bi) in want.iter().zip(&b) {
+                    assert_eq!(*w, (a ^ bi).count_ones());
+                }
+            }
+            for _ in 0..200 {
+                let mut x = [0i8; THUMB_BYTES];
+                let mut y = [0i8; THUMB_BYTES];
+                x.iter_mut().for_each(|v| *v = rng.next() as i8);
+                y.iter_mut().for_each(|v| *v = rng.next() as i8);
+                assert_eq!(
+                    (k.sad_thumb)(&x, &y),
+                    (scalar::KERNELS.sad_thumb)(&x, &y),
+                    "sad {}",
+                    k.level.name()
+                );
+            }
+            let lo = [i8::MIN; THUMB_BYTES];
+            let hi = [i8::MAX; THUMB_BYTES];
+            assert_eq!(
+                (k.sad_thumb)(&lo, &hi),
+                255 * 256,
+                "sad extremes {}",
+                k.level.name()
+            );
+        }
+    }
+
+    #[test]
+    fn level_names_round_trip() {
+        for l in [
+            CpuLevel::Scalar,
+            CpuLevel::Avx2,
+            CpuLevel::Avx512,
+            CpuLevel::Neon,
+        ] {
+            assert_eq!(CpuLevel::parse(l.name()), Some(l));
+        }
+        assert_eq!(CpuLevel::parse("sse9"), None);
+    }
+
+    #[test]
+    fn active_level_respects_the_environment_variable() {
+        // The variable is read once per process; whatever it says, the active level must be one
+        // this CPU has and never above what was asked for.
+        let active = active().level;
+        assert!(available().iter().any(|k| k.level == active));
+        if let Some(forced) = std::env::var("VIDKOMPY_CPU_LEVEL")
+            .ok()
+            .and_then(|v| CpuLevel::parse(&v))
+        {
+            assert!(active <= forced);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! x86_64 levels: AVX2 (+POPCNT) and AVX-512 (F + BW).
+//!
+//! Popcount uses the nibble lookup (`pshufb`) and `psadbw`, whose per-64-bit-lane sums are exactly
+//! one popcount per u64, so no VPOPCNTDQ is needed. Thumb SAD flips the sign bit (x ^ 0x80) to turn
+//! i8 into biased u8, which keeps |a - b| unchanged, then uses `psadbw`.
+//!
+//! Safety: the `#[target_feature]` functions may only run on CPUs that have the features. They are
+//! reached only through the `Kernels` tables below, and `available()` hands out a table only after
+//! `is_x86_feature_detected!` confirmed its features. Loads are unaligned (`loadu`) from indices
+//! bounded by the slice lengths.
+
+use std::arch::x86_64::*;
+
+use super::{CpuLevel, Kernels, THUMB_BYTES, Thumb};
+
+static AVX2: Kernels = Kernels {
+    level: CpuLevel::Avx2,
+    sum_u8: |b| unsafe { sum_u8_avx2(b) },
+    hamming_row: |a, b, o| unsafe { hamming_row_avx2(a, b, o) },
+    sad_thumb: |a, b| unsafe { sad_thumb_avx2(a, b) },
+};
+
+static AVX512: Kernels = Kernels {
+    level: CpuLevel::Avx512,
+    sum_u8: |b| unsafe { sum_u8_avx512(b) },
+    hamming_row: |a, b, o| unsafe { hamming_row_avx512(a, b, o) },
+    sad_thumb: |a, b| unsafe { sad_thumb_avx512(a, b) },
+};
+
+pub fn available() -> Vec<&'static Kernels> {
+    let mut levels = Vec::new();
+    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("popcnt") {
+        levels.push(&AVX2);
+        if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512bw") {
+            levels.push(&AVX512);
+        }
+    }
+    levels
+}
+
+#[target_feature(enable = "avx2")]
+fn sum_u8_avx2(bytes: &[u8]) -> u32 {
+    let chunks = bytes.chunks_exact(32);
+    let tail = chunks.remainder();
+    let zero = _mm256_setzero_si256();
+    let mut acc = _mm256_setzero_si256();
+    for c in chunks {
+        // SAFETY: `c` is exactly 32 readable bytes.
+        let v = unsafe { _mm256_loadu_si256(c.as_ptr().cast()) };
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, zero));
+    }
+    let mut lanes = [0u64; 4];
+    // SAFETY: `lanes` is 32 writable bytes.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
+    (lanes.iter().sum::<u64>() + tail.iter().map(|&b| b as u64).sum::<u64>()) as u32
+}
+
+#[target_feature(enable = "avx2")]
+fn popcount_lanes_avx2(v: __m256i) -> __m256i {
+    let lut = _mm256_setr_epi8(
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
+        3, 4,
+    );
+    let low = _mm256_set1_epi8(0x0f);
+    let lo = _mm256_and_si256(v, low);
+    let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(v), low);
+    let counts = _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
+    _mm256_sad_epu8(counts, _mm256_setzero_si256())
+}
+
+#[target_feature(enable = "avx2,popcnt")]
+fn hamming_row_avx2(a: u64, b: &[u64], out: &mut [u32]) {
+    assert_eq!(b.len(), out.len());
+    let av = _mm256_set1_epi64x(a as i64);
+    let pick_low_dwords = _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0);
+    let mut bc = b.chunks_exact(4);
+    let mut oc = out.chunks_exact_mut(4);
+    for (bi, oi) in (&mut bc).zip(&mut oc) {
+        // SAFETY: `bi` is 4 readable u64 (32 bytes), `oi` 4 writable u32 (16 bytes).
+        unsafe {
+            let x = _mm256_xor_si256(_mm256_loadu_si256(bi.as_ptr().cast()), av);
+            let counts = _mm256_permutevar8x32_epi32(popcount_lanes_avx2(x), pick_low_dwords);
+            _mm_storeu_si128(oi.as_mut_ptr().cast(), _mm256_castsi256_si128(counts));
+        }
+    }
+    for (o, &x) in oc.into_remainder().iter_mut().zip(bc.remainder()) {
+        *o = (a ^ x).count_ones();
+    }
+}
+
+#[target_feature(enable = "avx2")]
+fn sad_thumb_avx2(a: &Thumb, b: &Thumb) -> u32 {
+    let flip = _mm256_set1_epi8(i8::MIN);
+    let mut acc = _mm256_setzero_si256();
+    for i in (0..THUMB_BYTES).step_by(32) {
+        // SAFETY: i + 32 <= 256 = the length of both arrays.
+        let (x, y) = unsafe {
+            (
+                _mm256_loadu_si256(a.as_ptr().add(i).cast()),
+                _mm256_loadu_si256(b.as_ptr().add(i).cast()),
+            )
+        };
+        acc = _mm256_add_epi64(
+            acc,
+            _mm256_sad_epu8(_mm256_xor_si256(x, flip), _mm256_xor_si256(y, flip)),
+        );
+    }
+    let mut lanes = [0u64; 4];
+    // SAFETY: `lanes` is 32 writable bytes.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
+    lanes.iter().sum::<u64>() as u32
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+fn sum_u8_avx512(bytes: &[u8]) -> u32 {
+    let chunks = bytes.chunks_exact(64);
+    let tail = chunks.remainder();
+    let zero = _mm512_setzero_si512();
+    let mut acc = _mm512_setzero_si512();
+    for c in chunks {
+        // SAFETY: `c` is exactly 64 readable bytes.
+        let v = unsafe { _mm512_loadu_si512(c.as_ptr().cast()) };
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(v, zero));
+    }
+    (_mm512_reduce_add_epi64(acc) as u64 + tail.iter().map(|&b| b as u64).sum::<u64>()) as u32
+}
+
+#[target_feature(enable = "avx512f,avx512bw,popcnt")]
+fn hamming_row_avx512(a: u64, b: &[u64], out: &mut [u32]) {
+    assert_eq!(b.len(), out.len());
+    let av = _mm512_set1_epi64(a as i64);
+    let lut = _mm512_set4_epi32(0x04030302, 0x03020201, 0x03020201, 0x02010100);
+    let low = _mm512_set1_epi8(0x0f);
+    let mut bc = b.chunks_exact(8);
+    let mut oc = out.chunks_exact_mut(8);
+    for (bi, oi) in (&mut bc).zip(&mut oc) {
+        // SAFETY: `bi` is 8 readable u64 (64 bytes), `oi` 8 writable u32 (32 bytes).
+        unsafe {
+            let x = _mm512_xor_si512(_mm512_loadu_si512(bi.as_ptr().cast()), av);
+            let lo = _mm512_and_si512(x, low);
+            let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(x), low);
+            let counts =
+                _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
+            let lanes = _mm512_sad_epu8(counts, _mm512_setzero_si512());
+            _mm256_storeu_si256(oi.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(lanes));
+        }
+    }
+    for (o, &x) in oc.into_remainder().iter_mut().zip(bc.remainder()) {
+        *o = (a ^ x).count_ones();
+    }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+fn sad_thumb_avx512(a: &Thumb, b: &Thumb) -> u32 {
+    let flip = _mm512_set1_epi8(i8::MIN);
+    let mut acc = _mm512_setzero_si512();
+    for i in (0..THUMB_BYTES).step_by(64) {
+        // SAFETY: i + 64 <= 256 = the length of both arrays.
+        let (x, y) = unsafe {
+            (
+                _mm512_loadu_si512(a.as_ptr().add(i).cast()),
+                _mm512_loadu_si512(b.as_ptr().add(i).cast()),
+            )
+        };
+        acc = _mm512_add_epi64(
+            acc,
+            _mm512_sad_epu8(_mm512_xor_si512(x, flip), _mm512_xor_si512(y, flip)),
+        );
+    }
+    _mm512_reduce_add_epi64(acc) as u32
+}

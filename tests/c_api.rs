@@ -1,0 +1,117 @@
+//! Compiles every C program in tests/c/ against include/vidkompy.h and the built cdylib, as C99 and
+//! as C++17 with warnings as errors, and runs it. Set `VIDKOMPY_C_TEST_WRAPPER` (for example to
+//! `valgrind --error-exitcode=1 --leak-check=full`) to run the programs under a tool.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn library_dir() -> PathBuf {
+    // target/<profile>/deps/c_api-<hash> -> target/<profile>
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf()
+}
+
+fn compile_and_run(source: &Path, cpp: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib_dir = library_dir();
+    assert!(
+        lib_dir.join("libvidkompy.so").exists() || lib_dir.join("libvidkompy.dylib").exists(),
+        "the cdylib is missing in {}: build the library first",
+        lib_dir.display()
+    );
+    let out_dir = lib_dir.join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // The cdylib's SONAME is libvidkompy.so.MAJOR, as an installed library would be named; give
+    // the loader that name beside the test programs.
+    let soname = out_dir.join(format!(
+        "libvidkompy.so.{}",
+        env!("CARGO_PKG_VERSION_MAJOR")
+    ));
+    let _ = std::fs::remove_file(&soname);
+    std::os::unix::fs::symlink(lib_dir.join("libvidkompy.so"), &soname).expect("link the SONAME");
+    let stem = source.file_stem().unwrap().to_string_lossy().to_string();
+    let exe = out_dir.join(format!("{stem}{}", if cpp { "_cpp" } else { "" }));
+    let compiler = if cpp {
+        std::env::var("CXX").unwrap_or_else(|_| "c++".into())
+    } else {
+        std::env::var("CC").unwrap_or_else(|_| "cc".into())
+    };
+    let mut cmd = Command::new(&compiler);
+    if cpp {
+        cmd.args(["-x", "c++", "-std=c++17"]);
+    } else {
+        cmd.arg("-std=c99");
+    }
+    cmd.args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(source)
+        .arg("-o")
+        .arg(&exe);
+    if cpp {
+        cmd.args(["-x", "none"]);
+    }
+    cmd.arg(format!("-L{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", out_dir.display()))
+        .arg("-lvidkompy");
+    let output = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run the C compiler '{compiler}' (install gcc/g++): {e}")
+    });
+    assert!(
+        output.status.success(),
+        "compiling {} failed:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let wrapper = std::env::var("VIDKOMPY_C_TEST_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut run = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    run.current_dir(root);
+    let output = run
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    assert!(
+        output.status.success(),
+        "{} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        exe.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn c_sources() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no C tests in {}", dir.display());
+    v
+}
+
+#[test]
+fn c_programs_pass_as_c99() {
+    for source in c_sources() {
+        compile_and_run(&source, false);
+    }
+}
+
+#[test]
+fn c_programs_pass_as_cpp17() {
+    for source in c_sources() {
+        compile_and_run(&source, true);
+    }
+}
