@@ -123,10 +123,7 @@ impl LastError for VidkompySettings {
 
 /// Runs `f` behind the panic boundary and turns its result into a status code, recording the
 /// error message in the thread-local slot and in `handle` (when given).
-fn ffi_call<H: LastError>(
-    handle: Option<&mut H>,
-    f: impl FnOnce(Option<&mut H>) -> Result<c_int>,
-) -> c_int {
+fn ffi_call<H: LastError>(handle: Option<&mut H>, f: impl FnOnce(Option<&mut H>) -> Result<c_int>) -> c_int {
     let mut handle = handle;
     let outcome = catch_unwind(AssertUnwindSafe(|| f(handle.as_deref_mut())));
     let error = match outcome {
@@ -156,9 +153,7 @@ unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
         return Err(Error::invalid(format!("{what} is NULL")));
     }
     // SAFETY: non-null and NUL-terminated by the caller's contract.
-    unsafe { CStr::from_ptr(ptr) }
-        .to_str()
-        .map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
+    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
 }
 
 /// Validates a host frame and borrows its planes.
@@ -168,12 +163,9 @@ unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
 pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<FrameRef<'a>> {
     // SAFETY: NULL is checked by as_ref; otherwise the caller's contract.
     let f = unsafe { frame.as_ref() }.ok_or_else(|| Error::invalid("frame is NULL"))?;
-    let format =
-        PixelFormat::from_raw(f.format).ok_or(crate::frame::FrameError::UnknownFormat(f.format))?;
-    let width = u32::try_from(f.width)
-        .map_err(|_| Error::invalid(format!("negative width {}", f.width)))?;
-    let height = u32::try_from(f.height)
-        .map_err(|_| Error::invalid(format!("negative height {}", f.height)))?;
+    let format = PixelFormat::from_raw(f.format).ok_or(crate::frame::FrameError::UnknownFormat(f.format))?;
+    let width = u32::try_from(f.width).map_err(|_| Error::invalid(format!("negative width {}", f.width)))?;
+    let height = u32::try_from(f.height).map_err(|_| Error::invalid(format!("negative height {}", f.height)))?;
     // SAFETY: the host guarantees the planes are readable as described; from_raw validates sizes,
     // strides and null pointers before forming any slice.
     let frame = unsafe { FrameRef::from_raw(format, width, height, f.data, f.stride) }?;
@@ -209,11 +201,10 @@ pub extern "C" fn vidkompy_version() -> u32 {
 /// The run-time library version as a static string, e.g. "0.1.0".
 #[unsafe(no_mangle)]
 pub extern "C" fn vidkompy_version_string() -> *const c_char {
-    static VERSION: &CStr =
-        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-            Ok(s) => s,
-            Err(_) => c"unknown",
-        };
+    static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(s) => s,
+        Err(_) => c"unknown",
+    };
     VERSION.as_ptr()
 }
 
@@ -247,10 +238,7 @@ pub unsafe extern "C" fn vidkompy_settings_new(out: *mut *mut VidkompySettings) 
         if out.is_null() {
             return Err(Error::invalid("out is NULL"));
         }
-        let handle = Box::new(VidkompySettings {
-            settings: Settings::default(),
-            last_error: CString::default(),
-        });
+        let handle = Box::new(VidkompySettings { settings: Settings::default(), last_error: CString::default() });
         // SAFETY: `out` is non-null and writable by the caller's contract.
         unsafe { *out = Box::into_raw(handle) };
         Ok(VIDKOMPY_OK)
@@ -281,9 +269,7 @@ pub unsafe extern "C" fn vidkompy_settings_free(settings: *mut *mut VidkompySett
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_last_error(
-    settings: *const VidkompySettings,
-) -> *const c_char {
+pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompySettings) -> *const c_char {
     // SAFETY: NULL-checked; otherwise a live handle by contract.
     match unsafe { settings.as_ref() } {
         Some(s) => s.last_error.as_ptr(),
@@ -303,7 +289,7 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(
 /// - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
 /// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
 /// - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
-/// - "rate_penalty": 0..10 (default 0.02). Time-map cost of leaving the frame-rate line.
+/// - "rate_penalty": 0..10 (default 0.1). Time-map cost of leaving the frame-rate line.
 ///
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 ///
@@ -346,10 +332,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_min_confidence(
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_set_scale_search(
-    settings: *mut VidkompySettings,
-    enabled: c_int,
-) -> c_int {
+pub unsafe extern "C" fn vidkompy_settings_set_scale_search(settings: *mut VidkompySettings, enabled: c_int) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { set_typed(settings, "scale_search", enabled.to_string()) }
 }
@@ -359,10 +342,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_scale_search(
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_set_feather(
-    settings: *mut VidkompySettings,
-    pixels: c_int,
-) -> c_int {
+pub unsafe extern "C" fn vidkompy_settings_set_feather(settings: *mut VidkompySettings, pixels: c_int) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { set_typed(settings, "feather", pixels.to_string()) }
 }
@@ -372,10 +352,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_feather(
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_set_color_matrix(
-    settings: *mut VidkompySettings,
-    matrix: c_int,
-) -> c_int {
+pub unsafe extern "C" fn vidkompy_settings_set_color_matrix(settings: *mut VidkompySettings, matrix: c_int) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { set_typed(settings, "color_matrix", matrix.to_string()) }
 }
@@ -385,10 +362,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_color_matrix(
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_set_band(
-    settings: *mut VidkompySettings,
-    frames: c_int,
-) -> c_int {
+pub unsafe extern "C" fn vidkompy_settings_set_band(settings: *mut VidkompySettings, frames: c_int) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { set_typed(settings, "band", frames.to_string()) }
 }
@@ -398,10 +372,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_band(
 /// # Safety
 /// `settings` must be NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_set_live_lag(
-    settings: *mut VidkompySettings,
-    frames: c_int,
-) -> c_int {
+pub unsafe extern "C" fn vidkompy_settings_set_live_lag(settings: *mut VidkompySettings, frames: c_int) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { set_typed(settings, "live_lag", frames.to_string()) }
 }
@@ -439,37 +410,20 @@ mod tests {
     fn header_documents_every_settings_key_and_status() {
         let header = include_str!("../include/vidkompy.h");
         for key in Settings::KEYS {
-            assert!(
-                header.contains(&format!("\"{}\"", key.name)),
-                "header does not document key {}",
-                key.name
-            );
+            assert!(header.contains(&format!("\"{}\"", key.name)), "header does not document key {}", key.name);
         }
-        for name in [
-            "VIDKOMPY_OK",
-            "VIDKOMPY_AGAIN",
-            "VIDKOMPY_EOF",
-            "VIDKOMPY_ERROR_INTERNAL",
-            "VIDKOMPY_VERSION_MAJOR",
-        ] {
+        for name in
+            ["VIDKOMPY_OK", "VIDKOMPY_AGAIN", "VIDKOMPY_EOF", "VIDKOMPY_ERROR_INTERNAL", "VIDKOMPY_VERSION_MAJOR"]
+        {
             assert!(header.contains(name), "header lacks {name}");
         }
     }
 
     #[test]
     fn version_constants_match_the_crate() {
-        assert_eq!(
-            VIDKOMPY_VERSION_MAJOR.to_string(),
-            env!("CARGO_PKG_VERSION_MAJOR")
-        );
-        assert_eq!(
-            VIDKOMPY_VERSION_MINOR.to_string(),
-            env!("CARGO_PKG_VERSION_MINOR")
-        );
-        assert_eq!(
-            VIDKOMPY_VERSION_PATCH.to_string(),
-            env!("CARGO_PKG_VERSION_PATCH")
-        );
+        assert_eq!(VIDKOMPY_VERSION_MAJOR.to_string(), env!("CARGO_PKG_VERSION_MAJOR"));
+        assert_eq!(VIDKOMPY_VERSION_MINOR.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
+        assert_eq!(VIDKOMPY_VERSION_PATCH.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
         let s = unsafe { CStr::from_ptr(vidkompy_version_string()) };
         assert_eq!(s.to_str().unwrap(), crate::VERSION);
     }
@@ -489,14 +443,8 @@ mod tests {
         for (c, f) in formats {
             assert_eq!(PixelFormat::from_raw(c), Some(f));
         }
-        assert_eq!(
-            ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT601),
-            Some(ColorMatrix::Bt601)
-        );
-        assert_eq!(
-            ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT709),
-            Some(ColorMatrix::Bt709)
-        );
+        assert_eq!(ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT601), Some(ColorMatrix::Bt601));
+        assert_eq!(ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT709), Some(ColorMatrix::Bt709));
         for s in Status::ALL {
             let c = match s {
                 Status::Ok => VIDKOMPY_OK,

@@ -113,13 +113,9 @@ impl fmt::Display for Error {
             Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
             Error::InvalidFrame(e) => write!(f, "invalid frame: {e}"),
             Error::Unsupported(m) => write!(f, "unsupported: {m}"),
-            Error::NoMatch {
-                score,
-                min_confidence,
-            } => write!(
-                f,
-                "no match: best placement score {score:.3} is below min_confidence {min_confidence:.3}"
-            ),
+            Error::NoMatch { score, min_confidence } => {
+                write!(f, "no match: best placement score {score:.3} is below min_confidence {min_confidence:.3}")
+            }
             Error::BadState(m) => write!(f, "bad state: {m}"),
             Error::Io(m) => write!(f, "i/o error: {m}"),
             Error::InvalidData(m) => write!(f, "invalid data: {m}"),

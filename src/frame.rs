@@ -83,17 +83,11 @@ impl PixelFormat {
     }
 
     pub fn is_yuv(self) -> bool {
-        !matches!(
-            self,
-            PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24
-        )
+        !matches!(self, PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24)
     }
 
     pub fn is_420(self) -> bool {
-        matches!(
-            self,
-            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010
-        )
+        matches!(self, PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010)
     }
 
     /// (bytes per row, rows) of a plane, without padding.
@@ -137,8 +131,7 @@ impl TimeBase {
     }
 
     pub fn seconds(self, pts: i64) -> Option<f64> {
-        self.is_valid()
-            .then(|| pts as f64 * self.num as f64 / self.den as f64)
+        self.is_valid().then(|| pts as f64 * self.num as f64 / self.den as f64)
     }
 }
 
@@ -189,43 +182,23 @@ impl fmt::Display for FrameError {
             FrameError::UnknownFormat(v) => write!(f, "unknown pixel format {v}"),
             FrameError::ZeroSize { width, height } => write!(f, "zero size {width}x{height}"),
             FrameError::TooLarge { width, height } => {
-                write!(
-                    f,
-                    "size {width}x{height} exceeds the maximum of {MAX_DIMENSION} per side"
-                )
+                write!(f, "size {width}x{height} exceeds the maximum of {MAX_DIMENSION} per side")
             }
-            FrameError::WrongPlaneCount {
-                format,
-                expected,
-                got,
-            } => {
+            FrameError::WrongPlaneCount { format, expected, got } => {
                 write!(f, "format {format} has {expected} plane(s), got {got}")
             }
             FrameError::NullPlane { plane } => write!(f, "plane {plane} is missing (null data)"),
-            FrameError::StrideTooSmall {
-                plane,
-                stride,
-                row_bytes,
-            } => {
-                write!(
-                    f,
-                    "plane {plane} stride {stride} is smaller than its row of {row_bytes} bytes"
-                )
+            FrameError::StrideTooSmall { plane, stride, row_bytes } => {
+                write!(f, "plane {plane} stride {stride} is smaller than its row of {row_bytes} bytes")
             }
             FrameError::MisalignedStride { plane, stride } => {
-                write!(
-                    f,
-                    "plane {plane} stride {stride} is odd but samples are 2 bytes"
-                )
+                write!(f, "plane {plane} stride {stride} is odd but samples are 2 bytes")
             }
             FrameError::PlaneTooShort { plane, needed, got } => {
                 write!(f, "plane {plane} has {got} bytes, needs {needed}")
             }
             FrameError::Mismatch { expected, got } => {
-                write!(
-                    f,
-                    "frame changed mid-stream: expected {expected}, got {got}"
-                )
+                write!(f, "frame changed mid-stream: expected {expected}, got {got}")
             }
         }
     }
@@ -281,18 +254,9 @@ fn plane_extent(stride: isize, rows: usize, row_bytes: usize) -> usize {
     (rows - 1) * stride.unsigned_abs() + row_bytes
 }
 
-fn check_stride(
-    format: PixelFormat,
-    plane: usize,
-    stride: isize,
-    row_bytes: usize,
-) -> Result<(), FrameError> {
+fn check_stride(format: PixelFormat, plane: usize, stride: isize, row_bytes: usize) -> Result<(), FrameError> {
     if stride.unsigned_abs() < row_bytes {
-        return Err(FrameError::StrideTooSmall {
-            plane,
-            stride,
-            row_bytes,
-        });
+        return Err(FrameError::StrideTooSmall { plane, stride, row_bytes });
     }
     if format.sample_bytes() == 2 && stride % 2 != 0 {
         return Err(FrameError::MisalignedStride { plane, stride });
@@ -302,19 +266,10 @@ fn check_stride(
 
 impl<'a> FrameRef<'a> {
     /// Validates and wraps host memory. `planes` must hold exactly the format's planes.
-    pub fn new(
-        format: PixelFormat,
-        width: u32,
-        height: u32,
-        planes: &[Plane<'a>],
-    ) -> Result<FrameRef<'a>, FrameError> {
+    pub fn new(format: PixelFormat, width: u32, height: u32, planes: &[Plane<'a>]) -> Result<FrameRef<'a>, FrameError> {
         validate_size(width, height)?;
         if planes.len() != format.plane_count() {
-            return Err(FrameError::WrongPlaneCount {
-                format,
-                expected: format.plane_count(),
-                got: planes.len(),
-            });
+            return Err(FrameError::WrongPlaneCount { format, expected: format.plane_count(), got: planes.len() });
         }
         let mut views = [PlaneView::default(); 4];
         for (i, p) in planes.iter().enumerate() {
@@ -322,32 +277,12 @@ impl<'a> FrameRef<'a> {
             check_stride(format, i, p.stride, row_bytes)?;
             let needed = plane_extent(p.stride, rows, row_bytes);
             if p.data.len() < needed {
-                return Err(FrameError::PlaneTooShort {
-                    plane: i,
-                    needed,
-                    got: p.data.len(),
-                });
+                return Err(FrameError::PlaneTooShort { plane: i, needed, got: p.data.len() });
             }
-            let origin = if p.stride < 0 {
-                (rows - 1) * p.stride.unsigned_abs()
-            } else {
-                0
-            };
-            views[i] = PlaneView {
-                data: p.data,
-                stride: p.stride,
-                origin,
-                row_bytes,
-            };
+            let origin = if p.stride < 0 { (rows - 1) * p.stride.unsigned_abs() } else { 0 };
+            views[i] = PlaneView { data: p.data, stride: p.stride, origin, row_bytes };
         }
-        Ok(FrameRef {
-            format,
-            width,
-            height,
-            planes: views,
-            pts: 0,
-            time_base: TimeBase::NONE,
-        })
+        Ok(FrameRef { format, width, height, planes: views, pts: 0, time_base: TimeBase::NONE })
     }
 
     /// Wraps raw plane pointers as a C host passes them: `data[i]` points at the first byte of row 0
@@ -367,10 +302,7 @@ impl<'a> FrameRef<'a> {
         stride: [isize; 4],
     ) -> Result<FrameRef<'a>, FrameError> {
         validate_size(width, height)?;
-        let mut planes = [Plane {
-            data: &[],
-            stride: 0,
-        }; 4];
+        let mut planes = [Plane { data: &[], stride: 0 }; 4];
         for i in 0..format.plane_count() {
             let (row_bytes, rows) = format.plane_size(i, width, height);
             if data[i].is_null() {
@@ -378,19 +310,12 @@ impl<'a> FrameRef<'a> {
             }
             check_stride(format, i, stride[i], row_bytes)?;
             let extent = plane_extent(stride[i], rows, row_bytes);
-            let lowest = if stride[i] < 0 {
-                data[i].wrapping_offset(stride[i] * (rows as isize - 1))
-            } else {
-                data[i]
-            };
+            let lowest = if stride[i] < 0 { data[i].wrapping_offset(stride[i] * (rows as isize - 1)) } else { data[i] };
             // SAFETY: the caller guarantees every row of the plane is readable; `lowest` is the
             // start of the lowest row and `extent` ends at the end of the highest one, and the
             // stride check above makes rows that span exactly that range. MAX_DIMENSION keeps
             // `extent` far below isize::MAX.
-            planes[i] = Plane {
-                data: unsafe { std::slice::from_raw_parts(lowest, extent) },
-                stride: stride[i],
-            };
+            planes[i] = Plane { data: unsafe { std::slice::from_raw_parts(lowest, extent) }, stride: stride[i] };
         }
         FrameRef::new(format, width, height, &planes[..format.plane_count()])
     }
@@ -444,40 +369,22 @@ impl<'a> FrameRef<'a> {
         match self.format {
             PixelFormat::Gray8 | PixelFormat::I420 | PixelFormat::Nv12 => &row[x0..x0 + n],
             PixelFormat::I420P10 => {
-                for (o, s) in scratch
-                    .iter_mut()
-                    .zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2))
-                {
+                for (o, s) in scratch.iter_mut().zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2)) {
                     *o = (u16::from_le_bytes([s[0], s[1]]).min(1023) >> 2) as u8;
                 }
                 scratch
             }
             PixelFormat::P010 => {
-                for (o, s) in scratch
-                    .iter_mut()
-                    .zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2))
-                {
+                for (o, s) in scratch.iter_mut().zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2)) {
                     *o = s[1];
                 }
                 scratch
             }
             PixelFormat::Rgba | PixelFormat::Rgb24 | PixelFormat::Bgra => {
-                let bpp = if self.format == PixelFormat::Rgb24 {
-                    3
-                } else {
-                    4
-                };
-                let (ri, bi) = if self.format == PixelFormat::Bgra {
-                    (2, 0)
-                } else {
-                    (0, 2)
-                };
-                for (o, px) in scratch
-                    .iter_mut()
-                    .zip(row[x0 * bpp..(x0 + n) * bpp].chunks_exact(bpp))
-                {
-                    *o = ((77 * px[ri] as u32 + 150 * px[1] as u32 + 29 * px[bi] as u32 + 128) >> 8)
-                        as u8;
+                let bpp = if self.format == PixelFormat::Rgb24 { 3 } else { 4 };
+                let (ri, bi) = if self.format == PixelFormat::Bgra { (2, 0) } else { (0, 2) };
+                for (o, px) in scratch.iter_mut().zip(row[x0 * bpp..(x0 + n) * bpp].chunks_exact(bpp)) {
+                    *o = ((77 * px[ri] as u32 + 150 * px[1] as u32 + 29 * px[bi] as u32 + 128) >> 8) as u8;
                 }
                 scratch
             }
@@ -502,11 +409,7 @@ pub struct FrameBuf {
 
 impl fmt::Debug for FrameBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "FrameBuf({} {}x{})",
-            self.format, self.width, self.height
-        )
+        write!(f, "FrameBuf({} {}x{})", self.format, self.width, self.height)
     }
 }
 
@@ -525,17 +428,8 @@ impl FrameBuf {
         }
         let storage = vec![0u8; total + 63];
         let base = storage.as_ptr().align_offset(64);
-        let mut buf = FrameBuf {
-            format,
-            width,
-            height,
-            storage,
-            base,
-            offsets,
-            strides,
-            pts: 0,
-            time_base: TimeBase::NONE,
-        };
+        let mut buf =
+            FrameBuf { format, width, height, storage, base, offsets, strides, pts: 0, time_base: TimeBase::NONE };
         buf.fill_black();
         Ok(buf)
     }
@@ -582,12 +476,7 @@ impl FrameBuf {
         let mut views = [PlaneView::default(); 4];
         for (i, view) in views.iter_mut().enumerate().take(self.format.plane_count()) {
             let row_bytes = self.format.plane_size(i, self.width, self.height).0;
-            *view = PlaneView {
-                data: self.plane(i),
-                stride: self.strides[i] as isize,
-                origin: 0,
-                row_bytes,
-            };
+            *view = PlaneView { data: self.plane(i), stride: self.strides[i] as isize, origin: 0, row_bytes };
         }
         FrameRef {
             format: self.format,
@@ -623,10 +512,7 @@ impl FrameBuf {
 
     /// Copies a frame of the same format and size into this buffer.
     pub fn copy_from(&mut self, frame: &FrameRef<'_>) -> Result<(), FrameError> {
-        if frame.format() != self.format
-            || frame.width() != self.width
-            || frame.height() != self.height
-        {
+        if frame.format() != self.format || frame.width() != self.width || frame.height() != self.height {
             return Err(FrameError::Mismatch {
                 expected: format!("{} {}x{}", self.format, self.width, self.height),
                 got: frame.describe(),
@@ -667,21 +553,11 @@ pub struct Rect {
 
 impl Rect {
     pub fn new(x: u32, y: u32, width: u32, height: u32) -> Rect {
-        Rect {
-            x,
-            y,
-            width,
-            height,
-        }
+        Rect { x, y, width, height }
     }
 
     pub fn full(width: u32, height: u32) -> Rect {
-        Rect {
-            x: 0,
-            y: 0,
-            width,
-            height,
-        }
+        Rect { x: 0, y: 0, width, height }
     }
 
     pub fn fits_in(&self, width: u32, height: u32) -> bool {
@@ -712,19 +588,9 @@ fn area_taps(src: usize, dst: usize) -> Vec<AreaTap> {
             let last = ((x1.ceil() as usize).max(first + 1) - 1).min(src - 1);
             let count = last - first + 1;
             if count == 1 {
-                AreaTap {
-                    first,
-                    count,
-                    w_first: (x1 - x0) as f32,
-                    w_last: 0.0,
-                }
+                AreaTap { first, count, w_first: (x1 - x0) as f32, w_last: 0.0 }
             } else {
-                AreaTap {
-                    first,
-                    count,
-                    w_first: ((first + 1) as f64 - x0) as f32,
-                    w_last: (x1 - last as f64) as f32,
-                }
+                AreaTap { first, count, w_first: ((first + 1) as f64 - x0) as f32, w_last: (x1 - last as f64) as f32 }
             }
         })
         .collect()
@@ -732,6 +598,10 @@ fn area_taps(src: usize, dst: usize) -> Vec<AreaTap> {
 
 /// Exact area-filter resampler from a fixed source rectangle size to a fixed destination size,
 /// reading luma. All buffers are allocated at construction; `resample` allocates nothing.
+///
+/// Vertical pass first: the source rows under one output row are summed, with their weights,
+/// into a column accumulator (the SIMD `accumulate_row` kernel, one multiply-add per source
+/// pixel); the horizontal bins then run once per output row instead of once per source row.
 #[derive(Debug, Clone)]
 pub struct AreaResampler {
     src_w: usize,
@@ -740,23 +610,15 @@ pub struct AreaResampler {
     dst_h: usize,
     xtaps: Vec<AreaTap>,
     ytaps: Vec<AreaTap>,
-    row_bins: Vec<f32>,
+    columns: Vec<f32>,
     luma: Vec<u8>,
     scale: f32,
 }
 
 impl AreaResampler {
     pub fn new(src_w: u32, src_h: u32, dst_w: u32, dst_h: u32) -> AreaResampler {
-        assert!(
-            src_w > 0 && src_h > 0 && dst_w > 0 && dst_h > 0,
-            "resampler sizes must be positive"
-        );
-        let (sw, sh, dw, dh) = (
-            src_w as usize,
-            src_h as usize,
-            dst_w as usize,
-            dst_h as usize,
-        );
+        assert!(src_w > 0 && src_h > 0 && dst_w > 0 && dst_h > 0, "resampler sizes must be positive");
+        let (sw, sh, dw, dh) = (src_w as usize, src_h as usize, dst_w as usize, dst_h as usize);
         AreaResampler {
             src_w: sw,
             src_h: sh,
@@ -764,7 +626,7 @@ impl AreaResampler {
             dst_h: dh,
             xtaps: area_taps(sw, dw),
             ytaps: area_taps(sh, dh),
-            row_bins: vec![0.0; dw],
+            columns: vec![0.0; sw],
             luma: vec![0; sw],
             scale: ((dw * dh) as f64 / (sw * sh) as f64) as f32,
         }
@@ -785,44 +647,36 @@ impl AreaResampler {
             (self.src_w, self.src_h),
             "rect size must match the resampler"
         );
-        assert!(
-            rect.fits_in(frame.width(), frame.height()),
-            "rect must lie inside the frame"
-        );
+        assert!(rect.fits_in(frame.width(), frame.height()), "rect must lie inside the frame");
         assert_eq!(out.len(), self.dst_w * self.dst_h);
-        out.fill(0.0);
-        let kernel = crate::kernels::active();
+        let accumulate = crate::kernels::active().accumulate_row;
         for (oy, ty) in self.ytaps.iter().enumerate() {
-            let out_row = &mut out[oy * self.dst_w..(oy + 1) * self.dst_w];
+            self.columns.fill(0.0);
             for k in 0..ty.count {
-                let wy = if k == 0 {
-                    ty.w_first
-                } else if k + 1 == ty.count {
-                    ty.w_last
-                } else {
-                    1.0
-                };
-                let src_row = frame.luma_row(
-                    rect.y as usize + ty.first + k,
-                    rect.x as usize,
-                    &mut self.luma,
-                );
-                for (bin, tx) in self.row_bins.iter_mut().zip(&self.xtaps) {
-                    let px = &src_row[tx.first..tx.first + tx.count];
-                    *bin = if tx.count == 1 {
-                        px[0] as f32 * tx.w_first
-                    } else {
-                        let inner = (kernel.sum_u8)(&px[1..tx.count - 1]) as f32;
-                        inner + px[0] as f32 * tx.w_first + px[tx.count - 1] as f32 * tx.w_last
-                    };
+                let wy = tap_weight(ty, k);
+                let src_row = frame.luma_row(rect.y as usize + ty.first + k, rect.x as usize, &mut self.luma);
+                accumulate(&mut self.columns, src_row, wy);
+            }
+            let out_row = &mut out[oy * self.dst_w..(oy + 1) * self.dst_w];
+            for (o, tx) in out_row.iter_mut().zip(&self.xtaps) {
+                let cols = &self.columns[tx.first..tx.first + tx.count];
+                let mut sum = 0.0f32;
+                for (k, c) in cols.iter().enumerate() {
+                    sum += tap_weight(tx, k) * c;
                 }
-                for (o, b) in out_row.iter_mut().zip(&self.row_bins) {
-                    *o += wy * b;
-                }
+                *o = sum * self.scale;
             }
         }
-        for o in out.iter_mut() {
-            *o *= self.scale;
-        }
+    }
+}
+
+#[inline]
+fn tap_weight(tap: &AreaTap, k: usize) -> f32 {
+    if k == 0 {
+        tap.w_first
+    } else if k + 1 == tap.count {
+        tap.w_last
+    } else {
+        1.0
     }
 }

@@ -55,7 +55,7 @@ impl Default for Settings {
             band: 24,
             live_lag: 30,
             placement_samples: 6,
-            rate_penalty: 0.02,
+            rate_penalty: 0.3,
         }
     }
 }
@@ -79,16 +79,8 @@ impl Settings {
             values: "0|1|auto, default 0",
             doc: "search fg's scale in bg (1/auto) or assume scale 1 (0)",
         },
-        Key {
-            name: "scale_min",
-            values: "0.1..1, default 0.5",
-            doc: "smallest scale the scale search tries",
-        },
-        Key {
-            name: "scale_max",
-            values: "1..10, default 2",
-            doc: "largest scale the scale search tries",
-        },
+        Key { name: "scale_min", values: "0.1..1, default 0.5", doc: "smallest scale the scale search tries" },
+        Key { name: "scale_max", values: "1..10, default 2", doc: "largest scale the scale search tries" },
         Key {
             name: "feather",
             values: "0..1024 px, default 0",
@@ -99,26 +91,10 @@ impl Settings {
             values: "bt601|bt709 (0|1), default bt709",
             doc: "matrix for RGB<->YUV conversion",
         },
-        Key {
-            name: "band",
-            values: "1..1000 frames, default 24",
-            doc: "half-width of the time-map search band",
-        },
-        Key {
-            name: "live_lag",
-            values: "1..1000 frames, default 30",
-            doc: "latency of live (one-pass) alignment",
-        },
-        Key {
-            name: "placement_samples",
-            values: "1..64, default 6",
-            doc: "fg and bg frames sampled for placement",
-        },
-        Key {
-            name: "rate_penalty",
-            values: "0..10, default 0.02",
-            doc: "time-map cost of leaving the frame-rate line",
-        },
+        Key { name: "band", values: "1..1000 frames, default 24", doc: "half-width of the time-map search band" },
+        Key { name: "live_lag", values: "1..1000 frames, default 30", doc: "latency of live (one-pass) alignment" },
+        Key { name: "placement_samples", values: "1..64, default 6", doc: "fg and bg frames sampled for placement" },
+        Key { name: "rate_penalty", values: "0..10, default 0.1", doc: "time-map cost of leaving the frame-rate line" },
     ];
 
     /// Sets one key from its string value, with range checks. The settings are unchanged on error.
@@ -149,10 +125,7 @@ impl Settings {
             "rate_penalty" => self.rate_penalty = parse_f64(key, v, 0.0, 10.0)?,
             _ => {
                 let known: Vec<&str> = Settings::KEYS.iter().map(|k| k.name).collect();
-                return Err(Error::invalid(format!(
-                    "unknown settings key '{key}' (known: {})",
-                    known.join(", ")
-                )));
+                return Err(Error::invalid(format!("unknown settings key '{key}' (known: {})", known.join(", "))));
             }
         }
         Ok(())
@@ -160,9 +133,7 @@ impl Settings {
 }
 
 fn bad_value(key: &str, value: &str, expected: &str) -> Error {
-    Error::invalid(format!(
-        "bad value '{value}' for '{key}': expected {expected}"
-    ))
+    Error::invalid(format!("bad value '{value}' for '{key}': expected {expected}"))
 }
 
 fn parse_f64(key: &str, v: &str, lo: f64, hi: f64) -> Result<f64> {
@@ -189,21 +160,14 @@ mod tests {
             let mut s = Settings::default();
             let before = s.clone();
             assert!(s.set(key.name, "not-a-value").is_err(), "{}", key.name);
-            assert_eq!(
-                s, before,
-                "a failed set must not change settings ({})",
-                key.name
-            );
+            assert_eq!(s, before, "a failed set must not change settings ({})", key.name);
         }
         let mut s = Settings::default();
         s.set("min_confidence", "0.75").unwrap();
         s.set("scale_search", "auto").unwrap();
         s.set("feather", "8").unwrap();
         s.set("color_matrix", "bt601").unwrap();
-        assert_eq!(
-            (s.min_confidence, s.scale_search, s.feather, s.color_matrix),
-            (0.75, true, 8, ColorMatrix::Bt601)
-        );
+        assert_eq!((s.min_confidence, s.scale_search, s.feather, s.color_matrix), (0.75, true, 8, ColorMatrix::Bt601));
     }
 
     #[test]

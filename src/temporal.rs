@@ -1,1 +1,526 @@
-//! temporal
+//! The time map: which bg frame belongs under each fg frame.
+//!
+//! 1. **Rate prior.** Frame timestamps give each stream's clock; fg frame i is expected at bg
+//!    time `fg_time(i) - fg_time(0) + T` for an unknown offset `T`. This covers 25↔30,
+//!    23.976↔24, 29.97↔25 and variable frame rates alike: the expected bg frame is the one whose
+//!    timestamp is nearest.
+//! 2. **Global offset.** Every whole-frame offset over the entire bg range (fg may start anywhere
+//!    in bg, or before it) is scored by the mean pHash Hamming distance of a sample of fg frames
+//!    against the bg frames the offset puts under them, one SIMD Hamming row per sample. The best
+//!    few offsets are re-scored with the full frame cost at sub-frame steps.
+//! 3. **Banded monotone DP.** Each fg frame gets one bg frame; the bg index never decreases and
+//!    steps at most `ceil(2s) + 1` frames (s = bg frames per fg frame). A frame's cost is its
+//!    descriptor distance; changing the offset from the rate line costs `rate_penalty` per
+//!    frame of change, so static shots follow the rate instead of wandering. An "outside" layer
+//!    carries fg frames that bg does not have (fg longer than bg, inserted footage) at a fixed
+//!    cost, so they are reported rather than forced onto a wrong match. The band (±`band`
+//!    frames) follows the best path, so memory is O(N · band): no N×M matrix.
+//! 4. The optimal path is traced back at the end (offline mode).
+
+use crate::error::{Error, Result};
+use crate::fingerprint::Descriptor;
+use crate::kernels::{self, Thumb};
+use crate::settings::Settings;
+
+/// Weight of the pHash distance (normalized by 32, the distance of unrelated frames).
+const WEIGHT_HASH: f32 = 0.35;
+/// Weight of the thumb SAD (normalized by the SAD of unrelated frames).
+const WEIGHT_THUMB: f32 = 0.65;
+/// SAD of two unrelated thumbs: 256 values, E|a - b| = 2/√π σ√2... ≈ 36 units each.
+const SAD_UNRELATED: f32 = 256.0 * 36.0;
+/// Cost of a frame in the outside layer: a match must be better than this to be taken.
+const OUTSIDE_COST: f32 = 0.4;
+/// Cost of entering or leaving the outside layer.
+const SWITCH_COST: f32 = 0.5;
+/// Offset-search cost of a sample that falls outside bg (between a match and a mismatch).
+const OUTSIDE_SAMPLE_COST: f32 = 0.8;
+/// fg frames sampled for the offset search and for re-scoring candidates.
+const OFFSET_SAMPLES: usize = 64;
+const RESCORE_SAMPLES: usize = 256;
+const CANDIDATES: usize = 6;
+/// While the best state is outside, look for the fg frame in all of bg every this many frames.
+const REACQUIRE_EVERY: usize = 4;
+/// Cost under which a re-acquired match is trusted.
+const REACQUIRE_COST: f32 = 0.3;
+
+/// Descriptors and timestamps of one stream, in frame order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Track {
+    pub hashes: Vec<u64>,
+    pub thumbs: Vec<Thumb>,
+    pub seconds: Vec<f64>,
+}
+
+impl Track {
+    pub fn new() -> Track {
+        Track::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Track {
+        Track { hashes: Vec::with_capacity(n), thumbs: Vec::with_capacity(n), seconds: Vec::with_capacity(n) }
+    }
+
+    pub fn push(&mut self, d: &Descriptor, seconds: f64) {
+        self.hashes.push(d.phash);
+        self.thumbs.push(d.thumb);
+        self.seconds.push(seconds);
+    }
+
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    fn validate(&self, name: &str) -> Result<()> {
+        if self.is_empty() {
+            return Err(Error::invalid(format!("{name} has no frames")));
+        }
+        if self.thumbs.len() != self.len() || self.seconds.len() != self.len() {
+            return Err(Error::invalid(format!("{name}: descriptor and timestamp counts differ")));
+        }
+        if self.seconds.iter().any(|s| !s.is_finite()) {
+            return Err(Error::invalid(format!("{name}: timestamps must be finite")));
+        }
+        if let Some(i) = self.seconds.windows(2).position(|w| w[1] <= w[0]) {
+            return Err(Error::invalid(format!(
+                "{name}: timestamps must increase (frame {} at {}s, frame {} at {}s)",
+                i,
+                self.seconds[i],
+                i + 1,
+                self.seconds[i + 1]
+            )));
+        }
+        if self.seconds.iter().any(|s| !s.is_finite()) {
+            return Err(Error::invalid(format!("{name}: timestamps must be finite")));
+        }
+        Ok(())
+    }
+
+    /// Mean frame period in seconds (None for a single frame).
+    pub fn period(&self) -> Option<f64> {
+        (self.len() > 1).then(|| (self.seconds[self.len() - 1] - self.seconds[0]) / (self.len() - 1) as f64)
+    }
+}
+
+/// bg frames per fg frame, from the timestamps (1 when either stream has a single frame).
+pub fn rate_prior(fg: &Track, bg: &Track) -> f64 {
+    match (fg.period(), bg.period()) {
+        (Some(f), Some(b)) if b > 0.0 => f / b,
+        _ => 1.0,
+    }
+}
+
+/// The result of temporal alignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeMap {
+    /// For every fg frame, the bg frame under it. Outside frames hold the nearest bg frame of
+    /// the path (clamped to bg), so a compositor always has a background.
+    pub map: Vec<u32>,
+    /// fg frames with no counterpart in bg.
+    pub outside: Vec<u32>,
+    /// Descriptor cost of every fg frame's match (the outside cost for outside frames).
+    pub cost: Vec<f32>,
+    /// Per-frame confidence in 0..1 (0 for outside frames).
+    pub confidence: Vec<f32>,
+    /// Mean confidence over the frames that were matched.
+    pub overall_confidence: f64,
+    /// bg time minus fg time on the rate line found by the offset search.
+    pub offset_seconds: f64,
+    /// bg frames per fg frame.
+    pub rate: f64,
+}
+
+impl TimeMap {
+    pub fn is_outside(&self, i: usize) -> bool {
+        self.outside.binary_search(&(i as u32)).is_ok()
+    }
+}
+
+/// Descriptor cost of fg frame `i` against bg frame `j`, from a precomputed Hamming distance.
+#[inline]
+fn frame_cost(hamming: u32, fg_thumb: &Thumb, bg_thumb: &Thumb, sad: fn(&Thumb, &Thumb) -> u32) -> f32 {
+    WEIGHT_HASH * hamming as f32 / 32.0 + WEIGHT_THUMB * sad(fg_thumb, bg_thumb) as f32 / SAD_UNRELATED
+}
+
+/// Maps times to bg frame indices, extrapolating beyond bg's ends with its mean period.
+struct BgClock<'a> {
+    seconds: &'a [f64],
+    period: f64,
+}
+
+impl BgClock<'_> {
+    fn nearest_index(&self, t: f64) -> i64 {
+        let s = self.seconds;
+        let last = s.len() - 1;
+        if t <= s[0] {
+            return ((t - s[0]) / self.period).round() as i64;
+        }
+        if t >= s[last] {
+            return last as i64 + ((t - s[last]) / self.period).round() as i64;
+        }
+        let k = s.partition_point(|&x| x < t);
+        if t - s[k - 1] <= s[k] - t { k as i64 - 1 } else { k as i64 }
+    }
+
+    fn time_of(&self, j: i64) -> f64 {
+        let last = self.seconds.len() as i64 - 1;
+        if j < 0 {
+            self.seconds[0] + j as f64 * self.period
+        } else if j > last {
+            self.seconds[last as usize] + (j - last) as f64 * self.period
+        } else {
+            self.seconds[j as usize]
+        }
+    }
+}
+
+fn sample_indices(n: usize, k: usize) -> Vec<usize> {
+    let k = k.min(n);
+    (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
+}
+
+/// Finds the time map of `fg` inside `bg`.
+pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
+    fg.validate("fg")?;
+    bg.validate("bg")?;
+    let kern = kernels::active();
+    let rate = rate_prior(fg, bg);
+    let bg_period = bg.period().or(fg.period()).unwrap_or(1.0 / 25.0);
+    let clock = BgClock { seconds: &bg.seconds, period: bg_period };
+    let (n, m) = (fg.len(), bg.len());
+
+    // --- 2. Global offset search over whole bg frames. ---
+    let nominal: Vec<i64> = fg.seconds.iter().map(|t| ((t - fg.seconds[0]) / bg_period).round() as i64).collect();
+    let o_min = -nominal[n - 1];
+    let o_max = m as i64 - 1;
+    let offsets = (o_max - o_min + 1) as usize;
+    let mut score = vec![0f32; offsets];
+    let mut inside = vec![0u32; offsets];
+    let mut row = vec![0u32; m];
+    let samples = sample_indices(n, OFFSET_SAMPLES);
+    for &i in &samples {
+        (kern.hamming_row)(fg.hashes[i], &bg.hashes, &mut row);
+        let d = nominal[i];
+        // Offsets o with 0 <= o + d < m.
+        let lo = o_min.max(-d);
+        let hi = o_max.min(m as i64 - 1 - d);
+        for o in lo..=hi {
+            let slot = (o - o_min) as usize;
+            score[slot] += row[(o + d) as usize] as f32 / 32.0;
+            inside[slot] += 1;
+        }
+    }
+    let k = samples.len() as f32;
+    let totals: Vec<f32> = score
+        .iter()
+        .zip(&inside)
+        .map(|(&s, &c)| if c == 0 { f32::INFINITY } else { (s + (k - c as f32) * OUTSIDE_SAMPLE_COST) / k })
+        .collect();
+    let mut order: Vec<usize> = (0..offsets).filter(|&s| totals[s].is_finite()).collect();
+    order.sort_by(|&a, &b| totals[a].total_cmp(&totals[b]));
+    let mut candidates: Vec<i64> = Vec::new();
+    for slot in order {
+        let o = slot as i64 + o_min;
+        if candidates.iter().all(|&c| (c - o).abs() > 2) {
+            candidates.push(o);
+            if candidates.len() == CANDIDATES {
+                break;
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Err(Error::invalid("fg and bg do not overlap at any offset"));
+    }
+
+    // Re-score the candidates with the full cost at tenth-of-a-frame steps.
+    let rescore = sample_indices(n, RESCORE_SAMPLES);
+    let line_cost = |offset_seconds: f64| -> f32 {
+        let mut total = 0.0;
+        for &i in &rescore {
+            let j = clock.nearest_index(fg.seconds[i] - fg.seconds[0] + offset_seconds);
+            total += if j >= 0 && (j as usize) < m {
+                let ju = j as usize;
+                frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], kern.sad_thumb)
+                    .min(OUTSIDE_COST)
+            } else {
+                OUTSIDE_COST
+            };
+        }
+        total
+    };
+    let mut best = (f32::INFINITY, 0.0f64);
+    for &o in &candidates {
+        for tenth in -10..=10 {
+            let t = clock.time_of(o) + tenth as f64 * 0.1 * bg_period;
+            let c = line_cost(t);
+            // Ties keep the earliest, which with `tenth` ascending is the first of a flat run;
+            // prefer the centre of a flat run instead so rounding sits mid-interval.
+            if c < best.0 - 1e-6 {
+                best = (c, t);
+            }
+        }
+    }
+    let offset_seconds = refine_offset(fg, bg, &clock, best.1, &rescore, kern.sad_thumb);
+
+    // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
+    // its best state; the second re-runs the DP in a band centred on that path, which recovers
+    // frames the first band could not see (its start, and the edges of jumps). ---
+    let line: Vec<i64> = fg.seconds.iter().map(|t| clock.nearest_index(t - fg.seconds[0] + offset_seconds)).collect();
+    let dp = BandedDp {
+        fg,
+        bg,
+        line: &line,
+        half: settings.band as i64,
+        max_step: ((2.0 * rate).ceil() as i64 + 1).min(126),
+        penalty: settings.rate_penalty as f32,
+        kern,
+    };
+    let first = dp.run(None);
+    let centres: Vec<i64> = first.iter().map(|&(j, _)| j).collect();
+    let path = dp.run(Some(&centres));
+
+    // --- 4. The map, its costs and confidences. ---
+    let mut map = vec![0u32; n];
+    let mut outside = Vec::new();
+    let mut cost = vec![0f32; n];
+    let mut confidence = vec![0f32; n];
+    for (i, &(j, out)) in path.iter().enumerate() {
+        map[i] = j.clamp(0, m as i64 - 1) as u32;
+        if out {
+            outside.push(i as u32);
+            cost[i] = OUTSIDE_COST;
+        } else {
+            let ju = j as usize;
+            let c =
+                frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], kern.sad_thumb);
+            cost[i] = c;
+            confidence[i] = (1.0 - c / OUTSIDE_COST).clamp(0.0, 1.0);
+        }
+    }
+    let matched = n - outside.len();
+    let overall_confidence =
+        if matched == 0 { 0.0 } else { confidence.iter().map(|&c| c as f64).sum::<f64>() / matched as f64 };
+    Ok(TimeMap { map, outside, cost, confidence, overall_confidence, offset_seconds, rate })
+}
+
+/// The banded monotone DP over (fg frame, bg frame) with an inside and an outside layer.
+struct BandedDp<'a> {
+    fg: &'a Track,
+    bg: &'a Track,
+    /// Expected bg frame of each fg frame (the rate line through the global offset).
+    line: &'a [i64],
+    half: i64,
+    max_step: i64,
+    penalty: f32,
+    kern: &'static kernels::Kernels,
+}
+
+impl BandedDp<'_> {
+    /// The optimal path: for each fg frame, its bg frame (possibly outside bg's range in the
+    /// outside layer) and whether it is outside. With `centres`, the band of frame i is
+    /// centred on `centres[i]`; without, it follows the best state of the previous frame.
+    fn run(&self, centres: Option<&[i64]>) -> Vec<(i64, bool)> {
+        let (fg, bg, line, kern) = (self.fg, self.bg, self.line, self.kern);
+        let (n, m) = (fg.len(), bg.len());
+        let half = self.half;
+        let width = (2 * half + 1) as usize;
+        let (max_step, penalty) = (self.max_step, self.penalty);
+        const INF: f32 = f32::INFINITY;
+        const FROM_OUTSIDE: u8 = 0x80;
+        const RESTART: u8 = 0x7f;
+
+        let mut band_lo = vec![0i64; n];
+        let mut back = vec![0u8; n * 2 * width];
+        let mut best_state = vec![0u16; n];
+        let mut prev = vec![INF; 2 * width];
+        let mut cur = vec![INF; 2 * width];
+        let mut node = vec![INF; width];
+        let mut ham = vec![0u32; width];
+        let mut row = vec![0u32; m];
+
+        let mut deviation = 0i64;
+        let mut last_inside = i64::MIN;
+        for i in 0..n {
+            let lo = match centres {
+                Some(c) => c[i] - half,
+                None => line[i] + deviation - half,
+            };
+            band_lo[i] = lo;
+            node.fill(INF);
+            let j0 = lo.max(0);
+            let j1 = (lo + width as i64).min(m as i64);
+            if j1 > j0 {
+                let (a, b) = ((j0 - lo) as usize, (j1 - lo) as usize);
+                (kern.hamming_row)(fg.hashes[i], &bg.hashes[j0 as usize..j1 as usize], &mut ham[a..b]);
+                for s in a..b {
+                    node[s] = frame_cost(ham[s], &fg.thumbs[i], &bg.thumbs[(lo + s as i64) as usize], kern.sad_thumb);
+                }
+            }
+            let backs = &mut back[i * 2 * width..(i + 1) * 2 * width];
+            if i == 0 {
+                for s in 0..width {
+                    cur[s] = node[s];
+                    cur[width + s] = OUTSIDE_COST;
+                    backs[s] = RESTART;
+                    backs[width + s] = RESTART;
+                }
+            } else {
+                let plo = band_lo[i - 1];
+                let pbest = prev[best_state[i - 1] as usize];
+                let pbest_j = plo + (best_state[i - 1] as usize % width) as i64;
+                for s in 0..width {
+                    let j = lo + s as i64;
+                    let dev_here = j - line[i];
+                    let (mut best_in, mut back_in) = (INF, RESTART);
+                    let (mut best_out, mut back_out) = (INF, RESTART);
+                    for step in 0..=max_step {
+                        let ps = j - step - plo;
+                        if ps < 0 || ps >= width as i64 {
+                            continue;
+                        }
+                        let ps = ps as usize;
+                        let (p_in, p_out) = (prev[ps], prev[width + ps]);
+                        let dev_prev = j - step - line[i - 1];
+                        let in_in = p_in + penalty * (dev_here - dev_prev).abs() as f32;
+                        let out_in = p_out + SWITCH_COST;
+                        if in_in < best_in {
+                            (best_in, back_in) = (in_in, step as u8);
+                        }
+                        if out_in < best_in {
+                            (best_in, back_in) = (out_in, step as u8 | FROM_OUTSIDE);
+                        }
+                        let in_out = p_in + SWITCH_COST;
+                        if p_out < best_out {
+                            (best_out, back_out) = (p_out, step as u8 | FROM_OUTSIDE);
+                        }
+                        if in_out < best_out {
+                            (best_out, back_out) = (in_out, step as u8);
+                        }
+                    }
+                    // Unreachable from the previous band (a jump wider than the band): restart
+                    // from the previous best state at a price, rather than lose the path.
+                    // Only forward: the map never goes back in bg.
+                    let restart = if j >= pbest_j { pbest + 2.0 * SWITCH_COST } else { INF };
+                    if best_in > restart {
+                        (best_in, back_in) = (restart, RESTART);
+                    }
+                    if best_out > restart {
+                        (best_out, back_out) = (restart, RESTART);
+                    }
+                    cur[s] = best_in + node[s];
+                    cur[width + s] = best_out + OUTSIDE_COST;
+                    backs[s] = back_in;
+                    backs[width + s] = back_out;
+                }
+            }
+            let (slot, _) = cur.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)).expect("band is not empty");
+            best_state[i] = slot as u16;
+            if slot < width {
+                deviation = lo + slot as i64 - line[i];
+                last_inside = lo + slot as i64;
+            } else if centres.is_none() && i % REACQUIRE_EVERY == 0 {
+                // Lost (inserted footage, or bg resumed far from the line): look for this frame
+                // in all of bg after the last match and move the band there when it is clear.
+                if let Some(j) = reacquire(fg, bg, i, last_inside.max(0) as usize, &mut row, kern) {
+                    deviation = j as i64 - line[i];
+                }
+            }
+            std::mem::swap(&mut prev, &mut cur);
+        }
+
+        let mut path = vec![(0i64, false); n];
+        let mut slot = best_state[n - 1] as usize;
+        for i in (0..n).rev() {
+            let j = band_lo[i] + (slot % width) as i64;
+            path[i] = (j, slot >= width);
+            if i == 0 {
+                break;
+            }
+            let b = back[i * 2 * width + slot];
+            slot = if b == RESTART {
+                best_state[i - 1] as usize
+            } else {
+                let ps = (j - (b & 0x7f) as i64 - band_lo[i - 1]) as usize;
+                if b & FROM_OUTSIDE != 0 { width + ps } else { ps }
+            };
+        }
+        path
+    }
+}
+
+/// Best match of fg frame `i` in bg frames `from..`, if its cost is clearly a match.
+fn reacquire(fg: &Track, bg: &Track, i: usize, from: usize, row: &mut [u32], kern: &kernels::Kernels) -> Option<usize> {
+    let m = bg.len();
+    if from >= m {
+        return None;
+    }
+    let row = &mut row[..m - from];
+    (kern.hamming_row)(fg.hashes[i], &bg.hashes[from..], row);
+    let min_hamming = *row.iter().min()?;
+    let mut best: Option<(f32, usize)> = None;
+    for (k, &h) in row.iter().enumerate() {
+        if h <= min_hamming + 4 {
+            let c = frame_cost(h, &fg.thumbs[i], &bg.thumbs[from + k], kern.sad_thumb);
+            if best.is_none_or(|(bc, _)| c < bc) {
+                best = Some((c, from + k));
+            }
+        }
+    }
+    best.filter(|&(c, _)| c < REACQUIRE_COST).map(|(_, j)| j)
+}
+
+/// Refines the offset (seconds) to a fraction of a frame.
+///
+/// Near the true position a frame's cost grows linearly with the time distance:
+/// `c(x) = floor + a·|x − x₀|`. From the costs at the nearest bg frame and its two neighbours,
+/// `x₀ = (c(−1) − c(+1)) / (2a)` with `a = max(c(−1), c(+1)) − c(0)`. The median of `x₀` minus
+/// the expected fractional position, over sampled frames with clear motion, corrects the offset.
+fn refine_offset(
+    fg: &Track,
+    bg: &Track,
+    clock: &BgClock<'_>,
+    start: f64,
+    samples: &[usize],
+    sad: fn(&Thumb, &Thumb) -> u32,
+) -> f64 {
+    let m = bg.len() as i64;
+    let cost = |i: usize, j: i64| {
+        let ju = j as usize;
+        frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], sad)
+    };
+    let mut offset = start;
+    for _ in 0..3 {
+        let mut shifts = Vec::with_capacity(samples.len());
+        for &i in samples {
+            let t = fg.seconds[i] - fg.seconds[0] + offset;
+            let j = clock.nearest_index(t);
+            if j < 1 || j >= m - 1 {
+                continue;
+            }
+            let (cm, c0, cp) = (cost(i, j - 1), cost(i, j), cost(i, j + 1));
+            let a = cm.max(cp) - c0;
+            // Only frames whose best match is clear and whose neighbours differ (motion).
+            if c0 > cm || c0 > cp || a < 0.03 || c0 > 0.5 * OUTSIDE_COST {
+                continue;
+            }
+            let x0 = ((cm - cp) / (2.0 * a)).clamp(-0.5, 0.5) as f64;
+            // Expected fractional position of frame i relative to bg frame j, in frames.
+            let (tj, period) = (clock.time_of(j), clock.period);
+            let expected = (t - tj) / period;
+            shifts.push(x0 - expected);
+        }
+        if shifts.len() < 3 {
+            break;
+        }
+        shifts.sort_by(f64::total_cmp);
+        let median = shifts[shifts.len() / 2];
+        offset += median * clock.period;
+        if median.abs() < 0.01 {
+            break;
+        }
+    }
+    offset
+}

@@ -8,10 +8,7 @@ use std::process::Command;
 fn library_dir() -> PathBuf {
     // target/<profile>/deps/c_api-<hash> -> target/<profile>
     let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf()
+    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
 }
 
 fn compile_and_run(source: &Path, cpp: bool) {
@@ -26,10 +23,7 @@ fn compile_and_run(source: &Path, cpp: bool) {
     std::fs::create_dir_all(&out_dir).unwrap();
     // The cdylib's SONAME is libvidkompy.so.MAJOR, as an installed library would be named; give
     // the loader that name beside the test programs.
-    let soname = out_dir.join(format!(
-        "libvidkompy.so.{}",
-        env!("CARGO_PKG_VERSION_MAJOR")
-    ));
+    let soname = out_dir.join(format!("libvidkompy.so.{}", env!("CARGO_PKG_VERSION_MAJOR")));
     let _ = std::fs::remove_file(&soname);
     std::os::unix::fs::symlink(lib_dir.join("libvidkompy.so"), &soname).expect("link the SONAME");
     let stem = source.file_stem().unwrap().to_string_lossy().to_string();
@@ -54,12 +48,9 @@ fn compile_and_run(source: &Path, cpp: bool) {
     if cpp {
         cmd.args(["-x", "none"]);
     }
-    cmd.arg(format!("-L{}", lib_dir.display()))
-        .arg(format!("-Wl,-rpath,{}", out_dir.display()))
-        .arg("-lvidkompy");
-    let output = cmd.output().unwrap_or_else(|e| {
-        panic!("cannot run the C compiler '{compiler}' (install gcc/g++): {e}")
-    });
+    cmd.arg(format!("-L{}", lib_dir.display())).arg(format!("-Wl,-rpath,{}", out_dir.display())).arg("-lvidkompy");
+    let output =
+        cmd.output().unwrap_or_else(|e| panic!("cannot run the C compiler '{compiler}' (install gcc/g++): {e}"));
     assert!(
         output.status.success(),
         "compiling {} failed:\n{}",
@@ -77,9 +68,7 @@ fn compile_and_run(source: &Path, cpp: bool) {
         None => Command::new(&exe),
     };
     run.current_dir(root);
-    let output = run
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+    let output = run.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
     assert!(
         output.status.success(),
         "{} failed ({}):\nstdout:\n{}\nstderr:\n{}",

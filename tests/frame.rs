@@ -9,9 +9,7 @@ fn planes_for(format: PixelFormat, w: u32, h: u32, pad: usize) -> Vec<(Vec<u8>, 
         .map(|p| {
             let (row_bytes, rows) = format.plane_size(p, w, h);
             let stride = row_bytes + pad;
-            let data = (0..stride * rows)
-                .map(|i| ((i % stride) * 3 + (i / stride) * 7 + p) as u8)
-                .collect();
+            let data = (0..stride * rows).map(|i| ((i % stride) * 3 + (i / stride) * 7 + p) as u8).collect();
             (data, stride)
         })
         .collect()
@@ -23,26 +21,15 @@ fn every_format_accepts_odd_sizes_padding_and_negative_strides() {
         for (w, h) in [(1, 1), (2, 2), (3, 5), (17, 9), (64, 36)] {
             for pad in [0usize, 6, 64] {
                 let planes = planes_for(format, w, h, pad);
-                let views: Vec<Plane> = planes
-                    .iter()
-                    .map(|(d, s)| Plane::new(d, *s as isize))
-                    .collect();
-                let f = FrameRef::new(format, w, h, &views)
-                    .unwrap_or_else(|e| panic!("{format} {w}x{h}: {e}"));
+                let views: Vec<Plane> = planes.iter().map(|(d, s)| Plane::new(d, *s as isize)).collect();
+                let f = FrameRef::new(format, w, h, &views).unwrap_or_else(|e| panic!("{format} {w}x{h}: {e}"));
                 // Bottom-up: the same memory with a negative stride reads the rows in reverse.
-                let flipped: Vec<Plane> = planes
-                    .iter()
-                    .map(|(d, s)| Plane::new(d, -(*s as isize)))
-                    .collect();
+                let flipped: Vec<Plane> = planes.iter().map(|(d, s)| Plane::new(d, -(*s as isize))).collect();
                 let g = FrameRef::new(format, w, h, &flipped).unwrap();
                 for p in 0..format.plane_count() {
                     let rows = format.plane_size(p, w, h).1;
                     for r in 0..rows {
-                        assert_eq!(
-                            f.row(p, r),
-                            g.row(p, rows - 1 - r),
-                            "{format} plane {p} row {r}"
-                        );
+                        assert_eq!(f.row(p, r), g.row(p, rows - 1 - r), "{format} plane {p} row {r}");
                         let (d, s) = &planes[p];
                         assert_eq!(f.row(p, r), &d[r * s..r * s + format.plane_size(p, w, h).0]);
                     }
@@ -60,8 +47,7 @@ fn every_format_accepts_odd_sizes_padding_and_negative_strides() {
                     strides_up[i] = -(*s as isize);
                 }
                 let raw = unsafe { FrameRef::from_raw(format, w, h, ptrs, strides) }.unwrap();
-                let raw_up =
-                    unsafe { FrameRef::from_raw(format, w, h, ptrs_up, strides_up) }.unwrap();
+                let raw_up = unsafe { FrameRef::from_raw(format, w, h, ptrs_up, strides_up) }.unwrap();
                 let rows = format.plane_size(0, w, h).1;
                 for r in 0..rows {
                     assert_eq!(raw.row(0, r), f.row(0, r));
@@ -78,81 +64,39 @@ fn every_invalid_case_has_its_own_error() {
     let p = |n: usize, s: isize| Plane::new(&data[..n], s);
     let i420 = PixelFormat::I420;
     let cases: Vec<(Result<FrameRef, FrameError>, FrameError)> = vec![
-        (
-            FrameRef::new(i420, 0, 4, &[p(16, 4), p(4, 2), p(4, 2)]),
-            FrameError::ZeroSize {
-                width: 0,
-                height: 4,
-            },
-        ),
-        (
-            FrameRef::new(i420, 4, 0, &[p(16, 4), p(4, 2), p(4, 2)]),
-            FrameError::ZeroSize {
-                width: 4,
-                height: 0,
-            },
-        ),
+        (FrameRef::new(i420, 0, 4, &[p(16, 4), p(4, 2), p(4, 2)]), FrameError::ZeroSize { width: 0, height: 4 }),
+        (FrameRef::new(i420, 4, 0, &[p(16, 4), p(4, 2), p(4, 2)]), FrameError::ZeroSize { width: 4, height: 0 }),
         (
             FrameRef::new(i420, MAX_DIMENSION + 1, 4, &[p(16, 4)]),
-            FrameError::TooLarge {
-                width: MAX_DIMENSION + 1,
-                height: 4,
-            },
+            FrameError::TooLarge { width: MAX_DIMENSION + 1, height: 4 },
         ),
         (
             FrameRef::new(i420, 4, 4, &[p(16, 4), p(4, 2)]),
-            FrameError::WrongPlaneCount {
-                format: i420,
-                expected: 3,
-                got: 2,
-            },
+            FrameError::WrongPlaneCount { format: i420, expected: 3, got: 2 },
         ),
         (
             FrameRef::new(i420, 4, 4, &[p(16, 3), p(4, 2), p(4, 2)]),
-            FrameError::StrideTooSmall {
-                plane: 0,
-                stride: 3,
-                row_bytes: 4,
-            },
+            FrameError::StrideTooSmall { plane: 0, stride: 3, row_bytes: 4 },
         ),
         (
             FrameRef::new(i420, 4, 4, &[p(16, 4), p(4, -1), p(4, 2)]),
-            FrameError::StrideTooSmall {
-                plane: 1,
-                stride: -1,
-                row_bytes: 2,
-            },
+            FrameError::StrideTooSmall { plane: 1, stride: -1, row_bytes: 2 },
         ),
         (
             FrameRef::new(i420, 4, 4, &[p(15, 4), p(4, 2), p(4, 2)]),
-            FrameError::PlaneTooShort {
-                plane: 0,
-                needed: 16,
-                got: 15,
-            },
+            FrameError::PlaneTooShort { plane: 0, needed: 16, got: 15 },
         ),
         (
             FrameRef::new(i420, 4, 4, &[p(16, 4), p(4, 2), p(3, 2)]),
-            FrameError::PlaneTooShort {
-                plane: 2,
-                needed: 4,
-                got: 3,
-            },
+            FrameError::PlaneTooShort { plane: 2, needed: 4, got: 3 },
         ),
         (
             FrameRef::new(PixelFormat::P010, 4, 4, &[p(64, 9), p(64, 8)]),
-            FrameError::MisalignedStride {
-                plane: 0,
-                stride: 9,
-            },
+            FrameError::MisalignedStride { plane: 0, stride: 9 },
         ),
         (
             FrameRef::new(PixelFormat::Rgba, 4, 2, &[p(31, 16)]),
-            FrameError::PlaneTooShort {
-                plane: 0,
-                needed: 32,
-                got: 31,
-            },
+            FrameError::PlaneTooShort { plane: 0, needed: 32, got: 31 },
         ),
     ];
     for (got, want) in cases {
@@ -160,51 +104,18 @@ fn every_invalid_case_has_its_own_error() {
     }
     // Null planes can only come from C.
     let e = unsafe {
-        FrameRef::from_raw(
-            i420,
-            4,
-            4,
-            [
-                data.as_ptr(),
-                std::ptr::null(),
-                data.as_ptr(),
-                std::ptr::null(),
-            ],
-            [4, 2, 2, 0],
-        )
+        FrameRef::from_raw(i420, 4, 4, [data.as_ptr(), std::ptr::null(), data.as_ptr(), std::ptr::null()], [4, 2, 2, 0])
     };
     assert_eq!(e.unwrap_err(), FrameError::NullPlane { plane: 1 });
     // Distinct messages, too.
     let msgs: std::collections::HashSet<String> = [
-        FrameError::ZeroSize {
-            width: 0,
-            height: 1,
-        }
-        .to_string(),
-        FrameError::TooLarge {
-            width: 1,
-            height: 99999,
-        }
-        .to_string(),
+        FrameError::ZeroSize { width: 0, height: 1 }.to_string(),
+        FrameError::TooLarge { width: 1, height: 99999 }.to_string(),
         FrameError::NullPlane { plane: 0 }.to_string(),
         FrameError::UnknownFormat(42).to_string(),
-        FrameError::PlaneTooShort {
-            plane: 0,
-            needed: 2,
-            got: 1,
-        }
-        .to_string(),
-        FrameError::StrideTooSmall {
-            plane: 0,
-            stride: 1,
-            row_bytes: 2,
-        }
-        .to_string(),
-        FrameError::MisalignedStride {
-            plane: 0,
-            stride: 3,
-        }
-        .to_string(),
+        FrameError::PlaneTooShort { plane: 0, needed: 2, got: 1 }.to_string(),
+        FrameError::StrideTooSmall { plane: 0, stride: 1, row_bytes: 2 }.to_string(),
+        FrameError::MisalignedStride { plane: 0, stride: 3 }.to_string(),
     ]
     .into_iter()
     .collect();
@@ -222,14 +133,12 @@ fn framebuf_is_aligned_black_and_copies() {
         let mut luma = vec![0u8; 33];
         let f = buf.as_frame();
         let y = f.luma_row(0, 0, &mut luma);
-        let black = if matches!(
-            format,
-            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010
-        ) {
-            16
-        } else {
-            0
-        };
+        let black =
+            if matches!(format, PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010) {
+                16
+            } else {
+                0
+            };
         assert!(y.iter().all(|&v| v == black), "{format}: {y:?}");
         let copy = FrameBuf::from_frame(&f).unwrap();
         assert_eq!(copy.as_frame().row(0, 16), f.row(0, 16));
@@ -244,11 +153,7 @@ fn luma_of_rgb_formats_agrees() {
     let bgra = [b, g, r, 255];
     let rgb = [r, g, b];
     let want = ((77 * r as u32 + 150 * g as u32 + 29 * b as u32 + 128) >> 8) as u8;
-    for (fmt, px) in [
-        (PixelFormat::Rgba, &rgba[..]),
-        (PixelFormat::Bgra, &bgra[..]),
-        (PixelFormat::Rgb24, &rgb[..]),
-    ] {
+    for (fmt, px) in [(PixelFormat::Rgba, &rgba[..]), (PixelFormat::Bgra, &bgra[..]), (PixelFormat::Rgb24, &rgb[..])] {
         let f = FrameRef::new(fmt, 1, 1, &[Plane::new(px, px.len() as isize)]).unwrap();
         let mut s = [0u8; 1];
         assert_eq!(f.luma_row(0, 0, &mut s), &[want]);
@@ -257,24 +162,13 @@ fn luma_of_rgb_formats_agrees() {
     let p10 = 800u16.to_le_bytes();
     let y = [p10[0], p10[1]];
     let c = [0u8; 2];
-    let f = FrameRef::new(
-        PixelFormat::I420P10,
-        1,
-        1,
-        &[Plane::new(&y, 2), Plane::new(&c, 2), Plane::new(&c, 2)],
-    )
-    .unwrap();
+    let f =
+        FrameRef::new(PixelFormat::I420P10, 1, 1, &[Plane::new(&y, 2), Plane::new(&c, 2), Plane::new(&c, 2)]).unwrap();
     let mut s = [0u8; 1];
     assert_eq!(f.luma_row(0, 0, &mut s), &[200]);
     let hi = (800u16 << 6).to_le_bytes();
     let uv = [0u8; 4];
-    let f = FrameRef::new(
-        PixelFormat::P010,
-        1,
-        1,
-        &[Plane::new(&hi, 2), Plane::new(&uv, 4)],
-    )
-    .unwrap();
+    let f = FrameRef::new(PixelFormat::P010, 1, 1, &[Plane::new(&hi, 2), Plane::new(&uv, 4)]).unwrap();
     assert_eq!(f.luma_row(0, 0, &mut s), &[200]);
 }
 
@@ -283,14 +177,8 @@ fn reference_area(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec
     let mut out = vec![0.0; dw * dh];
     for oy in 0..dh {
         for ox in 0..dw {
-            let (x0, x1) = (
-                ox as f64 * sw as f64 / dw as f64,
-                (ox + 1) as f64 * sw as f64 / dw as f64,
-            );
-            let (y0, y1) = (
-                oy as f64 * sh as f64 / dh as f64,
-                (oy + 1) as f64 * sh as f64 / dh as f64,
-            );
+            let (x0, x1) = (ox as f64 * sw as f64 / dw as f64, (ox + 1) as f64 * sw as f64 / dw as f64);
+            let (y0, y1) = (oy as f64 * sh as f64 / dh as f64, (oy + 1) as f64 * sh as f64 / dh as f64);
             let mut acc = 0.0;
             for y in 0..sh {
                 let wy = ((y + 1) as f64).min(y1) - (y as f64).max(y0);
@@ -314,13 +202,7 @@ fn reference_area(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec
 fn area_filter_matches_the_exact_average() {
     let (w, h) = (37usize, 23usize);
     let src: Vec<u8> = (0..w * h).map(|i| ((i * 37) ^ (i / 5)) as u8).collect();
-    let frame = FrameRef::new(
-        PixelFormat::Gray8,
-        w as u32,
-        h as u32,
-        &[Plane::new(&src, w as isize)],
-    )
-    .unwrap();
+    let frame = FrameRef::new(PixelFormat::Gray8, w as u32, h as u32, &[Plane::new(&src, w as isize)]).unwrap();
     for (rx, ry, rw, rh) in [(0, 0, 37, 23), (3, 2, 30, 17), (5, 7, 9, 4)] {
         for (dw, dh) in [(1, 1), (4, 3), (9, 4), (16, 16), (32, 32), (50, 30)] {
             let mut rs = AreaResampler::new(rw, rh, dw, dh);
@@ -331,10 +213,7 @@ fn area_filter_matches_the_exact_average() {
                 .collect();
             let want = reference_area(&sub, rw as usize, rh as usize, dw as usize, dh as usize);
             for (i, (g, r)) in out.iter().zip(&want).enumerate() {
-                assert!(
-                    (*g as f64 - r).abs() < 1e-3,
-                    "rect {rw}x{rh} -> {dw}x{dh} at {i}: {g} vs {r}"
-                );
+                assert!((*g as f64 - r).abs() < 1e-3, "rect {rw}x{rh} -> {dw}x{dh} at {i}: {g} vs {r}");
             }
         }
     }

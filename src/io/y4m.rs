@@ -66,9 +66,7 @@ impl Y4mHeader {
     fn parse(line: &str) -> Result<Y4mHeader> {
         let mut tokens = line.split(' ');
         if tokens.next() != Some("YUV4MPEG2") {
-            return Err(Error::invalid_data(
-                "not a Y4M stream: missing the YUV4MPEG2 signature",
-            ));
+            return Err(Error::invalid_data("not a Y4M stream: missing the YUV4MPEG2 signature"));
         }
         let (mut width, mut height, mut fps) = (None, None, None);
         let mut colorspace = Colorspace::C420;
@@ -99,32 +97,21 @@ impl Y4mHeader {
         let width = width.ok_or_else(|| Error::invalid_data("Y4M header has no width (W)"))?;
         let height = height.ok_or_else(|| Error::invalid_data("Y4M header has no height (H)"))?;
         let (fps_num, fps_den) = fps.unwrap_or((25, 1));
-        Ok(Y4mHeader {
-            width,
-            height,
-            fps_num,
-            fps_den,
-            colorspace,
-        })
+        Ok(Y4mHeader { width, height, fps_num, fps_den, colorspace })
     }
 }
 
 fn parse_dimension(what: &str, value: &str) -> Result<u32> {
     match value.parse::<u32>() {
         Ok(v) if v > 0 && v <= MAX_DIMENSION => Ok(v),
-        _ => Err(Error::invalid_data(format!(
-            "Y4M header has a bad {what} '{value}' (1..{MAX_DIMENSION})"
-        ))),
+        _ => Err(Error::invalid_data(format!("Y4M header has a bad {what} '{value}' (1..{MAX_DIMENSION})"))),
     }
 }
 
 fn parse_ratio(value: &str) -> Result<(u32, u32)> {
     let bad = || Error::invalid_data(format!("Y4M header has a bad frame rate 'F{value}'"));
     let (n, d) = value.split_once(':').ok_or_else(bad)?;
-    let (n, d) = (
-        n.parse::<u32>().map_err(|_| bad())?,
-        d.parse::<u32>().map_err(|_| bad())?,
-    );
+    let (n, d) = (n.parse::<u32>().map_err(|_| bad())?, d.parse::<u32>().map_err(|_| bad())?);
     if n == 0 || d == 0 || n > i32::MAX as u32 || d > i32::MAX as u32 {
         return Err(bad());
     }
@@ -146,10 +133,7 @@ pub struct Y4mReader<R: Read> {
 /// Returns false at a clean end of input (nothing read).
 fn read_line<R: Read>(input: &mut BufReader<R>, line: &mut Vec<u8>, what: &str) -> Result<bool> {
     line.clear();
-    let n = input
-        .by_ref()
-        .take(MAX_HEADER as u64 + 1)
-        .read_until(b'\n', line)?;
+    let n = input.by_ref().take(MAX_HEADER as u64 + 1).read_until(b'\n', line)?;
     if n == 0 {
         return Ok(false);
     }
@@ -171,8 +155,7 @@ impl<R: Read> Y4mReader<R> {
         if !read_line(&mut input, &mut line, "header")? {
             return Err(Error::invalid_data("empty input: no Y4M header"));
         }
-        let text = std::str::from_utf8(&line)
-            .map_err(|_| Error::invalid_data("Y4M header is not ASCII"))?;
+        let text = std::str::from_utf8(&line).map_err(|_| Error::invalid_data("Y4M header is not ASCII"))?;
         let header = Y4mHeader::parse(text)?;
         let frame = FrameBuf::new(header.pixel_format(), header.width, header.height)?;
         let chroma444 = if header.colorspace == Colorspace::C444 {
@@ -180,14 +163,7 @@ impl<R: Read> Y4mReader<R> {
         } else {
             Vec::new()
         };
-        Ok(Y4mReader {
-            input,
-            header,
-            frame,
-            chroma444,
-            line,
-            index: 0,
-        })
+        Ok(Y4mReader { input, header, frame, chroma444, line, index: 0 })
     }
 
     pub fn header(&self) -> &Y4mHeader {
@@ -200,19 +176,12 @@ impl<R: Read> Y4mReader<R> {
             return Ok(None);
         }
         if !self.line.starts_with(b"FRAME") {
-            return Err(Error::invalid_data(format!(
-                "frame {}: expected a FRAME marker",
-                self.index
-            )));
+            return Err(Error::invalid_data(format!("frame {}: expected a FRAME marker", self.index)));
         }
         let expected = self.header.frame_bytes();
         let mut got = 0;
         let format = self.frame.format();
-        let planes = if self.header.colorspace == Colorspace::C444 {
-            1
-        } else {
-            format.plane_count()
-        };
+        let planes = if self.header.colorspace == Colorspace::C444 { 1 } else { format.plane_count() };
         for p in 0..planes {
             let (_, rows) = format.plane_size(p, self.header.width, self.header.height);
             for r in 0..rows {
@@ -297,34 +266,18 @@ impl<W: Write> Y4mWriter<W> {
             PixelFormat::I420P10 | PixelFormat::P010 => "420p10",
             PixelFormat::Gray8 => "mono",
             other => {
-                return Err(Error::Unsupported(format!(
-                    "Y4M cannot store {other}; convert to i420 first"
-                )));
+                return Err(Error::Unsupported(format!("Y4M cannot store {other}; convert to i420 first")));
             }
         };
         if fps_num == 0 || fps_den == 0 {
-            return Err(Error::invalid(format!(
-                "frame rate {fps_num}:{fps_den} must be positive"
-            )));
+            return Err(Error::invalid(format!("frame rate {fps_num}:{fps_den} must be positive")));
         }
-        writeln!(
-            output,
-            "YUV4MPEG2 W{width} H{height} F{fps_num}:{fps_den} Ip A1:1 C{colorspace}"
-        )?;
-        Ok(Y4mWriter {
-            output,
-            format,
-            width,
-            height,
-            row: vec![0; 2 * width as usize + 2],
-        })
+        writeln!(output, "YUV4MPEG2 W{width} H{height} F{fps_num}:{fps_den} Ip A1:1 C{colorspace}")?;
+        Ok(Y4mWriter { output, format, width, height, row: vec![0; 2 * width as usize + 2] })
     }
 
     pub fn write_frame(&mut self, frame: &FrameRef<'_>) -> Result<()> {
-        if frame.format() != self.format
-            || frame.width() != self.width
-            || frame.height() != self.height
-        {
+        if frame.format() != self.format || frame.width() != self.width || frame.height() != self.height {
             return Err(Error::InvalidFrame(crate::frame::FrameError::Mismatch {
                 expected: format!("{} {}x{}", self.format, self.width, self.height),
                 got: frame.describe(),
@@ -335,15 +288,10 @@ impl<W: Write> Y4mWriter<W> {
         for r in 0..rows {
             if self.format == PixelFormat::P010 {
                 // P010 keeps 10 bits high; Y4M 420p10 keeps them low.
-                for (o, s) in self
-                    .row
-                    .chunks_exact_mut(2)
-                    .zip(frame.row(0, r).chunks_exact(2))
-                {
+                for (o, s) in self.row.chunks_exact_mut(2).zip(frame.row(0, r).chunks_exact(2)) {
                     o.copy_from_slice(&(u16::from_le_bytes([s[0], s[1]]) >> 6).to_le_bytes());
                 }
-                self.output
-                    .write_all(&self.row[..2 * self.width as usize])?;
+                self.output.write_all(&self.row[..2 * self.width as usize])?;
             } else {
                 self.output.write_all(frame.row(0, r))?;
             }
@@ -412,10 +360,7 @@ mod tests {
             let (w, h) = (5usize, 3usize);
             let n = w * h + 2 * 3 * 2;
             let data: Vec<u8> = (0..n as u32).map(|i| i as u8).collect();
-            let bytes = stream(
-                &format!("YUV4MPEG2 W5 H3 F30000:1001 Ip A1:1 C{c}"),
-                &[data.clone(), data.clone()],
-            );
+            let bytes = stream(&format!("YUV4MPEG2 W5 H3 F30000:1001 Ip A1:1 C{c}"), &[data.clone(), data.clone()]);
             let mut r = Y4mReader::new(&bytes[..]).unwrap();
             assert_eq!(r.header().fps_num, 30000);
             let mut count = 0;
@@ -435,15 +380,9 @@ mod tests {
     fn reads_mono_10bit_and_444() {
         let mono = stream("YUV4MPEG2 W4 H2 F25:1 Cmono", &[vec![7; 8]]);
         let mut r = Y4mReader::new(&mono[..]).unwrap();
-        assert_eq!(
-            r.read_frame().unwrap().unwrap().format(),
-            PixelFormat::Gray8
-        );
+        assert_eq!(r.read_frame().unwrap().unwrap().format(), PixelFormat::Gray8);
 
-        let p10 = stream(
-            "YUV4MPEG2 W2 H2 F25:1 C420p10",
-            &[vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
-        );
+        let p10 = stream("YUV4MPEG2 W2 H2 F25:1 C420p10", &[vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]);
         let mut r = Y4mReader::new(&p10[..]).unwrap();
         let f = r.read_frame().unwrap().unwrap();
         assert_eq!(f.format(), PixelFormat::I420P10);
@@ -475,32 +414,14 @@ mod tests {
             ("YUV4MPEG2 W2 H2 It", "interlaced"),
         ];
         for (header, want) in cases {
-            let bytes = if header.is_empty() {
-                Vec::new()
-            } else {
-                format!("{header}\n").into_bytes()
-            };
-            let err = Y4mReader::new(&bytes[..])
-                .err()
-                .unwrap_or_else(|| panic!("{header:?} was accepted"));
+            let bytes = if header.is_empty() { Vec::new() } else { format!("{header}\n").into_bytes() };
+            let err = Y4mReader::new(&bytes[..]).err().unwrap_or_else(|| panic!("{header:?} was accepted"));
             assert!(err.to_string().contains(want), "{header:?}: {err}");
         }
         let no_newline = b"YUV4MPEG2 W2 H2".to_vec();
-        assert!(
-            Y4mReader::new(&no_newline[..])
-                .err()
-                .unwrap()
-                .to_string()
-                .contains("truncated")
-        );
+        assert!(Y4mReader::new(&no_newline[..]).err().unwrap().to_string().contains("truncated"));
         let long = format!("YUV4MPEG2 W2 H2 X{}\n", "a".repeat(5000));
-        assert!(
-            Y4mReader::new(long.as_bytes())
-                .err()
-                .unwrap()
-                .to_string()
-                .contains("longer than")
-        );
+        assert!(Y4mReader::new(long.as_bytes()).err().unwrap().to_string().contains("longer than"));
     }
 
     #[test]
@@ -511,31 +432,18 @@ mod tests {
         let mut r = Y4mReader::new(&bytes[..]).unwrap();
         assert!(r.read_frame().unwrap().is_some());
         let e = r.read_frame().unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("frame 1 is truncated: got 3 of 12 bytes"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("frame 1 is truncated: got 3 of 12 bytes"), "{e}");
 
         let bad = b"YUV4MPEG2 W4 H2 F25:1\nFRAMX\n".to_vec();
         let mut r = Y4mReader::new(&bad[..]).unwrap();
-        assert!(
-            r.read_frame()
-                .unwrap_err()
-                .to_string()
-                .contains("expected a FRAME marker")
-        );
+        assert!(r.read_frame().unwrap_err().to_string().contains("expected a FRAME marker"));
     }
 
     #[test]
     fn write_then_read_round_trips_every_writable_format() {
-        for format in [
-            PixelFormat::I420,
-            PixelFormat::Nv12,
-            PixelFormat::I420P10,
-            PixelFormat::P010,
-            PixelFormat::Gray8,
-        ] {
+        for format in
+            [PixelFormat::I420, PixelFormat::Nv12, PixelFormat::I420P10, PixelFormat::P010, PixelFormat::Gray8]
+        {
             let (w, h) = (7, 5);
             let mut buf = FrameBuf::new(format, w, h).unwrap();
             for p in 0..format.plane_count() {
@@ -596,15 +504,9 @@ mod tests {
 
     #[test]
     fn writer_refuses_rgb_and_mismatched_frames() {
-        assert!(matches!(
-            Y4mWriter::new(Vec::new(), PixelFormat::Rgba, 4, 4, 25, 1),
-            Err(Error::Unsupported(_))
-        ));
+        assert!(matches!(Y4mWriter::new(Vec::new(), PixelFormat::Rgba, 4, 4, 25, 1), Err(Error::Unsupported(_))));
         let mut w = Y4mWriter::new(Vec::new(), PixelFormat::I420, 4, 4, 25, 1).unwrap();
         let other = FrameBuf::new(PixelFormat::I420, 6, 4).unwrap();
-        assert!(matches!(
-            w.write_frame(&other.as_frame()),
-            Err(Error::InvalidFrame(_))
-        ));
+        assert!(matches!(w.write_frame(&other.as_frame()), Err(Error::InvalidFrame(_))));
     }
 }

@@ -4,26 +4,11 @@ use std::arch::aarch64::*;
 
 use super::{CpuLevel, Kernels, THUMB_BYTES, Thumb};
 
-static NEON: Kernels = Kernels {
-    level: CpuLevel::Neon,
-    sum_u8,
-    hamming_row,
-    sad_thumb,
-};
+static NEON: Kernels =
+    Kernels { level: CpuLevel::Neon, accumulate_row: super::scalar::accumulate_row, hamming_row, sad_thumb };
 
 pub fn available() -> Vec<&'static Kernels> {
     vec![&NEON]
-}
-
-fn sum_u8(bytes: &[u8]) -> u32 {
-    let chunks = bytes.chunks_exact(16);
-    let tail = chunks.remainder();
-    let mut total = 0u32;
-    for c in chunks {
-        // SAFETY: `c` is exactly 16 readable bytes; NEON is baseline on aarch64.
-        total += unsafe { vaddlvq_u8(vld1q_u8(c.as_ptr())) } as u32;
-    }
-    total + tail.iter().map(|&b| b as u32).sum::<u32>()
 }
 
 fn hamming_row(a: u64, b: &[u64], out: &mut [u32]) {

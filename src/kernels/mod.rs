@@ -55,8 +55,8 @@ impl CpuLevel {
 /// One CPU level's implementations of the hot loops.
 pub struct Kernels {
     pub level: CpuLevel,
-    /// Sum of bytes (the interior of an area-filter bin).
-    pub sum_u8: fn(&[u8]) -> u32,
+    /// `acc[i] += weight * src[i] as f32` (the vertical pass of the area filter).
+    pub accumulate_row: fn(&mut [f32], &[u8], f32),
     /// `out[i] = popcount(a ^ b[i])`; `out.len() == b.len()`.
     pub hamming_row: fn(u64, &[u64], &mut [u32]),
     /// Sum of absolute differences of two thumbs.
@@ -81,16 +81,8 @@ pub fn for_level(level: CpuLevel) -> Option<&'static Kernels> {
 fn choose() -> &'static Kernels {
     let levels = available();
     let best = *levels.last().expect("scalar is always available");
-    match std::env::var("VIDKOMPY_CPU_LEVEL")
-        .ok()
-        .and_then(|v| CpuLevel::parse(&v))
-    {
-        Some(forced) => levels
-            .iter()
-            .rev()
-            .find(|k| k.level <= forced)
-            .copied()
-            .unwrap_or(best),
+    match std::env::var("VIDKOMPY_CPU_LEVEL").ok().and_then(|v| CpuLevel::parse(&v)) {
+        Some(forced) => levels.iter().rev().find(|k| k.level <= forced).copied().unwrap_or(best),
         None => best,
     }
 }
@@ -108,10 +100,7 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn next(&mut self) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             self.0 ^ (self.0 >> 29)
         }
     }
@@ -122,24 +111,17 @@ mod tests {
         let levels = available();
         assert_eq!(levels[0].level, CpuLevel::Scalar);
         for k in &levels {
-            for len in [
-                0usize, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128,
-                129, 1000, 1920,
-            ] {
+            for len in [0usize, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 1000, 1920]
+            {
                 let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
-                assert_eq!(
-                    (k.sum_u8)(&bytes),
-                    (scalar::KERNELS.sum_u8)(&bytes),
-                    "sum_u8 {} len {len}",
-                    k.level.name()
-                );
-                let all_ff = vec![255u8; len];
-                assert_eq!(
-                    (k.sum_u8)(&all_ff),
-                    255 * len as u32,
-                    "sum_u8 saturation {} len {len}",
-                    k.level.name()
-                );
+                let start: Vec<f32> = (0..len).map(|_| (rng.next() % 1000) as f32 * 0.37).collect();
+                let weight = (rng.next() % 1000) as f32 / 999.0;
+                let mut want = start.clone();
+                let mut got = start.clone();
+                (scalar::KERNELS.accumulate_row)(&mut want, &bytes, weight);
+                (k.accumulate_row)(&mut got, &bytes, weight);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "accumulate_row {} len {len}", k.level.name());
 
                 let a = rng.next();
                 let b: Vec<u64> = (0..len).map(|_| rng.next()).collect();
@@ -157,32 +139,17 @@ mod tests {
                 let mut y = [0i8; THUMB_BYTES];
                 x.iter_mut().for_each(|v| *v = rng.next() as i8);
                 y.iter_mut().for_each(|v| *v = rng.next() as i8);
-                assert_eq!(
-                    (k.sad_thumb)(&x, &y),
-                    (scalar::KERNELS.sad_thumb)(&x, &y),
-                    "sad {}",
-                    k.level.name()
-                );
+                assert_eq!((k.sad_thumb)(&x, &y), (scalar::KERNELS.sad_thumb)(&x, &y), "sad {}", k.level.name());
             }
             let lo = [i8::MIN; THUMB_BYTES];
             let hi = [i8::MAX; THUMB_BYTES];
-            assert_eq!(
-                (k.sad_thumb)(&lo, &hi),
-                255 * 256,
-                "sad extremes {}",
-                k.level.name()
-            );
+            assert_eq!((k.sad_thumb)(&lo, &hi), 255 * 256, "sad extremes {}", k.level.name());
         }
     }
 
     #[test]
     fn level_names_round_trip() {
-        for l in [
-            CpuLevel::Scalar,
-            CpuLevel::Avx2,
-            CpuLevel::Avx512,
-            CpuLevel::Neon,
-        ] {
+        for l in [CpuLevel::Scalar, CpuLevel::Avx2, CpuLevel::Avx512, CpuLevel::Neon] {
             assert_eq!(CpuLevel::parse(l.name()), Some(l));
         }
         assert_eq!(CpuLevel::parse("sse9"), None);
@@ -194,10 +161,7 @@ mod tests {
         // this CPU has and never above what was asked for.
         let active = active().level;
         assert!(available().iter().any(|k| k.level == active));
-        if let Some(forced) = std::env::var("VIDKOMPY_CPU_LEVEL")
-            .ok()
-            .and_then(|v| CpuLevel::parse(&v))
-        {
+        if let Some(forced) = std::env::var("VIDKOMPY_CPU_LEVEL").ok().and_then(|v| CpuLevel::parse(&v)) {
             assert!(active <= forced);
         }
     }

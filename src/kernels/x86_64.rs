@@ -15,14 +15,14 @@ use super::{CpuLevel, Kernels, THUMB_BYTES, Thumb};
 
 static AVX2: Kernels = Kernels {
     level: CpuLevel::Avx2,
-    sum_u8: |b| unsafe { sum_u8_avx2(b) },
+    accumulate_row: |a, s, w| unsafe { accumulate_row_avx2(a, s, w) },
     hamming_row: |a, b, o| unsafe { hamming_row_avx2(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx2(a, b) },
 };
 
 static AVX512: Kernels = Kernels {
     level: CpuLevel::Avx512,
-    sum_u8: |b| unsafe { sum_u8_avx512(b) },
+    accumulate_row: |a, s, w| unsafe { accumulate_row_avx512(a, s, w) },
     hamming_row: |a, b, o| unsafe { hamming_row_avx512(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx512(a, b) },
 };
@@ -38,28 +38,17 @@ pub fn available() -> Vec<&'static Kernels> {
     levels
 }
 
+/// The scalar loop compiled for AVX2: the compiler vectorizes it; mul and add stay separate
+/// (Rust never contracts them into FMA), so results equal the scalar level bit for bit.
 #[target_feature(enable = "avx2")]
-fn sum_u8_avx2(bytes: &[u8]) -> u32 {
-    let chunks = bytes.chunks_exact(32);
-    let tail = chunks.remainder();
-    let zero = _mm256_setzero_si256();
-    let mut acc = _mm256_setzero_si256();
-    for c in chunks {
-        // SAFETY: `c` is exactly 32 readable bytes.
-        let v = unsafe { _mm256_loadu_si256(c.as_ptr().cast()) };
-        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(v, zero));
-    }
-    let mut lanes = [0u64; 4];
-    // SAFETY: `lanes` is 32 writable bytes.
-    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), acc) };
-    (lanes.iter().sum::<u64>() + tail.iter().map(|&b| b as u64).sum::<u64>()) as u32
+fn accumulate_row_avx2(acc: &mut [f32], src: &[u8], weight: f32) {
+    super::scalar::accumulate_row(acc, src, weight)
 }
 
 #[target_feature(enable = "avx2")]
 fn popcount_lanes_avx2(v: __m256i) -> __m256i {
     let lut = _mm256_setr_epi8(
-        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3,
-        3, 4,
+        0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
     );
     let low = _mm256_set1_epi8(0x0f);
     let lo = _mm256_and_si256(v, low);
@@ -94,16 +83,9 @@ fn sad_thumb_avx2(a: &Thumb, b: &Thumb) -> u32 {
     let mut acc = _mm256_setzero_si256();
     for i in (0..THUMB_BYTES).step_by(32) {
         // SAFETY: i + 32 <= 256 = the length of both arrays.
-        let (x, y) = unsafe {
-            (
-                _mm256_loadu_si256(a.as_ptr().add(i).cast()),
-                _mm256_loadu_si256(b.as_ptr().add(i).cast()),
-            )
-        };
-        acc = _mm256_add_epi64(
-            acc,
-            _mm256_sad_epu8(_mm256_xor_si256(x, flip), _mm256_xor_si256(y, flip)),
-        );
+        let (x, y) =
+            unsafe { (_mm256_loadu_si256(a.as_ptr().add(i).cast()), _mm256_loadu_si256(b.as_ptr().add(i).cast())) };
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_xor_si256(x, flip), _mm256_xor_si256(y, flip)));
     }
     let mut lanes = [0u64; 4];
     // SAFETY: `lanes` is 32 writable bytes.
@@ -112,17 +94,8 @@ fn sad_thumb_avx2(a: &Thumb, b: &Thumb) -> u32 {
 }
 
 #[target_feature(enable = "avx512f,avx512bw")]
-fn sum_u8_avx512(bytes: &[u8]) -> u32 {
-    let chunks = bytes.chunks_exact(64);
-    let tail = chunks.remainder();
-    let zero = _mm512_setzero_si512();
-    let mut acc = _mm512_setzero_si512();
-    for c in chunks {
-        // SAFETY: `c` is exactly 64 readable bytes.
-        let v = unsafe { _mm512_loadu_si512(c.as_ptr().cast()) };
-        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(v, zero));
-    }
-    (_mm512_reduce_add_epi64(acc) as u64 + tail.iter().map(|&b| b as u64).sum::<u64>()) as u32
+fn accumulate_row_avx512(acc: &mut [f32], src: &[u8], weight: f32) {
+    super::scalar::accumulate_row(acc, src, weight)
 }
 
 #[target_feature(enable = "avx512f,avx512bw,popcnt")]
@@ -139,8 +112,7 @@ fn hamming_row_avx512(a: u64, b: &[u64], out: &mut [u32]) {
             let x = _mm512_xor_si512(_mm512_loadu_si512(bi.as_ptr().cast()), av);
             let lo = _mm512_and_si512(x, low);
             let hi = _mm512_and_si512(_mm512_srli_epi16::<4>(x), low);
-            let counts =
-                _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
+            let counts = _mm512_add_epi8(_mm512_shuffle_epi8(lut, lo), _mm512_shuffle_epi8(lut, hi));
             let lanes = _mm512_sad_epu8(counts, _mm512_setzero_si512());
             _mm256_storeu_si256(oi.as_mut_ptr().cast(), _mm512_cvtepi64_epi32(lanes));
         }
@@ -156,16 +128,9 @@ fn sad_thumb_avx512(a: &Thumb, b: &Thumb) -> u32 {
     let mut acc = _mm512_setzero_si512();
     for i in (0..THUMB_BYTES).step_by(64) {
         // SAFETY: i + 64 <= 256 = the length of both arrays.
-        let (x, y) = unsafe {
-            (
-                _mm512_loadu_si512(a.as_ptr().add(i).cast()),
-                _mm512_loadu_si512(b.as_ptr().add(i).cast()),
-            )
-        };
-        acc = _mm512_add_epi64(
-            acc,
-            _mm512_sad_epu8(_mm512_xor_si512(x, flip), _mm512_xor_si512(y, flip)),
-        );
+        let (x, y) =
+            unsafe { (_mm512_loadu_si512(a.as_ptr().add(i).cast()), _mm512_loadu_si512(b.as_ptr().add(i).cast())) };
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(x, flip), _mm512_xor_si512(y, flip)));
     }
     _mm512_reduce_add_epi64(acc) as u32
 }

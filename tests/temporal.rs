@@ -1,0 +1,112 @@
+//! Time-map accuracy against known truth on generated pairs.
+
+mod common;
+
+use vidkompy::Settings;
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::temporal::{align, rate_prior};
+
+fn check(name: &str, spec: PairSpec) {
+    let pair = SyntheticPair::new(spec);
+    let (fg, bg) = common::tracks(&pair);
+    let map = align(&fg, &bg, &Settings::default()).unwrap();
+    let s = common::score(&pair, &map);
+    eprintln!(
+        "{name}: {} frames, exact {:.2}%, off-by-one {}, worse {}, missed outside {}, false outside {}, confidence {:.3}",
+        s.frames,
+        100.0 * s.exact_fraction(),
+        s.off_by_one,
+        s.worse,
+        s.missed_outside,
+        s.false_outside,
+        map.overall_confidence
+    );
+    assert!(
+        s.exact_fraction() >= 0.995 && s.worse == 0,
+        "{name}: exact {:.2}% (need 99.5%), worse {}, missed outside {}, false outside {}: {:#?}",
+        100.0 * s.exact_fraction(),
+        s.worse,
+        s.missed_outside,
+        s.false_outside,
+        s.first_errors
+    );
+}
+
+const GRADED: Grade = Grade { brightness: 0.08, contrast: 1.2, gamma: 0.85 };
+
+#[test]
+fn same_rate_trimmed_start() {
+    check("same rate", PairSpec { fg_start: 3.04, grade: GRADED, fg_noise: 2.0, ..PairSpec::default() });
+}
+
+#[test]
+fn fg_from_the_first_bg_frame_and_to_the_end() {
+    check("start of bg", PairSpec { fg_start: 0.0, fg_frames: 120, ..PairSpec::default() });
+    check("end of bg", PairSpec { fg_start: 4.0, fg_frames: 150, bg_frames: 250, ..PairSpec::default() });
+}
+
+#[test]
+fn rate_25_to_30_and_30_to_25() {
+    check(
+        "bg 25 fg 30",
+        PairSpec { bg_fps: 25.0, fg_fps: 30.0, fg_frames: 180, fg_start: 1.713, grade: GRADED, ..PairSpec::default() },
+    );
+    check(
+        "bg 30 fg 25",
+        PairSpec { bg_fps: 30.0, bg_frames: 300, fg_fps: 25.0, fg_start: 2.51, grade: GRADED, ..PairSpec::default() },
+    );
+}
+
+#[test]
+fn rate_24_to_25_and_ntsc() {
+    check("bg 24 fg 25", PairSpec { bg_fps: 24.0, bg_frames: 240, fg_fps: 25.0, fg_start: 1.3, ..PairSpec::default() });
+    check(
+        "bg 25 fg 29.97",
+        PairSpec { bg_fps: 25.0, fg_fps: 30000.0 / 1001.0, fg_frames: 180, fg_start: 2.2, ..PairSpec::default() },
+    );
+    check(
+        "bg 24 fg 23.976",
+        PairSpec {
+            bg_fps: 24.0,
+            bg_frames: 240,
+            fg_fps: 24000.0 / 1001.0,
+            fg_frames: 150,
+            fg_start: 1.01,
+            ..PairSpec::default()
+        },
+    );
+}
+
+#[test]
+fn variable_frame_rate_fg() {
+    check("vfr", PairSpec { fg_fps: 30.0, fg_frames: 180, fg_jitter: 0.3, fg_start: 2.0, ..PairSpec::default() });
+}
+
+#[test]
+fn fg_starting_before_bg_and_longer_than_bg() {
+    check("fg before bg", PairSpec { fg_start: -1.5, fg_frames: 150, ..PairSpec::default() });
+    check("fg longer", PairSpec { fg_start: -1.0, bg_frames: 100, fg_frames: 160, ..PairSpec::default() });
+}
+
+#[test]
+fn inserted_footage_is_reported_outside() {
+    check("insert", PairSpec { fg_start: 1.0, fg_frames: 160, insert: Some((60, 25)), ..PairSpec::default() });
+}
+
+#[test]
+fn rate_prior_from_timestamps() {
+    let pair = SyntheticPair::new(PairSpec {
+        bg_fps: 25.0,
+        fg_fps: 30000.0 / 1001.0,
+        fg_frames: 30,
+        bg_frames: 30,
+        ..PairSpec::default()
+    });
+    let mut fg = vidkompy::temporal::Track::new();
+    let mut bg = vidkompy::temporal::Track::new();
+    for i in 0..30 {
+        fg.push(&Default::default(), pair.fg_time(i));
+        bg.push(&Default::default(), pair.bg_time(i));
+    }
+    assert!((rate_prior(&fg, &bg) - 25.0 * 1001.0 / 30000.0).abs() < 1e-9);
+}
