@@ -145,6 +145,21 @@
 #define VIDKOMPY_COLOR_MATRIX_BT709 1
 
 /*
+ Side of the grid every rectangle is resampled to.
+ */
+#define GRID 32
+
+/*
+ Side of the thumb.
+ */
+#define THUMB_SIDE 16
+
+/*
+ Quantization step of the thumb: one standard deviation is this many units.
+ */
+#define THUMB_UNITS_PER_SIGMA 32.0
+
+/*
  Largest width or height accepted. Keeps every size product far from overflow.
  */
 #define MAX_DIMENSION 16384
@@ -153,6 +168,11 @@
  Bytes in a thumb descriptor (16×16 i8).
  */
 #define THUMB_BYTES 256
+
+/*
+ Colour grade applied to fg: `out = ((in/255)^gamma - 0.5) * contrast + 0.5 + brightness`.
+ */
+typedef struct Grade Grade;
 
 /*
  A rational time base, as in FFmpeg (`pts * num / den` seconds). `den == 0` means "no timestamps".
@@ -185,6 +205,10 @@ typedef struct VidkompyFrame {
   int time_base_num;
   int time_base_den;
 } VidkompyFrame;
+
+
+
+
 
 
 
@@ -266,7 +290,7 @@ const char *vidkompy_settings_last_error(const struct VidkompySettings *settings
  - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
  - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
  - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
- - "rate_penalty": 0..10 (default 0.02). Time-map cost of leaving the frame-rate line.
+ - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
 
  Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 

@@ -289,7 +289,7 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompyS
 /// - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
 /// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
 /// - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
-/// - "rate_penalty": 0..10 (default 0.1). Time-map cost of leaving the frame-rate line.
+/// - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
 ///
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 ///

@@ -94,7 +94,7 @@ impl Settings {
         Key { name: "band", values: "1..1000 frames, default 24", doc: "half-width of the time-map search band" },
         Key { name: "live_lag", values: "1..1000 frames, default 30", doc: "latency of live (one-pass) alignment" },
         Key { name: "placement_samples", values: "1..64, default 6", doc: "fg and bg frames sampled for placement" },
-        Key { name: "rate_penalty", values: "0..10, default 0.1", doc: "time-map cost of leaving the frame-rate line" },
+        Key { name: "rate_penalty", values: "0..10, default 0.3", doc: "time-map cost of leaving the frame-rate line" },
     ];
 
     /// Sets one key from its string value, with range checks. The settings are unchanged on error.
