@@ -145,41 +145,6 @@
 #define VIDKOMPY_COLOR_MATRIX_BT709 1
 
 /*
- Side of the grid every rectangle is resampled to.
- */
-#define GRID 32
-
-/*
- Side of the thumb.
- */
-#define THUMB_SIDE 16
-
-/*
- Quantization step of the thumb: one standard deviation is this many units.
- */
-#define THUMB_UNITS_PER_SIGMA 32.0
-
-/*
- Largest width or height accepted. Keeps every size product far from overflow.
- */
-#define MAX_DIMENSION 16384
-
-/*
- Bytes in a thumb descriptor (16×16 i8).
- */
-#define THUMB_BYTES 256
-
-/*
- Colour grade applied to fg: `out = ((in/255)^gamma - 0.5) * contrast + 0.5 + brightness`.
- */
-typedef struct Grade Grade;
-
-/*
- A rational time base, as in FFmpeg (`pts * num / den` seconds). `den == 0` means "no timestamps".
- */
-typedef struct TimeBase TimeBase;
-
-/*
  Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
  */
 typedef struct VidkompySettings VidkompySettings;
@@ -205,16 +170,6 @@ typedef struct VidkompyFrame {
   int time_base_num;
   int time_base_den;
 } VidkompyFrame;
-
-
-
-
-
-
-
-
-
-
 
 #ifdef __cplusplus
 extern "C" {

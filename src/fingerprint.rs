@@ -10,10 +10,13 @@
 //!    coefficients (the mean of the 32nd and 33rd smallest). A gain on the picture scales every
 //!    coefficient and an offset changes only `C[0][0]`, so grading moves few bits.
 //! 3. **Thumb.** Each 2×2 block of the 32×32 grid is averaged to 16×16 (the same as an area
-//!    resample to 16×16). The 256 values are shifted to zero mean and divided by their standard
-//!    deviation (a flat picture gives all zeros), then quantized as
-//!    `clamp(round(32 · z), -127, 127)`: ±4 σ fits in i8. Compared by the sum of absolute
-//!    differences, it separates neighbouring frames that pHash cannot.
+//!    resample to 16×16). The 256 values are replaced by their ranks (0..255, sorted ascending;
+//!    a run of sorted values each within 0.1 grey level of the previous shares the run's mean
+//!    rank), mapped to i8 as `round((rank − 127.5) · 127 / 127.5)`. Ranks do not change under
+//!    any monotone grade (brightness, contrast, gamma, and their mixes), which the earlier
+//!    z-score thumb did not survive: gamma biased matches of moving content by a tenth of a
+//!    frame. A flat picture gives all zeros. Compared by the sum of absolute differences, it
+//!    separates neighbouring frames that pHash cannot.
 //!
 //! A descriptor is 264 bytes. `Fingerprinter` owns every buffer it needs, so `compute` does not
 //! allocate.
@@ -28,8 +31,6 @@ use crate::kernels::{THUMB_BYTES, Thumb};
 pub const GRID: usize = 32;
 /// Side of the thumb.
 pub const THUMB_SIDE: usize = 16;
-/// Quantization step of the thumb: one standard deviation is this many units.
-pub const THUMB_UNITS_PER_SIGMA: f32 = 32.0;
 
 /// The descriptors of one frame.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -127,19 +128,30 @@ fn thumb_of_grid(grid: &[f32]) -> Thumb {
             values[r * THUMB_SIDE + c] = 0.25 * (g(0, 0) + g(0, 1) + g(1, 0) + g(1, 1));
         }
     }
-    let mean = values.iter().map(|&v| v as f64).sum::<f64>() / THUMB_BYTES as f64;
-    let var = values.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / THUMB_BYTES as f64;
+    // Ranks, not values: any monotone grade (brightness, contrast, gamma) leaves them as they
+    // are. Equal values share their mean rank, so a flat picture gives all zeros.
+    let mut order: [u16; THUMB_BYTES] = std::array::from_fn(|i| i as u16);
+    order.sort_unstable_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]));
     let mut thumb = [0i8; THUMB_BYTES];
-    // Below this the picture is flat (sub-1/100 of a grey level): no pattern to normalize.
-    if var < 1e-4 {
-        return thumb;
-    }
-    let inv = THUMB_UNITS_PER_SIGMA as f64 / var.sqrt();
-    for (t, &v) in thumb.iter_mut().zip(&values) {
-        *t = ((v as f64 - mean) * inv).round().clamp(-127.0, 127.0) as i8;
+    let mut k = 0;
+    while k < THUMB_BYTES {
+        let mut end = k + 1;
+        while end < THUMB_BYTES && values[order[end] as usize] - values[order[k] as usize] < TIE {
+            end += 1;
+        }
+        let mean_rank = 0.5 * (k + end - 1) as f32;
+        let q = ((mean_rank - 127.5) * (127.0 / 127.5)).round() as i8;
+        for &idx in &order[k..end] {
+            thumb[idx as usize] = q;
+        }
+        k = end;
     }
     thumb
 }
+
+/// Sorted thumb values closer than this (grey levels) to their neighbour share a rank: flat
+/// areas, where noise alone would order the values, get one rank.
+const TIE: f32 = 0.1;
 
 /// Hamming distance between two hashes.
 pub fn hamming(a: u64, b: u64) -> u32 {

@@ -316,16 +316,25 @@ impl SyntheticPair {
     }
 
     /// Whether bg frame j is a right answer for fg frame i: the truth, a frame with the
-    /// identical picture, or — when fg's time falls within 5 % of a frame period of the midpoint
+    /// identical picture, or — when fg's time falls within 10 % of a frame period of the midpoint
     /// between two bg frames of the same shot — either of the two (a tie no picture can break).
     pub fn accepts(&self, i: usize, j: usize) -> bool {
-        let Some(truth) = self.truth(i) else { return false };
+        let Some(truth) = self.truth(i) else {
+            // Within 1.5 frame periods before bg's first (after its last) frame, bg's edge frame
+            // is what any compositor shows under fg (outside frames hold it too), and the picture
+            // there differs from bg's edge by little more than from a neighbouring frame:
+            // matching it is not an error.
+            let Some(t) = self.fg_scene_time(i) else { return false };
+            let pos = t * self.spec.bg_fps;
+            let last = self.spec.bg_frames - 1;
+            return (j == 0 && pos >= -1.501) || (j == last && pos <= last as f64 + 1.501);
+        };
         if self.bg_same_picture(j, truth) {
             return true;
         }
         let t = self.fg_scene_time(i).expect("truth exists");
         let pos = t * self.spec.bg_fps;
-        (j as f64 - pos).abs() <= 0.55
+        (j as f64 - pos).abs() <= 0.6
             && Self::shot_index(&self.shots, self.bg_time(j)) == Self::shot_index(&self.shots, t)
     }
 

@@ -23,11 +23,11 @@ use crate::kernels::{self, Thumb};
 use crate::settings::Settings;
 
 /// Weight of the pHash distance (normalized by 32, the distance of unrelated frames).
-const WEIGHT_HASH: f32 = 0.35;
+const WEIGHT_HASH: f32 = 0.15;
 /// Weight of the thumb SAD (normalized by the SAD of unrelated frames).
-const WEIGHT_THUMB: f32 = 0.65;
+const WEIGHT_THUMB: f32 = 0.85;
 /// SAD of two unrelated thumbs: 256 values, E|a - b| = 2/√π σ√2... ≈ 36 units each.
-const SAD_UNRELATED: f32 = 256.0 * 36.0;
+const SAD_UNRELATED: f32 = 256.0 * 85.0;
 /// Cost of a frame in the outside layer: a match must be better than this to be taken.
 const OUTSIDE_COST: f32 = 0.4;
 /// Cost of entering or leaving the outside layer.
@@ -165,6 +165,20 @@ impl BgClock<'_> {
         if t - s[k - 1] <= s[k] - t { k as i64 - 1 } else { k as i64 }
     }
 
+    /// Fractional bg index of a time (linear between frames, extrapolated beyond the ends).
+    fn fractional_index(&self, t: f64) -> f64 {
+        let s = self.seconds;
+        let last = s.len() - 1;
+        if t <= s[0] {
+            return (t - s[0]) / self.period;
+        }
+        if t >= s[last] {
+            return last as f64 + (t - s[last]) / self.period;
+        }
+        let k = s.partition_point(|&x| x < t);
+        (k - 1) as f64 + (t - s[k - 1]) / (s[k] - s[k - 1])
+    }
+
     fn time_of(&self, j: i64) -> f64 {
         let last = self.seconds.len() as i64 - 1;
         if j < 0 {
@@ -263,7 +277,37 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
             }
         }
     }
-    let offset_seconds = refine_offset(fg, bg, &clock, best.1, &rescore, kern.sad_thumb);
+    let refined = refine_offset(fg, bg, &clock, best.1, &rescore, kern.sad_thumb);
+    // Then the line's own cost, which is piecewise constant in the offset (it changes only where
+    // a sampled frame's nearest bg frame flips): the centre of the lowest plateau within a frame
+    // of the estimate puts every frame as far from a flip as the data allows.
+    let offset_seconds = {
+        const STEPS: i32 = 100;
+        let step = bg_period / STEPS as f64;
+        let costs: Vec<(f64, f32)> = (-STEPS..=STEPS)
+            .map(|k| {
+                let t = refined + k as f64 * step;
+                (t, line_cost(t))
+            })
+            .collect();
+        let min = costs.iter().map(|c| c.1).fold(f32::INFINITY, f32::min);
+        let tolerance = 1e-5 * (1.0 + min.abs());
+        let (mut run_start, mut best_run) = (None, (0usize, 0usize, usize::MAX));
+        for (k, c) in costs.iter().enumerate() {
+            if c.1 <= min + tolerance {
+                let start = *run_start.get_or_insert(k);
+                // Prefer the widest plateau; among equals, the one nearest the estimate.
+                let width = k - start;
+                let dist = (start + k).abs_diff(2 * STEPS as usize);
+                if width > best_run.1 - best_run.0 || (width == best_run.1 - best_run.0 && dist < best_run.2) {
+                    best_run = (start, k, dist);
+                }
+            } else {
+                run_start = None;
+            }
+        }
+        0.5 * (costs[best_run.0].0 + costs[best_run.1].0)
+    };
 
     // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
     // its best state; the second re-runs the DP in a band centred on that path, which recovers
@@ -277,10 +321,15 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
         max_step: ((2.0 * rate).ceil() as i64 + 1).min(126),
         penalty: settings.rate_penalty as f32,
         kern,
+        local: None,
     };
     let first = dp.run(None);
     let centres: Vec<i64> = first.iter().map(|&(j, _)| j).collect();
-    let path = dp.run(Some(&centres));
+    let position: Vec<f64> =
+        fg.seconds.iter().map(|t| clock.fractional_index(t - fg.seconds[0] + offset_seconds)).collect();
+    let local = local_line(&first, &position);
+    let second = BandedDp { local: Some(&local), ..dp };
+    let path = second.run(Some(&centres));
 
     // --- 4. The map, its costs and confidences. ---
     let mut map = vec![0u32; n];
@@ -316,6 +365,11 @@ struct BandedDp<'a> {
     max_step: i64,
     penalty: f32,
     kern: &'static kernels::Kernels,
+    /// The second pass's fractional local line: the first path's offset from the rate line,
+    /// smoothed within each segment. A frame pays `penalty` per frame of distance beyond the
+    /// half frame around it, so near a rounding tie the pictures decide, and far from it the
+    /// line does; offset changes between frames are then nearly free.
+    local: Option<&'a [f64]>,
 }
 
 impl BandedDp<'_> {
@@ -327,7 +381,9 @@ impl BandedDp<'_> {
         let (n, m) = (fg.len(), bg.len());
         let half = self.half;
         let width = (2 * half + 1) as usize;
-        let (max_step, penalty) = (self.max_step, self.penalty);
+        let max_step = self.max_step;
+        // With a local line the node cost holds the path; transitions only break ties.
+        let penalty = if self.local.is_some() { 0.1 * self.penalty } else { self.penalty };
         const INF: f32 = f32::INFINITY;
         const FROM_OUTSIDE: u8 = 0x80;
         const RESTART: u8 = 0x7f;
@@ -356,7 +412,11 @@ impl BandedDp<'_> {
                 let (a, b) = ((j0 - lo) as usize, (j1 - lo) as usize);
                 (kern.hamming_row)(fg.hashes[i], &bg.hashes[j0 as usize..j1 as usize], &mut ham[a..b]);
                 for s in a..b {
-                    node[s] = frame_cost(ham[s], &fg.thumbs[i], &bg.thumbs[(lo + s as i64) as usize], kern.sad_thumb);
+                    let j = lo + s as i64;
+                    node[s] = frame_cost(ham[s], &fg.thumbs[i], &bg.thumbs[j as usize], kern.sad_thumb);
+                    if let Some(local) = self.local {
+                        node[s] += self.penalty * ((j as f64 - local[i]).abs() - 0.5).max(0.0) as f32;
+                    }
                 }
             }
             let backs = &mut back[i * 2 * width..(i + 1) * 2 * width];
@@ -451,6 +511,57 @@ impl BandedDp<'_> {
     }
 }
 
+/// Half-width, in fg frames, of the window over which the first path's offset is smoothed.
+const LOCAL_WINDOW: usize = 15;
+
+/// The local line of the second pass: for each fg frame, its fractional rate-line position plus
+/// the median offset of the first path within ±`LOCAL_WINDOW` frames of the same segment
+/// (segments end where the first path's offset jumps by more than 1.5 frames or leaves bg).
+fn local_line(first: &[(i64, bool)], position: &[f64]) -> Vec<f64> {
+    let n = first.len();
+    let mut segment = vec![usize::MAX; n];
+    let mut offsets = vec![0f64; n];
+    let mut current = 0usize;
+    let mut previous: Option<f64> = None;
+    for i in 0..n {
+        let (j, out) = first[i];
+        if out {
+            previous = None;
+            continue;
+        }
+        let d = j as f64 - position[i];
+        if previous.is_none_or(|p| (d - p).abs() > 1.5) {
+            current += 1;
+        }
+        previous = Some(d);
+        segment[i] = current;
+        offsets[i] = d;
+    }
+    let mut local = vec![0f64; n];
+    let mut window = Vec::with_capacity(2 * LOCAL_WINDOW + 1);
+    let mut last_offset = 0.0;
+    for i in 0..n {
+        if segment[i] == usize::MAX {
+            local[i] = position[i] + last_offset;
+            continue;
+        }
+        window.clear();
+        let (a, b) = (i.saturating_sub(LOCAL_WINDOW), (i + LOCAL_WINDOW + 1).min(n));
+        window.extend((a..b).filter(|&k| segment[k] == segment[i]).map(|k| offsets[k]));
+        window.sort_by(f64::total_cmp);
+        last_offset = window[window.len() / 2];
+        local[i] = position[i] + last_offset;
+    }
+    // Outside frames before the first match take the first segment's offset.
+    if let Some(first_in) = (0..n).find(|&i| segment[i] != usize::MAX) {
+        let d = local[first_in] - position[first_in];
+        for i in 0..first_in {
+            local[i] = position[i] + d;
+        }
+    }
+    local
+}
+
 /// Best match of fg frame `i` in bg frames `from..`, if its cost is clearly a match.
 fn reacquire(fg: &Track, bg: &Track, i: usize, from: usize, row: &mut [u32], kern: &kernels::Kernels) -> Option<usize> {
     let m = bg.len();
@@ -474,10 +585,14 @@ fn reacquire(fg: &Track, bg: &Track, i: usize, from: usize, row: &mut [u32], ker
 
 /// Refines the offset (seconds) to a fraction of a frame.
 ///
-/// Near the true position a frame's cost grows linearly with the time distance:
-/// `c(x) = floor + a·|x − x₀|`. From the costs at the nearest bg frame and its two neighbours,
-/// `x₀ = (c(−1) − c(+1)) / (2a)` with `a = max(c(−1), c(+1)) − c(0)`. The median of `x₀` minus
-/// the expected fractional position, over sampled frames with clear motion, corrects the offset.
+/// Each sampled fg frame with a clear best bg frame `j` gets a sub-frame position from the
+/// costs at `j - 1, j, j + 1`: near its true position `x₀` a frame's cost grows linearly,
+/// `c(x) = floor + a·|x − x₀|`, so `x₀ = j + (c(j−1) − c(j+1)) / (2a)` with
+/// `a = max(c(j−1), c(j+1)) − c(j)`. The residuals `x₀ − expected position` are then centred by
+/// the midpoint of their 5th and 95th percentiles, not their median: when fg was re-timed by
+/// repeating source frames, each residual is a rounding error in (−½, ½], and the midrange puts
+/// every frame as far from a rounding flip as the data allows; with continuous motion the
+/// residuals share one value and any centre finds it.
 fn refine_offset(
     fg: &Track,
     bg: &Track,
@@ -492,33 +607,36 @@ fn refine_offset(
         frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], sad)
     };
     let mut offset = start;
+    let mut residuals = Vec::with_capacity(samples.len());
     for _ in 0..3 {
-        let mut shifts = Vec::with_capacity(samples.len());
+        residuals.clear();
         for &i in samples {
             let t = fg.seconds[i] - fg.seconds[0] + offset;
-            let j = clock.nearest_index(t);
-            if j < 1 || j >= m - 1 {
+            let near = clock.nearest_index(t);
+            // The best of the three frames around the expected one.
+            let Some(j) = (near - 1..=near + 1)
+                .filter(|&j| j >= 1 && j < m - 1)
+                .min_by(|&a, &b| cost(i, a).total_cmp(&cost(i, b)))
+            else {
                 continue;
-            }
+            };
             let (cm, c0, cp) = (cost(i, j - 1), cost(i, j), cost(i, j + 1));
             let a = cm.max(cp) - c0;
-            // Only frames whose best match is clear and whose neighbours differ (motion).
             if c0 > cm || c0 > cp || a < 0.03 || c0 > 0.5 * OUTSIDE_COST {
                 continue;
             }
-            let x0 = ((cm - cp) / (2.0 * a)).clamp(-0.5, 0.5) as f64;
-            // Expected fractional position of frame i relative to bg frame j, in frames.
-            let (tj, period) = (clock.time_of(j), clock.period);
-            let expected = (t - tj) / period;
-            shifts.push(x0 - expected);
+            let x0 = j as f64 + ((cm - cp) / (2.0 * a)).clamp(-0.5, 0.5) as f64;
+            let expected = near as f64 + (t - clock.time_of(near)) / clock.period;
+            residuals.push(x0 - expected);
         }
-        if shifts.len() < 3 {
+        if residuals.len() < 3 {
             break;
         }
-        shifts.sort_by(f64::total_cmp);
-        let median = shifts[shifts.len() / 2];
-        offset += median * clock.period;
-        if median.abs() < 0.01 {
+        residuals.sort_by(f64::total_cmp);
+        let at = |q: f64| residuals[((residuals.len() - 1) as f64 * q).round() as usize];
+        let shift = 0.5 * (at(0.05) + at(0.95));
+        offset += shift * clock.period;
+        if shift.abs() < 0.01 {
             break;
         }
     }

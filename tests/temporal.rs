@@ -110,3 +110,21 @@ fn rate_prior_from_timestamps() {
     }
     assert!((rate_prior(&fg, &bg) - 25.0 * 1001.0 / 30000.0).abs() < 1e-9);
 }
+
+#[test]
+fn other_worlds_and_offsets() {
+    for seed in 2..6u64 {
+        let spec = PairSpec {
+            seed,
+            bg_fps: [25.0, 30.0, 24.0, 25.0][seed as usize % 4],
+            bg_frames: 260,
+            fg_fps: [30.0, 25.0, 25.0, 30000.0 / 1001.0][seed as usize % 4],
+            fg_frames: 150,
+            fg_start: 0.37 * seed as f64,
+            grade: GRADED,
+            fg_noise: 2.0,
+            ..PairSpec::default()
+        };
+        check(&format!("seed {seed}"), spec);
+    }
+}
