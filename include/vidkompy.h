@@ -171,6 +171,42 @@ typedef struct VidkompyFrame {
   int time_base_den;
 } VidkompyFrame;
 
+/*
+ Where fg's content sits in bg (the result of vidkompy_locate).
+ */
+typedef struct VidkompyPlacement {
+  /*
+   Top-left of fg's content in bg pixels.
+   */
+  int32_t x;
+  int32_t y;
+  /*
+   Size of fg's content in bg pixels (content size times scale).
+   */
+  uint32_t width;
+  uint32_t height;
+  /*
+   bg pixels per fg pixel.
+   */
+  double scale;
+  /*
+   The correlation score of the match, 0..1.
+   */
+  double confidence;
+  /*
+   fg's content rectangle without black bars, in fg pixels.
+   */
+  uint32_t content_x;
+  uint32_t content_y;
+  uint32_t content_width;
+  uint32_t content_height;
+  /*
+   Sub-pixel estimates of x and y.
+   */
+  double x_subpixel;
+  double y_subpixel;
+} VidkompyPlacement;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -301,6 +337,25 @@ int vidkompy_settings_set_band(struct VidkompySettings *settings, int frames);
  `settings` must be NULL or a live handle.
  */
 int vidkompy_settings_set_live_lag(struct VidkompySettings *settings, int frames);
+
+/*
+ Finds where fg's content sits in bg from sample frames of each (any number, any times:
+ every fg sample is tried against every bg sample). `settings` may be NULL for defaults
+ ("min_confidence", "scale_search", "scale_min", "scale_max" apply).
+
+ Returns VIDKOMPY_OK and fills `*out`; VIDKOMPY_ERROR_NO_MATCH when the best score is below
+ min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
+ VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
+
+ # Safety
+ Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
+ */
+int vidkompy_locate(const struct VidkompySettings *settings,
+                    const struct VidkompyFrame *fg_samples,
+                    size_t fg_count,
+                    const struct VidkompyFrame *bg_samples,
+                    size_t bg_count,
+                    struct VidkompyPlacement *out);
 
 #ifdef __cplusplus
 }  // extern "C"

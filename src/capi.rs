@@ -14,6 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::error::{Error, Result, Status};
 use crate::frame::{FrameRef, PixelFormat, TimeBase};
 use crate::settings::Settings;
+use crate::spatial::{Placement, locate};
 
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;
@@ -388,6 +389,102 @@ unsafe fn set_typed(settings: *mut VidkompySettings, key: &str, value: String) -
     ffi_call(handle, |h| {
         let h = h.ok_or_else(|| Error::invalid("settings is NULL"))?;
         h.settings.set(key, &value).map(|_| VIDKOMPY_OK)
+    })
+}
+
+/// Where fg's content sits in bg (the result of vidkompy_locate).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VidkompyPlacement {
+    /// Top-left of fg's content in bg pixels.
+    pub x: i32,
+    pub y: i32,
+    /// Size of fg's content in bg pixels (content size times scale).
+    pub width: u32,
+    pub height: u32,
+    /// bg pixels per fg pixel.
+    pub scale: f64,
+    /// The correlation score of the match, 0..1.
+    pub confidence: f64,
+    /// fg's content rectangle without black bars, in fg pixels.
+    pub content_x: u32,
+    pub content_y: u32,
+    pub content_width: u32,
+    pub content_height: u32,
+    /// Sub-pixel estimates of x and y.
+    pub x_subpixel: f64,
+    pub y_subpixel: f64,
+}
+
+impl From<Placement> for VidkompyPlacement {
+    fn from(p: Placement) -> VidkompyPlacement {
+        VidkompyPlacement {
+            x: p.x,
+            y: p.y,
+            width: p.width,
+            height: p.height,
+            scale: p.scale,
+            confidence: p.confidence,
+            content_x: p.content.x,
+            content_y: p.content.y,
+            content_width: p.content.width,
+            content_height: p.content.height,
+            x_subpixel: p.x_subpixel,
+            y_subpixel: p.y_subpixel,
+        }
+    }
+}
+
+/// # Safety
+/// `frames` must be NULL (with `count == 0`) or point at `count` valid VidkompyFrame values.
+unsafe fn frames_from_c<'a>(frames: *const VidkompyFrame, count: usize, what: &str) -> Result<Vec<FrameRef<'a>>> {
+    if count == 0 {
+        return Err(Error::invalid(format!("{what}: no frames")));
+    }
+    if frames.is_null() {
+        return Err(Error::invalid(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null, and `count` elements by the caller's contract.
+    let slice = unsafe { std::slice::from_raw_parts(frames, count) };
+    slice
+        .iter()
+        // SAFETY: each element is a valid frame by the caller's contract.
+        .map(|f| unsafe { frame_from_c(f) }.map_err(|e| Error::invalid(format!("{what}: {e}"))))
+        .collect()
+}
+
+/// Finds where fg's content sits in bg from sample frames of each (any number, any times:
+/// every fg sample is tried against every bg sample). `settings` may be NULL for defaults
+/// ("min_confidence", "scale_search", "scale_min", "scale_max" apply).
+///
+/// Returns VIDKOMPY_OK and fills `*out`; VIDKOMPY_ERROR_NO_MATCH when the best score is below
+/// min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
+/// VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
+///
+/// # Safety
+/// Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_locate(
+    settings: *const VidkompySettings,
+    fg_samples: *const VidkompyFrame,
+    fg_count: usize,
+    bg_samples: *const VidkompyFrame,
+    bg_count: usize,
+    out: *mut VidkompyPlacement,
+) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: NULL-checked; a live handle otherwise.
+        let settings = unsafe { settings.as_ref() }.map(|s| s.settings.clone()).unwrap_or_default();
+        // SAFETY: forwarded caller contract.
+        let fg = unsafe { frames_from_c(fg_samples, fg_count, "fg_samples") }?;
+        let bg = unsafe { frames_from_c(bg_samples, bg_count, "bg_samples") }?;
+        let placement = locate(&fg, &bg, &settings)?;
+        // SAFETY: non-null and writable by the caller's contract.
+        unsafe { *out = placement.into() };
+        Ok(VIDKOMPY_OK)
     })
 }
 

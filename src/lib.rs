@@ -12,6 +12,7 @@ pub mod frame;
 pub mod io;
 pub mod kernels;
 pub mod settings;
+pub mod spatial;
 pub mod synth;
 pub mod temporal;
 

@@ -67,7 +67,10 @@ fn compile_and_run(source: &Path, cpp: bool) {
     if cpp {
         cmd.args(["-x", "none"]);
     }
-    cmd.arg(format!("-L{}", lib_dir.display())).arg(format!("-Wl,-rpath,{}", out_dir.display())).arg("-lvidkompy");
+    cmd.arg(format!("-L{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", out_dir.display()))
+        .arg("-lvidkompy")
+        .arg("-lm");
     let output =
         cmd.output().unwrap_or_else(|e| panic!("cannot run the C compiler '{compiler}' (install gcc/g++): {e}"));
     assert!(

@@ -1,0 +1,577 @@
+//! Placement: where fg's content sits in bg (x, y, scale), by normalized cross-correlation.
+//!
+//! The score is the mean-removed normalized cross-correlation (OpenCV's `TM_CCOEFF_NORMED`):
+//! `R(y, x) = Σ T'·I(y + i, x + j) / sqrt(Σ T'² · Σ (I − Ī_window)²)` with `T' = T − mean(T)`.
+//! Because `Σ T' = 0`, the numerator needs no window mean. It is computed with faer: for each
+//! image row `r`, the overlapping view `X_r[x, j] = I[r, x + j]` (a matrix over the same memory,
+//! row stride 1, column stride 1) times `T'ᵀ` gives `P_r[x, i]`, the contribution of image row
+//! `r` to result row `r − i`. One small GEMM per image row is much faster than one big GEMM over
+//! the whole image. Window sums of `I` and `I²` come from f64 integral images. Flat windows
+//! score 0 (no NaN).
+//!
+//! Search is coarse to fine: a full search at the pyramid level where the template is about
+//! 64–128 px wide, the top peaks (non-maximum suppressed) refined in a ±2 px window at each
+//! finer level, an exact integer placement at full resolution and a sub-pixel estimate from a
+//! parabola through the neighbours. Scale 1 is tried first and kept when within
+//! `SCALE_ONE_MARGIN` of the best; with scale search on, a log-spaced sweep and a local
+//! refinement find fg's scale in bg. Every fg sample is paired with every bg sample, so a time
+//! offset between the streams does not defeat placement. Black bars (letterbox, pillarbox) in
+//! fg are detected and only the content rectangle is matched.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
+
+use crate::error::{Error, Result};
+use crate::frame::{AreaResampler, FrameRef, Rect};
+use crate::settings::Settings;
+
+/// Width the template has at the coarsest level (the full search runs there).
+const COARSE_TEMPLATE_WIDTH: f64 = 96.0;
+/// Scale 1 wins when its score is at most this much below the best scale's.
+const SCALE_ONE_MARGIN: f32 = 0.01;
+/// Peaks kept from the coarse search.
+const PEAKS: usize = 3;
+/// Scales tried by the coarse sweep.
+const SCALE_SWEEP: usize = 15;
+
+/// Where fg's content sits in bg.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    /// Top-left of fg's content in bg (may be negative or beyond bg when fg is partly outside).
+    pub x: i32,
+    pub y: i32,
+    /// Size of fg's content in bg pixels (content size × scale, rounded).
+    pub width: u32,
+    pub height: u32,
+    /// bg pixels per fg pixel.
+    pub scale: f64,
+    /// The best correlation score, 0..1.
+    pub confidence: f64,
+    /// fg's content rectangle (without black bars), in fg pixels.
+    pub content: Rect,
+    /// Sub-pixel estimate of x and y.
+    pub x_subpixel: f64,
+    pub y_subpixel: f64,
+}
+
+/// A single-channel f32 image, row-major and contiguous.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<f32>,
+}
+
+impl Image {
+    pub fn new(width: usize, height: usize) -> Image {
+        Image { width, height, data: vec![0.0; width * height] }
+    }
+
+    /// The luma of `rect` of `frame`, area-resampled to `width × height`.
+    pub fn from_frame(frame: &FrameRef<'_>, rect: Rect, width: usize, height: usize) -> Image {
+        let mut img = Image::new(width, height);
+        let mut rs = AreaResampler::new(rect.width, rect.height, width as u32, height as u32);
+        rs.resample(frame, rect, &mut img.data);
+        img
+    }
+
+    /// Area-resampled copy at another size.
+    pub fn resized(&self, width: usize, height: usize) -> Image {
+        resample_f32(self, width, height)
+    }
+
+    #[inline]
+    fn row(&self, y: usize) -> &[f32] {
+        &self.data[y * self.width..(y + 1) * self.width]
+    }
+}
+
+/// Exact area resample of an f32 image (separable; used for templates and pyramid levels).
+fn resample_f32(src: &Image, width: usize, height: usize) -> Image {
+    let taps = |s: usize, d: usize| -> Vec<Vec<(usize, f32)>> {
+        (0..d)
+            .map(|j| {
+                let x0 = (j * s) as f64 / d as f64;
+                let x1 = ((j + 1) * s) as f64 / d as f64;
+                let mut v = Vec::new();
+                let mut k = x0.floor() as usize;
+                while (k as f64) < x1 && k < s {
+                    let w = ((k + 1) as f64).min(x1) - (k as f64).max(x0);
+                    if w > 0.0 {
+                        v.push((k, (w / (x1 - x0)) as f32));
+                    }
+                    k += 1;
+                }
+                v
+            })
+            .collect()
+    };
+    let (xt, yt) = (taps(src.width, width), taps(src.height, height));
+    let mut tmp = Image::new(width, src.height);
+    for y in 0..src.height {
+        let row = src.row(y);
+        for (x, t) in xt.iter().enumerate() {
+            tmp.data[y * width + x] = t.iter().map(|&(k, w)| w * row[k]).sum();
+        }
+    }
+    let mut out = Image::new(width, height);
+    for (y, t) in yt.iter().enumerate() {
+        for &(k, w) in t {
+            let src_row = &tmp.data[k * width..(k + 1) * width];
+            for (o, &v) in out.data[y * width..(y + 1) * width].iter_mut().zip(src_row) {
+                *o += w * v;
+            }
+        }
+    }
+    out
+}
+
+/// Integral images of `I` and `I²` (f64, (w+1)×(h+1)).
+struct Integrals {
+    stride: usize,
+    sum: Vec<f64>,
+    sq: Vec<f64>,
+}
+
+impl Integrals {
+    fn new(img: &Image) -> Integrals {
+        let stride = img.width + 1;
+        let mut sum = vec![0f64; stride * (img.height + 1)];
+        let mut sq = vec![0f64; stride * (img.height + 1)];
+        for y in 0..img.height {
+            let (mut rs, mut rq) = (0f64, 0f64);
+            for x in 0..img.width {
+                let v = img.data[y * img.width + x] as f64;
+                rs += v;
+                rq += v * v;
+                sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + rs;
+                sq[(y + 1) * stride + x + 1] = sq[y * stride + x + 1] + rq;
+            }
+        }
+        Integrals { stride, sum, sq }
+    }
+
+    /// Sum of squared deviations from the mean over the window at (x, y) of size w×h.
+    #[inline]
+    fn window_variance_sum(&self, x: usize, y: usize, w: usize, h: usize) -> f64 {
+        let s = self.stride;
+        let at = |v: &[f64], xx: usize, yy: usize| v[yy * s + xx];
+        let rect = |v: &[f64]| at(v, x + w, y + h) - at(v, x, y + h) - at(v, x + w, y) + at(v, x, y);
+        let n = (w * h) as f64;
+        let (s1, s2) = (rect(&self.sum), rect(&self.sq));
+        (s2 - s1 * s1 / n).max(0.0)
+    }
+}
+
+/// A mean-removed template and its energy.
+struct Template {
+    width: usize,
+    height: usize,
+    /// T − mean(T), row-major.
+    centred: Vec<f32>,
+    energy: f64,
+}
+
+impl Template {
+    fn new(img: &Image) -> Template {
+        let n = img.data.len() as f64;
+        let mean = img.data.iter().map(|&v| v as f64).sum::<f64>() / n;
+        let centred: Vec<f32> = img.data.iter().map(|&v| (v as f64 - mean) as f32).collect();
+        let energy = centred.iter().map(|&v| v as f64 * v as f64).sum();
+        Template { width: img.width, height: img.height, centred, energy }
+    }
+}
+
+/// Below this (per pixel) a window or template counts as flat: its score is 0.
+const FLAT_VARIANCE: f64 = 1e-6;
+
+fn normalize(num: f64, tpl: &Template, var_sum: f64) -> f32 {
+    let n = (tpl.width * tpl.height) as f64;
+    if tpl.energy <= FLAT_VARIANCE * n || var_sum <= FLAT_VARIANCE * n {
+        return 0.0;
+    }
+    (num / (tpl.energy * var_sum).sqrt()).clamp(-1.0, 1.0) as f32
+}
+
+/// The full NCC map: `(H − h + 1) × (W − w + 1)` scores, row-major. The template must fit.
+pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
+    let tpl = Template::new(tpl_img);
+    let (w, h) = (tpl.width, tpl.height);
+    assert!(w <= img.width && h <= img.height, "template larger than image");
+    let (rw, rh) = (img.width - w + 1, img.height - h + 1);
+    let mut num = vec![0f32; rw * rh];
+    // T'ᵀ: (w × h) view of the row-major (h × w) template.
+    let tt = MatRef::from_row_major_slice(&tpl.centred, h, w).transpose();
+    let mut products = Mat::<f32>::zeros(rw, h);
+    for r in 0..img.height {
+        // Result rows this image row contributes to: y = r − i for 0 ≤ i < h, 0 ≤ y < rh.
+        let i_min = r.saturating_sub(rh - 1);
+        let i_max = r.min(h - 1);
+        if i_min > i_max {
+            continue;
+        }
+        let row = img.row(r);
+        // SAFETY: the view reads row[x + j] for x < rw and j < w, so at most index
+        // rw − 1 + w − 1 = img.width − 1, inside `row`. Overlapping reads are fine: it is a
+        // shared (read-only) view, alive only during this call.
+        let x_view = unsafe { MatRef::<f32>::from_raw_parts(row.as_ptr(), rw, w, 1, 1) };
+        let cols = tt.subcols(i_min, i_max - i_min + 1);
+        let dst = products.as_mut().subcols_mut(0, i_max - i_min + 1);
+        matmul(dst, Accum::Replace, x_view, cols, 1.0f32, Par::Seq);
+        for i in i_min..=i_max {
+            let y = r - i;
+            let col = products.col(i - i_min);
+            let out = &mut num[y * rw..(y + 1) * rw];
+            for (x, o) in out.iter_mut().enumerate() {
+                *o += col[x];
+            }
+        }
+    }
+    let integrals = Integrals::new(img);
+    let mut scores = vec![0f32; rw * rh];
+    for y in 0..rh {
+        for x in 0..rw {
+            let var_sum = integrals.window_variance_sum(x, y, w, h);
+            scores[y * rw + x] = normalize(num[y * rw + x] as f64, &tpl, var_sum);
+        }
+    }
+    scores
+}
+
+/// The NCC score at one position, by direct summation.
+fn ncc_at(img: &Image, integrals: &Integrals, tpl: &Template, x: usize, y: usize) -> f32 {
+    let mut num = 0f64;
+    for i in 0..tpl.height {
+        let irow = &img.row(y + i)[x..x + tpl.width];
+        let trow = &tpl.centred[i * tpl.width..(i + 1) * tpl.width];
+        num += irow.iter().zip(trow).map(|(&a, &b)| a * b).sum::<f32>() as f64;
+    }
+    normalize(num, tpl, integrals.window_variance_sum(x, y, tpl.width, tpl.height))
+}
+
+/// Naive reference NCC, for tests: every term summed directly in f64.
+pub fn ncc_reference(img: &Image, tpl: &Image, x: usize, y: usize) -> f64 {
+    let n = (tpl.width * tpl.height) as f64;
+    let tm = tpl.data.iter().map(|&v| v as f64).sum::<f64>() / n;
+    let mut im = 0.0;
+    for i in 0..tpl.height {
+        for j in 0..tpl.width {
+            im += img.data[(y + i) * img.width + x + j] as f64;
+        }
+    }
+    im /= n;
+    let (mut num, mut tt, mut ii) = (0.0, 0.0, 0.0);
+    for i in 0..tpl.height {
+        for j in 0..tpl.width {
+            let t = tpl.data[i * tpl.width + j] as f64 - tm;
+            let v = img.data[(y + i) * img.width + x + j] as f64 - im;
+            num += t * v;
+            tt += t * t;
+            ii += v * v;
+        }
+    }
+    if tt <= FLAT_VARIANCE * n || ii <= FLAT_VARIANCE * n { 0.0 } else { num / (tt * ii).sqrt() }
+}
+
+/// Finds the content rectangle of fg frames: black bars at the edges (rows or columns whose
+/// luma stays dark and flat in every sample) are cut off.
+pub fn content_rect(samples: &[FrameRef<'_>]) -> Rect {
+    let Some(first) = samples.first() else { return Rect::default() };
+    let (w, h) = (first.width() as usize, first.height() as usize);
+    let mut row_dark = vec![true; h];
+    let mut col_dark = vec![true; w];
+    let mut luma = vec![0u8; w];
+    for f in samples {
+        let mut col_max = vec![0u8; w];
+        for (y, dark) in row_dark.iter_mut().enumerate() {
+            let row = f.luma_row(y, 0, &mut luma);
+            let max = *row.iter().max().unwrap_or(&0);
+            if max > BAR_LUMA {
+                *dark = false;
+            }
+            for (c, &v) in col_max.iter_mut().zip(row) {
+                *c = (*c).max(v);
+            }
+        }
+        for (d, &m) in col_dark.iter_mut().zip(&col_max) {
+            if m > BAR_LUMA {
+                *d = false;
+            }
+        }
+    }
+    let top = row_dark.iter().take_while(|&&d| d).count();
+    let bottom = row_dark.iter().rev().take_while(|&&d| d).count();
+    let left = col_dark.iter().take_while(|&&d| d).count();
+    let right = col_dark.iter().rev().take_while(|&&d| d).count();
+    if top + bottom >= h || left + right >= w {
+        return Rect::full(w as u32, h as u32);
+    }
+    // Bars thinner than 2 px, or bars leaving less than MIN_CONTENT of the frame, are more
+    // likely dark picture than bars (letterbox 2.39:1 in 16:9 keeps 74 %).
+    let keep = |n: usize| if n >= 2 { n } else { 0 };
+    let (mut top, mut bottom, mut left, mut right) = (keep(top), keep(bottom), keep(left), keep(right));
+    if ((h - top - bottom) as f64) < MIN_CONTENT * h as f64 {
+        (top, bottom) = (0, 0);
+    }
+    if ((w - left - right) as f64) < MIN_CONTENT * w as f64 {
+        (left, right) = (0, 0);
+    }
+    Rect::new(left as u32, top as u32, (w - left - right) as u32, (h - top - bottom) as u32)
+}
+
+/// Smallest fraction of fg's width or height that bars may leave.
+const MIN_CONTENT: f64 = 0.6;
+
+/// Luma at or below this (in every sample) marks a bar row or column (limited-range black is 16).
+const BAR_LUMA: u8 = 24;
+
+/// One candidate: position at some level, its score.
+#[derive(Debug, Clone, Copy)]
+struct Peak {
+    x: usize,
+    y: usize,
+    score: f32,
+}
+
+fn top_peaks(scores: &[f32], rw: usize, k: usize, min_dist: usize) -> Vec<Peak> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut peaks: Vec<Peak> = Vec::new();
+    for idx in order {
+        let (x, y) = (idx % rw, idx / rw);
+        if peaks.iter().all(|p| p.x.abs_diff(x) > min_dist || p.y.abs_diff(y) > min_dist) {
+            peaks.push(Peak { x, y, score: scores[idx] });
+            if peaks.len() == k {
+                break;
+            }
+        }
+    }
+    peaks
+}
+
+/// A bg sample prepared for searching: its pyramid (level 0 = full resolution).
+struct BgPyramid {
+    levels: Vec<(f64, Image, Integrals)>,
+}
+
+impl BgPyramid {
+    fn new(frame: &FrameRef<'_>, factors: &[f64]) -> BgPyramid {
+        let (w, h) = (frame.width() as usize, frame.height() as usize);
+        let full = Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h);
+        let levels = factors
+            .iter()
+            .map(|&f| {
+                let img = if f == 1.0 { full.clone() } else { full.resized(level_size(w, f), level_size(h, f)) };
+                let integrals = Integrals::new(&img);
+                (f, img, integrals)
+            })
+            .collect();
+        BgPyramid { levels }
+    }
+}
+
+fn level_size(n: usize, factor: f64) -> usize {
+    ((n as f64 / factor).round() as usize).max(1)
+}
+
+/// The pyramid's downsampling factors, coarsest first, for a template `tw` px wide in bg.
+fn pyramid_factors(tw: f64) -> Vec<f64> {
+    let mut f = 1.0;
+    let mut factors = vec![1.0];
+    while tw / (f * 2.0) >= COARSE_TEMPLATE_WIDTH * 0.67 {
+        f *= 2.0;
+        factors.push(f);
+    }
+    factors.reverse();
+    factors
+}
+
+/// Search result of one (fg sample, bg sample, scale).
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    x: usize,
+    y: usize,
+    score: f32,
+    x_sub: f64,
+    y_sub: f64,
+}
+
+/// Coarse-to-fine search of a template (fg content at bg scale) in a bg pyramid.
+fn search(fg_content: &Image, scale: f64, bg: &BgPyramid, factors: &[f64], coarse_only: bool) -> Option<Found> {
+    let tw_full = (fg_content.width as f64 * scale).round() as usize;
+    let th_full = (fg_content.height as f64 * scale).round() as usize;
+    let (bw, bh) = (bg.levels.last()?.1.width, bg.levels.last()?.1.height);
+    if tw_full == 0 || th_full == 0 || tw_full > bw || th_full > bh {
+        return None;
+    }
+    let mut peaks: Vec<Peak> = Vec::new();
+    for (li, &(f, ref img, ref integrals)) in bg.levels.iter().enumerate() {
+        let (tw, th) = (level_size(tw_full, f), level_size(th_full, f));
+        if tw > img.width || th > img.height {
+            return None;
+        }
+        let tpl_img = fg_content.resized(tw, th);
+        let tpl = Template::new(&tpl_img);
+        let (rw, rh) = (img.width - tw + 1, img.height - th + 1);
+        if li == 0 {
+            let scores = ncc_full(img, &tpl_img);
+            peaks = top_peaks(&scores, rw, PEAKS, (tw / 4).max(2));
+            if coarse_only {
+                break;
+            }
+        } else {
+            let ratio = factors[li - 1] / f;
+            let radius = 2 + ratio.ceil() as i64 / 2;
+            for p in &mut peaks {
+                let (cx, cy) = ((p.x as f64 * ratio).round() as i64, (p.y as f64 * ratio).round() as i64);
+                let mut best = Peak { x: 0, y: 0, score: f32::NEG_INFINITY };
+                for dy in -radius..=radius {
+                    for dx in -radius..=radius {
+                        let (x, y) = (cx + dx, cy + dy);
+                        if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
+                            continue;
+                        }
+                        let s = ncc_at(img, integrals, &tpl, x as usize, y as usize);
+                        if s > best.score {
+                            best = Peak { x: x as usize, y: y as usize, score: s };
+                        }
+                    }
+                }
+                *p = best;
+            }
+        }
+        if li + 1 == bg.levels.len() {
+            let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
+            // Sub-pixel: a parabola through the neighbours on each axis.
+            let at = |x: i64, y: i64| {
+                if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
+                    None
+                } else {
+                    Some(ncc_at(img, integrals, &tpl, x as usize, y as usize) as f64)
+                }
+            };
+            let (bx, by) = (best.x as i64, best.y as i64);
+            let c = best.score as f64;
+            let vertex = |m: Option<f64>, p: Option<f64>| match (m, p) {
+                (Some(m), Some(p)) if m + p - 2.0 * c < 0.0 => (0.5 * (m - p) / (m + p - 2.0 * c)).clamp(-0.5, 0.5),
+                _ => 0.0,
+            };
+            let x_sub = best.x as f64 + vertex(at(bx - 1, by), at(bx + 1, by));
+            let y_sub = best.y as f64 + vertex(at(bx, by - 1), at(bx, by + 1));
+            return Some(Found { x: best.x, y: best.y, score: best.score, x_sub, y_sub });
+        }
+    }
+    let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
+    Some(Found { x: best.x, y: best.y, score: best.score, x_sub: best.x as f64, y_sub: best.y as f64 })
+}
+
+/// Locates fg in bg from sample frames of each. Every fg sample is tried against every bg
+/// sample; the best score wins. Fails with NO_MATCH when the best score is below
+/// `settings.min_confidence`.
+pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings: &Settings) -> Result<Placement> {
+    let (Some(fg0), Some(bg0)) = (fg_samples.first(), bg_samples.first()) else {
+        return Err(Error::invalid("locate needs at least one fg and one bg sample"));
+    };
+    for s in fg_samples {
+        if (s.width(), s.height()) != (fg0.width(), fg0.height()) {
+            return Err(Error::invalid("fg samples differ in size"));
+        }
+    }
+    for s in bg_samples {
+        if (s.width(), s.height()) != (bg0.width(), bg0.height()) {
+            return Err(Error::invalid("bg samples differ in size"));
+        }
+    }
+    let content = content_rect(fg_samples);
+    let fg_images: Vec<Image> = fg_samples
+        .iter()
+        .map(|f| Image::from_frame(f, content, content.width as usize, content.height as usize))
+        .collect();
+
+    let (bw, bh) = (bg0.width() as f64, bg0.height() as f64);
+    let fits = |s: f64| content.width as f64 * s <= bw && content.height as f64 * s <= bh;
+    // The pyramid is built for scale 1 (or the largest scale that fits) and shared by all scales.
+    let mut scales: Vec<f64> = vec![1.0];
+    if settings.scale_search {
+        let (lo, hi) = (settings.scale_min, settings.scale_max);
+        for k in 0..SCALE_SWEEP {
+            let s = lo * (hi / lo).powf(k as f64 / (SCALE_SWEEP - 1) as f64);
+            if (s - 1.0).abs() > 1e-9 {
+                scales.push(s);
+            }
+        }
+    }
+    scales.retain(|&s| fits(s));
+    if scales.is_empty() {
+        return Err(Error::invalid(format!(
+            "fg content {}x{} does not fit in bg {}x{} at any allowed scale",
+            content.width, content.height, bw, bh
+        )));
+    }
+    let base_width = content.width as f64 * scales.iter().cloned().fold(f64::INFINITY, f64::min);
+    let factors = pyramid_factors(base_width);
+    let bg_pyramids: Vec<BgPyramid> = bg_samples.iter().map(|f| BgPyramid::new(f, &factors)).collect();
+
+    // Best (fg sample, bg sample) pair at scale 1 on the coarse level, then full refinement.
+    let best_for_scale = |scale: f64, coarse_only: bool| -> Option<(Found, usize, usize)> {
+        let mut best: Option<(Found, usize, usize)> = None;
+        for (fi, fg) in fg_images.iter().enumerate() {
+            for (bi, bg) in bg_pyramids.iter().enumerate() {
+                if let Some(found) = search(fg, scale, bg, &factors, coarse_only)
+                    && best.is_none_or(|b| found.score > b.0.score)
+                {
+                    best = Some((found, fi, bi));
+                }
+            }
+        }
+        best
+    };
+
+    // Coarse sweep over scales, pick the best, then refine its neighbourhood.
+    let mut coarse: Vec<(f64, f32)> =
+        scales.iter().filter_map(|&s| best_for_scale(s, true).map(|(f, _, _)| (s, f.score))).collect();
+    coarse.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut chosen_scale = 1.0;
+    if settings.scale_search && coarse.len() > 1 {
+        let (s0, _) = coarse[0];
+        let step = (settings.scale_max / settings.scale_min).powf(1.0 / (SCALE_SWEEP - 1) as f64);
+        // Refine within one sweep step, on the full pyramid, in 16 log steps.
+        let mut best = (s0, f32::NEG_INFINITY);
+        for k in -8..=8 {
+            let s = s0 * step.powf(k as f64 / 8.0);
+            if !fits(s) || s < settings.scale_min * 0.99 || s > settings.scale_max * 1.01 {
+                continue;
+            }
+            if let Some((f, _, _)) = best_for_scale(s, false)
+                && f.score > best.1
+            {
+                best = (s, f.score);
+            }
+        }
+        chosen_scale = best.0;
+        // Scale 1 is preferred when it is nearly as good.
+        if let Some((f1, _, _)) = best_for_scale(1.0, false)
+            && fits(1.0)
+            && f1.score >= best.1 - SCALE_ONE_MARGIN
+        {
+            chosen_scale = 1.0;
+        }
+    }
+    let (found, _, _) = best_for_scale(chosen_scale, false)
+        .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+    let confidence = found.score.max(0.0) as f64;
+    if confidence < settings.min_confidence {
+        return Err(Error::NoMatch { score: confidence, min_confidence: settings.min_confidence });
+    }
+    Ok(Placement {
+        x: found.x as i32,
+        y: found.y as i32,
+        width: (content.width as f64 * chosen_scale).round() as u32,
+        height: (content.height as f64 * chosen_scale).round() as u32,
+        scale: chosen_scale,
+        confidence,
+        content,
+        x_subpixel: found.x_sub,
+        y_subpixel: found.y_sub,
+    })
+}

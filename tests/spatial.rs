@@ -1,0 +1,193 @@
+//! Placement accuracy against known truth, the fast NCC against a naive reference, bars,
+//! NO_MATCH, and the real still pair.
+
+mod common;
+
+use vidkompy::spatial::{Image, content_rect, locate, ncc_full, ncc_reference};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::{Error, FrameBuf, Rect, Settings};
+
+fn random_image(w: usize, h: usize, seed: u64) -> Image {
+    let mut state = seed | 1;
+    let mut img = Image::new(w, h);
+    for v in &mut img.data {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *v = (state % 256) as f32;
+    }
+    img
+}
+
+fn check_against_reference(img: &Image, tpl: &Image) {
+    let scores = ncc_full(img, tpl);
+    let rw = img.width - tpl.width + 1;
+    let rh = img.height - tpl.height + 1;
+    assert_eq!(scores.len(), rw * rh);
+    for y in 0..rh {
+        for x in 0..rw {
+            let want = ncc_reference(img, tpl, x, y);
+            let got = scores[y * rw + x] as f64;
+            assert!(got.is_finite());
+            assert!((got - want).abs() < 1e-4, "({x}, {y}): fast {got} vs reference {want}");
+        }
+    }
+}
+
+#[test]
+fn fast_ncc_matches_the_naive_reference() {
+    for (iw, ih, tw, th, seed) in [(40, 30, 7, 5, 1), (33, 17, 33, 17, 2), (25, 40, 1, 1, 3), (64, 48, 20, 31, 4)] {
+        check_against_reference(&random_image(iw, ih, seed), &random_image(tw, th, seed + 100));
+    }
+    // A real picture: a generated frame and a crop of it.
+    let pair = SyntheticPair::new(PairSpec::default());
+    let f = pair.bg_frame(10);
+    let img = Image::from_frame(&f.as_frame(), Rect::new(0, 0, 96, 64), 96, 64);
+    let tpl = Image::from_frame(&f.as_frame(), Rect::new(30, 20, 24, 18), 24, 18);
+    check_against_reference(&img, &tpl);
+}
+
+#[test]
+fn flat_windows_and_flat_templates_score_zero() {
+    let mut img = random_image(30, 20, 9);
+    for y in 0..10 {
+        for x in 0..15 {
+            img.data[y * 30 + x] = 77.0;
+        }
+    }
+    let tpl = random_image(5, 5, 10);
+    let scores = ncc_full(&img, &tpl);
+    assert!(scores.iter().all(|s| s.is_finite()));
+    assert_eq!(scores[0], 0.0, "flat window");
+    let flat = Image { width: 4, height: 4, data: vec![50.0; 16] };
+    assert!(ncc_full(&img, &flat).iter().all(|&s| s == 0.0));
+}
+
+fn frames(pair: &SyntheticPair, fg: &[usize], bg: &[usize]) -> (Vec<FrameBuf>, Vec<FrameBuf>) {
+    (fg.iter().map(|&i| pair.fg_frame(i)).collect(), bg.iter().map(|&j| pair.bg_frame(j)).collect())
+}
+
+fn locate_pair(spec: PairSpec, settings: &Settings) -> vidkompy::Result<vidkompy::spatial::Placement> {
+    // fg frame 10 shows bg frame 70.
+    let pair = SyntheticPair::new(PairSpec { fg_start: 2.4, ..spec });
+    // fg frames 10 and 40 and bg samples spread over bg, one of them (70) under fg frame 10:
+    // the locator does not know which.
+    let (fg, bg) = frames(&pair, &[10, 40], &[0, 70, 130, 200]);
+    let fg_refs: Vec<_> = fg.iter().map(|f| f.as_frame()).collect();
+    let bg_refs: Vec<_> = bg.iter().map(|f| f.as_frame()).collect();
+    locate(&fg_refs, &bg_refs, settings)
+}
+
+const GRADE: Grade = Grade { brightness: 0.07, contrast: 1.15, gamma: 0.9 };
+
+#[test]
+fn exact_integer_placement_at_many_positions() {
+    let settings = Settings::default();
+    let cases = [(64, 36), (0, 0), (128, 72), (0, 72), (128, 0), (37, 51), (101, 9)];
+    for (x, y) in cases {
+        let spec = PairSpec { x: x as f64, y: y as f64, grade: GRADE, fg_noise: 2.0, ..PairSpec::default() };
+        let p = locate_pair(spec, &settings).unwrap();
+        assert_eq!((p.x, p.y, p.scale), (x, y, 1.0), "placement at ({x}, {y}): {p:?}");
+        assert!(p.confidence > 0.8, "{p:?}");
+    }
+}
+
+#[test]
+fn fg_the_same_size_as_bg() {
+    let spec = PairSpec { x: 0.0, y: 0.0, fg_width: 320, fg_height: 180, grade: GRADE, ..PairSpec::default() };
+    let p = locate_pair(spec, &Settings::default()).unwrap();
+    assert_eq!((p.x, p.y, p.width, p.height), (0, 0, 320, 180));
+}
+
+#[test]
+fn scale_search_finds_shrunk_and_enlarged_fg() {
+    let mut settings = Settings::default();
+    settings.scale_search = true;
+    // scale = bg pixels per fg pixel: < 1 means fg is larger (sharper) than its region in bg.
+    for (scale, fw, fh) in [(0.5, 256, 144), (0.8, 200, 110), (1.25, 160, 96), (1.5, 128, 72)] {
+        let spec =
+            PairSpec { x: 40.0, y: 30.0, scale, fg_width: fw, fg_height: fh, grade: GRADE, ..PairSpec::default() };
+        let p = locate_pair(spec, &settings).unwrap();
+        assert!((p.scale / scale - 1.0).abs() < 0.01, "scale {scale}: found {p:?}");
+        assert!((p.x - 40).abs() <= 1 && (p.y - 30).abs() <= 1, "scale {scale}: {p:?}");
+    }
+    // Scale 1 stays 1 with the search on.
+    let p = locate_pair(PairSpec { grade: GRADE, ..PairSpec::default() }, &settings).unwrap();
+    assert_eq!((p.x, p.y, p.scale), (64, 36, 1.0));
+}
+
+#[test]
+fn letterboxed_fg_matches_only_its_content() {
+    let spec = PairSpec { x: 50.0, y: 40.0, letterbox: (12, 8), grade: GRADE, ..PairSpec::default() };
+    let pair = SyntheticPair::new(spec.clone());
+    let f = pair.fg_frame(0);
+    assert_eq!(content_rect(&[f.as_frame()]), Rect::new(8, 12, 192 - 16, 108 - 24));
+    let p = locate_pair(spec, &Settings::default()).unwrap();
+    // The placement is the content's top-left in bg; the bars are not part of it.
+    assert_eq!((p.x, p.y, p.width, p.height, p.content), (50, 40, 176, 84, Rect::new(8, 12, 176, 84)), "{p:?}");
+}
+
+fn expect_no_match(result: vidkompy::Result<vidkompy::spatial::Placement>) {
+    match result {
+        Err(Error::NoMatch { score, min_confidence }) => {
+            assert!(score < min_confidence);
+            let msg = Error::NoMatch { score, min_confidence }.to_string();
+            assert!(msg.contains(&format!("{score:.3}")), "{msg}");
+        }
+        other => panic!("expected NO_MATCH, got {other:?}"),
+    }
+}
+
+#[test]
+fn unrelated_content_is_no_match_with_the_score() {
+    // fg is noise with no structure; bg is a generated world.
+    let b = SyntheticPair::new(PairSpec { seed: 12, ..PairSpec::default() });
+    let mut fg = FrameBuf::new(vidkompy::PixelFormat::I420, 192, 108).unwrap();
+    let noise = random_image(192, 108, 5);
+    for y in 0..108 {
+        for (x, p) in fg.row_mut(0, y).iter_mut().enumerate() {
+            *p = noise.data[y * 192 + x] as u8;
+        }
+    }
+    let bg = [b.bg_frame(0), b.bg_frame(100)];
+    let bg_refs: Vec<_> = bg.iter().map(|f| f.as_frame()).collect();
+    expect_no_match(locate(&[fg.as_frame()], &bg_refs, &Settings::default()));
+}
+
+#[test]
+fn a_crop_of_one_real_clip_is_not_found_in_another() {
+    let (Some(a), Some(b)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4")) else { return };
+    let (Some((film, _)), Some((interview, _))) =
+        (common::decode(&a, 480, 270, 2.0), common::decode(&b, 480, 270, 2.0))
+    else {
+        return;
+    };
+    let fg = common::crop_grade(&film[10], Rect::new(100, 60, 240, 150), Grade::NONE, 0.0, 1);
+    let bg_refs: Vec<_> = interview.iter().step_by(12).map(|f| f.as_frame()).collect();
+    expect_no_match(locate(&[fg.as_frame()], &bg_refs, &Settings::default()));
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    let settings = Settings::default();
+    assert!(matches!(locate(&[], &[], &settings), Err(Error::InvalidArgument(_))));
+    let small = FrameBuf::new(vidkompy::PixelFormat::I420, 32, 32).unwrap();
+    let big = FrameBuf::new(vidkompy::PixelFormat::I420, 64, 64).unwrap();
+    // fg larger than bg.
+    assert!(matches!(locate(&[big.as_frame()], &[small.as_frame()], &settings), Err(Error::InvalidArgument(_))));
+}
+
+#[test]
+fn real_still_pair() {
+    let (Some(fg_path), Some(bg_path)) =
+        (common::media("still-fg-1920x684.jpg"), common::media("still-bg-1920x1080.jpg"))
+    else {
+        return;
+    };
+    let Some((fg, _)) = common::decode(&fg_path, 1920, 684, 1.0) else { return };
+    let Some((bg, _)) = common::decode(&bg_path, 1920, 1080, 1.0) else { return };
+    let p = locate(&[fg[0].as_frame()], &[bg[0].as_frame()], &Settings::default()).unwrap();
+    eprintln!("still pair: {p:?}");
+    assert_eq!((p.x, p.y, p.scale), (0, 109, 1.0));
+    assert!(p.confidence > 0.95, "{p:?}");
+}
