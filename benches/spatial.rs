@@ -31,8 +31,7 @@ fn spatial(c: &mut Criterion) {
     group.bench_function("locate_720p_in_1080p", |b| {
         b.iter(|| black_box(locate(&[fg.as_frame()], &[bg.as_frame()], &settings).unwrap()))
     });
-    let mut scaled = Settings::default();
-    scaled.scale_search = true;
+    let scaled = Settings { scale_search: true, ..Settings::default() };
     group.bench_function("locate_720p_in_1080p_scale_search", |b| {
         b.iter(|| black_box(locate(&[fg.as_frame()], &[bg.as_frame()], &scaled).unwrap()))
     });

@@ -101,8 +101,7 @@ fn fg_the_same_size_as_bg() {
 
 #[test]
 fn scale_search_finds_shrunk_and_enlarged_fg() {
-    let mut settings = Settings::default();
-    settings.scale_search = true;
+    let settings = Settings { scale_search: true, ..Settings::default() };
     // scale = bg pixels per fg pixel: < 1 means fg is larger (sharper) than its region in bg.
     for (scale, fw, fh) in [(0.5, 256, 144), (0.8, 200, 110), (1.25, 160, 96), (1.5, 128, 72)] {
         let spec =
