@@ -102,6 +102,10 @@ impl Error {
         Error::InvalidArgument(msg.into())
     }
 
+    pub(crate) fn bad_state(msg: impl Into<String>) -> Error {
+        Error::BadState(msg.into())
+    }
+
     pub(crate) fn invalid_data(msg: impl Into<String>) -> Error {
         Error::InvalidData(msg.into())
     }

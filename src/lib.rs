@@ -5,12 +5,15 @@
 //! The data flows one way: host frame -> [`FrameRef`] -> luma downsample -> descriptors ->
 //! alignment -> composition. The C ABI (`include/vidkompy.h`) wraps the same API.
 
+pub mod alignment;
 pub mod capi;
+pub mod compose;
 pub mod error;
 pub mod fingerprint;
 pub mod frame;
 pub mod io;
 pub mod kernels;
+pub mod session;
 pub mod settings;
 pub mod spatial;
 pub mod synth;

@@ -88,6 +88,9 @@ impl Image {
 
 /// Exact area resample of an f32 image (separable; used for templates and pyramid levels).
 fn resample_f32(src: &Image, width: usize, height: usize) -> Image {
+    if (src.width, src.height) == (width, height) {
+        return src.clone();
+    }
     let taps = |s: usize, d: usize| -> Vec<Vec<(usize, f32)>> {
         (0..d)
             .map(|j| {
@@ -244,9 +247,24 @@ fn ncc_at(img: &Image, integrals: &Integrals, tpl: &Template, x: usize, y: usize
     for i in 0..tpl.height {
         let irow = &img.row(y + i)[x..x + tpl.width];
         let trow = &tpl.centred[i * tpl.width..(i + 1) * tpl.width];
-        num += irow.iter().zip(trow).map(|(&a, &b)| a * b).sum::<f32>() as f64;
+        num += dot(irow, trow) as f64;
     }
     normalize(num, tpl, integrals.window_variance_sum(x, y, tpl.width, tpl.height))
+}
+
+/// Dot product with eight independent accumulators, so the compiler can vectorize it
+/// (a single f32 accumulator must be summed in order).
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (xa, xb) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += xa[k] * xb[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Naive reference NCC, for tests: every term summed directly in f64.
@@ -357,15 +375,15 @@ struct BgPyramid {
 impl BgPyramid {
     fn new(frame: &FrameRef<'_>, factors: &[f64]) -> BgPyramid {
         let (w, h) = (frame.width() as usize, frame.height() as usize);
-        let full = Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h);
-        let levels = factors
-            .iter()
-            .map(|&f| {
-                let img = if f == 1.0 { full.clone() } else { full.resized(level_size(w, f), level_size(h, f)) };
-                let integrals = Integrals::new(&img);
-                (f, img, integrals)
-            })
-            .collect();
+        // Finest first, each level from the one before (the area filter composes).
+        let mut img = Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h);
+        let mut levels = Vec::with_capacity(factors.len());
+        for &f in factors.iter().rev() {
+            img = img.resized(level_size(w, f), level_size(h, f));
+            let integrals = Integrals::new(&img);
+            levels.push((f, img.clone(), integrals));
+        }
+        levels.reverse();
         BgPyramid { levels }
     }
 }
@@ -421,7 +439,12 @@ fn search(fg_content: &Image, scale: f64, bg: &BgPyramid, factors: &[f64], coars
             }
         } else {
             let ratio = factors[li - 1] / f;
-            let radius = 2 + ratio.ceil() as i64 / 2;
+            let radius = 2;
+            if li + 1 == bg.levels.len() {
+                // Full resolution is the costly level: only the best peak goes on.
+                peaks.sort_by(|a, b| b.score.total_cmp(&a.score));
+                peaks.truncate(1);
+            }
             for p in &mut peaks {
                 let (cx, cy) = ((p.x as f64 * ratio).round() as i64, (p.y as f64 * ratio).round() as i64);
                 let mut best = Peak { x: 0, y: 0, score: f32::NEG_INFINITY };

@@ -1,21 +1,213 @@
-//! The vidkompy command line. It only translates arguments to library calls and results to text.
+//! The vidkompy command line. It only translates: arguments to library calls, results to text.
 
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use vidkompy::alignment::Timings;
+use vidkompy::io::y4m::Y4mWriter;
+use vidkompy::session::{Analyzer, Compositor, Received, Sent, Stream};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::{Error, Settings};
 
 const USAGE: &str = "usage:
-  vidkompy demo [-o DIR]     synthetic pair with known truth through the whole pipeline
+  vidkompy demo [-o DIR]     a generated pair with known truth through the whole pipeline;
+                             writes DIR/vidkompy-demo.y4m and DIR/vidkompy-demo.json (DIR: .)
   vidkompy --version";
+
+/// Exit codes: 0 success, 1 NO_MATCH, 2 bad input or usage.
+fn exit_code(e: &Error) -> ExitCode {
+    match e {
+        Error::NoMatch { .. } => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
+    let result = match args.first().map(String::as_str) {
         Some("--version") | Some("-V") => {
             println!("vidkompy {}", vidkompy::VERSION);
-            ExitCode::SUCCESS
+            return ExitCode::SUCCESS;
         }
+        Some("demo") => parse_demo(&args[1..]).and_then(|dir| demo(&dir)),
         _ => {
             eprintln!("{USAGE}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vidkompy: {e}");
+            exit_code(&e)
         }
     }
+}
+
+fn parse_demo(args: &[String]) -> vidkompy::Result<PathBuf> {
+    let mut dir = PathBuf::from(".");
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-o" | "--output" => {
+                dir = PathBuf::from(it.next().ok_or_else(|| Error::InvalidArgument("-o needs a directory".into()))?)
+            }
+            other => return Err(Error::InvalidArgument(format!("demo: unknown argument '{other}'\n{USAGE}"))),
+        }
+    }
+    Ok(dir)
+}
+
+/// Writes `contents` through a temporary file beside `path`, renamed only on success.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> vidkompy::Result<()>,
+) -> vidkompy::Result<()> {
+    let tmp = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("tmp")));
+    let file = std::fs::File::create(&tmp).map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
+    let mut w = BufWriter::new(file);
+    let result = write(&mut w).and_then(|_| w.flush().map_err(|e| Error::Io(format!("{}: {e}", tmp.display()))));
+    drop(w);
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::Io(format!("{}: {e}", path.display()))),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn demo(dir: &Path) -> vidkompy::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+    let spec = PairSpec {
+        seed: 7,
+        bg_width: 480,
+        bg_height: 270,
+        bg_fps: 25.0,
+        bg_frames: 250,
+        fg_width: 288,
+        fg_height: 162,
+        x: 97.0,
+        y: 61.0,
+        scale: 1.0,
+        fg_fps: 30.0,
+        fg_frames: 150,
+        fg_start: 2.3,
+        grade: Grade { brightness: 0.06, contrast: 1.15, gamma: 0.9 },
+        fg_noise: 2.0,
+        ..PairSpec::default()
+    };
+    println!(
+        "vidkompy demo: bg {}x{} at {} fps ({} frames); fg {}x{} at {} fps ({} frames), cropped at ({}, {}), graded, starting {} s into bg",
+        spec.bg_width,
+        spec.bg_height,
+        spec.bg_fps,
+        spec.bg_frames,
+        spec.fg_width,
+        spec.fg_height,
+        spec.fg_fps,
+        spec.fg_frames,
+        spec.x,
+        spec.y,
+        spec.fg_start
+    );
+    let pair = SyntheticPair::new(spec.clone());
+    let settings = Settings::default();
+
+    // Pass 1: analyze, streams interleaved by time as a host would decode them.
+    let total = Instant::now();
+    let mut analyze_ms = 0.0;
+    let mut analyzer = Analyzer::new(settings.clone());
+    let (mut i, mut j) = (0, 0);
+    while i < spec.fg_frames || j < spec.bg_frames {
+        let fg_next = i < spec.fg_frames && (j >= spec.bg_frames || pair.fg_time(i) + spec.fg_start <= pair.bg_time(j));
+        let frame = if fg_next { pair.fg_frame(i) } else { pair.bg_frame(j) };
+        let t = Instant::now();
+        analyzer.push(if fg_next { Stream::Fg } else { Stream::Bg }, Some(&frame.as_frame()))?;
+        analyze_ms += t.elapsed().as_secs_f64() * 1e3;
+        if fg_next { i += 1 } else { j += 1 }
+    }
+    let t = Instant::now();
+    let alignment = analyzer.finish()?;
+    analyze_ms += t.elapsed().as_secs_f64() * 1e3;
+
+    let p = &alignment.placement;
+    println!(
+        "placement: found x={} y={} scale={:.3} (confidence {:.3}); true x={} y={} scale={:.3}",
+        p.x, p.y, p.scale, p.confidence, spec.x, spec.y, spec.scale
+    );
+    let exact = (0..spec.fg_frames)
+        .filter(|&i| match pair.truth(i) {
+            Some(_) => !alignment.time.is_outside(i) && pair.accepts(i, alignment.time.map[i] as usize),
+            None => alignment.time.is_outside(i),
+        })
+        .count();
+    println!(
+        "time map: {exact} of {} fg frames exact ({:.2} %), {} outside, confidence {:.3}",
+        spec.fg_frames,
+        100.0 * exact as f64 / spec.fg_frames as f64,
+        alignment.time.outside.len(),
+        alignment.time.overall_confidence
+    );
+
+    // Pass 2: composite, sending whatever the compositor asks for.
+    let mut compose_ms = 0.0;
+    let out_path = dir.join("vidkompy-demo.y4m");
+    let mut compositor = Compositor::new(alignment.clone(), &settings)?;
+    write_atomically(&out_path, |w| {
+        // Output frames have bg's format and size, at fg's rate.
+        let mut writer = Y4mWriter::new(
+            w,
+            vidkompy::PixelFormat::I420,
+            spec.bg_width,
+            spec.bg_height,
+            spec.fg_fps.round() as u32,
+            1,
+        )?;
+        let (mut i, mut j) = (0, 0);
+        loop {
+            let t = Instant::now();
+            let received = compositor.receive()?;
+            match received {
+                Received::Frame(frame) => {
+                    compose_ms += t.elapsed().as_secs_f64() * 1e3;
+                    writer.write_frame(&frame)?;
+                }
+                Received::Again(Stream::Fg) => {
+                    let f = (i < spec.fg_frames).then(|| pair.fg_frame(i));
+                    i += 1;
+                    let r = compositor.send(Stream::Fg, f.as_ref().map(|f| f.as_frame()).as_ref())?;
+                    assert_eq!(r, Sent::Accepted, "receive asked for fg");
+                }
+                Received::Again(Stream::Bg) => {
+                    let f = (j < spec.bg_frames).then(|| pair.bg_frame(j));
+                    j += 1;
+                    let r = compositor.send(Stream::Bg, f.as_ref().map(|f| f.as_frame()).as_ref())?;
+                    assert_eq!(r, Sent::Accepted, "receive asked for bg");
+                }
+                Received::Eof => break,
+            }
+        }
+        Ok(())
+    })?;
+    let report = dir.join("vidkompy-demo.json");
+    let timings = Timings {
+        decode: 0.0,
+        analyze: analyze_ms,
+        compose: compose_ms,
+        encode: 0.0,
+        total: total.elapsed().as_secs_f64() * 1e3,
+    };
+    write_atomically(&report, |w| w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from))?;
+    println!(
+        "wrote {} ({} frames at {} fps) and {}",
+        out_path.display(),
+        spec.fg_frames,
+        spec.fg_fps,
+        report.display()
+    );
+    println!("time (ms, frame generation excluded): analyze {:.1}, compose {:.1}", analyze_ms, compose_ms);
+    Ok(())
 }

@@ -1,0 +1,382 @@
+//! The result of analysis, and its JSON form (the report format of the design).
+//!
+//! ```json
+//! {"placement": {"x": 64, "y": 36, "width": 192, "height": 108, "scale": 1.0, "confidence": 0.99,
+//!                "content": [0, 0, 192, 108]},
+//!  "temporal": {"fg_frames": 150, "bg_frames": 250, "map": [50, 51, ...], "outside": [],
+//!               "confidence": 0.97, "offset_seconds": 2.0, "rate": 1.0},
+//!  "timings_ms": {"decode": 0, "analyze": 12.5, "compose": 0, "encode": 0, "total": 12.5}}
+//! ```
+//! `timings_ms` is written when known and ignored when read.
+
+use std::fmt::Write as _;
+
+use crate::error::{Error, Result};
+use crate::frame::Rect;
+use crate::spatial::Placement;
+use crate::temporal::TimeMap;
+
+/// Where fg sits in bg and which bg frame belongs under each fg frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alignment {
+    pub placement: Placement,
+    pub fg_frames: usize,
+    pub bg_frames: usize,
+    pub time: TimeMap,
+}
+
+/// Milliseconds spent in each stage (for reports).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    pub decode: f64,
+    pub analyze: f64,
+    pub compose: f64,
+    pub encode: f64,
+    pub total: f64,
+}
+
+fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    let mut s = String::new();
+    for (i, v) in items.into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "{v}");
+    }
+    s
+}
+
+impl Alignment {
+    /// The bg frame under fg frame `i`.
+    pub fn bg_index(&self, i: usize) -> Option<u32> {
+        self.time.map.get(i).copied()
+    }
+
+    pub fn to_json(&self, timings: Option<&Timings>) -> String {
+        let p = &self.placement;
+        let t = &self.time;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{{\"placement\": {{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}, \"content\": [{}, {}, {}, {}]}},",
+            p.x,
+            p.y,
+            p.width,
+            p.height,
+            p.scale,
+            p.confidence,
+            p.content.x,
+            p.content.y,
+            p.content.width,
+            p.content.height
+        );
+        let _ = write!(
+            s,
+            " \"temporal\": {{\"fg_frames\": {}, \"bg_frames\": {}, \"map\": [{}], \"outside\": [{}], \"confidence\": {:.6}, \"offset_seconds\": {}, \"rate\": {}, \"frame_confidence\": [{}]}}",
+            self.fg_frames,
+            self.bg_frames,
+            join(&t.map),
+            join(&t.outside),
+            t.overall_confidence,
+            t.offset_seconds,
+            t.rate,
+            join(t.confidence.iter().map(|c| format!("{c:.3}")))
+        );
+        if let Some(tm) = timings {
+            let _ = write!(
+                s,
+                ",\n \"timings_ms\": {{\"decode\": {:.3}, \"analyze\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",
+                tm.decode, tm.analyze, tm.compose, tm.encode, tm.total
+            );
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    pub fn from_json(text: &str) -> Result<Alignment> {
+        let root = json::parse(text)?;
+        let placement = root.get("placement")?;
+        let temporal = root.get("temporal")?;
+        let content = placement.get("content")?.array()?;
+        if content.len() != 4 {
+            return Err(Error::invalid_data("placement.content must have 4 numbers"));
+        }
+        let c = |k: usize| content[k].uint();
+        let fg_frames = temporal.get("fg_frames")?.uint()? as usize;
+        let bg_frames = temporal.get("bg_frames")?.uint()? as usize;
+        let map: Vec<u32> = temporal.get("map")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
+        let outside: Vec<u32> = temporal.get("outside")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
+        if map.len() != fg_frames {
+            return Err(Error::invalid_data(format!(
+                "temporal.map has {} entries for {fg_frames} fg frames",
+                map.len()
+            )));
+        }
+        if let Some(&j) = map.iter().find(|&&j| j as usize >= bg_frames.max(1)) {
+            return Err(Error::invalid_data(format!("temporal.map names bg frame {j} of {bg_frames}")));
+        }
+        if map.windows(2).any(|w| w[1] < w[0]) {
+            return Err(Error::invalid_data("temporal.map goes back in bg"));
+        }
+        if outside.windows(2).any(|w| w[1] <= w[0]) || outside.last().is_some_and(|&i| i as usize >= fg_frames) {
+            return Err(Error::invalid_data("temporal.outside must be increasing fg indices"));
+        }
+        let confidence: Vec<f32> = match temporal.get("frame_confidence") {
+            Ok(v) => v.array()?.iter().map(|x| x.number().map(|f| f as f32)).collect::<Result<_>>()?,
+            Err(_) => vec![0.0; fg_frames],
+        };
+        if confidence.len() != fg_frames {
+            return Err(Error::invalid_data("temporal.frame_confidence has the wrong length"));
+        }
+        let scale = placement.get("scale")?.number()?;
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(Error::invalid_data("placement.scale must be positive"));
+        }
+        let x = placement.get("x")?.int()?;
+        let y = placement.get("y")?.int()?;
+        Ok(Alignment {
+            placement: Placement {
+                x,
+                y,
+                width: placement.get("width")?.uint()?,
+                height: placement.get("height")?.uint()?,
+                scale,
+                confidence: placement.get("confidence")?.number()?,
+                content: Rect::new(c(0)?, c(1)?, c(2)?, c(3)?),
+                x_subpixel: x as f64,
+                y_subpixel: y as f64,
+            },
+            fg_frames,
+            bg_frames,
+            time: TimeMap {
+                cost: vec![0.0; fg_frames],
+                confidence,
+                map,
+                outside,
+                overall_confidence: temporal.get("confidence")?.number()?,
+                offset_seconds: temporal.get("offset_seconds").and_then(|v| v.number()).unwrap_or(0.0),
+                rate: temporal.get("rate").and_then(|v| v.number()).unwrap_or(1.0),
+            },
+        })
+    }
+}
+
+/// A small JSON reader: enough for the report format, with clear errors.
+mod json {
+    use crate::error::{Error, Result};
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Value {
+        Null,
+        Bool(bool),
+        Number(f64),
+        Str(String),
+        Array(Vec<Value>),
+        Object(Vec<(String, Value)>),
+    }
+
+    impl Value {
+        pub fn get(&self, key: &str) -> Result<&Value> {
+            match self {
+                Value::Object(fields) => fields
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v)
+                    .ok_or_else(|| Error::invalid_data(format!("alignment JSON lacks \"{key}\""))),
+                _ => Err(Error::invalid_data(format!("alignment JSON: \"{key}\" looked up in a non-object"))),
+            }
+        }
+
+        pub fn array(&self) -> Result<&[Value]> {
+            match self {
+                Value::Array(v) => Ok(v),
+                _ => Err(Error::invalid_data("alignment JSON: expected an array")),
+            }
+        }
+
+        pub fn number(&self) -> Result<f64> {
+            match self {
+                Value::Number(n) => Ok(*n),
+                _ => Err(Error::invalid_data("alignment JSON: expected a number")),
+            }
+        }
+
+        pub fn uint(&self) -> Result<u32> {
+            let n = self.number()?;
+            if n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0 {
+                Ok(n as u32)
+            } else {
+                Err(Error::invalid_data(format!("alignment JSON: {n} is not a non-negative integer")))
+            }
+        }
+
+        pub fn int(&self) -> Result<i32> {
+            let n = self.number()?;
+            if n >= i32::MIN as f64 && n <= i32::MAX as f64 && n.fract() == 0.0 {
+                Ok(n as i32)
+            } else {
+                Err(Error::invalid_data(format!("alignment JSON: {n} is not an integer")))
+            }
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Value> {
+        let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
+        let v = p.value()?;
+        p.ws();
+        if p.i != p.b.len() {
+            return Err(p.err("trailing characters"));
+        }
+        Ok(v)
+    }
+
+    struct Parser<'a> {
+        b: &'a [u8],
+        i: usize,
+        depth: usize,
+    }
+
+    impl Parser<'_> {
+        fn err(&self, what: &str) -> Error {
+            Error::invalid_data(format!("alignment JSON: {what} at byte {}", self.i))
+        }
+
+        fn ws(&mut self) {
+            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+
+        fn eat(&mut self, c: u8) -> Result<()> {
+            self.ws();
+            if self.b.get(self.i) == Some(&c) {
+                self.i += 1;
+                Ok(())
+            } else {
+                Err(self.err(&format!("expected '{}'", c as char)))
+            }
+        }
+
+        fn value(&mut self) -> Result<Value> {
+            self.ws();
+            self.depth += 1;
+            if self.depth > 64 {
+                return Err(self.err("nesting too deep"));
+            }
+            let v = match self.b.get(self.i) {
+                Some(b'{') => {
+                    self.i += 1;
+                    let mut fields = Vec::new();
+                    self.ws();
+                    if self.b.get(self.i) == Some(&b'}') {
+                        self.i += 1;
+                    } else {
+                        loop {
+                            self.ws();
+                            let k = self.string()?;
+                            self.eat(b':')?;
+                            let v = self.value()?;
+                            fields.push((k, v));
+                            self.ws();
+                            match self.b.get(self.i) {
+                                Some(b',') => self.i += 1,
+                                Some(b'}') => {
+                                    self.i += 1;
+                                    break;
+                                }
+                                _ => return Err(self.err("expected ',' or '}'")),
+                            }
+                        }
+                    }
+                    Value::Object(fields)
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    let mut items = Vec::new();
+                    self.ws();
+                    if self.b.get(self.i) == Some(&b']') {
+                        self.i += 1;
+                    } else {
+                        loop {
+                            items.push(self.value()?);
+                            self.ws();
+                            match self.b.get(self.i) {
+                                Some(b',') => self.i += 1,
+                                Some(b']') => {
+                                    self.i += 1;
+                                    break;
+                                }
+                                _ => return Err(self.err("expected ',' or ']'")),
+                            }
+                        }
+                    }
+                    Value::Array(items)
+                }
+                Some(b'"') => Value::Str(self.string()?),
+                Some(b't') if self.b[self.i..].starts_with(b"true") => {
+                    self.i += 4;
+                    Value::Bool(true)
+                }
+                Some(b'f') if self.b[self.i..].starts_with(b"false") => {
+                    self.i += 5;
+                    Value::Bool(false)
+                }
+                Some(b'n') if self.b[self.i..].starts_with(b"null") => {
+                    self.i += 4;
+                    Value::Null
+                }
+                Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                    let start = self.i;
+                    while self.i < self.b.len()
+                        && matches!(self.b[self.i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    {
+                        self.i += 1;
+                    }
+                    let s = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
+                    Value::Number(s.parse().map_err(|_| self.err("bad number"))?)
+                }
+                _ => return Err(self.err("unexpected character or end")),
+            };
+            self.depth -= 1;
+            Ok(v)
+        }
+
+        fn string(&mut self) -> Result<String> {
+            if self.b.get(self.i) != Some(&b'"') {
+                return Err(self.err("expected a string"));
+            }
+            self.i += 1;
+            let mut out = String::new();
+            loop {
+                match self.b.get(self.i) {
+                    None => return Err(self.err("unterminated string")),
+                    Some(b'"') => {
+                        self.i += 1;
+                        return Ok(out);
+                    }
+                    Some(b'\\') => {
+                        let c = *self.b.get(self.i + 1).ok_or_else(|| self.err("bad escape"))?;
+                        out.push(match c {
+                            b'"' => '"',
+                            b'\\' => '\\',
+                            b'/' => '/',
+                            b'n' => '\n',
+                            b't' => '\t',
+                            _ => return Err(self.err("unsupported escape")),
+                        });
+                        self.i += 2;
+                    }
+                    Some(_) => {
+                        let start = self.i;
+                        while self.i < self.b.len() && self.b[self.i] != b'"' && self.b[self.i] != b'\\' {
+                            self.i += 1;
+                        }
+                        out.push_str(
+                            std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("invalid UTF-8"))?,
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Pass 1: frames of both streams in, an [`Alignment`] out.
+//!
+//! Frames may arrive in any interleaving of the two streams, in order within each stream. The
+//! placement is given (`set_placement`), located from host-chosen sample frames
+//! (`add_sample`, e.g. frames the host seeked to), or located automatically from the first
+//! `AUTO_BUFFER` frames of each stream, which are held (copied) until then. Once the placement
+//! is known, each frame is reduced to its descriptors (264 bytes) at once and not kept.
+
+use crate::alignment::Alignment;
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprinter;
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::session::Stream;
+use crate::settings::Settings;
+use crate::spatial::{Placement, locate};
+use crate::temporal::{Track, align};
+
+/// Frames of each stream held for automatic placement.
+pub const AUTO_BUFFER: usize = 24;
+/// Frame rate assumed for frames that carry no timestamp.
+const DEFAULT_FPS: f64 = 25.0;
+
+/// The rectangles compared: fg's (content, clipped to what lies inside bg) and bg's.
+pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Rect, Rect)> {
+    let (bx0, by0) = (p.x.max(0) as i64, p.y.max(0) as i64);
+    let bx1 = (p.x as i64 + p.width as i64).min(bg_width as i64);
+    let by1 = (p.y as i64 + p.height as i64).min(bg_height as i64);
+    if bx1 <= bx0 || by1 <= by0 {
+        return None;
+    }
+    let to_fg = |b: i64, origin: i32, content_origin: u32| content_origin as f64 + (b - origin as i64) as f64 / p.scale;
+    let fx0 = to_fg(bx0, p.x, p.content.x).round() as u32;
+    let fy0 = to_fg(by0, p.y, p.content.y).round() as u32;
+    let fx1 = (to_fg(bx1, p.x, p.content.x).round() as u32).min(p.content.x + p.content.width);
+    let fy1 = (to_fg(by1, p.y, p.content.y).round() as u32).min(p.content.y + p.content.height);
+    if fx1 <= fx0 || fy1 <= fy0 {
+        return None;
+    }
+    Some((
+        Rect::new(fx0, fy0, fx1 - fx0, fy1 - fy0),
+        Rect::new(bx0 as u32, by0 as u32, (bx1 - bx0) as u32, (by1 - by0) as u32),
+    ))
+}
+
+struct StreamState {
+    shape: Option<(PixelFormat, u32, u32)>,
+    count: usize,
+    ended: bool,
+    track: Track,
+    fingerprinter: Option<Fingerprinter>,
+    rect: Rect,
+    samples: Vec<FrameBuf>,
+    buffered: Vec<FrameBuf>,
+}
+
+impl StreamState {
+    fn new() -> StreamState {
+        StreamState {
+            shape: None,
+            count: 0,
+            ended: false,
+            track: Track::new(),
+            fingerprinter: None,
+            rect: Rect::default(),
+            samples: Vec::new(),
+            buffered: Vec::new(),
+        }
+    }
+
+    fn check_shape(&mut self, frame: &FrameRef<'_>) -> Result<()> {
+        let shape = (frame.format(), frame.width(), frame.height());
+        match self.shape {
+            None => self.shape = Some(shape),
+            Some(s) if s != shape => {
+                return Err(FrameError::Mismatch {
+                    expected: format!("{} {}x{}", s.0, s.1, s.2),
+                    got: frame.describe(),
+                }
+                .into());
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn seconds(&self, frame: &FrameRef<'_>) -> f64 {
+        frame.seconds().unwrap_or(self.count as f64 / DEFAULT_FPS)
+    }
+}
+
+/// Pass 1 of the pipeline.
+pub struct Analyzer {
+    settings: Settings,
+    placement: Option<Placement>,
+    streams: [StreamState; 2],
+    finished: bool,
+}
+
+impl Analyzer {
+    pub fn new(settings: Settings) -> Analyzer {
+        Analyzer { settings, placement: None, streams: [StreamState::new(), StreamState::new()], finished: false }
+    }
+
+    fn started(&self) -> bool {
+        self.streams.iter().any(|s| s.count > 0 || !s.buffered.is_empty())
+    }
+
+    /// Uses this placement instead of locating one. Only before the first frame is pushed.
+    pub fn set_placement(&mut self, placement: Placement) -> Result<()> {
+        if self.started() || self.finished {
+            return Err(Error::bad_state("set_placement must come before the first frame"));
+        }
+        if !(placement.scale.is_finite() && placement.scale > 0.0) || placement.width == 0 || placement.height == 0 {
+            return Err(Error::invalid("placement needs a positive scale and size"));
+        }
+        self.placement = Some(placement);
+        Ok(())
+    }
+
+    /// A sample frame for locating the placement (copied). Only before the first frame.
+    pub fn add_sample(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
+        if self.started() || self.finished {
+            return Err(Error::bad_state("add_sample must come before the first frame"));
+        }
+        let st = &mut self.streams[stream as usize];
+        if let Some(first) = st.samples.first()
+            && (first.format(), first.width(), first.height()) != (frame.format(), frame.width(), frame.height())
+        {
+            return Err(FrameError::Mismatch { expected: first.as_frame().describe(), got: frame.describe() }.into());
+        }
+        st.samples.push(FrameBuf::from_frame(frame)?);
+        Ok(())
+    }
+
+    /// The placement, once known.
+    pub fn placement(&self) -> Option<&Placement> {
+        self.placement.as_ref()
+    }
+
+    /// Pushes the next frame of a stream; `None` ends the stream.
+    pub fn push(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<()> {
+        if self.finished {
+            return Err(Error::bad_state("the analyzer has finished"));
+        }
+        let si = stream as usize;
+        let Some(frame) = frame else {
+            self.streams[si].ended = true;
+            return Ok(());
+        };
+        if self.streams[si].ended {
+            return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
+        }
+        self.streams[si].check_shape(frame)?;
+        if self.placement.is_none() {
+            let from_samples = self.streams.iter().all(|s| !s.samples.is_empty());
+            if from_samples {
+                self.locate_from_samples()?;
+            } else {
+                self.streams[si].buffered.push(FrameBuf::from_frame(frame)?);
+                if self.streams.iter().all(|s| s.buffered.len() >= AUTO_BUFFER || (s.ended && !s.buffered.is_empty())) {
+                    self.locate_from_buffer()?;
+                }
+                return Ok(());
+            }
+        }
+        self.describe(si, frame)
+    }
+
+    fn locate_from_samples(&mut self) -> Result<()> {
+        let fg: Vec<FrameRef<'_>> = self.streams[0].samples.iter().map(|f| f.as_frame()).collect();
+        let bg: Vec<FrameRef<'_>> = self.streams[1].samples.iter().map(|f| f.as_frame()).collect();
+        let placement = locate(&fg, &bg, &self.settings)?;
+        self.placement = Some(placement);
+        for s in &mut self.streams {
+            s.samples = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Locates from evenly spaced buffered frames, then describes the whole buffer.
+    fn locate_from_buffer(&mut self) -> Result<()> {
+        let k = self.settings.placement_samples as usize;
+        let pick = |v: &[FrameBuf]| -> Vec<usize> {
+            let n = v.len();
+            let k = k.min(n).max(1);
+            (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
+        };
+        // bg samples: every buffered frame (cheap at the coarse level, and fg may start late).
+        let fg_idx = pick(&self.streams[0].buffered);
+        let fg: Vec<FrameRef<'_>> = fg_idx.iter().map(|&i| self.streams[0].buffered[i].as_frame()).collect();
+        let bg: Vec<FrameRef<'_>> = self.streams[1].buffered.iter().map(|f| f.as_frame()).collect();
+        if fg.is_empty() || bg.is_empty() {
+            return Err(Error::bad_state("automatic placement needs frames of both streams"));
+        }
+        let placement = locate(&fg, &bg, &self.settings)?;
+        self.placement = Some(placement);
+        for si in 0..2 {
+            let buffered = std::mem::take(&mut self.streams[si].buffered);
+            for f in &buffered {
+                self.describe(si, &f.as_frame())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&mut self, si: usize, frame: &FrameRef<'_>) -> Result<()> {
+        if self.streams[si].fingerprinter.is_none() {
+            let p = self.placement.as_ref().expect("placement is known here");
+            let (bg_w, bg_h) = match self.streams[1].shape {
+                Some((_, w, h)) => (w, h),
+                None => (u32::MAX / 2, u32::MAX / 2), // bg not seen yet: clip when it is
+            };
+            let (fg_rect, bg_rect) = matched_rects(p, bg_w, bg_h)
+                .ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))?;
+            let rect = if si == 0 { fg_rect } else { bg_rect };
+            let (w, h) = (frame.width(), frame.height());
+            if !rect.fits_in(w, h) {
+                return Err(Error::invalid(format!(
+                    "the placement's {} rectangle {:?} does not fit the {}x{} frames",
+                    if si == 0 { "fg" } else { "bg" },
+                    rect,
+                    w,
+                    h
+                )));
+            }
+            self.streams[si].rect = rect;
+            self.streams[si].fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
+        }
+        let st = &mut self.streams[si];
+        let seconds = st.seconds(frame);
+        let d = st.fingerprinter.as_mut().expect("set above").compute(frame, st.rect);
+        st.track.push(&d, seconds);
+        st.count += 1;
+        Ok(())
+    }
+
+    /// Ends both streams and computes the alignment.
+    pub fn finish(&mut self) -> Result<Alignment> {
+        if self.finished {
+            return Err(Error::bad_state("finish was already called"));
+        }
+        for s in &mut self.streams {
+            s.ended = true;
+        }
+        if self.placement.is_none() {
+            if self.streams.iter().all(|s| !s.samples.is_empty()) && self.streams.iter().all(|s| s.buffered.is_empty())
+            {
+                self.locate_from_samples()?;
+            } else {
+                self.locate_from_buffer()?;
+            }
+        }
+        if self.streams.iter().any(|s| s.track.is_empty()) {
+            return Err(Error::bad_state("both streams need at least one frame"));
+        }
+        // If fg frames came before any bg frame, fg's rectangle was chosen without knowing bg's
+        // size; with a placement partly outside bg the two would describe different areas.
+        if let (Some(p), Some((_, bw, bh))) = (&self.placement, self.streams[1].shape)
+            && let Some((fg_rect, _)) = matched_rects(p, bw, bh)
+            && fg_rect != self.streams[0].rect
+        {
+            return Err(Error::bad_state(
+                "the placement is partly outside bg: push a bg frame before the first fg frame",
+            ));
+        }
+        let time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        self.finished = true;
+        Ok(Alignment {
+            placement: self.placement.expect("located above"),
+            fg_frames: self.streams[0].track.len(),
+            bg_frames: self.streams[1].track.len(),
+            time,
+        })
+    }
+}

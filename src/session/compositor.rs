@@ -1,0 +1,261 @@
+//! Pass 2: fg and bg frames in (send), composited frames out (receive), following an
+//! [`Alignment`]. Every fg frame comes out once, at fg's timing, over the bg frame the map
+//! names. Like FFmpeg's send/receive: when `send` answers AGAIN, a `receive` will produce
+//! output, so a host that alternates as told can never deadlock. At most one bg frame and one
+//! fg frame are held (copied into reused buffers).
+
+use crate::alignment::Alignment;
+use crate::compose::{ComposeScratch, PasteSpec, compose};
+use crate::error::{Error, Result};
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat};
+use crate::settings::Settings;
+
+/// The two input streams (integers at the C boundary: 0 = fg, 1 = bg).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Stream {
+    Fg = 0,
+    Bg = 1,
+}
+
+impl Stream {
+    pub fn from_raw(v: i32) -> Option<Stream> {
+        match v {
+            0 => Some(Stream::Fg),
+            1 => Some(Stream::Bg),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::Fg => "fg",
+            Stream::Bg => "bg",
+        }
+    }
+}
+
+/// What `send` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The frame was taken (or skipped: a bg frame no fg frame needs).
+    Accepted,
+    /// Not taken: call `receive` first, then send the same frame again.
+    Again,
+}
+
+/// What `receive` answers.
+#[derive(Debug)]
+pub enum Received<'a> {
+    /// The next composited frame (valid until the next call), with fg's pts and time base.
+    Frame(FrameRef<'a>),
+    /// More input is needed, from this stream.
+    Again(Stream),
+    /// Every fg frame has been output.
+    Eof,
+}
+
+struct Held {
+    buf: Option<FrameBuf>,
+    index: usize,
+    shape: Option<(PixelFormat, u32, u32)>,
+}
+
+impl Held {
+    fn new() -> Held {
+        Held { buf: None, index: 0, shape: None }
+    }
+
+    fn check_shape(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
+        let shape = (frame.format(), frame.width(), frame.height());
+        match self.shape {
+            None => self.shape = Some(shape),
+            Some(s) if s != shape => {
+                return Err(FrameError::Mismatch {
+                    expected: format!("{} frame of {} {}x{}", stream.name(), s.0, s.1, s.2),
+                    got: frame.describe(),
+                }
+                .into());
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    fn store(&mut self, frame: &FrameRef<'_>, index: usize) -> Result<()> {
+        match &mut self.buf {
+            Some(b) => b.copy_from(frame)?,
+            None => self.buf = Some(FrameBuf::from_frame(frame)?),
+        }
+        self.index = index;
+        Ok(())
+    }
+}
+
+/// Pass 2 of the pipeline.
+pub struct Compositor {
+    alignment: Alignment,
+    spec: PasteSpec,
+    /// Next fg frame to output.
+    next_fg: usize,
+    /// fg frames sent so far.
+    fg_sent: usize,
+    /// bg frames sent so far.
+    bg_sent: usize,
+    fg: Held,
+    fg_pending: bool,
+    bg: Held,
+    ended: [bool; 2],
+    out: Option<FrameBuf>,
+    scratch: ComposeScratch,
+}
+
+impl Compositor {
+    pub fn new(alignment: Alignment, settings: &Settings) -> Result<Compositor> {
+        if alignment.fg_frames == 0 || alignment.time.map.len() != alignment.fg_frames {
+            return Err(Error::invalid("the alignment has no fg frames"));
+        }
+        let p = &alignment.placement;
+        let spec = PasteSpec {
+            content: p.content,
+            x: p.x,
+            y: p.y,
+            width: p.width,
+            height: p.height,
+            feather: settings.feather,
+            matrix: settings.color_matrix,
+        };
+        Ok(Compositor {
+            alignment,
+            spec,
+            next_fg: 0,
+            fg_sent: 0,
+            bg_sent: 0,
+            fg: Held::new(),
+            fg_pending: false,
+            bg: Held::new(),
+            ended: [false; 2],
+            out: None,
+            scratch: ComposeScratch::default(),
+        })
+    }
+
+    fn needed_bg(&self) -> Option<usize> {
+        self.alignment.time.map.get(self.next_fg).map(|&j| j as usize)
+    }
+
+    /// Which stream `receive` needs next, or None when it can produce output (or is done).
+    pub fn wants(&self) -> Option<Stream> {
+        if self.next_fg >= self.alignment.fg_frames {
+            return None;
+        }
+        if !self.fg_pending {
+            return (!self.ended[0]).then_some(Stream::Fg);
+        }
+        let need = self.needed_bg()?;
+        let have = self.bg.buf.is_some() && self.bg.index == need;
+        if have || self.ended[1] { None } else { Some(Stream::Bg) }
+    }
+
+    /// Sends the next frame of a stream; `None` ends the stream.
+    pub fn send(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<Sent> {
+        let si = stream as usize;
+        let Some(frame) = frame else {
+            self.ended[si] = true;
+            return Ok(Sent::Accepted);
+        };
+        if self.ended[si] {
+            return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
+        }
+        match stream {
+            Stream::Fg => {
+                self.fg.check_shape(stream, frame)?;
+                if self.fg_sent >= self.alignment.fg_frames {
+                    return Err(Error::bad_state(format!(
+                        "more fg frames than the alignment's {}",
+                        self.alignment.fg_frames
+                    )));
+                }
+                if self.fg_pending {
+                    return Ok(Sent::Again);
+                }
+                if let Some((_, w, h)) = self.fg.shape
+                    && !self.spec.content.fits_in(w, h)
+                {
+                    return Err(Error::invalid(format!(
+                        "fg frames are {w}x{h} but the alignment's content rectangle is {:?}",
+                        self.spec.content
+                    )));
+                }
+                self.fg.store(frame, self.fg_sent)?;
+                self.fg_sent += 1;
+                self.fg_pending = true;
+                Ok(Sent::Accepted)
+            }
+            Stream::Bg => {
+                self.bg.check_shape(stream, frame)?;
+                let index = self.bg_sent;
+                // Still needed by the next fg frame: hold on to it until that frame is out.
+                if self.bg.buf.is_some() && self.needed_bg().is_some_and(|need| self.bg.index == need && index > need) {
+                    return Ok(Sent::Again);
+                }
+                self.bg_sent += 1;
+                let needed = self.needed_bg().is_some_and(|need| index == need);
+                // A frame no fg frame needs is skipped, unless nothing is held yet (it is then
+                // the fallback should bg end early).
+                if needed || self.bg.buf.is_none() {
+                    self.bg.store(frame, index)?;
+                }
+                Ok(Sent::Accepted)
+            }
+        }
+    }
+
+    /// The next composited frame, or what is missing.
+    pub fn receive(&mut self) -> Result<Received<'_>> {
+        if self.next_fg >= self.alignment.fg_frames {
+            return Ok(Received::Eof);
+        }
+        if !self.fg_pending {
+            if self.ended[0] {
+                return Err(Error::bad_state(format!(
+                    "fg ended after {} frames; the alignment has {}",
+                    self.fg_sent, self.alignment.fg_frames
+                )));
+            }
+            return Ok(Received::Again(Stream::Fg));
+        }
+        let need = self.needed_bg().expect("next_fg < fg_frames");
+        let have = self.bg.buf.is_some() && self.bg.index == need;
+        if !have {
+            if !self.ended[1] {
+                return Ok(Received::Again(Stream::Bg));
+            }
+            if self.bg.buf.is_none() {
+                return Err(Error::bad_state("bg ended before its first frame"));
+            }
+            // bg ended early: the last bg frame stays under the remaining fg frames.
+        }
+        let bg = self.bg.buf.as_ref().expect("checked above");
+        let fg = self.fg.buf.as_ref().expect("pending fg is held");
+        let bgf = bg.as_frame();
+        if self
+            .out
+            .as_ref()
+            .is_none_or(|o| (o.format(), o.width(), o.height()) != (bgf.format(), bgf.width(), bgf.height()))
+        {
+            self.out = Some(FrameBuf::new(bgf.format(), bgf.width(), bgf.height())?);
+        }
+        let out = self.out.as_mut().expect("allocated above");
+        compose(&bgf, &fg.as_frame(), &self.spec, &mut self.scratch, out)?;
+        out.pts = fg.pts;
+        out.time_base = fg.time_base;
+        self.next_fg += 1;
+        self.fg_pending = false;
+        Ok(Received::Frame(self.out.as_ref().expect("allocated above").as_frame()))
+    }
+
+    pub fn alignment(&self) -> &Alignment {
+        &self.alignment
+    }
+}

@@ -1,0 +1,7 @@
+//! Push/pull sessions: the analyzer (pass 1) and the compositor (pass 2).
+
+pub mod analyzer;
+pub mod compositor;
+
+pub use analyzer::Analyzer;
+pub use compositor::{Compositor, Received, Sent, Stream};
