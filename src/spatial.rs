@@ -70,6 +70,16 @@ impl Image {
     /// The luma of `rect` of `frame`, area-resampled to `width × height`.
     pub fn from_frame(frame: &FrameRef<'_>, rect: Rect, width: usize, height: usize) -> Image {
         let mut img = Image::new(width, height);
+        if (rect.width as usize, rect.height as usize) == (width, height) {
+            let mut luma = vec![0u8; width];
+            for (y, out) in img.data.chunks_exact_mut(width).enumerate() {
+                let row = frame.luma_row(rect.y as usize + y, rect.x as usize, &mut luma);
+                for (o, &v) in out.iter_mut().zip(row) {
+                    *o = v as f32;
+                }
+            }
+            return img;
+        }
         let mut rs = AreaResampler::new(rect.width, rect.height, width as u32, height as u32);
         rs.resample(frame, rect, &mut img.data);
         img
@@ -90,6 +100,17 @@ impl Image {
 fn resample_f32(src: &Image, width: usize, height: usize) -> Image {
     if (src.width, src.height) == (width, height) {
         return src.clone();
+    }
+    if src.width == 2 * width && src.height == 2 * height {
+        // Exact halving: each output is the mean of a 2×2 block.
+        let mut out = Image::new(width, height);
+        for (y, o) in out.data.chunks_exact_mut(width).enumerate() {
+            let (a, b) = (src.row(2 * y), src.row(2 * y + 1));
+            for (x, v) in o.iter_mut().enumerate() {
+                *v = 0.25 * ((a[2 * x] + a[2 * x + 1]) + (b[2 * x] + b[2 * x + 1]));
+            }
+        }
+        return out;
     }
     let taps = |s: usize, d: usize| -> Vec<Vec<(usize, f32)>> {
         (0..d)
@@ -198,6 +219,10 @@ fn normalize(num: f64, tpl: &Template, var_sum: f64) -> f32 {
 
 /// The full NCC map: `(H − h + 1) × (W − w + 1)` scores, row-major. The template must fit.
 pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
+    ncc_full_with(img, &Integrals::new(img), tpl_img)
+}
+
+fn ncc_full_with(img: &Image, integrals: &Integrals, tpl_img: &Image) -> Vec<f32> {
     let tpl = Template::new(tpl_img);
     let (w, h) = (tpl.width, tpl.height);
     assert!(w <= img.width && h <= img.height, "template larger than image");
@@ -230,7 +255,6 @@ pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
             }
         }
     }
-    let integrals = Integrals::new(img);
     let mut scores = vec![0f32; rw * rh];
     for y in 0..rh {
         for x in 0..rw {
@@ -241,30 +265,21 @@ pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
     scores
 }
 
-/// The NCC score at one position, by direct summation.
-fn ncc_at(img: &Image, integrals: &Integrals, tpl: &Template, x: usize, y: usize) -> f32 {
-    let mut num = 0f64;
+/// The NCC score at one position, by direct summation (window statistics included, so the
+/// finer pyramid levels need no integral images).
+fn ncc_at(img: &Image, tpl: &Template, x: usize, y: usize) -> f32 {
+    let (mut num, mut sum, mut sq) = (0f64, 0f64, 0f64);
+    let dot_sum_sq = crate::kernels::active().dot_sum_sq;
     for i in 0..tpl.height {
         let irow = &img.row(y + i)[x..x + tpl.width];
         let trow = &tpl.centred[i * tpl.width..(i + 1) * tpl.width];
-        num += dot(irow, trow) as f64;
+        let (d, s1, s2) = dot_sum_sq(irow, trow);
+        num += d as f64;
+        sum += s1 as f64;
+        sq += s2 as f64;
     }
-    normalize(num, tpl, integrals.window_variance_sum(x, y, tpl.width, tpl.height))
-}
-
-/// Dot product with eight independent accumulators, so the compiler can vectorize it
-/// (a single f32 accumulator must be summed in order).
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (xa, xb) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += xa[k] * xb[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    let n = (tpl.width * tpl.height) as f64;
+    normalize(num, tpl, (sq - sum * sum / n).max(0.0))
 }
 
 /// Naive reference NCC, for tests: every term summed directly in f64.
@@ -367,24 +382,26 @@ fn top_peaks(scores: &[f32], rw: usize, k: usize, min_dist: usize) -> Vec<Peak> 
     peaks
 }
 
-/// A bg sample prepared for searching: its pyramid (level 0 = full resolution).
+/// A bg sample prepared for searching: its pyramid (coarsest first, last = full resolution).
 struct BgPyramid {
-    levels: Vec<(f64, Image, Integrals)>,
+    levels: Vec<Image>,
+    /// Integral images of the coarsest level, where the full search runs.
+    coarse_integrals: Integrals,
 }
 
 impl BgPyramid {
     fn new(frame: &FrameRef<'_>, factors: &[f64]) -> BgPyramid {
         let (w, h) = (frame.width() as usize, frame.height() as usize);
         // Finest first, each level from the one before (the area filter composes).
-        let mut img = Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h);
         let mut levels = Vec::with_capacity(factors.len());
-        for &f in factors.iter().rev() {
-            img = img.resized(level_size(w, f), level_size(h, f));
-            let integrals = Integrals::new(&img);
-            levels.push((f, img.clone(), integrals));
+        levels.push(Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h));
+        for &f in factors.iter().rev().skip(1) {
+            let next = levels.last().expect("one level").resized(level_size(w, f), level_size(h, f));
+            levels.push(next);
         }
         levels.reverse();
-        BgPyramid { levels }
+        let coarse_integrals = Integrals::new(&levels[0]);
+        BgPyramid { levels, coarse_integrals }
     }
 }
 
@@ -414,34 +431,53 @@ struct Found {
     y_sub: f64,
 }
 
-/// Coarse-to-fine search of a template (fg content at bg scale) in a bg pyramid.
-fn search(fg_content: &Image, scale: f64, bg: &BgPyramid, factors: &[f64], coarse_only: bool) -> Option<Found> {
-    let tw_full = (fg_content.width as f64 * scale).round() as usize;
-    let th_full = (fg_content.height as f64 * scale).round() as usize;
-    let (bw, bh) = (bg.levels.last()?.1.width, bg.levels.last()?.1.height);
-    if tw_full == 0 || th_full == 0 || tw_full > bw || th_full > bh {
-        return None;
+/// fg's content at bg scale at every pyramid level (coarsest first), each level made from the
+/// next finer one.
+struct TemplatePyramid {
+    levels: Vec<(Image, Template)>,
+}
+
+impl TemplatePyramid {
+    fn new(fg_content: &Image, scale: f64, factors: &[f64]) -> Option<TemplatePyramid> {
+        let tw_full = (fg_content.width as f64 * scale).round() as usize;
+        let th_full = (fg_content.height as f64 * scale).round() as usize;
+        if tw_full == 0 || th_full == 0 {
+            return None;
+        }
+        let mut img = fg_content.resized(tw_full, th_full);
+        let mut levels = Vec::with_capacity(factors.len());
+        for &f in factors.iter().rev() {
+            img = img.resized(level_size(tw_full, f), level_size(th_full, f));
+            let tpl = Template::new(&img);
+            levels.push((img.clone(), tpl));
+        }
+        levels.reverse();
+        Some(TemplatePyramid { levels })
     }
+}
+
+/// Coarse-to-fine search of a template pyramid in a bg pyramid.
+fn search(tpls: &TemplatePyramid, bg: &BgPyramid, factors: &[f64], coarse_only: bool) -> Option<Found> {
     let mut peaks: Vec<Peak> = Vec::new();
-    for (li, &(f, ref img, ref integrals)) in bg.levels.iter().enumerate() {
-        let (tw, th) = (level_size(tw_full, f), level_size(th_full, f));
+    for (li, img) in bg.levels.iter().enumerate() {
+        let (tpl_img, tpl) = &tpls.levels[li];
+        let (tw, th) = (tpl_img.width, tpl_img.height);
         if tw > img.width || th > img.height {
             return None;
         }
-        let tpl_img = fg_content.resized(tw, th);
-        let tpl = Template::new(&tpl_img);
         let (rw, rh) = (img.width - tw + 1, img.height - th + 1);
         if li == 0 {
-            let scores = ncc_full(img, &tpl_img);
+            let scores = ncc_full_with(img, &bg.coarse_integrals, tpl_img);
             peaks = top_peaks(&scores, rw, PEAKS, (tw / 4).max(2));
             if coarse_only {
                 break;
             }
         } else {
-            let ratio = factors[li - 1] / f;
-            let radius = 2;
-            if li + 1 == bg.levels.len() {
-                // Full resolution is the costly level: only the best peak goes on.
+            let ratio = factors[li - 1] / factors[li];
+            // Right after the full search a peak may be off by a coarse pixel: ±2. Below that
+            // one finer level halves the uncertainty: ±1, and only the best peak goes on.
+            let radius = if li == 1 { 2 } else { 1 };
+            if li >= 2 {
                 peaks.sort_by(|a, b| b.score.total_cmp(&a.score));
                 peaks.truncate(1);
             }
@@ -454,7 +490,7 @@ fn search(fg_content: &Image, scale: f64, bg: &BgPyramid, factors: &[f64], coars
                         if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
                             continue;
                         }
-                        let s = ncc_at(img, integrals, &tpl, x as usize, y as usize);
+                        let s = ncc_at(img, tpl, x as usize, y as usize);
                         if s > best.score {
                             best = Peak { x: x as usize, y: y as usize, score: s };
                         }
@@ -470,7 +506,7 @@ fn search(fg_content: &Image, scale: f64, bg: &BgPyramid, factors: &[f64], coars
                 if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
                     None
                 } else {
-                    Some(ncc_at(img, integrals, &tpl, x as usize, y as usize) as f64)
+                    Some(ncc_at(img, tpl, x as usize, y as usize) as f64)
                 }
             };
             let (bx, by) = (best.x as i64, best.y as i64);
@@ -539,8 +575,9 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     let best_for_scale = |scale: f64, coarse_only: bool| -> Option<(Found, usize, usize)> {
         let mut best: Option<(Found, usize, usize)> = None;
         for (fi, fg) in fg_images.iter().enumerate() {
+            let tpls = TemplatePyramid::new(fg, scale, &factors)?;
             for (bi, bg) in bg_pyramids.iter().enumerate() {
-                if let Some(found) = search(fg, scale, bg, &factors, coarse_only)
+                if let Some(found) = search(&tpls, bg, &factors, coarse_only)
                     && best.is_none_or(|b| found.score > b.0.score)
                 {
                     best = Some((found, fi, bi));
@@ -551,12 +588,12 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     };
 
     // Coarse sweep over scales, pick the best, then refine its neighbourhood.
-    let mut coarse: Vec<(f64, f32)> =
-        scales.iter().filter_map(|&s| best_for_scale(s, true).map(|(f, _, _)| (s, f.score))).collect();
-    coarse.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut chosen_scale = 1.0;
-    if settings.scale_search && coarse.len() > 1 {
-        let (s0, _) = coarse[0];
+    let mut chosen_scale = scales[0];
+    if settings.scale_search && scales.len() > 1 {
+        let mut coarse: Vec<(f64, f32)> =
+            scales.iter().filter_map(|&s| best_for_scale(s, true).map(|(f, _, _)| (s, f.score))).collect();
+        coarse.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let s0 = coarse.first().map_or(chosen_scale, |c| c.0);
         let step = (settings.scale_max / settings.scale_min).powf(1.0 / (SCALE_SWEEP - 1) as f64);
         // Refine within one sweep step, on the full pyramid, in 16 log steps.
         let mut best = (s0, f32::NEG_INFINITY);

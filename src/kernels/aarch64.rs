@@ -4,8 +4,13 @@ use std::arch::aarch64::*;
 
 use super::{CpuLevel, Kernels, THUMB_BYTES, Thumb};
 
-static NEON: Kernels =
-    Kernels { level: CpuLevel::Neon, accumulate_row: super::scalar::accumulate_row, hamming_row, sad_thumb };
+static NEON: Kernels = Kernels {
+    level: CpuLevel::Neon,
+    accumulate_row: super::scalar::accumulate_row,
+    hamming_row,
+    sad_thumb,
+    dot_sum_sq: super::scalar::dot_sum_sq,
+};
 
 pub fn available() -> Vec<&'static Kernels> {
     vec![&NEON]

@@ -20,6 +20,9 @@ pub const THUMB_BYTES: usize = 256;
 /// A thumb descriptor: 16×16 luma, zero mean, unit variance, quantized to i8.
 pub type Thumb = [i8; THUMB_BYTES];
 
+/// `(Σ a·b, Σ a, Σ a²)`.
+pub type DotSumSq = (f32, f32, f32);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CpuLevel {
     Scalar,
@@ -61,6 +64,8 @@ pub struct Kernels {
     pub hamming_row: fn(u64, &[u64], &mut [u32]),
     /// Sum of absolute differences of two thumbs.
     pub sad_thumb: fn(&Thumb, &Thumb) -> u32,
+    /// `(Σ a·b, Σ a, Σ a²)` over equal-length rows (NCC at one position).
+    pub dot_sum_sq: fn(&[f32], &[f32]) -> DotSumSq,
 }
 
 /// Every level this CPU can run, lowest first (always starts with `Scalar`).
@@ -140,6 +145,17 @@ mod tests {
                 x.iter_mut().for_each(|v| *v = rng.next() as i8);
                 y.iter_mut().for_each(|v| *v = rng.next() as i8);
                 assert_eq!((k.sad_thumb)(&x, &y), (scalar::KERNELS.sad_thumb)(&x, &y), "sad {}", k.level.name());
+            }
+            for len in [0usize, 1, 7, 8, 9, 31, 64, 100, 1283] {
+                let a: Vec<f32> = (0..len).map(|_| (rng.next() % 256) as f32).collect();
+                let b: Vec<f32> = (0..len).map(|_| (rng.next() % 2001) as f32 / 10.0 - 100.0).collect();
+                let (x, y) = ((k.dot_sum_sq)(&a, &b), (scalar::KERNELS.dot_sum_sq)(&a, &b));
+                assert_eq!(
+                    (x.0.to_bits(), x.1.to_bits(), x.2.to_bits()),
+                    (y.0.to_bits(), y.1.to_bits(), y.2.to_bits()),
+                    "dot_sum_sq {} len {len}",
+                    k.level.name()
+                );
             }
             let lo = [i8::MIN; THUMB_BYTES];
             let hi = [i8::MAX; THUMB_BYTES];

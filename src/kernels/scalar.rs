@@ -2,7 +2,7 @@
 
 use super::{CpuLevel, Kernels, Thumb};
 
-pub static KERNELS: Kernels = Kernels { level: CpuLevel::Scalar, accumulate_row, hamming_row, sad_thumb };
+pub static KERNELS: Kernels = Kernels { level: CpuLevel::Scalar, accumulate_row, hamming_row, sad_thumb, dot_sum_sq };
 
 /// Separate multiply and add (never fused), so every level rounds identically.
 #[inline(always)]
@@ -22,4 +22,29 @@ pub fn hamming_row(a: u64, b: &[u64], out: &mut [u32]) {
 
 pub fn sad_thumb(a: &Thumb, b: &Thumb) -> u32 {
     a.iter().zip(b.iter()).map(|(&x, &y)| (x as i32 - y as i32).unsigned_abs()).sum()
+}
+
+/// Eight independent accumulators per sum, combined in a fixed order: the compiler vectorizes
+/// the lanes, and every level that compiles this same code rounds identically.
+#[inline(always)]
+pub fn dot_sum_sq(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
+    assert_eq!(a.len(), b.len());
+    let (mut d, mut s1, mut s2) = ([0f32; 8], [0f32; 8], [0f32; 8]);
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (xa, xb) in ca.zip(cb) {
+        for k in 0..8 {
+            d[k] += xa[k] * xb[k];
+            s1[k] += xa[k];
+            s2[k] += xa[k] * xa[k];
+        }
+    }
+    let (mut td, mut t1, mut t2) = (0f32, 0f32, 0f32);
+    for (x, y) in ra.iter().zip(rb) {
+        td += x * y;
+        t1 += x;
+        t2 += x * x;
+    }
+    let fold = |v: [f32; 8]| ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    (fold(d) + td, fold(s1) + t1, fold(s2) + t2)
 }

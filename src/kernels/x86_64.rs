@@ -18,6 +18,7 @@ static AVX2: Kernels = Kernels {
     accumulate_row: |a, s, w| unsafe { accumulate_row_avx2(a, s, w) },
     hamming_row: |a, b, o| unsafe { hamming_row_avx2(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx2(a, b) },
+    dot_sum_sq: |a, b| unsafe { dot_sum_sq_avx2(a, b) },
 };
 
 static AVX512: Kernels = Kernels {
@@ -25,6 +26,7 @@ static AVX512: Kernels = Kernels {
     accumulate_row: |a, s, w| unsafe { accumulate_row_avx512(a, s, w) },
     hamming_row: |a, b, o| unsafe { hamming_row_avx512(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx512(a, b) },
+    dot_sum_sq: |a, b| unsafe { dot_sum_sq_avx2(a, b) },
 };
 
 pub fn available() -> Vec<&'static Kernels> {
@@ -43,6 +45,12 @@ pub fn available() -> Vec<&'static Kernels> {
 #[target_feature(enable = "avx2")]
 fn accumulate_row_avx2(acc: &mut [f32], src: &[u8], weight: f32) {
     super::scalar::accumulate_row(acc, src, weight)
+}
+
+/// The scalar code compiled for AVX2 (eight lanes in one register; no FMA, so bit-identical).
+#[target_feature(enable = "avx2")]
+fn dot_sum_sq_avx2(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
+    super::scalar::dot_sum_sq(a, b)
 }
 
 #[target_feature(enable = "avx2")]
