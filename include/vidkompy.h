@@ -145,6 +145,31 @@
 #define VIDKOMPY_COLOR_MATRIX_BT709 1
 
 /*
+ fg, the foreground stream (for VIDKOMPY_STREAM arguments).
+ */
+#define VIDKOMPY_STREAM_FG 0
+
+/*
+ bg, the background stream.
+ */
+#define VIDKOMPY_STREAM_BG 1
+
+/*
+ Opaque, immutable result of analysis. May be shared between threads.
+ */
+typedef struct VidkompyAlignment VidkompyAlignment;
+
+/*
+ Opaque pass-1 handle: frames in, an alignment out. See vidkompy_analyzer_new.
+ */
+typedef struct VidkompyAnalyzer VidkompyAnalyzer;
+
+/*
+ Opaque pass-2 handle: frames in, composited frames out. See vidkompy_compositor_new.
+ */
+typedef struct VidkompyCompositor VidkompyCompositor;
+
+/*
  Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
  */
 typedef struct VidkompySettings VidkompySettings;
@@ -356,6 +381,242 @@ int vidkompy_locate(const struct VidkompySettings *settings,
                     const struct VidkompyFrame *bg_samples,
                     size_t bg_count,
                     struct VidkompyPlacement *out);
+
+/*
+ Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.
+
+ Call sequence:
+ ```c
+ VidkompyAnalyzer *an = NULL;
+ vidkompy_analyzer_new(settings, &an);
+ // optional: vidkompy_analyzer_set_placement(an, &p) or vidkompy_analyzer_add_sample(...)
+ while (decoding) vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG or _BG, &frame);
+ VidkompyAlignment *al = NULL;
+ if (vidkompy_analyzer_finish(an, &al) != VIDKOMPY_OK) puts(vidkompy_analyzer_last_error(an));
+ vidkompy_analyzer_free(&an);
+ ```
+ Without a placement, the first 24 frames of each stream are held (copied) and the placement
+ is located from them; fg's content must appear in bg within those frames, otherwise give
+ samples or a placement.
+
+ # Safety
+ `settings` must be NULL or a live handle; `out` NULL or writable.
+ */
+int vidkompy_analyzer_new(const struct VidkompySettings *settings, struct VidkompyAnalyzer **out);
+
+/*
+ Frees an analyzer and sets `*analyzer` to NULL. Accepts NULL.
+
+ # Safety
+ `analyzer` must be NULL or point at NULL or a live analyzer.
+ */
+void vidkompy_analyzer_free(struct VidkompyAnalyzer **analyzer);
+
+/*
+ The analyzer's last error message ("" if none; "" for NULL). Valid until its next call.
+
+ # Safety
+ `analyzer` must be NULL or a live analyzer.
+ */
+const char *vidkompy_analyzer_last_error(const struct VidkompyAnalyzer *analyzer);
+
+/*
+ Uses this placement instead of locating one. Before the first frame only, else
+ VIDKOMPY_ERROR_BAD_STATE.
+
+ # Safety
+ `analyzer` must be NULL or live; `placement` NULL or valid.
+ */
+int vidkompy_analyzer_set_placement(struct VidkompyAnalyzer *analyzer,
+                                    const struct VidkompyPlacement *placement);
+
+/*
+ Adds a sample frame (copied) for locating the placement, e.g. a frame the host seeked to.
+ Before the first pushed frame only. With samples of both streams, the placement is located
+ from them when the first frame is pushed.
+
+ # Safety
+ `analyzer` must be NULL or live; `frame` NULL or a valid frame.
+ */
+int vidkompy_analyzer_add_sample(struct VidkompyAnalyzer *analyzer,
+                                 int stream,
+                                 const struct VidkompyFrame *frame);
+
+/*
+ Pushes the next frame of `stream` (VIDKOMPY_STREAM_FG or _BG); NULL ends that stream.
+ Streams may interleave in any order. Returns VIDKOMPY_OK, or an error that leaves the
+ analyzer usable: INVALID_FRAME (bad frame, or its size/format changed), BAD_STATE (after
+ the end of the stream or after finish), INVALID_ARGUMENT (unknown stream), NO_MATCH (the
+ automatic placement failed).
+
+ # Safety
+ `analyzer` must be NULL or live; `frame` NULL or a valid frame.
+ */
+int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
+                           int stream,
+                           const struct VidkompyFrame *frame);
+
+/*
+ Ends both streams and computes the alignment into `*out` (free it with
+ vidkompy_alignment_free). Once only.
+
+ # Safety
+ `analyzer` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_analyzer_finish(struct VidkompyAnalyzer *analyzer, struct VidkompyAlignment **out);
+
+/*
+ Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
+
+ # Safety
+ `alignment` must be NULL or point at NULL or a live alignment.
+ */
+void vidkompy_alignment_free(struct VidkompyAlignment **alignment);
+
+/*
+ The placement of an alignment.
+
+ # Safety
+ `alignment` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_alignment_placement(const struct VidkompyAlignment *alignment,
+                                 struct VidkompyPlacement *out);
+
+/*
+ Number of fg frames in the alignment (0 for NULL).
+
+ # Safety
+ `alignment` must be NULL or live.
+ */
+size_t vidkompy_alignment_fg_frames(const struct VidkompyAlignment *alignment);
+
+/*
+ Number of bg frames the alignment was made from (0 for NULL).
+
+ # Safety
+ `alignment` must be NULL or live.
+ */
+size_t vidkompy_alignment_bg_frames(const struct VidkompyAlignment *alignment);
+
+/*
+ Overall confidence of the time map, 0..1 (0 for NULL).
+
+ # Safety
+ `alignment` must be NULL or live.
+ */
+double vidkompy_alignment_confidence(const struct VidkompyAlignment *alignment);
+
+/*
+ The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
+ counterpart; the nearest bg frame is then given). Either output may be NULL.
+
+ # Safety
+ `alignment` must be NULL or live; outputs NULL or writable.
+ */
+int vidkompy_alignment_bg_index(const struct VidkompyAlignment *alignment,
+                                size_t fg_index,
+                                uint32_t *bg_index,
+                                int *outside);
+
+/*
+ Writes the alignment as JSON (the report format) into `buffer` of `size` bytes, NUL
+ terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
+ buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
+ is returned; call again with `*needed` bytes.
+
+ # Safety
+ `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
+ or writable.
+ */
+int vidkompy_alignment_to_json(const struct VidkompyAlignment *alignment,
+                               char *buffer,
+                               size_t size,
+                               size_t *needed);
+
+/*
+ Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
+ Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for malformed input.
+
+ # Safety
+ `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
+ */
+int vidkompy_alignment_from_json(const char *json, struct VidkompyAlignment **out);
+
+/*
+ Creates a compositor (pass 2) from an alignment (copied: the alignment may be freed after).
+ `settings` may be NULL ("feather" and "color_matrix" apply).
+
+ Call sequence (never deadlocks: after AGAIN from send, receive produces output):
+ ```c
+ VidkompyCompositor *c = NULL;
+ vidkompy_compositor_new(al, settings, &c);
+ for (;;) {
+     VidkompyFrame out;
+     int r = vidkompy_compositor_receive(c, &out);
+     if (r == VIDKOMPY_OK) { write(&out); continue; }        // valid until the next call
+     if (r == VIDKOMPY_EOF) break;
+     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_compositor_last_error(c)); break; }
+     int s = vidkompy_compositor_wants(c);                    // VIDKOMPY_STREAM_FG or _BG
+     VidkompyFrame *f = next_frame_or_null(s);                // NULL: that stream ended
+     vidkompy_compositor_send(c, s, f);
+ }
+ vidkompy_compositor_free(&c);
+ ```
+
+ # Safety
+ `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
+ */
+int vidkompy_compositor_new(const struct VidkompyAlignment *alignment,
+                            const struct VidkompySettings *settings,
+                            struct VidkompyCompositor **out);
+
+/*
+ Frees a compositor and sets `*compositor` to NULL. Accepts NULL.
+
+ # Safety
+ `compositor` must be NULL or point at NULL or a live compositor.
+ */
+void vidkompy_compositor_free(struct VidkompyCompositor **compositor);
+
+/*
+ The compositor's last error message ("" if none; "" for NULL).
+
+ # Safety
+ `compositor` must be NULL or live.
+ */
+const char *vidkompy_compositor_last_error(const struct VidkompyCompositor *compositor);
+
+/*
+ Sends the next frame of `stream`; NULL ends that stream. Returns VIDKOMPY_OK (taken, or a
+ bg frame no fg frame needs was skipped), VIDKOMPY_AGAIN (not taken: call receive, then send
+ the same frame again), or an error that leaves the compositor usable.
+
+ # Safety
+ `compositor` must be NULL or live; `frame` NULL or a valid frame.
+ */
+int vidkompy_compositor_send(struct VidkompyCompositor *compositor,
+                             int stream,
+                             const struct VidkompyFrame *frame);
+
+/*
+ Gets the next composited frame: VIDKOMPY_OK fills `*out` with a library-owned frame (bg's
+ format and size, fg's pts and time base) valid until the next call on this compositor;
+ VIDKOMPY_AGAIN when input is needed (vidkompy_compositor_wants says which stream);
+ VIDKOMPY_EOF after the last fg frame.
+
+ # Safety
+ `compositor` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_compositor_receive(struct VidkompyCompositor *compositor, struct VidkompyFrame *out);
+
+/*
+ The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or -1 when it can produce
+ output or is done (or for NULL).
+
+ # Safety
+ `compositor` must be NULL or live.
+ */
+int vidkompy_compositor_wants(const struct VidkompyCompositor *compositor);
 
 #ifdef __cplusplus
 }  // extern "C"

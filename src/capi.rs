@@ -11,8 +11,10 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_double, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
 use crate::frame::{FrameRef, PixelFormat, TimeBase};
+use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
@@ -486,6 +488,537 @@ pub unsafe extern "C" fn vidkompy_locate(
         unsafe { *out = placement.into() };
         Ok(VIDKOMPY_OK)
     })
+}
+
+/// fg, the foreground stream (for VIDKOMPY_STREAM arguments).
+pub const VIDKOMPY_STREAM_FG: c_int = 0;
+/// bg, the background stream.
+pub const VIDKOMPY_STREAM_BG: c_int = 1;
+
+/// Opaque pass-1 handle: frames in, an alignment out. See vidkompy_analyzer_new.
+pub struct VidkompyAnalyzer {
+    analyzer: Analyzer,
+    last_error: CString,
+}
+
+/// Opaque, immutable result of analysis. May be shared between threads.
+pub struct VidkompyAlignment {
+    alignment: Alignment,
+}
+
+/// Opaque pass-2 handle: frames in, composited frames out. See vidkompy_compositor_new.
+pub struct VidkompyCompositor {
+    compositor: Compositor,
+    last_error: CString,
+}
+
+impl LastError for VidkompyAnalyzer {
+    fn set_last_error(&mut self, message: CString) {
+        self.last_error = message;
+    }
+}
+
+impl LastError for VidkompyCompositor {
+    fn set_last_error(&mut self, message: CString) {
+        self.last_error = message;
+    }
+}
+
+/// Runs `f` on a live handle behind the panic boundary; NULL is INVALID_ARGUMENT.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle of its type.
+unsafe fn with_handle<H: LastError>(ptr: *mut H, what: &str, f: impl FnOnce(&mut H) -> Result<c_int>) -> c_int {
+    // SAFETY: NULL-checked by as_mut; otherwise the caller's contract.
+    match unsafe { ptr.as_mut() } {
+        None => ffi_call_free(|| Err(Error::invalid(format!("{what} is NULL")))),
+        Some(h) => ffi_call(Some(h), |h| f(h.expect("handle is non-null"))),
+    }
+}
+
+/// Frees a boxed handle and NULLs the caller's pointer.
+///
+/// # Safety
+/// `slot` must be NULL or point at NULL or at a handle made by the matching _new function.
+unsafe fn free_handle<H>(slot: *mut *mut H) {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; the handle came from Box::into_raw.
+        if let Some(slot) = unsafe { slot.as_mut() } {
+            if !slot.is_null() {
+                drop(unsafe { Box::from_raw(*slot) });
+            }
+            *slot = std::ptr::null_mut();
+        }
+        Ok(VIDKOMPY_OK)
+    });
+}
+
+fn stream_from_c(stream: c_int) -> Result<Stream> {
+    Stream::from_raw(stream).ok_or_else(|| Error::invalid(format!("unknown stream {stream} (0 = fg, 1 = bg)")))
+}
+
+/// # Safety
+/// `settings` must be NULL or a live handle.
+unsafe fn settings_or_default(settings: *const VidkompySettings) -> Settings {
+    // SAFETY: NULL-checked; otherwise a live handle.
+    unsafe { settings.as_ref() }.map(|s| s.settings.clone()).unwrap_or_default()
+}
+
+/// Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.
+///
+/// Call sequence:
+/// ```c
+/// VidkompyAnalyzer *an = NULL;
+/// vidkompy_analyzer_new(settings, &an);
+/// // optional: vidkompy_analyzer_set_placement(an, &p) or vidkompy_analyzer_add_sample(...)
+/// while (decoding) vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG or _BG, &frame);
+/// VidkompyAlignment *al = NULL;
+/// if (vidkompy_analyzer_finish(an, &al) != VIDKOMPY_OK) puts(vidkompy_analyzer_last_error(an));
+/// vidkompy_analyzer_free(&an);
+/// ```
+/// Without a placement, the first 24 frames of each stream are held (copied) and the placement
+/// is located from them; fg's content must appear in bg within those frames, otherwise give
+/// samples or a placement.
+///
+/// # Safety
+/// `settings` must be NULL or a live handle; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_new(
+    settings: *const VidkompySettings,
+    out: *mut *mut VidkompyAnalyzer,
+) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: forwarded caller contract.
+        let settings = unsafe { settings_or_default(settings) };
+        let handle = Box::new(VidkompyAnalyzer { analyzer: Analyzer::new(settings), last_error: CString::default() });
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(handle) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Frees an analyzer and sets `*analyzer` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `analyzer` must be NULL or point at NULL or a live analyzer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_free(analyzer: *mut *mut VidkompyAnalyzer) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(analyzer) }
+}
+
+/// The analyzer's last error message ("" if none; "" for NULL). Valid until its next call.
+///
+/// # Safety
+/// `analyzer` must be NULL or a live analyzer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_last_error(analyzer: *const VidkompyAnalyzer) -> *const c_char {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { analyzer.as_ref() }.map_or(c"".as_ptr(), |a| a.last_error.as_ptr())
+}
+
+/// Uses this placement instead of locating one. Before the first frame only, else
+/// VIDKOMPY_ERROR_BAD_STATE.
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `placement` NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_set_placement(
+    analyzer: *mut VidkompyAnalyzer,
+    placement: *const VidkompyPlacement,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(analyzer, "analyzer", |a| {
+            let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
+            a.analyzer.set_placement(Placement {
+                x: p.x,
+                y: p.y,
+                width: p.width,
+                height: p.height,
+                scale: p.scale,
+                confidence: p.confidence,
+                content: crate::frame::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
+                x_subpixel: p.x as f64,
+                y_subpixel: p.y as f64,
+            })?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Adds a sample frame (copied) for locating the placement, e.g. a frame the host seeked to.
+/// Before the first pushed frame only. With samples of both streams, the placement is located
+/// from them when the first frame is pushed.
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `frame` NULL or a valid frame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_add_sample(
+    analyzer: *mut VidkompyAnalyzer,
+    stream: c_int,
+    frame: *const VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(analyzer, "analyzer", |a| {
+            let stream = stream_from_c(stream)?;
+            let frame = frame_from_c(frame)?;
+            a.analyzer.add_sample(stream, &frame)?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Pushes the next frame of `stream` (VIDKOMPY_STREAM_FG or _BG); NULL ends that stream.
+/// Streams may interleave in any order. Returns VIDKOMPY_OK, or an error that leaves the
+/// analyzer usable: INVALID_FRAME (bad frame, or its size/format changed), BAD_STATE (after
+/// the end of the stream or after finish), INVALID_ARGUMENT (unknown stream), NO_MATCH (the
+/// automatic placement failed).
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `frame` NULL or a valid frame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_push(
+    analyzer: *mut VidkompyAnalyzer,
+    stream: c_int,
+    frame: *const VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(analyzer, "analyzer", |a| {
+            let stream = stream_from_c(stream)?;
+            if frame.is_null() {
+                a.analyzer.push(stream, None)?;
+            } else {
+                let frame = frame_from_c(frame)?;
+                a.analyzer.push(stream, Some(&frame))?;
+            }
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Ends both streams and computes the alignment into `*out` (free it with
+/// vidkompy_alignment_free). Once only.
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_finish(
+    analyzer: *mut VidkompyAnalyzer,
+    out: *mut *mut VidkompyAlignment,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(analyzer, "analyzer", |a| {
+            if out.is_null() {
+                return Err(Error::invalid("out is NULL"));
+            }
+            let alignment = a.analyzer.finish()?;
+            *out = Box::into_raw(Box::new(VidkompyAlignment { alignment }));
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `alignment` must be NULL or point at NULL or a live alignment.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_free(alignment: *mut *mut VidkompyAlignment) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(alignment) }
+}
+
+/// The placement of an alignment.
+///
+/// # Safety
+/// `alignment` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_placement(
+    alignment: *const VidkompyAlignment,
+    out: *mut VidkompyPlacement,
+) -> c_int {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live / writable by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid("out is NULL"))?;
+        *out = al.alignment.placement.into();
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Number of fg frames in the alignment (0 for NULL).
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_fg_frames(alignment: *const VidkompyAlignment) -> usize {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0, |a| a.alignment.fg_frames)
+}
+
+/// Number of bg frames the alignment was made from (0 for NULL).
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_bg_frames(alignment: *const VidkompyAlignment) -> usize {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0, |a| a.alignment.bg_frames)
+}
+
+/// Overall confidence of the time map, 0..1 (0 for NULL).
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_confidence(alignment: *const VidkompyAlignment) -> c_double {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0.0, |a| a.alignment.time.overall_confidence)
+}
+
+/// The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
+/// counterpart; the nearest bg frame is then given). Either output may be NULL.
+///
+/// # Safety
+/// `alignment` must be NULL or live; outputs NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_bg_index(
+    alignment: *const VidkompyAlignment,
+    fg_index: usize,
+    bg_index: *mut u32,
+    outside: *mut c_int,
+) -> c_int {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live / writable by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let j = al.alignment.bg_index(fg_index).ok_or_else(|| {
+            Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", al.alignment.fg_frames))
+        })?;
+        if let Some(b) = unsafe { bg_index.as_mut() } {
+            *b = j;
+        }
+        if let Some(o) = unsafe { outside.as_mut() } {
+            *o = al.alignment.time.is_outside(fg_index) as c_int;
+        }
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Writes the alignment as JSON (the report format) into `buffer` of `size` bytes, NUL
+/// terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
+/// buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
+/// is returned; call again with `*needed` bytes.
+///
+/// # Safety
+/// `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_to_json(
+    alignment: *const VidkompyAlignment,
+    buffer: *mut c_char,
+    size: usize,
+    needed: *mut usize,
+) -> c_int {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let json = al.alignment.to_json(None);
+        let n = json.len() + 1;
+        // SAFETY: NULL-checked; writable by contract.
+        if let Some(nd) = unsafe { needed.as_mut() } {
+            *nd = n;
+        }
+        if buffer.is_null() || size < n {
+            return Err(Error::invalid(format!("buffer of {size} bytes is too small: {n} needed")));
+        }
+        // SAFETY: `buffer` is writable for `size >= n` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(json.as_ptr(), buffer.cast::<u8>(), json.len());
+            *buffer.add(json.len()) = 0;
+        }
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
+/// Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for malformed input.
+///
+/// # Safety
+/// `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_from_json(json: *const c_char, out: *mut *mut VidkompyAlignment) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: forwarded caller contract.
+        let text = unsafe { c_str(json, "json") }?;
+        let alignment = Alignment::from_json(text)?;
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(Box::new(VidkompyAlignment { alignment })) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Creates a compositor (pass 2) from an alignment (copied: the alignment may be freed after).
+/// `settings` may be NULL ("feather" and "color_matrix" apply).
+///
+/// Call sequence (never deadlocks: after AGAIN from send, receive produces output):
+/// ```c
+/// VidkompyCompositor *c = NULL;
+/// vidkompy_compositor_new(al, settings, &c);
+/// for (;;) {
+///     VidkompyFrame out;
+///     int r = vidkompy_compositor_receive(c, &out);
+///     if (r == VIDKOMPY_OK) { write(&out); continue; }        // valid until the next call
+///     if (r == VIDKOMPY_EOF) break;
+///     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_compositor_last_error(c)); break; }
+///     int s = vidkompy_compositor_wants(c);                    // VIDKOMPY_STREAM_FG or _BG
+///     VidkompyFrame *f = next_frame_or_null(s);                // NULL: that stream ended
+///     vidkompy_compositor_send(c, s, f);
+/// }
+/// vidkompy_compositor_free(&c);
+/// ```
+///
+/// # Safety
+/// `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_new(
+    alignment: *const VidkompyAlignment,
+    settings: *const VidkompySettings,
+    out: *mut *mut VidkompyCompositor,
+) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: NULL-checked; otherwise live by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let settings = unsafe { settings_or_default(settings) };
+        let compositor = Compositor::new(al.alignment.clone(), &settings)?;
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(Box::new(VidkompyCompositor { compositor, last_error: CString::default() })) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Frees a compositor and sets `*compositor` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `compositor` must be NULL or point at NULL or a live compositor.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_free(compositor: *mut *mut VidkompyCompositor) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(compositor) }
+}
+
+/// The compositor's last error message ("" if none; "" for NULL).
+///
+/// # Safety
+/// `compositor` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_last_error(compositor: *const VidkompyCompositor) -> *const c_char {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { compositor.as_ref() }.map_or(c"".as_ptr(), |c| c.last_error.as_ptr())
+}
+
+/// Sends the next frame of `stream`; NULL ends that stream. Returns VIDKOMPY_OK (taken, or a
+/// bg frame no fg frame needs was skipped), VIDKOMPY_AGAIN (not taken: call receive, then send
+/// the same frame again), or an error that leaves the compositor usable.
+///
+/// # Safety
+/// `compositor` must be NULL or live; `frame` NULL or a valid frame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_send(
+    compositor: *mut VidkompyCompositor,
+    stream: c_int,
+    frame: *const VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(compositor, "compositor", |c| {
+            let stream = stream_from_c(stream)?;
+            let sent = if frame.is_null() {
+                c.compositor.send(stream, None)?
+            } else {
+                let frame = frame_from_c(frame)?;
+                c.compositor.send(stream, Some(&frame))?
+            };
+            Ok(match sent {
+                Sent::Accepted => VIDKOMPY_OK,
+                Sent::Again => VIDKOMPY_AGAIN,
+            })
+        })
+    }
+}
+
+/// Gets the next composited frame: VIDKOMPY_OK fills `*out` with a library-owned frame (bg's
+/// format and size, fg's pts and time base) valid until the next call on this compositor;
+/// VIDKOMPY_AGAIN when input is needed (vidkompy_compositor_wants says which stream);
+/// VIDKOMPY_EOF after the last fg frame.
+///
+/// # Safety
+/// `compositor` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_receive(
+    compositor: *mut VidkompyCompositor,
+    out: *mut VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(compositor, "compositor", |c| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            match c.compositor.receive()? {
+                Received::Frame(f) => {
+                    *out = frame_to_c(&f);
+                    Ok(VIDKOMPY_OK)
+                }
+                Received::Again(_) => Ok(VIDKOMPY_AGAIN),
+                Received::Eof => Ok(VIDKOMPY_EOF),
+            }
+        })
+    }
+}
+
+/// The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or -1 when it can produce
+/// output or is done (or for NULL).
+///
+/// # Safety
+/// `compositor` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_wants(compositor: *const VidkompyCompositor) -> c_int {
+    // SAFETY: NULL-checked; otherwise live.
+    match unsafe { compositor.as_ref() }.and_then(|c| c.compositor.wants()) {
+        Some(s) => s as c_int,
+        None => -1,
+    }
+}
+
+fn frame_to_c(f: &FrameRef<'_>) -> VidkompyFrame {
+    let mut data = [std::ptr::null(); 4];
+    let mut stride = [0isize; 4];
+    for (p, (d, s)) in data.iter_mut().zip(stride.iter_mut()).enumerate().take(f.format().plane_count()) {
+        let (ptr, st) = f.plane_origin(p);
+        *d = ptr;
+        *s = st;
+    }
+    VidkompyFrame {
+        format: f.format() as c_int,
+        width: f.width() as c_int,
+        height: f.height() as c_int,
+        data,
+        stride,
+        pts: f.pts,
+        time_base_num: f.time_base.num,
+        time_base_den: f.time_base.den,
+    }
 }
 
 #[cfg(test)]

@@ -351,6 +351,13 @@ impl<'a> FrameRef<'a> {
         &p.data[start..start + p.row_bytes]
     }
 
+    /// Pointer to the first byte of row 0 of a plane, and the plane's stride (for handing the
+    /// frame to C).
+    pub fn plane_origin(&self, plane: usize) -> (*const u8, isize) {
+        let p = &self.planes[plane];
+        (p.data[p.origin..].as_ptr(), p.stride)
+    }
+
     /// "format WxH", used in mismatch messages.
     pub fn describe(&self) -> String {
         format!("{} {}x{}", self.format, self.width, self.height)

@@ -31,6 +31,10 @@ const COARSE_TEMPLATE_WIDTH: f64 = 96.0;
 const SCALE_ONE_MARGIN: f32 = 0.01;
 /// Peaks kept from the coarse search.
 const PEAKS: usize = 3;
+/// Sample pairs searched in full after the prescreen.
+const PRESCREEN_KEEP: usize = 12;
+/// Template width at the prescreen.
+const PRESCREEN_TEMPLATE_WIDTH: f64 = 48.0;
 /// Scales tried by the coarse sweep.
 const SCALE_SWEEP: usize = 15;
 
@@ -572,16 +576,41 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     let bg_pyramids: Vec<BgPyramid> = bg_samples.iter().map(|f| BgPyramid::new(f, &factors)).collect();
 
     // Best (fg sample, bg sample) pair at scale 1 on the coarse level, then full refinement.
+    // With many sample pairs, a prescreen where the template is ~32 px wide keeps the
+    // PRESCREEN_KEEP most promising pairs for the real search.
+    let prescreen = |tpls: &[TemplatePyramid]| -> Vec<(usize, usize)> {
+        let mut pairs: Vec<(usize, usize)> =
+            (0..tpls.len()).flat_map(|fi| (0..bg_pyramids.len()).map(move |bi| (fi, bi))).collect();
+        if pairs.len() <= PRESCREEN_KEEP {
+            return pairs;
+        }
+        // Shrink so the template is about PRESCREEN_TEMPLATE_WIDTH px wide (never enlarge).
+        let shrink = (tpls[0].levels[0].0.width as f64 / PRESCREEN_TEMPLATE_WIDTH).max(1.0);
+        let smaller = |c: &Image| c.resized(level_size(c.width, shrink), level_size(c.height, shrink));
+        let small_tpls: Vec<Image> = tpls.iter().map(|t| smaller(&t.levels[0].0)).collect();
+        let small_bgs: Vec<Image> = bg_pyramids.iter().map(|b| smaller(&b.levels[0])).collect();
+        let score = |&(fi, bi): &(usize, usize)| -> f32 {
+            let (t, b) = (&small_tpls[fi], &small_bgs[bi]);
+            if t.width > b.width || t.height > b.height {
+                return f32::NEG_INFINITY;
+            }
+            ncc_full(b, t).into_iter().fold(f32::NEG_INFINITY, f32::max)
+        };
+        let scores: Vec<f32> = pairs.iter().map(score).collect();
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        pairs = order.into_iter().take(PRESCREEN_KEEP).map(|k| pairs[k]).collect();
+        pairs
+    };
     let best_for_scale = |scale: f64, coarse_only: bool| -> Option<(Found, usize, usize)> {
+        let tpls: Vec<TemplatePyramid> =
+            fg_images.iter().map(|fg| TemplatePyramid::new(fg, scale, &factors)).collect::<Option<_>>()?;
         let mut best: Option<(Found, usize, usize)> = None;
-        for (fi, fg) in fg_images.iter().enumerate() {
-            let tpls = TemplatePyramid::new(fg, scale, &factors)?;
-            for (bi, bg) in bg_pyramids.iter().enumerate() {
-                if let Some(found) = search(&tpls, bg, &factors, coarse_only)
-                    && best.is_none_or(|b| found.score > b.0.score)
-                {
-                    best = Some((found, fi, bi));
-                }
+        for (fi, bi) in prescreen(&tpls) {
+            if let Some(found) = search(&tpls[fi], &bg_pyramids[bi], &factors, coarse_only)
+                && best.is_none_or(|b| found.score > b.0.score)
+            {
+                best = Some((found, fi, bi));
             }
         }
         best

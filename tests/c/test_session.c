@@ -1,0 +1,252 @@
+/* The whole pipeline from C: analyzer (automatic placement) -> alignment (JSON round trip)
+ * -> compositor send/receive. bg is a moving picture; fg is a graded crop of bg frames
+ * 20..79 at the same rate. Also every misuse: NULLs, unknown streams, frames after the end,
+ * a frame whose size changes mid-stream, calls after finish; each leaves the handle usable. */
+#include "vidkompy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond)) {                                                                \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+            failures++;                                                               \
+        }                                                                             \
+    } while (0)
+
+enum { BW = 256, BH = 144, FW = 128, FH = 72, FX = 50, FY = 30, BG_FRAMES = 60, FG_FRAMES = 30, OFFSET = 14 };
+
+/* The world: one texture, computed once; frame t looks at it shifted by (3t, t). */
+enum { TW = BW + 3 * BG_FRAMES, TH = BH + BG_FRAMES };
+static uint8_t world[TH][TW];
+
+static void make_world(void) {
+    for (int y = 0; y < TH; y++)
+        for (int x = 0; x < TW; x++) {
+            double v = 120.0 + 45.0 * sin(x / 9.0) * cos(y / 6.0) + 30.0 * sin((x + 2.0 * y) / 15.0) + 20.0 * cos(x / 23.0);
+            world[y][x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+        }
+}
+
+/* The pan plus a bright bar sweeping across the view: motion that no shift of the world can
+ * imitate, so placement and time are unambiguous. */
+static uint8_t picture(int x, int y, int t) {
+    int bar = (x + y / 2 - 7 * t) & 63;
+    int v = world[y + t][x + 3 * t] + (bar < 6 ? 60 : 0);
+    return (uint8_t)(v > 255 ? 255 : v);
+}
+
+typedef struct {
+    uint8_t y[BW * BH], u[(BW / 2) * (BH / 2)], v[(BW / 2) * (BH / 2)];
+} BgFrame;
+
+typedef struct {
+    uint8_t y[FW * FH], u[(FW / 2) * (FH / 2)], v[(FW / 2) * (FH / 2)];
+} FgFrame;
+
+static BgFrame bg_frames[BG_FRAMES];
+static FgFrame fg_frames[FG_FRAMES];
+
+static uint8_t clamp8(double v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5); }
+
+static VidkompyFrame i420(uint8_t *y, uint8_t *u, uint8_t *v, int w, int h, int64_t pts) {
+    VidkompyFrame f;
+    memset(&f, 0, sizeof f);
+    f.format = VIDKOMPY_PIXEL_FORMAT_I420;
+    f.width = w;
+    f.height = h;
+    f.data[0] = y;
+    f.data[1] = u;
+    f.data[2] = v;
+    f.stride[0] = w;
+    f.stride[1] = w / 2;
+    f.stride[2] = w / 2;
+    f.pts = pts;
+    f.time_base_num = 1;
+    f.time_base_den = 25;
+    return f;
+}
+
+static VidkompyFrame bg_frame(int j) { return i420(bg_frames[j].y, bg_frames[j].u, bg_frames[j].v, BW, BH, j); }
+static VidkompyFrame fg_frame(int i) { return i420(fg_frames[i].y, fg_frames[i].u, fg_frames[i].v, FW, FH, i); }
+
+static void make_frames(void) {
+    make_world();
+    for (int t = 0; t < BG_FRAMES; t++) {
+        for (int y = 0; y < BH; y++)
+            for (int x = 0; x < BW; x++) bg_frames[t].y[y * BW + x] = picture(x, y, t);
+        memset(bg_frames[t].u, 100, sizeof bg_frames[t].u);
+        memset(bg_frames[t].v, 150, sizeof bg_frames[t].v);
+    }
+    for (int i = 0; i < FG_FRAMES; i++) {
+        const BgFrame *src = &bg_frames[i + OFFSET];
+        for (int y = 0; y < FH; y++)
+            for (int x = 0; x < FW; x++)
+                fg_frames[i].y[y * FW + x] = clamp8(src->y[(y + FY) * BW + x + FX] * 0.9 + 20.0);
+        memset(fg_frames[i].u, 90, sizeof fg_frames[i].u);
+        memset(fg_frames[i].v, 160, sizeof fg_frames[i].v);
+    }
+}
+
+static VidkompyAlignment *analyze(void) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+
+    /* Misuse first: each is an error and the analyzer stays usable. */
+    VidkompyFrame f = bg_frame(0);
+    CHECK(vidkompy_analyzer_push(an, 7, &f) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_analyzer_last_error(an), "unknown stream 7") != NULL);
+    CHECK(vidkompy_analyzer_push(NULL, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyFrame broken = f;
+    broken.data[1] = NULL;
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &broken) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK(vidkompy_analyzer_finish(an, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+
+    /* Interleave as a host would: bg runs ahead by OFFSET frames. */
+    for (int j = 0; j < BG_FRAMES; j++) {
+        f = bg_frame(j);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+        int i = j - OFFSET;
+        if (i >= 0 && i < FG_FRAMES) {
+            VidkompyFrame g = fg_frame(i);
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
+        }
+        if (j == 30) {
+            /* A bg frame of another size mid-stream is refused; the stream goes on. */
+            VidkompyFrame small = i420(fg_frames[0].y, fg_frames[0].u, fg_frames[0].v, FW, FH, 0);
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &small) == VIDKOMPY_ERROR_INVALID_FRAME);
+            CHECK(strstr(vidkompy_analyzer_last_error(an), "changed mid-stream") != NULL);
+        }
+    }
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, NULL) == VIDKOMPY_OK);
+    VidkompyFrame g = fg_frame(0);
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(vidkompy_analyzer_set_placement(an, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+
+    VidkompyAlignment *al = NULL;
+    int status = vidkompy_analyzer_finish(an, &al);
+    if (status != VIDKOMPY_OK) fprintf(stderr, "finish: %s\n", vidkompy_analyzer_last_error(an));
+    CHECK(status == VIDKOMPY_OK);
+    VidkompyAlignment *again = NULL;
+    CHECK(vidkompy_analyzer_finish(an, &again) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(again == NULL);
+    vidkompy_analyzer_free(&an);
+    CHECK(an == NULL);
+    return al;
+}
+
+static void check_alignment(const VidkompyAlignment *al) {
+    VidkompyPlacement p;
+    CHECK(vidkompy_alignment_placement(al, &p) == VIDKOMPY_OK);
+    CHECK(p.x == FX && p.y == FY && p.scale == 1.0 && p.width == FW && p.height == FH);
+    CHECK(vidkompy_alignment_fg_frames(al) == FG_FRAMES);
+    CHECK(vidkompy_alignment_bg_frames(al) == BG_FRAMES);
+    CHECK(vidkompy_alignment_confidence(al) > 0.5);
+    for (size_t i = 0; i < FG_FRAMES; i++) {
+        uint32_t j = 0;
+        int outside = -1;
+        CHECK(vidkompy_alignment_bg_index(al, i, &j, &outside) == VIDKOMPY_OK);
+        CHECK(j == i + OFFSET);
+        CHECK(outside == 0);
+    }
+    CHECK(vidkompy_alignment_bg_index(al, FG_FRAMES, NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+}
+
+static VidkompyAlignment *json_round_trip(const VidkompyAlignment *al) {
+    size_t needed = 0;
+    CHECK(vidkompy_alignment_to_json(al, NULL, 0, &needed) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(needed > 100);
+    char *buf = (char *)malloc(needed);
+    CHECK(vidkompy_alignment_to_json(al, buf, needed, &needed) == VIDKOMPY_OK);
+    CHECK(strstr(buf, "\"placement\"") != NULL);
+    VidkompyAlignment *back = NULL;
+    CHECK(vidkompy_alignment_from_json(buf, &back) == VIDKOMPY_OK);
+    buf[needed / 2] = '\0';
+    VidkompyAlignment *bad = NULL;
+    CHECK(vidkompy_alignment_from_json(buf, &bad) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(bad == NULL);
+    CHECK(vidkompy_alignment_from_json("{\"placement\": 3}", &bad) == VIDKOMPY_ERROR_INVALID_DATA);
+    free(buf);
+    return back;
+}
+
+static void composite(const VidkompyAlignment *al) {
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(NULL, NULL, &c) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    int fg_next = 0, bg_next = 0, out_frames = 0, errors = 0;
+    for (int guard = 0; guard < 10000; guard++) {
+        VidkompyFrame out;
+        int r = vidkompy_compositor_receive(c, &out);
+        if (r == VIDKOMPY_OK) {
+            CHECK(out.width == BW && out.height == BH && out.format == VIDKOMPY_PIXEL_FORMAT_I420);
+            CHECK(out.pts == out_frames);
+            /* Inside the placement: fg's pixels; outside: bg frame (out + OFFSET)'s pixels. */
+            const uint8_t *y = out.data[0];
+            const BgFrame *under = &bg_frames[out_frames + OFFSET];
+            for (int yy = 0; yy < BH; yy += 7) {
+                for (int xx = 0; xx < BW; xx += 5) {
+                    int inside = xx >= FX && xx < FX + FW && yy >= FY && yy < FY + FH;
+                    uint8_t want = inside ? fg_frames[out_frames].y[(yy - FY) * FW + xx - FX] : under->y[yy * BW + xx];
+                    if (y[yy * out.stride[0] + xx] != want) errors++;
+                }
+            }
+            const uint8_t *u = out.data[1];
+            CHECK(u[(FY / 2 + 3) * out.stride[1] + FX / 2 + 3] == 90);
+            CHECK(u[2 * out.stride[1] + 2] == 100);
+            out_frames++;
+            continue;
+        }
+        if (r == VIDKOMPY_EOF) break;
+        CHECK(r == VIDKOMPY_AGAIN);
+        int s = vidkompy_compositor_wants(c);
+        CHECK(s == VIDKOMPY_STREAM_FG || s == VIDKOMPY_STREAM_BG);
+        if (s == VIDKOMPY_STREAM_FG) {
+            VidkompyFrame f = fg_frame(fg_next);
+            CHECK(vidkompy_compositor_send(c, s, fg_next < FG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
+            fg_next++;
+            /* A second fg frame before receive is not taken. */
+            if (fg_next < FG_FRAMES) {
+                VidkompyFrame f2 = fg_frame(fg_next);
+                CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &f2) == VIDKOMPY_AGAIN);
+            }
+        } else {
+            VidkompyFrame f = bg_frame(bg_next);
+            CHECK(vidkompy_compositor_send(c, s, bg_next < BG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
+            bg_next++;
+        }
+    }
+    CHECK(out_frames == FG_FRAMES);
+    CHECK(errors == 0);
+    if (errors) fprintf(stderr, "%d composited samples differ\n", errors);
+    VidkompyFrame out;
+    CHECK(vidkompy_compositor_receive(c, &out) == VIDKOMPY_EOF);
+    CHECK(vidkompy_compositor_send(c, 9, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_compositor_receive(c, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    vidkompy_compositor_free(&c);
+    CHECK(c == NULL);
+    vidkompy_compositor_free(NULL);
+}
+
+int main(void) {
+    make_frames();
+    VidkompyAlignment *al = analyze();
+    if (!al) return 1;
+    check_alignment(al);
+    VidkompyAlignment *back = json_round_trip(al);
+    if (back) check_alignment(back);
+    vidkompy_alignment_free(&al);
+    CHECK(al == NULL);
+    if (back) composite(back);
+    vidkompy_alignment_free(&back);
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("test_session: all checks passed\n");
+    return 0;
+}
