@@ -1,0 +1,82 @@
+//! Composing one 1080p I420 frame with a 720p fg (target: < 0.5 ms), and the whole session
+//! (analyzer + compositor) on generated frames, in frames per second.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use vidkompy::compose::{ComposeScratch, PasteSpec, compose};
+use vidkompy::session::{Analyzer, Compositor, Received, Stream};
+use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::{ColorMatrix, FrameBuf, PixelFormat, Rect, Settings};
+
+fn compose_1080p(c: &mut Criterion) {
+    let mut bg = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
+    let mut fg = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
+    for y in 0..1080 {
+        bg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x ^ y) as u8);
+    }
+    for y in 0..720 {
+        fg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x + y) as u8);
+    }
+    let mut out = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
+    let mut scratch = ComposeScratch::default();
+    let spec = PasteSpec {
+        content: Rect::full(1280, 720),
+        x: 311,
+        y: 173,
+        width: 1280,
+        height: 720,
+        feather: 0,
+        matrix: ColorMatrix::Bt709,
+    };
+    let mut group = c.benchmark_group("compose");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("i420_720p_onto_1080p", |b| {
+        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &spec, &mut scratch, &mut out).unwrap())
+    });
+    group.finish();
+}
+
+fn session(c: &mut Criterion) {
+    let spec = PairSpec { bg_frames: 130, fg_frames: 100, fg_start: 0.8, ..PairSpec::default() };
+    let pair = SyntheticPair::new(spec.clone());
+    let fg: Vec<FrameBuf> = (0..spec.fg_frames).map(|i| pair.fg_frame(i)).collect();
+    let bg: Vec<FrameBuf> = (0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+    let settings = Settings::default();
+    let mut group = c.benchmark_group("session");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((spec.fg_frames + spec.bg_frames) as u64));
+    group.bench_function("analyze_and_composite_320x180", |b| {
+        b.iter(|| {
+            let mut analyzer = Analyzer::new(settings.clone());
+            for f in &bg {
+                analyzer.push(Stream::Bg, Some(&f.as_frame())).unwrap();
+            }
+            for f in &fg {
+                analyzer.push(Stream::Fg, Some(&f.as_frame())).unwrap();
+            }
+            let alignment = analyzer.finish().unwrap();
+            let mut compositor = Compositor::new(alignment, &settings).unwrap();
+            let (mut i, mut j) = (0, 0);
+            loop {
+                match compositor.receive().unwrap() {
+                    Received::Frame(f) => {
+                        black_box(f.pts);
+                    }
+                    Received::Again(Stream::Fg) => {
+                        compositor.send(Stream::Fg, fg.get(i).map(|f| f.as_frame()).as_ref()).unwrap();
+                        i += 1;
+                    }
+                    Received::Again(Stream::Bg) => {
+                        compositor.send(Stream::Bg, bg.get(j).map(|f| f.as_frame()).as_ref()).unwrap();
+                        j += 1;
+                    }
+                    Received::Eof => break,
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compose_1080p, session);
+criterion_main!(benches);

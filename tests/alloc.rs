@@ -1,0 +1,107 @@
+//! No heap allocation per frame once the first frame of each stream has been seen: a counting
+//! global allocator watches push/send/receive over a few hundred frames.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use vidkompy::session::{Analyzer, Compositor, Received, Stream};
+use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::{FrameBuf, Settings};
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+// SAFETY: forwards to the system allocator; the thread-local counter is a const-initialized
+// Cell, which neither allocates nor recurses into the allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations made by `f` on this thread.
+fn allocations(f: impl FnOnce()) -> usize {
+    COUNT.with(|c| c.set(Some(0)));
+    f();
+    COUNT.with(|c| c.replace(None)).unwrap_or(0)
+}
+
+#[test]
+fn steady_state_allocates_nothing_per_frame() {
+    let spec = PairSpec { bg_frames: 330, fg_frames: 300, fg_start: 0.4, ..PairSpec::default() };
+    let pair = SyntheticPair::new(spec.clone());
+    let fg: Vec<FrameBuf> = (0..spec.fg_frames).map(|i| pair.fg_frame(i)).collect();
+    let bg: Vec<FrameBuf> = (0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+
+    // Pass 1 with a given placement: after the first frames, only the descriptor tracks grow,
+    // by doubling (amortized, not per frame).
+    let mut analyzer = Analyzer::new(Settings::default());
+    let placement = vidkompy::spatial::Placement {
+        x: spec.x as i32,
+        y: spec.y as i32,
+        width: spec.fg_width,
+        height: spec.fg_height,
+        scale: 1.0,
+        confidence: 1.0,
+        content: vidkompy::Rect::full(spec.fg_width, spec.fg_height),
+        x_subpixel: spec.x,
+        y_subpixel: spec.y,
+    };
+    analyzer.set_placement(placement).unwrap();
+    for k in 0..10 {
+        analyzer.push(Stream::Bg, Some(&bg[k].as_frame())).unwrap();
+        analyzer.push(Stream::Fg, Some(&fg[k].as_frame())).unwrap();
+    }
+    let pushes = allocations(|| {
+        for k in 10..300 {
+            analyzer.push(Stream::Bg, Some(&bg[k].as_frame())).unwrap();
+            analyzer.push(Stream::Fg, Some(&fg[k].as_frame())).unwrap();
+        }
+    });
+    // Three vectors per stream, each doubling from 16 to 512 entries: at most 6 · 6 growths.
+    assert!(pushes <= 36, "{pushes} allocations over 580 pushes");
+    for k in 300..spec.bg_frames {
+        analyzer.push(Stream::Bg, Some(&bg[k].as_frame())).unwrap();
+    }
+    let alignment = analyzer.finish().unwrap();
+
+    // Pass 2: after the first output frame, send/receive allocate nothing at all.
+    let mut compositor = Compositor::new(alignment, &Settings { feather: 4, ..Settings::default() }).unwrap();
+    let (mut i, mut j, mut out) = (0usize, 0usize, 0usize);
+    let mut counting = false;
+    loop {
+        if out == 2 && !counting {
+            COUNT.with(|c| c.set(Some(0)));
+            counting = true;
+        }
+        match compositor.receive().unwrap() {
+            Received::Frame(_) => out += 1,
+            Received::Again(Stream::Fg) => {
+                compositor.send(Stream::Fg, fg.get(i).map(|f| f.as_frame()).as_ref()).unwrap();
+                i += 1;
+            }
+            Received::Again(Stream::Bg) => {
+                compositor.send(Stream::Bg, bg.get(j).map(|f| f.as_frame()).as_ref()).unwrap();
+                j += 1;
+            }
+            Received::Eof => break,
+        }
+    }
+    let n = COUNT.with(|c| c.replace(None)).unwrap_or(0);
+    assert_eq!(out, spec.fg_frames);
+    assert_eq!(n, 0, "{n} allocations while compositing {} frames", spec.fg_frames - 2);
+}
