@@ -94,7 +94,7 @@ fn content_rect_scaling_and_feather() {
     let bg = frame(PixelFormat::I420, 64, 48, |_, _| 60);
     // fg with 2-px bars; its content is a 2x2 checker of 100/200 blocks.
     let fg = frame(PixelFormat::I420, 20, 16, |x, y| {
-        if x < 2 || x >= 18 || y < 2 || y >= 14 {
+        if !(2..18).contains(&x) || !(2..14).contains(&y) {
             16
         } else if ((x - 2) / 2 + (y - 2) / 2) % 2 == 0 {
             100
