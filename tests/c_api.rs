@@ -2,37 +2,11 @@
 //! as C++17 with warnings as errors, and runs it. Set `VIDKOMPY_C_TEST_WRAPPER` (for example to
 //! `valgrind --error-exitcode=1 --leak-check=full`) to run the programs under a tool.
 
+mod common;
+
+use common::{build_cdylib, library_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn library_dir() -> PathBuf {
-    // target/<profile>/deps/c_api-<hash> -> target/<profile>
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
-}
-
-/// `cargo test` builds the library only as an rlib for the tests; build the cdylib once.
-fn build_cdylib() {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--lib", "--manifest-path"]).arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
-        if library_dir().file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build for the cdylib");
-        assert!(status.success(), "cargo build --lib failed");
-        // The cdylib's SONAME is libvidkompy.so.MAJOR, as an installed library would be named;
-        // give the loader that name beside the test programs.
-        let lib_dir = library_dir();
-        let out_dir = lib_dir.join("c-tests");
-        std::fs::create_dir_all(&out_dir).unwrap();
-        let soname = out_dir.join(format!("libvidkompy.so.{}", env!("CARGO_PKG_VERSION_MAJOR")));
-        let _ = std::fs::remove_file(&soname);
-        std::os::unix::fs::symlink(lib_dir.join("libvidkompy.so"), &soname).expect("link the SONAME");
-    });
-}
 
 fn compile_and_run(source: &Path, cpp: bool) {
     build_cdylib();

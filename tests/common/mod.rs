@@ -86,6 +86,7 @@ pub fn score(pair: &SyntheticPair, map: &TimeMap) -> Score {
     s
 }
 
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -174,4 +175,34 @@ pub fn luma_mad(a: &FrameBuf, b: &FrameBuf) -> f64 {
         total += fa.row(0, y).iter().zip(fb.row(0, y)).map(|(&x, &y)| x.abs_diff(y) as u64).sum::<u64>();
     }
     total as f64 / (a.width() as f64 * a.height() as f64)
+}
+
+/// target/<profile> of the running test binary (where the cdylib is).
+pub fn library_dir() -> PathBuf {
+    // target/<profile>/deps/c_api-<hash> -> target/<profile>
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
+}
+
+/// `cargo test` builds the library only as an rlib for the tests; build the cdylib once.
+pub fn build_cdylib() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--lib", "--manifest-path"]).arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+        if library_dir().file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build for the cdylib");
+        assert!(status.success(), "cargo build --lib failed");
+        // The cdylib's SONAME is libvidkompy.so.MAJOR, as an installed library would be named;
+        // give the loader that name beside the test programs.
+        let lib_dir = library_dir();
+        let out_dir = lib_dir.join("c-tests");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let soname = out_dir.join(format!("libvidkompy.so.{}", env!("CARGO_PKG_VERSION_MAJOR")));
+        let _ = std::fs::remove_file(&soname);
+        std::os::unix::fs::symlink(lib_dir.join("libvidkompy.so"), &soname).expect("link the SONAME");
+    });
 }
