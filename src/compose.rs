@@ -253,6 +253,9 @@ pub fn compose(
     if vx0 >= vx1 || vy0 >= vy1 {
         return Ok(()); // fg lies entirely outside bg
     }
+    if paste_by_copy(bg, fg, spec, (vx0, vy0, vx1, vy1), out) {
+        return Ok(());
+    }
     to_yuv444(fg, spec.content, spec.matrix, &mut scratch.source);
     scratch.scaled.resize(dw, dh);
     let (sw, sh) = (scratch.source.width, scratch.source.height);
@@ -352,6 +355,52 @@ pub fn compose(
         }
     }
     Ok(())
+}
+
+/// The common case as plain row copies: same planar 8-bit format, scale 1, no feather, and
+/// even offsets and sizes, where the general path's result is exactly fg's samples. Returns
+/// false when the general path is needed.
+fn paste_by_copy(
+    bg: &FrameRef<'_>,
+    fg: &FrameRef<'_>,
+    spec: &PasteSpec,
+    visible: (i64, i64, i64, i64),
+    out: &mut FrameBuf,
+) -> bool {
+    let format = bg.format();
+    let c = spec.content;
+    let even = |v: i64| v % 2 == 0;
+    if fg.format() != format
+        || !matches!(format, PixelFormat::I420 | PixelFormat::Gray8)
+        || (spec.width, spec.height) != (c.width, c.height)
+        || spec.feather != 0
+        || ![spec.x as i64, spec.y as i64, c.x as i64, c.y as i64, c.width as i64, c.height as i64]
+            .into_iter()
+            .all(even)
+    {
+        return false;
+    }
+    let (vx0, vy0, vx1, vy1) = visible;
+    // fg coordinates of the visible part.
+    let (fx0, fy0) = (c.x as i64 + vx0 - spec.x as i64, c.y as i64 + vy0 - spec.y as i64);
+    let w = (vx1 - vx0) as usize;
+    for r in 0..(vy1 - vy0) as usize {
+        let src = &fg.row(0, fy0 as usize + r)[fx0 as usize..fx0 as usize + w];
+        out.row_mut(0, vy0 as usize + r)[vx0 as usize..vx0 as usize + w].copy_from_slice(src);
+    }
+    if format == PixelFormat::I420 {
+        // Visible edges are even except where bg's own odd size clips: ceil covers them.
+        let (cx0, cy0, cx1, cy1) = (vx0 / 2, vy0 / 2, (vx1 + 1) / 2, (vy1 + 1) / 2);
+        let (fcx, fcy) = (fx0 / 2, fy0 / 2);
+        let cw = (cx1 - cx0) as usize;
+        for plane in 1..3 {
+            for r in 0..(cy1 - cy0) as usize {
+                let src = &fg.row(plane, fcy as usize + r)[fcx as usize..fcx as usize + cw];
+                out.row_mut(plane, cy0 as usize + r)[cx0 as usize..cx0 as usize + cw].copy_from_slice(src);
+            }
+        }
+    }
+    true
 }
 
 /// Per-pixel alpha of the pasted rectangle: 255 inside, ramping to 0 towards edges that lie

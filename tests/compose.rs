@@ -145,3 +145,38 @@ fn bad_requests_are_errors() {
         compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 0, 6, Rect::full(8, 6)), &mut scratch, &mut out).is_err()
     );
 }
+
+#[test]
+fn same_format_even_offsets_copy_samples_exactly() {
+    let mut bg = frame(PixelFormat::I420, 40, 30, |x, y| (x * 2 + y) as u8);
+    let mut fg = frame(PixelFormat::I420, 16, 12, |x, y| (150 + x + y) as u8);
+    for y in 0..15 {
+        bg.row_mut(1, y).iter_mut().enumerate().for_each(|(x, v)| *v = (x * 3 + y) as u8);
+    }
+    for y in 0..6 {
+        fg.row_mut(1, y).iter_mut().enumerate().for_each(|(x, v)| *v = (200 + x + 2 * y) as u8);
+    }
+    let mut scratch = ComposeScratch::default();
+    for (px, py) in [(6, 4), (-4, -2), (30, 24)] {
+        let mut out = FrameBuf::new(PixelFormat::I420, 40, 30).unwrap();
+        compose(&bg.as_frame(), &fg.as_frame(), &spec(px, py, 16, 12, Rect::full(16, 12)), &mut scratch, &mut out)
+            .unwrap();
+        let (o, b, f) = (out.as_frame(), bg.as_frame(), fg.as_frame());
+        for y in 0..30i32 {
+            for x in 0..40i32 {
+                let (u, v) = (x - px, y - py);
+                let inside = (0..16).contains(&u) && (0..12).contains(&v);
+                let want = if inside { f.row(0, v as usize)[u as usize] } else { b.row(0, y as usize)[x as usize] };
+                assert_eq!(o.row(0, y as usize)[x as usize], want, "luma ({x}, {y}) at offset ({px}, {py})");
+            }
+        }
+        for cy in 0..15i32 {
+            for cx in 0..20i32 {
+                let (u, v) = (cx - px / 2, cy - py / 2);
+                let inside = (0..8).contains(&u) && (0..6).contains(&v);
+                let want = if inside { f.row(1, v as usize)[u as usize] } else { b.row(1, cy as usize)[cx as usize] };
+                assert_eq!(o.row(1, cy as usize)[cx as usize], want, "chroma ({cx}, {cy}) at offset ({px}, {py})");
+            }
+        }
+    }
+}
