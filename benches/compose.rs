@@ -19,7 +19,7 @@ fn compose_1080p(c: &mut Criterion) {
     }
     let mut out = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
     let mut scratch = ComposeScratch::default();
-    let spec = PasteSpec {
+    let odd = PasteSpec {
         content: Rect::full(1280, 720),
         x: 311,
         y: 173,
@@ -30,8 +30,13 @@ fn compose_1080p(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("compose");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("i420_720p_onto_1080p", |b| {
-        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &spec, &mut scratch, &mut out).unwrap())
+    // Even offsets: the row-copy path. Odd offsets: the general path (chroma re-sited).
+    let even = PasteSpec { x: 312, y: 174, ..odd };
+    group.bench_function("i420_720p_onto_1080p_even_offset", |b| {
+        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &even, &mut scratch, &mut out).unwrap())
+    });
+    group.bench_function("i420_720p_onto_1080p_odd_offset", |b| {
+        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &odd, &mut scratch, &mut out).unwrap())
     });
     group.finish();
 }
