@@ -33,10 +33,14 @@ fn compose_1080p(c: &mut Criterion) {
     // Even offsets: the row-copy path. Odd offsets: the general path (chroma re-sited).
     let even = PasteSpec { x: 312, y: 174, ..odd };
     group.bench_function("i420_720p_onto_1080p_even_offset", |b| {
-        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &even, &mut scratch, &mut out).unwrap())
+        b.iter(|| {
+            compose(black_box(&bg.as_frame()), &fg.as_frame(), &even, &mut scratch, &mut out.as_frame_mut()).unwrap()
+        })
     });
     group.bench_function("i420_720p_onto_1080p_odd_offset", |b| {
-        b.iter(|| compose(black_box(&bg.as_frame()), &fg.as_frame(), &odd, &mut scratch, &mut out).unwrap())
+        b.iter(|| {
+            compose(black_box(&bg.as_frame()), &fg.as_frame(), &odd, &mut scratch, &mut out.as_frame_mut()).unwrap()
+        })
     });
     group.finish();
 }

@@ -610,6 +610,18 @@ int vidkompy_compositor_send(struct VidkompyCompositor *compositor,
 int vidkompy_compositor_receive(struct VidkompyCompositor *compositor, struct VidkompyFrame *out);
 
 /*
+ Like vidkompy_compositor_receive, but composites straight into the host's frame `*dst`
+ (zero copy): its planes must be writable, of bg's format and size. On VIDKOMPY_OK the planes
+ hold the composite and `dst->pts` / time base are set to the fg frame's.
+
+ # Safety
+ `compositor` must be NULL or live; `dst` NULL or a frame whose planes are writable and not
+ used by anything else during the call.
+ */
+int vidkompy_compositor_receive_into(struct VidkompyCompositor *compositor,
+                                     struct VidkompyFrame *dst);
+
+/*
  The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or -1 when it can produce
  output or is done (or for NULL).
 

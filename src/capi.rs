@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
-use crate::frame::{FrameRef, PixelFormat, TimeBase};
+use crate::frame::{FrameMut, FrameRef, PixelFormat, TimeBase};
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
@@ -982,6 +982,43 @@ pub unsafe extern "C" fn vidkompy_compositor_receive(
                 }
                 Received::Again(_) => Ok(VIDKOMPY_AGAIN),
                 Received::Eof => Ok(VIDKOMPY_EOF),
+            }
+        })
+    }
+}
+
+/// Like vidkompy_compositor_receive, but composites straight into the host's frame `*dst`
+/// (zero copy): its planes must be writable, of bg's format and size. On VIDKOMPY_OK the planes
+/// hold the composite and `dst->pts` / time base are set to the fg frame's.
+///
+/// # Safety
+/// `compositor` must be NULL or live; `dst` NULL or a frame whose planes are writable and not
+/// used by anything else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_receive_into(
+    compositor: *mut VidkompyCompositor,
+    dst: *mut VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(compositor, "compositor", |c| {
+            let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
+            let format = PixelFormat::from_raw(d.format).ok_or(crate::frame::FrameError::UnknownFormat(d.format))?;
+            let width = u32::try_from(d.width).map_err(|_| Error::invalid(format!("negative width {}", d.width)))?;
+            let height =
+                u32::try_from(d.height).map_err(|_| Error::invalid(format!("negative height {}", d.height)))?;
+            let mut out = FrameMut::from_raw(format, width, height, d.data.map(|p| p as *mut u8), d.stride)?;
+            match c.compositor.receive_into(&mut out)? {
+                None => {
+                    if let Some((pts, tb)) = c.compositor.last_pts() {
+                        d.pts = pts;
+                        d.time_base_num = tb.num;
+                        d.time_base_den = tb.den;
+                    }
+                    Ok(VIDKOMPY_OK)
+                }
+                Some(Received::Eof) => Ok(VIDKOMPY_EOF),
+                Some(_) => Ok(VIDKOMPY_AGAIN),
             }
         })
     }

@@ -12,7 +12,7 @@
 //! the sizes are known.
 
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::frame::{FrameError, FrameMut, FrameRef, PixelFormat, Rect};
 use crate::settings::ColorMatrix;
 
 /// Where and how to paste fg.
@@ -224,7 +224,7 @@ pub fn compose(
     fg: &FrameRef<'_>,
     spec: &PasteSpec,
     scratch: &mut ComposeScratch,
-    out: &mut FrameBuf,
+    out: &mut FrameMut<'_>,
 ) -> Result<()> {
     if out.format() != bg.format() || out.width() != bg.width() || out.height() != bg.height() {
         return Err(FrameError::Mismatch {
@@ -365,7 +365,7 @@ fn paste_by_copy(
     fg: &FrameRef<'_>,
     spec: &PasteSpec,
     visible: (i64, i64, i64, i64),
-    out: &mut FrameBuf,
+    out: &mut FrameMut<'_>,
 ) -> bool {
     let format = bg.format();
     let c = spec.content;

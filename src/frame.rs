@@ -399,6 +399,83 @@ impl<'a> FrameRef<'a> {
     }
 }
 
+/// A validated, mutably borrowed frame: where composition writes (a library-owned
+/// [`FrameBuf`] or, zero-copy, a host's frame).
+#[derive(Debug)]
+pub struct FrameMut<'a> {
+    format: PixelFormat,
+    width: u32,
+    height: u32,
+    planes: [(&'a mut [u8], isize, usize, usize); 4],
+}
+
+impl<'a> FrameMut<'a> {
+    /// Wraps writable host planes, laid out as for [`FrameRef::from_raw`].
+    ///
+    /// # Safety
+    /// As for [`FrameRef::from_raw`], and the planes must be writable, not overlap one another,
+    /// and not be accessed by anything else for `'a`.
+    pub unsafe fn from_raw(
+        format: PixelFormat,
+        width: u32,
+        height: u32,
+        data: [*mut u8; 4],
+        stride: [isize; 4],
+    ) -> Result<FrameMut<'a>, FrameError> {
+        // Validation (null planes, strides, sizes) is FrameRef's; it forms only shared views,
+        // which end here before the mutable ones are made.
+        // SAFETY: forwarded caller contract.
+        unsafe { FrameRef::from_raw(format, width, height, data.map(|p| p as *const u8), stride) }?;
+        let mut planes: [(&'a mut [u8], isize, usize, usize); 4] = Default::default();
+        for i in 0..format.plane_count() {
+            let (row_bytes, rows) = format.plane_size(i, width, height);
+            let extent = plane_extent(stride[i], rows, row_bytes);
+            let origin = if stride[i] < 0 { (rows - 1) * stride[i].unsigned_abs() } else { 0 };
+            let lowest = data[i].wrapping_offset(-(origin as isize));
+            // SAFETY: validated above exactly as FrameRef does; the caller guarantees the plane
+            // is writable and exclusively ours for 'a.
+            planes[i] = (unsafe { std::slice::from_raw_parts_mut(lowest, extent) }, stride[i], origin, row_bytes);
+        }
+        Ok(FrameMut { format, width, height, planes })
+    }
+
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Row `r` of plane `plane`, exactly its row length.
+    #[inline]
+    pub fn row_mut(&mut self, plane: usize, r: usize) -> &mut [u8] {
+        let (data, stride, origin, row_bytes) = &mut self.planes[plane];
+        let start = (*origin as isize + r as isize * *stride) as usize;
+        &mut data[start..start + *row_bytes]
+    }
+
+    /// Copies a frame of the same format and size.
+    pub fn copy_from(&mut self, src: &FrameRef<'_>) -> Result<(), FrameError> {
+        if src.format() != self.format || src.width() != self.width || src.height() != self.height {
+            return Err(FrameError::Mismatch {
+                expected: format!("{} {}x{}", self.format, self.width, self.height),
+                got: src.describe(),
+            });
+        }
+        for i in 0..self.format.plane_count() {
+            for r in 0..self.format.plane_size(i, self.width, self.height).1 {
+                self.row_mut(i, r).copy_from_slice(src.row(i, r));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An owned frame with 64-byte-aligned planes and 64-byte-multiple strides.
 #[derive(Clone)]
 pub struct FrameBuf {
@@ -493,6 +570,23 @@ impl FrameBuf {
             pts: self.pts,
             time_base: self.time_base,
         }
+    }
+
+    /// A mutable view of the planes.
+    pub fn as_frame_mut(&mut self) -> FrameMut<'_> {
+        let mut planes: [(&mut [u8], isize, usize, usize); 4] = Default::default();
+        let (format, width, height) = (self.format, self.width, self.height);
+        let mut lens = [0usize; 4];
+        for (i, len) in lens.iter_mut().enumerate().take(format.plane_count()) {
+            *len = self.plane_len(i);
+        }
+        let mut rest = &mut self.storage[self.base..];
+        for (i, &len) in lens.iter().enumerate().take(format.plane_count()) {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            planes[i] = (head, self.strides[i] as isize, 0, format.plane_size(i, width, height).0);
+            rest = tail;
+        }
+        FrameMut { format, width, height, planes }
     }
 
     pub fn fill_black(&mut self) {

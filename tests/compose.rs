@@ -52,8 +52,14 @@ fn every_bg_format_and_every_fg_format() {
             let mut out = FrameBuf::new(bg_fmt, bw, bh).unwrap();
             let mut scratch = ComposeScratch::default();
             let (px, py) = (7, 5);
-            compose(&bg.as_frame(), &fg.as_frame(), &spec(px, py, fw, fh, Rect::full(fw, fh)), &mut scratch, &mut out)
-                .unwrap();
+            compose(
+                &bg.as_frame(),
+                &fg.as_frame(),
+                &spec(px, py, fw, fh, Rect::full(fw, fh)),
+                &mut scratch,
+                &mut out.as_frame_mut(),
+            )
+            .unwrap();
             let (o, b, f) = (out.as_frame(), bg.as_frame(), fg.as_frame());
             for y in 0..bh as usize {
                 for x in 0..bw as usize {
@@ -77,7 +83,14 @@ fn clipping_negative_and_odd_offsets() {
     let mut scratch = ComposeScratch::default();
     for (px, py) in [(-3, -2), (15, 9), (-8, 0), (19, 11), (3, 5), (100, 100)] {
         let mut out = FrameBuf::new(PixelFormat::I420, 20, 12).unwrap();
-        compose(&bg.as_frame(), &fg.as_frame(), &spec(px, py, 8, 6, Rect::full(8, 6)), &mut scratch, &mut out).unwrap();
+        compose(
+            &bg.as_frame(),
+            &fg.as_frame(),
+            &spec(px, py, 8, 6, Rect::full(8, 6)),
+            &mut scratch,
+            &mut out.as_frame_mut(),
+        )
+        .unwrap();
         let o = out.as_frame();
         for y in 0..12i32 {
             for x in 0..20i32 {
@@ -106,19 +119,21 @@ fn content_rect_scaling_and_feather() {
     let mut scratch = ComposeScratch::default();
     let mut out = FrameBuf::new(PixelFormat::I420, 64, 48).unwrap();
     // Half size: every 2x2 block averages to its value (area filter).
-    compose(&bg.as_frame(), &fg.as_frame(), &spec(10, 10, 8, 6, content), &mut scratch, &mut out).unwrap();
+    compose(&bg.as_frame(), &fg.as_frame(), &spec(10, 10, 8, 6, content), &mut scratch, &mut out.as_frame_mut())
+        .unwrap();
     let o = out.as_frame();
     assert_eq!(o.row(0, 10)[10], 100);
     assert_eq!(o.row(0, 10)[11], 200);
     assert_eq!(o.row(0, 9)[10], 60, "bars are not pasted");
     // Double size: bilinear keeps block centres.
-    compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 32, 24, content), &mut scratch, &mut out).unwrap();
+    compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 32, 24, content), &mut scratch, &mut out.as_frame_mut())
+        .unwrap();
     assert_eq!(out.as_frame().row(0, 0)[0], 100);
     // Feather: ramps on edges inside bg, hard on bg's border.
     let flat = frame(PixelFormat::I420, 16, 16, |_, _| 200);
     let mut s = spec(0, 20, 16, 16, Rect::full(16, 16));
     s.feather = 4;
-    compose(&bg.as_frame(), &flat.as_frame(), &s, &mut scratch, &mut out).unwrap();
+    compose(&bg.as_frame(), &flat.as_frame(), &s, &mut scratch, &mut out.as_frame_mut()).unwrap();
     let o = out.as_frame();
     assert_eq!(o.row(0, 28)[0], 200, "left edge on bg's border stays hard");
     let ramp: Vec<u8> = (0..5).map(|k| o.row(0, 28)[15 - k]).collect();
@@ -134,15 +149,35 @@ fn bad_requests_are_errors() {
     let mut scratch = ComposeScratch::default();
     let mut wrong = FrameBuf::new(PixelFormat::Nv12, 20, 12).unwrap();
     assert!(
-        compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 8, 6, Rect::full(8, 6)), &mut scratch, &mut wrong).is_err()
+        compose(
+            &bg.as_frame(),
+            &fg.as_frame(),
+            &spec(0, 0, 8, 6, Rect::full(8, 6)),
+            &mut scratch,
+            &mut wrong.as_frame_mut()
+        )
+        .is_err()
     );
     let mut out = FrameBuf::new(PixelFormat::I420, 20, 12).unwrap();
     assert!(
-        compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 8, 6, Rect::new(2, 2, 8, 6)), &mut scratch, &mut out)
-            .is_err()
+        compose(
+            &bg.as_frame(),
+            &fg.as_frame(),
+            &spec(0, 0, 8, 6, Rect::new(2, 2, 8, 6)),
+            &mut scratch,
+            &mut out.as_frame_mut()
+        )
+        .is_err()
     );
     assert!(
-        compose(&bg.as_frame(), &fg.as_frame(), &spec(0, 0, 0, 6, Rect::full(8, 6)), &mut scratch, &mut out).is_err()
+        compose(
+            &bg.as_frame(),
+            &fg.as_frame(),
+            &spec(0, 0, 0, 6, Rect::full(8, 6)),
+            &mut scratch,
+            &mut out.as_frame_mut()
+        )
+        .is_err()
     );
 }
 
@@ -159,8 +194,14 @@ fn same_format_even_offsets_copy_samples_exactly() {
     let mut scratch = ComposeScratch::default();
     for (px, py) in [(6, 4), (-4, -2), (30, 24)] {
         let mut out = FrameBuf::new(PixelFormat::I420, 40, 30).unwrap();
-        compose(&bg.as_frame(), &fg.as_frame(), &spec(px, py, 16, 12, Rect::full(16, 12)), &mut scratch, &mut out)
-            .unwrap();
+        compose(
+            &bg.as_frame(),
+            &fg.as_frame(),
+            &spec(px, py, 16, 12, Rect::full(16, 12)),
+            &mut scratch,
+            &mut out.as_frame_mut(),
+        )
+        .unwrap();
         let (o, b, f) = (out.as_frame(), bg.as_frame(), fg.as_frame());
         for y in 0..30i32 {
             for x in 0..40i32 {

@@ -7,7 +7,7 @@
 use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat};
+use crate::frame::{FrameBuf, FrameError, FrameMut, FrameRef, PixelFormat};
 use crate::settings::Settings;
 
 /// The two input streams (integers at the C boundary: 0 = fg, 1 = bg).
@@ -211,10 +211,10 @@ impl Compositor {
         }
     }
 
-    /// The next composited frame, or what is missing.
-    pub fn receive(&mut self) -> Result<Received<'_>> {
+    /// Whether the next fg frame can be composited now; otherwise what is missing.
+    fn ready(&self) -> Result<std::result::Result<(), Received<'static>>> {
         if self.next_fg >= self.alignment.fg_frames {
-            return Ok(Received::Eof);
+            return Ok(Err(Received::Eof));
         }
         if !self.fg_pending {
             if self.ended[0] {
@@ -223,22 +223,38 @@ impl Compositor {
                     self.fg_sent, self.alignment.fg_frames
                 )));
             }
-            return Ok(Received::Again(Stream::Fg));
+            return Ok(Err(Received::Again(Stream::Fg)));
         }
         let need = self.needed_bg().expect("next_fg < fg_frames");
-        let have = self.bg.buf.is_some() && self.bg.index == need;
-        if !have {
+        if !(self.bg.buf.is_some() && self.bg.index == need) {
             if !self.ended[1] {
-                return Ok(Received::Again(Stream::Bg));
+                return Ok(Err(Received::Again(Stream::Bg)));
             }
             if self.bg.buf.is_none() {
                 return Err(Error::bad_state("bg ended before its first frame"));
             }
             // bg ended early: the last bg frame stays under the remaining fg frames.
         }
-        let bg = self.bg.buf.as_ref().expect("checked above");
+        Ok(Ok(()))
+    }
+
+    /// Composites the pending fg frame into `out` and moves on.
+    fn compose_into(&mut self, out: &mut FrameMut<'_>) -> Result<()> {
+        let bg = self.bg.buf.as_ref().expect("ready() checked bg");
         let fg = self.fg.buf.as_ref().expect("pending fg is held");
-        let bgf = bg.as_frame();
+        compose(&bg.as_frame(), &fg.as_frame(), &self.spec, &mut self.scratch, out)?;
+        self.next_fg += 1;
+        self.fg_pending = false;
+        Ok(())
+    }
+
+    /// The next composited frame (library-owned, valid until the next call), or what is
+    /// missing.
+    pub fn receive(&mut self) -> Result<Received<'_>> {
+        if let Err(missing) = self.ready()? {
+            return Ok(missing);
+        }
+        let bgf = self.bg.buf.as_ref().expect("ready() checked bg").as_frame();
         if self
             .out
             .as_ref()
@@ -246,13 +262,29 @@ impl Compositor {
         {
             self.out = Some(FrameBuf::new(bgf.format(), bgf.width(), bgf.height())?);
         }
-        let out = self.out.as_mut().expect("allocated above");
-        compose(&bgf, &fg.as_frame(), &self.spec, &mut self.scratch, out)?;
+        let mut out = self.out.take().expect("allocated above");
+        let result = self.compose_into(&mut out.as_frame_mut());
+        let fg = self.fg.buf.as_ref().expect("held");
         out.pts = fg.pts;
         out.time_base = fg.time_base;
-        self.next_fg += 1;
-        self.fg_pending = false;
-        Ok(Received::Frame(self.out.as_ref().expect("allocated above").as_frame()))
+        self.out = Some(out);
+        result?;
+        Ok(Received::Frame(self.out.as_ref().expect("kept").as_frame()))
+    }
+
+    /// Like `receive`, but composites straight into the host's frame (zero copy), which must
+    /// have bg's format and size. Returns `Ok(None)` when a frame was written.
+    pub fn receive_into(&mut self, out: &mut FrameMut<'_>) -> Result<Option<Received<'static>>> {
+        if let Err(missing) = self.ready()? {
+            return Ok(Some(missing));
+        }
+        self.compose_into(out)?;
+        Ok(None)
+    }
+
+    /// pts and time base of the fg frame most recently output.
+    pub fn last_pts(&self) -> Option<(i64, crate::frame::TimeBase)> {
+        self.fg.buf.as_ref().map(|f| (f.pts, f.time_base))
     }
 
     pub fn alignment(&self) -> &Alignment {
