@@ -155,6 +155,21 @@
 #define VIDKOMPY_STREAM_BG 1
 
 /*
+ An error.
+ */
+#define VIDKOMPY_LOG_ERROR 0
+
+/*
+ A warning (e.g. a low-confidence result).
+ */
+#define VIDKOMPY_LOG_WARNING 1
+
+/*
+ Information (e.g. the placement found).
+ */
+#define VIDKOMPY_LOG_INFO 2
+
+/*
  Opaque, immutable result of analysis. May be shared between threads.
  */
 typedef struct VidkompyAlignment VidkompyAlignment;
@@ -231,6 +246,18 @@ typedef struct VidkompyPlacement {
   double x_subpixel;
   double y_subpixel;
 } VidkompyPlacement;
+
+/*
+ Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
+ the call only. Called on the thread that calls the analyzer function that logs.
+ */
+typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
+
+/*
+ Progress callback: fg and bg frames analyzed so far. Called on the thread that calls
+ vidkompy_analyzer_push, after each frame is analyzed.
+ */
+typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
 
 #ifdef __cplusplus
 extern "C" {
@@ -381,6 +408,19 @@ int vidkompy_locate(const struct VidkompySettings *settings,
                     const struct VidkompyFrame *bg_samples,
                     size_t bg_count,
                     struct VidkompyPlacement *out);
+
+/*
+ Sets the analyzer's log and progress callbacks (either may be NULL to clear it) and the
+ user pointer passed to them.
+
+ # Safety
+ `analyzer` must be NULL or live; the callbacks must be safe to call with `user` from the
+ thread that calls the analyzer, for as long as they are set.
+ */
+int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
+                                    VidkompyLogCallback log,
+                                    VidkompyProgressCallback progress,
+                                    void *user);
 
 /*
  Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.

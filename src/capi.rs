@@ -8,12 +8,13 @@
 //! thread-local slot (`vidkompy_last_error`).
 
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char, c_double, c_int};
+use std::ffi::{CStr, CString, c_char, c_double, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
 use crate::frame::{FrameMut, FrameRef, PixelFormat, TimeBase};
+use crate::session::analyzer::LogLevel;
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
@@ -562,6 +563,68 @@ fn stream_from_c(stream: c_int) -> Result<Stream> {
 unsafe fn settings_or_default(settings: *const VidkompySettings) -> Settings {
     // SAFETY: NULL-checked; otherwise a live handle.
     unsafe { settings.as_ref() }.map(|s| s.settings.clone()).unwrap_or_default()
+}
+
+/// Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
+/// the call only. Called on the thread that calls the analyzer function that logs.
+pub type VidkompyLogCallback = Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, message: *const c_char)>;
+/// Progress callback: fg and bg frames analyzed so far. Called on the thread that calls
+/// vidkompy_analyzer_push, after each frame is analyzed.
+pub type VidkompyProgressCallback = Option<unsafe extern "C" fn(user: *mut c_void, fg_frames: usize, bg_frames: usize)>;
+
+/// An error.
+pub const VIDKOMPY_LOG_ERROR: c_int = 0;
+/// A warning (e.g. a low-confidence result).
+pub const VIDKOMPY_LOG_WARNING: c_int = 1;
+/// Information (e.g. the placement found).
+pub const VIDKOMPY_LOG_INFO: c_int = 2;
+
+/// The host's user pointer, handed back to its callbacks only.
+struct UserPointer(*mut c_void);
+// SAFETY: vidkompy never dereferences it; it goes back to the host's callbacks on the thread
+// that calls the analyzer, which the host controls (documented on the callbacks).
+unsafe impl Send for UserPointer {}
+
+impl UserPointer {
+    /// A method, so closures capture the whole (Send) wrapper rather than its raw field.
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Sets the analyzer's log and progress callbacks (either may be NULL to clear it) and the
+/// user pointer passed to them.
+///
+/// # Safety
+/// `analyzer` must be NULL or live; the callbacks must be safe to call with `user` from the
+/// thread that calls the analyzer, for as long as they are set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_set_callbacks(
+    analyzer: *mut VidkompyAnalyzer,
+    log: VidkompyLogCallback,
+    progress: VidkompyProgressCallback,
+    user: *mut c_void,
+) -> c_int {
+    let set = |a: &mut VidkompyAnalyzer| {
+        a.analyzer.set_log(log.map(|f| {
+            let user = UserPointer(user);
+            Box::new(move |level: LogLevel, message: &str| {
+                let text = to_cstring(message);
+                // SAFETY: the host's callback and pointer, per the contract above.
+                unsafe { f(user.get(), level as c_int, text.as_ptr()) }
+            }) as crate::session::analyzer::LogFn
+        }));
+        a.analyzer.set_progress(progress.map(|f| {
+            let user = UserPointer(user);
+            Box::new(move |fg: usize, bg: usize| {
+                // SAFETY: the host's callback and pointer, per the contract above.
+                unsafe { f(user.get(), fg, bg) }
+            }) as crate::session::analyzer::ProgressFn
+        }));
+        Ok(VIDKOMPY_OK)
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(analyzer, "analyzer", set) }
 }
 
 /// Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.

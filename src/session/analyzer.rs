@@ -94,11 +94,61 @@ pub struct Analyzer {
     placement: Option<Placement>,
     streams: [StreamState; 2],
     finished: bool,
+    log: Option<LogFn>,
+    progress: Option<ProgressFn>,
 }
+
+/// Log levels passed to the log callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum LogLevel {
+    Error = 0,
+    Warning = 1,
+    Info = 2,
+}
+
+/// Receives log messages, on the thread that calls the analyzer.
+pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
+/// Receives progress: (frames of fg, frames of bg) described so far, after each frame.
+pub type ProgressFn = Box<dyn FnMut(usize, usize) + Send>;
 
 impl Analyzer {
     pub fn new(settings: Settings) -> Analyzer {
-        Analyzer { settings, placement: None, streams: [StreamState::new(), StreamState::new()], finished: false }
+        Analyzer {
+            settings,
+            placement: None,
+            streams: [StreamState::new(), StreamState::new()],
+            finished: false,
+            log: None,
+            progress: None,
+        }
+    }
+
+    /// Sets (or clears) the log callback. It runs on the thread calling the analyzer.
+    pub fn set_log(&mut self, log: Option<LogFn>) {
+        self.log = log;
+    }
+
+    /// Sets (or clears) the progress callback. It runs on the thread calling the analyzer,
+    /// after each frame is described.
+    pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
+        self.progress = progress;
+    }
+
+    fn log(&mut self, level: LogLevel, message: impl FnOnce() -> String) {
+        if let Some(log) = &mut self.log {
+            log(level, &message());
+        }
+    }
+
+    fn placed(&mut self, placement: Placement, from: &str) {
+        self.log(LogLevel::Info, || {
+            format!(
+                "placement from {from}: x={} y={} {}x{} scale={:.4} confidence={:.3}",
+                placement.x, placement.y, placement.width, placement.height, placement.scale, placement.confidence
+            )
+        });
+        self.placement = Some(placement);
     }
 
     fn started(&self) -> bool {
@@ -170,7 +220,7 @@ impl Analyzer {
         let fg: Vec<FrameRef<'_>> = self.streams[0].samples.iter().map(|f| f.as_frame()).collect();
         let bg: Vec<FrameRef<'_>> = self.streams[1].samples.iter().map(|f| f.as_frame()).collect();
         let placement = locate(&fg, &bg, &self.settings)?;
-        self.placement = Some(placement);
+        self.placed(placement, "samples");
         for s in &mut self.streams {
             s.samples = Vec::new();
         }
@@ -193,7 +243,7 @@ impl Analyzer {
             return Err(Error::bad_state("automatic placement needs frames of both streams"));
         }
         let placement = locate(&fg, &bg, &self.settings)?;
-        self.placement = Some(placement);
+        self.placed(placement, "the first frames");
         for si in 0..2 {
             let buffered = std::mem::take(&mut self.streams[si].buffered);
             for f in &buffered {
@@ -231,6 +281,10 @@ impl Analyzer {
         let d = st.fingerprinter.as_mut().expect("set above").compute(frame, st.rect);
         st.track.push(&d, seconds);
         st.count += 1;
+        let (nf, nb) = (self.streams[0].count, self.streams[1].count);
+        if let Some(progress) = &mut self.progress {
+            progress(nf, nb);
+        }
         Ok(())
     }
 
@@ -265,6 +319,13 @@ impl Analyzer {
         }
         let time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         self.finished = true;
+        let (n, outside, confidence) = (time.map.len(), time.outside.len(), time.overall_confidence);
+        self.log(LogLevel::Info, || {
+            format!("time map: {n} fg frames, {outside} outside bg, confidence {confidence:.3}")
+        });
+        if confidence < 0.5 && outside < n {
+            self.log(LogLevel::Warning, || format!("low time-map confidence {confidence:.3}: check the result"));
+        }
         Ok(Alignment {
             placement: self.placement.expect("located above"),
             fg_frames: self.streams[0].track.len(),

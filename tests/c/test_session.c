@@ -92,9 +92,31 @@ static void make_frames(void) {
     }
 }
 
+typedef struct {
+    int infos;
+    int placement_logged;
+    size_t fg_seen, bg_seen;
+} Observed;
+
+static void on_log(void *user, int level, const char *message) {
+    Observed *o = (Observed *)user;
+    if (level == VIDKOMPY_LOG_INFO) o->infos++;
+    if (strstr(message, "placement from") != NULL) o->placement_logged = 1;
+}
+
+static void on_progress(void *user, size_t fg, size_t bg) {
+    Observed *o = (Observed *)user;
+    o->fg_seen = fg;
+    o->bg_seen = bg;
+}
+
+static Observed observed;
+
 static VidkompyAlignment *analyze(void) {
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    CHECK(vidkompy_analyzer_set_callbacks(an, on_log, on_progress, &observed) == VIDKOMPY_OK);
+    CHECK(vidkompy_analyzer_set_callbacks(NULL, on_log, NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
 
     /* Misuse first: each is an error and the analyzer stays usable. */
     VidkompyFrame f = bg_frame(0);
@@ -131,6 +153,9 @@ static VidkompyAlignment *analyze(void) {
     int status = vidkompy_analyzer_finish(an, &al);
     if (status != VIDKOMPY_OK) fprintf(stderr, "finish: %s\n", vidkompy_analyzer_last_error(an));
     CHECK(status == VIDKOMPY_OK);
+    CHECK(observed.placement_logged == 1);
+    CHECK(observed.infos >= 2); /* the placement and the time map */
+    CHECK(observed.fg_seen == FG_FRAMES && observed.bg_seen == BG_FRAMES);
     VidkompyAlignment *again = NULL;
     CHECK(vidkompy_analyzer_finish(an, &again) == VIDKOMPY_ERROR_BAD_STATE);
     CHECK(again == NULL);
