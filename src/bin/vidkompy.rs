@@ -1,20 +1,28 @@
 //! The vidkompy command line. It only translates: arguments to library calls, results to text.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use vidkompy::alignment::Timings;
+use vidkompy::io::job::{CompJob, composite, locate_files, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::session::{Analyzer, Compositor, Received, Sent, Stream};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
 use vidkompy::{Error, Settings};
 
 const USAGE: &str = "usage:
-  vidkompy demo [-o DIR]     a generated pair with known truth through the whole pipeline;
-                             writes DIR/vidkompy-demo.y4m and DIR/vidkompy-demo.json (DIR: .)
-  vidkompy --version";
+  vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
+                [--scale 1|auto] [--feather PX] [--min-confidence C] [-y] [-q]
+        composite FG onto BG at FG's timing (default OUT: {bg_stem}_overlay_{fg_stem}.y4m)
+  vidkompy align FG BG [--scale 1|auto] [--json]
+        where FG sits in BG
+  vidkompy demo [-o DIR]
+        a generated pair with known truth through the whole pipeline; writes
+        DIR/vidkompy-demo.y4m and DIR/vidkompy-demo.json (DIR: .)
+  vidkompy --version
+Without the `ffmpeg` feature, files are Y4M. Exit codes: 0 success, 1 no match, 2 bad input.";
 
 /// Exit codes: 0 success, 1 NO_MATCH, 2 bad input or usage.
 fn exit_code(e: &Error) -> ExitCode {
@@ -32,6 +40,8 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some("demo") => parse_demo(&args[1..]).and_then(|dir| demo(&dir)),
+        Some("align") => align(&args[1..]),
+        Some("comp") => comp(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -46,6 +56,105 @@ fn main() -> ExitCode {
     }
 }
 
+fn usage_error(message: String) -> Error {
+    Error::InvalidArgument(format!("{message}\n{USAGE}"))
+}
+
+fn value<'a>(it: &mut std::slice::Iter<'a, String>, flag: &str) -> vidkompy::Result<&'a str> {
+    it.next().map(String::as_str).ok_or_else(|| usage_error(format!("{flag} needs a value")))
+}
+
+fn set(settings: &mut Settings, key: &str, v: &str, flag: &str) -> vidkompy::Result<()> {
+    settings.set(key, v).map_err(|e| usage_error(format!("{flag}: {e}")))
+}
+
+fn align(args: &[String]) -> vidkompy::Result<()> {
+    let mut settings = Settings::default();
+    let (mut json, mut files) = (false, Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--scale" => set(&mut settings, "scale_search", value(&mut it, a)?, a)?,
+            "--json" => json = true,
+            "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
+            other if other.starts_with('-') => return Err(usage_error(format!("align: unknown option '{other}'"))),
+            file => files.push(PathBuf::from(file)),
+        }
+    }
+    let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into())) };
+    let p = locate_files(fg, bg, &settings)?;
+    if json {
+        println!(
+            "{{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}}}",
+            p.x, p.y, p.width, p.height, p.scale, p.confidence
+        );
+    } else {
+        println!(
+            "x={} y={} width={} height={} scale={:.4} confidence={:.3}",
+            p.x, p.y, p.width, p.height, p.scale, p.confidence
+        );
+    }
+    Ok(())
+}
+
+fn comp(args: &[String]) -> vidkompy::Result<()> {
+    let mut settings = Settings::default();
+    let (mut bg, mut fg, mut output, mut report, mut placement) = (None, None, None, None, None);
+    let (mut overwrite, mut quiet) = (false, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--bg" => bg = Some(PathBuf::from(value(&mut it, a)?)),
+            "--fg" => fg = Some(PathBuf::from(value(&mut it, a)?)),
+            "-o" | "--output" => output = Some(PathBuf::from(value(&mut it, a)?)),
+            "--report" => report = Some(PathBuf::from(value(&mut it, a)?)),
+            "--placement" => {
+                let v = value(&mut it, a)?;
+                let parts: Vec<&str> = v.split(',').collect();
+                let bad = || usage_error(format!("--placement takes X,Y[,SCALE], got '{v}'"));
+                let x = parts.first().and_then(|s| s.trim().parse::<i32>().ok()).ok_or_else(bad)?;
+                let y = parts.get(1).and_then(|s| s.trim().parse::<i32>().ok()).ok_or_else(bad)?;
+                let scale = match parts.get(2) {
+                    Some(s) => s.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s > 0.0).ok_or_else(bad)?,
+                    None => 1.0,
+                };
+                if parts.len() > 3 {
+                    return Err(bad());
+                }
+                placement = Some((x, y, scale));
+            }
+            "--scale" => set(&mut settings, "scale_search", value(&mut it, a)?, a)?,
+            "--feather" => set(&mut settings, "feather", value(&mut it, a)?, a)?,
+            "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
+            "-y" => overwrite = true,
+            "-q" => quiet = true,
+            "-v" => {}
+            "--audio" | "--codec" | "--crf" | "--preset" | "--bitrate" => {
+                return Err(Error::Unsupported(format!(
+                    "{a} needs the `ffmpeg` feature (this build reads and writes Y4M)"
+                )));
+            }
+            other => return Err(usage_error(format!("comp: unknown argument '{other}'"))),
+        }
+    }
+    let bg = bg.ok_or_else(|| usage_error("comp needs --bg".into()))?;
+    let fg = fg.ok_or_else(|| usage_error("comp needs --fg".into()))?;
+    let output = output.unwrap_or_else(|| {
+        let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        bg.with_file_name(format!("{}_overlay_{}.y4m", stem(&bg), stem(&fg)))
+    });
+    let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings };
+    let (alignment, timings) = composite(&job, |line| {
+        if !quiet {
+            eprintln!("vidkompy: {line}");
+        }
+    })?;
+    if !quiet {
+        eprintln!("vidkompy: wrote {} ({} frames) in {:.0} ms", output.display(), alignment.fg_frames, timings.total);
+    }
+    Ok(())
+}
+
 fn parse_demo(args: &[String]) -> vidkompy::Result<PathBuf> {
     let mut dir = PathBuf::from(".");
     let mut it = args.iter();
@@ -58,25 +167,6 @@ fn parse_demo(args: &[String]) -> vidkompy::Result<PathBuf> {
         }
     }
     Ok(dir)
-}
-
-/// Writes `contents` through a temporary file beside `path`, renamed only on success.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<std::fs::File>) -> vidkompy::Result<()>,
-) -> vidkompy::Result<()> {
-    let tmp = path.with_extension(format!("{}.partial", path.extension().and_then(|e| e.to_str()).unwrap_or("tmp")));
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
-    let mut w = BufWriter::new(file);
-    let result = write(&mut w).and_then(|_| w.flush().map_err(|e| Error::Io(format!("{}: {e}", tmp.display()))));
-    drop(w);
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| Error::Io(format!("{}: {e}", path.display()))),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
 }
 
 fn demo(dir: &Path) -> vidkompy::Result<()> {
@@ -156,7 +246,7 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
     let mut compose_ms = 0.0;
     let out_path = dir.join("vidkompy-demo.y4m");
     let mut compositor = Compositor::new(alignment.clone(), &settings)?;
-    write_atomically(&out_path, |w| {
+    write_atomically(&out_path, true, |w| {
         // Output frames have bg's format and size, at fg's rate.
         let mut writer = Y4mWriter::new(
             w,
@@ -200,7 +290,9 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
         encode: 0.0,
         total: total.elapsed().as_secs_f64() * 1e3,
     };
-    write_atomically(&report, |w| w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from))?;
+    write_atomically(&report, true, |w| {
+        w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
+    })?;
     println!(
         "wrote {} ({} frames at {} fps) and {}",
         out_path.display(),

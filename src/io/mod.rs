@@ -1,3 +1,4 @@
 //! File formats. Y4M is always available; FFmpeg-backed I/O comes with the `ffmpeg` feature.
 
+pub mod job;
 pub mod y4m;

@@ -1,0 +1,306 @@
+//! The file jobs behind the command line: placement of one file in another, and the two-pass
+//! composite, on Y4M files. Output goes to a temporary file beside the target, renamed only on
+//! success and removed on failure, so no half-written file is ever left behind.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::alignment::{Alignment, Timings};
+use crate::error::{Error, Result};
+use crate::frame::{FrameBuf, Rect};
+use crate::io::y4m::{Y4mReader, Y4mWriter};
+use crate::session::{Analyzer, Compositor, Received, Stream};
+use crate::settings::Settings;
+use crate::spatial::{Placement, locate};
+
+/// bg frames sampled for placement (fg frames: `settings.placement_samples`).
+const BG_SAMPLES: usize = 24;
+
+fn open(path: &Path) -> Result<Y4mReader<File>> {
+    let is_y4m = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+    if !is_y4m {
+        return Err(Error::Unsupported(format!(
+            "{}: only Y4M files can be read without the `ffmpeg` feature",
+            path.display()
+        )));
+    }
+    let file = File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+    Y4mReader::new(file).map_err(|e| with_path(path, e))
+}
+
+fn with_path(path: &Path, e: Error) -> Error {
+    match e {
+        Error::InvalidData(m) => Error::InvalidData(format!("{}: {m}", path.display())),
+        Error::Io(m) => Error::Io(format!("{}: {m}", path.display())),
+        Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", path.display())),
+        other => other,
+    }
+}
+
+/// Every frame of a Y4M file, copied (for placement sampling).
+fn evenly_spaced_frames(path: &Path, count: usize) -> Result<Vec<FrameBuf>> {
+    let mut all = Vec::new();
+    let mut reader = open(path)?;
+    while let Some(f) = reader.read_frame().map_err(|e| with_path(path, e))? {
+        all.push(FrameBuf::from_frame(&f)?);
+    }
+    if all.is_empty() {
+        return Err(Error::InvalidData(format!("{}: no frames", path.display())));
+    }
+    let n = all.len();
+    let k = count.min(n);
+    let picks: Vec<usize> = (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect();
+    Ok(picks.into_iter().map(|i| all[i].clone()).collect())
+}
+
+/// Where fg sits in bg, from frames sampled evenly over both files.
+pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    let fg_frames = evenly_spaced_frames(fg, settings.placement_samples as usize)?;
+    let bg_frames = evenly_spaced_frames(bg, BG_SAMPLES)?;
+    let f: Vec<_> = fg_frames.iter().map(|f| f.as_frame()).collect();
+    let b: Vec<_> = bg_frames.iter().map(|f| f.as_frame()).collect();
+    locate(&f, &b, settings)
+}
+
+/// Pass 1 over both files with a known placement.
+fn analyze(job: &CompJob, placement: Placement, progress: &mut impl FnMut(&str)) -> Result<Alignment> {
+    progress(&format!(
+        "placement x={} y={} scale={:.3} confidence={:.3}",
+        placement.x, placement.y, placement.scale, placement.confidence
+    ));
+    let mut analyzer = Analyzer::new(job.settings.clone());
+    analyzer.set_placement(placement)?;
+    let (mut bg, mut fg) = (open(&job.bg)?, open(&job.fg)?);
+    let (bg_rate, fg_rate) = (bg.header().time_base(), fg.header().time_base());
+    let mut bg_frame =
+        bg.read_frame().map_err(|e| with_path(&job.bg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
+    let mut fg_frame =
+        fg.read_frame().map_err(|e| with_path(&job.fg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
+    let mut count = 0usize;
+    while bg_frame.is_some() || fg_frame.is_some() {
+        let tb = bg_frame.as_ref().and_then(|f| bg_rate.seconds(f.pts)).unwrap_or(f64::INFINITY);
+        let tf = fg_frame.as_ref().and_then(|f| fg_rate.seconds(f.pts)).unwrap_or(f64::INFINITY);
+        if tf <= tb {
+            analyzer.push(Stream::Fg, fg_frame.as_ref().map(|f| f.as_frame()).as_ref())?;
+            fg_frame =
+                fg.read_frame().map_err(|e| with_path(&job.fg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
+        } else {
+            analyzer.push(Stream::Bg, bg_frame.as_ref().map(|f| f.as_frame()).as_ref())?;
+            bg_frame =
+                bg.read_frame().map_err(|e| with_path(&job.bg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
+        }
+        count += 1;
+        if count.is_multiple_of(250) {
+            progress(&format!("analyzed {count} frames"));
+        }
+    }
+    analyzer.finish()
+}
+
+/// Frames at the given (sorted) indices of a file.
+fn frames_at(path: &Path, indices: &[usize]) -> Result<Vec<FrameBuf>> {
+    let mut reader = open(path)?;
+    let mut out = Vec::with_capacity(indices.len());
+    let mut k = 0usize;
+    while let Some(f) = reader.read_frame().map_err(|e| with_path(path, e))? {
+        for _ in indices.iter().filter(|&&i| i == k) {
+            out.push(FrameBuf::from_frame(&f)?);
+        }
+        k += 1;
+        if out.len() == indices.len() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The best placement over a few matched (fg, bg) frame pairs of the time map.
+fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
+    let t = &alignment.time;
+    // Prefer fg frames whose time falls on a bg frame's time (then bg shows the very same
+    // instant, and motion cannot shift the match), and among those the most confident.
+    let (fg_period, bg_period) = {
+        let (f, b) = (open(&job.fg)?, open(&job.bg)?);
+        let period = |h: &crate::io::y4m::Y4mHeader| h.fps_den as f64 / h.fps_num as f64;
+        (period(f.header()), period(b.header()))
+    };
+    let off_grid = |i: usize| {
+        let pos = (i as f64 * fg_period + t.offset_seconds) / bg_period;
+        (pos - pos.round()).abs()
+    };
+    let mut candidates: Vec<usize> = (0..alignment.fg_frames).filter(|&i| !t.is_outside(i)).collect();
+    candidates.sort_by(|&a, &b| {
+        let key = |i: usize| ((off_grid(i) * 20.0).round(), -t.confidence[i]);
+        let (ka, kb) = (key(a), key(b));
+        ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
+    let mut picks: Vec<usize> = candidates.into_iter().take(REFINE_PAIRS).collect();
+    if picks.is_empty() {
+        return Ok(alignment.placement);
+    }
+    picks.sort_unstable();
+    let mut bg_idx: Vec<usize> = picks.iter().map(|&i| t.map[i] as usize).collect();
+    bg_idx.sort_unstable();
+    let fg = frames_at(&job.fg, &picks)?;
+    let bg = frames_at(&job.bg, &bg_idx)?;
+    let mut best = alignment.placement;
+    best.confidence = f64::NEG_INFINITY;
+    for (k, &i) in picks.iter().enumerate() {
+        let j = t.map[i] as usize;
+        let Some(bi) = bg_idx.iter().position(|&x| x == j) else { continue };
+        if let Ok(p) = locate(&[fg[k].as_frame()], &[bg[bi].as_frame()], &job.settings)
+            && p.confidence > best.confidence
+        {
+            best = p;
+        }
+    }
+    if best.confidence == f64::NEG_INFINITY { Ok(alignment.placement) } else { Ok(best) }
+}
+
+/// Matched frame pairs used to refine a sampled placement.
+const REFINE_PAIRS: usize = 3;
+
+/// A composite job.
+#[derive(Debug, Clone)]
+pub struct CompJob {
+    pub bg: PathBuf,
+    pub fg: PathBuf,
+    pub output: PathBuf,
+    pub report: Option<PathBuf>,
+    /// x, y and scale; located from the files when absent.
+    pub placement: Option<(i32, i32, f64)>,
+    pub overwrite: bool,
+    pub settings: Settings,
+}
+
+/// Writes through a temporary file beside `path`, renamed on success, removed on failure.
+pub fn write_atomically(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    if path.exists() && !overwrite {
+        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
+    }
+    let name =
+        path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
+    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let file = File::create(&tmp).map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
+    let mut w = BufWriter::new(file);
+    let result = write(&mut w).and_then(|_| w.flush().map_err(|e| Error::Io(format!("{}: {e}", tmp.display()))));
+    drop(w);
+    match result {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::Io(format!("{}: {e}", path.display()))
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Runs both passes. `progress` gets a short status line now and then.
+pub fn composite(job: &CompJob, mut progress: impl FnMut(&str)) -> Result<(Alignment, Timings)> {
+    let total = Instant::now();
+    if job.output.exists() && !job.overwrite {
+        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", job.output.display())));
+    }
+    for (path, what) in [(&job.report, "report")] {
+        if let Some(p) = path
+            && p.exists()
+            && !job.overwrite
+        {
+            return Err(Error::InvalidArgument(format!("{what} {} exists (use -y to overwrite)", p.display())));
+        }
+    }
+    let t = Instant::now();
+    let (placement, located) = match job.placement {
+        Some((x, y, scale)) => {
+            let fg = open(&job.fg)?;
+            let (w, h) = (fg.header().width, fg.header().height);
+            let p = Placement {
+                x,
+                y,
+                width: (w as f64 * scale).round() as u32,
+                height: (h as f64 * scale).round() as u32,
+                scale,
+                confidence: 1.0,
+                content: Rect::full(w, h),
+                x_subpixel: x as f64,
+                y_subpixel: y as f64,
+            };
+            (p, false)
+        }
+        None => (locate_files(&job.fg, &job.bg, &job.settings)?, true),
+    };
+    let mut alignment = analyze(job, placement, &mut progress)?;
+    if located {
+        // Samples taken at arbitrary times can be a little off when the picture moves; the
+        // time map says which frames match, so locate again on matched pairs and, when that
+        // moves the placement, analyze again with it.
+        let refined = refine_placement(job, &alignment)?;
+        if (refined.x, refined.y, refined.width, refined.height)
+            != (placement.x, placement.y, placement.width, placement.height)
+        {
+            progress(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
+            alignment = analyze(job, refined, &mut progress)?;
+        }
+    }
+    let analyze_ms = t.elapsed().as_secs_f64() * 1e3;
+    progress(&format!(
+        "time map: {} fg frames, {} outside, confidence {:.3}",
+        alignment.fg_frames,
+        alignment.time.outside.len(),
+        alignment.time.overall_confidence
+    ));
+
+    // Pass 2: send what the compositor asks for, write Y4M at fg's rate.
+    let t = Instant::now();
+    let (mut bg, mut fg) = (open(&job.bg)?, open(&job.fg)?);
+    let (bw, bh) = (bg.header().width, bg.header().height);
+    let (num, den) = (fg.header().fps_num, fg.header().fps_den);
+    let mut compositor = Compositor::new(alignment.clone(), &job.settings)?;
+    write_atomically(&job.output, job.overwrite, |w| {
+        let mut writer = Y4mWriter::new(w, bg.header().pixel_format(), bw, bh, num, den)?;
+        let mut written = 0usize;
+        loop {
+            match compositor.receive()? {
+                Received::Frame(f) => {
+                    writer.write_frame(&f)?;
+                    written += 1;
+                    if written.is_multiple_of(250) {
+                        progress(&format!("composited {written} frames"));
+                    }
+                }
+                Received::Again(Stream::Fg) => {
+                    let f = fg.read_frame().map_err(|e| with_path(&job.fg, e))?;
+                    compositor.send(Stream::Fg, f.as_ref())?;
+                }
+                Received::Again(Stream::Bg) => {
+                    let f = bg.read_frame().map_err(|e| with_path(&job.bg, e))?;
+                    compositor.send(Stream::Bg, f.as_ref())?;
+                }
+                Received::Eof => break,
+            }
+        }
+        writer.flush()
+    })?;
+    let compose_ms = t.elapsed().as_secs_f64() * 1e3;
+    let timings = Timings {
+        decode: 0.0,
+        analyze: analyze_ms,
+        compose: compose_ms,
+        encode: 0.0,
+        total: total.elapsed().as_secs_f64() * 1e3,
+    };
+    if let Some(report) = &job.report {
+        write_atomically(report, job.overwrite, |w| {
+            w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
+        })?;
+    }
+    Ok((alignment, timings))
+}

@@ -1,0 +1,205 @@
+//! The vidkompy binary on Y4M files made from generated pairs with known truth: `comp` and
+//! `align` results, output frame count and rate, and every error case with its exit code,
+//! leaving no partial output.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vidkompy::alignment::Alignment;
+use vidkompy::io::y4m::{Y4mReader, Y4mWriter};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vidkompy"))
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vidkompy-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes the pair's bg and fg as Y4M files.
+fn write_pair(pair: &SyntheticPair, d: &Path) -> (PathBuf, PathBuf) {
+    let s = &pair.spec;
+    let (bg, fg) = (d.join("bg.y4m"), d.join("fg.y4m"));
+    let mut w = Y4mWriter::new(
+        std::fs::File::create(&bg).unwrap(),
+        vidkompy::PixelFormat::I420,
+        s.bg_width,
+        s.bg_height,
+        s.bg_fps as u32,
+        1,
+    )
+    .unwrap();
+    for j in 0..s.bg_frames {
+        w.write_frame(&pair.bg_frame(j).as_frame()).unwrap();
+    }
+    let mut w = Y4mWriter::new(
+        std::fs::File::create(&fg).unwrap(),
+        vidkompy::PixelFormat::I420,
+        s.fg_width,
+        s.fg_height,
+        s.fg_fps as u32,
+        1,
+    )
+    .unwrap();
+    for i in 0..s.fg_frames {
+        w.write_frame(&pair.fg_frame(i).as_frame()).unwrap();
+    }
+    (bg, fg)
+}
+
+fn spec() -> PairSpec {
+    PairSpec {
+        bg_frames: 150,
+        fg_frames: 90,
+        bg_fps: 25.0,
+        fg_fps: 30.0,
+        fg_start: 0.52,
+        grade: Grade { brightness: 0.05, contrast: 1.1, gamma: 0.95 },
+        ..PairSpec::default()
+    }
+}
+
+#[test]
+fn comp_on_y4m_files_matches_the_truth() {
+    let d = dir("comp");
+    let pair = SyntheticPair::new(spec());
+    let (bg, fg) = write_pair(&pair, &d);
+    let report = d.join("report.json");
+    let out =
+        bin().args(["comp", "-q", "--bg"]).arg(&bg).arg("--fg").arg(&fg).arg("--report").arg(&report).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Default name: {bg_stem}_overlay_{fg_stem}.y4m beside bg.
+    let composite = d.join("bg_overlay_fg.y4m");
+    let mut r = Y4mReader::new(std::fs::File::open(&composite).unwrap()).unwrap();
+    assert_eq!((r.header().fps_num, r.header().fps_den), (30, 1), "fg's rate");
+    let mut frames = 0;
+    while r.read_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, 90, "one output frame per fg frame");
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"timings_ms\""));
+    let a = Alignment::from_json(&json).unwrap();
+    // fg at 30 fps over bg at 25 fps in a pan: the placement is located on frame pairs that
+    // are at most a fraction of a frame apart, where the pan and a pixel of shift trade off.
+    let p = a.placement;
+    assert!((p.x - 64).abs() <= 2 && (p.y - 36).abs() <= 2 && p.scale == 1.0, "{p:?}");
+    let exact = (0..90).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
+    assert!(exact >= 90 * 995 / 1000, "{exact} of 90 exact");
+    // No temporary files left.
+    let names: Vec<String> =
+        std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+
+    // An existing output is not overwritten without -y, and is left untouched.
+    let before = std::fs::metadata(&composite).unwrap().len();
+    let again = bin().args(["comp", "-q", "--bg"]).arg(&bg).arg("--fg").arg(&fg).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists (use -y to overwrite)"));
+    assert_eq!(std::fs::metadata(&composite).unwrap().len(), before);
+    let forced = bin()
+        .args(["comp", "-q", "-y", "--placement", "64,36", "--bg"])
+        .arg(&bg)
+        .arg("--fg")
+        .arg(&fg)
+        .output()
+        .unwrap();
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+}
+
+#[test]
+fn comp_finds_the_exact_placement_when_frames_coincide() {
+    let d = dir("exact");
+    let pair = SyntheticPair::new(PairSpec { fg_fps: 25.0, fg_frames: 60, bg_frames: 100, fg_start: 0.8, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let report = d.join("r.json");
+    let out = bin()
+        .args(["comp", "-q", "--bg"])
+        .arg(&bg)
+        .arg("--fg")
+        .arg(&fg)
+        .arg("-o")
+        .arg(d.join("o.y4m"))
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!((a.placement.x, a.placement.y, a.placement.scale), (64, 36, 1.0));
+    assert!((0..60).all(|i| pair.accepts(i, a.time.map[i] as usize)));
+}
+
+#[test]
+fn align_prints_the_placement() {
+    let d = dir("align");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 60, fg_frames: 30, fg_fps: 25.0, fg_start: 0.4, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let out = bin().arg("align").arg(&fg).arg(&bg).arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"x\": 64, \"y\": 36"), "{text}");
+}
+
+#[test]
+fn errors_have_their_exit_codes_and_leave_nothing_behind() {
+    let d = dir("errors");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 40, fg_frames: 20, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let out_path = d.join("out.y4m");
+    let run = |args: &[&str]| bin().args(args).output().unwrap();
+    let s = |p: &Path| p.to_string_lossy().to_string();
+
+    // Missing input: exit 2, the message names the file.
+    let missing = d.join("nope.y4m");
+    let r = run(&["comp", "-q", "--bg", &s(&missing), "--fg", &s(&fg), "-o", &s(&out_path)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("nope.y4m"));
+
+    // Not Y4M without the ffmpeg feature: exit 2, says why.
+    let mp4 = d.join("clip.mp4");
+    std::fs::write(&mp4, b"not really").unwrap();
+    let r = run(&["comp", "-q", "--bg", &s(&mp4), "--fg", &s(&fg), "-o", &s(&out_path)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("ffmpeg"));
+
+    // Corrupt input: a truncated Y4M.
+    let bytes = std::fs::read(&bg).unwrap();
+    let cut = d.join("cut.y4m");
+    std::fs::write(&cut, &bytes[..bytes.len() - 1000]).unwrap();
+    let r = run(&["comp", "-q", "--placement", "64,36", "--bg", &s(&cut), "--fg", &s(&fg), "-o", &s(&out_path)]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("truncated"), "{}", String::from_utf8_lossy(&r.stderr));
+
+    // No match: exit 1, with the score.
+    let other = SyntheticPair::new(PairSpec { seed: 99, bg_frames: 40, fg_frames: 20, ..spec() });
+    let od = d.join("other");
+    std::fs::create_dir_all(&od).unwrap();
+    let (_, other_fg) = write_pair(&other, &od);
+    let r =
+        run(&["comp", "-q", "--min-confidence", "0.9", "--bg", &s(&bg), "--fg", &s(&other_fg), "-o", &s(&out_path)]);
+    assert_eq!(r.status.code(), Some(1), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no match"));
+
+    // An unwritable directory.
+    let r =
+        run(&["comp", "-q", "--placement", "64,36", "--bg", &s(&bg), "--fg", &s(&fg), "-o", "/proc/vidkompy/out.y4m"]);
+    assert_eq!(r.status.code(), Some(2));
+
+    // Usage errors.
+    assert_eq!(run(&["comp", "--fg", &s(&fg)]).status.code(), Some(2));
+    assert_eq!(run(&["comp", "--bg", &s(&bg), "--fg", &s(&fg), "--placement", "1,x"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+
+    // None of the failures left an output or a temporary file.
+    assert!(!out_path.exists());
+    let names: Vec<String> =
+        std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(names.iter().all(|n| !n.contains("partial") && n != "out.y4m"), "{names:?}");
+}
