@@ -269,9 +269,16 @@ pub fn compose(
     let a = |px: i64, py: i64| alpha[(py - spec.y as i64) as usize * dw + (px - spec.x as i64) as usize];
     let s =
         |plane: &Vec<u8>, px: i64, py: i64| plane[(py - spec.y as i64) as usize * dw + (px - spec.x as i64) as usize];
-    // Luma or RGB.
+    // Luma or RGB. Opaque 8-bit luma (no feather) is a row copy of the scaled plane.
+    let opaque_luma = spec.feather == 0 && matches!(fmt, PixelFormat::I420 | PixelFormat::Nv12);
     for py in vy0..vy1 {
         let row_out = out.row_mut(0, py as usize);
+        if opaque_luma {
+            let start = (py - spec.y as i64) as usize * dw + (vx0 - spec.x as i64) as usize;
+            let n = (vx1 - vx0) as usize;
+            row_out[vx0 as usize..vx1 as usize].copy_from_slice(&scaled.y[start..start + n]);
+            continue;
+        }
         for px in vx0..vx1 {
             let (al, x) = (a(px, py), px as usize);
             let (y, u, v) = (s(&scaled.y, px, py), s(&scaled.u, px, py), s(&scaled.v, px, py));
