@@ -613,18 +613,7 @@ impl FrameBuf {
 
     /// Copies a frame of the same format and size into this buffer.
     pub fn copy_from(&mut self, frame: &FrameRef<'_>) -> Result<(), FrameError> {
-        if frame.format() != self.format || frame.width() != self.width || frame.height() != self.height {
-            return Err(FrameError::Mismatch {
-                expected: format!("{} {}x{}", self.format, self.width, self.height),
-                got: frame.describe(),
-            });
-        }
-        for i in 0..self.format.plane_count() {
-            let rows = self.format.plane_size(i, self.width, self.height).1;
-            for r in 0..rows {
-                self.row_mut(i, r).copy_from_slice(frame.row(i, r));
-            }
-        }
+        self.as_frame_mut().copy_from(frame)?;
         self.pts = frame.pts;
         self.time_base = frame.time_base;
         Ok(())

@@ -1,19 +1,10 @@
 /* Basic C ABI checks: version, status strings, settings keys, frame validation, NULL handling. */
 #include "vidkompy.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
 
 #define CHECK_ERR_CONTAINS(text)                                                     \
     do {                                                                             \
@@ -178,10 +169,5 @@ int main(void) {
     test_status_strings();
     test_settings();
     test_frames();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_basics: all checks passed\n");
-    return 0;
+    return finish("test_basics");
 }

@@ -1,20 +1,13 @@
 /* vidkompy_locate from C: a crop of a generated picture is found at its exact position;
  * unrelated noise is NO_MATCH with the score in the message; bad arguments are errors. */
 #include "vidkompy.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
 
 enum { BW = 320, BH = 180, FW = 160, FH = 90, FX = 77, FY = 41 };
 
@@ -101,10 +94,5 @@ int main(void) {
     CHECK(vidkompy_locate(s, &bg, 1, &fg, 1, &p) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     vidkompy_settings_free(&s);
 
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_locate: all checks passed\n");
-    return 0;
+    return finish("test_locate");
 }

@@ -3,20 +3,13 @@
  * 20..79 at the same rate. Also every misuse: NULLs, unknown streams, frames after the end,
  * a frame whose size changes mid-stream, calls after finish; each leaves the handle usable. */
 #include "vidkompy.h"
+#include "check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-            failures++;                                                               \
-        }                                                                             \
-    } while (0)
 
 enum { BW = 256, BH = 144, FW = 128, FH = 72, FX = 50, FY = 30, BG_FRAMES = 60, FG_FRAMES = 30, OFFSET = 14 };
 
@@ -276,10 +269,5 @@ int main(void) {
     CHECK(al == NULL);
     if (back) composite(back);
     vidkompy_alignment_free(&back);
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_session: all checks passed\n");
-    return 0;
+    return finish("test_session");
 }
