@@ -4,7 +4,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use vidkompy::compose::{ComposeScratch, PasteSpec, compose};
-use vidkompy::session::{Analyzer, Compositor, Received, Stream};
+use vidkompy::session::{Analyzer, BufferedFrames, Compositor, Stream};
 use vidkompy::synth::{PairSpec, SyntheticPair};
 use vidkompy::{ColorMatrix, FrameBuf, PixelFormat, Rect, Settings};
 
@@ -65,23 +65,15 @@ fn session(c: &mut Criterion) {
             }
             let alignment = analyzer.finish().unwrap();
             let mut compositor = Compositor::new(alignment, &settings).unwrap();
-            let (mut i, mut j) = (0, 0);
-            loop {
-                match compositor.receive().unwrap() {
-                    Received::Frame(f) => {
-                        black_box(f.pts);
-                    }
-                    Received::Again(Stream::Fg) => {
-                        compositor.send(Stream::Fg, fg.get(i).map(|f| f.as_frame()).as_ref()).unwrap();
-                        i += 1;
-                    }
-                    Received::Again(Stream::Bg) => {
-                        compositor.send(Stream::Bg, bg.get(j).map(|f| f.as_frame()).as_ref()).unwrap();
-                        j += 1;
-                    }
-                    Received::Eof => break,
-                }
-            }
+            let (mut f, mut b) = (BufferedFrames::new(&fg), BufferedFrames::new(&bg));
+            black_box(
+                compositor
+                    .run(&mut f, &mut b, |frame| {
+                        black_box(frame.pts);
+                        Ok(())
+                    })
+                    .unwrap(),
+            );
         })
     });
     group.finish();

@@ -412,3 +412,41 @@ impl SyntheticPair {
         }
     }
 }
+
+/// One stream of a pair as a frame source, rendered on demand (one frame buffer reused per
+/// call; rendering time is kept so callers can leave it out of their timings).
+pub struct SyntheticStream<'a> {
+    pair: &'a SyntheticPair,
+    fg: bool,
+    next: usize,
+    frame: Option<FrameBuf>,
+    /// Milliseconds spent rendering so far.
+    pub render_ms: f64,
+}
+
+impl SyntheticPair {
+    /// The fg frames as a source.
+    pub fn fg_stream(&self) -> SyntheticStream<'_> {
+        SyntheticStream { pair: self, fg: true, next: 0, frame: None, render_ms: 0.0 }
+    }
+
+    /// The bg frames as a source.
+    pub fn bg_stream(&self) -> SyntheticStream<'_> {
+        SyntheticStream { pair: self, fg: false, next: 0, frame: None, render_ms: 0.0 }
+    }
+}
+
+impl crate::session::FrameSource for SyntheticStream<'_> {
+    fn next_frame(&mut self) -> crate::error::Result<Option<crate::frame::FrameRef<'_>>> {
+        let count = if self.fg { self.pair.spec.fg_frames } else { self.pair.spec.bg_frames };
+        if self.next >= count {
+            return Ok(None);
+        }
+        let t = std::time::Instant::now();
+        let i = self.next;
+        self.frame = Some(if self.fg { self.pair.fg_frame(i) } else { self.pair.bg_frame(i) });
+        self.render_ms += t.elapsed().as_secs_f64() * 1e3;
+        self.next += 1;
+        Ok(self.frame.as_ref().map(FrameBuf::as_frame))
+    }
+}

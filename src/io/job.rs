@@ -11,7 +11,7 @@ use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, Rect};
 use crate::io::y4m::{Y4mReader, Y4mWriter};
-use crate::session::{Analyzer, Compositor, Received, Stream};
+use crate::session::{Analyzer, Compositor, FrameSource, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
@@ -36,6 +36,19 @@ fn with_path(path: &Path, e: Error) -> Error {
         Error::Io(m) => Error::Io(format!("{}: {m}", path.display())),
         Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", path.display())),
         other => other,
+    }
+}
+
+/// A Y4M file as a frame source whose errors name the file.
+struct NamedSource<'a> {
+    reader: Y4mReader<File>,
+    path: &'a Path,
+}
+
+impl FrameSource for NamedSource<'_> {
+    fn next_frame(&mut self) -> Result<Option<crate::frame::FrameRef<'_>>> {
+        let path = self.path;
+        self.reader.read_frame().map_err(|e| with_path(path, e))
     }
 }
 
@@ -260,33 +273,23 @@ pub fn composite(job: &CompJob, mut progress: impl FnMut(&str)) -> Result<(Align
 
     // Pass 2: send what the compositor asks for, write Y4M at fg's rate.
     let t = Instant::now();
-    let (mut bg, mut fg) = (open(&job.bg)?, open(&job.fg)?);
+    let (bg, fg) = (open(&job.bg)?, open(&job.fg)?);
     let (bw, bh) = (bg.header().width, bg.header().height);
     let (num, den) = (fg.header().fps_num, fg.header().fps_den);
     let mut compositor = Compositor::new(alignment.clone(), &job.settings)?;
+    let format = bg.header().pixel_format();
+    let (mut fg, mut bg) = (NamedSource { reader: fg, path: &job.fg }, NamedSource { reader: bg, path: &job.bg });
     write_atomically(&job.output, job.overwrite, |w| {
-        let mut writer = Y4mWriter::new(w, bg.header().pixel_format(), bw, bh, num, den)?;
+        let mut writer = Y4mWriter::new(w, format, bw, bh, num, den)?;
         let mut written = 0usize;
-        loop {
-            match compositor.receive()? {
-                Received::Frame(f) => {
-                    writer.write_frame(&f)?;
-                    written += 1;
-                    if written.is_multiple_of(250) {
-                        progress(&format!("composited {written} frames"));
-                    }
-                }
-                Received::Again(Stream::Fg) => {
-                    let f = fg.read_frame().map_err(|e| with_path(&job.fg, e))?;
-                    compositor.send(Stream::Fg, f.as_ref())?;
-                }
-                Received::Again(Stream::Bg) => {
-                    let f = bg.read_frame().map_err(|e| with_path(&job.bg, e))?;
-                    compositor.send(Stream::Bg, f.as_ref())?;
-                }
-                Received::Eof => break,
+        compositor.run(&mut fg, &mut bg, |frame| {
+            writer.write_frame(frame)?;
+            written += 1;
+            if written.is_multiple_of(250) {
+                progress(&format!("composited {written} frames"));
             }
-        }
+            Ok(())
+        })?;
         writer.flush()
     })?;
     let compose_ms = t.elapsed().as_secs_f64() * 1e3;

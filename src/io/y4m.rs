@@ -129,6 +129,12 @@ pub struct Y4mReader<R: Read> {
     index: i64,
 }
 
+impl<R: Read> crate::session::FrameSource for Y4mReader<R> {
+    fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>> {
+        self.read_frame()
+    }
+}
+
 /// Reads up to and excluding `\n`, refusing lines longer than `MAX_HEADER`.
 /// Returns false at a clean end of input (nothing read).
 fn read_line<R: Read>(input: &mut BufReader<R>, line: &mut Vec<u8>, what: &str) -> Result<bool> {

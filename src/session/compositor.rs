@@ -290,4 +290,54 @@ impl Compositor {
     pub fn alignment(&self) -> &Alignment {
         &self.alignment
     }
+
+    /// Drives the whole pass: sends whatever `receive` asks for, from `fg` and `bg`, and hands
+    /// each composited frame to `sink`, until every fg frame is out. Returns the frame count.
+    pub fn run(
+        &mut self,
+        fg: &mut impl FrameSource,
+        bg: &mut impl FrameSource,
+        mut sink: impl FnMut(&FrameRef<'_>) -> Result<()>,
+    ) -> Result<usize> {
+        let mut written = 0;
+        loop {
+            match self.receive()? {
+                Received::Frame(frame) => {
+                    sink(&frame)?;
+                    written += 1;
+                }
+                // `receive` asked for this stream, so the frame is taken (never AGAIN).
+                Received::Again(Stream::Fg) => {
+                    self.send(Stream::Fg, fg.next_frame()?.as_ref())?;
+                }
+                Received::Again(Stream::Bg) => {
+                    self.send(Stream::Bg, bg.next_frame()?.as_ref())?;
+                }
+                Received::Eof => return Ok(written),
+            }
+        }
+    }
+}
+
+/// Something that yields the frames of one stream in order (a decoder, a file, a generator).
+pub trait FrameSource {
+    /// The next frame, valid until the next call, or `None` at the end of the stream.
+    fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>>;
+}
+
+/// Frames already in memory, in order.
+pub struct BufferedFrames<'a> {
+    frames: std::slice::Iter<'a, FrameBuf>,
+}
+
+impl<'a> BufferedFrames<'a> {
+    pub fn new(frames: &'a [FrameBuf]) -> BufferedFrames<'a> {
+        BufferedFrames { frames: frames.iter() }
+    }
+}
+
+impl FrameSource for BufferedFrames<'_> {
+    fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>> {
+        Ok(self.frames.next().map(FrameBuf::as_frame))
+    }
 }

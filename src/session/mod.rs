@@ -4,4 +4,4 @@ pub mod analyzer;
 pub mod compositor;
 
 pub use analyzer::Analyzer;
-pub use compositor::{Compositor, Received, Sent, Stream};
+pub use compositor::{BufferedFrames, Compositor, FrameSource, Received, Sent, Stream};
