@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use vidkompy::alignment::Timings;
-use vidkompy::io::job::{CompJob, composite, locate_files, write_atomically};
+use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, locate_inputs, run, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::session::{Analyzer, Compositor, Stream};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
@@ -14,23 +14,23 @@ use vidkompy::{Error, Settings};
 
 const USAGE: &str = "usage:
   vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
-                [--scale 1|auto] [--feather PX] [--min-confidence C] [-y] [-q]
-        composite FG onto BG at FG's timing (default OUT: {bg_stem}_overlay_{fg_stem}.y4m)
-  vidkompy align FG BG [--scale 1|auto] [--json]
-        where FG sits in BG
+                [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
+                [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [-y] [-q] [-v]
+        composite FG onto BG at FG's frame count, rate and timestamps
+        (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
+  vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
+        where FG sits in BG (pictures or videos)
   vidkompy demo [-o DIR]
         a generated pair with known truth through the whole pipeline; writes
         DIR/vidkompy-demo.y4m and DIR/vidkompy-demo.json (DIR: .)
   vidkompy --version
 Without the `ffmpeg` feature, files are Y4M. Exit codes: 0 success, 1 no match, 2 bad input.";
 
-/// Exit codes: 0 success, 1 NO_MATCH, 2 bad input or usage.
-fn exit_code(e: &Error) -> ExitCode {
-    match e {
-        Error::NoMatch { .. } => ExitCode::from(1),
-        _ => ExitCode::from(2),
-    }
-}
+/// The output's extension when none is given.
+#[cfg(feature = "ffmpeg")]
+const DEFAULT_EXTENSION: &str = "mp4";
+#[cfg(not(feature = "ffmpeg"))]
+const DEFAULT_EXTENSION: &str = "y4m";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             println!("vidkompy {}", vidkompy::VERSION);
             return ExitCode::SUCCESS;
         }
-        Some("demo") => parse_demo(&args[1..]).and_then(|dir| demo(&dir)),
+        Some("demo") => parse_demo(&args[1..]).and_then(|dir| demo(&dir)).map_err(Failure::from),
         Some("align") => align(&args[1..]),
         Some("comp") => comp(&args[1..]),
         _ => {
@@ -49,9 +49,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("vidkompy: {e}");
-            exit_code(&e)
+        // Exit codes: 0 success, 1 NO_MATCH, 2 bad input or usage.
+        Err(f) => {
+            eprintln!("vidkompy: {}", f.message);
+            ExitCode::from(f.code)
         }
     }
 }
@@ -68,7 +69,7 @@ fn set(settings: &mut Settings, key: &str, v: &str, flag: &str) -> vidkompy::Res
     settings.set(key, v).map_err(|e| usage_error(format!("{flag}: {e}")))
 }
 
-fn align(args: &[String]) -> vidkompy::Result<()> {
+fn align(args: &[String]) -> Result<(), Failure> {
     let mut settings = Settings::default();
     let (mut json, mut files) = (false, Vec::new());
     let mut it = args.iter();
@@ -77,12 +78,14 @@ fn align(args: &[String]) -> vidkompy::Result<()> {
             "--scale" => set(&mut settings, "scale_search", value(&mut it, a)?, a)?,
             "--json" => json = true,
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
-            other if other.starts_with('-') => return Err(usage_error(format!("align: unknown option '{other}'"))),
+            other if other.starts_with('-') => {
+                return Err(usage_error(format!("align: unknown option '{other}'")).into());
+            }
             file => files.push(PathBuf::from(file)),
         }
     }
-    let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into())) };
-    let p = locate_files(fg, bg, &settings)?;
+    let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into()).into()) };
+    let p = locate_inputs(fg, bg, &settings).map_err(|e| not_found(e, fg, bg))?;
     if json {
         println!(
             "{{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}}}",
@@ -97,10 +100,37 @@ fn align(args: &[String]) -> vidkompy::Result<()> {
     Ok(())
 }
 
-fn comp(args: &[String]) -> vidkompy::Result<()> {
+/// A failed command: its one-line message and exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        let code = match e {
+            Error::NoMatch { .. } => 1,
+            _ => 2,
+        };
+        Failure { message: e.to_string(), code }
+    }
+}
+
+/// NO_MATCH names both files.
+fn not_found(e: Error, fg: &Path, bg: &Path) -> Failure {
+    let named = matches!(e, Error::NoMatch { .. });
+    let mut failure = Failure::from(e);
+    if named {
+        failure.message = format!("{} not found in {}: {}", fg.display(), bg.display(), failure.message);
+    }
+    failure
+}
+
+fn comp(args: &[String]) -> Result<(), Failure> {
     let mut settings = Settings::default();
     let (mut bg, mut fg, mut output, mut report, mut placement) = (None, None, None, None, None);
-    let (mut overwrite, mut quiet) = (false, false);
+    let (mut overwrite, mut quiet, mut verbose) = (false, false, false);
+    let (mut encode, mut audio) = (EncodeOptions::default(), AudioChoice::Auto);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -119,7 +149,7 @@ fn comp(args: &[String]) -> vidkompy::Result<()> {
                     None => 1.0,
                 };
                 if parts.len() > 3 {
-                    return Err(bad());
+                    return Err(bad().into());
                 }
                 placement = Some((x, y, scale));
             }
@@ -128,31 +158,132 @@ fn comp(args: &[String]) -> vidkompy::Result<()> {
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
             "-y" => overwrite = true,
             "-q" => quiet = true,
-            "-v" => {}
-            "--audio" | "--codec" | "--crf" | "--preset" | "--bitrate" => {
-                return Err(Error::Unsupported(format!(
-                    "{a} needs the `ffmpeg` feature (this build reads and writes Y4M)"
-                )));
+            "-v" => verbose = true,
+            "--audio" => {
+                audio = match value(&mut it, a)? {
+                    "fg" => AudioChoice::Fg,
+                    "bg" => AudioChoice::Bg,
+                    "none" => AudioChoice::None,
+                    other => return Err(usage_error(format!("--audio takes fg, bg or none, got '{other}'")).into()),
+                }
             }
-            other => return Err(usage_error(format!("comp: unknown argument '{other}'"))),
+            "--codec" => encode.codec = Some(value(&mut it, a)?.to_string()),
+            "--crf" => encode.crf = Some(value(&mut it, a)?.to_string()),
+            "--preset" => encode.preset = Some(value(&mut it, a)?.to_string()),
+            "--bitrate" => encode.bitrate = Some(value(&mut it, a)?.to_string()),
+            other => return Err(usage_error(format!("comp: unknown argument '{other}'")).into()),
         }
     }
     let bg = bg.ok_or_else(|| usage_error("comp needs --bg".into()))?;
     let fg = fg.ok_or_else(|| usage_error("comp needs --fg".into()))?;
     let output = output.unwrap_or_else(|| {
         let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        bg.with_file_name(format!("{}_overlay_{}.y4m", stem(&bg), stem(&fg)))
+        bg.with_file_name(format!("{}_overlay_{}.{DEFAULT_EXTENSION}", stem(&bg), stem(&fg)))
     });
-    let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings };
-    let (alignment, timings) = composite(&job, |line| {
-        if !quiet {
-            eprintln!("vidkompy: {line}");
-        }
-    })?;
+    #[cfg(feature = "ffmpeg")]
+    vidkompy::io::ffmpeg::quiet_library_log(verbose);
+    let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio };
+    let mut bar = ProgressBar::new(quiet, verbose);
+    let result = run(&job, &mut bar);
+    bar.end_line();
+    let (alignment, timings) = result.map_err(|e| not_found(e, &job.fg, &job.bg))?;
     if !quiet {
         eprintln!("vidkompy: wrote {} ({} frames) in {:.0} ms", output.display(), alignment.fg_frames, timings.total);
     }
     Ok(())
+}
+
+/// Status lines and a progress bar (frames, fps, ETA) on stderr. On a terminal the bar
+/// redraws in place; elsewhere each pass ends with one line.
+struct ProgressBar {
+    quiet: bool,
+    verbose: bool,
+    terminal: bool,
+    pass: String,
+    started: Instant,
+    drawn: Option<Instant>,
+    open_line: bool,
+}
+
+impl ProgressBar {
+    fn new(quiet: bool, verbose: bool) -> ProgressBar {
+        // SAFETY: isatty only inspects the descriptor.
+        let terminal = unsafe { libc_isatty(2) } == 1;
+        ProgressBar {
+            quiet,
+            verbose,
+            terminal,
+            pass: String::new(),
+            started: Instant::now(),
+            drawn: None,
+            open_line: false,
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.open_line {
+            eprintln!();
+            self.open_line = false;
+        }
+    }
+
+    fn draw(&mut self, done: usize, total: Option<usize>) {
+        let elapsed = self.started.elapsed().as_secs_f64().max(1e-6);
+        let fps = done as f64 / elapsed;
+        let (bar, eta) = match total {
+            Some(t) if t > 0 => {
+                let filled = (done.min(t) * 24) / t;
+                let eta = if fps > 0.0 { (t.saturating_sub(done)) as f64 / fps } else { 0.0 };
+                (
+                    format!("[{}{}] {done}/{t}", "#".repeat(filled), "-".repeat(24 - filled)),
+                    format!("ETA {}:{:02}", eta as u64 / 60, eta as u64 % 60),
+                )
+            }
+            _ => (format!("{done} frames"), String::new()),
+        };
+        let line = format!("{:>8} {bar} frames  {fps:.1} fps  {eta}", self.pass);
+        if self.terminal {
+            eprint!("\r{line}\x1b[K");
+            self.open_line = true;
+        } else {
+            eprintln!("{line}");
+        }
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "isatty"]
+    fn libc_isatty(fd: i32) -> i32;
+}
+
+impl JobObserver for ProgressBar {
+    fn status(&mut self, line: &str) {
+        if !self.quiet {
+            self.end_line();
+            eprintln!("vidkompy: {line}");
+        }
+    }
+
+    fn progress(&mut self, pass: &str, done: usize, total: Option<usize>) {
+        if self.quiet {
+            return;
+        }
+        if pass != self.pass {
+            self.end_line();
+            self.pass = pass.to_string();
+            self.started = Instant::now();
+            self.drawn = None;
+        }
+        let finished = total.is_some_and(|t| done >= t);
+        let due = self.drawn.is_none_or(|d| d.elapsed().as_millis() >= 100);
+        if (self.terminal && (due || finished))
+            || (!self.terminal && finished)
+            || (self.verbose && !self.terminal && due)
+        {
+            self.draw(done, total);
+            self.drawn = Some(Instant::now());
+        }
+    }
 }
 
 fn parse_demo(args: &[String]) -> vidkompy::Result<PathBuf> {

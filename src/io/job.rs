@@ -1,6 +1,7 @@
 //! The file jobs behind the command line: placement of one file in another, and the two-pass
-//! composite, on Y4M files. Output goes to a temporary file beside the target, renamed only on
-//! success and removed on failure, so no half-written file is ever left behind.
+//! composite. With the `ffmpeg` feature they read and write what FFmpeg does (`io::ffmpeg`);
+//! without it, Y4M files, handled here. Output goes to a temporary file beside the target,
+//! renamed only on success and removed on failure, so no half-written file is ever left behind.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -16,7 +17,7 @@ use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
 /// bg frames sampled for placement (fg frames: `settings.placement_samples`).
-const BG_SAMPLES: usize = 24;
+pub const BG_SAMPLES: usize = 24;
 
 fn open(path: &Path) -> Result<Y4mReader<File>> {
     let is_y4m = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
@@ -62,10 +63,7 @@ fn evenly_spaced_frames(path: &Path, count: usize) -> Result<Vec<FrameBuf>> {
     if all.is_empty() {
         return Err(Error::InvalidData(format!("{}: no frames", path.display())));
     }
-    let n = all.len();
-    let k = count.min(n);
-    let picks: Vec<usize> = (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect();
-    Ok(picks.into_iter().map(|i| all[i].clone()).collect())
+    Ok(evenly_spaced(all.len(), count).into_iter().map(|i| all[i].clone()).collect())
 }
 
 /// Where fg sits in bg, from frames sampled evenly over both files.
@@ -78,8 +76,8 @@ pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placeme
 }
 
 /// Pass 1 over both files with a known placement.
-fn analyze(job: &CompJob, placement: Placement, progress: &mut impl FnMut(&str)) -> Result<Alignment> {
-    progress(&format!(
+fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) -> Result<Alignment> {
+    observer.status(&format!(
         "placement x={} y={} scale={:.3} confidence={:.3}",
         placement.x, placement.y, placement.scale, placement.confidence
     ));
@@ -105,8 +103,8 @@ fn analyze(job: &CompJob, placement: Placement, progress: &mut impl FnMut(&str))
                 bg.read_frame().map_err(|e| with_path(&job.bg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
         }
         count += 1;
-        if count.is_multiple_of(250) {
-            progress(&format!("analyzed {count} frames"));
+        if count.is_multiple_of(25) {
+            observer.progress("analyze", count, None);
         }
     }
     analyzer.finish()
@@ -132,8 +130,6 @@ fn frames_at(path: &Path, indices: &[usize]) -> Result<Vec<FrameBuf>> {
 /// The best placement over a few matched (fg, bg) frame pairs of the time map.
 fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
     let t = &alignment.time;
-    // Prefer fg frames whose time falls on a bg frame's time (then bg shows the very same
-    // instant, and motion cannot shift the match), and among those the most confident.
     let (fg_period, bg_period) = {
         let (f, b) = (open(&job.fg)?, open(&job.bg)?);
         let period = |h: &crate::io::y4m::Y4mHeader| h.fps_den as f64 / h.fps_num as f64;
@@ -143,17 +139,10 @@ fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
         let pos = (i as f64 * fg_period + t.offset_seconds) / bg_period;
         (pos - pos.round()).abs()
     };
-    let mut candidates: Vec<usize> = (0..alignment.fg_frames).filter(|&i| !t.is_outside(i)).collect();
-    candidates.sort_by(|&a, &b| {
-        let key = |i: usize| ((off_grid(i) * 20.0).round(), -t.confidence[i]);
-        let (ka, kb) = (key(a), key(b));
-        ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
-    });
-    let mut picks: Vec<usize> = candidates.into_iter().take(REFINE_PAIRS).collect();
+    let picks = refine_picks(alignment, off_grid, REFINE_PAIRS);
     if picks.is_empty() {
         return Ok(alignment.placement);
     }
-    picks.sort_unstable();
     let mut bg_idx: Vec<usize> = picks.iter().map(|&i| t.map[i] as usize).collect();
     bg_idx.sort_unstable();
     let fg = frames_at(&job.fg, &picks)?;
@@ -173,7 +162,45 @@ fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
 }
 
 /// Matched frame pairs used to refine a sampled placement.
-const REFINE_PAIRS: usize = 3;
+pub const REFINE_PAIRS: usize = 3;
+
+/// Encoder settings; `None` leaves the encoder's choice (for libx264: crf 18, preset medium).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EncodeOptions {
+    /// An FFmpeg encoder name (`libx264`, `libx265`, `mpeg4`, ...).
+    pub codec: Option<String>,
+    pub crf: Option<String>,
+    pub preset: Option<String>,
+    /// Bits per second, FFmpeg's syntax (`8M`, `2500k`).
+    pub bitrate: Option<String>,
+}
+
+/// Which audio the composite carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AudioChoice {
+    /// fg's audio if it has some, else bg's moved onto fg's timing, else none.
+    #[default]
+    Auto,
+    Fg,
+    Bg,
+    None,
+}
+
+/// What a running job reports.
+pub trait JobObserver {
+    /// A line worth telling (placement found, time map summary, ...).
+    fn status(&mut self, line: &str);
+    /// `done` of `total` (when known) frames of a pass.
+    fn progress(&mut self, pass: &str, done: usize, total: Option<usize>);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl JobObserver for Silent {
+    fn status(&mut self, _: &str) {}
+    fn progress(&mut self, _: &str, _: usize, _: Option<usize>) {}
+}
 
 /// A composite job.
 #[derive(Debug, Clone)]
@@ -186,6 +213,77 @@ pub struct CompJob {
     pub placement: Option<(i32, i32, f64)>,
     pub overwrite: bool,
     pub settings: Settings,
+    pub encode: EncodeOptions,
+    pub audio: AudioChoice,
+}
+
+/// Where fg sits in bg: pictures or videos, through FFmpeg when the feature is on.
+pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    #[cfg(feature = "ffmpeg")]
+    return crate::io::ffmpeg::locate_files(fg, bg, settings);
+    #[cfg(not(feature = "ffmpeg"))]
+    return locate_files(fg, bg, settings);
+}
+
+/// Runs a composite job: through FFmpeg when the feature is on, else on Y4M files.
+pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
+    #[cfg(feature = "ffmpeg")]
+    return crate::io::ffmpeg::composite(job, observer);
+    #[cfg(not(feature = "ffmpeg"))]
+    return composite(job, observer);
+}
+
+/// Refuses to start when an output exists (without overwrite) or its folder cannot take a file,
+/// before any work is done.
+pub fn check_outputs(job: &CompJob) -> Result<()> {
+    for path in std::iter::once(&job.output).chain(job.report.as_ref()) {
+        if path.exists() && !job.overwrite {
+            return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
+        }
+        let name =
+            path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
+        let probe = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        File::create(&probe).map_err(|e| Error::Io(format!("{}: cannot write here: {e}", path.display())))?;
+        let _ = std::fs::remove_file(&probe);
+    }
+    Ok(())
+}
+
+/// A placement the user gave as x, y and scale, for fg frames of `width × height`.
+pub fn given_placement((x, y, scale): (i32, i32, f64), width: u32, height: u32) -> Placement {
+    Placement {
+        x,
+        y,
+        width: (width as f64 * scale).round() as u32,
+        height: (height as f64 * scale).round() as u32,
+        scale,
+        confidence: 1.0,
+        content: Rect::full(width, height),
+        x_subpixel: x as f64,
+        y_subpixel: y as f64,
+    }
+}
+
+/// fg frames to locate again on their matched bg frames: preferably frames whose time falls on
+/// a bg frame's time (bg then shows the very same instant, so motion cannot shift the match),
+/// and among those the most confident. `off_grid(i)` is that distance in bg frame periods.
+pub fn refine_picks(alignment: &Alignment, off_grid: impl Fn(usize) -> f64, count: usize) -> Vec<usize> {
+    let t = &alignment.time;
+    let mut candidates: Vec<usize> = (0..alignment.fg_frames).filter(|&i| !t.is_outside(i)).collect();
+    candidates.sort_by(|&a, &b| {
+        let key = |i: usize| ((off_grid(i) * 20.0).round(), -t.confidence[i]);
+        let (ka, kb) = (key(a), key(b));
+        ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+    });
+    let mut picks: Vec<usize> = candidates.into_iter().take(count).collect();
+    picks.sort_unstable();
+    picks
+}
+
+/// Frame indices `count` evenly spaced picks of `n` frames.
+pub fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
+    let k = count.min(n);
+    (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
 }
 
 /// Writes through a temporary file beside `path`, renamed on success, removed on failure.
@@ -216,41 +314,25 @@ pub fn write_atomically(
     }
 }
 
-/// Runs both passes. `progress` gets a short status line now and then.
-pub fn composite(job: &CompJob, mut progress: impl FnMut(&str)) -> Result<(Alignment, Timings)> {
+/// Runs both passes on Y4M files.
+pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
-    if job.output.exists() && !job.overwrite {
-        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", job.output.display())));
+    if job.encode != EncodeOptions::default() || job.audio != AudioChoice::Auto {
+        return Err(Error::Unsupported(
+            "--audio, --codec, --crf, --preset and --bitrate need the `ffmpeg` feature (this build reads and writes Y4M)"
+                .into(),
+        ));
     }
-    for (path, what) in [(&job.report, "report")] {
-        if let Some(p) = path
-            && p.exists()
-            && !job.overwrite
-        {
-            return Err(Error::InvalidArgument(format!("{what} {} exists (use -y to overwrite)", p.display())));
-        }
-    }
+    check_outputs(job)?;
     let t = Instant::now();
     let (placement, located) = match job.placement {
-        Some((x, y, scale)) => {
+        Some(given) => {
             let fg = open(&job.fg)?;
-            let (w, h) = (fg.header().width, fg.header().height);
-            let p = Placement {
-                x,
-                y,
-                width: (w as f64 * scale).round() as u32,
-                height: (h as f64 * scale).round() as u32,
-                scale,
-                confidence: 1.0,
-                content: Rect::full(w, h),
-                x_subpixel: x as f64,
-                y_subpixel: y as f64,
-            };
-            (p, false)
+            (given_placement(given, fg.header().width, fg.header().height), false)
         }
         None => (locate_files(&job.fg, &job.bg, &job.settings)?, true),
     };
-    let mut alignment = analyze(job, placement, &mut progress)?;
+    let mut alignment = analyze(job, placement, observer)?;
     if located {
         // Samples taken at arbitrary times can be a little off when the picture moves; the
         // time map says which frames match, so locate again on matched pairs and, when that
@@ -259,12 +341,12 @@ pub fn composite(job: &CompJob, mut progress: impl FnMut(&str)) -> Result<(Align
         if (refined.x, refined.y, refined.width, refined.height)
             != (placement.x, placement.y, placement.width, placement.height)
         {
-            progress(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
-            alignment = analyze(job, refined, &mut progress)?;
+            observer.status(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
+            alignment = analyze(job, refined, observer)?;
         }
     }
     let analyze_ms = t.elapsed().as_secs_f64() * 1e3;
-    progress(&format!(
+    observer.status(&format!(
         "time map: {} fg frames, {} outside, confidence {:.3}",
         alignment.fg_frames,
         alignment.time.outside.len(),
@@ -285,8 +367,8 @@ pub fn composite(job: &CompJob, mut progress: impl FnMut(&str)) -> Result<(Align
         compositor.run(&mut fg, &mut bg, |frame| {
             writer.write_frame(frame)?;
             written += 1;
-            if written.is_multiple_of(250) {
-                progress(&format!("composited {written} frames"));
+            if written.is_multiple_of(25) {
+                observer.progress("compose", written, Some(alignment.fg_frames));
             }
             Ok(())
         })?;

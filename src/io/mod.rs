@@ -1,4 +1,6 @@
 //! File formats. Y4M is always available; FFmpeg-backed I/O comes with the `ffmpeg` feature.
 
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 pub mod job;
 pub mod y4m;

@@ -282,6 +282,28 @@ impl Compositor {
         Ok(None)
     }
 
+    /// The first bg frame any fg frame needs: a host that can seek may start bg there.
+    pub fn first_needed_bg(&self) -> usize {
+        self.alignment.time.map.iter().copied().min().unwrap_or(0) as usize
+    }
+
+    /// Declares that the first bg frame sent will be bg frame `index` (the host sought there,
+    /// skipping frames no fg frame needs). Only before any bg frame is sent, and not past
+    /// [`Compositor::first_needed_bg`].
+    pub fn start_bg_at(&mut self, index: usize) -> Result<()> {
+        if self.bg_sent != 0 || self.bg.buf.is_some() {
+            return Err(Error::bad_state("bg frames were already sent"));
+        }
+        if index > self.first_needed_bg() {
+            return Err(Error::invalid(format!(
+                "bg cannot start at frame {index}: fg needs frame {}",
+                self.first_needed_bg()
+            )));
+        }
+        self.bg_sent = index;
+        Ok(())
+    }
+
     /// pts and time base of the fg frame most recently output.
     pub fn last_pts(&self) -> Option<(i64, crate::frame::TimeBase)> {
         self.fg.buf.as_ref().map(|f| (f.pts, f.time_base))

@@ -1,0 +1,409 @@
+//! The composite of two files through FFmpeg. Pass 1 decodes both files and builds the time
+//! map; pass 2 decodes them again (bg from the first frame it needs) and encodes. Each pass is
+//! a pipeline of threads joined by bounded channels: one decoder per file, the library's work
+//! on the calling thread, and in pass 2 the encoder, so both cores stay busy while memory stays
+//! at a few frames per channel.
+
+use std::path::Path;
+use std::thread::ScopedJoinHandle;
+use std::time::Instant;
+
+use crossbeam::channel::{Receiver, Sender, bounded};
+
+use super::{AudioPlan, DecodedFrame, VideoInput, VideoOutput};
+use crate::alignment::{Alignment, Timings};
+use crate::error::{Error, Result};
+use crate::frame::{FrameBuf, FrameRef};
+use crate::io::job::{
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, check_outputs, given_placement, refine_picks,
+    write_atomically,
+};
+use crate::session::{Analyzer, Compositor, Received, Stream};
+use crate::settings::Settings;
+use crate::spatial::{Placement, locate};
+
+/// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
+const CHANNEL_FRAMES: usize = 4;
+
+/// Where fg sits in bg, from frames sampled evenly over both (pictures are one sample).
+pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    let fg_frames = VideoInput::open(fg)?.samples(settings.placement_samples as usize)?;
+    let bg_frames = VideoInput::open(bg)?.samples(BG_SAMPLES)?;
+    let f: Vec<_> = fg_frames.iter().map(FrameBuf::as_frame).collect();
+    let b: Vec<_> = bg_frames.iter().map(FrameBuf::as_frame).collect();
+    locate(&f, &b, settings)
+}
+
+type FrameMessage = Result<DecodedFrame>;
+
+/// Decodes `input` into `tx` (after `first`, when given) until the end, an error, or the
+/// receiver leaving. Returns the milliseconds spent decoding.
+fn decode_into(mut input: VideoInput, first: Option<DecodedFrame>, tx: Sender<FrameMessage>) -> f64 {
+    if let Some(f) = first
+        && tx.send(Ok(f)).is_err()
+    {
+        return 0.0;
+    }
+    let mut busy = 0.0;
+    loop {
+        let t = Instant::now();
+        let next = input.next_frame();
+        busy += t.elapsed().as_secs_f64() * 1e3;
+        match next {
+            Ok(Some(f)) => {
+                if tx.send(Ok(f)).is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    }
+    busy
+}
+
+fn receive(rx: &Receiver<FrameMessage>) -> Result<Option<DecodedFrame>> {
+    match rx.recv() {
+        Ok(Ok(f)) => Ok(Some(f)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> Result<T> {
+    handle.join().map_err(|_| Error::Internal("a pipeline thread panicked".into()))
+}
+
+fn seconds(f: &DecodedFrame) -> f64 {
+    f.time_base.seconds(f.pts).unwrap_or(f64::INFINITY)
+}
+
+/// What pass 1 learned beyond the alignment: every frame's timestamp, for seeking later.
+struct Pass1 {
+    alignment: Alignment,
+    fg_pts: Vec<i64>,
+    bg_pts: Vec<i64>,
+    decode_ms: f64,
+    analyze_ms: f64,
+}
+
+fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) -> Result<Pass1> {
+    observer.status(&format!(
+        "placement x={} y={} scale={:.3} confidence={:.3}",
+        placement.x, placement.y, placement.scale, placement.confidence
+    ));
+    let (fg, bg) = (VideoInput::open(&job.fg)?, VideoInput::open(&job.bg)?);
+    let total = fg.info().frame_estimate.zip(bg.info().frame_estimate).map(|(a, b)| a + b);
+    let mut analyzer = Analyzer::new(job.settings.clone());
+    analyzer.set_placement(placement)?;
+    let mut analyze_ms = 0.0;
+    let (mut fg_pts, mut bg_pts) = (Vec::new(), Vec::new());
+    std::thread::scope(|s| {
+        let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
+        let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
+        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx));
+        let mut run = || -> Result<()> {
+            let rx = [&fg_rx, &bg_rx];
+            let mut next = [receive(rx[0])?, receive(rx[1])?];
+            let mut count = 0usize;
+            // Frames go in by time, as a player would show them.
+            while next[0].is_some() || next[1].is_some() {
+                let t = [0, 1].map(|k| next[k].as_ref().map_or(f64::INFINITY, seconds));
+                let k = if t[0] <= t[1] { 0 } else { 1 };
+                let frame = next[k].take().expect("chosen because it is there");
+                [&mut fg_pts, &mut bg_pts][k].push(frame.pts);
+                let started = Instant::now();
+                analyzer.push([Stream::Fg, Stream::Bg][k], Some(&frame.as_frame()))?;
+                analyze_ms += started.elapsed().as_secs_f64() * 1e3;
+                drop(frame);
+                next[k] = receive(rx[k])?;
+                count += 1;
+                if count.is_multiple_of(10) {
+                    observer.progress("analyze", count, total);
+                }
+            }
+            observer.progress("analyze", count, Some(count));
+            Ok(())
+        };
+        let result = run();
+        // On an error the decoders stop at their next send.
+        drop((fg_rx, bg_rx));
+        let decode_ms = joined(fg_thread)? + joined(bg_thread)?;
+        result?;
+        let started = Instant::now();
+        analyzer.push(Stream::Fg, None)?;
+        analyzer.push(Stream::Bg, None)?;
+        let alignment = analyzer.finish()?;
+        analyze_ms += started.elapsed().as_secs_f64() * 1e3;
+        Ok(Pass1 { alignment, fg_pts, bg_pts, decode_ms, analyze_ms })
+    })
+}
+
+/// The frame of `input` with timestamp `pts`, by seeking (or reading from the start when the
+/// file cannot seek there).
+fn frame_at(path: &Path, input: &mut Option<VideoInput>, pts: i64) -> Result<Option<FrameBuf>> {
+    let reader = match input {
+        Some(r) => r,
+        None => input.insert(VideoInput::open(path)?),
+    };
+    if let Some(f) = reader.seek_to_frame(pts)? {
+        return Ok(Some(FrameBuf::from_frame(&f.as_frame())?));
+    }
+    let mut fresh = VideoInput::open(path)?;
+    while let Some(f) = fresh.next_frame()? {
+        if f.pts == pts {
+            return Ok(Some(FrameBuf::from_frame(&f.as_frame())?));
+        }
+    }
+    Ok(None)
+}
+
+/// The best placement found on a few matched (fg, bg) frame pairs of the time map.
+fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
+    let a = &pass.alignment;
+    let (fg_info, bg_info) = (VideoInput::open(&job.fg)?.info().clone(), VideoInput::open(&job.bg)?.info().clone());
+    let fg_tb = fg_info.time_base;
+    let bg_period = bg_info.frame_period();
+    let off_grid = |i: usize| {
+        let t = fg_tb.seconds(pass.fg_pts[i]).unwrap_or(0.0) + a.time.offset_seconds;
+        let pos = (t - bg_info.start_seconds) / bg_period;
+        (pos - pos.round()).abs()
+    };
+    let picks = refine_picks(a, off_grid, REFINE_PAIRS);
+    let (mut fg_reader, mut bg_reader) = (None, None);
+    let mut best = a.placement;
+    best.confidence = f64::NEG_INFINITY;
+    for i in picks {
+        let j = a.time.map[i] as usize;
+        let (Some(&fp), Some(&bp)) = (pass.fg_pts.get(i), pass.bg_pts.get(j)) else { continue };
+        let (Some(f), Some(b)) = (frame_at(&job.fg, &mut fg_reader, fp)?, frame_at(&job.bg, &mut bg_reader, bp)?)
+        else {
+            continue;
+        };
+        if let Ok(p) = locate(&[f.as_frame()], &[b.as_frame()], &job.settings)
+            && p.confidence > best.confidence
+        {
+            best = p;
+        }
+    }
+    Ok(if best.confidence == f64::NEG_INFINITY { a.placement } else { best })
+}
+
+/// The audio the output carries, as asked and as the inputs allow.
+fn audio_plan(job: &CompJob, pass: &Pass1) -> Result<AudioPlan> {
+    let fg = VideoInput::open(&job.fg)?;
+    let bg = VideoInput::open(&job.bg)?;
+    let y4m = job.output.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+    let from_fg = || AudioPlan::Copy { path: job.fg.clone(), shift_seconds: 0.0, window: None };
+    let from_bg = || {
+        // bg audio moves onto fg's clock and covers exactly fg's frames.
+        let tb = fg.info().time_base;
+        let first = pass.fg_pts.first().and_then(|&p| tb.seconds(p)).unwrap_or(0.0);
+        let last = pass.fg_pts.last().and_then(|&p| tb.seconds(p)).unwrap_or(0.0) + fg.info().frame_period();
+        AudioPlan::Copy {
+            path: job.bg.clone(),
+            shift_seconds: pass.alignment.time.offset_seconds,
+            window: Some((first, last)),
+        }
+    };
+    let (has_fg, has_bg) = (fg.info().audio_stream.is_some(), bg.info().audio_stream.is_some());
+    Ok(match job.audio {
+        AudioChoice::None => AudioPlan::None,
+        AudioChoice::Auto if y4m => AudioPlan::None,
+        AudioChoice::Auto if has_fg => from_fg(),
+        AudioChoice::Auto if has_bg => from_bg(),
+        AudioChoice::Auto => AudioPlan::None,
+        AudioChoice::Fg if has_fg => from_fg(),
+        AudioChoice::Bg if has_bg => from_bg(),
+        AudioChoice::Fg => return Err(Error::InvalidArgument(format!("{}: no audio stream", job.fg.display()))),
+        AudioChoice::Bg => return Err(Error::InvalidArgument(format!("{}: no audio stream", job.bg.display()))),
+    })
+}
+
+enum ToEncoder {
+    Frame(FrameBuf, i64),
+    /// Everything was sent: finish the file. Without it the encoder thread discards its work.
+    Finish,
+}
+
+/// Encodes what arrives until `Finish`; returns the milliseconds spent.
+fn encode_from(mut output: VideoOutput, rx: Receiver<ToEncoder>, recycle: Sender<FrameBuf>) -> Result<f64> {
+    let mut busy = 0.0;
+    loop {
+        match rx.recv() {
+            Ok(ToEncoder::Frame(buf, pts)) => {
+                let t = Instant::now();
+                output.write(&buf.as_frame(), pts)?;
+                busy += t.elapsed().as_secs_f64() * 1e3;
+                let _ = recycle.try_send(buf);
+            }
+            Ok(ToEncoder::Finish) => {
+                let t = Instant::now();
+                output.finish()?;
+                return Ok(busy + t.elapsed().as_secs_f64() * 1e3);
+            }
+            Err(_) => return Err(Error::Internal("the composite stopped before its end".into())),
+        }
+    }
+}
+
+struct Pass2 {
+    decode_ms: f64,
+    compose_ms: f64,
+    encode_ms: f64,
+    audio: bool,
+}
+
+fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Result<Pass2> {
+    let mut compositor = Compositor::new(pass.alignment.clone(), &job.settings)?;
+    let fg = VideoInput::open(&job.fg)?;
+    let mut bg = VideoInput::open(&job.bg)?;
+    // Start bg where it is first needed when the file can seek there.
+    let first_needed = compositor.first_needed_bg();
+    let mut first_bg = None;
+    if first_needed > 0
+        && let Some(&pts) = pass.bg_pts.get(first_needed)
+        && let Some(frame) = bg.seek_to_frame(pts)?
+    {
+        compositor.start_bg_at(first_needed)?;
+        first_bg = Some(frame);
+    } else if first_needed > 0 {
+        bg = VideoInput::open(&job.bg)?;
+    }
+    let first_bg = match first_bg {
+        Some(f) => f,
+        None => bg.next_frame()?.ok_or_else(|| Error::InvalidData(format!("{}: no video frames", job.bg.display())))?,
+    };
+    let shape = {
+        let f = first_bg.as_frame();
+        (f.width(), f.height(), f.format())
+    };
+    let fg_info = fg.info().clone();
+    let audio = audio_plan(job, pass)?;
+    let output = VideoOutput::create(
+        &job.output,
+        job.overwrite,
+        shape,
+        fg_info.frame_rate,
+        fg_info.time_base,
+        &job.encode,
+        &audio,
+    )?;
+    let has_audio = output.has_audio();
+    let total = pass.alignment.fg_frames;
+    let mut compose_ms = 0.0;
+    std::thread::scope(|s| {
+        let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
+        let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
+        let (enc_tx, enc_rx) = bounded(CHANNEL_FRAMES);
+        let (recycle_tx, recycle_rx) = bounded(CHANNEL_FRAMES + 2);
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
+        let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx));
+        let enc_thread = s.spawn(move || encode_from(output, enc_rx, recycle_tx));
+        let mut run = || -> Result<bool> {
+            let mut spare: Option<FrameBuf> = None;
+            let mut written = 0usize;
+            loop {
+                let mut buf = match spare.take().or_else(|| recycle_rx.try_recv().ok()) {
+                    Some(b) => b,
+                    None => FrameBuf::new(shape.2, shape.0, shape.1)?,
+                };
+                let started = Instant::now();
+                let outcome = compositor.receive_into(&mut buf.as_frame_mut());
+                compose_ms += started.elapsed().as_secs_f64() * 1e3;
+                match outcome? {
+                    None => {
+                        let (pts, _) = compositor.last_pts().expect("a frame was just composited");
+                        if enc_tx.send(ToEncoder::Frame(buf, pts)).is_err() {
+                            return Ok(false);
+                        }
+                        written += 1;
+                        if written.is_multiple_of(5) {
+                            observer.progress("compose", written, Some(total));
+                        }
+                    }
+                    Some(Received::Again(stream)) => {
+                        spare = Some(buf);
+                        let rx = if stream == Stream::Fg { &fg_rx } else { &bg_rx };
+                        let frame = receive(rx)?;
+                        let view: Option<FrameRef<'_>> = frame.as_ref().map(DecodedFrame::as_frame);
+                        let started = Instant::now();
+                        compositor.send(stream, view.as_ref())?;
+                        compose_ms += started.elapsed().as_secs_f64() * 1e3;
+                    }
+                    Some(Received::Eof) | Some(Received::Frame(_)) => {
+                        observer.progress("compose", written, Some(total));
+                        return Ok(enc_tx.send(ToEncoder::Finish).is_ok());
+                    }
+                }
+            }
+        };
+        let result = run();
+        drop((fg_rx, bg_rx, enc_tx));
+        let decode_ms = joined(fg_thread)? + joined(bg_thread)?;
+        // The encoder's own error (a full disk, say) explains a refused send best.
+        let encoded = joined(enc_thread)?;
+        let finished = result?;
+        let encode_ms = encoded?;
+        if !finished {
+            return Err(Error::Internal("the encoder stopped early".into()));
+        }
+        Ok(Pass2 { decode_ms, compose_ms, encode_ms, audio: has_audio })
+    })
+}
+
+/// Runs both passes on any files FFmpeg reads, writing by the output's extension.
+pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
+    let total = Instant::now();
+    check_outputs(job)?;
+    let fg_info = VideoInput::open(&job.fg)?.info().clone();
+    VideoInput::open(&job.bg)?;
+    let (placement, located) = match job.placement {
+        Some(given) => (given_placement(given, fg_info.width, fg_info.height), false),
+        None => (locate_files(&job.fg, &job.bg, &job.settings)?, true),
+    };
+    let mut pass = analyze(job, placement, observer)?;
+    let (mut decode_ms, mut analyze_ms) = (pass.decode_ms, pass.analyze_ms);
+    if located {
+        // Samples from different instants can be a little off when the picture moves; the time
+        // map says which frames show the same instant, so locate again on those and, when
+        // that moves the placement, analyze again with it.
+        let refined = refine_placement(job, &pass)?;
+        if (refined.x, refined.y, refined.width, refined.height)
+            != (placement.x, placement.y, placement.width, placement.height)
+        {
+            observer.status(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
+            pass = analyze(job, refined, observer)?;
+            decode_ms += pass.decode_ms;
+            analyze_ms += pass.analyze_ms;
+        }
+    }
+    let a = &pass.alignment;
+    observer.status(&format!(
+        "time map: {} fg frames, {} outside, confidence {:.3}, bg - fg = {:.3} s",
+        a.fg_frames,
+        a.time.outside.len(),
+        a.time.overall_confidence,
+        a.time.offset_seconds
+    ));
+    let composed = compose(job, &pass, observer)?;
+    observer.status(if composed.audio { "audio copied" } else { "no audio" });
+    let timings = Timings {
+        decode: decode_ms + composed.decode_ms,
+        analyze: analyze_ms,
+        compose: composed.compose_ms,
+        encode: composed.encode_ms,
+        total: total.elapsed().as_secs_f64() * 1e3,
+    };
+    if let Some(report) = &job.report {
+        write_atomically(report, job.overwrite, |w| {
+            use std::io::Write;
+            w.write_all(pass.alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
+        })?;
+    }
+    Ok((pass.alignment, timings))
+}

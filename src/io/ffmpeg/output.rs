@@ -1,0 +1,475 @@
+//! Writing a video file: the container chosen by the target's extension, video encoded (H.264
+//! by libx264 unless told otherwise), an audio stream copied in with its timestamps moved. The
+//! file is written beside the target under a temporary name and renamed only by `finish`.
+
+use std::ffi::CStr;
+use std::path::{Path, PathBuf};
+
+use ffmpeg_sys_next as ff;
+
+use super::{AvFrame, AvPacket, Scaler, VideoInput, av_error, av_pixel_format, c_path, c_string, rational};
+use crate::error::{Error, Result};
+use crate::frame::{FrameRef, PixelFormat, TimeBase};
+use crate::io::job::EncodeOptions;
+
+/// Which audio goes into the output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AudioPlan {
+    None,
+    /// The best audio stream of `path`, copied with timestamps moved back by `shift_seconds`,
+    /// keeping only packets that start within `window` (output seconds) when one is given.
+    Copy {
+        path: PathBuf,
+        shift_seconds: f64,
+        window: Option<(f64, f64)>,
+    },
+}
+
+/// A video file being written.
+pub struct VideoOutput {
+    target: PathBuf,
+    temp: PathBuf,
+    context: *mut ff::AVFormatContext,
+    encoder: *mut ff::AVCodecContext,
+    encoder_time_base: ff::AVRational,
+    encoder_format: i32,
+    source_format: PixelFormat,
+    width: u32,
+    height: u32,
+    frame: AvFrame,
+    packet: AvPacket,
+    scaler: Option<Scaler>,
+    audio: Option<AudioCopy>,
+    header_written: bool,
+    finished: bool,
+    pub frames_written: u64,
+}
+
+// SAFETY: the FFmpeg contexts are owned by this value and used only through `&mut self`.
+unsafe impl Send for VideoOutput {}
+
+struct AudioCopy {
+    input: VideoInput,
+    source_index: i32,
+    source_time_base: ff::AVRational,
+    output_index: i32,
+    shift: i64,
+    window: Option<(i64, i64)>,
+    packet: AvPacket,
+    /// A packet read but not yet due.
+    pending: bool,
+    ended: bool,
+}
+
+/// The default video encoder: libx264 where the container takes H.264, else the container's own.
+fn default_encoder(format: *const ff::AVOutputFormat) -> Result<*const ff::AVCodec> {
+    // SAFETY: `format` is a muxer from av_guess_format; the lookups return NULL or static codecs.
+    unsafe {
+        let h264 = ff::avformat_query_codec(format, ff::AVCodecID::AV_CODEC_ID_H264, ff::FF_COMPLIANCE_NORMAL) == 1;
+        if h264 {
+            let x264 = ff::avcodec_find_encoder_by_name(c"libx264".as_ptr());
+            if !x264.is_null() {
+                return Ok(x264);
+            }
+        }
+        let codec = ff::avcodec_find_encoder((*format).video_codec);
+        if codec.is_null() {
+            return Err(Error::Unsupported("no encoder for this container's video; name one with --codec".into()));
+        }
+        Ok(codec)
+    }
+}
+
+fn codec_name(codec: *const ff::AVCodec) -> String {
+    // SAFETY: a static codec with a static NUL-terminated name.
+    unsafe { CStr::from_ptr((*codec).name) }.to_string_lossy().into_owned()
+}
+
+impl VideoOutput {
+    /// Opens `target` (through a temporary file beside it) for frames of bg's shape at fg's
+    /// rate and time base.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        target: &Path,
+        overwrite: bool,
+        (width, height, source_format): (u32, u32, PixelFormat),
+        frame_rate: (i32, i32),
+        time_base: TimeBase,
+        options: &EncodeOptions,
+        audio: &AudioPlan,
+    ) -> Result<VideoOutput> {
+        if target.exists() && !overwrite {
+            return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", target.display())));
+        }
+        let name = target
+            .file_name()
+            .ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", target.display())))?;
+        let temp = target.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        let mut out = VideoOutput {
+            target: target.to_path_buf(),
+            temp: temp.clone(),
+            context: std::ptr::null_mut(),
+            encoder: std::ptr::null_mut(),
+            encoder_time_base: rational(time_base.num, time_base.den),
+            encoder_format: -1,
+            source_format,
+            width,
+            height,
+            frame: AvFrame::new()?,
+            packet: AvPacket::new()?,
+            scaler: None,
+            audio: None,
+            header_written: false,
+            finished: false,
+            frames_written: 0,
+        };
+        let c_target = c_path(target)?;
+        let c_temp = c_path(&temp)?;
+        // SAFETY: each call gets valid pointers; results are checked before use; everything
+        // allocated is owned by `out`, whose Drop frees it and removes the temporary file.
+        unsafe {
+            let guessed = ff::av_guess_format(std::ptr::null(), c_target.as_ptr(), std::ptr::null());
+            if guessed.is_null() {
+                return Err(Error::Unsupported(format!(
+                    "{}: no container known for this extension (use .mp4, .mov, .mkv or .y4m)",
+                    target.display()
+                )));
+            }
+            let r = ff::avformat_alloc_output_context2(&mut out.context, guessed, std::ptr::null(), c_target.as_ptr());
+            if r < 0 {
+                return Err(av_error(target, "cannot set up the container", r));
+            }
+            let codec = match &options.codec {
+                Some(name) => {
+                    let c = ff::avcodec_find_encoder_by_name(c_string(name)?.as_ptr());
+                    if c.is_null() {
+                        return Err(Error::Unsupported(format!("no video encoder named '{name}' in this FFmpeg")));
+                    }
+                    if (*c).type_ != ff::AVMediaType::AVMEDIA_TYPE_VIDEO {
+                        return Err(Error::InvalidArgument(format!("'{name}' is not a video encoder")));
+                    }
+                    c
+                }
+                None => default_encoder(guessed)?,
+            };
+            let stream = ff::avformat_new_stream(out.context, std::ptr::null());
+            if stream.is_null() {
+                return Err(Error::Io("out of memory for a stream".into()));
+            }
+            out.encoder = ff::avcodec_alloc_context3(codec);
+            if out.encoder.is_null() {
+                return Err(Error::Io("out of memory for an encoder".into()));
+            }
+            let e = &mut *out.encoder;
+            e.width = width as i32;
+            e.height = height as i32;
+            e.time_base = out.encoder_time_base;
+            e.framerate = rational(frame_rate.0, frame_rate.1);
+            e.sample_aspect_ratio = rational(1, 1);
+            e.thread_count = 0;
+            let wanted = av_pixel_format(source_format);
+            e.pix_fmt = if (*codec).pix_fmts.is_null() {
+                wanted
+            } else {
+                ff::avcodec_find_best_pix_fmt_of_list((*codec).pix_fmts, wanted, 0, std::ptr::null_mut())
+            };
+            out.encoder_format = e.pix_fmt as i32;
+            if (*guessed).flags & ff::AVFMT_GLOBALHEADER != 0 {
+                e.flags |= ff::AV_CODEC_FLAG_GLOBAL_HEADER as i32;
+            }
+            let mut dict: *mut ff::AVDictionary = std::ptr::null_mut();
+            let x26x = matches!(codec_name(codec).as_str(), "libx264" | "libx265");
+            let crf = options.crf.clone().or_else(|| (x26x && options.bitrate.is_none()).then(|| "18".to_string()));
+            let preset = options.preset.clone().or_else(|| x26x.then(|| "medium".to_string()));
+            for (key, value) in [("crf", crf), ("preset", preset), ("b", options.bitrate.clone())] {
+                if let Some(v) = value {
+                    ff::av_dict_set(&mut dict, c_string(key)?.as_ptr(), c_string(&v)?.as_ptr(), 0);
+                }
+            }
+            let r = ff::avcodec_open2(out.encoder, codec, &mut dict);
+            let unused = if dict.is_null() {
+                None
+            } else {
+                let entry = ff::av_dict_get(dict, c"".as_ptr(), std::ptr::null(), ff::AV_DICT_IGNORE_SUFFIX);
+                (!entry.is_null()).then(|| CStr::from_ptr((*entry).key).to_string_lossy().into_owned())
+            };
+            ff::av_dict_free(&mut dict);
+            if r < 0 {
+                return Err(av_error(
+                    target,
+                    &format!("cannot open the {} encoder (check --crf/--preset/--bitrate)", codec_name(codec)),
+                    r,
+                ));
+            }
+            if let Some(key) = unused {
+                let flag = if key == "b" { "bitrate".to_string() } else { key };
+                return Err(Error::InvalidArgument(format!("the {} encoder takes no --{flag}", codec_name(codec))));
+            }
+            let r = ff::avcodec_parameters_from_context((*stream).codecpar, out.encoder);
+            if r < 0 {
+                return Err(av_error(target, "cannot set the video stream up", r));
+            }
+            (*stream).time_base = out.encoder_time_base;
+            (*stream).avg_frame_rate = rational(frame_rate.0, frame_rate.1);
+            (*stream).r_frame_rate = rational(frame_rate.0, frame_rate.1);
+
+            if let AudioPlan::Copy { path, shift_seconds, window } = audio {
+                out.audio = out.add_audio(path, *shift_seconds, *window)?;
+            }
+
+            if (*guessed).flags & ff::AVFMT_NOFILE == 0 {
+                let r = ff::avio_open(&mut (*out.context).pb, c_temp.as_ptr(), ff::AVIO_FLAG_WRITE);
+                if r < 0 {
+                    return Err(av_error(&temp, "cannot create the output", r));
+                }
+            }
+            let r = ff::avformat_write_header(out.context, std::ptr::null_mut());
+            if r < 0 {
+                return Err(av_error(target, "cannot write the container header", r));
+            }
+            out.header_written = true;
+            let f = &mut *out.frame.0;
+            f.format = out.encoder_format;
+            f.width = width as i32;
+            f.height = height as i32;
+            let r = ff::av_frame_get_buffer(out.frame.0, 0);
+            if r < 0 {
+                return Err(av_error(target, "cannot allocate a frame", r));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Adds a stream that copies `path`'s audio, when the container can hold its codec.
+    fn add_audio(&mut self, path: &Path, shift_seconds: f64, window: Option<(f64, f64)>) -> Result<Option<AudioCopy>> {
+        let input = VideoInput::open(path)?;
+        let Some(index) = input.info().audio_stream else { return Ok(None) };
+        let (parameters, source_time_base) = input.stream_parameters(index).expect("index from av_find_best_stream");
+        // SAFETY: the output context is set up; `parameters` belongs to the open input.
+        unsafe {
+            let allowed =
+                ff::avformat_query_codec((*self.context).oformat, (*parameters).codec_id, ff::FF_COMPLIANCE_NORMAL);
+            if allowed == 0 {
+                let codec = CStr::from_ptr(ff::avcodec_get_name((*parameters).codec_id)).to_string_lossy();
+                return Err(Error::Unsupported(format!(
+                    "{}: this container cannot hold {codec} audio from {}; use --audio none or another extension",
+                    self.target.display(),
+                    path.display()
+                )));
+            }
+            let stream = ff::avformat_new_stream(self.context, std::ptr::null());
+            if stream.is_null() {
+                return Err(Error::Io("out of memory for a stream".into()));
+            }
+            let r = ff::avcodec_parameters_copy((*stream).codecpar, parameters);
+            if r < 0 {
+                return Err(av_error(path, "cannot copy the audio stream's parameters", r));
+            }
+            (*(*stream).codecpar).codec_tag = 0;
+            (*stream).time_base = source_time_base;
+            let to_source = |s: f64| (s * source_time_base.den as f64 / source_time_base.num as f64).round() as i64;
+            Ok(Some(AudioCopy {
+                input,
+                source_index: index,
+                source_time_base,
+                output_index: (*stream).index,
+                shift: to_source(shift_seconds),
+                window: window.map(|(a, b)| (to_source(a), to_source(b))),
+                packet: AvPacket::new()?,
+                pending: false,
+                ended: false,
+            }))
+        }
+    }
+
+    /// Whether an audio stream is being written.
+    pub fn has_audio(&self) -> bool {
+        self.audio.is_some()
+    }
+
+    /// Encodes one frame (bg's shape and format); `pts` is in the time base given at creation.
+    pub fn write(&mut self, frame: &FrameRef<'_>, pts: i64) -> Result<()> {
+        if (frame.format(), frame.width(), frame.height()) != (self.source_format, self.width, self.height) {
+            return Err(Error::invalid(format!(
+                "a {} frame for an output of {}x{} {}",
+                frame.describe(),
+                self.width,
+                self.height,
+                self.source_format.name()
+            )));
+        }
+        // SAFETY: our frame was allocated for the encoder's shape; make_writable gives it
+        // buffers nobody else references (the encoder may hold on to the previous ones).
+        unsafe {
+            let r = ff::av_frame_make_writable(self.frame.0);
+            if r < 0 {
+                return Err(av_error(&self.target, "cannot allocate a frame", r));
+            }
+            let f = &mut *self.frame.0;
+            let planes = self.source_format.plane_count();
+            let src_ptrs: [*const u8; 4] =
+                std::array::from_fn(|p| if p < planes { frame.plane_origin(p).0 } else { std::ptr::null() });
+            let src_strides: [i32; 4] =
+                std::array::from_fn(|p| if p < planes { frame.plane_origin(p).1 as i32 } else { 0 });
+            if self.encoder_format == av_pixel_format(self.source_format) as i32 {
+                for p in 0..planes {
+                    let (row_bytes, rows) = self.source_format.plane_size(p, self.width, self.height);
+                    for r in 0..rows {
+                        let src = frame.row(p, r);
+                        let dst = f.data[p].offset(r as isize * f.linesize[p] as isize);
+                        std::ptr::copy_nonoverlapping(src.as_ptr(), dst, row_bytes);
+                    }
+                }
+            } else {
+                let (w, h) = (self.width as i32, self.height as i32);
+                let scaler = Scaler::get(
+                    &mut self.scaler,
+                    (w, h, av_pixel_format(self.source_format) as i32),
+                    (w, h, self.encoder_format),
+                )?;
+                scaler.convert(
+                    (src_ptrs, src_strides),
+                    (f.data[..4].try_into().expect("4 planes"), f.linesize[..4].try_into().expect("4 planes")),
+                );
+            }
+            f.pts = pts;
+        }
+        self.send(self.frame.0)?;
+        self.frames_written += 1;
+        Ok(())
+    }
+
+    fn send(&mut self, frame: *const ff::AVFrame) -> Result<()> {
+        // SAFETY: the encoder is open; `frame` is ours or NULL (drain).
+        let r = unsafe { ff::avcodec_send_frame(self.encoder, frame) };
+        if r < 0 {
+            return Err(av_error(&self.target, "the video encoder failed", r));
+        }
+        loop {
+            // SAFETY: encoder open, packet owned and unreferenced.
+            let r = unsafe { ff::avcodec_receive_packet(self.encoder, self.packet.0) };
+            if r == ff::AVERROR(libc::EAGAIN) || r == ff::AVERROR_EOF {
+                return Ok(());
+            }
+            if r < 0 {
+                return Err(av_error(&self.target, "the video encoder failed", r));
+            }
+            // SAFETY: a packet from the encoder; stream 0 is the video stream.
+            let seconds = unsafe {
+                let p = &mut *self.packet.0;
+                p.stream_index = 0;
+                let stream_tb = (**(*self.context).streams).time_base;
+                ff::av_packet_rescale_ts(p, self.encoder_time_base, stream_tb);
+                p.dts as f64 * stream_tb.num as f64 / stream_tb.den as f64
+            };
+            self.write_audio_until(seconds + AUDIO_LEAD_SECONDS)?;
+            // SAFETY: the header is written; the muxer takes the packet's reference.
+            let r = unsafe { ff::av_interleaved_write_frame(self.context, self.packet.0) };
+            if r < 0 {
+                return Err(av_error(&self.target, "cannot write", r));
+            }
+        }
+    }
+
+    /// Copies audio packets that start before `seconds` of output time.
+    fn write_audio_until(&mut self, seconds: f64) -> Result<()> {
+        let Some(a) = &mut self.audio else { return Ok(()) };
+        while !a.ended {
+            if !a.pending {
+                // SAFETY: the packet is owned and unreferenced.
+                if !a.input.read_packet(a.packet.0)? {
+                    a.ended = true;
+                    break;
+                }
+                // SAFETY: just read.
+                let p = unsafe { &mut *a.packet.0 };
+                if p.stream_index != a.source_index || p.pts == ff::AV_NOPTS_VALUE {
+                    // SAFETY: a packet we read.
+                    unsafe { ff::av_packet_unref(p) };
+                    continue;
+                }
+                p.pts -= a.shift;
+                if p.dts != ff::AV_NOPTS_VALUE {
+                    p.dts -= a.shift;
+                }
+                if let Some((start, end)) = a.window {
+                    if p.pts >= end {
+                        // SAFETY: a packet we read.
+                        unsafe { ff::av_packet_unref(p) };
+                        a.ended = true;
+                        break;
+                    }
+                    if p.pts < start {
+                        // SAFETY: a packet we read.
+                        unsafe { ff::av_packet_unref(p) };
+                        continue;
+                    }
+                }
+                a.pending = true;
+            }
+            // SAFETY: the pending packet is valid.
+            let p = unsafe { &mut *a.packet.0 };
+            let tb = a.source_time_base;
+            if p.pts as f64 * tb.num as f64 / tb.den as f64 > seconds {
+                break;
+            }
+            // SAFETY: the header is written, so the stream's time base is final; the muxer
+            // takes the packet's reference.
+            let r = unsafe {
+                let stream_tb = (**(*self.context).streams.add(a.output_index as usize)).time_base;
+                p.stream_index = a.output_index;
+                p.pos = -1;
+                ff::av_packet_rescale_ts(p, tb, stream_tb);
+                ff::av_interleaved_write_frame(self.context, p)
+            };
+            a.pending = false;
+            if r < 0 {
+                return Err(av_error(&self.target, "cannot write audio", r));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drains the encoder, writes the rest of the audio and the trailer, and renames the
+    /// temporary file to the target.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        self.send(std::ptr::null())?;
+        self.write_audio_until(f64::INFINITY)?;
+        // SAFETY: the header was written; the trailer closes the container.
+        let r = unsafe { ff::av_write_trailer(self.context) };
+        if r < 0 {
+            return Err(av_error(&self.target, "cannot finish the container", r));
+        }
+        // SAFETY: the IO context is ours (NULL for NOFILE formats, which avio_closep accepts).
+        let r = unsafe { ff::avio_closep(&mut (*self.context).pb) };
+        if r < 0 {
+            return Err(av_error(&self.target, "cannot close the output", r));
+        }
+        std::fs::rename(&self.temp, &self.target).map_err(|e| Error::Io(format!("{}: {e}", self.target.display())))?;
+        self.finished = true;
+        Ok(self.target.clone())
+    }
+}
+
+/// Audio is written up to this far ahead of the video, so the muxer interleaves without
+/// buffering much.
+const AUDIO_LEAD_SECONDS: f64 = 0.5;
+
+impl Drop for VideoOutput {
+    fn drop(&mut self) {
+        // SAFETY: everything freed here is ours; each function accepts NULL.
+        unsafe {
+            ff::avcodec_free_context(&mut self.encoder);
+            if !self.context.is_null() {
+                if !(*self.context).pb.is_null() {
+                    ff::avio_closep(&mut (*self.context).pb);
+                }
+                ff::avformat_free_context(self.context);
+                self.context = std::ptr::null_mut();
+            }
+        }
+        if !self.finished {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
