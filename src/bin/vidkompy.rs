@@ -202,6 +202,8 @@ struct ProgressBar {
     pass: String,
     started: Instant,
     drawn: Option<Instant>,
+    /// The final count of the pass, once drawn.
+    done_drawn: Option<usize>,
     open_line: bool,
 }
 
@@ -216,6 +218,7 @@ impl ProgressBar {
             pass: String::new(),
             started: Instant::now(),
             drawn: None,
+            done_drawn: None,
             open_line: false,
         }
     }
@@ -273,8 +276,12 @@ impl JobObserver for ProgressBar {
             self.pass = pass.to_string();
             self.started = Instant::now();
             self.drawn = None;
+            self.done_drawn = None;
         }
         let finished = total.is_some_and(|t| done >= t);
+        if finished && self.done_drawn == Some(done) {
+            return;
+        }
         let due = self.drawn.is_none_or(|d| d.elapsed().as_millis() >= 100);
         if (self.terminal && (due || finished))
             || (!self.terminal && finished)
@@ -282,6 +289,7 @@ impl JobObserver for ProgressBar {
         {
             self.draw(done, total);
             self.drawn = Some(Instant::now());
+            self.done_drawn = finished.then_some(done);
         }
     }
 }

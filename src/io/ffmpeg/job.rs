@@ -15,20 +15,27 @@ use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
 use crate::io::job::{
-    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, check_outputs, given_placement, refine_picks,
-    write_atomically,
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, check_outputs, given_placement, locate_near,
+    refine_picks, write_atomically,
 };
 use crate::session::{Analyzer, Compositor, Received, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
+
+/// Frames decoded to reach a pair that are worth one twentieth of a bg frame period of timing
+/// error when picking refinement pairs.
+const SEEK_COST_STEP: f64 = 24.0;
 
 /// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
 const CHANNEL_FRAMES: usize = 4;
 
 /// Where fg sits in bg, from frames sampled evenly over both (pictures are one sample).
 pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
-    let fg_frames = VideoInput::open(fg)?.samples(settings.placement_samples as usize)?;
-    let bg_frames = VideoInput::open(bg)?.samples(BG_SAMPLES)?;
+    let (fg_frames, bg_frames) = std::thread::scope(|s| {
+        let fg_samples = s.spawn(|| VideoInput::open(fg)?.samples(settings.placement_samples as usize));
+        let bg_frames = VideoInput::open(bg).and_then(|mut input| input.samples(BG_SAMPLES));
+        Ok::<_, Error>((joined(fg_samples)??, bg_frames?))
+    })?;
     let f: Vec<_> = fg_frames.iter().map(FrameBuf::as_frame).collect();
     let b: Vec<_> = bg_frames.iter().map(FrameBuf::as_frame).collect();
     locate(&f, &b, settings)
@@ -81,11 +88,14 @@ fn seconds(f: &DecodedFrame) -> f64 {
     f.time_base.seconds(f.pts).unwrap_or(f64::INFINITY)
 }
 
-/// What pass 1 learned beyond the alignment: every frame's timestamp, for seeking later.
+/// What pass 1 learned beyond the alignment: every frame's timestamp, for seeking later, and
+/// how many frames a seek to it decodes.
 struct Pass1 {
     alignment: Alignment,
     fg_pts: Vec<i64>,
     bg_pts: Vec<i64>,
+    fg_since_key: Vec<u32>,
+    bg_since_key: Vec<u32>,
     decode_ms: f64,
     analyze_ms: f64,
 }
@@ -101,6 +111,7 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
     analyzer.set_placement(placement)?;
     let mut analyze_ms = 0.0;
     let (mut fg_pts, mut bg_pts) = (Vec::new(), Vec::new());
+    let (mut fg_since_key, mut bg_since_key) = (Vec::<u32>::new(), Vec::<u32>::new());
     std::thread::scope(|s| {
         let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
         let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
@@ -116,6 +127,9 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
                 let k = if t[0] <= t[1] { 0 } else { 1 };
                 let frame = next[k].take().expect("chosen because it is there");
                 [&mut fg_pts, &mut bg_pts][k].push(frame.pts);
+                let since_key = if k == 0 { &mut fg_since_key } else { &mut bg_since_key };
+                let previous = since_key.last().map_or(0, |&n| n + 1);
+                since_key.push(if frame.is_key() { 0 } else { previous });
                 let started = Instant::now();
                 analyzer.push([Stream::Fg, Stream::Bg][k], Some(&frame.as_frame()))?;
                 analyze_ms += started.elapsed().as_secs_f64() * 1e3;
@@ -139,7 +153,7 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
         analyzer.push(Stream::Bg, None)?;
         let alignment = analyzer.finish()?;
         analyze_ms += started.elapsed().as_secs_f64() * 1e3;
-        Ok(Pass1 { alignment, fg_pts, bg_pts, decode_ms, analyze_ms })
+        Ok(Pass1 { alignment, fg_pts, bg_pts, fg_since_key, bg_since_key, decode_ms, analyze_ms })
     })
 }
 
@@ -173,7 +187,12 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
         let pos = (t - bg_info.start_seconds) / bg_period;
         (pos - pos.round()).abs()
     };
-    let picks = refine_picks(a, off_grid, REFINE_PAIRS);
+    // Among equally good pairs, those near keyframes cost the fewest decoded frames to reach.
+    let seek_cost = |i: usize| {
+        let j = a.time.map[i] as usize;
+        pass.fg_since_key.get(i).copied().unwrap_or(0) + pass.bg_since_key.get(j).copied().unwrap_or(0)
+    };
+    let picks = refine_picks(a, off_grid, |i| seek_cost(i) as f64 / SEEK_COST_STEP, REFINE_PAIRS);
     let (mut fg_reader, mut bg_reader) = (None, None);
     let mut best = a.placement;
     best.confidence = f64::NEG_INFINITY;
@@ -184,7 +203,7 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
         else {
             continue;
         };
-        if let Ok(p) = locate(&[f.as_frame()], &[b.as_frame()], &job.settings)
+        if let Ok(p) = locate_near(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
             && p.confidence > best.confidence
         {
             best = p;
@@ -366,13 +385,19 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         Some(given) => (given_placement(given, fg_info.width, fg_info.height), false),
         None => (locate_files(&job.fg, &job.bg, &job.settings)?, true),
     };
+    if located {
+        observer.status(&format!("placement from samples in {:.0} ms", total.elapsed().as_secs_f64() * 1e3));
+    }
     let mut pass = analyze(job, placement, observer)?;
     let (mut decode_ms, mut analyze_ms) = (pass.decode_ms, pass.analyze_ms);
     if located {
         // Samples from different instants can be a little off when the picture moves; the time
         // map says which frames show the same instant, so locate again on those and, when
         // that moves the placement, analyze again with it.
+        let started = Instant::now();
         let refined = refine_placement(job, &pass)?;
+        observer
+            .status(&format!("placement checked on matched frames in {:.0} ms", started.elapsed().as_secs_f64() * 1e3));
         if (refined.x, refined.y, refined.width, refined.height)
             != (placement.x, placement.y, placement.width, placement.height)
         {
