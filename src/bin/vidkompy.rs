@@ -283,10 +283,8 @@ impl JobObserver for ProgressBar {
             return;
         }
         let due = self.drawn.is_none_or(|d| d.elapsed().as_millis() >= 100);
-        if (self.terminal && (due || finished))
-            || (!self.terminal && finished)
-            || (self.verbose && !self.terminal && due)
-        {
+        // A terminal redraws in place; a log gets the end of each pass (and, with -v, more).
+        if finished || (due && (self.terminal || self.verbose)) {
             self.draw(done, total);
             self.drawn = Some(Instant::now());
             self.done_drawn = finished.then_some(done);

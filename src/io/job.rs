@@ -220,7 +220,7 @@ pub struct CompJob {
 /// Where fg sits in bg: pictures or videos, through FFmpeg when the feature is on.
 pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
     #[cfg(feature = "ffmpeg")]
-    return crate::io::ffmpeg::locate_files(fg, bg, settings);
+    return crate::io::ffmpeg::align_files(fg, bg, settings);
     #[cfg(not(feature = "ffmpeg"))]
     return locate_files(fg, bg, settings);
 }

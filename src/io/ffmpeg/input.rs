@@ -395,7 +395,9 @@ impl VideoInput {
         let mut out: Vec<FrameBuf> = Vec::with_capacity(count);
         let mut position = f64::NEG_INFINITY;
         for s in 0..count {
-            let target = info.start_seconds + duration * (s as f64 + 0.5) / count as f64;
+            // From the first frame to the last, as a reader of every frame would pick them.
+            let span = (duration - period).max(0.0);
+            let target = info.start_seconds + if count > 1 { span * s as f64 / (count - 1) as f64 } else { 0.0 };
             // Far ahead: seek (to the keyframe before it); near: decoding on is cheaper.
             if target > position + SEEK_AHEAD_SECONDS && s > 0 && !self.seek(target)? {
                 position = f64::NEG_INFINITY;

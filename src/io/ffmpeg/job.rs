@@ -4,7 +4,7 @@
 //! on the calling thread, and in pass 2 the encoder, so both cores stay busy while memory stays
 //! at a few frames per channel.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::thread::ScopedJoinHandle;
 use std::time::Instant;
 
@@ -15,7 +15,7 @@ use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
 use crate::io::job::{
-    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, check_outputs, given_placement, locate_near,
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, Silent, check_outputs, given_placement, locate_near,
     refine_picks, write_atomically,
 };
 use crate::session::{Analyzer, Compositor, Received, Stream};
@@ -25,6 +25,9 @@ use crate::spatial::{Placement, locate};
 /// Frames decoded to reach a pair that are worth one twentieth of a bg frame period of timing
 /// error when picking refinement pairs.
 const SEEK_COST_STEP: f64 = 24.0;
+
+/// At most this many times a refined placement is analyzed again.
+const REFINE_ROUNDS: usize = 3;
 
 /// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
 const CHANNEL_FRAMES: usize = 4;
@@ -39,6 +42,40 @@ pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placeme
     let f: Vec<_> = fg_frames.iter().map(FrameBuf::as_frame).collect();
     let b: Vec<_> = bg_frames.iter().map(FrameBuf::as_frame).collect();
     locate(&f, &b, settings)
+}
+
+/// Where fg sits in bg, for `align`: from samples, and for two videos checked on frames the
+/// time map matches (samples from different instants of a moving picture can be a pixel or
+/// two off).
+pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    let placement = locate_files(fg, bg, settings)?;
+    let videos = [fg, bg]
+        .iter()
+        .map(|p| VideoInput::open(p).map(|i| i.info().frame_estimate.unwrap_or(1) > 1))
+        .collect::<Result<Vec<_>>>()?;
+    if videos.contains(&false) {
+        return Ok(placement);
+    }
+    let job = CompJob {
+        bg: bg.to_path_buf(),
+        fg: fg.to_path_buf(),
+        output: PathBuf::new(),
+        report: None,
+        placement: None,
+        overwrite: false,
+        settings: settings.clone(),
+        encode: Default::default(),
+        audio: AudioChoice::None,
+    };
+    let mut pass = analyze(&job, placement, &mut Silent)?;
+    for _ in 0..REFINE_ROUNDS {
+        let (before, refined) = (pass.alignment.placement, refine_placement(&job, &pass)?);
+        if (refined.x, refined.y, refined.width, refined.height) == (before.x, before.y, before.width, before.height) {
+            break;
+        }
+        pass = analyze(&job, refined, &mut Silent)?;
+    }
+    Ok(pass.alignment.placement)
 }
 
 type FrameMessage = Result<DecodedFrame>;
@@ -196,17 +233,21 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
     let (mut fg_reader, mut bg_reader) = (None, None);
     let mut best = a.placement;
     best.confidence = f64::NEG_INFINITY;
+    // In a pan, a placement a pixel or two off matches the neighbouring bg frame about as well
+    // as the true placement matches the true frame; the true pair matches best, so the bg
+    // frames either side of the mapped one are tried too.
     for i in picks {
+        let Some(&fp) = pass.fg_pts.get(i) else { continue };
+        let Some(f) = frame_at(&job.fg, &mut fg_reader, fp)? else { continue };
         let j = a.time.map[i] as usize;
-        let (Some(&fp), Some(&bp)) = (pass.fg_pts.get(i), pass.bg_pts.get(j)) else { continue };
-        let (Some(f), Some(b)) = (frame_at(&job.fg, &mut fg_reader, fp)?, frame_at(&job.bg, &mut bg_reader, bp)?)
-        else {
-            continue;
-        };
-        if let Ok(p) = locate_near(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
-            && p.confidence > best.confidence
-        {
-            best = p;
+        for bj in j.saturating_sub(1)..=j + 1 {
+            let Some(&bp) = pass.bg_pts.get(bj) else { continue };
+            let Some(b) = frame_at(&job.bg, &mut bg_reader, bp)? else { continue };
+            if let Ok(p) = locate_near(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
+                && p.confidence > best.confidence
+            {
+                best = p;
+            }
         }
     }
     Ok(if best.confidence == f64::NEG_INFINITY { a.placement } else { best })
@@ -393,14 +434,21 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
     if located {
         // Samples from different instants can be a little off when the picture moves; the time
         // map says which frames show the same instant, so locate again on those and, when
-        // that moves the placement, analyze again with it.
-        let started = Instant::now();
-        let refined = refine_placement(job, &pass)?;
-        observer
-            .status(&format!("placement checked on matched frames in {:.0} ms", started.elapsed().as_secs_f64() * 1e3));
-        if (refined.x, refined.y, refined.width, refined.height)
-            != (placement.x, placement.y, placement.width, placement.height)
-        {
+        // that moves the placement, analyze again with it (a better placement gives a better
+        // map, which gives better pairs).
+        for _ in 0..REFINE_ROUNDS {
+            let started = Instant::now();
+            let before = pass.alignment.placement;
+            let refined = refine_placement(job, &pass)?;
+            observer.status(&format!(
+                "placement checked on matched frames in {:.0} ms",
+                started.elapsed().as_secs_f64() * 1e3
+            ));
+            if (refined.x, refined.y, refined.width, refined.height)
+                == (before.x, before.y, before.width, before.height)
+            {
+                break;
+            }
             observer.status(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
             pass = analyze(job, refined, observer)?;
             decode_ms += pass.decode_ms;

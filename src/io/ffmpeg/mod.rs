@@ -7,7 +7,7 @@ mod job;
 mod output;
 
 pub use input::{DecodedFrame, VideoInfo, VideoInput};
-pub use job::{composite, locate_files};
+pub use job::{align_files, composite, locate_files};
 pub use output::{AudioPlan, VideoOutput};
 
 use std::ffi::{CStr, CString};
