@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameRef, Rect};
+use crate::frame::{FrameBuf, Rect};
 use crate::io::y4m::{Y4mReader, Y4mWriter};
 use crate::session::{Analyzer, Compositor, FrameSource, Stream};
 use crate::settings::Settings;
@@ -152,7 +152,7 @@ fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
     for (k, &i) in picks.iter().enumerate() {
         let j = t.map[i] as usize;
         let Some(bi) = bg_idx.iter().position(|&x| x == j) else { continue };
-        if let Ok(p) = locate_near(&fg[k].as_frame(), &bg[bi].as_frame(), &alignment.placement, &job.settings)
+        if let Ok(p) = locate(&[fg[k].as_frame()], &[bg[bi].as_frame()], &job.settings)
             && p.confidence > best.confidence
         {
             best = p;
@@ -285,38 +285,6 @@ pub fn refine_picks(
     let mut picks: Vec<usize> = candidates.into_iter().take(count).collect();
     picks.sort_unstable();
     picks
-}
-
-/// Locates fg in the part of bg around an earlier placement: a matched pair only corrects a
-/// few pixels, and searching a window instead of the whole frame costs a fraction.
-pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, settings: &Settings) -> Result<Placement> {
-    let margin = |size: u32| 16 + size / 25;
-    let (bw, bh) = (bg.width(), bg.height());
-    // Even origins keep 4:2:0 chroma aligned with luma in the copy.
-    let x0 = (around.x - margin(around.width) as i32).clamp(0, bw as i32) as u32 & !1;
-    let y0 = (around.y - margin(around.height) as i32).clamp(0, bh as i32) as u32 & !1;
-    let x1 = ((around.x + (around.width + margin(around.width)) as i32).max(0) as u32).min(bw);
-    let y1 = ((around.y + (around.height + margin(around.height)) as i32).max(0) as u32).min(bh);
-    let fits = x1 > x0 && y1 > y0 && x1 - x0 >= around.width && y1 - y0 >= around.height;
-    if !fits || (x0, y0, x1, y1) == (0, 0, bw, bh) {
-        return locate(&[*fg], &[*bg], settings);
-    }
-    let mut window = FrameBuf::new(bg.format(), x1 - x0, y1 - y0)?;
-    for plane in 0..bg.format().plane_count() {
-        let (skip_bytes, _) = bg.format().plane_size(plane, x0, 1);
-        let (row_bytes, rows) = bg.format().plane_size(plane, x1 - x0, y1 - y0);
-        let (_, first_row) = bg.format().plane_size(plane, 2, y0);
-        for r in 0..rows {
-            let src = &bg.row(plane, first_row + r)[skip_bytes..skip_bytes + row_bytes];
-            window.row_mut(plane, r)[..row_bytes].copy_from_slice(src);
-        }
-    }
-    let mut p = locate(&[*fg], &[window.as_frame()], settings)?;
-    p.x += x0 as i32;
-    p.y += y0 as i32;
-    p.x_subpixel += x0 as f64;
-    p.y_subpixel += y0 as f64;
-    Ok(p)
 }
 
 /// Frame indices `count` evenly spaced picks of `n` frames.

@@ -15,8 +15,8 @@ use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
 use crate::io::job::{
-    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, Silent, check_outputs, given_placement, locate_near,
-    refine_picks, write_atomically,
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, Silent, check_outputs, given_placement, refine_picks,
+    write_atomically,
 };
 use crate::session::{Analyzer, Compositor, Received, Stream};
 use crate::settings::Settings;
@@ -243,7 +243,7 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
         for bj in j.saturating_sub(1)..=j + 1 {
             let Some(&bp) = pass.bg_pts.get(bj) else { continue };
             let Some(b) = frame_at(&job.bg, &mut bg_reader, bp)? else { continue };
-            if let Ok(p) = locate_near(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
+            if let Ok(p) = locate(&[f.as_frame()], &[b.as_frame()], &job.settings)
                 && p.confidence > best.confidence
             {
                 best = p;

@@ -1,0 +1,360 @@
+//! The command line on real files through FFmpeg: pairs derived from ../shared/media by the
+//! ffmpeg command (crop, grade, trim, re-time, with or without audio), checked against the
+//! truth of how they were made; and every error case.
+
+mod common;
+
+#[cfg(not(feature = "ffmpeg"))]
+#[test]
+fn needs_the_ffmpeg_feature() {
+    eprintln!("NOT RUN: these tests need `cargo test --features ffmpeg` (CI runs them with --all-features)");
+}
+
+#[cfg(feature = "ffmpeg")]
+mod with_ffmpeg {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Output};
+
+    use vidkompy::alignment::Alignment;
+
+    use super::common;
+
+    fn bin() -> Command {
+        Command::new(env!("CARGO_BIN_EXE_vidkompy"))
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("vidkompy-ffmpeg-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Runs the ffmpeg command; `None` (after saying why) when it cannot run.
+    fn ffmpeg(args: &[&str]) -> Option<()> {
+        match Command::new("ffmpeg").args(["-v", "error", "-nostdin", "-y"]).args(args).status() {
+            Ok(s) => {
+                assert!(s.success(), "ffmpeg {args:?} failed");
+                Some(())
+            }
+            Err(e) => {
+                common::cannot_run(&format!("cannot run ffmpeg: {e}"));
+                None
+            }
+        }
+    }
+
+    /// ffprobe's answer for one stream entry, as text.
+    fn probe(path: &Path, stream: &str, entries: &str) -> String {
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-count_frames", "-select_streams", stream, "-show_entries"])
+            .arg(format!("stream={entries}"))
+            .args(["-of", "csv=p=0"])
+            .arg(path)
+            .output()
+            .expect("ffprobe comes with ffmpeg");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn frame_times(path: &Path) -> Vec<String> {
+        let out = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time", "-of", "csv=p=0"])
+            .arg(path)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    }
+
+    fn s(p: &Path) -> String {
+        p.to_string_lossy().to_string()
+    }
+
+    fn stderr(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).to_string()
+    }
+
+    /// The source frame ffmpeg's fps filter shows at output frame `i` when re-timing
+    /// `from` fps to `to` fps: the last input frame whose time, rounded to the output grid, is
+    /// not after the slot.
+    fn fps_filter_source(i: usize, from: f64, to: f64) -> usize {
+        let mut k = 0;
+        while ((k + 1) as f64 * to / from + 0.5).floor() as usize <= i {
+            k += 1;
+        }
+        k
+    }
+
+    fn no_leftovers(d: &Path) {
+        let names: Vec<String> =
+            std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        assert!(names.iter().all(|n| !n.contains("partial")), "{names:?}");
+    }
+
+    #[test]
+    fn interview_cropped_graded_trimmed_with_its_audio() {
+        let Some(src) = common::media("interview-1080p24.mp4") else { return };
+        let d = dir("interview");
+        let fg = d.join("fg.mp4");
+        // fg: 3 s from 1.5 s into the clip, 960×540 at (480, 270), re-graded, with audio.
+        if ffmpeg(&[
+            "-ss",
+            "1.5",
+            "-i",
+            &s(&src),
+            "-t",
+            "3",
+            "-vf",
+            "crop=960:540:480:270,eq=brightness=0.06:contrast=1.15:gamma=0.9",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "16",
+            "-c:a",
+            "aac",
+            &s(&fg),
+        ])
+        .is_none()
+        {
+            return;
+        }
+        let out = d.join("out.mp4");
+        let report = d.join("r.json");
+        let r = bin()
+            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
+            .args(["--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!((a.placement.x, a.placement.y, a.placement.width, a.placement.height), (480, 270, 960, 540));
+        let fg_frames = a.fg_frames;
+        assert_eq!(fg_frames, 72);
+        // Same rate: fg frame i is source frame 36 + i.
+        let exact = (0..fg_frames).filter(|&i| a.time.map[i] as usize == 36 + i).count();
+        assert_eq!(exact, fg_frames, "{:?}", a.time.map);
+        // Output: fg's frame count, rate and timestamps, H.264, fg's audio (copied).
+        assert_eq!(probe(&out, "v", "codec_name,r_frame_rate,nb_read_frames"), "h264,24/1,72");
+        assert_eq!(frame_times(&out), frame_times(&fg));
+        assert_eq!(probe(&out, "a", "codec_name"), "aac");
+        assert!(std::fs::read_to_string(&report).unwrap().contains("\"timings_ms\""));
+        no_leftovers(&d);
+    }
+
+    #[test]
+    fn film_retimed_to_30_without_audio_gets_bg_audio_moved() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("film");
+        let fg = d.join("fg.mkv");
+        // fg starts 2 s into bg (ffmpeg cannot find an fg that starts later; we must).
+        if ffmpeg(&[
+            "-ss",
+            "2",
+            "-i",
+            &s(&src),
+            "-t",
+            "4",
+            "-an",
+            "-vf",
+            "crop=640:360:320:200,eq=brightness=-0.04:contrast=1.1,fps=30",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "16",
+            &s(&fg),
+        ])
+        .is_none()
+        {
+            return;
+        }
+        let out = d.join("out.mov");
+        let report = d.join("r.json");
+        let r = bin()
+            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
+            .args(["--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!((a.placement.x, a.placement.y, a.placement.scale), (320, 200, 1.0));
+        assert_eq!(a.fg_frames, 120);
+        let truth: Vec<usize> = (0..120).map(|i| 48 + fps_filter_source(i, 24.0, 30.0)).collect();
+        let exact = (0..120).filter(|&i| a.time.map[i] as usize == truth[i]).count();
+        let worst = (0..120).map(|i| (a.time.map[i] as i64 - truth[i] as i64).abs()).max().unwrap();
+        eprintln!("film at 30 fps: {exact} of 120 exact, worst {worst}");
+        assert!(exact >= 119 && worst <= 1, "{exact} exact, worst {worst}: {:?} vs {truth:?}", a.time.map);
+        assert_eq!(probe(&out, "v", "r_frame_rate,nb_read_frames"), "30/1,120");
+        // No fg audio: bg's, moved by the offset, covering fg's 4 s.
+        let audio = probe(&out, "a", "codec_name,duration");
+        let (codec, duration) = audio.split_once(',').expect("an audio stream");
+        assert_eq!(codec, "aac");
+        let duration: f64 = duration.parse().unwrap();
+        assert!((duration - 4.0).abs() < 0.1, "audio lasts {duration} s");
+        no_leftovers(&d);
+    }
+
+    #[test]
+    fn scaled_fg_is_found_with_scale_search_and_options_are_honoured() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("scaled");
+        let fg = d.join("fg.mp4");
+        // 640×360 at (200, 120), shrunk to 480×270: bg shows it 4/3 as large.
+        if ffmpeg(&[
+            "-i",
+            &s(&src),
+            "-t",
+            "2",
+            "-vf",
+            "crop=640:360:200:120,scale=480:270",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            &s(&fg),
+        ])
+        .is_none()
+        {
+            return;
+        }
+        let r = bin().args(["align", "--scale", "auto", "--json", &s(&fg), &s(&src)]).output().unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let text = String::from_utf8_lossy(&r.stdout).to_string();
+        let field = |k: &str| -> f64 {
+            let at = text.find(&format!("\"{k}\": ")).unwrap() + k.len() + 4;
+            text[at..].split([',', '}']).next().unwrap().trim().parse().unwrap()
+        };
+        assert!((field("x") - 200.0).abs() <= 2.0 && (field("y") - 120.0).abs() <= 2.0, "{text}");
+        assert!((field("scale") - 4.0 / 3.0).abs() < 0.015, "{text}");
+
+        // --codec, --audio none and a .y4m output.
+        let mkv = d.join("o.mkv");
+        let r = bin()
+            .args([
+                "comp",
+                "-q",
+                "--codec",
+                "mpeg4",
+                "--bitrate",
+                "2M",
+                "--audio",
+                "none",
+                "--placement",
+                "200,120,1.3333",
+            ])
+            .args(["--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&mkv)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(probe(&mkv, "v", "codec_name,nb_read_frames"), "mpeg4,48");
+        assert_eq!(probe(&mkv, "a", "codec_name"), "");
+        let y4m = d.join("o.y4m");
+        let r = bin()
+            .args(["comp", "-q", "--placement", "200,120,1.3333", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&y4m)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let mut reader = vidkompy::io::y4m::Y4mReader::new(std::fs::File::open(&y4m).unwrap()).unwrap();
+        assert_eq!((reader.header().width, reader.header().height), (1280, 720));
+        let mut n = 0;
+        while reader.read_frame().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 48);
+        // An option the encoder does not take is an error, not silently ignored.
+        let r = bin()
+            .args(["comp", "-q", "--codec", "mpeg4", "--preset", "slow", "--placement", "200,120,1.3333"])
+            .args(["--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&d.join("p.mp4"))])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+        assert!(stderr(&r).contains("preset"), "{}", stderr(&r));
+        assert!(!d.join("p.mp4").exists());
+        no_leftovers(&d);
+    }
+
+    #[test]
+    fn align_takes_pictures() {
+        let (Some(fg), Some(bg)) = (common::media("still-fg-1920x684.jpg"), common::media("still-bg-1920x1080.jpg"))
+        else {
+            return;
+        };
+        let r = bin().args(["align", "--json", &s(&fg), &s(&bg)]).output().unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let text = String::from_utf8_lossy(&r.stdout);
+        // The content rectangle may drop a dark edge column; the position is exact.
+        assert!(text.contains("\"x\": 0, \"y\": 109,"), "{text}");
+    }
+
+    #[test]
+    fn every_error_names_the_file_has_its_exit_code_and_leaves_nothing() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = dir("errors");
+        let fg = d.join("fg.mp4");
+        let audio_only = d.join("tone.m4a");
+        if ffmpeg(&[
+            "-i",
+            &s(&film),
+            "-t",
+            "1",
+            "-vf",
+            "crop=320:180:100:100",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            &s(&fg),
+        ])
+        .is_none()
+            || ffmpeg(&["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", &s(&audio_only)]).is_none()
+        {
+            return;
+        }
+        let mut bytes = std::fs::read(&fg).unwrap();
+        let n = bytes.len();
+        for (k, b) in bytes[n / 3..n / 3 + n / 4].iter_mut().enumerate() {
+            *b = (k * 7919 % 251) as u8;
+        }
+        let corrupt = d.join("corrupt.mp4");
+        std::fs::write(&corrupt, &bytes).unwrap();
+        let out = d.join("out.mp4");
+        let comp = |bg: &Path, fg: &Path, extra: &[&str]| {
+            bin().args(["comp", "-q", "--bg", &s(bg), "--fg", &s(fg), "-o", &s(&out)]).args(extra).output().unwrap()
+        };
+        let cases: Vec<(&str, Output, i32, String)> = vec![
+            ("missing input", comp(&d.join("nope.mp4"), &fg, &[]), 2, "nope.mp4".into()),
+            ("no video stream", comp(&film, &audio_only, &[]), 2, "tone.m4a: no video stream".into()),
+            ("corrupt stream", comp(&film, &corrupt, &["--placement", "100,100"]), 2, "corrupt.mp4".into()),
+            ("no match", comp(&interview, &fg, &["--min-confidence", "0.9"]), 1, "not found in".into()),
+            (
+                "unwritable directory",
+                bin()
+                    .args(["comp", "-q", "--bg", &s(&film), "--fg", &s(&fg), "-o", "/proc/vidkompy/out.mp4"])
+                    .output()
+                    .unwrap(),
+                2,
+                "/proc/vidkompy/out.mp4".into(),
+            ),
+            ("unknown extension", comp(&film, &fg, &["-o", &s(&d.join("out.qqq"))]), 2, "out.qqq".into()),
+        ];
+        for (what, r, code, needle) in &cases {
+            let e = stderr(r);
+            assert_eq!(r.status.code(), Some(*code), "{what}: {e}");
+            assert!(e.contains(needle.as_str()), "{what}: {e}");
+            assert_eq!(e.trim().lines().count(), 1, "{what}: one line: {e}");
+        }
+        assert!(!out.exists());
+        // An existing output is kept without -y.
+        std::fs::write(&out, b"keep me").unwrap();
+        let r = comp(&film, &fg, &["--placement", "100,100"]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(stderr(&r).contains("exists"), "{}", stderr(&r));
+        assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+        no_leftovers(&d);
+    }
+}
