@@ -26,6 +26,12 @@ use crate::spatial::{Placement, locate};
 /// error when picking refinement pairs.
 const SEEK_COST_STEP: f64 = 24.0;
 
+/// A move of a pixel or two changes the time map too little to be worth checking again (each
+/// check decodes and searches several frame pairs).
+fn small_move(a: &Placement, b: &Placement) -> bool {
+    (a.width, a.height) == (b.width, b.height) && (a.x - b.x).abs() <= 2 && (a.y - b.y).abs() <= 2
+}
+
 /// At most this many times a refined placement is analyzed again.
 const REFINE_ROUNDS: usize = 3;
 
@@ -74,6 +80,9 @@ pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placemen
             break;
         }
         pass = analyze(&job, refined, &mut Silent)?;
+        if small_move(&before, &refined) {
+            break;
+        }
     }
     Ok(pass.alignment.placement)
 }
@@ -453,6 +462,9 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
             pass = analyze(job, refined, observer)?;
             decode_ms += pass.decode_ms;
             analyze_ms += pass.analyze_ms;
+            if small_move(&before, &refined) {
+                break;
+            }
         }
     }
     let a = &pass.alignment;
