@@ -190,3 +190,26 @@ fn real_still_pair() {
     assert_eq!((p.x, p.y, p.scale), (0, 109, 1.0));
     assert!(p.confidence > 0.95, "{p:?}");
 }
+
+#[test]
+fn locate_near_corrects_a_placement_a_few_pixels_off() {
+    let spec = PairSpec {
+        x: 61.0,
+        y: 37.0,
+        grade: Grade { brightness: 0.05, contrast: 1.1, gamma: 0.95 },
+        ..PairSpec::default()
+    };
+    let pair = SyntheticPair::new(spec.clone());
+    let (fg, bg) = (pair.fg_frame(0), pair.bg_frame(pair.truth(0).expect("frame 0 is inside bg")));
+    let truth = locate(&[fg.as_frame()], &[bg.as_frame()], &Settings::default()).unwrap();
+    assert_eq!((truth.x, truth.y), (61, 37));
+    for (dx, dy) in [(3, -2), (-4, 4), (0, 0), (5, 1)] {
+        let off = vidkompy::spatial::Placement { x: 61 + dx, y: 37 + dy, ..truth };
+        let p = vidkompy::spatial::locate_near(&fg.as_frame(), &bg.as_frame(), &off, 6).expect("the window fits");
+        assert_eq!((p.x, p.y, p.width, p.height), (61, 37, truth.width, truth.height), "from ({dx}, {dy})");
+        assert!(p.confidence > 0.9, "{p:?}");
+    }
+    // A placement whose rectangle leaves bg has no window.
+    let outside = vidkompy::spatial::Placement { x: spec.bg_width as i32, ..truth };
+    assert!(vidkompy::spatial::locate_near(&fg.as_frame(), &bg.as_frame(), &outside, 4).is_none());
+}

@@ -20,7 +20,7 @@ use crate::io::job::{
 };
 use crate::session::{Analyzer, Compositor, Received, Stream};
 use crate::settings::Settings;
-use crate::spatial::{Placement, locate};
+use crate::spatial::{Placement, locate, locate_near};
 
 /// Frames decoded to reach a pair that are worth one twentieth of a bg frame period of timing
 /// error when picking refinement pairs.
@@ -203,23 +203,55 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
     })
 }
 
-/// The frame of `input` with timestamp `pts`, by seeking (or reading from the start when the
-/// file cannot seek there).
-fn frame_at(path: &Path, input: &mut Option<VideoInput>, pts: i64) -> Result<Option<FrameBuf>> {
-    let reader = match input {
-        Some(r) => r,
-        None => input.insert(VideoInput::open(path)?),
-    };
-    if let Some(f) = reader.seek_to_frame(pts)? {
-        return Ok(Some(FrameBuf::from_frame(&f.as_frame())?));
+/// A reader that fetches frames by timestamp, decoding forward when the next one asked for lies
+/// ahead and seeking only when it lies behind.
+struct FrameFetcher<'a> {
+    path: &'a Path,
+    input: Option<VideoInput>,
+    last_pts: Option<i64>,
+}
+
+impl<'a> FrameFetcher<'a> {
+    fn new(path: &'a Path) -> FrameFetcher<'a> {
+        FrameFetcher { path, input: None, last_pts: None }
     }
-    let mut fresh = VideoInput::open(path)?;
-    while let Some(f) = fresh.next_frame()? {
-        if f.pts == pts {
-            return Ok(Some(FrameBuf::from_frame(&f.as_frame())?));
+
+    fn frame_at(&mut self, pts: i64) -> Result<Option<FrameBuf>> {
+        let copy = |f: &DecodedFrame| FrameBuf::from_frame(&f.as_frame()).map_err(Error::from);
+        if let (Some(input), Some(last)) = (self.input.as_mut(), self.last_pts)
+            && last < pts
+        {
+            while let Some(f) = input.next_frame()? {
+                self.last_pts = Some(f.pts);
+                if f.pts == pts {
+                    return copy(&f).map(Some);
+                }
+                if f.pts > pts {
+                    break;
+                }
+            }
         }
+        let input = match &mut self.input {
+            Some(i) => i,
+            None => self.input.insert(VideoInput::open(self.path)?),
+        };
+        if let Some(f) = input.seek_to_frame(pts)? {
+            self.last_pts = Some(f.pts);
+            return copy(&f).map(Some);
+        }
+        // Cannot seek there: read from the start.
+        let mut fresh = VideoInput::open(self.path)?;
+        while let Some(f) = fresh.next_frame()? {
+            if f.pts == pts {
+                self.last_pts = Some(f.pts);
+                self.input = Some(fresh);
+                return copy(&f).map(Some);
+            }
+        }
+        self.input = None;
+        self.last_pts = None;
+        Ok(None)
     }
-    Ok(None)
 }
 
 /// The best placement found on a few matched (fg, bg) frame pairs of the time map.
@@ -239,7 +271,7 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
         pass.fg_since_key.get(i).copied().unwrap_or(0) + pass.bg_since_key.get(j).copied().unwrap_or(0)
     };
     let picks = refine_picks(a, off_grid, |i| seek_cost(i) as f64 / SEEK_COST_STEP, REFINE_PAIRS);
-    let (mut fg_reader, mut bg_reader) = (None, None);
+    let (mut fg_reader, mut bg_reader) = (FrameFetcher::new(&job.fg), FrameFetcher::new(&job.bg));
     let mut best = a.placement;
     best.confidence = f64::NEG_INFINITY;
     // In a pan, a placement a pixel or two off matches the neighbouring bg frame about as well
@@ -247,12 +279,12 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
     // frames either side of the mapped one are tried too.
     for i in picks {
         let Some(&fp) = pass.fg_pts.get(i) else { continue };
-        let Some(f) = frame_at(&job.fg, &mut fg_reader, fp)? else { continue };
+        let Some(f) = fg_reader.frame_at(fp)? else { continue };
         let j = a.time.map[i] as usize;
         for bj in j.saturating_sub(1)..=j + 1 {
             let Some(&bp) = pass.bg_pts.get(bj) else { continue };
-            let Some(b) = frame_at(&job.bg, &mut bg_reader, bp)? else { continue };
-            if let Ok(p) = locate(&[f.as_frame()], &[b.as_frame()], &job.settings)
+            let Some(b) = bg_reader.frame_at(bp)? else { continue };
+            if let Some(p) = check_pair(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
                 && p.confidence > best.confidence
             {
                 best = p;
@@ -261,6 +293,20 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
     }
     Ok(if best.confidence == f64::NEG_INFINITY { a.placement } else { best })
 }
+
+/// The placement on one matched pair: a full-resolution search near the current one, or the
+/// whole frame when the best lies on the edge of that neighbourhood (it may be further out).
+fn check_pair(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, settings: &Settings) -> Option<Placement> {
+    match locate_near(fg, bg, around, NEAR_RADIUS) {
+        Some(p) if (p.x - around.x).abs() < NEAR_RADIUS as i32 && (p.y - around.y).abs() < NEAR_RADIUS as i32 => {
+            Some(p)
+        }
+        _ => locate(&[*fg], &[*bg], settings).ok(),
+    }
+}
+
+/// How far (pixels) a matched pair is searched around the placement from samples.
+const NEAR_RADIUS: u32 = 8;
 
 /// The audio the output carries, as asked and as the inputs allow.
 fn audio_plan(job: &CompJob, pass: &Pass1) -> Result<AudioPlan> {
