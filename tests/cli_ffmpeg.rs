@@ -276,6 +276,51 @@ mod with_ffmpeg {
     }
 
     #[test]
+    fn audio_the_container_cannot_hold_is_re_encoded_to_aac() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("pcm");
+        let fg = d.join("fg.mov");
+        // PCM audio in .mov; .mp4 cannot hold PCM.
+        if ffmpeg(&[
+            "-ss",
+            "1",
+            "-i",
+            &s(&src),
+            "-t",
+            "2",
+            "-vf",
+            "crop=320:240:160:120",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "pcm_s16le",
+            &s(&fg),
+        ])
+        .is_none()
+        {
+            return;
+        }
+        assert_eq!(probe(&fg, "a", "codec_name"), "pcm_s16le");
+        let out = d.join("out.mp4");
+        let r = bin()
+            .args(["comp", "--preset", "ultrafast", "--placement", "160,120", "--bg", &s(&src), "--fg", &s(&fg)])
+            .args(["-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert!(stderr(&r).contains("re-encoded to AAC"), "{}", stderr(&r));
+        let audio = probe(&out, "a", "codec_name,duration");
+        let (codec, duration) = audio.split_once(',').expect("an audio stream");
+        assert_eq!(codec, "aac");
+        let duration: f64 = duration.parse().unwrap();
+        assert!((duration - 2.0).abs() < 0.1, "audio lasts {duration} s");
+        assert_eq!(probe(&out, "v", "nb_read_frames"), "48");
+        no_leftovers(&d);
+    }
+
+    #[test]
     fn align_takes_pictures() {
         let (Some(fg), Some(bg)) = (common::media("still-fg-1920x684.jpg"), common::media("still-bg-1920x1080.jpg"))
         else {

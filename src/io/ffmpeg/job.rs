@@ -370,7 +370,7 @@ struct Pass2 {
     decode_ms: f64,
     compose_ms: f64,
     encode_ms: f64,
-    audio: bool,
+    audio_note: &'static str,
 }
 
 fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Result<Pass2> {
@@ -408,7 +408,11 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
         &job.encode,
         &audio,
     )?;
-    let has_audio = output.has_audio();
+    let audio_note = match (output.has_audio(), output.audio_transcoded()) {
+        (false, _) => "no audio",
+        (true, false) => "audio copied",
+        (true, true) => "audio re-encoded to AAC (its codec does not fit the container)",
+    };
     let total = pass.alignment.fg_frames;
     let mut compose_ms = 0.0;
     std::thread::scope(|s| {
@@ -467,7 +471,7 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
         if !finished {
             return Err(Error::Internal("the encoder stopped early".into()));
         }
-        Ok(Pass2 { decode_ms, compose_ms, encode_ms, audio: has_audio })
+        Ok(Pass2 { decode_ms, compose_ms, encode_ms, audio_note })
     })
 }
 
@@ -522,7 +526,7 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         a.time.offset_seconds
     ));
     let composed = compose(job, &pass, observer)?;
-    observer.status(if composed.audio { "audio copied" } else { "no audio" });
+    observer.status(composed.audio_note);
     let timings = Timings {
         decode: decode_ms + composed.decode_ms,
         analyze: analyze_ms,

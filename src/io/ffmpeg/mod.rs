@@ -2,6 +2,7 @@
 //! and muxing by the output's extension, audio carried over. Every FFmpeg object lives in one
 //! owner here whose `Drop` frees it, so an early return on error leaks nothing.
 
+mod audio;
 mod input;
 mod job;
 mod output;

@@ -1,5 +1,5 @@
 //! Writing a video file: the container chosen by the target's extension, video encoded (H.264
-//! by libx264 unless told otherwise), an audio stream copied in with its timestamps moved. The
+//! by libx264 unless told otherwise), an audio stream carried in (`audio.rs`). The
 //! file is written beside the target under a temporary name and renamed only by `finish`.
 
 use std::ffi::CStr;
@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use ffmpeg_sys_next as ff;
 
-use super::{AvFrame, AvPacket, Scaler, VideoInput, av_error, av_pixel_format, c_path, c_string, rational};
+use super::audio::AudioTrack;
+use super::{AvFrame, AvPacket, Scaler, av_error, av_pixel_format, c_path, c_string, rational};
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PixelFormat, TimeBase};
 use crate::io::job::EncodeOptions;
@@ -39,7 +40,7 @@ pub struct VideoOutput {
     frame: AvFrame,
     packet: AvPacket,
     scaler: Option<Scaler>,
-    audio: Option<AudioCopy>,
+    audio: Option<AudioTrack>,
     header_written: bool,
     finished: bool,
     pub frames_written: u64,
@@ -47,19 +48,6 @@ pub struct VideoOutput {
 
 // SAFETY: the FFmpeg contexts are owned by this value and used only through `&mut self`.
 unsafe impl Send for VideoOutput {}
-
-struct AudioCopy {
-    input: VideoInput,
-    source_index: i32,
-    source_time_base: ff::AVRational,
-    output_index: i32,
-    shift: i64,
-    window: Option<(i64, i64)>,
-    packet: AvPacket,
-    /// A packet read but not yet due.
-    pending: bool,
-    ended: bool,
-}
 
 /// The default video encoder: libx264 where the container takes H.264, else the container's own.
 fn default_encoder(format: *const ff::AVOutputFormat) -> Result<*const ff::AVCodec> {
@@ -214,7 +202,7 @@ impl VideoOutput {
             (*stream).r_frame_rate = rational(frame_rate.0, frame_rate.1);
 
             if let AudioPlan::Copy { path, shift_seconds, window } = audio {
-                out.audio = out.add_audio(path, *shift_seconds, *window)?;
+                out.audio = AudioTrack::add(out.context, path, *shift_seconds, *window)?;
             }
 
             if (*guessed).flags & ff::AVFMT_NOFILE == 0 {
@@ -240,51 +228,14 @@ impl VideoOutput {
         Ok(out)
     }
 
-    /// Adds a stream that copies `path`'s audio, when the container can hold its codec.
-    fn add_audio(&mut self, path: &Path, shift_seconds: f64, window: Option<(f64, f64)>) -> Result<Option<AudioCopy>> {
-        let input = VideoInput::open(path)?;
-        let Some(index) = input.info().audio_stream else { return Ok(None) };
-        let (parameters, source_time_base) = input.stream_parameters(index).expect("index from av_find_best_stream");
-        // SAFETY: the output context is set up; `parameters` belongs to the open input.
-        unsafe {
-            let allowed =
-                ff::avformat_query_codec((*self.context).oformat, (*parameters).codec_id, ff::FF_COMPLIANCE_NORMAL);
-            if allowed == 0 {
-                let codec = CStr::from_ptr(ff::avcodec_get_name((*parameters).codec_id)).to_string_lossy();
-                return Err(Error::Unsupported(format!(
-                    "{}: this container cannot hold {codec} audio from {}; use --audio none or another extension",
-                    self.target.display(),
-                    path.display()
-                )));
-            }
-            let stream = ff::avformat_new_stream(self.context, std::ptr::null());
-            if stream.is_null() {
-                return Err(Error::Io("out of memory for a stream".into()));
-            }
-            let r = ff::avcodec_parameters_copy((*stream).codecpar, parameters);
-            if r < 0 {
-                return Err(av_error(path, "cannot copy the audio stream's parameters", r));
-            }
-            (*(*stream).codecpar).codec_tag = 0;
-            (*stream).time_base = source_time_base;
-            let to_source = |s: f64| (s * source_time_base.den as f64 / source_time_base.num as f64).round() as i64;
-            Ok(Some(AudioCopy {
-                input,
-                source_index: index,
-                source_time_base,
-                output_index: (*stream).index,
-                shift: to_source(shift_seconds),
-                window: window.map(|(a, b)| (to_source(a), to_source(b))),
-                packet: AvPacket::new()?,
-                pending: false,
-                ended: false,
-            }))
-        }
-    }
-
     /// Whether an audio stream is being written.
     pub fn has_audio(&self) -> bool {
         self.audio.is_some()
+    }
+
+    /// Whether the audio is re-encoded to AAC (its codec does not fit the container).
+    pub fn audio_transcoded(&self) -> bool {
+        self.audio.as_ref().is_some_and(AudioTrack::is_transcoded)
     }
 
     /// Encodes one frame (bg's shape and format); `pts` is in the time base given at creation.
@@ -362,7 +313,9 @@ impl VideoOutput {
                 ff::av_packet_rescale_ts(p, self.encoder_time_base, stream_tb);
                 p.dts as f64 * stream_tb.num as f64 / stream_tb.den as f64
             };
-            self.write_audio_until(seconds + AUDIO_LEAD_SECONDS)?;
+            if let Some(a) = &mut self.audio {
+                a.write_until(self.context, seconds + AUDIO_LEAD_SECONDS)?;
+            }
             // SAFETY: the header is written; the muxer takes the packet's reference.
             let r = unsafe { ff::av_interleaved_write_frame(self.context, self.packet.0) };
             if r < 0 {
@@ -371,70 +324,13 @@ impl VideoOutput {
         }
     }
 
-    /// Copies audio packets that start before `seconds` of output time.
-    fn write_audio_until(&mut self, seconds: f64) -> Result<()> {
-        let Some(a) = &mut self.audio else { return Ok(()) };
-        while !a.ended {
-            if !a.pending {
-                // SAFETY: the packet is owned and unreferenced.
-                if !a.input.read_packet(a.packet.0)? {
-                    a.ended = true;
-                    break;
-                }
-                // SAFETY: just read.
-                let p = unsafe { &mut *a.packet.0 };
-                if p.stream_index != a.source_index || p.pts == ff::AV_NOPTS_VALUE {
-                    // SAFETY: a packet we read.
-                    unsafe { ff::av_packet_unref(p) };
-                    continue;
-                }
-                p.pts -= a.shift;
-                if p.dts != ff::AV_NOPTS_VALUE {
-                    p.dts -= a.shift;
-                }
-                if let Some((start, end)) = a.window {
-                    if p.pts >= end {
-                        // SAFETY: a packet we read.
-                        unsafe { ff::av_packet_unref(p) };
-                        a.ended = true;
-                        break;
-                    }
-                    if p.pts < start {
-                        // SAFETY: a packet we read.
-                        unsafe { ff::av_packet_unref(p) };
-                        continue;
-                    }
-                }
-                a.pending = true;
-            }
-            // SAFETY: the pending packet is valid.
-            let p = unsafe { &mut *a.packet.0 };
-            let tb = a.source_time_base;
-            if p.pts as f64 * tb.num as f64 / tb.den as f64 > seconds {
-                break;
-            }
-            // SAFETY: the header is written, so the stream's time base is final; the muxer
-            // takes the packet's reference.
-            let r = unsafe {
-                let stream_tb = (**(*self.context).streams.add(a.output_index as usize)).time_base;
-                p.stream_index = a.output_index;
-                p.pos = -1;
-                ff::av_packet_rescale_ts(p, tb, stream_tb);
-                ff::av_interleaved_write_frame(self.context, p)
-            };
-            a.pending = false;
-            if r < 0 {
-                return Err(av_error(&self.target, "cannot write audio", r));
-            }
-        }
-        Ok(())
-    }
-
     /// Drains the encoder, writes the rest of the audio and the trailer, and renames the
     /// temporary file to the target.
     pub fn finish(mut self) -> Result<PathBuf> {
         self.send(std::ptr::null())?;
-        self.write_audio_until(f64::INFINITY)?;
+        if let Some(a) = &mut self.audio {
+            a.finish(self.context)?;
+        }
         // SAFETY: the header was written; the trailer closes the container.
         let r = unsafe { ff::av_write_trailer(self.context) };
         if r < 0 {
