@@ -602,19 +602,27 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         pairs = order.into_iter().take(PRESCREEN_KEEP).map(|k| pairs[k]).collect();
         pairs
     };
-    let best_for_scale = |scale: f64, coarse_only: bool| -> Option<(Found, usize, usize)> {
-        let tpls: Vec<TemplatePyramid> =
-            fg_images.iter().map(|fg| TemplatePyramid::new(fg, scale, &factors)).collect::<Option<_>>()?;
-        let mut best: Option<(Found, usize, usize)> = None;
-        for (fi, bi) in prescreen(&tpls) {
-            if let Some(found) = search(&tpls[fi], &bg_pyramids[bi], &factors, coarse_only)
-                && best.is_none_or(|b| found.score > b.0.score)
-            {
-                best = Some((found, fi, bi));
+    // `only`: search just this (fg sample, bg sample) pair.
+    let best_for_pairs =
+        |scale: f64, coarse_only: bool, only: Option<(usize, usize)>| -> Option<(Found, usize, usize)> {
+            if let Some((fi, bi)) = only {
+                let tpl = TemplatePyramid::new(&fg_images[fi], scale, &factors)?;
+                return search(&tpl, &bg_pyramids[bi], &factors, coarse_only).map(|f| (f, fi, bi));
             }
-        }
-        best
-    };
+            let tpls: Vec<TemplatePyramid> =
+                fg_images.iter().map(|fg| TemplatePyramid::new(fg, scale, &factors)).collect::<Option<_>>()?;
+            let pairs = prescreen(&tpls);
+            let mut best: Option<(Found, usize, usize)> = None;
+            for (fi, bi) in pairs {
+                if let Some(found) = search(&tpls[fi], &bg_pyramids[bi], &factors, coarse_only)
+                    && best.is_none_or(|b| found.score > b.0.score)
+                {
+                    best = Some((found, fi, bi));
+                }
+            }
+            best
+        };
+    let best_for_scale = |scale: f64, coarse_only: bool| best_for_pairs(scale, coarse_only, None);
 
     // Coarse sweep over scales, pick the best, then refine its neighbourhood.
     let mut chosen_scale = scales[0];
@@ -624,14 +632,17 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         coarse.sort_by(|a, b| b.1.total_cmp(&a.1));
         let s0 = coarse.first().map_or(chosen_scale, |c| c.0);
         let step = (settings.scale_max / settings.scale_min).powf(1.0 / (SCALE_SWEEP - 1) as f64);
-        // Refine within one sweep step, on the full pyramid, in 16 log steps.
+        // Refine within one sweep step, on the full pyramid, in 16 log steps, on the sample
+        // pair that matched best at the coarse scale (scale barely changes which pair is best,
+        // and every pair at every step would cost samples² searches).
+        let pair = best_for_scale(s0, false).map(|(_, fi, bi)| (fi, bi));
         let mut best = (s0, f32::NEG_INFINITY);
         for k in -8..=8 {
             let s = s0 * step.powf(k as f64 / 8.0);
             if !fits(s) || s < settings.scale_min * 0.99 || s > settings.scale_max * 1.01 {
                 continue;
             }
-            if let Some((f, _, _)) = best_for_scale(s, false)
+            if let Some((f, _, _)) = best_for_pairs(s, false, pair)
                 && f.score > best.1
             {
                 best = (s, f.score);

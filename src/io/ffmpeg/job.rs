@@ -75,9 +75,13 @@ pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placemen
     };
     let mut pass = analyze(&job, placement, &mut Silent)?;
     for _ in 0..REFINE_ROUNDS {
-        let (before, refined) = (pass.alignment.placement, refine_placement(&job, &pass)?);
+        let before = pass.alignment.placement;
+        let Checked { placement: refined, map_agrees } = refine_placement(&job, &pass)?;
         if (refined.x, refined.y, refined.width, refined.height) == (before.x, before.y, before.width, before.height) {
             break;
+        }
+        if map_agrees && small_move(&before, &refined) {
+            return Ok(refined);
         }
         pass = analyze(&job, refined, &mut Silent)?;
         if small_move(&before, &refined) {
@@ -255,7 +259,15 @@ impl<'a> FrameFetcher<'a> {
 }
 
 /// The best placement found on a few matched (fg, bg) frame pairs of the time map.
-fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
+/// A placement checked on matched frame pairs.
+struct Checked {
+    placement: Placement,
+    /// Every pair matched best with the bg frame the time map gave it (not a neighbour), so
+    /// the map stands with the checked placement.
+    map_agrees: bool,
+}
+
+fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Checked> {
     let a = &pass.alignment;
     let (fg_info, bg_info) = (VideoInput::open(&job.fg)?.info().clone(), VideoInput::open(&job.bg)?.info().clone());
     let fg_tb = fg_info.time_base;
@@ -274,6 +286,8 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
     let (mut fg_reader, mut bg_reader) = (FrameFetcher::new(&job.fg), FrameFetcher::new(&job.bg));
     let mut best = a.placement;
     best.confidence = f64::NEG_INFINITY;
+    let mut map_agrees = true;
+    let mut best_pair: Option<(FrameBuf, FrameBuf)> = None;
     // In a pan, a placement a pixel or two off matches the neighbouring bg frame about as well
     // as the true placement matches the true frame; the true pair matches best, so the bg
     // frames either side of the mapped one are tried too.
@@ -281,17 +295,34 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Placement> {
         let Some(&fp) = pass.fg_pts.get(i) else { continue };
         let Some(f) = fg_reader.frame_at(fp)? else { continue };
         let j = a.time.map[i] as usize;
+        let mut pick_best: Option<(Placement, usize, FrameBuf)> = None;
         for bj in j.saturating_sub(1)..=j + 1 {
             let Some(&bp) = pass.bg_pts.get(bj) else { continue };
             let Some(b) = bg_reader.frame_at(bp)? else { continue };
             if let Some(p) = check_pair(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
-                && p.confidence > best.confidence
+                && pick_best.as_ref().is_none_or(|(q, _, _)| p.confidence > q.confidence)
             {
+                pick_best = Some((p, bj, b));
+            }
+        }
+        if let Some((p, bj, b)) = pick_best {
+            map_agrees &= bj == j;
+            if p.confidence > best.confidence {
                 best = p;
+                best_pair = Some((f.clone(), b));
             }
         }
     }
-    Ok(if best.confidence == f64::NEG_INFINITY { a.placement } else { best })
+    if job.settings.scale_search
+        && best.scale != 1.0
+        && let Some((f, b)) = &best_pair
+    {
+        best = refine_scale(&f.as_frame(), &b.as_frame(), best);
+    }
+    if best.confidence == f64::NEG_INFINITY {
+        return Ok(Checked { placement: a.placement, map_agrees: false });
+    }
+    Ok(Checked { placement: best, map_agrees })
 }
 
 /// The placement on one matched pair: a full-resolution search near the current one, or the
@@ -304,6 +335,31 @@ fn check_pair(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, settings
         _ => locate(&[*fg], &[*bg], settings).ok(),
     }
 }
+
+/// A scaled placement from samples is only as fine as the scale sweep: on the best matched pair,
+/// scales close to it are tried too.
+fn refine_scale(fg: &FrameRef<'_>, bg: &FrameRef<'_>, found: Placement) -> Placement {
+    let mut best = found;
+    for k in (-SCALE_STEPS..=SCALE_STEPS).filter(|&k| k != 0) {
+        let scale = found.scale * (1.0 + SCALE_STEP * k as f64);
+        let (cw, ch) = (found.content.width as f64, found.content.height as f64);
+        let (width, height) = ((cw * scale).round() as u32, (ch * scale).round() as u32);
+        // Keep the centre where it was.
+        let x = found.x + (found.width as i32 - width as i32) / 2;
+        let y = found.y + (found.height as i32 - height as i32) / 2;
+        let trial = Placement { x, y, width, height, scale, ..found };
+        if let Some(p) = locate_near(fg, bg, &trial, NEAR_RADIUS)
+            && p.confidence > best.confidence
+        {
+            best = p;
+        }
+    }
+    best
+}
+
+/// Relative scale steps tried around a scaled placement, and how many each way.
+const SCALE_STEP: f64 = 0.004;
+const SCALE_STEPS: i32 = 5;
 
 /// How far (pixels) a matched pair is searched around the placement from samples.
 const NEAR_RADIUS: u32 = 8;
@@ -498,7 +554,7 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         for _ in 0..REFINE_ROUNDS {
             let started = Instant::now();
             let before = pass.alignment.placement;
-            let refined = refine_placement(job, &pass)?;
+            let Checked { placement: refined, map_agrees } = refine_placement(job, &pass)?;
             observer.status(&format!(
                 "placement checked on matched frames in {:.0} ms",
                 started.elapsed().as_secs_f64() * 1e3
@@ -506,6 +562,14 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
             if (refined.x, refined.y, refined.width, refined.height)
                 == (before.x, before.y, before.width, before.height)
             {
+                break;
+            }
+            if map_agrees && small_move(&before, &refined) {
+                observer.status(&format!(
+                    "placement refined on matched frames to x={} y={}; the time map stands",
+                    refined.x, refined.y
+                ));
+                pass.alignment.placement = refined;
                 break;
             }
             observer.status(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
