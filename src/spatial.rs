@@ -635,7 +635,8 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         // Refine within one sweep step, on the full pyramid, in 16 log steps, on the sample
         // pair that matched best at the coarse scale (scale barely changes which pair is best,
         // and every pair at every step would cost samples² searches).
-        let pair = best_for_scale(s0, false).map(|(_, fi, bi)| (fi, bi));
+        let many = fg_images.len() * bg_pyramids.len() > 1;
+        let pair = if many { best_for_scale(s0, false).map(|(_, fi, bi)| (fi, bi)) } else { Some((0, 0)) };
         let mut best = (s0, f32::NEG_INFINITY);
         for k in -8..=8 {
             let s = s0 * step.powf(k as f64 / 8.0);
