@@ -387,8 +387,12 @@ impl VideoInput {
         let count = count.max(1);
         // Placement samples only need the picture's structure: skipping the deblocking filter
         // makes H.264 decoding markedly faster. Set before the first packet is decoded.
-        // SAFETY: the decoder is open; both fields may change between packets.
-        unsafe { (*self.decoder).skip_loop_filter = ff::AVDiscard::AVDISCARD_ALL };
+        // SAFETY: the decoder is open; these fields may change between packets.
+        // Frames nothing refers to (B-frames, mostly) need not be decoded at all.
+        unsafe {
+            (*self.decoder).skip_loop_filter = ff::AVDiscard::AVDISCARD_ALL;
+            (*self.decoder).skip_frame = ff::AVDiscard::AVDISCARD_NONREF;
+        }
         let info = self.info.clone();
         let duration = info.duration_seconds.unwrap_or(0.0);
         let period = info.frame_period();
