@@ -155,7 +155,9 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
         "placement x={} y={} scale={:.3} confidence={:.3}",
         placement.x, placement.y, placement.scale, placement.confidence
     ));
-    let (fg, bg) = (VideoInput::open(&job.fg)?, VideoInput::open(&job.bg)?);
+    let (mut fg, mut bg) = (VideoInput::open(&job.fg)?, VideoInput::open(&job.bg)?);
+    fg.skip_deblocking();
+    bg.skip_deblocking();
     let total = fg.info().frame_estimate.zip(bg.info().frame_estimate).map(|(a, b)| a + b);
     let mut analyzer = Analyzer::new(job.settings.clone());
     analyzer.set_placement(placement)?;
