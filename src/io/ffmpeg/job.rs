@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crossbeam::channel::{Receiver, Sender, bounded};
 
-use super::{AudioPlan, DecodedFrame, VideoInput, VideoOutput};
+use super::{AudioPlan, DecodedFrame, VideoInfo, VideoInput, VideoOutput};
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
@@ -142,6 +142,8 @@ fn seconds(f: &DecodedFrame) -> f64 {
 /// how many frames a seek to it decodes.
 struct Pass1 {
     alignment: Alignment,
+    fg_info: VideoInfo,
+    bg_info: VideoInfo,
     fg_pts: Vec<i64>,
     bg_pts: Vec<i64>,
     fg_since_key: Vec<u32>,
@@ -158,6 +160,7 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
     let (mut fg, mut bg) = (VideoInput::open(&job.fg)?, VideoInput::open(&job.bg)?);
     fg.skip_deblocking();
     bg.skip_deblocking();
+    let (fg_info, bg_info) = (fg.info().clone(), bg.info().clone());
     let total = fg.info().frame_estimate.zip(bg.info().frame_estimate).map(|(a, b)| a + b);
     let mut analyzer = Analyzer::new(job.settings.clone());
     analyzer.set_placement(placement)?;
@@ -205,7 +208,7 @@ fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) 
         analyzer.push(Stream::Bg, None)?;
         let alignment = analyzer.finish()?;
         analyze_ms += started.elapsed().as_secs_f64() * 1e3;
-        Ok(Pass1 { alignment, fg_pts, bg_pts, fg_since_key, bg_since_key, decode_ms, analyze_ms })
+        Ok(Pass1 { alignment, fg_info, bg_info, fg_pts, bg_pts, fg_since_key, bg_since_key, decode_ms, analyze_ms })
     })
 }
 
@@ -271,7 +274,7 @@ struct Checked {
 
 fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Checked> {
     let a = &pass.alignment;
-    let (fg_info, bg_info) = (VideoInput::open(&job.fg)?.info().clone(), VideoInput::open(&job.bg)?.info().clone());
+    let (fg_info, bg_info) = (&pass.fg_info, &pass.bg_info);
     let fg_tb = fg_info.time_base;
     let bg_period = bg_info.frame_period();
     let off_grid = |i: usize| {
@@ -368,22 +371,21 @@ const NEAR_RADIUS: u32 = 8;
 
 /// The audio the output carries, as asked and as the inputs allow.
 fn audio_plan(job: &CompJob, pass: &Pass1) -> Result<AudioPlan> {
-    let fg = VideoInput::open(&job.fg)?;
-    let bg = VideoInput::open(&job.bg)?;
+    let (fg, bg) = (&pass.fg_info, &pass.bg_info);
     let y4m = job.output.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
     let from_fg = || AudioPlan::Copy { path: job.fg.clone(), shift_seconds: 0.0, window: None };
     let from_bg = || {
         // bg audio moves onto fg's clock and covers exactly fg's frames.
-        let tb = fg.info().time_base;
+        let tb = fg.time_base;
         let first = pass.fg_pts.first().and_then(|&p| tb.seconds(p)).unwrap_or(0.0);
-        let last = pass.fg_pts.last().and_then(|&p| tb.seconds(p)).unwrap_or(0.0) + fg.info().frame_period();
+        let last = pass.fg_pts.last().and_then(|&p| tb.seconds(p)).unwrap_or(0.0) + fg.frame_period();
         AudioPlan::Copy {
             path: job.bg.clone(),
             shift_seconds: pass.alignment.time.offset_seconds,
             window: Some((first, last)),
         }
     };
-    let (has_fg, has_bg) = (fg.info().audio_stream.is_some(), bg.info().audio_stream.is_some());
+    let (has_fg, has_bg) = (fg.audio_stream.is_some(), bg.audio_stream.is_some());
     Ok(match job.audio {
         AudioChoice::None => AudioPlan::None,
         AudioChoice::Auto if y4m => AudioPlan::None,
@@ -537,6 +539,7 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
 pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
     check_outputs(job)?;
+    // Opened first so that a bad input fails before any work.
     let fg_info = VideoInput::open(&job.fg)?.info().clone();
     VideoInput::open(&job.bg)?;
     let (placement, located) = match job.placement {
