@@ -321,6 +321,47 @@ mod with_ffmpeg {
     }
 
     #[test]
+    fn an_interrupted_comp_leaves_no_file_behind() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("interrupt");
+        let fg = d.join("fg.mp4");
+        if ffmpeg(&[
+            "-i",
+            &s(&src),
+            "-t",
+            "4",
+            "-vf",
+            "crop=640:360:320:200",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            &s(&fg),
+        ])
+        .is_none()
+        {
+            return;
+        }
+        let out = d.join("out.mp4");
+        let mut child = bin()
+            .args(["comp", "-q", "--preset", "veryslow", "--placement", "320,200", "--bg", &s(&src), "--fg", &s(&fg)])
+            .args(["-o", &s(&out)])
+            .spawn()
+            .unwrap();
+        let partial = d.join(".out.mp4.partial");
+        let started = std::time::Instant::now();
+        while !partial.exists() && started.elapsed().as_secs() < 120 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(partial.exists(), "the composite never started writing");
+        // SAFETY: sends a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{status:?}");
+        assert!(!out.exists() && !partial.exists());
+    }
+
+    #[test]
     fn align_takes_pictures() {
         let (Some(fg), Some(bg)) = (common::media("still-fg-1920x684.jpg"), common::media("still-bg-1920x1080.jpg"))
         else {

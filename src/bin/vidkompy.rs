@@ -183,6 +183,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     #[cfg(feature = "ffmpeg")]
     vidkompy::io::ffmpeg::quiet_library_log(verbose);
     let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio };
+    remove_on_interrupt(&job);
     let mut bar = ProgressBar::new(quiet, verbose);
     let result = run(&job, &mut bar);
     bar.end_line();
@@ -191,6 +192,36 @@ fn comp(args: &[String]) -> Result<(), Failure> {
         eprintln!("vidkompy: wrote {} ({} frames) in {:.0} ms", output.display(), alignment.fg_frames, timings.total);
     }
     Ok(())
+}
+
+/// Temporary files to remove if the user interrupts (the library removes them on any error).
+static PARTIALS: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    // Only async-signal-safe calls here: unlink and _exit. OnceLock::get is an atomic load.
+    if let Some(paths) = PARTIALS.get() {
+        for p in paths {
+            // SAFETY: a NUL-terminated path that lives for the program's life.
+            unsafe { libc::unlink(p.as_ptr()) };
+        }
+    }
+    // SAFETY: ends the process at once, as the default action for the signal would.
+    unsafe { libc::_exit(130) };
+}
+
+/// Ctrl-C or a kill during `comp` leaves no temporary file behind.
+fn remove_on_interrupt(job: &CompJob) {
+    let paths = std::iter::once(&job.output)
+        .chain(job.report.as_ref())
+        .filter_map(|p| vidkompy::io::job::partial_path(p, true).ok())
+        .filter_map(|p| std::ffi::CString::new(p.into_os_string().into_encoded_bytes()).ok())
+        .collect();
+    if PARTIALS.set(paths).is_ok() {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: installs a handler that only calls async-signal-safe functions.
+            unsafe { libc::signal(signal, on_interrupt as *const () as libc::sighandler_t) };
+        }
+    }
 }
 
 /// Status lines and a progress bar (frames, fps, ETA) on stderr. On a terminal the bar
@@ -210,7 +241,7 @@ struct ProgressBar {
 impl ProgressBar {
     fn new(quiet: bool, verbose: bool) -> ProgressBar {
         // SAFETY: isatty only inspects the descriptor.
-        let terminal = unsafe { libc_isatty(2) } == 1;
+        let terminal = unsafe { libc::isatty(2) } == 1;
         ProgressBar {
             quiet,
             verbose,
@@ -252,11 +283,6 @@ impl ProgressBar {
             eprintln!("{line}");
         }
     }
-}
-
-unsafe extern "C" {
-    #[link_name = "isatty"]
-    fn libc_isatty(fd: i32) -> i32;
 }
 
 impl JobObserver for ProgressBar {

@@ -233,16 +233,22 @@ pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, 
     return composite(job, observer);
 }
 
+/// The temporary file a target is written to before it is renamed into place: hidden, beside
+/// it, so the rename stays on one file system. Refuses an existing target unless `overwrite`.
+pub fn partial_path(path: &Path, overwrite: bool) -> Result<PathBuf> {
+    if path.exists() && !overwrite {
+        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
+    }
+    let name =
+        path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
+    Ok(path.with_file_name(format!(".{}.partial", name.to_string_lossy())))
+}
+
 /// Refuses to start when an output exists (without overwrite) or its folder cannot take a file,
 /// before any work is done.
 pub fn check_outputs(job: &CompJob) -> Result<()> {
     for path in std::iter::once(&job.output).chain(job.report.as_ref()) {
-        if path.exists() && !job.overwrite {
-            return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
-        }
-        let name =
-            path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
-        let probe = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        let probe = partial_path(path, job.overwrite)?;
         File::create(&probe).map_err(|e| Error::Io(format!("{}: cannot write here: {e}", path.display())))?;
         let _ = std::fs::remove_file(&probe);
     }
@@ -299,12 +305,7 @@ pub fn write_atomically(
     overwrite: bool,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
 ) -> Result<()> {
-    if path.exists() && !overwrite {
-        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
-    }
-    let name =
-        path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let tmp = partial_path(path, overwrite)?;
     let file = File::create(&tmp).map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
     let mut w = BufWriter::new(file);
     let result = write(&mut w).and_then(|_| w.flush().map_err(|e| Error::Io(format!("{}: {e}", tmp.display()))));

@@ -11,7 +11,7 @@ use super::audio::AudioTrack;
 use super::{AvFrame, AvPacket, Scaler, av_error, av_pixel_format, c_path, c_string, rational};
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PixelFormat, TimeBase};
-use crate::io::job::EncodeOptions;
+use crate::io::job::{EncodeOptions, partial_path};
 
 /// Which audio goes into the output.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,13 +86,7 @@ impl VideoOutput {
         options: &EncodeOptions,
         audio: &AudioPlan,
     ) -> Result<VideoOutput> {
-        if target.exists() && !overwrite {
-            return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", target.display())));
-        }
-        let name = target
-            .file_name()
-            .ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", target.display())))?;
-        let temp = target.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+        let temp = partial_path(target, overwrite)?;
         let mut out = VideoOutput {
             target: target.to_path_buf(),
             temp: temp.clone(),
