@@ -44,6 +44,32 @@ mod with_ffmpeg {
         }
     }
 
+    /// A fg derived from `src` by the ffmpeg command: `seconds` from `start`, through `filters`,
+    /// H.264 (high quality, so the pair differs by the grade, not by coding), then `audio`
+    /// (codec options, or `-an`). `None` (after saying why) when ffmpeg cannot run.
+    fn derive(src: &Path, out: &Path, start: &str, seconds: &str, filters: &str, audio: &[&str]) -> Option<()> {
+        let (src, out) = (s(src), s(out));
+        let mut args = vec!["-ss", start, "-i", &src, "-t", seconds, "-vf", filters];
+        args.extend(["-c:v", "libx264", "-preset", "veryfast", "-crf", "16"]);
+        args.extend(audio);
+        args.push(&out);
+        ffmpeg(&args)
+    }
+
+    /// `comp` of fg onto bg with a report, which must succeed; the report's alignment.
+    fn comp_with_report(bg: &Path, fg: &Path, out: &Path) -> Alignment {
+        let report = out.with_extension("json");
+        let r = bin()
+            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(bg), "--fg", &s(fg), "-o", &s(out)])
+            .args(["--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let json = std::fs::read_to_string(&report).unwrap();
+        assert!(json.contains("\"timings_ms\""));
+        Alignment::from_json(&json).unwrap()
+    }
+
     /// ffprobe's answer for one stream entry, as text.
     fn probe(path: &Path, stream: &str, entries: &str) -> String {
         let out = Command::new("ffprobe")
@@ -96,38 +122,12 @@ mod with_ffmpeg {
         let d = dir("interview");
         let fg = d.join("fg.mp4");
         // fg: 3 s from 1.5 s into the clip, 960×540 at (480, 270), re-graded, with audio.
-        if ffmpeg(&[
-            "-ss",
-            "1.5",
-            "-i",
-            &s(&src),
-            "-t",
-            "3",
-            "-vf",
-            "crop=960:540:480:270,eq=brightness=0.06:contrast=1.15:gamma=0.9",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "16",
-            "-c:a",
-            "aac",
-            &s(&fg),
-        ])
-        .is_none()
-        {
+        let grade = "crop=960:540:480:270,eq=brightness=0.06:contrast=1.15:gamma=0.9";
+        if derive(&src, &fg, "1.5", "3", grade, &["-c:a", "aac"]).is_none() {
             return;
         }
         let out = d.join("out.mp4");
-        let report = d.join("r.json");
-        let r = bin()
-            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
-            .args(["--report", &s(&report)])
-            .output()
-            .unwrap();
-        assert!(r.status.success(), "{}", stderr(&r));
-        let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let a = comp_with_report(&src, &fg, &out);
         assert_eq!((a.placement.x, a.placement.y, a.placement.width, a.placement.height), (480, 270, 960, 540));
         let fg_frames = a.fg_frames;
         assert_eq!(fg_frames, 72);
@@ -138,7 +138,6 @@ mod with_ffmpeg {
         assert_eq!(probe(&out, "v", "codec_name,r_frame_rate,nb_read_frames"), "h264,24/1,72");
         assert_eq!(frame_times(&out), frame_times(&fg));
         assert_eq!(probe(&out, "a", "codec_name"), "aac");
-        assert!(std::fs::read_to_string(&report).unwrap().contains("\"timings_ms\""));
         no_leftovers(&d);
     }
 
@@ -148,37 +147,12 @@ mod with_ffmpeg {
         let d = dir("film");
         let fg = d.join("fg.mkv");
         // fg starts 2 s into bg (ffmpeg cannot find an fg that starts later; we must).
-        if ffmpeg(&[
-            "-ss",
-            "2",
-            "-i",
-            &s(&src),
-            "-t",
-            "4",
-            "-an",
-            "-vf",
-            "crop=640:360:320:200,eq=brightness=-0.04:contrast=1.1,fps=30",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "16",
-            &s(&fg),
-        ])
-        .is_none()
-        {
+        let grade = "crop=640:360:320:200,eq=brightness=-0.04:contrast=1.1,fps=30";
+        if derive(&src, &fg, "2", "4", grade, &["-an"]).is_none() {
             return;
         }
         let out = d.join("out.mov");
-        let report = d.join("r.json");
-        let r = bin()
-            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
-            .args(["--report", &s(&report)])
-            .output()
-            .unwrap();
-        assert!(r.status.success(), "{}", stderr(&r));
-        let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let a = comp_with_report(&src, &fg, &out);
         assert_eq!((a.placement.x, a.placement.y, a.placement.scale), (320, 200, 1.0));
         assert_eq!(a.fg_frames, 120);
         let truth: Vec<usize> = (0..120).map(|i| 48 + fps_filter_source(i, 24.0, 30.0)).collect();
@@ -202,21 +176,7 @@ mod with_ffmpeg {
         let d = dir("scaled");
         let fg = d.join("fg.mp4");
         // 640×360 at (200, 120), shrunk to 480×270: bg shows it 4/3 as large.
-        if ffmpeg(&[
-            "-i",
-            &s(&src),
-            "-t",
-            "2",
-            "-vf",
-            "crop=640:360:200:120,scale=480:270",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            &s(&fg),
-        ])
-        .is_none()
-        {
+        if derive(&src, &fg, "0", "2", "crop=640:360:200:120,scale=480:270", &[]).is_none() {
             return;
         }
         let r = bin().args(["align", "--scale", "auto", "--json", &s(&fg), &s(&src)]).output().unwrap();
@@ -281,25 +241,7 @@ mod with_ffmpeg {
         let d = dir("pcm");
         let fg = d.join("fg.mov");
         // PCM audio in .mov; .mp4 cannot hold PCM.
-        if ffmpeg(&[
-            "-ss",
-            "1",
-            "-i",
-            &s(&src),
-            "-t",
-            "2",
-            "-vf",
-            "crop=320:240:160:120",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-c:a",
-            "pcm_s16le",
-            &s(&fg),
-        ])
-        .is_none()
-        {
+        if derive(&src, &fg, "1", "2", "crop=320:240:160:120", &["-c:a", "pcm_s16le"]).is_none() {
             return;
         }
         assert_eq!(probe(&fg, "a", "codec_name"), "pcm_s16le");
@@ -325,21 +267,7 @@ mod with_ffmpeg {
         let Some(src) = common::media("film-720p24.mp4") else { return };
         let d = dir("interrupt");
         let fg = d.join("fg.mp4");
-        if ffmpeg(&[
-            "-i",
-            &s(&src),
-            "-t",
-            "4",
-            "-vf",
-            "crop=640:360:320:200",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            &s(&fg),
-        ])
-        .is_none()
-        {
+        if derive(&src, &fg, "0", "4", "crop=640:360:320:200", &[]).is_none() {
             return;
         }
         let out = d.join("out.mp4");
@@ -383,20 +311,7 @@ mod with_ffmpeg {
         let d = dir("errors");
         let fg = d.join("fg.mp4");
         let audio_only = d.join("tone.m4a");
-        if ffmpeg(&[
-            "-i",
-            &s(&film),
-            "-t",
-            "1",
-            "-vf",
-            "crop=320:180:100:100",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            &s(&fg),
-        ])
-        .is_none()
+        if derive(&film, &fg, "0", "1", "crop=320:180:100:100", &[]).is_none()
             || ffmpeg(&["-f", "lavfi", "-i", "sine=d=1", "-c:a", "aac", &s(&audio_only)]).is_none()
         {
             return;
