@@ -483,6 +483,9 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
         let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
         let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx));
         let enc_thread = s.spawn(move || encode_from(output, enc_rx, recycle_tx));
+        // Not `Compositor::run`: its sink borrows the compositor's own output frame, which
+        // would have to be copied to cross to the encoder thread. Here each frame is composited
+        // straight into a buffer the encoder thread owns next and then hands back for reuse.
         let mut run = || -> Result<bool> {
             let mut spare: Option<FrameBuf> = None;
             let mut written = 0usize;

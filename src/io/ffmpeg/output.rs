@@ -252,10 +252,6 @@ impl VideoOutput {
             }
             let f = &mut *self.frame.0;
             let planes = self.source_format.plane_count();
-            let src_ptrs: [*const u8; 4] =
-                std::array::from_fn(|p| if p < planes { frame.plane_origin(p).0 } else { std::ptr::null() });
-            let src_strides: [i32; 4] =
-                std::array::from_fn(|p| if p < planes { frame.plane_origin(p).1 as i32 } else { 0 });
             if self.encoder_format == av_pixel_format(self.source_format) as i32 {
                 for p in 0..planes {
                     let (row_bytes, rows) = self.source_format.plane_size(p, self.width, self.height);
@@ -266,6 +262,10 @@ impl VideoOutput {
                     }
                 }
             } else {
+                let src_ptrs: [*const u8; 4] =
+                    std::array::from_fn(|p| if p < planes { frame.plane_origin(p).0 } else { std::ptr::null() });
+                let src_strides: [i32; 4] =
+                    std::array::from_fn(|p| if p < planes { frame.plane_origin(p).1 as i32 } else { 0 });
                 let (w, h) = (self.width as i32, self.height as i32);
                 let scaler = Scaler::get(
                     &mut self.scaler,
