@@ -225,3 +225,39 @@ fn errors_have_their_exit_codes_and_leave_nothing_behind() {
         std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     assert!(names.iter().all(|n| !n.contains("partial") && n != "out.y4m"), "{names:?}");
 }
+
+#[test]
+fn outputs_never_overwrite_inputs_or_each_other() {
+    let d = dir("identity");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 20, fg_frames: 10, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let (bg_bytes, fg_bytes) = (std::fs::read(&bg).unwrap(), std::fs::read(&fg).unwrap());
+    let s = |p: &Path| p.to_string_lossy().to_string();
+    let link = d.join("link.y4m");
+    std::os::unix::fs::symlink(&bg, &link).unwrap();
+    let out = d.join("out.y4m");
+    let cases: [(&[String], &str); 5] = [
+        (&["-o".into(), s(&bg)], "-o"),
+        (&["-o".into(), s(&d.join("sub/../fg.y4m"))], "-o"),
+        (&["-o".into(), s(&link)], "-o"),
+        (&["-o".into(), s(&out), "--report".into(), s(&fg)], "--report"),
+        (&["-o".into(), s(&out), "--report".into(), s(&out)], "--report"),
+    ];
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    for (extra, named) in cases {
+        let r = bin()
+            .args(["comp", "-q", "-y", "--placement", "64,36", "--bg", &s(&bg), "--fg", &s(&fg)])
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(&format!("{named} ")) && err.contains("same file as"), "{extra:?}: {err}");
+    }
+    assert_eq!(std::fs::read(&bg).unwrap(), bg_bytes, "bg was changed");
+    assert_eq!(std::fs::read(&fg).unwrap(), fg_bytes, "fg was changed");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["bg.y4m", "fg.y4m", "link.y4m", "sub"], "nothing else was written");
+}

@@ -276,17 +276,49 @@ mod with_ffmpeg {
             .args(["-o", &s(&out)])
             .spawn()
             .unwrap();
-        let partial = d.join(".out.mp4.partial");
+        // The temporary file has a unique name, ".out.mp4.<pid>.<random>.partial".
+        let partial = || -> Option<PathBuf> {
+            std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().path()).find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                name.starts_with(".out.mp4.") && p.metadata().is_ok_and(|m| m.len() > 0)
+            })
+        };
         let started = std::time::Instant::now();
-        while !partial.exists() && started.elapsed().as_secs() < 120 {
+        while partial().is_none() && started.elapsed().as_secs() < 120 {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert!(partial.exists(), "the composite never started writing");
+        assert!(partial().is_some(), "the composite never started writing");
         // SAFETY: sends a signal to our own child process.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(130), "{status:?}");
-        assert!(!out.exists() && !partial.exists());
+        let names: Vec<String> =
+            std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        assert_eq!(names, ["fg.mp4"], "no output and no temporary file remain");
+    }
+
+    #[test]
+    fn an_odd_sized_bg_into_mp4_says_why() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("odd");
+        // Y4M inputs: H.264 could not hold the odd size either.
+        let (bg, fg) = (d.join("bg.y4m"), d.join("fg.y4m"));
+        let (src, bg_s, fg_s) = (s(&src), s(&bg), s(&fg));
+        if ffmpeg(&["-i", &src, "-t", "1", "-vf", "crop=641:361:0:0", "-pix_fmt", "yuv420p", &bg_s]).is_none()
+            || ffmpeg(&["-i", &src, "-t", "1", "-vf", "crop=320:180:100:60", "-pix_fmt", "yuv420p", &fg_s]).is_none()
+        {
+            return;
+        }
+        let out = d.join("out.mp4");
+        let r = bin()
+            .args(["comp", "-q", "--placement", "100,60", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+        assert!(stderr(&r).contains("odd size 641x361"), "{}", stderr(&r));
+        let names: Vec<String> =
+            std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        assert_eq!(names.len(), 2, "only the inputs remain: {names:?}");
     }
 
     #[test]

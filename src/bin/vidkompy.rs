@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use vidkompy::alignment::Timings;
-use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, locate_inputs, run, write_atomically};
+use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, locate_inputs, run};
+use vidkompy::io::staging::{remove_temporaries_now, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::session::{Analyzer, Compositor, Stream};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
@@ -183,7 +184,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     #[cfg(feature = "ffmpeg")]
     vidkompy::io::ffmpeg::quiet_library_log(verbose);
     let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio };
-    remove_on_interrupt(&job);
+    remove_temporaries_on_interrupt();
     let mut bar = ProgressBar::new(quiet, verbose);
     let result = run(&job, &mut bar);
     bar.end_line();
@@ -194,33 +195,19 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Temporary files to remove if the user interrupts (the library removes them on any error).
-static PARTIALS: std::sync::OnceLock<Vec<std::ffi::CString>> = std::sync::OnceLock::new();
-
 extern "C" fn on_interrupt(_: libc::c_int) {
-    // Only async-signal-safe calls here: unlink and _exit. OnceLock::get is an atomic load.
-    if let Some(paths) = PARTIALS.get() {
-        for p in paths {
-            // SAFETY: a NUL-terminated path that lives for the program's life.
-            unsafe { libc::unlink(p.as_ptr()) };
-        }
-    }
+    // Only async-signal-safe calls here: unlink (inside remove_temporaries_now) and _exit.
+    remove_temporaries_now();
     // SAFETY: ends the process at once, as the default action for the signal would.
     unsafe { libc::_exit(130) };
 }
 
-/// Ctrl-C or a kill during `comp` leaves no temporary file behind.
-fn remove_on_interrupt(job: &CompJob) {
-    let paths = std::iter::once(&job.output)
-        .chain(job.report.as_ref())
-        .filter_map(|p| vidkompy::io::job::partial_path(p, true).ok())
-        .filter_map(|p| std::ffi::CString::new(p.into_os_string().into_encoded_bytes()).ok())
-        .collect();
-    if PARTIALS.set(paths).is_ok() {
-        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: installs a handler that only calls async-signal-safe functions.
-            unsafe { libc::signal(signal, on_interrupt as *const () as libc::sighandler_t) };
-        }
+/// Ctrl-C or a kill during `comp` leaves no temporary file behind (the library removes them on
+/// every other way out).
+fn remove_temporaries_on_interrupt() {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installs a handler that only calls async-signal-safe functions.
+        unsafe { libc::signal(signal, on_interrupt as *const () as libc::sighandler_t) };
     }
 }
 

@@ -4,13 +4,14 @@
 //! renamed only on success and removed on failure, so no half-written file is ever left behind.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, Rect};
+use crate::io::staging::{Staged, check_distinct, commit, write_staged};
 use crate::io::y4m::{Y4mReader, Y4mWriter};
 use crate::session::{Analyzer, Compositor, FrameSource, Stream};
 use crate::settings::Settings;
@@ -233,26 +234,35 @@ pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, 
     return composite(job, observer);
 }
 
-/// The temporary file a target is written to before it is renamed into place: hidden, beside
-/// it, so the rename stays on one file system. Refuses an existing target unless `overwrite`.
-pub fn partial_path(path: &Path, overwrite: bool) -> Result<PathBuf> {
-    if path.exists() && !overwrite {
-        return Err(Error::InvalidArgument(format!("{} exists (use -y to overwrite)", path.display())));
-    }
-    let name =
-        path.file_name().ok_or_else(|| Error::InvalidArgument(format!("{}: not a file name", path.display())))?;
-    Ok(path.with_file_name(format!(".{}.partial", name.to_string_lossy())))
+/// A composite job's outputs, reserved before any work: the video and, when asked for, the
+/// report, each through its own temporary file, renamed into place together at the end.
+pub struct JobOutputs {
+    pub video: Staged,
+    pub report: Option<Staged>,
 }
 
-/// Refuses to start when an output exists (without overwrite) or its folder cannot take a file,
-/// before any work is done.
-pub fn check_outputs(job: &CompJob) -> Result<()> {
-    for path in std::iter::once(&job.output).chain(job.report.as_ref()) {
-        let probe = partial_path(path, job.overwrite)?;
-        File::create(&probe).map_err(|e| Error::Io(format!("{}: cannot write here: {e}", path.display())))?;
-        let _ = std::fs::remove_file(&probe);
+impl JobOutputs {
+    /// Refuses outputs that are an input or each other (even with overwrite), an existing
+    /// output without overwrite, or a folder that cannot take a file, before any work is done.
+    pub fn reserve(job: &CompJob) -> Result<JobOutputs> {
+        let mut outputs = vec![("-o", job.output.as_path())];
+        outputs.extend(job.report.as_deref().map(|r| ("--report", r)));
+        check_distinct(&[("--fg", &job.fg), ("--bg", &job.bg)], &outputs)?;
+        let video = Staged::new(&job.output, job.overwrite)?;
+        let report = job.report.as_deref().map(|r| Staged::new(r, job.overwrite)).transpose()?;
+        Ok(JobOutputs { video, report })
     }
-    Ok(())
+
+    /// Writes the report (when asked for), then renames every output into place: nothing is
+    /// renamed unless everything was written.
+    pub fn commit(self, alignment: &Alignment, timings: &Timings) -> Result<()> {
+        let mut files = vec![self.video];
+        if let Some(report) = self.report {
+            write_staged(&report, |w| w.write_all(alignment.to_json(Some(timings)).as_bytes()).map_err(Error::from))?;
+            files.push(report);
+        }
+        commit(files)
+    }
 }
 
 /// A placement the user gave as x, y and scale, for fg frames of `width × height`.
@@ -299,29 +309,6 @@ pub fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
     (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
 }
 
-/// Writes through a temporary file beside `path`, renamed on success, removed on failure.
-pub fn write_atomically(
-    path: &Path,
-    overwrite: bool,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
-) -> Result<()> {
-    let tmp = partial_path(path, overwrite)?;
-    let file = File::create(&tmp).map_err(|e| Error::Io(format!("{}: {e}", tmp.display())))?;
-    let mut w = BufWriter::new(file);
-    let result = write(&mut w).and_then(|_| w.flush().map_err(|e| Error::Io(format!("{}: {e}", tmp.display()))));
-    drop(w);
-    match result {
-        Ok(()) => std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::Io(format!("{}: {e}", path.display()))
-        }),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
 /// Runs both passes on Y4M files.
 pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
@@ -331,7 +318,7 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
                 .into(),
         ));
     }
-    check_outputs(job)?;
+    let outputs = JobOutputs::reserve(job)?;
     let t = Instant::now();
     let (placement, located) = match job.placement {
         Some(given) => {
@@ -369,7 +356,7 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
     let mut compositor = Compositor::new(alignment.clone(), &job.settings)?;
     let format = bg.header().pixel_format();
     let (mut fg, mut bg) = (NamedSource { reader: fg, path: &job.fg }, NamedSource { reader: bg, path: &job.bg });
-    write_atomically(&job.output, job.overwrite, |w| {
+    write_staged(&outputs.video, |w| {
         let mut writer = Y4mWriter::new(w, format, bw, bh, num, den)?;
         let mut written = 0usize;
         compositor.run(&mut fg, &mut bg, |frame| {
@@ -390,10 +377,57 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         encode: 0.0,
         total: total.elapsed().as_secs_f64() * 1e3,
     };
-    if let Some(report) = &job.report {
-        write_atomically(report, job.overwrite, |w| {
-            w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
-        })?;
-    }
+    outputs.commit(&alignment, &timings)?;
     Ok((alignment, timings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_in(dir: &Path) -> CompJob {
+        CompJob {
+            bg: dir.join("bg.y4m"),
+            fg: dir.join("fg.y4m"),
+            output: dir.join("out.y4m"),
+            report: Some(dir.join("out.json")),
+            placement: None,
+            overwrite: false,
+            settings: Settings::default(),
+            encode: EncodeOptions::default(),
+            audio: AudioChoice::Auto,
+        }
+    }
+
+    #[test]
+    fn nothing_is_renamed_unless_every_output_was_written() {
+        let _turn = crate::io::staging::tests::SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = std::env::temp_dir().join(format!("vidkompy-job-outputs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let job = job_in(&dir);
+        let outputs = JobOutputs::reserve(&job).unwrap();
+        std::fs::write(outputs.video.temp(), b"the composite").unwrap();
+        // The report cannot be written: its temporary file became a folder.
+        let report_temp = outputs.report.as_ref().unwrap().temp().to_path_buf();
+        std::fs::remove_file(&report_temp).unwrap();
+        std::fs::create_dir(&report_temp).unwrap();
+        let alignment = Alignment::from_json(
+            r#"{"placement": {"x": 0, "y": 0, "width": 8, "height": 8, "scale": 1, "confidence": 1, "content": [0, 0, 8, 8]},
+                "temporal": {"fg_frames": 1, "bg_frames": 1, "map": [0], "outside": [], "confidence": 1}}"#,
+        )
+        .unwrap();
+        assert!(outputs.commit(&alignment, &Timings::default()).is_err());
+        assert!(!job.output.exists(), "the video was renamed although the report failed");
+        std::fs::remove_dir(&report_temp).unwrap();
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "temporary files remain: {left:?}");
+
+        let outputs = JobOutputs::reserve(&job).unwrap();
+        std::fs::write(outputs.video.temp(), b"the composite").unwrap();
+        outputs.commit(&alignment, &Timings::default()).unwrap();
+        assert_eq!(std::fs::read(&job.output).unwrap(), b"the composite");
+        assert!(std::fs::read_to_string(job.report.as_ref().unwrap()).unwrap().contains("\"placement\""));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

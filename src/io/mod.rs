@@ -3,4 +3,5 @@
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
 pub mod job;
+pub mod staging;
 pub mod y4m;

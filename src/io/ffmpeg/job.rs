@@ -14,9 +14,10 @@ use super::{AudioPlan, DecodedFrame, VideoInfo, VideoInput, VideoOutput};
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
+use crate::io::staging::Staged;
 use crate::io::job::{
-    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, Silent, check_outputs, given_placement, refine_picks,
-    write_atomically,
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, JobOutputs, Silent, given_placement,
+    refine_picks,
 };
 use crate::session::{Analyzer, Compositor, Received, Stream};
 use crate::settings::Settings;
@@ -433,7 +434,7 @@ struct Pass2 {
     audio_note: &'static str,
 }
 
-fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Result<Pass2> {
+fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobObserver) -> Result<Pass2> {
     let mut compositor = Compositor::new(pass.alignment.clone(), &job.settings)?;
     let fg = VideoInput::open(&job.fg)?;
     let mut bg = VideoInput::open(&job.bg)?;
@@ -460,8 +461,7 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
     let fg_info = fg.info().clone();
     let audio = audio_plan(job, pass)?;
     let output = VideoOutput::create(
-        &job.output,
-        job.overwrite,
+        video,
         shape,
         fg_info.frame_rate,
         fg_info.time_base,
@@ -541,7 +541,7 @@ fn compose(job: &CompJob, pass: &Pass1, observer: &mut dyn JobObserver) -> Resul
 /// Runs both passes on any files FFmpeg reads, writing by the output's extension.
 pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
-    check_outputs(job)?;
+    let outputs = JobOutputs::reserve(job)?;
     // Opened first so that a bad input fails before any work.
     let fg_info = VideoInput::open(&job.fg)?.info().clone();
     VideoInput::open(&job.bg)?;
@@ -597,7 +597,7 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         a.time.overall_confidence,
         a.time.offset_seconds
     ));
-    let composed = compose(job, &pass, observer)?;
+    let composed = compose(job, &pass, &outputs.video, observer)?;
     observer.status(composed.audio_note);
     let timings = Timings {
         decode: decode_ms + composed.decode_ms,
@@ -606,11 +606,6 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         encode: composed.encode_ms,
         total: total.elapsed().as_secs_f64() * 1e3,
     };
-    if let Some(report) = &job.report {
-        write_atomically(report, job.overwrite, |w| {
-            use std::io::Write;
-            w.write_all(pass.alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
-        })?;
-    }
+    outputs.commit(&pass.alignment, &timings)?;
     Ok((pass.alignment, timings))
 }

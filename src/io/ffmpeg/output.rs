@@ -1,9 +1,10 @@
 //! Writing a video file: the container chosen by the target's extension, video encoded (H.264
 //! by libx264 unless told otherwise), an audio stream carried in (`audio.rs`). The
-//! file is written beside the target under a temporary name and renamed only by `finish`.
+//! file is written to the temporary file its [`Staged`] reserved; the job renames it once every
+//! output is complete.
 
 use std::ffi::CStr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ffmpeg_sys_next as ff;
 
@@ -11,7 +12,8 @@ use super::audio::AudioTrack;
 use super::{AvFrame, AvPacket, Scaler, av_error, av_pixel_format, c_path, c_string, rational};
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, PixelFormat, TimeBase};
-use crate::io::job::{EncodeOptions, partial_path};
+use crate::io::job::EncodeOptions;
+use crate::io::staging::Staged;
 
 /// Which audio goes into the output.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +31,6 @@ pub enum AudioPlan {
 /// A video file being written.
 pub struct VideoOutput {
     target: PathBuf,
-    temp: PathBuf,
     context: *mut ff::AVFormatContext,
     encoder: *mut ff::AVCodecContext,
     encoder_time_base: ff::AVRational,
@@ -42,7 +43,6 @@ pub struct VideoOutput {
     scaler: Option<Scaler>,
     audio: Option<AudioTrack>,
     header_written: bool,
-    finished: bool,
     pub frames_written: u64,
 }
 
@@ -74,22 +74,19 @@ fn codec_name(codec: *const ff::AVCodec) -> String {
 }
 
 impl VideoOutput {
-    /// Opens `target` (through a temporary file beside it) for frames of bg's shape at fg's
-    /// rate and time base.
-    #[allow(clippy::too_many_arguments)]
+    /// Opens the staged file (its container chosen by the target's extension) for frames of
+    /// bg's shape at fg's rate and time base.
     pub fn create(
-        target: &Path,
-        overwrite: bool,
+        staged: &Staged,
         (width, height, source_format): (u32, u32, PixelFormat),
         frame_rate: (i32, i32),
         time_base: TimeBase,
         options: &EncodeOptions,
         audio: &AudioPlan,
     ) -> Result<VideoOutput> {
-        let temp = partial_path(target, overwrite)?;
+        let (target, temp) = (staged.target(), staged.temp());
         let mut out = VideoOutput {
             target: target.to_path_buf(),
-            temp: temp.clone(),
             context: std::ptr::null_mut(),
             encoder: std::ptr::null_mut(),
             encoder_time_base: rational(time_base.num, time_base.den),
@@ -102,13 +99,12 @@ impl VideoOutput {
             scaler: None,
             audio: None,
             header_written: false,
-            finished: false,
             frames_written: 0,
         };
         let c_target = c_path(target)?;
-        let c_temp = c_path(&temp)?;
+        let c_temp = c_path(temp)?;
         // SAFETY: each call gets valid pointers; results are checked before use; everything
-        // allocated is owned by `out`, whose Drop frees it and removes the temporary file.
+        // allocated is owned by `out`, whose Drop frees it.
         unsafe {
             let guessed = ff::av_guess_format(std::ptr::null(), c_target.as_ptr(), std::ptr::null());
             if guessed.is_null() {
@@ -176,6 +172,14 @@ impl VideoOutput {
                 (!entry.is_null()).then(|| CStr::from_ptr((*entry).key).to_string_lossy().into_owned())
             };
             ff::av_dict_free(&mut dict);
+            if r < 0 && (width % 2 == 1 || height % 2 == 1) && chroma_subsampled(e.pix_fmt) {
+                return Err(Error::Unsupported(format!(
+                    "{}: the {} encoder cannot take bg's odd size {width}x{height} in {}: write .y4m, or give bg an even width and height",
+                    target.display(),
+                    codec_name(codec),
+                    super::pixel_format_name(e.pix_fmt as i32)
+                )));
+            }
             if r < 0 {
                 return Err(av_error(
                     target,
@@ -202,7 +206,7 @@ impl VideoOutput {
             if (*guessed).flags & ff::AVFMT_NOFILE == 0 {
                 let r = ff::avio_open(&mut (*out.context).pb, c_temp.as_ptr(), ff::AVIO_FLAG_WRITE);
                 if r < 0 {
-                    return Err(av_error(&temp, "cannot create the output", r));
+                    return Err(av_error(temp, "cannot create the output", r));
                 }
             }
             let r = ff::avformat_write_header(out.context, std::ptr::null_mut());
@@ -318,9 +322,8 @@ impl VideoOutput {
         }
     }
 
-    /// Drains the encoder, writes the rest of the audio and the trailer, and renames the
-    /// temporary file to the target.
-    pub fn finish(mut self) -> Result<PathBuf> {
+    /// Drains the encoder, writes the rest of the audio and the trailer, and closes the file.
+    pub fn finish(mut self) -> Result<()> {
         self.send(std::ptr::null())?;
         if let Some(a) = &mut self.audio {
             a.finish(self.context)?;
@@ -335,9 +338,7 @@ impl VideoOutput {
         if r < 0 {
             return Err(av_error(&self.target, "cannot close the output", r));
         }
-        std::fs::rename(&self.temp, &self.target).map_err(|e| Error::Io(format!("{}: {e}", self.target.display())))?;
-        self.finished = true;
-        Ok(self.target.clone())
+        Ok(())
     }
 }
 
@@ -358,8 +359,13 @@ impl Drop for VideoOutput {
                 self.context = std::ptr::null_mut();
             }
         }
-        if !self.finished {
-            let _ = std::fs::remove_file(&self.temp);
-        }
     }
+}
+
+/// Whether a pixel format stores chroma at less than full resolution (4:2:0, 4:2:2).
+fn chroma_subsampled(format: ff::AVPixelFormat) -> bool {
+    // SAFETY: returns NULL or a static descriptor.
+    let desc = unsafe { ff::av_pix_fmt_desc_get(format) };
+    // SAFETY: non-null descriptors are static.
+    !desc.is_null() && unsafe { (*desc).log2_chroma_w > 0 || (*desc).log2_chroma_h > 0 }
 }
