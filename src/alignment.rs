@@ -35,6 +35,20 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// A JSON number: finite values as Rust prints them (shortest round-trip form), anything
+/// else as `null` (JSON has no infinity or NaN, and a reader refuses `null` there).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match f.precision() {
+            _ if !self.0.is_finite() => f.write_str("null"),
+            Some(p) => write!(f, "{:.*}", p, self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
 fn join<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     let mut s = String::new();
     for (i, v) in items.into_iter().enumerate() {
@@ -63,8 +77,8 @@ impl Alignment {
             p.y,
             p.width,
             p.height,
-            p.scale,
-            p.confidence,
+            Num(p.scale),
+            Num(p.confidence),
             p.content.x,
             p.content.y,
             p.content.width,
@@ -77,22 +91,61 @@ impl Alignment {
             self.bg_frames,
             join(&t.map),
             join(&t.outside),
-            t.overall_confidence,
-            t.offset_seconds,
-            t.rate,
-            join(t.confidence.iter().map(|c| format!("{c:.3}")))
+            Num(t.overall_confidence),
+            Num(t.offset_seconds),
+            Num(t.rate),
+            join(t.confidence.iter().map(|&c| format!("{:.3}", Num(c as f64))))
         );
         if let Some(tm) = timings {
             let _ = write!(
                 s,
                 ",\n \"timings_ms\": {{\"decode\": {:.3}, \"analyze\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",
-                tm.decode, tm.analyze, tm.compose, tm.encode, tm.total
+                Num(tm.decode),
+                Num(tm.analyze),
+                Num(tm.compose),
+                Num(tm.encode),
+                Num(tm.total)
             );
         }
         s.push_str("}\n");
         s
     }
 
+    /// Checks that the alignment is whole and within limits: a valid placement, one bg index
+    /// per fg frame that never goes back and names a bg frame, increasing "outside" indices,
+    /// finite numbers. A compositor refuses an alignment that fails this.
+    pub fn validate(&self) -> Result<()> {
+        self.placement.validate().map_err(|e| Error::invalid_data(e.to_string()))?;
+        let t = &self.time;
+        let (fg_frames, bg_frames) = (self.fg_frames, self.bg_frames);
+        if t.map.len() != fg_frames || t.confidence.len() != fg_frames || t.cost.len() != fg_frames {
+            return Err(Error::invalid_data(format!(
+                "temporal.map has {} entries (frame_confidence {}) for {fg_frames} fg frames",
+                t.map.len(),
+                t.confidence.len()
+            )));
+        }
+        if let Some(&j) = t.map.iter().find(|&&j| j as usize >= bg_frames.max(1)) {
+            return Err(Error::invalid_data(format!("temporal.map names bg frame {j} of {bg_frames}")));
+        }
+        if t.map.windows(2).any(|w| w[1] < w[0]) {
+            return Err(Error::invalid_data("temporal.map goes back in bg"));
+        }
+        if t.outside.windows(2).any(|w| w[1] <= w[0]) || t.outside.last().is_some_and(|&i| i as usize >= fg_frames) {
+            return Err(Error::invalid_data("temporal.outside must be increasing fg indices"));
+        }
+        let finite = [t.overall_confidence, t.offset_seconds, t.rate].iter().all(|v| v.is_finite())
+            && t.confidence.iter().chain(&t.cost).all(|v| v.is_finite());
+        if !finite {
+            return Err(Error::invalid_data("the alignment holds a number that is not finite"));
+        }
+        if !(t.rate > 0.0) {
+            return Err(Error::invalid_data(format!("temporal.rate {} must be positive", t.rate)));
+        }
+        Ok(())
+    }
+
+    /// Reads an alignment written by [`Alignment::to_json`], validated ([`Alignment::validate`]).
     pub fn from_json(text: &str) -> Result<Alignment> {
         let root = json::parse(text)?;
         let placement = root.get("placement")?;
@@ -106,41 +159,19 @@ impl Alignment {
         let bg_frames = temporal.get("bg_frames")?.uint()? as usize;
         let map: Vec<u32> = temporal.get("map")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
         let outside: Vec<u32> = temporal.get("outside")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
-        if map.len() != fg_frames {
-            return Err(Error::invalid_data(format!(
-                "temporal.map has {} entries for {fg_frames} fg frames",
-                map.len()
-            )));
-        }
-        if let Some(&j) = map.iter().find(|&&j| j as usize >= bg_frames.max(1)) {
-            return Err(Error::invalid_data(format!("temporal.map names bg frame {j} of {bg_frames}")));
-        }
-        if map.windows(2).any(|w| w[1] < w[0]) {
-            return Err(Error::invalid_data("temporal.map goes back in bg"));
-        }
-        if outside.windows(2).any(|w| w[1] <= w[0]) || outside.last().is_some_and(|&i| i as usize >= fg_frames) {
-            return Err(Error::invalid_data("temporal.outside must be increasing fg indices"));
-        }
         let confidence: Vec<f32> = match temporal.get("frame_confidence") {
             Ok(v) => v.array()?.iter().map(|x| x.number().map(|f| f as f32)).collect::<Result<_>>()?,
-            Err(_) => vec![0.0; fg_frames],
+            Err(_) => vec![0.0; map.len()],
         };
-        if confidence.len() != fg_frames {
-            return Err(Error::invalid_data("temporal.frame_confidence has the wrong length"));
-        }
-        let scale = placement.get("scale")?.number()?;
-        if !(scale.is_finite() && scale > 0.0) {
-            return Err(Error::invalid_data("placement.scale must be positive"));
-        }
         let x = placement.get("x")?.int()?;
         let y = placement.get("y")?.int()?;
-        Ok(Alignment {
+        let alignment = Alignment {
             placement: Placement {
                 x,
                 y,
                 width: placement.get("width")?.uint()?,
                 height: placement.get("height")?.uint()?,
-                scale,
+                scale: placement.get("scale")?.number()?,
                 confidence: placement.get("confidence")?.number()?,
                 content: Rect::new(c(0)?, c(1)?, c(2)?, c(3)?),
                 x_subpixel: x as f64,
@@ -149,7 +180,7 @@ impl Alignment {
             fg_frames,
             bg_frames,
             time: TimeMap {
-                cost: vec![0.0; fg_frames],
+                cost: vec![0.0; map.len()],
                 confidence,
                 map,
                 outside,
@@ -157,7 +188,9 @@ impl Alignment {
                 offset_seconds: temporal.get("offset_seconds").and_then(|v| v.number()).unwrap_or(0.0),
                 rate: temporal.get("rate").and_then(|v| v.number()).unwrap_or(1.0),
             },
-        })
+        };
+        alignment.validate()?;
+        Ok(alignment)
     }
 }
 
@@ -333,7 +366,12 @@ mod json {
                         self.i += 1;
                     }
                     let s = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
-                    Value::Number(s.parse().map_err(|_| self.err("bad number"))?)
+                    let n: f64 = s.parse().map_err(|_| self.err("bad number"))?;
+                    // JSON has no infinity or NaN; 1e999 would parse as infinity.
+                    if !n.is_finite() {
+                        return Err(self.err("number out of range"));
+                    }
+                    Value::Number(n)
                 }
                 _ => return Err(self.err("unexpected character or end")),
             };

@@ -156,17 +156,37 @@ fn to_yuv444(fg: &FrameRef<'_>, rect: Rect, m: ColorMatrix, out: &mut Planes) {
     }
 }
 
-/// Scales one plane: exact area filter when shrinking, bilinear when enlarging (per axis the
-/// same rule applies to both axes: the scale is uniform).
-fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: usize, row: &mut Vec<f32>) {
+/// The part of the pasted rectangle that lands inside bg, in the rectangle's own coordinates:
+/// only this part is scaled, so memory and time follow bg's size, not the nominal paste size.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    x: usize,
+    y: usize,
+    width: usize,
+    height: usize,
+}
+
+/// Scales one plane to `dw × dh` and keeps `window` of the result: exact area filter when
+/// shrinking, bilinear when enlarging (the scale is uniform, so one rule serves both axes).
+fn scale_plane(
+    src: &[u8],
+    (sw, sh): (usize, usize),
+    dst: &mut [u8],
+    (dw, dh): (usize, usize),
+    window: Window,
+    row: &mut Vec<f32>,
+) {
+    let Window { x: wx, y: wy, width: ww, height: wh } = window;
     if (sw, sh) == (dw, dh) {
-        dst.copy_from_slice(src);
+        for r in 0..wh {
+            dst[r * ww..(r + 1) * ww].copy_from_slice(&src[(wy + r) * sw + wx..(wy + r) * sw + wx + ww]);
+        }
         return;
     }
     if dw <= sw && dh <= sh {
         // Area: vertical accumulation then horizontal bins, as frame::AreaResampler.
         row.resize(sw, 0.0);
-        for oy in 0..dh {
+        for oy in wy..wy + wh {
             let (y0, y1) = (oy as f64 * sh as f64 / dh as f64, (oy + 1) as f64 * sh as f64 / dh as f64);
             row.fill(0.0);
             let mut sy = y0.floor() as usize;
@@ -178,7 +198,7 @@ fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: 
                 sy += 1;
             }
             let norm = (y1 - y0) as f32;
-            for ox in 0..dw {
+            for ox in wx..wx + ww {
                 let (x0, x1) = (ox as f64 * sw as f64 / dw as f64, (ox + 1) as f64 * sw as f64 / dw as f64);
                 let mut acc = 0f32;
                 let mut sx = x0.floor() as usize;
@@ -186,23 +206,23 @@ fn scale_plane(src: &[u8], sw: usize, sh: usize, dst: &mut [u8], dw: usize, dh: 
                     acc += (((sx + 1) as f64).min(x1) - (sx as f64).max(x0)) as f32 * row[sx];
                     sx += 1;
                 }
-                dst[oy * dw + ox] = (acc / (norm * (x1 - x0) as f32)).round().clamp(0.0, 255.0) as u8;
+                dst[(oy - wy) * ww + ox - wx] = (acc / (norm * (x1 - x0) as f32)).round().clamp(0.0, 255.0) as u8;
             }
         }
     } else {
         // Bilinear with pixel centres aligned.
-        for oy in 0..dh {
+        for oy in wy..wy + wh {
             let fy = ((oy as f64 + 0.5) * sh as f64 / dh as f64 - 0.5).clamp(0.0, (sh - 1) as f64);
             let (y0, ty) = (fy.floor() as usize, (fy - fy.floor()) as f32);
             let y1 = (y0 + 1).min(sh - 1);
-            for ox in 0..dw {
+            for ox in wx..wx + ww {
                 let fx = ((ox as f64 + 0.5) * sw as f64 / dw as f64 - 0.5).clamp(0.0, (sw - 1) as f64);
                 let (x0, tx) = (fx.floor() as usize, (fx - fx.floor()) as f32);
                 let x1 = (x0 + 1).min(sw - 1);
                 let p = |x: usize, y: usize| src[y * sw + x] as f32;
                 let top = p(x0, y0) * (1.0 - tx) + p(x1, y0) * tx;
                 let bottom = p(x0, y1) * (1.0 - tx) + p(x1, y1) * tx;
-                dst[oy * dw + ox] = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
+                dst[(oy - wy) * ww + ox - wx] = (top * (1.0 - ty) + bottom * ty).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -257,26 +277,32 @@ pub fn compose(
         return Ok(());
     }
     to_yuv444(fg, spec.content, spec.matrix, &mut scratch.source);
-    scratch.scaled.resize(dw, dh);
-    let (sw, sh) = (scratch.source.width, scratch.source.height);
+    let window = Window {
+        x: (vx0 - spec.x as i64) as usize,
+        y: (vy0 - spec.y as i64) as usize,
+        width: (vx1 - vx0) as usize,
+        height: (vy1 - vy0) as usize,
+    };
+    scratch.scaled.resize(window.width, window.height);
+    let source_size = (scratch.source.width, scratch.source.height);
     let ComposeScratch { source, scaled, alpha, row } = scratch;
-    scale_plane(&source.y, sw, sh, &mut scaled.y, dw, dh, row);
-    scale_plane(&source.u, sw, sh, &mut scaled.u, dw, dh, row);
-    scale_plane(&source.v, sw, sh, &mut scaled.v, dw, dh, row);
-    feather_alpha(spec, bw, bh, alpha);
+    scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, row);
+    scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, row);
+    scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, row);
+    feather_alpha(spec, bw, bh, window, alpha);
 
     let fmt = bg.format();
-    let a = |px: i64, py: i64| alpha[(py - spec.y as i64) as usize * dw + (px - spec.x as i64) as usize];
-    let s =
-        |plane: &Vec<u8>, px: i64, py: i64| plane[(py - spec.y as i64) as usize * dw + (px - spec.x as i64) as usize];
+    // Samples of the visible window, by bg coordinates.
+    let at = |px: i64, py: i64| (py - vy0) as usize * window.width + (px - vx0) as usize;
+    let a = |px: i64, py: i64| alpha[at(px, py)];
+    let s = |plane: &Vec<u8>, px: i64, py: i64| plane[at(px, py)];
     // Luma or RGB. Opaque 8-bit luma (no feather) is a row copy of the scaled plane.
     let opaque_luma = spec.feather == 0 && matches!(fmt, PixelFormat::I420 | PixelFormat::Nv12);
     for py in vy0..vy1 {
         let row_out = out.row_mut(0, py as usize);
         if opaque_luma {
-            let start = (py - spec.y as i64) as usize * dw + (vx0 - spec.x as i64) as usize;
-            let n = (vx1 - vx0) as usize;
-            row_out[vx0 as usize..vx1 as usize].copy_from_slice(&scaled.y[start..start + n]);
+            let start = at(vx0, py);
+            row_out[vx0 as usize..vx1 as usize].copy_from_slice(&scaled.y[start..start + window.width]);
             continue;
         }
         for px in vx0..vx1 {
@@ -410,11 +436,11 @@ fn paste_by_copy(
     true
 }
 
-/// Per-pixel alpha of the pasted rectangle: 255 inside, ramping to 0 towards edges that lie
-/// inside bg (where bg stays visible around fg).
-fn feather_alpha(spec: &PasteSpec, bw: i64, bh: i64, alpha: &mut Vec<u8>) {
+/// Per-pixel alpha of the visible window of the pasted rectangle: 255 inside, ramping to 0
+/// towards edges that lie inside bg (where bg stays visible around fg).
+fn feather_alpha(spec: &PasteSpec, bw: i64, bh: i64, window: Window, alpha: &mut Vec<u8>) {
     let (dw, dh) = (spec.width as usize, spec.height as usize);
-    alpha.resize(dw * dh, 255);
+    alpha.resize(window.width * window.height, 255);
     alpha.fill(255);
     let n = spec.feather as f32;
     if spec.feather == 0 {
@@ -426,11 +452,11 @@ fn feather_alpha(spec: &PasteSpec, bw: i64, bh: i64, alpha: &mut Vec<u8>) {
     let soft_right = x + (dw as i64) < bw;
     let soft_bottom = y + (dh as i64) < bh;
     let ramp = |d: usize| ((d as f32 + 0.5) / n).min(1.0);
-    for r in 0..dh {
+    for (k, r) in (window.y..window.y + window.height).enumerate() {
         let fy = (if soft_top { ramp(r) } else { 1.0 }).min(if soft_bottom { ramp(dh - 1 - r) } else { 1.0 });
-        for c in 0..dw {
+        for (j, c) in (window.x..window.x + window.width).enumerate() {
             let fx = (if soft_left { ramp(c) } else { 1.0 }).min(if soft_right { ramp(dw - 1 - c) } else { 1.0 });
-            alpha[r * dw + c] = (255.0 * fx.min(fy)).round() as u8;
+            alpha[k * window.width + j] = (255.0 * fx.min(fy)).round() as u8;
         }
     }
 }

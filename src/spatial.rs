@@ -58,6 +58,56 @@ pub struct Placement {
     pub y_subpixel: f64,
 }
 
+/// Indices of `count` evenly spaced picks of `n` frames (first and last included).
+pub fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
+    let k = count.min(n);
+    (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
+}
+
+/// Smallest and largest scale a placement may have (bg pixels per fg pixel).
+pub const MIN_SCALE: f64 = 1.0 / 64.0;
+pub const MAX_SCALE: f64 = 64.0;
+/// Farthest a placement's corner may lie from bg's origin, in bg pixels.
+pub const MAX_OFFSET: i64 = 1 << 20;
+
+impl Placement {
+    /// Checks every field against the frame limits before anything is sized from it: a
+    /// content box inside the largest frame, a scale within `MIN_SCALE..=MAX_SCALE`, a size
+    /// that is the content's times the scale, a corner within `MAX_OFFSET`, finite numbers.
+    pub fn validate(&self) -> Result<()> {
+        let c = self.content;
+        let bad = |what: String| Err(Error::invalid(format!("placement: {what}")));
+        if c.width == 0 || c.height == 0 {
+            return bad(format!("the content box {}x{} is empty", c.width, c.height));
+        }
+        let max = crate::frame::MAX_DIMENSION as u64;
+        if c.x as u64 + c.width as u64 > max || c.y as u64 + c.height as u64 > max {
+            return bad(format!("the content box {c:?} exceeds the largest frame ({max} per side)"));
+        }
+        if !(self.scale.is_finite() && (MIN_SCALE..=MAX_SCALE).contains(&self.scale)) {
+            return bad(format!("scale {} is outside {MIN_SCALE}..{MAX_SCALE}", self.scale));
+        }
+        let expected = |n: u32| n as f64 * self.scale;
+        if (self.width as f64 - expected(c.width)).abs() > 2.0 || (self.height as f64 - expected(c.height)).abs() > 2.0
+        {
+            return bad(format!(
+                "size {}x{} is not the content {}x{} at scale {}",
+                self.width, self.height, c.width, c.height, self.scale
+            ));
+        }
+        if self.width == 0 || self.height == 0 {
+            return bad("the size is zero".into());
+        }
+        if (self.x as i64).abs() > MAX_OFFSET || (self.y as i64).abs() > MAX_OFFSET {
+            return bad(format!("corner ({}, {}) is beyond {MAX_OFFSET} px", self.x, self.y));
+        }
+        if ![self.confidence, self.x_subpixel, self.y_subpixel].iter().all(|v| v.is_finite()) {
+            return bad("confidence and sub-pixel position must be finite".into());
+        }
+        Ok(())
+    }
+}
+
 /// A single-channel f32 image, row-major and contiguous.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {

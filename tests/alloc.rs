@@ -1,5 +1,8 @@
 //! No heap allocation per frame once the first frame of each stream has been seen: a counting
-//! global allocator watches push/send/receive over a few hundred frames.
+//! global allocator watches push/send/receive over a few hundred frames. The same allocator
+//! records the largest single allocation, so hostile sizes (a Y4M header declaring a huge
+//! picture, a saved alignment with a huge placement) are shown to cost memory only in
+//! proportion to real data.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -12,6 +15,11 @@ struct Counting;
 
 thread_local! {
     static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
+    static LARGEST: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn note_size(size: usize) {
+    let _ = LARGEST.try_with(|c| c.set(c.get().map(|n| n.max(size))));
 }
 
 // SAFETY: forwards to the system allocator; the thread-local counter is a const-initialized
@@ -19,6 +27,7 @@ thread_local! {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        note_size(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -26,6 +35,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
+        note_size(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -38,6 +48,42 @@ fn allocations(f: impl FnOnce()) -> usize {
     COUNT.with(|c| c.set(Some(0)));
     f();
     COUNT.with(|c| c.replace(None)).unwrap_or(0)
+}
+
+/// The largest single allocation `f` makes on this thread.
+fn largest_allocation(f: impl FnOnce()) -> usize {
+    LARGEST.with(|c| c.set(Some(0)));
+    f();
+    LARGEST.with(|c| c.replace(None)).unwrap_or(0)
+}
+
+#[test]
+fn a_y4m_header_alone_allocates_no_frame() {
+    // 41 bytes declaring 16384x16384 (a 384 MiB frame), then a few bytes of "frame".
+    let mut bytes = b"YUV4MPEG2 W16384 H16384 F25:1 C420jpeg\n".to_vec();
+    bytes.extend_from_slice(b"FRAME\n0123456789");
+    let largest = largest_allocation(|| {
+        let mut reader = vidkompy::io::y4m::Y4mReader::new(&bytes[..]).unwrap();
+        let e = reader.read_frame().unwrap_err().to_string();
+        assert!(e.contains("truncated: got 10 of 402653184 bytes"), "{e}");
+    });
+    assert!(largest <= 2 << 20, "largest allocation {largest} bytes");
+}
+
+#[test]
+fn a_huge_saved_placement_allocates_for_the_visible_area() {
+    // An 8x8 content at scale 64 is a 512x512 paste, and its corner may lie far outside bg:
+    // only the part inside the 8x8 bg frame is scaled.
+    let json = r#"{"placement": {"x": -100, "y": -200, "width": 512, "height": 512, "scale": 64, "confidence": 1,
+                   "content": [0, 0, 8, 8]},
+                   "temporal": {"fg_frames": 1, "bg_frames": 1, "map": [0], "outside": [], "confidence": 1}}"#;
+    let alignment = vidkompy::alignment::Alignment::from_json(json).unwrap();
+    let frame = FrameBuf::new(vidkompy::PixelFormat::I420, 8, 8).unwrap();
+    let mut compositor = Compositor::new(alignment, &Settings { feather: 3, ..Settings::default() }).unwrap();
+    compositor.send(Stream::Fg, Some(&frame.as_frame())).unwrap();
+    compositor.send(Stream::Bg, Some(&frame.as_frame())).unwrap();
+    let largest = largest_allocation(|| assert!(matches!(compositor.receive().unwrap(), Received::Frame(_))));
+    assert!(largest < 4096, "largest allocation {largest} bytes for an 8x8 frame");
 }
 
 #[test]

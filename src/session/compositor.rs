@@ -112,9 +112,11 @@ pub struct Compositor {
 
 impl Compositor {
     pub fn new(alignment: Alignment, settings: &Settings) -> Result<Compositor> {
-        if alignment.fg_frames == 0 || alignment.time.map.len() != alignment.fg_frames {
+        if alignment.fg_frames == 0 {
             return Err(Error::invalid("the alignment has no fg frames"));
         }
+        // Everything sized from the alignment (the pasted area) is checked before use.
+        alignment.validate()?;
         let p = &alignment.placement;
         let spec = PasteSpec {
             content: p.content,
