@@ -155,6 +155,16 @@ pub enum FrameError {
     NullPlane {
         plane: usize,
     },
+    /// A stride beyond `MAX_STRIDE`.
+    StrideTooLarge {
+        plane: usize,
+        stride: isize,
+    },
+    /// A plane that, with its pointer and stride, would wrap around the address space.
+    OutsideMemory {
+        plane: usize,
+        stride: isize,
+    },
     StrideTooSmall {
         plane: usize,
         stride: isize,
@@ -188,6 +198,12 @@ impl fmt::Display for FrameError {
                 write!(f, "format {format} has {expected} plane(s), got {got}")
             }
             FrameError::NullPlane { plane } => write!(f, "plane {plane} is missing (null data)"),
+            FrameError::StrideTooLarge { plane, stride } => {
+                write!(f, "plane {plane}: stride {stride} is beyond the largest accepted ({MAX_STRIDE} bytes)")
+            }
+            FrameError::OutsideMemory { plane, stride } => {
+                write!(f, "plane {plane}: with stride {stride} its rows would lie outside the address space")
+            }
             FrameError::StrideTooSmall { plane, stride, row_bytes } => {
                 write!(f, "plane {plane} stride {stride} is smaller than its row of {row_bytes} bytes")
             }
@@ -249,9 +265,29 @@ pub fn validate_size(width: u32, height: u32) -> Result<(), FrameError> {
     Ok(())
 }
 
-/// Bytes a plane of `rows` rows with this stride must span (from its lowest to its highest byte).
-fn plane_extent(stride: isize, rows: usize, row_bytes: usize) -> usize {
-    (rows - 1) * stride.unsigned_abs() + row_bytes
+/// Largest row stride accepted, in bytes: far beyond any real picture's row (a 16384-pixel
+/// RGBA row is 64 KiB), and small enough that a plane's extent cannot overflow.
+pub const MAX_STRIDE: usize = 1 << 28;
+
+/// Bytes a plane of `rows` rows with this stride must span (from its lowest to its highest
+/// byte). `None` when the stride is beyond `MAX_STRIDE`. With `rows ≤ MAX_DIMENSION`, the
+/// product is below 2⁴², so nothing here can overflow.
+fn plane_extent(stride: isize, rows: usize, row_bytes: usize) -> Option<usize> {
+    let step = stride.unsigned_abs();
+    if step > MAX_STRIDE {
+        return None;
+    }
+    rows.checked_sub(1)?.checked_mul(step)?.checked_add(row_bytes)
+}
+
+/// The lowest byte of a plane whose row 0 starts at `row0` (rows go down in memory when the
+/// stride is negative), when the plane's `extent` bytes from there lie inside the address
+/// space; `None` for a plane that would wrap around it (a bogus pointer or stride).
+fn lowest_byte(row0: *const u8, stride: isize, rows: usize, extent: usize) -> Option<*const u8> {
+    let below = if stride < 0 { (rows - 1) * stride.unsigned_abs() } else { 0 };
+    let start = (row0 as usize).checked_sub(below)?;
+    start.checked_add(extent)?;
+    Some(row0.wrapping_sub(below))
 }
 
 fn check_stride(format: PixelFormat, plane: usize, stride: isize, row_bytes: usize) -> Result<(), FrameError> {
@@ -275,7 +311,8 @@ impl<'a> FrameRef<'a> {
         for (i, p) in planes.iter().enumerate() {
             let (row_bytes, rows) = format.plane_size(i, width, height);
             check_stride(format, i, p.stride, row_bytes)?;
-            let needed = plane_extent(p.stride, rows, row_bytes);
+            let needed = plane_extent(p.stride, rows, row_bytes)
+                .ok_or(FrameError::StrideTooLarge { plane: i, stride: p.stride })?;
             if p.data.len() < needed {
                 return Err(FrameError::PlaneTooShort { plane: i, needed, got: p.data.len() });
             }
@@ -309,11 +346,14 @@ impl<'a> FrameRef<'a> {
                 return Err(FrameError::NullPlane { plane: i });
             }
             check_stride(format, i, stride[i], row_bytes)?;
-            let extent = plane_extent(stride[i], rows, row_bytes);
-            let lowest = if stride[i] < 0 { data[i].wrapping_offset(stride[i] * (rows as isize - 1)) } else { data[i] };
+            let extent = plane_extent(stride[i], rows, row_bytes)
+                .ok_or(FrameError::StrideTooLarge { plane: i, stride: stride[i] })?;
+            let lowest = lowest_byte(data[i], stride[i], rows, extent)
+                .ok_or(FrameError::OutsideMemory { plane: i, stride: stride[i] })?;
             // SAFETY: the caller guarantees every row of the plane is readable; `lowest` is the
             // start of the lowest row and `extent` ends at the end of the highest one, and the
-            // stride check above makes rows that span exactly that range. MAX_DIMENSION keeps
+            // stride check above makes rows that span exactly that range. `lowest_byte` checked
+            // that the range lies within the address space; MAX_STRIDE and MAX_DIMENSION keep
             // `extent` far below isize::MAX.
             planes[i] = Plane { data: unsafe { std::slice::from_raw_parts(lowest, extent) }, stride: stride[i] };
         }
@@ -429,10 +469,10 @@ impl<'a> FrameMut<'a> {
         let mut planes: [(&'a mut [u8], isize, usize, usize); 4] = Default::default();
         for i in 0..format.plane_count() {
             let (row_bytes, rows) = format.plane_size(i, width, height);
-            let extent = plane_extent(stride[i], rows, row_bytes);
+            let extent = plane_extent(stride[i], rows, row_bytes).expect("validated above");
             let origin = if stride[i] < 0 { (rows - 1) * stride[i].unsigned_abs() } else { 0 };
-            let lowest = data[i].wrapping_offset(-(origin as isize));
-            // SAFETY: validated above exactly as FrameRef does; the caller guarantees the plane
+            let lowest = data[i].wrapping_sub(origin);
+            // SAFETY: validated above exactly as FrameRef does (extent, address range); the caller guarantees the plane
             // is writable and exclusively ours for 'a.
             planes[i] = (unsafe { std::slice::from_raw_parts_mut(lowest, extent) }, stride[i], origin, row_bytes);
         }
@@ -539,6 +579,11 @@ impl FrameBuf {
     }
 
     /// The whole plane, rows `stride(plane)` bytes apart.
+    /// Bytes of heap the buffer holds.
+    pub fn byte_size(&self) -> usize {
+        self.storage.capacity()
+    }
+
     pub fn plane(&self, plane: usize) -> &[u8] {
         let start = self.base + self.offsets[plane];
         &self.storage[start..start + self.plane_len(plane)]
