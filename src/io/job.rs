@@ -15,6 +15,7 @@ use crate::io::staging::{Staged, check_distinct, commit, write_staged};
 use crate::io::y4m::{Y4mReader, Y4mWriter};
 use crate::session::{Analyzer, Compositor, FrameSource, Stream};
 use crate::settings::Settings;
+pub use crate::spatial::evenly_spaced;
 use crate::spatial::{Placement, locate};
 
 /// bg frames sampled for placement (fg frames: `settings.placement_samples`).
@@ -54,17 +55,18 @@ impl FrameSource for NamedSource<'_> {
     }
 }
 
-/// Every frame of a Y4M file, copied (for placement sampling).
+/// `count` frames spread evenly over a Y4M file: one pass counts the frames, a second copies
+/// just those, so memory stays at `count` frames whatever the file's length.
 fn evenly_spaced_frames(path: &Path, count: usize) -> Result<Vec<FrameBuf>> {
-    let mut all = Vec::new();
     let mut reader = open(path)?;
-    while let Some(f) = reader.read_frame().map_err(|e| with_path(path, e))? {
-        all.push(FrameBuf::from_frame(&f)?);
+    let mut n = 0usize;
+    while reader.read_frame().map_err(|e| with_path(path, e))?.is_some() {
+        n += 1;
     }
-    if all.is_empty() {
+    if n == 0 {
         return Err(Error::InvalidData(format!("{}: no frames", path.display())));
     }
-    Ok(evenly_spaced(all.len(), count).into_iter().map(|i| all[i].clone()).collect())
+    frames_at(path, &evenly_spaced(n, count))
 }
 
 /// Where fg sits in bg, from frames sampled evenly over both files.
@@ -301,12 +303,6 @@ pub fn refine_picks(
     let mut picks: Vec<usize> = candidates.into_iter().take(count).collect();
     picks.sort_unstable();
     picks
-}
-
-/// Frame indices `count` evenly spaced picks of `n` frames.
-pub fn evenly_spaced(n: usize, count: usize) -> Vec<usize> {
-    let k = count.min(n);
-    (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
 }
 
 /// Runs both passes on Y4M files.

@@ -71,12 +71,16 @@ impl Y4mHeader {
         let (mut width, mut height, mut fps) = (None, None, None);
         let mut colorspace = Colorspace::C420;
         for token in tokens.filter(|t| !t.is_empty()) {
-            let (tag, value) = token.split_at(1);
+            // The tag is the first character (split on a character, not a byte: a token may
+            // start with a multi-byte one).
+            let mut chars = token.chars();
+            let tag = chars.next().unwrap_or(' ');
+            let value = chars.as_str();
             match tag {
-                "W" => width = Some(parse_dimension("width", value)?),
-                "H" => height = Some(parse_dimension("height", value)?),
-                "F" => fps = Some(parse_ratio(value)?),
-                "C" => {
+                'W' => width = Some(parse_dimension("width", value)?),
+                'H' => height = Some(parse_dimension("height", value)?),
+                'F' => fps = Some(parse_ratio(value)?),
+                'C' => {
                     colorspace = match value {
                         "420jpeg" | "420mpeg2" | "420paldv" | "420" => Colorspace::C420,
                         "420p10" => Colorspace::C420p10,
@@ -87,7 +91,7 @@ impl Y4mHeader {
                         }
                     }
                 }
-                "I" if !matches!(value, "p" | "?" | "") => {
+                'I' if !matches!(value, "p" | "?" | "") => {
                     return Err(Error::Unsupported(format!("interlaced Y4M (I{value})")));
                 }
                 // Aspect ratio and extensions do not change the sample layout.
@@ -122,7 +126,9 @@ fn parse_ratio(value: &str) -> Result<(u32, u32)> {
 pub struct Y4mReader<R: Read> {
     input: BufReader<R>,
     header: Y4mHeader,
-    frame: FrameBuf,
+    /// Allocated once the first frame was read whole, so that a header alone (which may
+    /// declare any size) costs nothing.
+    frame: Option<FrameBuf>,
     /// Raw chroma of a 4:4:4 frame before it is averaged down.
     chroma444: Vec<u8>,
     line: Vec<u8>,
@@ -163,13 +169,7 @@ impl<R: Read> Y4mReader<R> {
         }
         let text = std::str::from_utf8(&line).map_err(|_| Error::invalid_data("Y4M header is not ASCII"))?;
         let header = Y4mHeader::parse(text)?;
-        let frame = FrameBuf::new(header.pixel_format(), header.width, header.height)?;
-        let chroma444 = if header.colorspace == Colorspace::C444 {
-            vec![0; 2 * header.width as usize * header.height as usize]
-        } else {
-            Vec::new()
-        };
-        Ok(Y4mReader { input, header, frame, chroma444, line, index: 0 })
+        Ok(Y4mReader { input, header, frame: None, chroma444: Vec::new(), line, index: 0 })
     }
 
     pub fn header(&self) -> &Y4mHeader {
@@ -184,50 +184,99 @@ impl<R: Read> Y4mReader<R> {
         if !self.line.starts_with(b"FRAME") {
             return Err(Error::invalid_data(format!("frame {}: expected a FRAME marker", self.index)));
         }
-        let expected = self.header.frame_bytes();
-        let mut got = 0;
-        let format = self.frame.format();
-        let planes = if self.header.colorspace == Colorspace::C444 { 1 } else { format.plane_count() };
-        for p in 0..planes {
-            let (_, rows) = format.plane_size(p, self.header.width, self.header.height);
-            for r in 0..rows {
-                got += read_fully(&mut self.input, self.frame.row_mut(p, r))?;
+        let mut frame = match self.frame.take() {
+            Some(frame) => frame,
+            None => self.read_first()?,
+        };
+        // The first frame was filled by read_first; later ones are read in place.
+        if self.index > 0 {
+            let got = fill_frame(&self.header, &mut frame, &mut self.chroma444, &mut self.input)?;
+            if got != self.header.frame_bytes() {
+                return Err(self.truncated(got));
             }
         }
-        if self.header.colorspace == Colorspace::C444 {
-            got += read_fully(&mut self.input, &mut self.chroma444)?;
-            if got == expected {
-                self.average_chroma444();
-            }
-        }
-        if got != expected {
-            return Err(Error::invalid_data(format!(
-                "frame {} is truncated: got {got} of {expected} bytes",
-                self.index
-            )));
-        }
-        self.frame.pts = self.index;
-        self.frame.time_base = self.header.time_base();
+        let frame = self.frame.insert(frame);
+        frame.pts = self.index;
+        frame.time_base = self.header.time_base();
         self.index += 1;
-        Ok(Some(self.frame.as_frame()))
+        Ok(Some(frame.as_frame()))
     }
 
-    fn average_chroma444(&mut self) {
-        let (w, h) = (self.header.width as usize, self.header.height as usize);
-        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-        for plane in 0..2 {
-            let src = &self.chroma444[plane * w * h..(plane + 1) * w * h];
-            for cy in 0..ch {
-                let (y0, y1) = (2 * cy, (2 * cy + 1).min(h - 1));
-                let out = self.frame.row_mut(1 + plane, cy);
-                for (cx, o) in out.iter_mut().enumerate().take(cw) {
-                    let (x0, x1) = (2 * cx, (2 * cx + 1).min(w - 1));
-                    let sum = src[y0 * w + x0] as u32
-                        + src[y0 * w + x1] as u32
-                        + src[y1 * w + x0] as u32
-                        + src[y1 * w + x1] as u32;
-                    *o = ((sum + 2) / 4) as u8;
-                }
+    fn truncated(&self, got: usize) -> Error {
+        Error::invalid_data(format!(
+            "frame {} is truncated: got {got} of {} bytes",
+            self.index,
+            self.header.frame_bytes()
+        ))
+    }
+
+    /// The first frame: its bytes are read in chunks into memory that grows with what the
+    /// input holds, and only a whole frame gets a frame buffer. A header that declares a huge
+    /// picture over a short input thus fails on the data, not on an allocation.
+    fn read_first(&mut self) -> Result<FrameBuf> {
+        const CHUNK: usize = 1 << 20;
+        let expected = self.header.frame_bytes();
+        let mut raw = Vec::new();
+        while raw.len() < expected {
+            let want = (expected - raw.len()).min(CHUNK);
+            let start = raw.len();
+            raw.resize(start + want, 0);
+            let got = read_fully(&mut self.input, &mut raw[start..])?;
+            raw.truncate(start + got);
+            if got < want {
+                return Err(self.truncated(raw.len()));
+            }
+        }
+        let mut frame = FrameBuf::new(self.header.pixel_format(), self.header.width, self.header.height)?;
+        fill_frame(&self.header, &mut frame, &mut self.chroma444, &mut &raw[..])?;
+        Ok(frame)
+    }
+}
+
+/// Reads one frame's samples into `frame` (4:4:4 chroma through `chroma444`, averaged down);
+/// returns the bytes read, short when the input ends early.
+fn fill_frame(
+    header: &Y4mHeader,
+    frame: &mut FrameBuf,
+    chroma444: &mut Vec<u8>,
+    input: &mut impl Read,
+) -> Result<usize> {
+    let mut got = 0;
+    let format = frame.format();
+    let c444 = header.colorspace == Colorspace::C444;
+    let planes = if c444 { 1 } else { format.plane_count() };
+    for p in 0..planes {
+        let (_, rows) = format.plane_size(p, header.width, header.height);
+        for r in 0..rows {
+            got += read_fully(input, frame.row_mut(p, r))?;
+        }
+    }
+    if c444 {
+        chroma444.resize(2 * header.width as usize * header.height as usize, 0);
+        got += read_fully(input, chroma444)?;
+        if got == header.frame_bytes() {
+            average_chroma444(header, chroma444, frame);
+        }
+    }
+    Ok(got)
+}
+
+/// 4:4:4 chroma averaged over each 2×2 block into the frame's 4:2:0 chroma planes.
+fn average_chroma444(header: &Y4mHeader, chroma444: &[u8], frame: &mut FrameBuf) {
+    let (w, h) = (header.width as usize, header.height as usize);
+    let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+    for plane in 0..2 {
+        let src = &chroma444[plane * w * h..(plane + 1) * w * h];
+        for cy in 0..ch {
+            let (y0, y1) = (2 * cy, (2 * cy + 1).min(h - 1));
+            let out = frame.row_mut(1 + plane, cy);
+            for (cx, o) in out.iter_mut().enumerate().take(cw) {
+                let (x0, x1) = (2 * cx, (2 * cx + 1).min(w - 1));
+                let sum = src[y0 * w + x0] as u32
+                    + src[y0 * w + x1] as u32
+                    + src[y1 * w + x0] as u32
+                    + src[y1 * w + x1] as u32;
+                *o = ((sum + 2) / 4) as u8;
             }
         }
     }

@@ -3,22 +3,29 @@
 //! Frames may arrive in any interleaving of the two streams, in order within each stream. The
 //! placement is given (`set_placement`), located from host-chosen sample frames
 //! (`add_sample`, e.g. frames the host seeked to), or located automatically from the first
-//! `AUTO_BUFFER` frames of each stream, which are held (copied) until then. Once the placement
-//! is known, each frame is reduced to its descriptors (264 bytes) at once and not kept.
+//! `AUTO_BUFFER` frames of each stream, which are held (copied) until then. fg frames that
+//! arrive before the first bg frame are held too, since the part of fg that lies inside bg
+//! depends on bg's size. Once the placement is known, each frame is reduced to its
+//! descriptors (264 bytes) at once and not kept. What is held is bounded (`MAX_HELD_FRAMES`,
+//! `MAX_HELD_BYTES`): past that, a push fails with a message saying what to do instead.
+//! Timestamps are checked as each frame arrives (`clock.rs`).
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
 use crate::session::Stream;
+use crate::session::clock::StreamClock;
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 use crate::temporal::{Track, align};
 
 /// Frames of each stream held for automatic placement.
 pub const AUTO_BUFFER: usize = 24;
-/// Frame rate assumed for frames that carry no timestamp.
-const DEFAULT_FPS: f64 = 25.0;
+/// Most frames one stream may have held while waiting for the other.
+pub const MAX_HELD_FRAMES: usize = 8 * AUTO_BUFFER;
+/// Most bytes of held frames, beyond the first `AUTO_BUFFER` of each stream.
+pub const MAX_HELD_BYTES: usize = 512 << 20;
 
 /// The rectangles compared: fg's (content, clipped to what lies inside bg) and bg's.
 pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Rect, Rect)> {
@@ -46,11 +53,13 @@ struct StreamState {
     shape: Option<(PixelFormat, u32, u32)>,
     count: usize,
     ended: bool,
+    clock: StreamClock,
     track: Track,
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
     samples: Vec<FrameBuf>,
-    buffered: Vec<FrameBuf>,
+    /// Frames that cannot be described yet, with their times.
+    held: Vec<(FrameBuf, f64)>,
 }
 
 impl StreamState {
@@ -59,11 +68,12 @@ impl StreamState {
             shape: None,
             count: 0,
             ended: false,
+            clock: StreamClock::default(),
             track: Track::new(),
             fingerprinter: None,
             rect: Rect::default(),
             samples: Vec::new(),
-            buffered: Vec::new(),
+            held: Vec::new(),
         }
     }
 
@@ -83,8 +93,8 @@ impl StreamState {
         Ok(())
     }
 
-    fn seconds(&self, frame: &FrameRef<'_>) -> f64 {
-        frame.seconds().unwrap_or(self.count as f64 / DEFAULT_FPS)
+    fn held_bytes(&self) -> usize {
+        self.held.iter().map(|(f, _)| f.byte_size()).sum()
     }
 }
 
@@ -152,7 +162,7 @@ impl Analyzer {
     }
 
     fn started(&self) -> bool {
-        self.streams.iter().any(|s| s.count > 0 || !s.buffered.is_empty())
+        self.streams.iter().any(|s| s.count > 0 || !s.held.is_empty())
     }
 
     /// Uses this placement instead of locating one. Only before the first frame is pushed.
@@ -160,9 +170,7 @@ impl Analyzer {
         if self.started() || self.finished {
             return Err(Error::bad_state("set_placement must come before the first frame"));
         }
-        if !(placement.scale.is_finite() && placement.scale > 0.0) || placement.width == 0 || placement.height == 0 {
-            return Err(Error::invalid("placement needs a positive scale and size"));
-        }
+        placement.validate()?;
         self.placement = Some(placement);
         Ok(())
     }
@@ -201,19 +209,53 @@ impl Analyzer {
             return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
         }
         self.streams[si].check_shape(frame)?;
-        if self.placement.is_none() {
-            let from_samples = self.streams.iter().all(|s| !s.samples.is_empty());
-            if from_samples {
-                self.locate_from_samples()?;
-            } else {
-                self.streams[si].buffered.push(FrameBuf::from_frame(frame)?);
-                if self.streams.iter().all(|s| s.buffered.len() >= AUTO_BUFFER || (s.ended && !s.buffered.is_empty())) {
-                    self.locate_from_buffer()?;
-                }
-                return Ok(());
+        let seconds = self.streams[si].clock.time_of(frame, stream.name())?;
+        if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
+            self.locate_from_samples()?;
+        }
+        // fg's compared rectangle depends on bg's size, so fg waits for the first bg frame.
+        let waits = self.placement.is_none() || (si == 0 && self.streams[1].count == 0);
+        if waits {
+            self.hold(si, frame, seconds)?;
+        } else {
+            self.describe(si, frame, seconds)?;
+            if si == 1 && self.streams[1].count == 1 {
+                self.describe_held(0)?;
             }
         }
-        self.describe(si, frame)
+        self.streams[si].clock.accept(seconds);
+        if self.placement.is_none()
+            && self.streams.iter().all(|s| s.held.len() >= AUTO_BUFFER || (s.ended && !s.held.is_empty()))
+        {
+            self.locate_from_buffer()?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a copy of a frame that cannot be described yet, within the bounds.
+    fn hold(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
+        let held = self.streams[si].held.len();
+        let total_bytes: usize = self.streams.iter().map(StreamState::held_bytes).sum();
+        if held >= MAX_HELD_FRAMES || (held >= AUTO_BUFFER && total_bytes >= MAX_HELD_BYTES) {
+            let name = if si == 0 { "fg" } else { "bg" };
+            let waiting = if self.placement.is_none() { "the placement" } else { "the first bg frame" };
+            return Err(Error::bad_state(format!(
+                "{held} {name} frames ({} MiB) are held waiting for {waiting}, the most the analyzer holds ({MAX_HELD_FRAMES} frames or {} MiB): push the streams interleaved by time, or give samples (add_sample) or a placement first",
+                total_bytes >> 20,
+                MAX_HELD_BYTES >> 20
+            )));
+        }
+        self.streams[si].held.push((FrameBuf::from_frame(frame)?, seconds));
+        Ok(())
+    }
+
+    /// Describes the frames a stream holds, in order, and lets them go.
+    fn describe_held(&mut self, si: usize) -> Result<()> {
+        let held = std::mem::take(&mut self.streams[si].held);
+        for (f, seconds) in &held {
+            self.describe(si, &f.as_frame(), *seconds)?;
+        }
+        Ok(())
     }
 
     fn locate_from_samples(&mut self) -> Result<()> {
@@ -227,38 +269,32 @@ impl Analyzer {
         Ok(())
     }
 
-    /// Locates from evenly spaced buffered frames, then describes the whole buffer.
+    /// Locates from evenly spaced held frames, then describes everything held (bg first, so
+    /// that fg's rectangle is chosen knowing bg's size).
     fn locate_from_buffer(&mut self) -> Result<()> {
         let k = self.settings.placement_samples as usize;
-        let pick = |v: &[FrameBuf]| -> Vec<usize> {
-            let n = v.len();
-            let k = k.min(n).max(1);
-            (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
-        };
-        // bg samples: every buffered frame (cheap at the coarse level, and fg may start late).
-        let fg_idx = pick(&self.streams[0].buffered);
-        let fg: Vec<FrameRef<'_>> = fg_idx.iter().map(|&i| self.streams[0].buffered[i].as_frame()).collect();
-        let bg: Vec<FrameRef<'_>> = self.streams[1].buffered.iter().map(|f| f.as_frame()).collect();
-        if fg.is_empty() || bg.is_empty() {
+        let fg_held = &self.streams[0].held;
+        let bg_held = &self.streams[1].held;
+        if fg_held.is_empty() || bg_held.is_empty() {
             return Err(Error::bad_state("automatic placement needs frames of both streams"));
         }
+        // bg samples: every held frame (cheap at the coarse level, and fg may start late).
+        let fg: Vec<FrameRef<'_>> = crate::spatial::evenly_spaced(fg_held.len(), k.max(1))
+            .into_iter()
+            .map(|i| fg_held[i].0.as_frame())
+            .collect();
+        let bg: Vec<FrameRef<'_>> = bg_held.iter().map(|(f, _)| f.as_frame()).collect();
         let placement = locate(&fg, &bg, &self.settings)?;
         self.placed(placement, "the first frames");
-        for si in 0..2 {
-            let buffered = std::mem::take(&mut self.streams[si].buffered);
-            for f in &buffered {
-                self.describe(si, &f.as_frame())?;
-            }
-        }
-        Ok(())
+        self.describe_held(1)?;
+        self.describe_held(0)
     }
 
-    fn describe(&mut self, si: usize, frame: &FrameRef<'_>) -> Result<()> {
+    fn describe(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
         if self.streams[si].fingerprinter.is_none() {
             let p = self.placement.as_ref().expect("placement is known here");
-            let (bg_w, bg_h) = match self.streams[1].shape {
-                Some((_, w, h)) => (w, h),
-                None => (u32::MAX / 2, u32::MAX / 2), // bg not seen yet: clip when it is
+            let Some((_, bg_w, bg_h)) = self.streams[1].shape else {
+                return Err(Error::Internal("a frame was described before bg's size was known".into()));
             };
             let (fg_rect, bg_rect) = matched_rects(p, bg_w, bg_h)
                 .ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))?;
@@ -277,7 +313,6 @@ impl Analyzer {
             self.streams[si].fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
         }
         let st = &mut self.streams[si];
-        let seconds = st.seconds(frame);
         let d = st.fingerprinter.as_mut().expect("set above").compute(frame, st.rect);
         st.track.push(&d, seconds);
         st.count += 1;
@@ -293,29 +328,21 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("finish was already called"));
         }
+        let seen = |s: &StreamState| s.count + s.held.len();
+        if self.streams.iter().any(|s| seen(s) == 0) {
+            return Err(Error::bad_state(format!(
+                "both streams need at least one frame (fg: {}, bg: {})",
+                seen(&self.streams[0]),
+                seen(&self.streams[1])
+            )));
+        }
         for s in &mut self.streams {
             s.ended = true;
         }
         if self.placement.is_none() {
-            if self.streams.iter().all(|s| !s.samples.is_empty()) && self.streams.iter().all(|s| s.buffered.is_empty())
-            {
-                self.locate_from_samples()?;
-            } else {
-                self.locate_from_buffer()?;
-            }
-        }
-        if self.streams.iter().any(|s| s.track.is_empty()) {
-            return Err(Error::bad_state("both streams need at least one frame"));
-        }
-        // If fg frames came before any bg frame, fg's rectangle was chosen without knowing bg's
-        // size; with a placement partly outside bg the two would describe different areas.
-        if let (Some(p), Some((_, bw, bh))) = (&self.placement, self.streams[1].shape)
-            && let Some((fg_rect, _)) = matched_rects(p, bw, bh)
-            && fg_rect != self.streams[0].rect
-        {
-            return Err(Error::bad_state(
-                "the placement is partly outside bg: push a bg frame before the first fg frame",
-            ));
+            self.locate_from_buffer()?;
+        } else if !self.streams[0].held.is_empty() {
+            self.describe_held(0)?;
         }
         let time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         self.finished = true;
