@@ -125,15 +125,53 @@ impl LastError for VidkompySettings {
     }
 }
 
-/// Runs `f` behind the panic boundary and turns its result into a status code, recording the
-/// error message in the thread-local slot and in `handle` (when given).
+thread_local! {
+    /// Whether this thread is inside `ffi_call` (where a panic is caught and reported).
+    static IN_BOUNDARY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Where the last panic caught at the boundary happened.
+    static PANIC_LOCATION: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Makes panics caught at the C boundary silent: the default hook would print the message and
+/// a backtrace on the host's stderr, which a library must never write to. The message reaches
+/// the host as the call's error instead. Panics elsewhere (a Rust host's own) still go to the
+/// hook that was installed before.
+fn silence_panics_at_the_boundary() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_BOUNDARY.with(|b| b.get()) {
+                let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+                PANIC_LOCATION.with(|p| *p.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` behind the panic boundary and turns its result into a status code. A failure's
+/// message goes to the thread-local slot and to `handle` (when given); a success clears the
+/// handle's message.
 fn ffi_call<H: LastError>(handle: Option<&mut H>, f: impl FnOnce(Option<&mut H>) -> Result<c_int>) -> c_int {
+    silence_panics_at_the_boundary();
     let mut handle = handle;
+    let outer = IN_BOUNDARY.with(|b| b.replace(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| f(handle.as_deref_mut())));
+    IN_BOUNDARY.with(|b| b.set(outer));
     let error = match outcome {
-        Ok(Ok(code)) => return code,
+        Ok(Ok(code)) => {
+            if let Some(h) = handle {
+                h.set_last_error(CString::default());
+            }
+            return code;
+        }
         Ok(Err(e)) => e,
-        Err(payload) => Error::Internal(format!("panic: {}", panic_message(payload.as_ref()))),
+        Err(payload) => {
+            let location = PANIC_LOCATION.with(|p| std::mem::take(&mut *p.borrow_mut()));
+            Error::Internal(format!("panic at {location}: {}", panic_message(payload.as_ref())))
+        }
     };
     let message = to_cstring(&error.to_string());
     if let Some(h) = handle {
@@ -1125,6 +1163,31 @@ fn frame_to_c(f: &FrameRef<'_>) -> VidkompyFrame {
 mod tests {
     use super::*;
     use crate::settings::ColorMatrix;
+
+    /// Run by `caught_panics_print_nothing`, in a child process whose stderr it reads.
+    #[test]
+    #[ignore = "run in a child process by caught_panics_print_nothing"]
+    fn panicking_call_in_child() {
+        let mut settings = VidkompySettings { settings: Settings::default(), last_error: CString::new("old").unwrap() };
+        let code = ffi_call(Some(&mut settings), |_| -> Result<c_int> { panic!("boom at the boundary") });
+        assert_eq!(code, VIDKOMPY_ERROR_INTERNAL);
+        let message = settings.last_error.to_string_lossy().to_string();
+        assert!(message.contains("panic at src/capi.rs:") && message.contains("boom"), "{message}");
+        // A success clears the handle's message.
+        assert_eq!(ffi_call(Some(&mut settings), |_| Ok(VIDKOMPY_OK)), VIDKOMPY_OK);
+        assert!(settings.last_error.is_empty());
+    }
+
+    #[test]
+    fn caught_panics_print_nothing() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["capi::tests::panicking_call_in_child", "--exact", "--include-ignored", "--nocapture"])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success() && stdout.contains("1 passed"), "{stdout}\n{stderr}");
+        assert!(!stderr.contains("boom") && !stderr.contains("panicked"), "the panic reached stderr: {stderr}");
+    }
 
     #[test]
     fn committed_header_is_fresh() {
