@@ -43,7 +43,8 @@ impl Staged {
             .into_owned();
         let mut last_error = None;
         for _ in 0..16 {
-            let temp = target.with_file_name(format!(".{name}.{}.{:016x}.partial", std::process::id(), unique_number()));
+            let temp =
+                target.with_file_name(format!(".{name}.{}.{:016x}.partial", std::process::id(), unique_number()));
             match OpenOptions::new().write(true).create_new(true).open(&temp) {
                 Ok(_) => {
                     let slot = interrupt::register(&temp);
@@ -53,7 +54,11 @@ impl Staged {
                 Err(e) => return Err(Error::Io(format!("{}: cannot write here: {e}", target.display()))),
             }
         }
-        Err(Error::Io(format!("{}: no free temporary name: {}", target.display(), last_error.expect("set in the loop"))))
+        Err(Error::Io(format!(
+            "{}: no free temporary name: {}",
+            target.display(),
+            last_error.expect("set in the loop")
+        )))
     }
 
     /// The file the output is meant for.

@@ -14,11 +14,10 @@ use super::{AudioPlan, DecodedFrame, VideoInfo, VideoInput, VideoOutput};
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef};
-use crate::io::staging::Staged;
 use crate::io::job::{
-    AudioChoice, BG_SAMPLES, CompJob, JobObserver, REFINE_PAIRS, JobOutputs, Silent, given_placement,
-    refine_picks,
+    AudioChoice, BG_SAMPLES, CompJob, JobObserver, JobOutputs, REFINE_PAIRS, Silent, given_placement, refine_picks,
 };
+use crate::io::staging::Staged;
 use crate::session::{Analyzer, Compositor, Received, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate, locate_near};
@@ -460,14 +459,7 @@ fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobOb
     };
     let fg_info = fg.info().clone();
     let audio = audio_plan(job, pass)?;
-    let output = VideoOutput::create(
-        video,
-        shape,
-        fg_info.frame_rate,
-        fg_info.time_base,
-        &job.encode,
-        &audio,
-    )?;
+    let output = VideoOutput::create(video, shape, fg_info.frame_rate, fg_info.time_base, &job.encode, &audio)?;
     let audio_note = match (output.has_audio(), output.audio_transcoded()) {
         (false, _) => "no audio",
         (true, false) => "audio copied",

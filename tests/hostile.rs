@@ -1,0 +1,205 @@
+//! Hostile and careless input to the library, as fuzzers and hosts found it: each case is a
+//! clear error (or a right answer), never a panic, an abort or unbounded memory.
+
+use vidkompy::alignment::Alignment;
+use vidkompy::io::y4m::Y4mReader;
+use vidkompy::session::analyzer::{AUTO_BUFFER, MAX_HELD_FRAMES};
+use vidkompy::session::{Analyzer, Stream};
+use vidkompy::spatial::Placement;
+use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::{Error, FrameBuf, FrameRef, PixelFormat, Rect, Settings, TimeBase};
+
+fn json_with_placement(x: i64, width: u64, height: u64, scale: &str, content: [u64; 4]) -> String {
+    format!(
+        r#"{{"placement": {{"x": {x}, "y": 0, "width": {width}, "height": {height}, "scale": {scale}, "confidence": 0.9,
+              "content": [{}, {}, {}, {}]}},
+            "temporal": {{"fg_frames": 2, "bg_frames": 3, "map": [0, 1], "outside": [], "confidence": 0.8}}}}"#,
+        content[0], content[1], content[2], content[3]
+    )
+}
+
+#[test]
+fn saved_alignments_are_checked_against_the_frame_limits() {
+    let ok = json_with_placement(4, 8, 8, "1", [0, 0, 8, 8]);
+    Alignment::from_json(&ok).unwrap();
+    let refused = [
+        (json_with_placement(0, 1_000_000, 1_000_000, "1", [0, 0, 8, 8]), "size"),
+        (json_with_placement(0, 100_000, 100_000, "1", [0, 0, 100_000, 100_000]), "largest frame"),
+        (json_with_placement(0, 16000, 16000, "2000", [0, 0, 8, 8]), "scale"),
+        (json_with_placement(0, 0, 0, "1", [0, 0, 0, 0]), "empty"),
+        (json_with_placement(5_000_000, 8, 8, "1", [0, 0, 8, 8]), "corner"),
+        (json_with_placement(0, 8, 8, "1e999", [0, 0, 8, 8]), "out of range"),
+        (json_with_placement(0, 8, 8, "-1", [0, 0, 8, 8]), "scale"),
+        (ok.replace("\"confidence\": 0.8", "\"confidence\": 1e999"), "out of range"),
+        (ok.replace("\"confidence\": 0.8", "\"confidence\": 0.8, \"rate\": 0"), "rate"),
+        (ok.replace("[0, 1]", "[1, 0]"), "goes back"),
+        (ok.replace("[0, 1]", "[0, 3]"), "bg frame 3"),
+    ];
+    for (json, why) in refused {
+        match Alignment::from_json(&json) {
+            Err(Error::InvalidData(m)) => assert!(m.contains(why), "expected '{why}' in: {m}"),
+            other => panic!("accepted or wrong error ({other:?}) for {json}"),
+        }
+    }
+}
+
+#[test]
+fn json_never_holds_infinity_or_nan() {
+    let mut a = Alignment::from_json(&json_with_placement(4, 8, 8, "1", [0, 0, 8, 8])).unwrap();
+    a.time.overall_confidence = f64::INFINITY;
+    a.time.offset_seconds = f64::NAN;
+    let text = a.to_json(None);
+    assert!(!text.contains("inf") && !text.contains("NaN"), "{text}");
+    assert!(Alignment::from_json(&text).is_err(), "null is not a number");
+    // A valid alignment survives a round trip exactly.
+    let b = Alignment::from_json(&json_with_placement(-3, 12, 12, "1.5", [0, 0, 8, 8])).unwrap();
+    assert_eq!(Alignment::from_json(&b.to_json(None)).unwrap(), b);
+}
+
+#[test]
+fn a_non_ascii_y4m_header_is_an_error() {
+    for header in ["YUV4MPEG2 \u{e9}\n", "YUV4MPEG2 W4 H2 \u{e9}x\n", "YUV4MPEG2 W4 H2 C\u{e9}\n"] {
+        match Y4mReader::new(header.as_bytes()) {
+            Ok(mut r) => assert!(r.read_frame().is_ok_and(|f| f.is_none()) || r.read_frame().is_err()),
+            Err(e) => assert!(matches!(e, Error::InvalidData(_) | Error::Unsupported(_)), "{e:?}"),
+        }
+    }
+}
+
+#[test]
+fn frames_with_absurd_strides_are_refused() {
+    let data = vec![0u8; 64];
+    for stride in [isize::MAX / 2, isize::MIN / 2, 1 << 29, -(1 << 29)] {
+        for height in [2u32, 3] {
+            // SAFETY: the pointer is valid for 64 bytes; validation must refuse the stride
+            // before any slice is formed.
+            let r = unsafe {
+                FrameRef::from_raw(
+                    PixelFormat::Gray8,
+                    8,
+                    height,
+                    [data.as_ptr(), std::ptr::null(), std::ptr::null(), std::ptr::null()],
+                    [stride, 0, 0, 0],
+                )
+            };
+            assert!(r.is_err(), "stride {stride}, height {height} was accepted");
+        }
+    }
+    // A negative stride that would reach below address 0.
+    // SAFETY: as above; the rows below the pointer are not valid and must not be accepted.
+    let r = unsafe {
+        FrameRef::from_raw(PixelFormat::Gray8, 8, 3, [std::ptr::without_provenance::<u8>(8); 4], [-(1 << 20), 0, 0, 0])
+    };
+    assert!(r.is_err());
+}
+
+fn small_pair() -> SyntheticPair {
+    SyntheticPair::new(PairSpec {
+        bg_width: 160,
+        bg_height: 90,
+        fg_width: 64,
+        fg_height: 36,
+        x: 120.0,
+        y: 70.0,
+        bg_frames: 40,
+        fg_frames: 20,
+        fg_start: 0.4,
+        ..PairSpec::default()
+    })
+}
+
+fn placement(x: i32, y: i32, w: u32, h: u32) -> Placement {
+    Placement {
+        x,
+        y,
+        width: w,
+        height: h,
+        scale: 1.0,
+        confidence: 1.0,
+        content: Rect::full(w, h),
+        x_subpixel: x as f64,
+        y_subpixel: y as f64,
+    }
+}
+
+#[test]
+fn finishing_without_fg_frames_is_a_bad_state() {
+    let pair = small_pair();
+    let mut a = Analyzer::new(Settings::default());
+    for j in 0..5 {
+        a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
+    }
+    match a.finish() {
+        Err(Error::BadState(m)) => assert!(m.contains("fg: 0, bg: 5"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_stream_running_ahead_is_held_within_a_bound() {
+    let frame = FrameBuf::new(PixelFormat::Gray8, 16, 16).unwrap();
+    let mut a = Analyzer::new(Settings::default());
+    let mut refused_at = None;
+    for j in 0..MAX_HELD_FRAMES + 10 {
+        let f = frame.as_frame().with_pts(j as i64, TimeBase::new(1, 25));
+        if let Err(e) = a.push(Stream::Bg, Some(&f)) {
+            assert!(matches!(e, Error::BadState(_)) && e.to_string().contains("interleaved"), "{e}");
+            refused_at = Some(j);
+            break;
+        }
+    }
+    assert_eq!(refused_at, Some(MAX_HELD_FRAMES));
+    assert!(MAX_HELD_FRAMES > AUTO_BUFFER);
+}
+
+/// fg's rectangle depends on bg's size when the placement overhangs bg's right or bottom
+/// edge; fg frames pushed before any bg frame wait for it, so push order does not matter.
+#[test]
+fn an_overhanging_placement_works_whichever_stream_comes_first() {
+    let pair = small_pair();
+    let spec = &pair.spec;
+    let run = |fg_first: bool| {
+        let mut a = Analyzer::new(Settings::default());
+        a.set_placement(placement(120, 70, spec.fg_width, spec.fg_height)).unwrap();
+        let fg: Vec<FrameBuf> = (0..spec.fg_frames).map(|i| pair.fg_frame(i)).collect();
+        let bg: Vec<FrameBuf> = (0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+        let (first, second) = if fg_first { (&fg, &bg) } else { (&bg, &fg) };
+        let (s1, s2) = if fg_first { (Stream::Fg, Stream::Bg) } else { (Stream::Bg, Stream::Fg) };
+        for f in first {
+            a.push(s1, Some(&f.as_frame())).unwrap();
+        }
+        for f in second {
+            a.push(s2, Some(&f.as_frame())).unwrap();
+        }
+        a.finish().unwrap()
+    };
+    let (fg_first, bg_first) = (run(true), run(false));
+    assert_eq!(fg_first.time.map, bg_first.time.map);
+    let exact = (0..spec.fg_frames).filter(|&i| pair.accepts(i, fg_first.time.map[i] as usize)).count();
+    assert!(exact * 1000 >= spec.fg_frames * 995, "{exact} of {} exact", spec.fg_frames);
+}
+
+#[test]
+fn an_empty_placement_is_refused_when_set() {
+    let mut a = Analyzer::new(Settings::default());
+    let e = a.set_placement(placement(0, 0, 0, 0)).unwrap_err();
+    assert!(e.to_string().contains("empty"), "{e}");
+}
+
+#[test]
+fn timestamps_are_checked_at_the_frame() {
+    let pair = small_pair();
+    let mut a = Analyzer::new(Settings::default());
+    a.set_placement(placement(120, 70, 64, 36)).unwrap();
+    let tb = TimeBase::new(1, 25);
+    a.push(Stream::Bg, Some(&pair.bg_frame(0).as_frame().with_pts(0, tb))).unwrap();
+    a.push(Stream::Bg, Some(&pair.bg_frame(1).as_frame().with_pts(1, tb))).unwrap();
+    // A duplicate pts fails at once, naming the frame; the analyzer stays usable.
+    let e = a.push(Stream::Bg, Some(&pair.bg_frame(2).as_frame().with_pts(1, tb))).unwrap_err();
+    assert!(e.to_string().contains("bg frame 2") && e.to_string().contains("duplicate"), "{e}");
+    // AV_NOPTS_VALUE is "no timestamp": the frame is placed one period on.
+    a.push(Stream::Bg, Some(&pair.bg_frame(2).as_frame().with_pts(i64::MIN, tb))).unwrap();
+    a.push(Stream::Bg, Some(&pair.bg_frame(3).as_frame().with_pts(3, tb))).unwrap();
+    let e = a.push(Stream::Fg, Some(&pair.fg_frame(0).as_frame().with_pts(0, TimeBase::new(-1, 30)))).unwrap_err();
+    assert!(e.to_string().contains("fg frame 0"), "{e}");
+}
