@@ -75,6 +75,16 @@ fn compile_and_run(source: &Path, cpp: bool) {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+    // The programs print to stderr only when a check fails, and the library never does: an
+    // unwrapped run's stderr must be empty (a wrapper such as valgrind writes its own).
+    if wrapper.is_empty() {
+        assert!(
+            output.stderr.is_empty(),
+            "{} wrote to stderr:\n{}",
+            exe.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 fn c_sources() -> Vec<PathBuf> {

@@ -1,0 +1,160 @@
+/* What fuzzers and careless hosts found, from C: saved alignments with absurd placements or
+ * non-JSON numbers, frames with absurd strides, finishing without fg frames, a stream
+ * running ahead without a placement, a placement overhanging bg with fg pushed first, bad
+ * timestamps, an empty placement; and the handle's error is cleared by a success. Each is a
+ * status and a message, never an abort, a crash or unbounded memory. */
+#include "vidkompy.h"
+#include "check.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { W = 32, H = 16 };
+static uint8_t pixels[W * H];
+
+static VidkompyFrame gray(int w, int h, int64_t pts) {
+    VidkompyFrame f;
+    memset(&f, 0, sizeof f);
+    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
+    f.width = w;
+    f.height = h;
+    f.data[0] = pixels;
+    f.stride[0] = W;
+    f.pts = pts;
+    f.time_base_num = 1;
+    f.time_base_den = 25;
+    return f;
+}
+
+static int from_json(const char *json) {
+    VidkompyAlignment *al = NULL;
+    int r = vidkompy_alignment_from_json(json, &al);
+    vidkompy_alignment_free(&al);
+    return r;
+}
+
+static void saved_alignments(void) {
+#define PLACEMENT(x, w, h, scale, cw, ch)                                                           \
+    "{\"placement\": {\"x\": " #x ", \"y\": 0, \"width\": " #w ", \"height\": " #h ", \"scale\": " #scale \
+    ", \"confidence\": 1, \"content\": [0, 0, " #cw ", " #ch "]}, \"temporal\": {\"fg_frames\": 1, "     \
+    "\"bg_frames\": 1, \"map\": [0], \"outside\": [], \"confidence\": 1}}"
+    CHECK(from_json(PLACEMENT(0, 1000000, 1000000, 1, 8, 8)) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(from_json(PLACEMENT(0, 100000, 100000, 1, 100000, 100000)) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(from_json(PLACEMENT(0, 16000, 16000, 2000, 8, 8)) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(from_json(PLACEMENT(0, 8, 8, 1e999, 8, 8)) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(strstr(vidkompy_last_error(), "out of range") != NULL);
+
+    /* A large but valid paste over a small bg composites at once, for the visible part only. */
+    VidkompyAlignment *al = NULL;
+    CHECK(vidkompy_alignment_from_json(PLACEMENT(-900, 1024, 1024, 64, 16, 16), &al) == VIDKOMPY_OK);
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    VidkompyFrame fg = gray(16, 16, 0), bg = gray(W, H, 0), out;
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
+    CHECK(vidkompy_compositor_receive(c, &out) == VIDKOMPY_OK);
+    CHECK(out.width == W && out.height == H);
+    vidkompy_compositor_free(&c);
+    vidkompy_alignment_free(&al);
+#undef PLACEMENT
+}
+
+static void absurd_strides(void) {
+    VidkompyFrame f = gray(W, 2, 0);
+    f.stride[0] = PTRDIFF_MAX / 2;
+    CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
+    f.height = 3;
+    CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
+    f.stride[0] = PTRDIFF_MIN / 2;
+    CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK(strstr(vidkompy_last_error(), "stride") != NULL);
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_INVALID_FRAME);
+    vidkompy_analyzer_free(&an);
+}
+
+static void analyzer_order_and_bounds(void) {
+    VidkompyAnalyzer *an = NULL;
+    VidkompyAlignment *al = NULL;
+
+    /* bg frames only: finish is a bad state, not a crash. */
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    for (int j = 0; j < 5; j++) {
+        VidkompyFrame f = gray(W, H, j);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    }
+    CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(al == NULL);
+    vidkompy_analyzer_free(&an);
+
+    /* One stream running ahead without a placement is held within a bound. */
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    int refused_at = -1;
+    for (int j = 0; j < 1000 && refused_at < 0; j++) {
+        VidkompyFrame f = gray(W, H, j);
+        if (vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) != VIDKOMPY_OK) refused_at = j;
+    }
+    CHECK(refused_at > 24 && refused_at < 1000);
+    CHECK(strstr(vidkompy_analyzer_last_error(an), "held") != NULL);
+    vidkompy_analyzer_free(&an);
+
+    /* An empty placement is refused when set. */
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    VidkompyPlacement p;
+    memset(&p, 0, sizeof p);
+    p.scale = 1.0;
+    CHECK(vidkompy_analyzer_set_placement(an, &p) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    vidkompy_analyzer_free(&an);
+
+    /* A placement overhanging bg's right edge, fg pushed first: fg waits for bg's size. */
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    p.x = W - 8;
+    p.y = 4;
+    p.width = p.content_width = 16;
+    p.height = p.content_height = 8;
+    p.confidence = 1.0;
+    CHECK(vidkompy_analyzer_set_placement(an, &p) == VIDKOMPY_OK);
+    for (int i = 0; i < 4; i++) {
+        VidkompyFrame f = gray(16, 8, i);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+    }
+    for (int j = 0; j < 6; j++) {
+        VidkompyFrame f = gray(W, H, j);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    }
+    CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_OK);
+    CHECK(vidkompy_alignment_fg_frames(al) == 4);
+    vidkompy_alignment_free(&al);
+    vidkompy_analyzer_free(&an);
+}
+
+static void timestamps_and_errors(void) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    VidkompyFrame f = gray(W, H, 0);
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(strcmp(vidkompy_analyzer_last_error(an), "") == 0);
+    /* A duplicate pts fails at the frame and says which. */
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_analyzer_last_error(an), "bg frame 1") != NULL);
+    /* AV_NOPTS_VALUE means "no timestamp"; the success clears the handle's error. */
+    f.pts = INT64_MIN;
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(strcmp(vidkompy_analyzer_last_error(an), "") == 0);
+    /* A negative time base is refused. */
+    f.pts = 9;
+    f.time_base_num = -1;
+    CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    vidkompy_analyzer_free(&an);
+}
+
+int main(void) {
+    for (int k = 0; k < W * H; k++) pixels[k] = (uint8_t)((k * 37) ^ (k >> 3));
+    saved_alignments();
+    absurd_strides();
+    analyzer_order_and_bounds();
+    timestamps_and_errors();
+    return finish("test_hostile");
+}
