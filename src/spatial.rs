@@ -37,6 +37,10 @@ const PRESCREEN_KEEP: usize = 12;
 const PRESCREEN_TEMPLATE_WIDTH: f64 = 48.0;
 /// Scales tried by the coarse sweep.
 const SCALE_SWEEP: usize = 15;
+/// Most pixels of the finest level kept for every sample (a 1080p frame fits). Sample pair and
+/// scale are chosen within this budget; on larger frames only the chosen pair is then
+/// searched at full resolution, so time and memory stay bounded whatever the frame size.
+const LEVEL_BUDGET_PIXELS: usize = 1 << 21;
 
 /// Where fg's content sits in bg.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -444,11 +448,19 @@ struct BgPyramid {
 }
 
 impl BgPyramid {
+    /// The levels of `factors` (coarsest first); the finest is `factors`' last, which is full
+    /// resolution only when it is 1.
     fn new(frame: &FrameRef<'_>, factors: &[f64]) -> BgPyramid {
         let (w, h) = (frame.width() as usize, frame.height() as usize);
+        let finest = *factors.last().expect("at least one level");
         // Finest first, each level from the one before (the area filter composes).
         let mut levels = Vec::with_capacity(factors.len());
-        levels.push(Image::from_frame(frame, Rect::full(w as u32, h as u32), w, h));
+        levels.push(Image::from_frame(
+            frame,
+            Rect::full(w as u32, h as u32),
+            level_size(w, finest),
+            level_size(h, finest),
+        ));
         for &f in factors.iter().rev().skip(1) {
             let next = levels.last().expect("one level").resized(level_size(w, f), level_size(h, f));
             levels.push(next);
@@ -492,13 +504,16 @@ struct TemplatePyramid {
 }
 
 impl TemplatePyramid {
-    fn new(fg_content: &Image, scale: f64, factors: &[f64]) -> Option<TemplatePyramid> {
-        let tw_full = (fg_content.width as f64 * scale).round() as usize;
-        let th_full = (fg_content.height as f64 * scale).round() as usize;
+    /// `fg_content` may be smaller than the content's full size `content` (fg pixels): it is
+    /// only resampled to the levels of `factors`.
+    fn new(fg_content: &Image, content: Rect, scale: f64, factors: &[f64]) -> Option<TemplatePyramid> {
+        let tw_full = (content.width as f64 * scale).round() as usize;
+        let th_full = (content.height as f64 * scale).round() as usize;
         if tw_full == 0 || th_full == 0 {
             return None;
         }
-        let mut img = fg_content.resized(tw_full, th_full);
+        let finest = *factors.last()?;
+        let mut img = fg_content.resized(level_size(tw_full, finest), level_size(th_full, finest));
         let mut levels = Vec::with_capacity(factors.len());
         for &f in factors.iter().rev() {
             img = img.resized(level_size(tw_full, f), level_size(th_full, f));
@@ -596,11 +611,6 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         }
     }
     let content = content_rect(fg_samples);
-    let fg_images: Vec<Image> = fg_samples
-        .iter()
-        .map(|f| Image::from_frame(f, content, content.width as usize, content.height as usize))
-        .collect();
-
     let (bw, bh) = (bg0.width() as f64, bg0.height() as f64);
     let fits = |s: f64| content.width as f64 * s <= bw && content.height as f64 * s <= bh;
     // The pyramid is built for scale 1 (or the largest scale that fits) and shared by all scales.
@@ -622,7 +632,21 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         )));
     }
     let base_width = content.width as f64 * scales.iter().cloned().fold(f64::INFINITY, f64::min);
-    let factors = pyramid_factors(base_width);
+    let all_factors = pyramid_factors(base_width);
+    // Every sample is searched on the levels within the budget; the finest of those is where
+    // fg samples are kept too (at most the budget's share of the content).
+    let within_budget = all_factors
+        .iter()
+        .position(|&f| level_size(bw as usize, f) * level_size(bh as usize, f) > LEVEL_BUDGET_PIXELS)
+        .unwrap_or(all_factors.len())
+        .max(1);
+    let factors = all_factors[..within_budget].to_vec();
+    let finest = factors[factors.len() - 1];
+    let (cw, ch) = (content.width as usize, content.height as usize);
+    let fg_images: Vec<Image> = fg_samples
+        .iter()
+        .map(|f| Image::from_frame(f, content, level_size(cw, finest), level_size(ch, finest)))
+        .collect();
     let bg_pyramids: Vec<BgPyramid> = bg_samples.iter().map(|f| BgPyramid::new(f, &factors)).collect();
 
     // Best (fg sample, bg sample) pair at scale 1 on the coarse level, then full refinement.
@@ -656,11 +680,11 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     let best_for_pairs =
         |scale: f64, coarse_only: bool, only: Option<(usize, usize)>| -> Option<(Found, usize, usize)> {
             if let Some((fi, bi)) = only {
-                let tpl = TemplatePyramid::new(&fg_images[fi], scale, &factors)?;
+                let tpl = TemplatePyramid::new(&fg_images[fi], content, scale, &factors)?;
                 return search(&tpl, &bg_pyramids[bi], &factors, coarse_only).map(|f| (f, fi, bi));
             }
             let tpls: Vec<TemplatePyramid> =
-                fg_images.iter().map(|fg| TemplatePyramid::new(fg, scale, &factors)).collect::<Option<_>>()?;
+                fg_images.iter().map(|fg| TemplatePyramid::new(fg, content, scale, &factors)).collect::<Option<_>>()?;
             let pairs = prescreen(&tpls);
             let mut best: Option<(Found, usize, usize)> = None;
             for (fi, bi) in pairs {
@@ -708,8 +732,18 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
             chosen_scale = 1.0;
         }
     }
-    let (found, _, _) = best_for_scale(chosen_scale, false)
+    let (mut found, fi, bi) = best_for_scale(chosen_scale, false)
         .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+    if factors.len() < all_factors.len() {
+        // Frames beyond the budget: the chosen pair alone, searched down to full resolution
+        // (the other samples' levels are let go first).
+        drop(bg_pyramids);
+        let fg_full = Image::from_frame(&fg_samples[fi], content, cw, ch);
+        let tpl = TemplatePyramid::new(&fg_full, content, chosen_scale, &all_factors)
+            .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+        found = search(&tpl, &BgPyramid::new(&bg_samples[bi], &all_factors), &all_factors, false)
+            .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+    }
     let confidence = found.score.max(0.0) as f64;
     if confidence < settings.min_confidence {
         return Err(Error::NoMatch { score: confidence, min_confidence: settings.min_confidence });

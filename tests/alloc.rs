@@ -16,10 +16,23 @@ struct Counting;
 thread_local! {
     static COUNT: Cell<Option<usize>> = const { Cell::new(None) };
     static LARGEST: Cell<Option<usize>> = const { Cell::new(None) };
+    /// Bytes live on this thread, and their peak (while watched).
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<Option<isize>> = const { Cell::new(None) };
 }
 
 fn note_size(size: usize) {
     let _ = LARGEST.try_with(|c| c.set(c.get().map(|n| n.max(size))));
+}
+
+fn note_live(delta: isize) {
+    let live = LIVE.try_with(|l| {
+        l.set(l.get() + delta);
+        l.get()
+    });
+    if let Ok(live) = live {
+        let _ = PEAK.try_with(|p| p.set(p.get().map(|n| n.max(live))));
+    }
 }
 
 // SAFETY: forwards to the system allocator; the thread-local counter is a const-initialized
@@ -28,14 +41,17 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
         note_size(layout.size());
+        note_live(layout.size() as isize);
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note_live(-(layout.size() as isize));
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let _ = COUNT.try_with(|c| c.set(c.get().map(|n| n + 1)));
         note_size(new_size);
+        note_live(new_size as isize - layout.size() as isize);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -55,6 +71,52 @@ fn largest_allocation(f: impl FnOnce()) -> usize {
     LARGEST.with(|c| c.set(Some(0)));
     f();
     LARGEST.with(|c| c.replace(None)).unwrap_or(0)
+}
+
+/// The most bytes `f` had allocated at once on this thread, beyond what was live before.
+fn peak_bytes(f: impl FnOnce()) -> usize {
+    let before = LIVE.with(|l| l.get());
+    PEAK.with(|p| p.set(Some(before)));
+    f();
+    (PEAK.with(|p| p.replace(None)).unwrap_or(before) - before).max(0) as usize
+}
+
+#[test]
+fn placement_on_large_frames_stays_within_the_pyramid_budget() {
+    // 4K bg samples: only levels up to about 2 Mpx are kept for every sample; the chosen pair
+    // alone is searched at full resolution. Holding every sample's full-resolution level (as
+    // f32) would need 8 × 33 MB.
+    let (bw, bh, fw, fh) = (3840u32, 2160u32, 1920u32, 1080u32);
+    let texture = |x: u32, y: u32| -> u8 {
+        let h = (x / 3).wrapping_mul(0x9E37_79B1) ^ (y / 3).wrapping_mul(0x85EB_CA77);
+        (h >> 24) as u8 / 2 + ((x / 40 + y / 40) % 2) as u8 * 100
+    };
+    let bg: Vec<FrameBuf> = (0..8)
+        .map(|t| {
+            let mut f = FrameBuf::new(vidkompy::PixelFormat::Gray8, bw, bh).unwrap();
+            for y in 0..bh {
+                for (x, v) in f.row_mut(0, y as usize).iter_mut().enumerate() {
+                    *v = texture(x as u32 + 7 * t, y);
+                }
+            }
+            f
+        })
+        .collect();
+    let mut fg = FrameBuf::new(vidkompy::PixelFormat::Gray8, fw, fh).unwrap();
+    for y in 0..fh {
+        for (x, v) in fg.row_mut(0, y as usize).iter_mut().enumerate() {
+            *v = texture(x as u32 + 1000 + 21, y + 500);
+        }
+    }
+    let fg_frames = [fg.as_frame()];
+    let bg_frames: Vec<_> = bg.iter().map(|f| f.as_frame()).collect();
+    let mut found = None;
+    let peak = peak_bytes(|| found = Some(vidkompy::spatial::locate(&fg_frames, &bg_frames, &Settings::default())));
+    let p = found.unwrap().unwrap();
+    // bg sample t shows fg at (1000 + 7 (3 - t), 500): the picture pans 7 px a frame.
+    assert!(p.y == 500 && (p.x - 1000) % 7 == 0 && (979..=1021).contains(&p.x), "{p:?}");
+    let full_levels = 8 * bw as usize * bh as usize * 4;
+    assert!(peak < full_levels / 2, "placement peaked at {} MB", peak >> 20);
 }
 
 #[test]
