@@ -3,7 +3,8 @@
  *
  * Status codes: every function that can fail returns an int: VIDKOMPY_OK (0), VIDKOMPY_AGAIN or
  * VIDKOMPY_EOF (positive, not errors), or a negative VIDKOMPY_ERROR_*. After an error,
- * vidkompy_last_error() (this thread) and the handle's own *_last_error() give the message.
+ * vidkompy_last_error() (this thread) and the handle's own *_last_error() give the message; a
+ * successful call on a handle clears the handle's message.
  *
  * Ownership: objects made by a vidkompy_*_new function are freed with the matching
  * vidkompy_*_free(&ptr), which accepts NULL and sets the pointer to NULL. Strings returned by
@@ -13,7 +14,8 @@
  * alignments are immutable once made and may be shared between threads. Functions without a
  * handle are thread-safe.
  *
- * Panics inside the library never cross this boundary: they return VIDKOMPY_ERROR_INTERNAL.
+ * Panics inside the library never cross this boundary: they return VIDKOMPY_ERROR_INTERNAL, with
+ * the message and where it happened in the last error. The library never writes to stderr.
  */
 
 #ifndef VIDKOMPY_H
@@ -195,7 +197,9 @@ typedef struct VidkompySettings VidkompySettings;
  `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
  bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are
  read; the other entries are ignored. `pts` is in units of `time_base_num / time_base_den`
- seconds; set `time_base_den = 0` when the frame has no timestamp.
+ seconds; set `time_base_den = 0` (or `pts` to INT64_MIN, FFmpeg's AV_NOPTS_VALUE) when
+ the frame has no timestamp: it is then placed one frame period after the previous frame of
+ its stream. A stride's magnitude may not exceed 2^28 bytes.
  */
 typedef struct VidkompyFrame {
   /*
@@ -285,7 +289,9 @@ const char *vidkompy_version_string(void);
 const char *vidkompy_last_error(void);
 
 /*
- Checks a frame as every push/send function would, without using it.
+ Checks a frame as every push/send function would, without using it: format, size (at most
+ 16384 per side), plane pointers, and strides (at least a row, at most 2^28 bytes, rows
+ inside the address space), with every size computed with overflow checks.
  Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
  VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
 
@@ -312,7 +318,8 @@ int vidkompy_settings_new(struct VidkompySettings **out);
 void vidkompy_settings_free(struct VidkompySettings **settings);
 
 /*
- The last error message of this settings handle ("" if none). Valid until the next call on it.
+ The message of this settings handle's last call if it failed, "" if it succeeded. Valid
+ until the next call on it.
  Returns "" for a NULL handle.
 
  # Safety
@@ -437,7 +444,10 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
  ```
  Without a placement, the first 24 frames of each stream are held (copied) and the placement
  is located from them; fg's content must appear in bg within those frames, otherwise give
- samples or a placement.
+ samples or a placement. fg frames pushed before the first bg frame are held too (the part
+ of fg inside bg depends on bg's size). At most 192 frames of a stream, or 512 MiB beyond
+ the first 24 frames of each, are held: past that, a push fails with
+ VIDKOMPY_ERROR_BAD_STATE and a message saying to interleave the streams or give a placement.
 
  # Safety
  `settings` must be NULL or a live handle; `out` NULL or writable.
@@ -453,7 +463,8 @@ int vidkompy_analyzer_new(const struct VidkompySettings *settings, struct Vidkom
 void vidkompy_analyzer_free(struct VidkompyAnalyzer **analyzer);
 
 /*
- The analyzer's last error message ("" if none; "" for NULL). Valid until its next call.
+ The message of the analyzer's last call if it failed, "" if it succeeded (or for NULL).
+ Valid until its next call.
 
  # Safety
  `analyzer` must be NULL or a live analyzer.
@@ -484,10 +495,13 @@ int vidkompy_analyzer_add_sample(struct VidkompyAnalyzer *analyzer,
 
 /*
  Pushes the next frame of `stream` (VIDKOMPY_STREAM_FG or _BG); NULL ends that stream.
- Streams may interleave in any order. Returns VIDKOMPY_OK, or an error that leaves the
- analyzer usable: INVALID_FRAME (bad frame, or its size/format changed), BAD_STATE (after
- the end of the stream or after finish), INVALID_ARGUMENT (unknown stream), NO_MATCH (the
- automatic placement failed).
+ Streams may interleave in any order. Timestamps are checked here, at the frame: a time
+ that does not come after the previous frame's of the stream (a duplicate or out-of-order
+ pts), or a negative time base, is INVALID_ARGUMENT naming the frame, and the frame is not
+ taken. Returns VIDKOMPY_OK, or an error that leaves the analyzer usable: INVALID_FRAME
+ (bad frame, or its size/format changed), BAD_STATE (after the end of the stream or after
+ finish, or too many frames held: see vidkompy_analyzer_new), INVALID_ARGUMENT (unknown
+ stream, bad timestamp), NO_MATCH (the automatic placement failed).
 
  # Safety
  `analyzer` must be NULL or live; `frame` NULL or a valid frame.
@@ -498,7 +512,7 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
 
 /*
  Ends both streams and computes the alignment into `*out` (free it with
- vidkompy_alignment_free). Once only.
+ vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame.
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.
@@ -575,7 +589,10 @@ int vidkompy_alignment_to_json(const struct VidkompyAlignment *alignment,
 
 /*
  Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
- Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for malformed input.
+ Every field is checked before anything is sized from it: finite numbers only, a content
+ box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
+ the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
+ Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
 
  # Safety
  `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
@@ -619,7 +636,7 @@ int vidkompy_compositor_new(const struct VidkompyAlignment *alignment,
 void vidkompy_compositor_free(struct VidkompyCompositor **compositor);
 
 /*
- The compositor's last error message ("" if none; "" for NULL).
+ The message of the compositor's last call if it failed, "" if it succeeded (or for NULL).
 
  # Safety
  `compositor` must be NULL or live.
