@@ -261,3 +261,28 @@ fn outputs_never_overwrite_inputs_or_each_other() {
     names.sort();
     assert_eq!(names, ["bg.y4m", "fg.y4m", "link.y4m", "sub"], "nothing else was written");
 }
+
+/// A given placement that overhangs bg's right edge: the analysis matches the part of fg
+/// inside bg, whichever stream the job reads first.
+#[test]
+fn a_placement_overhanging_bg_composites() {
+    let d = dir("overhang");
+    let pair = SyntheticPair::new(PairSpec { x: 200.0, bg_frames: 60, fg_frames: 30, fg_start: 0.4, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let (out, report) = (d.join("out.y4m"), d.join("out.json"));
+    let r = bin()
+        .args(["comp", "-q", "--placement", "200,36", "--bg"])
+        .arg(&bg)
+        .arg("--fg")
+        .arg(&fg)
+        .arg("-o")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let exact = (0..30).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
+    assert!(exact >= 30 * 995 / 1000, "{exact} of 30 exact");
+}
