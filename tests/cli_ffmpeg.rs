@@ -304,7 +304,7 @@ mod with_ffmpeg {
         // Y4M inputs: H.264 could not hold the odd size either.
         let (bg, fg) = (d.join("bg.y4m"), d.join("fg.y4m"));
         let (src, bg_s, fg_s) = (s(&src), s(&bg), s(&fg));
-        if ffmpeg(&["-i", &src, "-t", "1", "-vf", "crop=641:361:0:0", "-pix_fmt", "yuv420p", &bg_s]).is_none()
+        if ffmpeg(&["-i", &src, "-t", "1", "-vf", "crop=641:361:0:0:exact=1", "-pix_fmt", "yuv420p", &bg_s]).is_none()
             || ffmpeg(&["-i", &src, "-t", "1", "-vf", "crop=320:180:100:60", "-pix_fmt", "yuv420p", &fg_s]).is_none()
         {
             return;
