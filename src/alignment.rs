@@ -139,7 +139,7 @@ impl Alignment {
         if !finite {
             return Err(Error::invalid_data("the alignment holds a number that is not finite"));
         }
-        if !(t.rate > 0.0) {
+        if t.rate <= 0.0 {
             return Err(Error::invalid_data(format!("temporal.rate {} must be positive", t.rate)));
         }
         Ok(())

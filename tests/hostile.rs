@@ -68,7 +68,7 @@ fn a_non_ascii_y4m_header_is_an_error() {
 
 #[test]
 fn frames_with_absurd_strides_are_refused() {
-    let data = vec![0u8; 64];
+    let data = [0u8; 64];
     for stride in [isize::MAX / 2, isize::MIN / 2, 1 << 29, -(1 << 29)] {
         for height in [2u32, 3] {
             // SAFETY: the pointer is valid for 64 bytes; validation must refuse the stride
@@ -149,7 +149,7 @@ fn a_stream_running_ahead_is_held_within_a_bound() {
         }
     }
     assert_eq!(refused_at, Some(MAX_HELD_FRAMES));
-    assert!(MAX_HELD_FRAMES > AUTO_BUFFER);
+    const { assert!(MAX_HELD_FRAMES > AUTO_BUFFER) };
 }
 
 /// fg's rectangle depends on bg's size when the placement overhangs bg's right or bottom
