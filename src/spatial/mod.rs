@@ -25,6 +25,8 @@ use crate::error::{Error, Result};
 use crate::frame::{AreaResampler, FrameRef, Rect};
 use crate::settings::Settings;
 
+mod scale;
+
 /// Width the template has at the coarsest level (the full search runs there).
 const COARSE_TEMPLATE_WIDTH: f64 = 96.0;
 /// Scale 1 wins when its score is at most this much below the best scale's.
@@ -35,8 +37,6 @@ const PEAKS: usize = 3;
 const PRESCREEN_KEEP: usize = 12;
 /// Template width at the prescreen.
 const PRESCREEN_TEMPLATE_WIDTH: f64 = 48.0;
-/// Scales tried by the coarse sweep.
-const SCALE_SWEEP: usize = 15;
 /// Most pixels of the finest level kept for every sample (a 1080p frame fits). Sample pair and
 /// scale are chosen within this budget; on larger frames only the chosen pair is then
 /// searched at full resolution, so time and memory stay bounded whatever the frame size.
@@ -440,11 +440,11 @@ fn top_peaks(scores: &[f32], rw: usize, k: usize, min_dist: usize) -> Vec<Peak> 
     peaks
 }
 
-/// A bg sample prepared for searching: its pyramid (coarsest first, last = full resolution).
+/// A bg sample prepared for searching: its pyramid (coarsest first, last = full resolution
+/// unless the budget cut it). Each scale searches a suffix of these levels.
 struct BgPyramid {
     levels: Vec<Image>,
-    /// Integral images of the coarsest level, where the full search runs.
-    coarse_integrals: Integrals,
+    factors: Vec<f64>,
 }
 
 impl BgPyramid {
@@ -466,8 +466,18 @@ impl BgPyramid {
             levels.push(next);
         }
         levels.reverse();
-        let coarse_integrals = Integrals::new(&levels[0]);
-        BgPyramid { levels, coarse_integrals }
+        BgPyramid { levels, factors: factors.to_vec() }
+    }
+
+    /// The levels of `factors`, a suffix of this pyramid's factors.
+    fn levels_for(&self, factors: &[f64]) -> &[Image] {
+        debug_assert!(self.factors.ends_with(factors));
+        &self.levels[self.levels.len() - factors.len()..]
+    }
+
+    /// The level of downsampling factor `f` (one of this pyramid's).
+    fn level(&self, f: f64) -> Option<&Image> {
+        self.factors.iter().position(|&g| g == f).map(|i| &self.levels[i])
     }
 }
 
@@ -475,11 +485,12 @@ fn level_size(n: usize, factor: f64) -> usize {
     ((n as f64 / factor).round() as usize).max(1)
 }
 
-/// The pyramid's downsampling factors, coarsest first, for a template `tw` px wide in bg.
-fn pyramid_factors(tw: f64) -> Vec<f64> {
+/// The pyramid's downsampling factors, coarsest first, for a template `tw` px wide in bg that
+/// should be about `coarse_width` px wide at the coarsest level.
+fn pyramid_factors(tw: f64, coarse_width: f64) -> Vec<f64> {
     let mut f = 1.0;
     let mut factors = vec![1.0];
-    while tw / (f * 2.0) >= COARSE_TEMPLATE_WIDTH * 0.67 {
+    while tw / (f * 2.0) >= coarse_width * 0.67 {
         f *= 2.0;
         factors.push(f);
     }
@@ -525,10 +536,10 @@ impl TemplatePyramid {
     }
 }
 
-/// Coarse-to-fine search of a template pyramid in a bg pyramid.
-fn search(tpls: &TemplatePyramid, bg: &BgPyramid, factors: &[f64], coarse_only: bool) -> Option<Found> {
+/// Coarse-to-fine search of a template pyramid in the bg levels of the same `factors`.
+fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], coarse_only: bool) -> Option<Found> {
     let mut peaks: Vec<Peak> = Vec::new();
-    for (li, img) in bg.levels.iter().enumerate() {
+    for (li, img) in levels.iter().enumerate() {
         let (tpl_img, tpl) = &tpls.levels[li];
         let (tw, th) = (tpl_img.width, tpl_img.height);
         if tw > img.width || th > img.height {
@@ -536,7 +547,7 @@ fn search(tpls: &TemplatePyramid, bg: &BgPyramid, factors: &[f64], coarse_only: 
         }
         let (rw, rh) = (img.width - tw + 1, img.height - th + 1);
         if li == 0 {
-            let scores = ncc_full_with(img, &bg.coarse_integrals, tpl_img);
+            let scores = ncc_full(img, tpl_img);
             peaks = top_peaks(&scores, rw, PEAKS, (tw / 4).max(2));
             if coarse_only {
                 break;
@@ -568,7 +579,7 @@ fn search(tpls: &TemplatePyramid, bg: &BgPyramid, factors: &[f64], coarse_only: 
                 *p = best;
             }
         }
-        if li + 1 == bg.levels.len() {
+        if li + 1 == levels.len() {
             let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
             // Sub-pixel: a parabola through the neighbours on each axis.
             let at = |x: i64, y: i64| {
@@ -612,29 +623,17 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     }
     let content = content_rect(fg_samples);
     let (bw, bh) = (bg0.width() as f64, bg0.height() as f64);
-    let fits = |s: f64| content.width as f64 * s <= bw && content.height as f64 * s <= bh;
-    // The pyramid is built for scale 1 (or the largest scale that fits) and shared by all scales.
-    let mut scales: Vec<f64> = vec![1.0];
-    if settings.scale_search {
-        let (lo, hi) = (settings.scale_min, settings.scale_max);
-        for k in 0..SCALE_SWEEP {
-            let s = lo * (hi / lo).powf(k as f64 / (SCALE_SWEEP - 1) as f64);
-            if (s - 1.0).abs() > 1e-9 {
-                scales.push(s);
-            }
-        }
-    }
-    scales.retain(|&s| fits(s));
-    if scales.is_empty() {
-        return Err(Error::invalid(format!(
-            "fg content {}x{} does not fit in bg {}x{} at any allowed scale",
-            content.width, content.height, bw, bh
-        )));
-    }
-    let base_width = content.width as f64 * scales.iter().cloned().fold(f64::INFINITY, f64::min);
-    let all_factors = pyramid_factors(base_width);
-    // Every sample is searched on the levels within the budget; the finest of those is where
-    // fg samples are kept too (at most the budget's share of the content).
+    let (cw, ch) = (content.width as usize, content.height as usize);
+    let fits = |s: f64| cw as f64 * s <= bw && ch as f64 * s <= bh;
+    let (lo, hi) = if settings.scale_search { (settings.scale_min, settings.scale_max) } else { (1.0, 1.0) };
+    let scales: Vec<f64> = scale::sweep_scales(lo, hi).into_iter().filter(|&s| fits(s)).collect();
+    let Some(&largest) = scales.iter().max_by(|a, b| a.total_cmp(b)) else {
+        return Err(Error::invalid(format!("fg content {cw}x{ch} does not fit in bg {bw}x{bh} at any allowed scale")));
+    };
+    // One bg pyramid per sample serves every scale: coarse enough for the scale sweep's small
+    // templates at the largest scale, fine down to full resolution or the budget.
+    let coarse_width = if settings.scale_search { scale::SWEEP_TEMPLATE_WIDTH } else { COARSE_TEMPLATE_WIDTH };
+    let all_factors = pyramid_factors(cw as f64 * largest, coarse_width);
     let within_budget = all_factors
         .iter()
         .position(|&f| level_size(bw as usize, f) * level_size(bh as usize, f) > LEVEL_BUDGET_PIXELS)
@@ -642,16 +641,22 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         .max(1);
     let factors = all_factors[..within_budget].to_vec();
     let finest = factors[factors.len() - 1];
-    let (cw, ch) = (content.width as usize, content.height as usize);
+    // The levels a search at `scale` uses: its template about COARSE_TEMPLATE_WIDTH px wide at
+    // the coarsest, within the budget.
+    let factors_for = |scale: f64| -> Vec<f64> {
+        let own = pyramid_factors(cw as f64 * scale, COARSE_TEMPLATE_WIDTH);
+        let kept: Vec<f64> = own.into_iter().filter(|f| factors.contains(f)).collect();
+        if kept.is_empty() { vec![finest] } else { kept }
+    };
     let fg_images: Vec<Image> = fg_samples
         .iter()
         .map(|f| Image::from_frame(f, content, level_size(cw, finest), level_size(ch, finest)))
         .collect();
     let bg_pyramids: Vec<BgPyramid> = bg_samples.iter().map(|f| BgPyramid::new(f, &factors)).collect();
 
-    // Best (fg sample, bg sample) pair at scale 1 on the coarse level, then full refinement.
-    // With many sample pairs, a prescreen where the template is ~32 px wide keeps the
-    // PRESCREEN_KEEP most promising pairs for the real search.
+    // Best (fg sample, bg sample) pair at a scale, searched coarse to fine. With many sample
+    // pairs, a prescreen where the template is ~48 px wide keeps the PRESCREEN_KEEP most
+    // promising pairs for the real search.
     let prescreen = |tpls: &[TemplatePyramid]| -> Vec<(usize, usize)> {
         let mut pairs: Vec<(usize, usize)> =
             (0..tpls.len()).flat_map(|fi| (0..bg_pyramids.len()).map(move |bi| (fi, bi))).collect();
@@ -659,10 +664,11 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
             return pairs;
         }
         // Shrink so the template is about PRESCREEN_TEMPLATE_WIDTH px wide (never enlarge).
+        let coarsest = tpls[0].levels.len();
         let shrink = (tpls[0].levels[0].0.width as f64 / PRESCREEN_TEMPLATE_WIDTH).max(1.0);
         let smaller = |c: &Image| c.resized(level_size(c.width, shrink), level_size(c.height, shrink));
         let small_tpls: Vec<Image> = tpls.iter().map(|t| smaller(&t.levels[0].0)).collect();
-        let small_bgs: Vec<Image> = bg_pyramids.iter().map(|b| smaller(&b.levels[0])).collect();
+        let small_bgs: Vec<Image> = bg_pyramids.iter().map(|b| smaller(&b.levels[b.levels.len() - coarsest])).collect();
         let score = |&(fi, bi): &(usize, usize)| -> f32 {
             let (t, b) = (&small_tpls[fi], &small_bgs[bi]);
             if t.width > b.width || t.height > b.height {
@@ -676,72 +682,46 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         pairs = order.into_iter().take(PRESCREEN_KEEP).map(|k| pairs[k]).collect();
         pairs
     };
-    // `only`: search just this (fg sample, bg sample) pair.
-    let best_for_pairs =
-        |scale: f64, coarse_only: bool, only: Option<(usize, usize)>| -> Option<(Found, usize, usize)> {
-            if let Some((fi, bi)) = only {
-                let tpl = TemplatePyramid::new(&fg_images[fi], content, scale, &factors)?;
-                return search(&tpl, &bg_pyramids[bi], &factors, coarse_only).map(|f| (f, fi, bi));
-            }
-            let tpls: Vec<TemplatePyramid> =
-                fg_images.iter().map(|fg| TemplatePyramid::new(fg, content, scale, &factors)).collect::<Option<_>>()?;
-            let pairs = prescreen(&tpls);
-            let mut best: Option<(Found, usize, usize)> = None;
-            for (fi, bi) in pairs {
-                if let Some(found) = search(&tpls[fi], &bg_pyramids[bi], &factors, coarse_only)
-                    && best.is_none_or(|b| found.score > b.0.score)
-                {
-                    best = Some((found, fi, bi));
-                }
-            }
-            best
-        };
-    let best_for_scale = |scale: f64, coarse_only: bool| best_for_pairs(scale, coarse_only, None);
-
-    // Coarse sweep over scales, pick the best, then refine its neighbourhood.
-    let mut chosen_scale = scales[0];
-    if settings.scale_search && scales.len() > 1 {
-        let mut coarse: Vec<(f64, f32)> =
-            scales.iter().filter_map(|&s| best_for_scale(s, true).map(|(f, _, _)| (s, f.score))).collect();
-        coarse.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let s0 = coarse.first().map_or(chosen_scale, |c| c.0);
-        let step = (settings.scale_max / settings.scale_min).powf(1.0 / (SCALE_SWEEP - 1) as f64);
-        // Refine within one sweep step, on the full pyramid, in 16 log steps, on the sample
-        // pair that matched best at the coarse scale (scale barely changes which pair is best,
-        // and every pair at every step would cost samples² searches).
-        let many = fg_images.len() * bg_pyramids.len() > 1;
-        let pair = if many { best_for_scale(s0, false).map(|(_, fi, bi)| (fi, bi)) } else { Some((0, 0)) };
-        let mut best = (s0, f32::NEG_INFINITY);
-        for k in -8..=8 {
-            let s = s0 * step.powf(k as f64 / 8.0);
-            if !fits(s) || s < settings.scale_min * 0.99 || s > settings.scale_max * 1.01 {
-                continue;
-            }
-            if let Some((f, _, _)) = best_for_pairs(s, false, pair)
-                && f.score > best.1
+    let best_for_scale = |scale: f64| -> Option<(Found, usize, usize)> {
+        let fs = factors_for(scale);
+        let tpls: Vec<TemplatePyramid> =
+            fg_images.iter().map(|fg| TemplatePyramid::new(fg, content, scale, &fs)).collect::<Option<_>>()?;
+        let mut best: Option<(Found, usize, usize)> = None;
+        for (fi, bi) in prescreen(&tpls) {
+            if let Some(found) = search(&tpls[fi], bg_pyramids[bi].levels_for(&fs), &fs, false)
+                && best.is_none_or(|b| found.score > b.0.score)
             {
-                best = (s, f.score);
+                best = Some((found, fi, bi));
             }
         }
-        chosen_scale = best.0;
-        // Scale 1 is preferred when it is nearly as good.
-        if let Some((f1, _, _)) = best_for_scale(1.0, false)
-            && fits(1.0)
-            && f1.score >= best.1 - SCALE_ONE_MARGIN
+        best
+    };
+
+    let at_one = if fits(1.0) { best_for_scale(1.0) } else { None };
+    let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
+    if settings.scale_search {
+        // The scale is measured on one sample pair: scale 1's best, else the first.
+        let (fi, bi) = at_one.map_or((0, 0), |(_, fi, bi)| (fi, bi));
+        let fg_levels = scale::FgLevels::new(fg_images[fi].clone(), (cw, ch));
+        let measured = scale::measure(&fg_levels, &bg_pyramids[bi], &scales, at_one.map(|(f, _, _)| f), settings);
+        if let Some(s) = measured
+            && s != 1.0
         {
-            chosen_scale = 1.0;
+            chosen = best_for_scale(s).map(|(found, fi, bi)| (s, found, fi, bi));
         }
     }
-    let (mut found, fi, bi) = best_for_scale(chosen_scale, false)
-        .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+    let (chosen_scale, mut found, fi, bi) =
+        chosen.ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
     if factors.len() < all_factors.len() {
         // Frames beyond the budget: the chosen pair alone, searched down to full resolution
         // (the other samples' levels are let go first).
         drop(bg_pyramids);
+        let full = pyramid_factors(cw as f64 * chosen_scale, COARSE_TEMPLATE_WIDTH);
         let fg_full = Image::from_frame(&fg_samples[fi], content, cw, ch);
-        let tpl = TemplatePyramid::new(&fg_full, content, chosen_scale, &all_factors)
+        let tpl = TemplatePyramid::new(&fg_full, content, chosen_scale, &full)
             .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
-        found = search(&tpl, &BgPyramid::new(&bg_samples[bi], &all_factors), &all_factors, false)
+        let bg_full = BgPyramid::new(&bg_samples[bi], &full);
+        found = search(&tpl, &bg_full.levels, &full, false)
             .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
     }
     let confidence = found.score.max(0.0) as f64;
