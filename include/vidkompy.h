@@ -332,9 +332,10 @@ const char *vidkompy_settings_last_error(const struct VidkompySettings *settings
 
  - "min_confidence": 0..1 (default 0.6). Placement score below which locating fails with
    VIDKOMPY_ERROR_NO_MATCH.
- - "scale_search": 0, 1 or auto (default 0). Search fg's scale inside bg; 0 assumes scale 1.
- - "scale_min": 0.1..1 (default 0.5). Smallest scale tried by the scale search.
- - "scale_max": 1..10 (default 2). Largest scale tried by the scale search.
+ - "scale_search": 0, 1 or auto (default auto). Search fg's scale inside bg (scale 1 is kept
+   when it matches nearly as well as the best); 0 pins scale 1.
+ - "scale_min": 0.1..1 (default 0.25). Smallest scale tried by the scale search.
+ - "scale_max": 1..10 (default 4). Largest scale tried by the scale search.
  - "feather": 0..1024 pixels (default 0). Alpha ramp on fg edges where bg stays visible.
  - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
  - "band": 1..1000 frames (default 24). Half-width of the time-map search band.

@@ -47,9 +47,9 @@ impl Default for Settings {
     fn default() -> Settings {
         Settings {
             min_confidence: 0.6,
-            scale_search: false,
-            scale_min: 0.5,
-            scale_max: 2.0,
+            scale_search: true,
+            scale_min: 0.25,
+            scale_max: 4.0,
             feather: 0,
             color_matrix: ColorMatrix::Bt709,
             band: 24,
@@ -76,11 +76,11 @@ impl Settings {
         },
         Key {
             name: "scale_search",
-            values: "0|1|auto, default 0",
+            values: "0|1|auto, default auto",
             doc: "search fg's scale in bg (1/auto) or assume scale 1 (0)",
         },
-        Key { name: "scale_min", values: "0.1..1, default 0.5", doc: "smallest scale the scale search tries" },
-        Key { name: "scale_max", values: "1..10, default 2", doc: "largest scale the scale search tries" },
+        Key { name: "scale_min", values: "0.1..1, default 0.25", doc: "smallest scale the scale search tries" },
+        Key { name: "scale_max", values: "1..10, default 4", doc: "largest scale the scale search tries" },
         Key {
             name: "feather",
             values: "0..1024 px, default 0",

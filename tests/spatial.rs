@@ -99,6 +99,28 @@ fn fg_the_same_size_as_bg() {
     assert_eq!((p.x, p.y, p.width, p.height), (0, 0, 320, 180));
 }
 
+/// The default settings search the scale: fg shrunk or enlarged in bg is found at its exact
+/// integer position, its scale within 0.5 %.
+#[test]
+fn default_settings_find_the_scale_exactly() {
+    for (scale, fw, fh) in [(0.5, 512, 288), (0.75, 400, 224), (1.5, 256, 144), (2.0, 192, 108)] {
+        let spec = PairSpec {
+            bg_width: 640,
+            bg_height: 360,
+            x: 97.0,
+            y: 61.0,
+            scale,
+            fg_width: fw,
+            fg_height: fh,
+            grade: GRADE,
+            ..PairSpec::default()
+        };
+        let p = locate_pair(spec, &Settings::default()).unwrap();
+        assert!((p.scale / scale - 1.0).abs() < 0.005, "scale {scale}: found {p:?}");
+        assert_eq!((p.x, p.y), (97, 61), "scale {scale}: {p:?}");
+    }
+}
+
 #[test]
 fn scale_search_finds_shrunk_and_enlarged_fg() {
     let settings = Settings { scale_search: true, ..Settings::default() };

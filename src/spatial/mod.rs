@@ -498,6 +498,14 @@ fn pyramid_factors(tw: f64, coarse_width: f64) -> Vec<f64> {
     factors
 }
 
+/// The pyramid levels of a scale, fg's templates at that scale, and the sample pairs worth
+/// searching there (all, or the prescreen's best).
+struct RankedPairs {
+    factors: Vec<f64>,
+    templates: Vec<TemplatePyramid>,
+    pairs: Vec<(usize, usize)>,
+}
+
 /// Search result of one (fg sample, bg sample, scale).
 #[derive(Debug, Clone, Copy)]
 struct Found {
@@ -626,7 +634,10 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     let (cw, ch) = (content.width as usize, content.height as usize);
     let fits = |s: f64| cw as f64 * s <= bw && ch as f64 * s <= bh;
     let (lo, hi) = if settings.scale_search { (settings.scale_min, settings.scale_max) } else { (1.0, 1.0) };
-    let scales: Vec<f64> = scale::sweep_scales(lo, hi).into_iter().filter(|&s| fits(s)).collect();
+    let big_enough = |s: f64| {
+        s == 1.0 || (cw as f64 * s >= scale::MIN_SCALED_TEMPLATE.0 && ch as f64 * s >= scale::MIN_SCALED_TEMPLATE.1)
+    };
+    let scales: Vec<f64> = scale::sweep_scales(lo, hi).into_iter().filter(|&s| fits(s) && big_enough(s)).collect();
     let Some(&largest) = scales.iter().max_by(|a, b| a.total_cmp(b)) else {
         return Err(Error::invalid(format!("fg content {cw}x{ch} does not fit in bg {bw}x{bh} at any allowed scale")));
     };
@@ -682,12 +693,19 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         pairs = order.into_iter().take(PRESCREEN_KEEP).map(|k| pairs[k]).collect();
         pairs
     };
+    // The sample pairs worth searching at a scale (all, or the prescreen's best), and the
+    // best of them searched coarse to fine.
+    let ranked_pairs = |scale: f64| -> Option<RankedPairs> {
+        let factors = factors_for(scale);
+        let templates: Vec<TemplatePyramid> =
+            fg_images.iter().map(|fg| TemplatePyramid::new(fg, content, scale, &factors)).collect::<Option<_>>()?;
+        let pairs = prescreen(&templates);
+        Some(RankedPairs { factors, templates, pairs })
+    };
     let best_for_scale = |scale: f64| -> Option<(Found, usize, usize)> {
-        let fs = factors_for(scale);
-        let tpls: Vec<TemplatePyramid> =
-            fg_images.iter().map(|fg| TemplatePyramid::new(fg, content, scale, &fs)).collect::<Option<_>>()?;
+        let RankedPairs { factors: fs, templates: tpls, pairs } = ranked_pairs(scale)?;
         let mut best: Option<(Found, usize, usize)> = None;
-        for (fi, bi) in prescreen(&tpls) {
+        for (fi, bi) in pairs {
             if let Some(found) = search(&tpls[fi], bg_pyramids[bi].levels_for(&fs), &fs, false)
                 && best.is_none_or(|b| found.score > b.0.score)
             {
@@ -700,14 +718,19 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     let at_one = if fits(1.0) { best_for_scale(1.0) } else { None };
     let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
     if settings.scale_search {
-        // The scale is measured on one sample pair: scale 1's best, else the first.
-        let (fi, bi) = at_one.map_or((0, 0), |(_, fi, bi)| (fi, bi));
-        let fg_levels = scale::FgLevels::new(fg_images[fi].clone(), (cw, ch));
-        let measured = scale::measure(&fg_levels, &bg_pyramids[bi], &scales, at_one.map(|(f, _, _)| f), settings);
-        if let Some(s) = measured
+        // The scale is measured on the pairs the scale-1 prescreen ranks best (all of them when
+        // there are few): the pair that matches best at scale 1 need not be the true one.
+        let pairs = ranked_pairs(scales[0]).map(|r| r.pairs).unwrap_or_default();
+        let fg_levels: Vec<scale::FgLevels> =
+            fg_images.iter().map(|img| scale::FgLevels::new(img.clone(), (cw, ch))).collect();
+        let at_one_found = at_one.map(|(f, fi, bi)| (f, (fi, bi)));
+        if let Some(s) = scale::measure(&fg_levels, &bg_pyramids, &pairs, &scales, at_one_found)
             && s != 1.0
+            && let Some((found, fi, bi)) = best_for_scale(s)
+            // The measured scale must also win the full search, by more than scale 1's margin.
+            && at_one.is_none_or(|(one, _, _)| found.score > one.score + SCALE_ONE_MARGIN)
         {
-            chosen = best_for_scale(s).map(|(found, fi, bi)| (s, found, fi, bi));
+            chosen = Some((s, found, fi, bi));
         }
     }
     let (chosen_scale, mut found, fi, bi) =

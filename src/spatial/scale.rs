@@ -7,34 +7,39 @@
 //! 2. **Narrowing.** Around the sweep's best scale, eighths of a sweep step, each searched in a
 //!    small window around the sweep's peak at the level where the template is about
 //!    `NARROW_TEMPLATE_WIDTH` px wide.
-//! 3. **Fine.** Steps of `FINE_STEP` within ±`FINE_SPAN`, in a window at the level where the
-//!    template is about `FINE_TEMPLATE_WIDTH` px wide, where a step moves the template's far
-//!    edge by about a pixel.
+//! 3. **Descent.** Level by level down to the finest, whole-pixel template widths next to the
+//!    previous level's (±4 at the first, ±2 after), each in a ±2 px window: a scaled copy has
+//!    a whole-pixel size, and a template a pixel too wide or narrow would shift the placement
+//!    by a pixel, so the scale is settled where the position is, at full resolution.
 //!
-//! 4. **Polish.** At the finest level, the template widths (whole pixels) next to the fine
-//!    stage's, in a ±2 px window: a scaled copy has a whole-pixel size, and a template one
-//!    pixel too wide or narrow would shift the placement by a pixel.
-//!
-//! When the sweep's best is scale 1, only the fine stage runs, around scale 1's placement.
+//! When the sweep's best is scale 1, the widths next to scale 1's are tried at the level where
+//! the template is about `FINE_TEMPLATE_WIDTH` px wide, around scale 1's placement; only when
+//! another width wins does the descent run.
 //! Scale 1 is kept when its score at the fine level is within `SCALE_ONE_MARGIN` of the best.
 //! The caller then searches the chosen scale as usual (all sample pairs, coarse to fine).
 
 use super::{BgPyramid, Found, Image, SCALE_ONE_MARGIN, Template, level_size, ncc_at, ncc_full};
-use crate::settings::Settings;
 
 /// Template width in the sweep's full searches.
 pub(super) const SWEEP_TEMPLATE_WIDTH: f64 = 32.0;
+/// Smallest bg level the sweep searches (px): coarser levels of a small frame leave too
+/// little picture for a scale to stand out.
+const SWEEP_MIN_BG: (usize, usize) = (120, 68);
+/// Sample pairs whose best sweep result is narrowed down.
+const SWEEP_KEEP: usize = 3;
+/// Smallest template, at full resolution, a scale other than 1 may give: smaller ones
+/// correlate with almost anything.
+pub(super) const MIN_SCALED_TEMPLATE: (f64, f64) = (96.0, 54.0);
 /// Scales in the sweep (log-spaced over the allowed range), scale 1 added.
 const SCALE_SWEEP: usize = 15;
 /// Template width while narrowing.
 const NARROW_TEMPLATE_WIDTH: f64 = 128.0;
-/// Template width for the fine scale steps.
+/// Template width where scale 1 is checked against its neighbours.
 const FINE_TEMPLATE_WIDTH: f64 = 320.0;
-/// Relative scale step of the fine stage, and how far it looks either way.
-const FINE_STEP: f64 = 0.0025;
-const FINE_SPAN: i32 = 6;
-/// Template widths either side of the fine stage's tried by the polish.
-const POLISH_WIDTHS: i32 = 3;
+/// Whole-pixel template widths either side tried when a descent starts, and at each level
+/// after.
+const FIRST_WIDTHS: i32 = 4;
+const NEXT_WIDTHS: i32 = 2;
 
 /// The sweep's scales: log-spaced over `lo..=hi`, and 1 when it is in range.
 pub(super) fn sweep_scales(lo: f64, hi: f64) -> Vec<f64> {
@@ -84,14 +89,35 @@ impl FgLevels {
     }
 }
 
-/// A scale tried: the bg level it was searched at, the best position there and its score.
+/// A scale tried on a sample pair: the bg level it was searched at, the best position there
+/// and its score.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
+    pair: (usize, usize),
     scale: f64,
     factor: f64,
+    /// Top-left of the template, and its size, at the level.
     x: usize,
     y: usize,
+    size: (usize, usize),
     score: f32,
+}
+
+impl Candidate {
+    /// The template's centre in the coordinates of the level of `factor`: scale changes keep
+    /// the centre where it is, not the corner.
+    fn centre_at(&self, factor: f64) -> (f64, f64) {
+        let r = self.factor / factor;
+        ((self.x as f64 + self.size.0 as f64 / 2.0) * r, (self.y as f64 + self.size.1 as f64 / 2.0) * r)
+    }
+}
+
+/// One (fg sample, bg sample) pair.
+#[derive(Clone, Copy)]
+struct Pair<'a> {
+    fg: &'a FgLevels,
+    bg: &'a BgPyramid,
+    ids: (usize, usize),
 }
 
 /// The coarsest level of `bg` where a template `width` px wide (at full resolution) is at
@@ -101,114 +127,168 @@ fn level_for(bg: &BgPyramid, width: f64, target: f64) -> f64 {
     bg.factors.iter().copied().find(|&f| width / f >= target * 0.67).unwrap_or(finest)
 }
 
-fn full_search(bg: &BgPyramid, fg: &FgLevels, scale: f64) -> Option<Candidate> {
-    let factor = level_for(bg, fg.content.0 as f64 * scale, SWEEP_TEMPLATE_WIDTH);
-    let level = bg.level(factor)?;
-    let tpl = fg.template(scale, factor);
+fn full_search(p: Pair<'_>, scale: f64) -> Option<Candidate> {
+    let coarsest = level_for(p.bg, p.fg.content.0 as f64 * scale, SWEEP_TEMPLATE_WIDTH);
+    // The coarsest level at or below that one that keeps SWEEP_MIN_BG of picture.
+    let factor =
+        p.bg.factors
+            .iter()
+            .zip(&p.bg.levels)
+            .find(|&(&f, l)| f <= coarsest && l.width >= SWEEP_MIN_BG.0 && l.height >= SWEEP_MIN_BG.1)
+            .map_or(*p.bg.factors.last()?, |(&f, _)| f);
+    let level = p.bg.level(factor)?;
+    let tpl = p.fg.template(scale, factor);
     if tpl.width > level.width || tpl.height > level.height {
         return None;
     }
     let rw = level.width - tpl.width + 1;
     let scores = ncc_full(level, &tpl);
     let (best, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
-    Some(Candidate { scale, factor, x: best % rw, y: best / rw, score })
+    Some(Candidate { pair: p.ids, scale, factor, x: best % rw, y: best / rw, size: (tpl.width, tpl.height), score })
 }
 
-/// The best position of the template at `scale` within `radius` px of (cx, cy) on level `factor`.
-fn window_search(
-    bg: &BgPyramid,
-    fg: &FgLevels,
-    scale: f64,
-    factor: f64,
-    (cx, cy): (i64, i64),
-    radius: i64,
-) -> Option<Candidate> {
-    let level = bg.level(factor)?;
-    let tpl_img = fg.template(scale, factor);
+/// The best position of the template at `scale` on level `factor`, its centre within `radius`
+/// px of `centre`.
+fn window_search(p: Pair<'_>, scale: f64, factor: f64, centre: (f64, f64), radius: i64) -> Option<Candidate> {
+    let level = p.bg.level(factor)?;
+    let tpl_img = p.fg.template(scale, factor);
     if tpl_img.width > level.width || tpl_img.height > level.height {
         return None;
     }
     let tpl = Template::new(&tpl_img);
+    let cx = (centre.0 - tpl.width as f64 / 2.0).round() as i64;
+    let cy = (centre.1 - tpl.height as f64 / 2.0).round() as i64;
     let (rw, rh) = ((level.width - tpl.width + 1) as i64, (level.height - tpl.height + 1) as i64);
     let mut best: Option<Candidate> = None;
     for y in (cy - radius).max(0)..=(cy + radius).min(rh - 1) {
         for x in (cx - radius).max(0)..=(cx + radius).min(rw - 1) {
             let score = ncc_at(level, &tpl, x as usize, y as usize);
             if best.is_none_or(|b| score > b.score) {
-                best = Some(Candidate { scale, factor, x: x as usize, y: y as usize, score });
+                let size = (tpl.width, tpl.height);
+                best = Some(Candidate { pair: p.ids, scale, factor, x: x as usize, y: y as usize, size, score });
             }
         }
     }
     best
 }
 
-/// The best of `scales`, each searched around `from`'s position at the level where the
-/// template of `from`'s scale is about `target` px wide.
-fn refine(
-    bg: &BgPyramid,
-    fg: &FgLevels,
-    from: Candidate,
-    scales: impl Iterator<Item = f64>,
-    target: f64,
-) -> Option<Candidate> {
-    let factor = level_for(bg, fg.content.0 as f64 * from.scale, target);
-    let ratio = from.factor / factor;
-    let centre = ((from.x as f64 * ratio).round() as i64, (from.y as f64 * ratio).round() as i64);
-    let radius = ratio.ceil() as i64 + 1;
-    scales.filter_map(|s| window_search(bg, fg, s, factor, centre, radius)).max_by(|a, b| a.score.total_cmp(&b.score))
+/// The best of `scales` on `from`'s pair, each searched around `from`'s position at the level
+/// where the template of `from`'s scale is about `target` px wide.
+fn refine(p: Pair<'_>, from: Candidate, scales: impl Iterator<Item = f64>, target: f64) -> Option<Candidate> {
+    let factor = level_for(p.bg, p.fg.content.0 as f64 * from.scale, target);
+    let radius = (from.factor / factor).ceil() as i64 + 1;
+    let centre = from.centre_at(factor);
+    scales.filter_map(|s| window_search(p, s, factor, centre, radius)).max_by(|a, b| a.score.total_cmp(&b.score))
 }
 
-/// The whole-pixel template widths next to `from`'s, at the finest level.
-fn polish(bg: &BgPyramid, fg: &FgLevels, from: Candidate, allowed: impl Fn(&f64) -> bool) -> Option<Candidate> {
-    let finest = *bg.factors.last()?;
-    let ratio = from.factor / finest;
-    let centre = ((from.x as f64 * ratio).round() as i64, (from.y as f64 * ratio).round() as i64);
-    let cw = fg.content.0 as f64;
-    let w0 = (cw * from.scale / finest).round();
-    (-POLISH_WIDTHS..=POLISH_WIDTHS)
-        .map(|k| (w0 + k as f64) * finest / cw)
-        .filter(|s| allowed(s))
-        .filter_map(|s| window_search(bg, fg, s, finest, centre, 2))
-        .max_by(|a, b| a.score.total_cmp(&b.score))
+/// The scales whose templates at level `factor` are `spread` whole pixels either side of
+/// the template of `scale`.
+fn widths_around(cw: f64, scale: f64, factor: f64, spread: i32) -> impl Iterator<Item = f64> {
+    let w0 = (cw * scale / factor).round();
+    (-spread..=spread).map(move |k| (w0 + k as f64) * factor / cw).filter(|&s| s > 0.0)
 }
 
-/// fg's scale in bg, measured on one sample pair (`at_one`: scale 1's placement on it, when
-/// scale 1 fits). `None` when no allowed scale fits.
+/// From `from` down to the finest level: at each level, the whole-pixel widths next to the
+/// previous level's, each searched within 2 px of the previous position.
+fn descend(p: Pair<'_>, from: Candidate, allowed: impl Fn(&f64) -> bool) -> Option<Candidate> {
+    let cw = p.fg.content.0 as f64;
+    let mut current = from;
+    let mut spread = FIRST_WIDTHS;
+    let finer: Vec<f64> = p.bg.factors.iter().copied().filter(|&f| f < from.factor).collect();
+    let levels = if finer.is_empty() { vec![from.factor] } else { finer };
+    for f in levels {
+        let centre = current.centre_at(f);
+        current = widths_around(cw, current.scale, f, spread)
+            .filter(|s| allowed(s))
+            .filter_map(|s| window_search(p, s, f, centre, 2))
+            .max_by(|a, b| a.score.total_cmp(&b.score))?;
+        spread = NEXT_WIDTHS;
+    }
+    Some(current)
+}
+
+/// fg's scale in bg, measured on the sample `pairs` (indices into `fg` and `bg`) over the
+/// allowed `scales`; `at_one` is scale 1's placement and pair, when scale 1 fits. `None`
+/// when nothing fits.
 pub(super) fn measure(
-    fg: &FgLevels,
-    bg: &BgPyramid,
+    fg: &[FgLevels],
+    bg: &[BgPyramid],
+    pairs: &[(usize, usize)],
     scales: &[f64],
-    at_one: Option<Found>,
-    settings: &Settings,
+    at_one: Option<(Found, (usize, usize))>,
 ) -> Option<f64> {
-    let (lo, hi) = (settings.scale_min * 0.995, settings.scale_max * 1.005);
+    let pair = |ids: (usize, usize)| Pair { fg: &fg[ids.0], bg: &bg[ids.1], ids };
+    // Within the swept scales' span (they are the allowed ones that fit and are big enough).
+    let lo = scales.iter().copied().fold(f64::INFINITY, f64::min) * 0.995;
+    let hi = scales.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 1.005;
     let allowed = move |s: &f64| (lo..=hi).contains(s);
-    let swept = scales.iter().filter_map(|&s| full_search(bg, fg, s)).max_by(|a, b| a.score.total_cmp(&b.score))?;
+    let mut swept: Vec<Candidate> =
+        pairs.iter().flat_map(|&ids| scales.iter().filter_map(move |&s| full_search(pair(ids), s))).collect();
+    swept.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let best_swept = *swept.first()?;
     // Scale 1's placement is at the pyramid's finest level.
-    let finest = *bg.factors.last()?;
-    let one = at_one.map(|f| Candidate { scale: 1.0, factor: finest, x: f.x, y: f.y, score: f.score });
-    let fine_steps = |c: Candidate| (-FINE_SPAN..=FINE_SPAN).map(move |k| c.scale * (1.0 + FINE_STEP * k as f64));
-    let fine = match one {
-        // Scale 1 won the sweep: look closely around it only.
-        Some(one) if swept.scale == 1.0 => refine(bg, fg, one, fine_steps(one).filter(allowed), FINE_TEMPLATE_WIDTH)?,
+    let finest = *bg.first()?.factors.last()?;
+    let cw = fg.first()?.content.0 as f64;
+    let size_at_one = |ids: (usize, usize)| {
+        let c = fg[ids.0].content;
+        (level_size(c.0, finest), level_size(c.1, finest))
+    };
+    let one = at_one.map(|(f, ids)| Candidate {
+        pair: ids,
+        scale: 1.0,
+        factor: finest,
+        x: f.x,
+        y: f.y,
+        size: size_at_one(ids),
+        score: f.score,
+    });
+    let start = match one {
+        // Scale 1 won the sweep: the widths next to its own, around its placement.
+        Some(one) if best_swept.scale == 1.0 => {
+            let p = pair(one.pair);
+            let factor = level_for(p.bg, cw, FINE_TEMPLATE_WIDTH);
+            let centre = one.centre_at(factor);
+            let tried: Vec<Candidate> = widths_around(cw, 1.0, factor, FIRST_WIDTHS)
+                .filter(|s| allowed(s))
+                .filter_map(|s| window_search(p, s, factor, centre, 2))
+                .collect();
+            let best = *tried.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
+            let own_width = (cw / factor).round();
+            let at_own = tried.iter().find(|c| (cw * c.scale / factor).round() == own_width);
+            if at_own.is_some_and(|c| c.score >= best.score - SCALE_ONE_MARGIN) {
+                return Some(1.0);
+            }
+            best
+        }
         _ => {
-            let sweep_step = (settings.scale_max / settings.scale_min).powf(1.0 / (SCALE_SWEEP - 1) as f64);
-            let narrow = (-8..=8).map(|k| swept.scale * sweep_step.powf(k as f64 / 8.0));
-            let narrowed = refine(bg, fg, swept, narrow.filter(allowed), NARROW_TEMPLATE_WIDTH)?;
-            refine(bg, fg, narrowed, fine_steps(narrowed).filter(allowed), FINE_TEMPLATE_WIDTH)?
+            // The sweep's best scale on each of the best few pairs is narrowed; the best
+            // narrowed one goes on.
+            let (smin, smax) = (lo / 0.995, hi / 1.005);
+            let sweep_step = (smax / smin).powf(1.0 / (SCALE_SWEEP - 1) as f64).max(1.01);
+            let mut per_pair: Vec<Candidate> = Vec::new();
+            for c in &swept {
+                if per_pair.len() < SWEEP_KEEP && per_pair.iter().all(|p| p.pair != c.pair) {
+                    per_pair.push(*c);
+                }
+            }
+            per_pair
+                .iter()
+                .filter_map(|&c| {
+                    let narrow = (-8..=8).map(move |k| c.scale * sweep_step.powf(k as f64 / 8.0));
+                    refine(pair(c.pair), c, narrow.filter(allowed), NARROW_TEMPLATE_WIDTH)
+                })
+                .max_by(|a, b| a.score.total_cmp(&b.score))?
         }
     };
-    let fine = if fine.scale == 1.0 { fine } else { polish(bg, fg, fine, allowed).unwrap_or(fine) };
-    // Scale 1 is preferred when it is nearly as good on the same level.
-    if let Some(one) = one
-        && allowed(&1.0)
-        && fine.scale != 1.0
-    {
-        let ratio = fine.factor / finest;
-        let centre = ((one.x as f64 / ratio).round() as i64, (one.y as f64 / ratio).round() as i64);
-        if let Some(at_one) = window_search(bg, fg, 1.0, fine.factor, centre, 1)
-            && at_one.score >= fine.score - SCALE_ONE_MARGIN
-        {
+    let fine = descend(pair(start.pair), start, allowed)?;
+    // Scale 1 is preferred when it is nearly as good: compared with scale 1's own search when
+    // both are at the finest level, else on the same pair and level.
+    if allowed(&1.0) && fine.scale != 1.0 {
+        let score_at_one = match one {
+            Some(one) if fine.factor == finest => Some(one.score),
+            _ => window_search(pair(fine.pair), 1.0, fine.factor, fine.centre_at(fine.factor), 2).map(|c| c.score),
+        };
+        if score_at_one.is_some_and(|s| s >= fine.score - SCALE_ONE_MARGIN) {
             return Some(1.0);
         }
     }

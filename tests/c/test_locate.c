@@ -90,7 +90,8 @@ int main(void) {
     broken.stride[0] = 3;
     CHECK(vidkompy_locate(s, &broken, 1, &bg, 1, &p) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(strstr(vidkompy_last_error(), "fg_samples: invalid frame") != NULL);
-    /* fg larger than bg. */
+    /* fg larger than bg, with scale 1 pinned (the default scale search would try it shrunk). */
+    CHECK(vidkompy_settings_set_scale_search(s, 0) == VIDKOMPY_OK);
     CHECK(vidkompy_locate(s, &bg, 1, &fg, 1, &p) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     vidkompy_settings_free(&s);
 
