@@ -70,13 +70,22 @@ fn set(settings: &mut Settings, key: &str, v: &str, flag: &str) -> vidkompy::Res
     settings.set(key, v).map_err(|e| usage_error(format!("{flag}: {e}")))
 }
 
+/// `--scale 1` pins scale 1; `--scale auto` (the default) searches it.
+fn scale_choice(v: &str) -> vidkompy::Result<&'static str> {
+    match v {
+        "1" => Ok("0"),
+        "auto" => Ok("auto"),
+        other => Err(usage_error(format!("--scale takes 1 or auto, got '{other}'"))),
+    }
+}
+
 fn align(args: &[String]) -> Result<(), Failure> {
     let mut settings = Settings::default();
     let (mut json, mut files) = (false, Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--scale" => set(&mut settings, "scale_search", value(&mut it, a)?, a)?,
+            "--scale" => set(&mut settings, "scale_search", scale_choice(value(&mut it, a)?)?, a)?,
             "--json" => json = true,
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
             other if other.starts_with('-') => {
@@ -154,7 +163,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
                 }
                 placement = Some((x, y, scale));
             }
-            "--scale" => set(&mut settings, "scale_search", value(&mut it, a)?, a)?,
+            "--scale" => set(&mut settings, "scale_search", scale_choice(value(&mut it, a)?)?, a)?,
             "--feather" => set(&mut settings, "feather", value(&mut it, a)?, a)?,
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
             "-y" => overwrite = true,

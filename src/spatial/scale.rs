@@ -7,10 +7,10 @@
 //! 2. **Narrowing.** Around the sweep's best scale, eighths of a sweep step, each searched in a
 //!    small window around the sweep's peak at the level where the template is about
 //!    `NARROW_TEMPLATE_WIDTH` px wide.
-//! 3. **Descent.** Level by level down to the finest, whole-pixel template widths next to the
-//!    previous level's (±4 at the first, ±2 after), each in a ±2 px window: a scaled copy has
-//!    a whole-pixel size, and a template a pixel too wide or narrow would shift the placement
-//!    by a pixel, so the scale is settled where the position is, at full resolution.
+//! 3. **Descent.** Level by level down to the finest, a climb over whole-pixel template widths
+//!    from the previous level's, each in a ±2 px window: a scaled copy has a whole-pixel size,
+//!    and a template a pixel too wide or narrow would shift the placement by a pixel, so the
+//!    scale is settled where the position is, at full resolution.
 //!
 //! When the sweep's best is scale 1, the widths next to scale 1's are tried at the level where
 //! the template is about `FINE_TEMPLATE_WIDTH` px wide, around scale 1's placement; only when
@@ -36,10 +36,12 @@ const SCALE_SWEEP: usize = 15;
 const NARROW_TEMPLATE_WIDTH: f64 = 128.0;
 /// Template width where scale 1 is checked against its neighbours.
 const FINE_TEMPLATE_WIDTH: f64 = 320.0;
-/// Whole-pixel template widths either side tried when a descent starts, and at each level
-/// after.
+/// Whole-pixel template widths either side of scale 1's tried when the sweep favours it.
 const FIRST_WIDTHS: i32 = 4;
-const NEXT_WIDTHS: i32 = 2;
+/// Whole-pixel template widths either side of the previous level's tried at each level of the
+/// descent, and the most one-pixel steps beyond them.
+const SPREAD: i32 = 4;
+const MAX_CLIMB: usize = 48;
 
 /// The sweep's scales: log-spaced over `lo..=hi`, and 1 when it is in range.
 pub(super) fn sweep_scales(lo: f64, hi: f64) -> Vec<f64> {
@@ -188,21 +190,37 @@ fn widths_around(cw: f64, scale: f64, factor: f64, spread: i32) -> impl Iterator
     (-spread..=spread).map(move |k| (w0 + k as f64) * factor / cw).filter(|&s| s > 0.0)
 }
 
-/// From `from` down to the finest level: at each level, the whole-pixel widths next to the
-/// previous level's, each searched within 2 px of the previous position.
+/// From `from` down to the finest level: at each level, the whole-pixel template widths next
+/// to the previous level's, and a climb onwards when the best is at the edge, each width
+/// searched within 2 px of the template's centre. Real footage (blurred,
+/// re-encoded, resampled) has a broad score ridge along the scale, so the climb may travel.
 fn descend(p: Pair<'_>, from: Candidate, allowed: impl Fn(&f64) -> bool) -> Option<Candidate> {
     let cw = p.fg.content.0 as f64;
     let mut current = from;
-    let mut spread = FIRST_WIDTHS;
     let finer: Vec<f64> = p.bg.factors.iter().copied().filter(|&f| f < from.factor).collect();
     let levels = if finer.is_empty() { vec![from.factor] } else { finer };
     for f in levels {
-        let centre = current.centre_at(f);
-        current = widths_around(cw, current.scale, f, spread)
-            .filter(|s| allowed(s))
-            .filter_map(|s| window_search(p, s, f, centre, 2))
-            .max_by(|a, b| a.score.total_cmp(&b.score))?;
-        spread = NEXT_WIDTHS;
+        let at_width = |w: f64, centre: (f64, f64)| {
+            let s = w * f / cw;
+            if w < 1.0 || !allowed(&s) { None } else { window_search(p, s, f, centre, 2) }
+        };
+        // The widths within SPREAD of the previous level's, then onwards from an edge while
+        // the score improves, following the best match's centre (the centre drifts along
+        // the score ridge).
+        let (centre, w0) = (current.centre_at(f), (cw * current.scale / f).round());
+        let (mut best, mut best_w) = (-SPREAD..=SPREAD)
+            .filter_map(|k| at_width(w0 + k as f64, centre).map(|c| (c, w0 + k as f64)))
+            .max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
+        let step = (best_w - w0).signum();
+        if (best_w - w0).abs() == SPREAD as f64 {
+            for _ in 0..MAX_CLIMB {
+                match at_width(best_w + step, best.centre_at(f)) {
+                    Some(c) if c.score > best.score => (best, best_w) = (c, best_w + step),
+                    _ => break,
+                }
+            }
+        }
+        current = best;
     }
     Some(current)
 }

@@ -292,7 +292,6 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Checked> {
     let mut best = a.placement;
     best.confidence = f64::NEG_INFINITY;
     let mut map_agrees = true;
-    let mut best_pair: Option<(FrameBuf, FrameBuf)> = None;
     // In a pan, a placement a pixel or two off matches the neighbouring bg frame about as well
     // as the true placement matches the true frame; the true pair matches best, so the bg
     // frames either side of the mapped one are tried too.
@@ -300,29 +299,22 @@ fn refine_placement(job: &CompJob, pass: &Pass1) -> Result<Checked> {
         let Some(&fp) = pass.fg_pts.get(i) else { continue };
         let Some(f) = fg_reader.frame_at(fp)? else { continue };
         let j = a.time.map[i] as usize;
-        let mut pick_best: Option<(Placement, usize, FrameBuf)> = None;
+        let mut pick_best: Option<(Placement, usize)> = None;
         for bj in j.saturating_sub(1)..=j + 1 {
             let Some(&bp) = pass.bg_pts.get(bj) else { continue };
             let Some(b) = bg_reader.frame_at(bp)? else { continue };
             if let Some(p) = check_pair(&f.as_frame(), &b.as_frame(), &a.placement, &job.settings)
-                && pick_best.as_ref().is_none_or(|(q, _, _)| p.confidence > q.confidence)
+                && pick_best.as_ref().is_none_or(|(q, _)| p.confidence > q.confidence)
             {
-                pick_best = Some((p, bj, b));
+                pick_best = Some((p, bj));
             }
         }
-        if let Some((p, bj, b)) = pick_best {
+        if let Some((p, bj)) = pick_best {
             map_agrees &= bj == j;
             if p.confidence > best.confidence {
                 best = p;
-                best_pair = Some((f.clone(), b));
             }
         }
-    }
-    if job.settings.scale_search
-        && best.scale != 1.0
-        && let Some((f, b)) = &best_pair
-    {
-        best = refine_scale(&f.as_frame(), &b.as_frame(), best);
     }
     if best.confidence == f64::NEG_INFINITY {
         return Ok(Checked { placement: a.placement, map_agrees: false });
@@ -337,34 +329,11 @@ fn check_pair(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, settings
         Some(p) if (p.x - around.x).abs() < NEAR_RADIUS as i32 && (p.y - around.y).abs() < NEAR_RADIUS as i32 => {
             Some(p)
         }
-        _ => locate(&[*fg], &[*bg], settings).ok(),
+        // A search of the whole frame, kept only when it sees the same content box (one frame's
+        // dark rows are not bars).
+        _ => locate(&[*fg], &[*bg], settings).ok().filter(|p| p.content == around.content),
     }
 }
-
-/// A scaled placement from samples is only as fine as the scale sweep: on the best matched pair,
-/// scales close to it are tried too.
-fn refine_scale(fg: &FrameRef<'_>, bg: &FrameRef<'_>, found: Placement) -> Placement {
-    let mut best = found;
-    for k in (-SCALE_STEPS..=SCALE_STEPS).filter(|&k| k != 0) {
-        let scale = found.scale * (1.0 + SCALE_STEP * k as f64);
-        let (cw, ch) = (found.content.width as f64, found.content.height as f64);
-        let (width, height) = ((cw * scale).round() as u32, (ch * scale).round() as u32);
-        // Keep the centre where it was.
-        let x = found.x + (found.width as i32 - width as i32) / 2;
-        let y = found.y + (found.height as i32 - height as i32) / 2;
-        let trial = Placement { x, y, width, height, scale, ..found };
-        if let Some(p) = locate_near(fg, bg, &trial, NEAR_RADIUS)
-            && p.confidence > best.confidence
-        {
-            best = p;
-        }
-    }
-    best
-}
-
-/// Relative scale steps tried around a scaled placement, and how many each way.
-const SCALE_STEP: f64 = 0.004;
-const SCALE_STEPS: i32 = 5;
 
 /// How far (pixels) a matched pair is searched around the placement from samples.
 const NEAR_RADIUS: u32 = 8;
