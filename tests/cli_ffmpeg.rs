@@ -171,7 +171,7 @@ mod with_ffmpeg {
     }
 
     #[test]
-    fn scaled_fg_is_found_with_scale_search_and_options_are_honoured() {
+    fn scaled_fg_is_found_by_default_and_options_are_honoured() {
         let Some(src) = common::media("film-720p24.mp4") else { return };
         let d = dir("scaled");
         let fg = d.join("fg.mp4");
@@ -179,15 +179,20 @@ mod with_ffmpeg {
         if derive(&src, &fg, "0", "2", "crop=640:360:200:120,scale=480:270", &[]).is_none() {
             return;
         }
-        let r = bin().args(["align", "--scale", "auto", "--json", &s(&fg), &s(&src)]).output().unwrap();
+        // The scale is searched by default: exact position, scale within 0.5 %.
+        let r = bin().args(["align", "--json", &s(&fg), &s(&src)]).output().unwrap();
         assert!(r.status.success(), "{}", stderr(&r));
         let text = String::from_utf8_lossy(&r.stdout).to_string();
-        let field = |k: &str| -> f64 {
+        let field = |text: &str, k: &str| -> f64 {
             let at = text.find(&format!("\"{k}\": ")).unwrap() + k.len() + 4;
             text[at..].split([',', '}']).next().unwrap().trim().parse().unwrap()
         };
-        assert!((field("x") - 200.0).abs() <= 2.0 && (field("y") - 120.0).abs() <= 2.0, "{text}");
-        assert!((field("scale") - 4.0 / 3.0).abs() < 0.015, "{text}");
+        assert_eq!((field(&text, "x"), field(&text, "y")), (200.0, 120.0), "{text}");
+        assert!((field(&text, "scale") / (4.0 / 3.0) - 1.0).abs() < 0.005, "{text}");
+        // --scale 1 pins scale 1.
+        let r = bin().args(["align", "--scale", "1", "--json", &s(&fg), &s(&src)]).output().unwrap();
+        let pinned = String::from_utf8_lossy(&r.stdout).to_string();
+        assert!(!r.status.success() || field(&pinned, "scale") == 1.0, "{pinned}");
 
         // --codec, --audio none and a .y4m output.
         let mkv = d.join("o.mkv");
