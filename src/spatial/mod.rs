@@ -702,11 +702,10 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         let pairs = prescreen(&templates);
         Some(RankedPairs { factors, templates, pairs })
     };
-    let best_for_scale = |scale: f64| -> Option<(Found, usize, usize)> {
-        let RankedPairs { factors: fs, templates: tpls, pairs } = ranked_pairs(scale)?;
+    let search_ranked = |r: &RankedPairs| -> Option<(Found, usize, usize)> {
         let mut best: Option<(Found, usize, usize)> = None;
-        for (fi, bi) in pairs {
-            if let Some(found) = search(&tpls[fi], bg_pyramids[bi].levels_for(&fs), &fs, false)
+        for &(fi, bi) in &r.pairs {
+            if let Some(found) = search(&r.templates[fi], bg_pyramids[bi].levels_for(&r.factors), &r.factors, false)
                 && best.is_none_or(|b| found.score > b.0.score)
             {
                 best = Some((found, fi, bi));
@@ -714,13 +713,18 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         }
         best
     };
+    let best_for_scale = |scale: f64| ranked_pairs(scale).and_then(|r| search_ranked(&r));
 
-    let at_one = if fits(1.0) { best_for_scale(1.0) } else { None };
+    let ranked_at_one = if fits(1.0) { ranked_pairs(1.0) } else { None };
+    let at_one = ranked_at_one.as_ref().and_then(search_ranked);
     let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
     if settings.scale_search {
         // The scale is measured on the pairs the scale-1 prescreen ranks best (all of them when
         // there are few): the pair that matches best at scale 1 need not be the true one.
-        let pairs = ranked_pairs(scales[0]).map(|r| r.pairs).unwrap_or_default();
+        let pairs = match ranked_at_one {
+            Some(r) => r.pairs,
+            None => ranked_pairs(scales[0]).map(|r| r.pairs).unwrap_or_default(),
+        };
         let fg_levels: Vec<scale::FgLevels> =
             fg_images.iter().map(|img| scale::FgLevels::new(img.clone(), (cw, ch))).collect();
         let at_one_found = at_one.map(|(f, fi, bi)| (f, (fi, bi)));

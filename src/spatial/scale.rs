@@ -12,7 +12,8 @@
 //!    and a template a pixel too wide or narrow would shift the placement by a pixel, so the
 //!    scale is settled where the position is, at full resolution.
 //!
-//! When the sweep's best is scale 1, the widths next to scale 1's are tried at the level where
+//! When scale 1 already scores `CONFIDENT_AT_ONE`, the sweep is skipped. When it is skipped or
+//! its best is scale 1, the widths next to scale 1's are tried at the level where
 //! the template is about `FINE_TEMPLATE_WIDTH` px wide, around scale 1's placement; only when
 //! another width wins does the descent run.
 //! Scale 1 is kept when its score at the fine level is within `SCALE_ONE_MARGIN` of the best.
@@ -35,9 +36,12 @@ const SCALE_SWEEP: usize = 15;
 /// Template width while narrowing.
 const NARROW_TEMPLATE_WIDTH: f64 = 128.0;
 /// Template width where scale 1 is checked against its neighbours.
-const FINE_TEMPLATE_WIDTH: f64 = 320.0;
+const FINE_TEMPLATE_WIDTH: f64 = 160.0;
+/// A scale-1 score from which the sweep is skipped: a template matching this well is within a
+/// percent or two of its true scale, which the widths next to scale 1's and the descent reach.
+const CONFIDENT_AT_ONE: f32 = 0.95;
 /// Whole-pixel template widths either side of scale 1's tried when the sweep favours it.
-const FIRST_WIDTHS: i32 = 4;
+const FIRST_WIDTHS: i32 = 2;
 /// Whole-pixel template widths either side of the previous level's tried at each level of the
 /// descent, and the most one-pixel steps beyond them.
 const SPREAD: i32 = 4;
@@ -240,10 +244,15 @@ pub(super) fn measure(
     let lo = scales.iter().copied().fold(f64::INFINITY, f64::min) * 0.995;
     let hi = scales.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 1.005;
     let allowed = move |s: &f64| (lo..=hi).contains(s);
-    let mut swept: Vec<Candidate> =
-        pairs.iter().flat_map(|&ids| scales.iter().filter_map(move |&s| full_search(pair(ids), s))).collect();
+    // The sweep runs unless scale 1 already matches almost perfectly.
+    let confident_at_one = at_one.is_some_and(|(f, _)| f.score >= CONFIDENT_AT_ONE);
+    let mut swept: Vec<Candidate> = if confident_at_one {
+        Vec::new()
+    } else {
+        pairs.iter().flat_map(|&ids| scales.iter().filter_map(move |&s| full_search(pair(ids), s))).collect()
+    };
     swept.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let best_swept = *swept.first()?;
+    let sweep_favours_one = confident_at_one || swept.first()?.scale == 1.0;
     // Scale 1's placement is at the pyramid's finest level.
     let finest = *bg.first()?.factors.last()?;
     let cw = fg.first()?.content.0 as f64;
@@ -262,7 +271,7 @@ pub(super) fn measure(
     });
     let start = match one {
         // Scale 1 won the sweep: the widths next to its own, around its placement.
-        Some(one) if best_swept.scale == 1.0 => {
+        Some(one) if sweep_favours_one => {
             let p = pair(one.pair);
             let factor = level_for(p.bg, cw, FINE_TEMPLATE_WIDTH);
             let centre = one.centre_at(factor);
