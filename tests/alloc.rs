@@ -120,6 +120,35 @@ fn placement_on_large_frames_stays_within_the_pyramid_budget() {
 }
 
 #[test]
+fn placement_of_y4m_files_holds_only_the_samples() {
+    // 500 frames of 320x180 (43 MB of picture in bg): placement samples 6 fg and 24 bg
+    // frames, and must not hold the rest.
+    let spec = vidkompy::synth::PairSpec { bg_frames: 500, fg_frames: 500, fg_start: 0.0, ..Default::default() };
+    let pair = SyntheticPair::new(spec.clone());
+    let dir = std::env::temp_dir().join(format!("vidkompy-alloc-y4m-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, w: u32, h: u32, frame: &dyn Fn(usize) -> FrameBuf| {
+        let path = dir.join(name);
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut writer = vidkompy::io::y4m::Y4mWriter::new(file, vidkompy::PixelFormat::I420, w, h, 25, 1).unwrap();
+        for k in 0..500 {
+            writer.write_frame(&frame(k).as_frame()).unwrap();
+        }
+        writer.flush().unwrap();
+        path
+    };
+    let bg = write("bg.y4m", spec.bg_width, spec.bg_height, &|j| pair.bg_frame(j));
+    let fg = write("fg.y4m", spec.fg_width, spec.fg_height, &|i| pair.fg_frame(i));
+    let whole_bg = std::fs::metadata(&bg).unwrap().len() as usize;
+    let mut found = None;
+    let peak = peak_bytes(|| found = Some(vidkompy::io::job::locate_files(&fg, &bg, &Settings::default())));
+    let p = found.unwrap().unwrap();
+    assert_eq!((p.x, p.y), (64, 36));
+    assert!(peak < whole_bg / 2, "placement peaked at {} MB for a {} MB bg", peak >> 20, whole_bg >> 20);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_y4m_header_alone_allocates_no_frame() {
     // 41 bytes declaring 16384x16384 (a 384 MiB frame), then a few bytes of "frame".
     let mut bytes = b"YUV4MPEG2 W16384 H16384 F25:1 C420jpeg\n".to_vec();
