@@ -6,22 +6,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use vidkompy::Settings;
 use vidkompy::spatial::locate;
-use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::synth::{PairSpec, SyntheticPair};
 
 fn spatial(c: &mut Criterion) {
-    let spec = PairSpec {
-        bg_width: 1920,
-        bg_height: 1080,
-        fg_width: 1280,
-        fg_height: 720,
-        x: 311.0,
-        y: 173.0,
-        fg_start: 0.0,
-        bg_frames: 10,
-        fg_frames: 10,
-        grade: Grade { brightness: 0.05, contrast: 1.1, gamma: 0.95 },
-        ..PairSpec::default()
-    };
+    let spec = PairSpec::placement_bench();
     let pair = SyntheticPair::new(spec.clone());
     let (fg, bg) = (pair.fg_frame(3), pair.bg_frame(3));
     let settings = Settings::default();

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use vidkompy::spatial::locate;
-use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::synth::{PairSpec, SyntheticPair};
 use vidkompy::{FrameBuf, PixelFormat, Settings};
 
 fn write_pgm(path: &std::path::Path, f: &FrameBuf) {
@@ -59,19 +59,7 @@ fn main() {
     let (fg, bg, name) = match (args.get(2), args.get(3)) {
         (Some(f), Some(b)) => (read_pgm(f), read_pgm(b), "real"),
         _ => {
-            let spec = PairSpec {
-                bg_width: 1920,
-                bg_height: 1080,
-                fg_width: 1280,
-                fg_height: 720,
-                x: 311.0,
-                y: 173.0,
-                fg_start: 0.0,
-                bg_frames: 10,
-                fg_frames: 10,
-                grade: Grade { brightness: 0.05, contrast: 1.1, gamma: 0.95 },
-                ..PairSpec::default()
-            };
+            let spec = PairSpec::placement_bench();
             let pair = SyntheticPair::new(spec);
             (pair.fg_frame(3), pair.bg_frame(3), "synthetic")
         }

@@ -64,6 +64,26 @@ pub struct PairSpec {
     pub fg_noise: f64,
 }
 
+impl PairSpec {
+    /// The placement benches' pair: a 1280×720 crop of a 1920×1080 bg at (311, 173), graded;
+    /// fg frame i shows bg frame i.
+    pub fn placement_bench() -> PairSpec {
+        PairSpec {
+            bg_width: 1920,
+            bg_height: 1080,
+            fg_width: 1280,
+            fg_height: 720,
+            x: 311.0,
+            y: 173.0,
+            fg_start: 0.0,
+            bg_frames: 10,
+            fg_frames: 10,
+            grade: Grade { brightness: 0.05, contrast: 1.1, gamma: 0.95 },
+            ..PairSpec::default()
+        }
+    }
+}
+
 impl Default for PairSpec {
     fn default() -> PairSpec {
         PairSpec {
