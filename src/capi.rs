@@ -338,6 +338,9 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompyS
 /// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
 /// - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
 /// - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
+/// - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a
+///   counterpart in bg; below it vidkompy_analyzer_finish is VIDKOMPY_ERROR_NO_MATCH with the
+///   counts in the message. 0 accepts any share.
 ///
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 ///
@@ -817,7 +820,9 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 }
 
 /// Ends both streams and computes the alignment into `*out` (free it with
-/// vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame.
+/// vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
+/// the placement is not found, or when fewer than "min_matched_share" of the fg frames find a
+/// counterpart in bg (the message gives the counts).
 ///
 /// # Safety
 /// `analyzer` must be NULL or live; `out` NULL or writable.

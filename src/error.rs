@@ -78,6 +78,8 @@ pub enum Error {
         score: f64,
         min_confidence: f64,
     },
+    /// The time map found too few fg frames in bg; the message gives the evidence.
+    NotInBg(String),
     BadState(String),
     Io(String),
     InvalidData(String),
@@ -90,7 +92,7 @@ impl Error {
             Error::InvalidArgument(_) => Status::InvalidArgument,
             Error::InvalidFrame(_) => Status::InvalidFrame,
             Error::Unsupported(_) => Status::Unsupported,
-            Error::NoMatch { .. } => Status::NoMatch,
+            Error::NoMatch { .. } | Error::NotInBg(_) => Status::NoMatch,
             Error::BadState(_) => Status::BadState,
             Error::Io(_) => Status::Io,
             Error::InvalidData(_) => Status::InvalidData,
@@ -120,6 +122,7 @@ impl fmt::Display for Error {
             Error::NoMatch { score, min_confidence } => {
                 write!(f, "no match: best placement score {score:.3} is below min_confidence {min_confidence:.3}")
             }
+            Error::NotInBg(m) => write!(f, "no match: {m}"),
             Error::BadState(m) => write!(f, "bad state: {m}"),
             Error::Io(m) => write!(f, "i/o error: {m}"),
             Error::InvalidData(m) => write!(f, "invalid data: {m}"),

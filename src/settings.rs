@@ -41,6 +41,9 @@ pub struct Settings {
     pub placement_samples: u32,
     /// Cost per bg frame of deviation from the rate line (keeps static shots on the rate).
     pub rate_penalty: f64,
+    /// Least share of fg frames that must find a counterpart in bg; below it the analysis is
+    /// NO_MATCH. 0 accepts any share (the frames outside bg are named in the alignment).
+    pub min_matched_share: f64,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             live_lag: 30,
             placement_samples: 6,
             rate_penalty: 0.3,
+            min_matched_share: 0.5,
         }
     }
 }
@@ -95,6 +99,11 @@ impl Settings {
         Key { name: "live_lag", values: "1..1000 frames, default 30", doc: "latency of live (one-pass) alignment" },
         Key { name: "placement_samples", values: "1..64, default 6", doc: "fg and bg frames sampled for placement" },
         Key { name: "rate_penalty", values: "0..10, default 0.3", doc: "time-map cost of leaving the frame-rate line" },
+        Key {
+            name: "min_matched_share",
+            values: "0..1, default 0.5",
+            doc: "least share of fg frames with a counterpart in bg; below it, NO_MATCH (0 accepts any)",
+        },
     ];
 
     /// Sets one key from its string value, with range checks. The settings are unchanged on error.
@@ -123,6 +132,7 @@ impl Settings {
             "live_lag" => self.live_lag = parse_u32(key, v, 1, 1000)?,
             "placement_samples" => self.placement_samples = parse_u32(key, v, 1, 64)?,
             "rate_penalty" => self.rate_penalty = parse_f64(key, v, 0.0, 10.0)?,
+            "min_matched_share" => self.min_matched_share = parse_f64(key, v, 0.0, 1.0)?,
             _ => {
                 let known: Vec<&str> = Settings::KEYS.iter().map(|k| k.name).collect();
                 return Err(Error::invalid(format!("unknown settings key '{key}' (known: {})", known.join(", "))));

@@ -286,3 +286,40 @@ fn a_placement_overhanging_bg_composites() {
     let exact = (0..30).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
     assert!(exact >= 30 * 995 / 1000, "{exact} of 30 exact");
 }
+
+/// fg from another world: the time map finds none of its frames in bg, so `comp` refuses
+/// with exit 1 and writes nothing, unless --accept-partial.
+#[test]
+fn fg_not_in_bg_is_refused_unless_accepted() {
+    let d = dir("notinbg");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 60, fg_frames: 30, fg_start: 0.4, ..spec() });
+    let (bg, _) = write_pair(&pair, &d);
+    let other = SyntheticPair::new(PairSpec { seed: 99, bg_frames: 60, fg_frames: 30, ..spec() });
+    let od = d.join("other");
+    std::fs::create_dir_all(&od).unwrap();
+    let (_, other_fg) = write_pair(&other, &od);
+    let (out, report) = (d.join("out.y4m"), d.join("out.json"));
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["comp", "-q", "--placement", "64,36", "--bg"])
+            .arg(&bg)
+            .arg("--fg")
+            .arg(&other_fg)
+            .arg("-o")
+            .arg(&out)
+            .arg("--report")
+            .arg(&report)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let r = run(&[]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(err.contains("fg frames have no counterpart in bg"), "{err}");
+    assert!(!out.exists() && !report.exists());
+    let r = run(&["--accept-partial"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(a.time.outside.len() * 2 > a.fg_frames, "the report names the frames outside bg");
+}

@@ -203,3 +203,31 @@ fn timestamps_are_checked_at_the_frame() {
     let e = a.push(Stream::Fg, Some(&pair.fg_frame(0).as_frame().with_pts(0, TimeBase::new(-1, 30)))).unwrap_err();
     assert!(e.to_string().contains("fg frame 0"), "{e}");
 }
+
+/// fg from another world than bg, with a placement given: the time map finds no counterpart,
+/// and finish refuses instead of compositing garbage (unless told to accept it).
+#[test]
+fn fg_that_bg_does_not_contain_is_refused() {
+    let bg_pair = small_pair();
+    let other = SyntheticPair::new(PairSpec { seed: 99, ..small_pair().spec });
+    let run = |settings: Settings| {
+        let mut a = Analyzer::new(settings);
+        a.set_placement(placement(120, 70, 64, 36)).unwrap();
+        for j in 0..bg_pair.spec.bg_frames {
+            a.push(Stream::Bg, Some(&bg_pair.bg_frame(j).as_frame())).unwrap();
+        }
+        for i in 0..other.spec.fg_frames {
+            a.push(Stream::Fg, Some(&other.fg_frame(i).as_frame())).unwrap();
+        }
+        a.finish()
+    };
+    match run(Settings::default()) {
+        Err(e @ Error::NotInBg(_)) => {
+            assert_eq!(e.status(), vidkompy::Status::NoMatch);
+            assert!(e.to_string().contains("fg frames have no counterpart in bg"), "{e}");
+        }
+        other => panic!("expected NO_MATCH, got {other:?}"),
+    }
+    let accepted = run(Settings { min_matched_share: 0.0, ..Settings::default() }).unwrap();
+    assert!(accepted.time.outside.len() * 2 > accepted.fg_frames);
+}

@@ -16,8 +16,9 @@ use vidkompy::{Error, Settings};
 const USAGE: &str = "usage:
   vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
                 [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
-                [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [-y] [-q] [-v]
-        composite FG onto BG at FG's frame count, rate and timestamps
+                [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial] [-y] [-q] [-v]
+        composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
+        fewer than half of FG's frames are found in BG, unless --accept-partial
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)
@@ -119,7 +120,7 @@ struct Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let code = match e {
-            Error::NoMatch { .. } => 1,
+            Error::NoMatch { .. } | Error::NotInBg(_) => 1,
             _ => 2,
         };
         Failure { message: e.to_string(), code }
@@ -128,7 +129,7 @@ impl From<Error> for Failure {
 
 /// NO_MATCH names both files.
 fn not_found(e: Error, fg: &Path, bg: &Path) -> Failure {
-    let named = matches!(e, Error::NoMatch { .. });
+    let named = matches!(e, Error::NoMatch { .. } | Error::NotInBg(_));
     let mut failure = Failure::from(e);
     if named {
         failure.message = format!("{} not found in {}: {}", fg.display(), bg.display(), failure.message);
@@ -166,6 +167,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
             "--scale" => set(&mut settings, "scale_search", scale_choice(value(&mut it, a)?)?, a)?,
             "--feather" => set(&mut settings, "feather", value(&mut it, a)?, a)?,
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
+            "--accept-partial" => set(&mut settings, "min_matched_share", "0", a)?,
             "-y" => overwrite = true,
             "-q" => quiet = true,
             "-v" => verbose = true,

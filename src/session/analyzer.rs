@@ -347,6 +347,13 @@ impl Analyzer {
         let time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         self.finished = true;
         let (n, outside, confidence) = (time.map.len(), time.outside.len(), time.overall_confidence);
+        let share = self.settings.min_matched_share;
+        if ((n - outside) as f64) < share * n as f64 {
+            return Err(Error::NotInBg(format!(
+                "{outside} of {n} fg frames have no counterpart in bg (at least {:.0} % must have one: min_matched_share {share})",
+                share * 100.0
+            )));
+        }
         self.log(LogLevel::Info, || {
             format!("time map: {n} fg frames, {outside} outside bg, confidence {confidence:.3}")
         });

@@ -12,6 +12,8 @@
 
 enum { W = 32, H = 16 };
 static uint8_t pixels[W * H];
+/* Unrelated pictures: frame k starts k bytes into this buffer. */
+static uint8_t elsewhere[W * H + 64];
 
 static VidkompyFrame gray(int w, int h, int64_t pts) {
     VidkompyFrame f;
@@ -117,7 +119,9 @@ static void analyzer_order_and_bounds(void) {
     p.confidence = 1.0;
     CHECK(vidkompy_analyzer_set_placement(an, &p) == VIDKOMPY_OK);
     for (int i = 0; i < 4; i++) {
+        /* fg shows bg's picture from (24, 4); its right half lies beyond bg's edge. */
         VidkompyFrame f = gray(16, 8, i);
+        f.data[0] = pixels + 4 * W + 24;
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
     }
     for (int j = 0; j < 6; j++) {
@@ -150,11 +154,54 @@ static void timestamps_and_errors(void) {
     vidkompy_analyzer_free(&an);
 }
 
+/* fg that bg does not contain: NO_MATCH with the counts, unless min_matched_share is 0. */
+static void refusal(void) {
+    for (int accept = 0; accept < 2; accept++) {
+        VidkompySettings *s = NULL;
+        CHECK(vidkompy_settings_new(&s) == VIDKOMPY_OK);
+        CHECK(vidkompy_settings_set(s, "min_matched_share", accept ? "0" : "0.5") == VIDKOMPY_OK);
+        VidkompyAnalyzer *an = NULL;
+        CHECK(vidkompy_analyzer_new(s, &an) == VIDKOMPY_OK);
+        VidkompyPlacement p;
+        memset(&p, 0, sizeof p);
+        p.x = 8;
+        p.y = 4;
+        p.width = p.content_width = 16;
+        p.height = p.content_height = 8;
+        p.scale = p.confidence = 1.0;
+        CHECK(vidkompy_analyzer_set_placement(an, &p) == VIDKOMPY_OK);
+        for (int k = 0; k < 40; k++) {
+            VidkompyFrame bg = gray(W, H, k);
+            bg.data[0] = pixels + (k % 7) * W;
+            bg.height = H - 7;
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
+        }
+        for (int k = 0; k < 20; k++) {
+            VidkompyFrame fg = gray(16, 8, k);
+            fg.data[0] = elsewhere + k;
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+        }
+        VidkompyAlignment *al = NULL;
+        int r = vidkompy_analyzer_finish(an, &al);
+        if (accept) {
+            CHECK(r == VIDKOMPY_OK);
+        } else {
+            CHECK(r == VIDKOMPY_ERROR_NO_MATCH);
+            CHECK(strstr(vidkompy_analyzer_last_error(an), "fg frames have no counterpart in bg") != NULL);
+        }
+        vidkompy_alignment_free(&al);
+        vidkompy_analyzer_free(&an);
+        vidkompy_settings_free(&s);
+    }
+}
+
 int main(void) {
     for (int k = 0; k < W * H; k++) pixels[k] = (uint8_t)((k * 37) ^ (k >> 3));
+    for (int k = 0; k < W * H + 64; k++) elsewhere[k] = (uint8_t)((k * 2654435761u) >> 13);
     saved_alignments();
     absurd_strides();
     analyzer_order_and_bounds();
     timestamps_and_errors();
+    refusal();
     return finish("test_hostile");
 }
