@@ -448,10 +448,12 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
  ```
  Without a placement, the first 24 frames of each stream are held (copied) and the placement
  is located from them; fg's content must appear in bg within those frames, otherwise give
- samples or a placement. fg frames pushed before the first bg frame are held too (the part
- of fg inside bg depends on bg's size). At most 192 frames of a stream, or 512 MiB beyond
- the first 24 frames of each, are held: past that, a push fails with
- VIDKOMPY_ERROR_BAD_STATE and a message saying to interleave the streams or give a placement.
+ samples or a placement. With a placement, fg frames pushed before the first bg frame are
+ held too (the part of fg inside bg depends on bg's size). At most 192 frames of a stream, or
+ 512 MiB beyond the first 24 frames of each, are held. Past that, without a placement, a
+ push fails with VIDKOMPY_ERROR_BAD_STATE and a message saying to interleave the streams or
+ give a placement; with one, fg frames are described assuming the placement lies inside bg,
+ and bg's first frame is BAD_STATE if it does not.
 
  # Safety
  `settings` must be NULL or a live handle; `out` NULL or writable.

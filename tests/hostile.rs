@@ -231,3 +231,39 @@ fn fg_that_bg_does_not_contain_is_refused() {
     let accepted = run(Settings { min_matched_share: 0.0, ..Settings::default() }).unwrap();
     assert!(accepted.time.outside.len() * 2 > accepted.fg_frames);
 }
+
+/// With a placement given, fg may be pushed whole before bg (any order): past the holding
+/// bound, fg frames are described assuming the placement lies inside bg, which bg's first
+/// frame confirms; a placement overhanging bg is then refused with what to do.
+#[test]
+fn fg_pushed_whole_before_bg_with_a_placement() {
+    let run = |x: f64| {
+        let pair = SyntheticPair::new(PairSpec {
+            x,
+            y: 30.0,
+            bg_frames: 260,
+            fg_frames: MAX_HELD_FRAMES + 40,
+            fg_start: 0.4,
+            ..small_pair().spec
+        });
+        let mut a = Analyzer::new(Settings::default());
+        a.set_placement(placement(x as i32, 30, 64, 36)).unwrap();
+        for i in 0..pair.spec.fg_frames {
+            a.push(Stream::Fg, Some(&pair.fg_frame(i).as_frame())).unwrap();
+        }
+        let mut result = Ok(());
+        for j in 0..pair.spec.bg_frames {
+            result = result.and(a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())));
+        }
+        (pair, result.and_then(|_| a.finish()))
+    };
+    let (pair, inside) = run(40.0);
+    let a = inside.unwrap();
+    let exact = (0..pair.spec.fg_frames).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
+    assert!(exact * 1000 >= pair.spec.fg_frames * 995, "{exact} of {} exact", pair.spec.fg_frames);
+    let (_, overhanging) = run(120.0);
+    match overhanging {
+        Err(Error::BadState(m)) => assert!(m.contains("push bg's first frame earlier"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -7,7 +7,9 @@
 //! arrive before the first bg frame are held too, since the part of fg that lies inside bg
 //! depends on bg's size. Once the placement is known, each frame is reduced to its
 //! descriptors (264 bytes) at once and not kept. What is held is bounded (`MAX_HELD_FRAMES`,
-//! `MAX_HELD_BYTES`): past that, a push fails with a message saying what to do instead.
+//! `MAX_HELD_BYTES`): past that, without a placement a push fails with a message saying what
+//! to do instead; with one, fg is described assuming the placement lies inside bg, which bg's
+//! first frame confirms or refuses.
 //! Timestamps are checked as each frame arrives (`clock.rs`).
 
 use crate::alignment::Alignment;
@@ -213,11 +215,16 @@ impl Analyzer {
         if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
             self.locate_from_samples()?;
         }
-        // fg's compared rectangle depends on bg's size, so fg waits for the first bg frame.
-        let waits = self.placement.is_none() || (si == 0 && self.streams[1].count == 0);
-        if waits {
+        // fg's compared rectangle depends on bg's size (when the placement overhangs bg), so
+        // fg waits for the first bg frame, within the holding bounds; past them it is
+        // described assuming no overhang, which bg's first frame then confirms or refuses.
+        let fg_waits = si == 0 && self.streams[1].count == 0 && self.can_hold(0);
+        if self.placement.is_none() || fg_waits {
             self.hold(si, frame, seconds)?;
         } else {
+            if si == 0 {
+                self.describe_held(0)?;
+            }
             self.describe(si, frame, seconds)?;
             if si == 1 && self.streams[1].count == 1 {
                 self.describe_held(0)?;
@@ -232,11 +239,18 @@ impl Analyzer {
         Ok(())
     }
 
+    /// Whether one more frame of a stream may be held.
+    fn can_hold(&self, si: usize) -> bool {
+        let held = self.streams[si].held.len();
+        let total_bytes: usize = self.streams.iter().map(StreamState::held_bytes).sum();
+        held < AUTO_BUFFER || (held < MAX_HELD_FRAMES && total_bytes < MAX_HELD_BYTES)
+    }
+
     /// Keeps a copy of a frame that cannot be described yet, within the bounds.
     fn hold(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
         let held = self.streams[si].held.len();
         let total_bytes: usize = self.streams.iter().map(StreamState::held_bytes).sum();
-        if held >= MAX_HELD_FRAMES || (held >= AUTO_BUFFER && total_bytes >= MAX_HELD_BYTES) {
+        if !self.can_hold(si) {
             let name = if si == 0 { "fg" } else { "bg" };
             let waiting = if self.placement.is_none() { "the placement" } else { "the first bg frame" };
             return Err(Error::bad_state(format!(
@@ -293,11 +307,17 @@ impl Analyzer {
     fn describe(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
         if self.streams[si].fingerprinter.is_none() {
             let p = self.placement.as_ref().expect("placement is known here");
-            let Some((_, bg_w, bg_h)) = self.streams[1].shape else {
-                return Err(Error::Internal("a frame was described before bg's size was known".into()));
-            };
+            // fg described before any bg frame (past the holding bounds): as if bg were
+            // unbounded to the right and below; bg's first frame checks that assumption.
+            let (bg_w, bg_h) = self.streams[1].shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));
             let (fg_rect, bg_rect) = matched_rects(p, bg_w, bg_h)
                 .ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))?;
+            if si == 1 && self.streams[0].fingerprinter.is_some() && self.streams[0].rect != fg_rect {
+                return Err(Error::bad_state(format!(
+                    "the placement reaches beyond bg's {bg_w}x{bg_h} frame, and {} fg frames were pushed before bg's first frame (more than the analyzer holds): push bg's first frame earlier",
+                    self.streams[0].count
+                )));
+            }
             let rect = if si == 0 { fg_rect } else { bg_rect };
             let (w, h) = (frame.width(), frame.height());
             if !rect.fits_in(w, h) {
