@@ -70,6 +70,10 @@ static void absurd_strides(void) {
     CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
     f.stride[0] = PTRDIFF_MIN / 2;
     CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
+    /* Just beyond the documented 2^28-byte limit, on a two-row frame. */
+    f.height = 2;
+    f.stride[0] = ((ptrdiff_t)1 << 28) + W;
+    CHECK(vidkompy_frame_validate(&f) == VIDKOMPY_ERROR_INVALID_FRAME);
     CHECK(strstr(vidkompy_last_error(), "stride") != NULL);
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
@@ -132,6 +136,45 @@ static void analyzer_order_and_bounds(void) {
     CHECK(vidkompy_alignment_fg_frames(al) == 4);
     vidkompy_alignment_free(&al);
     vidkompy_analyzer_free(&an);
+}
+
+/* With a placement, all of fg may come before bg, beyond the 192 frames the analyzer holds:
+ * a placement inside bg is analysed, an overhanging one is refused at bg's first frame. */
+static void fg_whole_before_bg(void) {
+    for (int overhang = 0; overhang < 2; overhang++) {
+        VidkompyAnalyzer *an = NULL;
+        CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+        VidkompyPlacement p;
+        memset(&p, 0, sizeof p);
+        p.x = overhang ? W - 8 : 8;
+        p.y = 4;
+        p.width = p.content_width = 16;
+        p.height = p.content_height = 8;
+        p.scale = p.confidence = 1.0;
+        CHECK(vidkompy_analyzer_set_placement(an, &p) == VIDKOMPY_OK);
+        for (int i = 0; i < 200; i++) {
+            VidkompyFrame f = gray(16, 8, i);
+            f.data[0] = pixels + 4 * W + p.x;
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+        }
+        VidkompyFrame bg = gray(W, H, 0);
+        int r = vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &bg);
+        if (overhang) {
+            CHECK(r == VIDKOMPY_ERROR_BAD_STATE);
+            CHECK(strstr(vidkompy_analyzer_last_error(an), "push bg's first frame earlier") != NULL);
+        } else {
+            CHECK(r == VIDKOMPY_OK);
+            for (int j = 1; j < 210; j++) {
+                bg = gray(W, H, j);
+                CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
+            }
+            VidkompyAlignment *al = NULL;
+            CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_OK);
+            CHECK(vidkompy_alignment_fg_frames(al) == 200);
+            vidkompy_alignment_free(&al);
+        }
+        vidkompy_analyzer_free(&an);
+    }
 }
 
 static void timestamps_and_errors(void) {
@@ -203,5 +246,6 @@ int main(void) {
     analyzer_order_and_bounds();
     timestamps_and_errors();
     refusal();
+    fg_whole_before_bg();
     return finish("test_hostile");
 }
