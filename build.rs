@@ -11,15 +11,15 @@ fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
-    println!("cargo:rerun-if-changed=src/capi.rs");
+    println!("cargo:rerun-if-changed=src/capi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=VIDKOMPY_WRITE_HEADER");
 
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml is valid");
-    // Only src/capi.rs is the C ABI: parsing just that file keeps the library's other public
+    // Only src/capi is the C ABI: parsing just that file keeps the library's other public
     // constants out of the header.
     let header = cbindgen::Builder::new()
-        .with_src(crate_dir.join("src").join("capi.rs"))
+        .with_src(crate_dir.join("src").join("capi").join("mod.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate the C header");

@@ -1,18 +1,25 @@
 //! The result of analysis, and its JSON form (the report format of the design).
 //!
 //! ```json
-//! {"placement": {"x": 64, "y": 36, "width": 192, "height": 108, "scale": 1.0, "confidence": 0.99,
+//! {"format_version": 2,
+//!  "placement": {"x": 64, "y": 36, "width": 192, "height": 108, "scale": 1.0, "confidence": 0.99,
 //!                "content": [0, 0, 192, 108]},
 //!  "temporal": {"fg_frames": 150, "bg_frames": 250, "map": [50, 51, ...], "outside": [],
-//!               "confidence": 0.97, "offset_seconds": 2.0, "rate": 1.0},
+//!               "confidence": 0.97, "offset_seconds": 2.0, "rate": 1.0, "frame_confidence": [...]},
+//!  "media": {"fg": {"format": "i420", "width": 192, "height": 108, "frames": 150,
+//!                   "start_seconds": 0.0, "frame_rate": 25.0, "constant_rate": true,
+//!                   "time_base": [1, 25]}, "bg": {...}},
 //!  "timings_ms": {"decode": 0, "analyze": 12.5, "compose": 0, "encode": 0, "total": 12.5}}
 //! ```
-//! `timings_ms` is written when known and ignored when read.
+//! `timings_ms` is written when known and ignored when read. `format_version` is 2; a file
+//! without it is version 1 (no `media`), still read. A newer version is refused, since its
+//! fields may mean something this library does not know.
 
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::frame::Rect;
+use crate::frame::{PixelFormat, Rect, TimeBase};
+use crate::media::{MediaIdentity, StreamInfo};
 use crate::spatial::Placement;
 use crate::temporal::TimeMap;
 
@@ -23,7 +30,12 @@ pub struct Alignment {
     pub fg_frames: usize,
     pub bg_frames: usize,
     pub time: TimeMap,
+    /// The streams the alignment was made from (absent in version-1 files).
+    pub media: Option<MediaIdentity>,
 }
+
+/// The alignment JSON's format version written by this library, and the newest it reads.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Milliseconds spent in each stage (for reports).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -69,10 +81,10 @@ impl Alignment {
     pub fn to_json(&self, timings: Option<&Timings>) -> String {
         let p = &self.placement;
         let t = &self.time;
-        let mut s = String::new();
+        let mut s = format!("{{\"format_version\": {FORMAT_VERSION},\n");
         let _ = writeln!(
             s,
-            "{{\"placement\": {{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}, \"content\": [{}, {}, {}, {}]}},",
+            " \"placement\": {{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}, \"content\": [{}, {}, {}, {}]}},",
             p.x,
             p.y,
             p.width,
@@ -96,6 +108,10 @@ impl Alignment {
             Num(t.rate),
             join(t.confidence.iter().map(|&c| format!("{:.3}", Num(c as f64))))
         );
+        if let Some(media) = &self.media {
+            let (fg, bg) = (stream_json(&media.fg), stream_json(&media.bg));
+            let _ = write!(s, ",\n \"media\": {{\"fg\": {fg}, \"bg\": {bg}}}");
+        }
         if let Some(tm) = timings {
             let _ = write!(
                 s,
@@ -142,12 +158,47 @@ impl Alignment {
         if t.rate <= 0.0 {
             return Err(Error::invalid_data(format!("temporal.rate {} must be positive", t.rate)));
         }
+        if let Some(media) = &self.media {
+            self.validate_media(media)?;
+        }
+        Ok(())
+    }
+
+    /// The identity agrees with itself and with the rest: frame counts, content box in fg.
+    fn validate_media(&self, media: &MediaIdentity) -> Result<()> {
+        media.fg.validate("fg")?;
+        media.bg.validate("bg")?;
+        if (media.fg.frames, media.bg.frames) != (self.fg_frames, self.bg_frames) {
+            return Err(Error::invalid_data(format!(
+                "media gives {} fg and {} bg frames, temporal {} and {}",
+                media.fg.frames, media.bg.frames, self.fg_frames, self.bg_frames
+            )));
+        }
+        if !self.placement.content.fits_in(media.fg.width, media.fg.height) {
+            return Err(Error::invalid_data(format!(
+                "placement.content {:?} does not fit fg's {}x{}",
+                self.placement.content, media.fg.width, media.fg.height
+            )));
+        }
         Ok(())
     }
 
     /// Reads an alignment written by [`Alignment::to_json`], validated ([`Alignment::validate`]).
     pub fn from_json(text: &str) -> Result<Alignment> {
         let root = json::parse(text)?;
+        let version = match root.get("format_version") {
+            Ok(v) => v.uint()?,
+            Err(_) => 1,
+        };
+        if version == 0 || version > FORMAT_VERSION {
+            return Err(Error::invalid_data(format!(
+                "alignment format version {version}: this library reads versions 1 to {FORMAT_VERSION}"
+            )));
+        }
+        let media = match root.get("media") {
+            Ok(m) => Some(MediaIdentity { fg: stream_from_json(m.get("fg")?)?, bg: stream_from_json(m.get("bg")?)? }),
+            Err(_) => None,
+        };
         let placement = root.get("placement")?;
         let temporal = root.get("temporal")?;
         let content = placement.get("content")?.array()?;
@@ -188,10 +239,46 @@ impl Alignment {
                 offset_seconds: temporal.get("offset_seconds").and_then(|v| v.number()).unwrap_or(0.0),
                 rate: temporal.get("rate").and_then(|v| v.number()).unwrap_or(1.0),
             },
+            media,
         };
         alignment.validate()?;
         Ok(alignment)
     }
+}
+
+fn stream_json(info: &StreamInfo) -> String {
+    format!(
+        "{{\"format\": \"{}\", \"width\": {}, \"height\": {}, \"frames\": {}, \"start_seconds\": {}, \"frame_rate\": {}, \"constant_rate\": {}, \"time_base\": [{}, {}]}}",
+        info.format,
+        info.width,
+        info.height,
+        info.frames,
+        Num(info.start_seconds),
+        Num(info.frame_rate),
+        info.constant_rate,
+        info.time_base.num,
+        info.time_base.den
+    )
+}
+
+fn stream_from_json(v: &json::Value) -> Result<StreamInfo> {
+    let name = v.get("format")?.str()?;
+    let format = PixelFormat::from_name(name)
+        .ok_or_else(|| Error::invalid_data(format!("media: unknown pixel format \"{name}\"")))?;
+    let time_base = v.get("time_base")?.array()?;
+    if time_base.len() != 2 {
+        return Err(Error::invalid_data("media: time_base must be [num, den]"));
+    }
+    Ok(StreamInfo {
+        format,
+        width: v.get("width")?.uint()?,
+        height: v.get("height")?.uint()?,
+        frames: v.get("frames")?.uint()? as usize,
+        start_seconds: v.get("start_seconds")?.number()?,
+        frame_rate: v.get("frame_rate")?.number()?,
+        constant_rate: v.get("constant_rate")?.bool()?,
+        time_base: TimeBase::new(time_base[0].int()?, time_base[1].int()?),
+    })
 }
 
 /// A small JSON reader: enough for the report format, with clear errors.
@@ -231,6 +318,20 @@ mod json {
             match self {
                 Value::Number(n) => Ok(*n),
                 _ => Err(Error::invalid_data("alignment JSON: expected a number")),
+            }
+        }
+
+        pub fn str(&self) -> Result<&str> {
+            match self {
+                Value::Str(s) => Ok(s),
+                _ => Err(Error::invalid_data("alignment JSON: expected a string")),
+            }
+        }
+
+        pub fn bool(&self) -> Result<bool> {
+            match self {
+                Value::Bool(b) => Ok(*b),
+                _ => Err(Error::invalid_data("alignment JSON: expected true or false")),
             }
         }
 

@@ -29,6 +29,21 @@ pub struct PasteSpec {
     pub matrix: ColorMatrix,
 }
 
+impl PasteSpec {
+    /// The paste an alignment's placement describes, with the settings' feather and matrix.
+    pub fn new(placement: &crate::spatial::Placement, settings: &crate::settings::Settings) -> PasteSpec {
+        PasteSpec {
+            content: placement.content,
+            x: placement.x,
+            y: placement.y,
+            width: placement.width,
+            height: placement.height,
+            feather: settings.feather,
+            matrix: settings.color_matrix,
+        }
+    }
+}
+
 /// Planes of 8-bit samples.
 #[derive(Debug, Clone, Default)]
 struct Planes {

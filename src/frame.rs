@@ -66,6 +66,11 @@ impl PixelFormat {
         }
     }
 
+    /// The format [`PixelFormat::name`] names.
+    pub fn from_name(name: &str) -> Option<PixelFormat> {
+        PixelFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     pub fn plane_count(self) -> usize {
         match self {
             PixelFormat::Gray8 | PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24 => 1,

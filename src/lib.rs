@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod frame;
 pub mod io;
 pub mod kernels;
+pub mod media;
 pub mod session;
 pub mod settings;
 pub mod spatial;

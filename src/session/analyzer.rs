@@ -15,9 +15,10 @@
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
+use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
-use crate::session::clock::StreamClock;
+use crate::session::clock::{NO_PTS, StreamClock};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 use crate::temporal::{Track, align};
@@ -56,6 +57,8 @@ struct StreamState {
     count: usize,
     ended: bool,
     clock: StreamClock,
+    /// The first frame's time base (0/0 when it had no timestamp).
+    time_base: TimeBase,
     track: Track,
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
@@ -71,6 +74,7 @@ impl StreamState {
             count: 0,
             ended: false,
             clock: StreamClock::default(),
+            time_base: TimeBase::NONE,
             track: Track::new(),
             fingerprinter: None,
             rect: Rect::default(),
@@ -93,6 +97,22 @@ impl StreamState {
             Some(_) => {}
         }
         Ok(())
+    }
+
+    /// The stream as analysed, for the alignment's media identity.
+    fn info(&self) -> StreamInfo {
+        let (format, width, height) = self.shape.expect("finish checked that each stream has a frame");
+        let (start_seconds, frame_rate, constant_rate) = self.clock.rate();
+        StreamInfo {
+            format,
+            width,
+            height,
+            frames: self.track.len(),
+            start_seconds,
+            frame_rate,
+            constant_rate,
+            time_base: self.time_base,
+        }
     }
 
     fn held_bytes(&self) -> usize {
@@ -229,6 +249,9 @@ impl Analyzer {
             if si == 1 && self.streams[1].count == 1 {
                 self.describe_held(0)?;
             }
+        }
+        if self.streams[si].time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
+            self.streams[si].time_base = frame.time_base;
         }
         self.streams[si].clock.accept(seconds);
         if self.placement.is_none()
@@ -385,6 +408,7 @@ impl Analyzer {
             fg_frames: self.streams[0].track.len(),
             bg_frames: self.streams[1].track.len(),
             time,
+            media: Some(MediaIdentity { fg: self.streams[0].info(), bg: self.streams[1].info() }),
         })
     }
 }

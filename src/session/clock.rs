@@ -22,6 +22,9 @@ pub struct StreamClock {
     first: Option<f64>,
     last: Option<f64>,
     count: usize,
+    /// Shortest and longest period between two frames so far.
+    min_period: f64,
+    max_period: f64,
 }
 
 impl StreamClock {
@@ -55,9 +58,27 @@ impl StreamClock {
 
     /// Records the time of a frame that was taken.
     pub fn accept(&mut self, seconds: f64) {
+        if let Some(last) = self.last {
+            let period = seconds - last;
+            self.min_period = if self.count == 1 { period } else { self.min_period.min(period) };
+            self.max_period = self.max_period.max(period);
+        }
         self.first.get_or_insert(seconds);
         self.last = Some(seconds);
         self.count += 1;
+    }
+
+    /// (time of the first frame, mean frames per second, whether every period was within a
+    /// quarter of the mean).
+    pub fn rate(&self) -> (f64, f64, bool) {
+        match (self.first, self.last) {
+            (Some(first), Some(last)) if self.count >= 2 && last > first => {
+                let mean = (last - first) / (self.count - 1) as f64;
+                let steady = self.max_period - self.min_period <= 0.25 * mean;
+                (first, 1.0 / mean, steady)
+            }
+            (first, _) => (first.unwrap_or(0.0), 0.0, true),
+        }
     }
 
     /// One period after the last frame.
@@ -96,6 +117,18 @@ mod tests {
         for (k, v) in t.iter().enumerate() {
             assert!((v - k as f64 / 30.0).abs() < 1e-9, "{t:?}");
         }
+    }
+
+    #[test]
+    fn the_rate_is_steady_only_when_every_period_is_near_the_mean() {
+        let clock = |times: &[f64]| {
+            let mut c = StreamClock::default();
+            times.iter().for_each(|&t| c.accept(t));
+            c.rate()
+        };
+        let (start, fps, steady) = clock(&[1.0, 1.04, 1.08, 1.12]);
+        assert!((start - 1.0).abs() < 1e-12 && (fps - 25.0).abs() < 1e-9 && steady);
+        assert!(!clock(&[0.0, 0.04, 0.12, 0.16]).2, "a dropped frame makes the stream variable");
     }
 
     #[test]

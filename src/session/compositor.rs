@@ -3,6 +3,12 @@
 //! names. Like FFmpeg's send/receive: when `send` answers AGAIN, a `receive` will produce
 //! output, so a host that alternates as told can never deadlock. At most one bg frame and one
 //! fg frame are held (copied into reused buffers).
+//!
+//! Frames are matched to the alignment's frame indices by timestamp when the alignment records
+//! the media (format version 2) and the stream has a constant rate and the frame a pts;
+//! otherwise by count. So a decoder that drops or repeats a frame in pass 2 is detected and
+//! counted ([`PassStats`]), not silently shifted: a missing bg frame is stood in for by the one
+//! before it, a missing fg frame has no output, a repeated frame is ignored.
 
 use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
@@ -92,6 +98,21 @@ impl Held {
     }
 }
 
+/// Irregularities of the frames sent, found by their timestamps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassStats {
+    /// fg frames whose pts was skipped over: they have no output.
+    pub fg_missing: usize,
+    /// fg frames whose pts named a frame already sent: ignored.
+    pub fg_repeated: usize,
+    /// bg frames whose pts was skipped over.
+    pub bg_missing: usize,
+    /// bg frames whose pts named a frame already sent: ignored.
+    pub bg_repeated: usize,
+    /// fg frames composited over a stand-in because the bg frame they need never came.
+    pub bg_stand_ins: usize,
+}
+
 /// Pass 2 of the pipeline.
 pub struct Compositor {
     alignment: Alignment,
@@ -108,6 +129,7 @@ pub struct Compositor {
     ended: [bool; 2],
     out: Option<FrameBuf>,
     scratch: ComposeScratch,
+    stats: PassStats,
 }
 
 impl Compositor {
@@ -117,16 +139,7 @@ impl Compositor {
         }
         // Everything sized from the alignment (the pasted area) is checked before use.
         alignment.validate()?;
-        let p = &alignment.placement;
-        let spec = PasteSpec {
-            content: p.content,
-            x: p.x,
-            y: p.y,
-            width: p.width,
-            height: p.height,
-            feather: settings.feather,
-            matrix: settings.color_matrix,
-        };
+        let spec = PasteSpec::new(&alignment.placement, settings);
         Ok(Compositor {
             alignment,
             spec,
@@ -139,6 +152,7 @@ impl Compositor {
             ended: [false; 2],
             out: None,
             scratch: ComposeScratch::default(),
+            stats: PassStats::default(),
         })
     }
 
@@ -169,17 +183,31 @@ impl Compositor {
         if self.ended[si] {
             return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
         }
+        if let Some(media) = &self.alignment.media {
+            let info = if stream == Stream::Fg { &media.fg } else { &media.bg };
+            info.check_frame(stream.name(), frame)?;
+        }
         match stream {
             Stream::Fg => {
                 self.fg.check_shape(stream, frame)?;
+                if self.fg_pending {
+                    return Ok(Sent::Again);
+                }
+                let index = self.index_of(Stream::Fg, frame, self.fg_sent);
+                if index < self.fg_sent as i64 {
+                    self.stats.fg_repeated += 1;
+                    return Ok(Sent::Accepted);
+                }
+                let index = index as usize;
+                if index > self.fg_sent && index < self.alignment.fg_frames {
+                    self.stats.fg_missing += index - self.fg_sent;
+                    (self.fg_sent, self.next_fg) = (index, index);
+                }
                 if self.fg_sent >= self.alignment.fg_frames {
                     return Err(Error::bad_state(format!(
                         "more fg frames than the alignment's {}",
                         self.alignment.fg_frames
                     )));
-                }
-                if self.fg_pending {
-                    return Ok(Sent::Again);
                 }
                 if let Some((_, w, h)) = self.fg.shape
                     && !self.spec.content.fits_in(w, h)
@@ -196,12 +224,29 @@ impl Compositor {
             }
             Stream::Bg => {
                 self.bg.check_shape(stream, frame)?;
-                let index = self.bg_sent;
-                // Still needed by the next fg frame: hold on to it until that frame is out.
-                if self.bg.buf.is_some() && self.needed_bg().is_some_and(|need| self.bg.index == need && index > need) {
+                let index = self.index_of(Stream::Bg, frame, self.bg_sent);
+                if index < self.bg_sent as i64 {
+                    self.stats.bg_repeated += 1;
+                    return Ok(Sent::Accepted);
+                }
+                let index = index as usize;
+                if let Some(need) = self.needed_bg()
+                    && index > need
+                    && self.bg.buf.is_some()
+                {
+                    // The held frame serves the next fg frame: if it is not the one the map
+                    // names, that one never came, and the frame before it stands in.
+                    if self.bg.index != need {
+                        self.stats.bg_stand_ins += 1;
+                        self.bg.index = need;
+                    }
                     return Ok(Sent::Again);
                 }
-                self.bg_sent += 1;
+                if self.bg.buf.is_some() {
+                    // Frames before the first one received were skipped by a seek, not lost.
+                    self.stats.bg_missing += index - self.bg_sent;
+                }
+                self.bg_sent = index + 1;
                 let needed = self.needed_bg().is_some_and(|need| index == need);
                 // A frame no fg frame needs is skipped, unless nothing is held yet (it is then
                 // the fallback should bg end early).
@@ -211,6 +256,28 @@ impl Compositor {
                 Ok(Sent::Accepted)
             }
         }
+    }
+
+    /// The alignment's index of a frame: from its pts when the stream's timing is known and
+    /// constant, else the count of frames sent so far.
+    fn index_of(&self, stream: Stream, frame: &FrameRef<'_>, count: usize) -> i64 {
+        let info = self.alignment.media.as_ref().map(|m| if stream == Stream::Fg { m.fg } else { m.bg });
+        let seconds = (frame.pts != crate::session::clock::NO_PTS).then(|| frame.seconds()).flatten();
+        match (info, seconds) {
+            (Some(info), Some(seconds)) => info.index_at(seconds).unwrap_or(count as i64),
+            _ => count as i64,
+        }
+    }
+
+    /// Frames dropped or repeated by the host's decoder so far, as their timestamps show.
+    pub fn stats(&self) -> PassStats {
+        self.stats
+    }
+
+    /// What `receive` would answer without producing anything: `None` when a frame is ready,
+    /// otherwise AGAIN (with the stream needed) or EOF.
+    pub fn poll(&self) -> Result<Option<Received<'static>>> {
+        Ok(self.ready()?.err())
     }
 
     /// Whether the next fg frame can be composited now; otherwise what is missing.
@@ -287,6 +354,13 @@ impl Compositor {
     /// The first bg frame any fg frame needs: a host that can seek may start bg there.
     pub fn first_needed_bg(&self) -> usize {
         self.alignment.time.map.iter().copied().min().unwrap_or(0) as usize
+    }
+
+    /// The nominal pts of [`Compositor::first_needed_bg`] in bg's time base, when the
+    /// alignment records bg's timing.
+    pub fn first_needed_bg_pts(&self) -> Option<(i64, crate::frame::TimeBase)> {
+        let bg = self.alignment.media.as_ref()?.bg;
+        Some((bg.pts_of(self.first_needed_bg())?, bg.time_base))
     }
 
     /// Declares that the first bg frame sent will be bg frame `index` (the host sought there,

@@ -3,6 +3,8 @@
 pub mod analyzer;
 pub mod clock;
 pub mod compositor;
+pub mod random_access;
 
 pub use analyzer::Analyzer;
-pub use compositor::{BufferedFrames, Compositor, FrameSource, Received, Sent, Stream};
+pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
+pub use random_access::composite_frame;

@@ -19,6 +19,9 @@ use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
+mod editor;
+pub use editor::*;
+
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;
 /// Minor version.
@@ -90,6 +93,18 @@ pub struct VidkompyFrame {
     pub pts: i64,
     pub time_base_num: c_int,
     pub time_base_den: c_int,
+}
+
+/// A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to
+/// skip it). The host owns it (on its stack, or in memory it manages); nothing is freed, and
+/// nothing is shared with other threads, so it is the way to get messages from hosts whose
+/// code moves between threads (goroutines).
+#[repr(C)]
+pub struct VidkompyError {
+    /// The status the call returned.
+    pub status: c_int,
+    /// The message: NUL-terminated, "" on success, cut at a UTF-8 character boundary to fit.
+    pub message: [c_char; 512],
 }
 
 /// Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
@@ -188,6 +203,35 @@ fn ffi_call_free(f: impl FnOnce() -> Result<c_int>) -> c_int {
     ffi_call::<VidkompySettings>(None, |_| f())
 }
 
+/// Runs a C entry point (which catches its own panics and records its message in this thread's
+/// slot) and copies its outcome into the host's `err`. The copy happens inside the same call,
+/// on the same thread, so no other call can come between.
+///
+/// # Safety
+/// `err` must be NULL or writable.
+unsafe fn with_error(err: *mut VidkompyError, call: impl FnOnce() -> c_int) -> c_int {
+    let code = call();
+    // SAFETY: NULL-checked; writable by the caller's contract.
+    if let Some(err) = unsafe { err.as_mut() } {
+        err.status = code;
+        err.message = [0; 512];
+        if code < 0 {
+            THREAD_LAST_ERROR.with(|slot| {
+                let message = slot.borrow();
+                let text = message.to_str().unwrap_or("");
+                let mut end = text.len().min(err.message.len() - 1);
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                for (dst, &src) in err.message.iter_mut().zip(&text.as_bytes()[..end]) {
+                    *dst = src as c_char;
+                }
+            });
+        }
+    }
+    code
+}
+
 /// Reads a C string argument.
 ///
 /// # Safety
@@ -214,6 +258,18 @@ pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<Fra
     // strides and null pointers before forming any slice.
     let frame = unsafe { FrameRef::from_raw(format, width, height, f.data, f.stride) }?;
     Ok(frame.with_pts(f.pts, TimeBase::new(f.time_base_num, f.time_base_den)))
+}
+
+/// Borrows a host frame's planes for writing.
+///
+/// # Safety
+/// The planes of `d` must be writable as it describes and used by nothing else during the call.
+unsafe fn frame_mut_from_c<'a>(d: &VidkompyFrame) -> Result<FrameMut<'a>> {
+    let format = PixelFormat::from_raw(d.format).ok_or(crate::frame::FrameError::UnknownFormat(d.format))?;
+    let width = u32::try_from(d.width).map_err(|_| Error::invalid(format!("negative width {}", d.width)))?;
+    let height = u32::try_from(d.height).map_err(|_| Error::invalid(format!("negative height {}", d.height)))?;
+    // SAFETY: forwarded caller contract; from_raw validates sizes and strides first.
+    Ok(unsafe { FrameMut::from_raw(format, width, height, d.data.map(|p| p as *mut u8), d.stride) }?)
 }
 
 /// Returns a static, NUL-terminated description of a status code ("unknown status" for others).
@@ -1126,12 +1182,14 @@ pub unsafe extern "C" fn vidkompy_compositor_receive_into(
     // SAFETY: forwarded caller contract.
     unsafe {
         with_handle(compositor, "compositor", |c| {
-            let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
-            let format = PixelFormat::from_raw(d.format).ok_or(crate::frame::FrameError::UnknownFormat(d.format))?;
-            let width = u32::try_from(d.width).map_err(|_| Error::invalid(format!("negative width {}", d.width)))?;
-            let height =
-                u32::try_from(d.height).map_err(|_| Error::invalid(format!("negative height {}", d.height)))?;
-            let mut out = FrameMut::from_raw(format, width, height, d.data.map(|p| p as *mut u8), d.stride)?;
+            let Some(d) = dst.as_mut() else {
+                // Without a destination the answer may still be AGAIN or EOF.
+                return match editor::poll(c)? {
+                    VIDKOMPY_OK => Err(Error::invalid("dst is NULL, and a composited frame is ready to be written")),
+                    code => Ok(code),
+                };
+            };
+            let mut out = frame_mut_from_c(d)?;
             match c.compositor.receive_into(&mut out)? {
                 None => {
                     if let Some((pts, tb)) = c.compositor.last_pts() {
@@ -1195,7 +1253,7 @@ mod tests {
         let code = ffi_call(Some(&mut settings), |_| -> Result<c_int> { panic!("boom at the boundary") });
         assert_eq!(code, VIDKOMPY_ERROR_INTERNAL);
         let message = settings.last_error.to_string_lossy().to_string();
-        assert!(message.contains("panic at src/capi.rs:") && message.contains("boom"), "{message}");
+        assert!(message.contains("panic at src/capi/mod.rs:") && message.contains("boom"), "{message}");
         // A success clears the handle's message.
         assert_eq!(ffi_call(Some(&mut settings), |_| Ok(VIDKOMPY_OK)), VIDKOMPY_OK);
         assert!(settings.last_error.is_empty());
@@ -1215,7 +1273,7 @@ mod tests {
     #[test]
     fn committed_header_is_fresh() {
         let generated = include_str!(concat!(env!("OUT_DIR"), "/vidkompy.h"));
-        let committed = include_str!("../include/vidkompy.h");
+        let committed = include_str!("../../include/vidkompy.h");
         assert!(
             generated == committed,
             "include/vidkompy.h is stale: regenerate it with `VIDKOMPY_WRITE_HEADER=1 cargo build` and commit it"
@@ -1224,7 +1282,7 @@ mod tests {
 
     #[test]
     fn header_documents_every_settings_key_and_status() {
-        let header = include_str!("../include/vidkompy.h");
+        let header = include_str!("../../include/vidkompy.h");
         for key in Settings::KEYS {
             assert!(header.contains(&format!("\"{}\"", key.name)), "header does not document key {}", key.name);
         }
