@@ -32,7 +32,7 @@ fn compile_and_run(source: &Path, cpp: bool) {
     } else {
         cmd.arg("-std=c99");
     }
-    cmd.args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
+    cmd.args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g", "-pthread"])
         .arg("-I")
         .arg(root.join("include"))
         .arg(source)

@@ -1,0 +1,312 @@
+/* What a video editor does with an alignment, from the header alone: ask it questions, render
+ * frames in any order on two threads (vidkompy_composite), seek bg in pass 2, survive a
+ * decoder that drops or repeats frames, correct the placement, and read each call's error
+ * without thread-local state while other threads fail at the same time. */
+#define _POSIX_C_SOURCE 200809L
+#include "vidkompy.h"
+#include "check.h"
+#include "scene.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    uint8_t y[BW * BH], u[(BW / 2) * (BH / 2)], v[(BW / 2) * (BH / 2)];
+} OutFrame;
+
+/* The sequential compositor's output for each fg frame: the reference. */
+static OutFrame reference[FG_FRAMES];
+
+static VidkompyFrame out_frame(OutFrame *o) { return i420(o->y, o->u, o->v, BW, BH, 0); }
+
+static VidkompyAlignment *analyze(void) {
+    VidkompyAnalyzer *an = NULL;
+    VidkompyError err;
+    CHECK(vidkompy_analyzer_new_ex(NULL, &an, &err) == VIDKOMPY_OK && err.status == VIDKOMPY_OK);
+    for (int j = 0; j < BG_FRAMES; j++) {
+        VidkompyFrame f = bg_frame(j);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+        if (j >= OFFSET && j - OFFSET < FG_FRAMES) {
+            VidkompyFrame g = fg_frame(j - OFFSET);
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
+        }
+    }
+    VidkompyAlignment *al = NULL;
+    CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_OK);
+    vidkompy_analyzer_free(&an);
+    return al;
+}
+
+static void ask_the_alignment(const VidkompyAlignment *al) {
+    VidkompyStreamInfo fg, bg;
+    VidkompyError err;
+    CHECK(vidkompy_alignment_stream_info(al, VIDKOMPY_STREAM_FG, &fg, &err) == VIDKOMPY_OK);
+    CHECK(vidkompy_alignment_stream_info(al, VIDKOMPY_STREAM_BG, &bg, NULL) == VIDKOMPY_OK);
+    CHECK(fg.width == FW && fg.height == FH && fg.frames == FG_FRAMES && fg.format == VIDKOMPY_PIXEL_FORMAT_I420);
+    CHECK(bg.width == BW && bg.height == BH && bg.frames == BG_FRAMES);
+    CHECK(fabs(bg.frame_rate - 25.0) < 1e-9 && bg.constant_rate == 1);
+    CHECK(bg.time_base_num == 1 && bg.time_base_den == 25 && fabs(bg.start_seconds) < 1e-12);
+    CHECK(vidkompy_alignment_stream_info(al, 5, &fg, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "unknown stream 5") != NULL);
+
+    for (size_t i = 0; i < FG_FRAMES; i++) {
+        int64_t pts = -1;
+        int num = 0, den = 0;
+        double confidence = -1;
+        CHECK(vidkompy_alignment_bg_pts(al, i, &pts, &num, &den, NULL) == VIDKOMPY_OK);
+        CHECK(pts == (int64_t)(i + OFFSET) && num == 1 && den == 25);
+        CHECK(vidkompy_alignment_frame_confidence(al, i, &confidence, NULL) == VIDKOMPY_OK);
+        CHECK(confidence >= 0.0 && confidence <= 1.0);
+    }
+    CHECK(vidkompy_alignment_bg_pts(al, FG_FRAMES, NULL, NULL, NULL, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "beyond") != NULL);
+    /* bg time = fg time + 14 frames, to within a fortieth of a frame (a least-squares fit). */
+    CHECK(fabs(fabs(vidkompy_alignment_offset_seconds(al)) - OFFSET / 25.0) < 1e-3);
+    CHECK(fabs(vidkompy_alignment_rate(al) - 1.0) < 1e-6);
+    size_t count = 99;
+    CHECK(vidkompy_alignment_outside_frames(al, NULL, 0, &count, NULL) == VIDKOMPY_OK && count == 0);
+}
+
+static void correct_the_placement(const VidkompyAlignment *al) {
+    VidkompyPlacement p;
+    CHECK(vidkompy_alignment_placement_ex(al, &p, NULL) == VIDKOMPY_OK);
+    p.x += 2;
+    VidkompyAlignment *moved = NULL;
+    CHECK(vidkompy_alignment_with_placement(al, &p, &moved, NULL) == VIDKOMPY_OK);
+    VidkompyPlacement q;
+    CHECK(vidkompy_alignment_placement(moved, &q) == VIDKOMPY_OK && q.x == FX + 2 && q.y == FY);
+    CHECK(vidkompy_alignment_fg_frames(moved) == FG_FRAMES);
+    vidkompy_alignment_free(&moved);
+    VidkompyError err;
+    p.scale = -1.0;
+    CHECK(vidkompy_alignment_with_placement(al, &p, &moved, &err) == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(moved == NULL && strstr(err.message, "scale") != NULL);
+}
+
+/* Runs the compositor over bg frames [bg_from, BG_FRAMES) minus `skip_bg` (and fg minus
+ * `skip_fg`, -1 for none), into `outs`; returns the frames written. */
+static int run_compositor(const VidkompyAlignment *al, int bg_from, int skip_bg, int skip_fg, OutFrame *outs,
+                          VidkompyPassStats *stats) {
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new_ex(al, NULL, &c, NULL) == VIDKOMPY_OK);
+    /* Nothing sent yet: receive_into without a destination says AGAIN. */
+    CHECK(vidkompy_compositor_receive_into(c, NULL) == VIDKOMPY_AGAIN);
+    int fg_next = 0, bg_next = bg_from, written = 0;
+    for (int guard = 0; guard < 10000; guard++) {
+        VidkompyFrame out = out_frame(&outs[written < FG_FRAMES ? written : 0]);
+        int r = vidkompy_compositor_receive_into(c, &out);
+        if (r == VIDKOMPY_OK) {
+            written++;
+            continue;
+        }
+        if (r == VIDKOMPY_EOF) break;
+        CHECK(r == VIDKOMPY_AGAIN);
+        if (r != VIDKOMPY_AGAIN) break;
+        int s = vidkompy_compositor_wants(c);
+        CHECK(s != VIDKOMPY_STREAM_NONE);
+        if (s == VIDKOMPY_STREAM_FG) {
+            if (fg_next == skip_fg) fg_next++;
+            VidkompyFrame f = fg_frame(fg_next);
+            CHECK(vidkompy_compositor_send(c, s, fg_next < FG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
+            fg_next++;
+        } else {
+            if (bg_next == skip_bg) bg_next++;
+            VidkompyFrame f = bg_frame(bg_next);
+            /* AGAIN: the frame after a lost one; it is sent again after the next receive. */
+            int sent = vidkompy_compositor_send(c, s, bg_next < BG_FRAMES ? &f : NULL);
+            CHECK(sent == VIDKOMPY_OK || (sent == VIDKOMPY_AGAIN && bg_next == skip_bg + 1));
+            if (sent == VIDKOMPY_OK) bg_next++;
+        }
+    }
+    CHECK(vidkompy_compositor_receive_into(c, NULL) == VIDKOMPY_EOF);
+    CHECK(vidkompy_compositor_stats(c, stats) == VIDKOMPY_OK);
+    vidkompy_compositor_free(&c);
+    return written;
+}
+
+static int same(const OutFrame *a, const OutFrame *b) { return memcmp(a, b, sizeof *a) == 0; }
+
+static void seek_and_survive_drops(const VidkompyAlignment *al) {
+    VidkompyPassStats stats;
+    CHECK(run_compositor(al, 0, -1, -1, reference, &stats) == FG_FRAMES);
+    CHECK(stats.bg_missing == 0 && stats.bg_stand_ins == 0 && stats.fg_missing == 0);
+
+    /* Seeking: the compositor names the first bg frame it needs; bg starting there (with pts)
+     * gives the same bytes. */
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    size_t first = 0;
+    int64_t first_pts = 0;
+    CHECK(vidkompy_compositor_first_bg(c, &first, &first_pts) == VIDKOMPY_OK);
+    CHECK(first == OFFSET && first_pts == OFFSET);
+    CHECK(vidkompy_compositor_start_bg_at(c, first + 1) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_compositor_start_bg_at(c, first) == VIDKOMPY_OK);
+    vidkompy_compositor_free(&c);
+    static OutFrame outs[FG_FRAMES];
+    CHECK(run_compositor(al, OFFSET, -1, -1, outs, &stats) == FG_FRAMES);
+    int equal = 1;
+    for (int i = 0; i < FG_FRAMES; i++) equal &= same(&outs[i], &reference[i]);
+    CHECK(equal);
+    CHECK(stats.bg_missing == 0);
+
+    /* bg frame 30 (under fg frame 16) lost by the decoder: found by its pts, counted, and
+     * every other frame still lands on its own bg frame. */
+    memset(outs, 0, sizeof outs);
+    CHECK(run_compositor(al, 0, 30, -1, outs, &stats) == FG_FRAMES);
+    CHECK(stats.bg_missing == 1 && stats.bg_stand_ins == 1);
+    equal = 1;
+    for (int i = 0; i < FG_FRAMES; i++)
+        if (i != 30 - OFFSET) equal &= same(&outs[i], &reference[i]);
+    CHECK(equal);
+    CHECK(!same(&outs[30 - OFFSET], &reference[30 - OFFSET]));
+
+    /* fg frame 5 lost: no output for it, the rest unshifted. */
+    memset(outs, 0, sizeof outs);
+    CHECK(run_compositor(al, 0, -1, 5, outs, &stats) == FG_FRAMES - 1);
+    CHECK(stats.fg_missing == 1);
+    CHECK(same(&outs[4], &reference[4]) && same(&outs[5], &reference[6]) && same(&outs[28], &reference[29]));
+}
+
+/* Random access: every frame, shuffled, split over two threads, each into its own buffer. */
+typedef struct {
+    const VidkompyAlignment *al;
+    int first, step, mismatches, failures;
+} RenderJob;
+
+static int order[FG_FRAMES];
+
+static void *render(void *arg) {
+    RenderJob *job = (RenderJob *)arg;
+    OutFrame *out = (OutFrame *)malloc(sizeof *out);
+    for (int k = job->first; k < FG_FRAMES; k += job->step) {
+        int i = order[k];
+        uint32_t j = 0;
+        VidkompyError err;
+        if (vidkompy_alignment_bg_index_ex(job->al, (size_t)i, &j, NULL, &err) != VIDKOMPY_OK) {
+            job->failures++;
+            continue;
+        }
+        VidkompyFrame fg = fg_frame(i), bg = bg_frame((int)j), dst = out_frame(out);
+        if (vidkompy_composite(job->al, NULL, (size_t)i, &fg, &bg, &dst, &err) != VIDKOMPY_OK) {
+            fprintf(stderr, "composite %d: %s\n", i, err.message);
+            job->failures++;
+            continue;
+        }
+        if (!same(out, &reference[i]) || dst.pts != i) job->mismatches++;
+    }
+    free(out);
+    return NULL;
+}
+
+static void random_access(const VidkompyAlignment *al) {
+    srand(7);
+    for (int i = 0; i < FG_FRAMES; i++) order[i] = i;
+    for (int i = FG_FRAMES - 1; i > 0; i--) {
+        int k = rand() % (i + 1), t = order[i];
+        order[i] = order[k];
+        order[k] = t;
+    }
+    RenderJob jobs[2] = {{al, 0, 2, 0, 0}, {al, 1, 2, 0, 0}};
+    pthread_t threads[2];
+    for (int t = 0; t < 2; t++) CHECK(pthread_create(&threads[t], NULL, render, &jobs[t]) == 0);
+    for (int t = 0; t < 2; t++) pthread_join(threads[t], NULL);
+    CHECK(jobs[0].failures == 0 && jobs[1].failures == 0);
+    CHECK(jobs[0].mismatches == 0 && jobs[1].mismatches == 0);
+
+    /* The wrong bg frame (its pts names frame 20) under fg frame 0 is refused, saying why. */
+    static OutFrame out;
+    VidkompyFrame fg = fg_frame(0), bg = bg_frame(20), dst = out_frame(&out);
+    VidkompyError err;
+    CHECK(vidkompy_composite(al, NULL, 0, &fg, &bg, &dst, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "bg frame 20") != NULL && strstr(err.message, "frame 14") != NULL);
+    CHECK(vidkompy_composite(al, NULL, FG_FRAMES, &fg, &bg, &dst, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    /* An fg frame of another size than the one analysed. */
+    VidkompyFrame narrow = i420(fg_frames[0].y, fg_frames[0].u, fg_frames[0].v, FW - 2, FH, 0);
+    narrow.stride[0] = FW;
+    narrow.stride[1] = narrow.stride[2] = FW / 2;
+    bg = bg_frame(OFFSET);
+    CHECK(vidkompy_composite(al, NULL, 0, &narrow, &bg, &dst, &err) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK(strstr(err.message, "as analysed") != NULL);
+}
+
+/* Per-call errors: threads fail at once with messages of their own; each reads its own. */
+enum { ERROR_THREADS = 8, ERROR_CALLS = 400 };
+
+static void *fail_repeatedly(void *arg) {
+    int id = *(int *)arg, wrong = 0;
+    char json[64], want[32];
+    snprintf(json, sizeof json, "{\"format_version\": %d}", 100 + id);
+    snprintf(want, sizeof want, "version %d", 100 + id);
+    for (int k = 0; k < ERROR_CALLS; k++) {
+        VidkompyAlignment *al = NULL;
+        VidkompyError err;
+        int r = vidkompy_alignment_from_json_ex(json, &al, &err);
+        if (r != VIDKOMPY_ERROR_INVALID_DATA || err.status != r || strstr(err.message, want) == NULL) wrong++;
+        if (strstr(vidkompy_last_error(), want) == NULL) wrong++;
+    }
+    *(int *)arg = wrong;
+    return NULL;
+}
+
+static void errors_per_call(void) {
+    pthread_t threads[ERROR_THREADS];
+    int ids[ERROR_THREADS];
+    for (int t = 0; t < ERROR_THREADS; t++) {
+        ids[t] = t;
+        CHECK(pthread_create(&threads[t], NULL, fail_repeatedly, &ids[t]) == 0);
+    }
+    int wrong = 0;
+    for (int t = 0; t < ERROR_THREADS; t++) {
+        pthread_join(threads[t], NULL);
+        wrong += ids[t];
+    }
+    CHECK(wrong == 0);
+    /* A success clears err; a NULL err is allowed. */
+    VidkompySettings *s = NULL;
+    VidkompyError err;
+    memset(&err, 'x', sizeof err);
+    CHECK(vidkompy_settings_new_ex(&s, &err) == VIDKOMPY_OK && err.status == VIDKOMPY_OK && err.message[0] == '\0');
+    vidkompy_settings_free(&s);
+    CHECK(vidkompy_settings_new_ex(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyFrame f = fg_frame(0);
+    f.width = -4;
+    CHECK(vidkompy_frame_validate_ex(&f, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "negative width -4") != NULL);
+}
+
+static void versioned_json(const VidkompyAlignment *al) {
+    size_t needed = 0;
+    CHECK(vidkompy_alignment_to_json_ex(al, NULL, 0, &needed, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    char *json = (char *)malloc(needed);
+    CHECK(vidkompy_alignment_to_json(al, json, needed, NULL) == VIDKOMPY_OK);
+    CHECK(strstr(json, "\"format_version\": 2") != NULL && strstr(json, "\"media\"") != NULL);
+    VidkompyAlignment *back = NULL;
+    CHECK(vidkompy_alignment_from_json(json, &back) == VIDKOMPY_OK);
+    VidkompyStreamInfo bg;
+    CHECK(vidkompy_alignment_stream_info(back, VIDKOMPY_STREAM_BG, &bg, NULL) == VIDKOMPY_OK && bg.width == BW);
+    vidkompy_alignment_free(&back);
+    /* The compositor refuses a bg of another size than the one analysed. */
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    VidkompyFrame small = i420(bg_frames[0].y, bg_frames[0].u, bg_frames[0].v, BW / 2, BH / 2, 0);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &small) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK(strstr(vidkompy_compositor_last_error(c), "as analysed") != NULL);
+    vidkompy_compositor_free(&c);
+    free(json);
+}
+
+int main(void) {
+    make_frames();
+    VidkompyAlignment *al = analyze();
+    if (!al) return finish("test_editor");
+    ask_the_alignment(al);
+    correct_the_placement(al);
+    seek_and_survive_drops(al);
+    random_access(al);
+    errors_per_call();
+    versioned_json(al);
+    vidkompy_alignment_free(&al);
+    return finish("test_editor");
+}
