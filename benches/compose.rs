@@ -1,11 +1,14 @@
-//! Composing one 1080p I420 frame with a 720p fg (target: < 0.5 ms), and the whole session
-//! (analyzer + compositor) on generated frames, in frames per second.
+//! Composing one 1080p I420 frame with a 720p fg (target: < 0.5 ms), random access against the
+//! compositor, and the whole session (analyzer + compositor) on generated frames, in frames per second.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
+use vidkompy::alignment::Alignment;
 use vidkompy::compose::{ComposeScratch, PasteSpec, compose};
-use vidkompy::session::{Analyzer, BufferedFrames, Compositor, Stream};
+use vidkompy::session::{Analyzer, BufferedFrames, Compositor, Stream, composite_frame};
+use vidkompy::spatial::Placement;
 use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::temporal::TimeMap;
 use vidkompy::{ColorMatrix, FrameBuf, PixelFormat, Rect, Settings};
 
 fn compose_1080p(c: &mut Criterion) {
@@ -79,5 +82,71 @@ fn session(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compose_1080p, session);
+/// Random access (an editor rendering frame i on demand) against the compositor's per-frame
+/// cost, 720p fg onto 1080p bg, general path (odd offset).
+fn random_access(c: &mut Criterion) {
+    const FRAMES: usize = 8;
+    let bg = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
+    let mut fg = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
+    for y in 0..720 {
+        fg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x + y) as u8);
+    }
+    let bgs = vec![bg; FRAMES];
+    let fgs = vec![fg; FRAMES];
+    let placement = Placement {
+        x: 311,
+        y: 173,
+        width: 1280,
+        height: 720,
+        scale: 1.0,
+        confidence: 1.0,
+        content: Rect::full(1280, 720),
+        x_subpixel: 311.0,
+        y_subpixel: 173.0,
+    };
+    let alignment = Alignment {
+        placement,
+        fg_frames: FRAMES,
+        bg_frames: FRAMES,
+        time: TimeMap {
+            map: (0..FRAMES as u32).collect(),
+            outside: vec![],
+            cost: vec![0.0; FRAMES],
+            confidence: vec![1.0; FRAMES],
+            overall_confidence: 1.0,
+            offset_seconds: 0.0,
+            rate: 1.0,
+        },
+        media: None,
+    };
+    let settings = Settings::default();
+    let mut out = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
+    let mut group = c.benchmark_group("random_access");
+    group.throughput(Throughput::Elements(FRAMES as u64));
+    group.bench_function("composite_frame_720p_onto_1080p", |b| {
+        b.iter(|| {
+            for i in 0..FRAMES {
+                composite_frame(
+                    &alignment,
+                    &settings,
+                    i,
+                    &fgs[i].as_frame(),
+                    &bgs[i].as_frame(),
+                    &mut out.as_frame_mut(),
+                )
+                .unwrap();
+            }
+        })
+    });
+    group.bench_function("compositor_720p_onto_1080p", |b| {
+        b.iter(|| {
+            let mut compositor = Compositor::new(alignment.clone(), &settings).unwrap();
+            let (mut f, mut g) = (BufferedFrames::new(&fgs), BufferedFrames::new(&bgs));
+            black_box(compositor.run(&mut f, &mut g, |frame| Ok(black_box(frame.pts)).map(|_| ())).unwrap());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, compose_1080p, session, random_access);
 criterion_main!(benches);

@@ -828,8 +828,8 @@ int vidkompy_alignment_bg_pts(const struct VidkompyAlignment *alignment,
                               struct VidkompyError *err);
 
 /*
- fg's time minus bg's time for matched frames, in seconds (bg time = fg time - offset when
- the rate is 1). 0 for NULL.
+ bg's time minus fg's time on the time map's rate line, in seconds (fg from 14 s into bg
+ gives 14). 0 for NULL.
 
  # Safety
  `alignment` must be NULL or live.
@@ -837,7 +837,8 @@ int vidkompy_alignment_bg_pts(const struct VidkompyAlignment *alignment,
 double vidkompy_alignment_offset_seconds(const struct VidkompyAlignment *alignment);
 
 /*
- bg seconds per fg second along the time map (1 when both run at the same speed). 0 for NULL.
+ bg frames per fg frame along the time map's rate line (1 at the same frame rate; 25/30 for a
+ 30 fps fg in a 25 fps bg). 0 for NULL.
 
  # Safety
  `alignment` must be NULL or live.

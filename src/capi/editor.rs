@@ -189,8 +189,8 @@ pub unsafe extern "C" fn vidkompy_alignment_bg_pts(
     }
 }
 
-/// fg's time minus bg's time for matched frames, in seconds (bg time = fg time - offset when
-/// the rate is 1). 0 for NULL.
+/// bg's time minus fg's time on the time map's rate line, in seconds (fg from 14 s into bg
+/// gives 14). 0 for NULL.
 ///
 /// # Safety
 /// `alignment` must be NULL or live.
@@ -200,7 +200,8 @@ pub unsafe extern "C" fn vidkompy_alignment_offset_seconds(alignment: *const Vid
     unsafe { alignment.as_ref() }.map_or(0.0, |a| a.alignment.time.offset_seconds)
 }
 
-/// bg seconds per fg second along the time map (1 when both run at the same speed). 0 for NULL.
+/// bg frames per fg frame along the time map's rate line (1 at the same frame rate; 25/30 for a
+/// 30 fps fg in a 25 fps bg). 0 for NULL.
 ///
 /// # Safety
 /// `alignment` must be NULL or live.
