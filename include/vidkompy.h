@@ -2,9 +2,13 @@
  * vidkompy: align a foreground video inside a background video and composite it.
  *
  * Status codes: every function that can fail returns an int: VIDKOMPY_OK (0), VIDKOMPY_AGAIN or
- * VIDKOMPY_EOF (positive, not errors), or a negative VIDKOMPY_ERROR_*. After an error,
- * vidkompy_last_error() (this thread) and the handle's own *_last_error() give the message; a
- * successful call on a handle clears the handle's message.
+ * VIDKOMPY_EOF (positive, not errors), or a negative VIDKOMPY_ERROR_*.
+ *
+ * Error messages, three ways: the handle's own *_last_error() (a successful call on the handle
+ * clears it); a VidkompyError the host passes to the calls that take `err` (every call without
+ * a handle has such a form, e.g. vidkompy_locate_ex), filled before the call returns, which
+ * needs no thread-local state: the way for hosts whose code moves between OS threads, such as
+ * goroutines; and vidkompy_last_error(), per OS thread, for plain C.
  *
  * Ownership: objects made by a vidkompy_*_new function are freed with the matching
  * vidkompy_*_free(&ptr), which accepts NULL and sets the pointer to NULL. Strings returned by
@@ -12,7 +16,13 @@
  *
  * Threading: a handle is used by one thread at a time and may move between threads. Settings and
  * alignments are immutable once made and may be shared between threads. Functions without a
- * handle are thread-safe.
+ * handle are thread-safe: vidkompy_composite may render frames of one alignment on any number
+ * of threads at once.
+ *
+ * ABI: within a major version (the SONAME libvidkompy.so.MAJOR) functions, structs and
+ * constants are only added, never changed or removed; the minor version counts the additions
+ * (0.2 added random access, seeking, alignment queries, VidkompyError and the media record).
+ * VidkompyFrame keeps its layout; the alignment JSON carries its own format_version.
  *
  * Panics inside the library never cross this boundary: they return VIDKOMPY_ERROR_INTERNAL, with
  * the message and where it happened in the last error. The library never writes to stderr.
@@ -34,7 +44,7 @@
 /*
  Minor version.
  */
-#define VIDKOMPY_VERSION_MINOR 1
+#define VIDKOMPY_VERSION_MINOR 2
 
 /*
  Patch version.
@@ -357,7 +367,7 @@ const char *vidkompy_status_str(int status);
 uint32_t vidkompy_version(void);
 
 /*
- The run-time library version as a static string, e.g. "0.1.0".
+ The run-time library version as a static string, e.g. "0.2.0".
  */
 const char *vidkompy_version_string(void);
 

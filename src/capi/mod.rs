@@ -25,7 +25,7 @@ pub use editor::*;
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;
 /// Minor version.
-pub const VIDKOMPY_VERSION_MINOR: u32 = 1;
+pub const VIDKOMPY_VERSION_MINOR: u32 = 2;
 /// Patch version.
 pub const VIDKOMPY_VERSION_PATCH: u32 = 0;
 
@@ -298,7 +298,7 @@ pub extern "C" fn vidkompy_version() -> u32 {
     (VIDKOMPY_VERSION_MAJOR << 16) | (VIDKOMPY_VERSION_MINOR << 8) | VIDKOMPY_VERSION_PATCH
 }
 
-/// The run-time library version as a static string, e.g. "0.1.0".
+/// The run-time library version as a static string, e.g. "0.2.0".
 #[unsafe(no_mangle)]
 pub extern "C" fn vidkompy_version_string() -> *const c_char {
     static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
