@@ -147,6 +147,58 @@
 #define VIDKOMPY_PIXEL_FORMAT_P010 7
 
 /*
+ yuv422p: planes Y, U, V; chroma is ceil(w/2) x h.
+ */
+#define VIDKOMPY_PIXEL_FORMAT_I422 8
+
+/*
+ yuv444p: planes Y, U, V, all w x h.
+ */
+#define VIDKOMPY_PIXEL_FORMAT_I444 9
+
+/*
+ yuv422p10le: like I422 with 16-bit little-endian samples (10 low bits used).
+ */
+#define VIDKOMPY_PIXEL_FORMAT_I422P10 10
+
+/*
+ yuv444p10le: like I444 with 16-bit little-endian samples (10 low bits used).
+ */
+#define VIDKOMPY_PIXEL_FORMAT_I444P10 11
+
+/*
+ The bits of VidkompyFrame.format that hold the VIDKOMPY_PIXEL_FORMAT_*.
+
+ A frame's colour description shares the `format` field, so that VidkompyFrame keeps its
+ layout and every call that takes a frame understands it: `format` = pixel format |
+ VIDKOMPY_FRAME_RANGE_* | VIDKOMPY_FRAME_MATRIX_*. Without these bits a frame is read as
+ before (YUV limited range, RGB and gray full range, the settings' "color_matrix"). An older
+ library refuses a described frame as an unknown format rather than misreading it. Frames the
+ library returns carry bg's description.
+ */
+#define VIDKOMPY_FRAME_FORMAT_MASK 255
+
+/*
+ Limited ("TV", "MPEG") range: luma 16..235, chroma 16..240, times 4 at 10 bits.
+ */
+#define VIDKOMPY_FRAME_RANGE_LIMITED 256
+
+/*
+ Full ("PC", "JPEG") range: every code value, as in FFmpeg's yuvj formats.
+ */
+#define VIDKOMPY_FRAME_RANGE_FULL 512
+
+/*
+ The frame's Y'CbCr is BT.601 (standard definition).
+ */
+#define VIDKOMPY_FRAME_MATRIX_BT601 4096
+
+/*
+ The frame's Y'CbCr is BT.709 (high definition).
+ */
+#define VIDKOMPY_FRAME_MATRIX_BT709 8192
+
+/*
  BT.601 matrix (standard definition).
  */
 #define VIDKOMPY_COLOR_MATRIX_BT601 0
@@ -209,6 +261,9 @@ typedef struct VidkompySettings VidkompySettings;
 
 /*
  A frame borrowed from the host for the duration of one call.
+
+ `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
+ VIDKOMPY_FRAME_MATRIX_* that describe the frame's colour (see VIDKOMPY_FRAME_FORMAT_MASK).
 
  `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
  bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are

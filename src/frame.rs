@@ -35,10 +35,18 @@ pub enum PixelFormat {
     I420P10 = 6,
     /// Like NV12 with 16-bit little-endian samples holding 10 bits in the high bits.
     P010 = 7,
+    /// yuv422p: Y, U, V planes; chroma subsampled horizontally only.
+    I422 = 8,
+    /// yuv444p: Y, U, V planes at full resolution.
+    I444 = 9,
+    /// yuv422p10le: like I422 with 16-bit little-endian samples holding 10 bits (low bits).
+    I422P10 = 10,
+    /// yuv444p10le: like I444 with 16-bit little-endian samples holding 10 bits (low bits).
+    I444P10 = 11,
 }
 
 impl PixelFormat {
-    pub const ALL: [PixelFormat; 8] = [
+    pub const ALL: [PixelFormat; 12] = [
         PixelFormat::Gray8,
         PixelFormat::I420,
         PixelFormat::Nv12,
@@ -47,6 +55,10 @@ impl PixelFormat {
         PixelFormat::Rgb24,
         PixelFormat::I420P10,
         PixelFormat::P010,
+        PixelFormat::I422,
+        PixelFormat::I444,
+        PixelFormat::I422P10,
+        PixelFormat::I444P10,
     ];
 
     pub fn from_raw(value: i32) -> Option<PixelFormat> {
@@ -63,6 +75,10 @@ impl PixelFormat {
             PixelFormat::Rgb24 => "rgb24",
             PixelFormat::I420P10 => "i420p10",
             PixelFormat::P010 => "p010",
+            PixelFormat::I422 => "i422",
+            PixelFormat::I444 => "i444",
+            PixelFormat::I422P10 => "i422p10",
+            PixelFormat::I444P10 => "i444p10",
         }
     }
 
@@ -75,37 +91,59 @@ impl PixelFormat {
         match self {
             PixelFormat::Gray8 | PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24 => 1,
             PixelFormat::Nv12 | PixelFormat::P010 => 2,
-            PixelFormat::I420 | PixelFormat::I420P10 => 3,
+            _ => 3,
+        }
+    }
+
+    /// Bits of one sample (10 for the 10-bit formats, else 8).
+    pub fn bit_depth(self) -> u32 {
+        match self {
+            PixelFormat::I420P10 | PixelFormat::P010 | PixelFormat::I422P10 | PixelFormat::I444P10 => 10,
+            _ => 8,
         }
     }
 
     /// Bytes of one sample (2 for the 10-bit formats).
     pub fn sample_bytes(self) -> usize {
+        if self.bit_depth() > 8 { 2 } else { 1 }
+    }
+
+    /// Chroma subsampling as (horizontal, vertical) shifts: (1, 1) for 4:2:0, (1, 0) for
+    /// 4:2:2, (0, 0) for 4:4:4 and for formats without chroma planes.
+    pub fn chroma_shift(self) -> (u32, u32) {
         match self {
-            PixelFormat::I420P10 | PixelFormat::P010 => 2,
-            _ => 1,
+            PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010 => (1, 1),
+            PixelFormat::I422 | PixelFormat::I422P10 => (1, 0),
+            _ => (0, 0),
         }
+    }
+
+    /// Y, U and V in three planes (I420, I422, I444 and their 10-bit forms).
+    pub fn is_planar_yuv(self) -> bool {
+        self.plane_count() == 3
+    }
+
+    /// Chroma in one plane, U and V interleaved (NV12, P010).
+    pub fn is_semi_planar(self) -> bool {
+        matches!(self, PixelFormat::Nv12 | PixelFormat::P010)
     }
 
     pub fn is_yuv(self) -> bool {
         !matches!(self, PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24)
     }
 
-    pub fn is_420(self) -> bool {
-        matches!(self, PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I420P10 | PixelFormat::P010)
-    }
-
     /// (bytes per row, rows) of a plane, without padding.
     pub fn plane_size(self, plane: usize, width: u32, height: u32) -> (usize, usize) {
         let (w, h) = (width as usize, height as usize);
-        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (hs, vs) = self.chroma_shift();
+        let (cw, ch) = (w.div_ceil(1 << hs), h.div_ceil(1 << vs));
         let s = self.sample_bytes();
         match (self, plane) {
             (PixelFormat::Rgba | PixelFormat::Bgra, 0) => (w * 4, h),
             (PixelFormat::Rgb24, 0) => (w * 3, h),
             (_, 0) => (w * s, h),
             (PixelFormat::Nv12 | PixelFormat::P010, 1) => (cw * 2 * s, ch),
-            (PixelFormat::I420 | PixelFormat::I420P10, 1 | 2) => (cw * s, ch),
+            (f, 1 | 2) if f.is_planar_yuv() => (cw * s, ch),
             _ => (0, 0),
         }
     }
@@ -114,6 +152,36 @@ impl PixelFormat {
 impl fmt::Display for PixelFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// How a frame's sample values map to colour. Unspecified keeps the library's long-standing
+/// reading: YUV limited range, RGB and gray full range, the matrix of the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorRange {
+    #[default]
+    Unspecified,
+    /// Luma 16..235, chroma 16..240 (times 4 for 10 bits).
+    Limited,
+    /// Every code value (yuvj, JPEG).
+    Full,
+}
+
+/// A frame's colour description: its range and YCbCr matrix (`None`: the settings' matrix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FrameColor {
+    pub range: ColorRange,
+    pub matrix: Option<crate::settings::ColorMatrix>,
+}
+
+impl FrameColor {
+    /// Whether the samples span every code value, once the format's default is applied.
+    pub fn is_full_range(self, format: PixelFormat) -> bool {
+        match self.range {
+            ColorRange::Full => true,
+            ColorRange::Limited => false,
+            ColorRange::Unspecified => !format.is_yuv() || format == PixelFormat::Gray8,
+        }
     }
 }
 
@@ -257,6 +325,7 @@ pub struct FrameRef<'a> {
     planes: [PlaneView<'a>; 4],
     pub pts: i64,
     pub time_base: TimeBase,
+    pub color: FrameColor,
 }
 
 /// Checks width and height against the format's rules.
@@ -324,7 +393,15 @@ impl<'a> FrameRef<'a> {
             let origin = if p.stride < 0 { (rows - 1) * p.stride.unsigned_abs() } else { 0 };
             views[i] = PlaneView { data: p.data, stride: p.stride, origin, row_bytes };
         }
-        Ok(FrameRef { format, width, height, planes: views, pts: 0, time_base: TimeBase::NONE })
+        Ok(FrameRef {
+            format,
+            width,
+            height,
+            planes: views,
+            pts: 0,
+            time_base: TimeBase::NONE,
+            color: FrameColor::default(),
+        })
     }
 
     /// Wraps raw plane pointers as a C host passes them: `data[i]` points at the first byte of row 0
@@ -368,6 +445,11 @@ impl<'a> FrameRef<'a> {
     pub fn with_pts(mut self, pts: i64, time_base: TimeBase) -> FrameRef<'a> {
         self.pts = pts;
         self.time_base = time_base;
+        self
+    }
+
+    pub fn with_color(mut self, color: FrameColor) -> FrameRef<'a> {
+        self.color = color;
         self
     }
 
@@ -419,8 +501,10 @@ impl<'a> FrameRef<'a> {
         let n = scratch.len();
         let row = self.row(0, r);
         match self.format {
-            PixelFormat::Gray8 | PixelFormat::I420 | PixelFormat::Nv12 => &row[x0..x0 + n],
-            PixelFormat::I420P10 => {
+            PixelFormat::Gray8 | PixelFormat::I420 | PixelFormat::Nv12 | PixelFormat::I422 | PixelFormat::I444 => {
+                &row[x0..x0 + n]
+            }
+            PixelFormat::I420P10 | PixelFormat::I422P10 | PixelFormat::I444P10 => {
                 for (o, s) in scratch.iter_mut().zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2)) {
                     *o = (u16::from_le_bytes([s[0], s[1]]).min(1023) >> 2) as u8;
                 }
@@ -534,6 +618,7 @@ pub struct FrameBuf {
     strides: [usize; 4],
     pub pts: i64,
     pub time_base: TimeBase,
+    pub color: FrameColor,
 }
 
 impl fmt::Debug for FrameBuf {
@@ -557,8 +642,18 @@ impl FrameBuf {
         }
         let storage = vec![0u8; total + 63];
         let base = storage.as_ptr().align_offset(64);
-        let mut buf =
-            FrameBuf { format, width, height, storage, base, offsets, strides, pts: 0, time_base: TimeBase::NONE };
+        let mut buf = FrameBuf {
+            format,
+            width,
+            height,
+            storage,
+            base,
+            offsets,
+            strides,
+            pts: 0,
+            time_base: TimeBase::NONE,
+            color: FrameColor::default(),
+        };
         buf.fill_black();
         Ok(buf)
     }
@@ -619,6 +714,7 @@ impl FrameBuf {
             planes: views,
             pts: self.pts,
             time_base: self.time_base,
+            color: self.color,
         }
     }
 
@@ -643,20 +739,22 @@ impl FrameBuf {
         let format = self.format;
         for i in 0..format.plane_count() {
             let plane = self.plane_mut(i);
-            match (format, i) {
-                (PixelFormat::Gray8, _) => plane.fill(0),
-                (PixelFormat::I420 | PixelFormat::Nv12, 0) => plane.fill(16),
-                (PixelFormat::I420 | PixelFormat::Nv12, _) => plane.fill(128),
-                (PixelFormat::I420P10, 0) => fill_u16(plane, 64),
-                (PixelFormat::I420P10, _) => fill_u16(plane, 512),
-                (PixelFormat::P010, 0) => fill_u16(plane, 64 << 6),
-                (PixelFormat::P010, _) => fill_u16(plane, 512 << 6),
-                (PixelFormat::Rgba | PixelFormat::Bgra, _) => {
+            // Limited-range black: luma 16, chroma 128 (times 4 at 10 bits; P010 in the high bits).
+            let (black, grey): (u16, u16) = match format {
+                PixelFormat::P010 => (64 << 6, 512 << 6),
+                f if f.bit_depth() == 10 => (64, 512),
+                _ => (16, 128),
+            };
+            let value = if i == 0 { black } else { grey };
+            match format {
+                PixelFormat::Gray8 | PixelFormat::Rgb24 => plane.fill(0),
+                PixelFormat::Rgba | PixelFormat::Bgra => {
                     for px in plane.chunks_exact_mut(4) {
                         px.copy_from_slice(&[0, 0, 0, 255]);
                     }
                 }
-                (PixelFormat::Rgb24, _) => plane.fill(0),
+                f if f.sample_bytes() == 2 => fill_u16(plane, value),
+                _ => plane.fill(value as u8),
             }
         }
     }
@@ -666,6 +764,7 @@ impl FrameBuf {
         self.as_frame_mut().copy_from(frame)?;
         self.pts = frame.pts;
         self.time_base = frame.time_base;
+        self.color = frame.color;
         Ok(())
     }
 

@@ -12,11 +12,11 @@ fn frame(format: PixelFormat, w: u32, h: u32, f: impl Fn(usize, usize) -> u8) ->
         for x in 0..w as usize {
             let v = f(x, y);
             match format {
-                PixelFormat::Gray8 | PixelFormat::I420 | PixelFormat::Nv12 => row[x] = v,
-                PixelFormat::I420P10 => row[2 * x..2 * x + 2].copy_from_slice(&((v as u16) << 2).to_le_bytes()),
                 PixelFormat::P010 => row[2 * x..2 * x + 2].copy_from_slice(&((v as u16) << 8).to_le_bytes()),
                 PixelFormat::Rgba | PixelFormat::Bgra => row[4 * x..4 * x + 4].copy_from_slice(&[v, v, v, 255]),
                 PixelFormat::Rgb24 => row[3 * x..3 * x + 3].copy_from_slice(&[v, v, v]),
+                f if f.bit_depth() == 10 => row[2 * x..2 * x + 2].copy_from_slice(&((v as u16) << 2).to_le_bytes()),
+                _ => row[x] = v,
             }
         }
     }
@@ -29,12 +29,12 @@ fn luma(f: &FrameRef<'_>, x: usize, y: usize) -> f64 {
     let row = f.row(0, y);
     let full = |v: u8| 16.0 + v as f64 * 219.0 / 255.0;
     match f.format() {
-        PixelFormat::I420 | PixelFormat::Nv12 => row[x] as f64,
         PixelFormat::Gray8 => full(row[x]),
-        PixelFormat::I420P10 => u16::from_le_bytes([row[2 * x], row[2 * x + 1]]) as f64 / 4.0,
         PixelFormat::P010 => u16::from_le_bytes([row[2 * x], row[2 * x + 1]]) as f64 / 256.0,
         PixelFormat::Rgba | PixelFormat::Bgra => full(row[4 * x + 1]),
         PixelFormat::Rgb24 => full(row[3 * x + 1]),
+        f if f.bit_depth() == 10 => u16::from_le_bytes([row[2 * x], row[2 * x + 1]]) as f64 / 4.0,
+        _ => row[x] as f64,
     }
 }
 
@@ -219,5 +219,174 @@ fn same_format_even_offsets_copy_samples_exactly() {
                 assert_eq!(o.row(1, cy as usize)[cx as usize], want, "chroma ({cx}, {cy}) at offset ({px}, {py})");
             }
         }
+    }
+}
+
+/// Writes a code value (at the format's depth) into plane `p` at sample (x, y).
+fn put(buf: &mut FrameBuf, p: usize, x: usize, y: usize, code: u16) {
+    let format = buf.format();
+    let row = buf.row_mut(p, y);
+    match format.sample_bytes() {
+        1 => row[x] = code as u8,
+        _ => {
+            let v = if format == PixelFormat::P010 { code << 6 } else { code };
+            row[2 * x..2 * x + 2].copy_from_slice(&v.to_le_bytes());
+        }
+    }
+}
+
+/// Reads a code value (at the format's depth) from plane `p` at sample (x, y).
+fn get(f: &FrameRef<'_>, p: usize, x: usize, y: usize) -> u16 {
+    let row = f.row(p, y);
+    match f.format().sample_bytes() {
+        1 => row[x] as u16,
+        _ => {
+            let v = u16::from_le_bytes([row[2 * x], row[2 * x + 1]]);
+            if f.format() == PixelFormat::P010 { v >> 6 } else { v }
+        }
+    }
+}
+
+/// A planar or semi-planar YUV frame with luma `l(x, y)` and chroma `c(plane, cx, cy)` as code
+/// values (plane 1 = U, 2 = V; semi-planar formats interleave them).
+fn yuv_frame(
+    format: PixelFormat,
+    w: u32,
+    h: u32,
+    l: impl Fn(usize, usize) -> u16,
+    c: impl Fn(usize, usize, usize) -> u16,
+) -> FrameBuf {
+    let mut buf = FrameBuf::new(format, w, h).unwrap();
+    for y in 0..h as usize {
+        for x in 0..w as usize {
+            put(&mut buf, 0, x, y, l(x, y));
+        }
+    }
+    let (hs, vs) = format.chroma_shift();
+    let (cw, ch) = ((w as usize).div_ceil(1 << hs), (h as usize).div_ceil(1 << vs));
+    for cy in 0..ch {
+        for cx in 0..cw {
+            for p in 1..3 {
+                if format.is_semi_planar() {
+                    put(&mut buf, 1, 2 * cx + p - 1, cy, c(p, cx, cy));
+                } else {
+                    put(&mut buf, p, cx, cy, c(p, cx, cy));
+                }
+            }
+        }
+    }
+    buf
+}
+
+fn paste(bg: &FrameBuf, fg: &FrameBuf, spec: &PasteSpec) -> FrameBuf {
+    let mut out = FrameBuf::new(bg.format(), bg.width(), bg.height()).unwrap();
+    compose(&bg.as_frame(), &fg.as_frame(), spec, &mut ComposeScratch::default(), &mut out.as_frame_mut()).unwrap();
+    out.color = bg.color;
+    out
+}
+
+#[test]
+fn ten_bit_composites_keep_every_bit_and_p010_rounds_like_i420p10() {
+    let luma = |x: usize, y: usize| (64 + (x * 37 + y * 11) % 877) as u16;
+    let chroma = |p: usize, x: usize, y: usize| (300 + p * 50 + (x * 13 + y * 7) % 301) as u16;
+    let (fw, fh) = (24u32, 16u32);
+    let make = |format| {
+        let fg = yuv_frame(format, fw, fh, luma, chroma);
+        let bg = yuv_frame(format, 48, 32, |x, y| (100 + x + y) as u16, |_, _, _| 512);
+        (fg, bg)
+    };
+    // Scale 1 at an odd offset (the general path): every pasted luma sample is fg's, all 10 bits.
+    for format in [PixelFormat::I420P10, PixelFormat::P010, PixelFormat::I422P10, PixelFormat::I444P10] {
+        let (fg, bg) = make(format);
+        let out = paste(&bg, &fg, &spec(7, 5, fw, fh, Rect::full(fw, fh)));
+        for y in 0..fh as usize {
+            for x in 0..fw as usize {
+                assert_eq!(get(&out.as_frame(), 0, x + 7, y + 5), luma(x, y), "{format} luma at ({x}, {y})");
+            }
+        }
+    }
+    // Scaled by 0.75: P010 and I420P10 give the same code values everywhere.
+    let scaled = spec(7, 5, 18, 12, Rect::full(fw, fh));
+    let (fg_a, bg_a) = make(PixelFormat::I420P10);
+    let (fg_b, bg_b) = make(PixelFormat::P010);
+    let (a, b) = (paste(&bg_a, &fg_a, &scaled), paste(&bg_b, &fg_b, &scaled));
+    for y in 0..32 {
+        for x in 0..48 {
+            assert_eq!(get(&a.as_frame(), 0, x, y), get(&b.as_frame(), 0, x, y), "luma ({x}, {y})");
+        }
+    }
+    for cy in 0..16 {
+        for cx in 0..24 {
+            assert_eq!(get(&a.as_frame(), 1, cx, cy), get(&b.as_frame(), 1, 2 * cx, cy), "U ({cx}, {cy})");
+            assert_eq!(get(&a.as_frame(), 2, cx, cy), get(&b.as_frame(), 1, 2 * cx + 1, cy), "V ({cx}, {cy})");
+        }
+    }
+}
+
+#[test]
+fn chroma_of_422_and_444_in_8_and_10_bits_lands_on_its_samples() {
+    for format in [PixelFormat::I422, PixelFormat::I444, PixelFormat::I422P10, PixelFormat::I444P10] {
+        let k = if format.bit_depth() == 10 { 4 } else { 1 };
+        let chroma = move |p: usize, x: usize, y: usize| ((40 + p * 60 + x * 3 + y * 5) * k) as u16;
+        let (fw, fh) = (16u32, 10u32);
+        let fg = yuv_frame(format, fw, fh, |x, y| ((50 + x + y) * k) as u16, chroma);
+        let bg = yuv_frame(format, 40, 30, |_, _| (80 * k) as u16, |_, _, _| (128 * k) as u16);
+        let (px, py) = (8usize, 6usize);
+        let out = paste(&bg, &fg, &spec(px as i32, py as i32, fw, fh, Rect::full(fw, fh)));
+        let (hs, _) = format.chroma_shift();
+        for cy in 0..30 {
+            for cx in 0..(40 >> hs) {
+                let (x, y) = (cx << hs, cy);
+                let inside = x >= px && x < px + fw as usize && y >= py && y < py + fh as usize;
+                for p in 1..3 {
+                    let want = if inside { chroma(p, (x - px) >> hs, y - py) } else { (128 * k) as u16 };
+                    assert_eq!(get(&out.as_frame(), p, cx, cy), want, "{format} plane {p} at ({cx}, {cy})");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn full_range_fg_maps_onto_limited_range_bg_and_back() {
+    use vidkompy::frame::{ColorRange, FrameColor};
+    let full = FrameColor { range: ColorRange::Full, matrix: None };
+    let (fw, fh) = (8u32, 4u32);
+    let mut fg = yuv_frame(PixelFormat::I420, fw, fh, |x, _| if x < 4 { 0 } else { 255 }, |_, _, _| 128);
+    fg.color = full;
+    let bg = yuv_frame(PixelFormat::I420, 16, 8, |_, _| 100, |_, _, _| 128);
+    let out = paste(&bg, &fg, &spec(4, 2, fw, fh, Rect::full(fw, fh)));
+    assert_eq!((get(&out.as_frame(), 0, 4, 2), get(&out.as_frame(), 0, 11, 2)), (16, 235));
+    // A limited-range fg onto a full-range bg: 16 and 235 become 0 and 255.
+    let fg = yuv_frame(PixelFormat::I420, fw, fh, |x, _| if x < 4 { 16 } else { 235 }, |_, _, _| 128);
+    let mut bg = yuv_frame(PixelFormat::I420, 16, 8, |_, _| 100, |_, _, _| 128);
+    bg.color = full;
+    let out = paste(&bg, &fg, &spec(4, 2, fw, fh, Rect::full(fw, fh)));
+    assert_eq!((get(&out.as_frame(), 0, 4, 2), get(&out.as_frame(), 0, 11, 2)), (0, 255));
+    assert_eq!(get(&out.as_frame(), 0, 0, 0), 100, "bg outside fg is untouched");
+}
+
+#[test]
+fn an_fg_in_another_matrix_is_converted_to_bg_s() {
+    use vidkompy::frame::FrameColor;
+    // Limited-range 8-bit Y'CbCr of an RGB colour under a matrix (Kr, Kb).
+    let ycbcr = |(kr, kb): (f64, f64), [r, g, b]: [f64; 3]| {
+        let y = kr * r + (1.0 - kr - kb) * g + kb * b;
+        let (cb, cr) = ((b - y) / (2.0 * (1.0 - kb)), (r - y) / (2.0 * (1.0 - kr)));
+        [16.0 + 219.0 * y, 128.0 + 224.0 * cb, 128.0 + 224.0 * cr].map(|v| v.round() as u16)
+    };
+    let rgb = [200.0 / 255.0, 30.0 / 255.0, 90.0 / 255.0];
+    let (bt601, bt709) = ((0.299, 0.114), (0.2126, 0.0722));
+    let src = ycbcr(bt601, rgb);
+    let want = ycbcr(bt709, rgb);
+    assert_ne!(src, want, "the matrices must differ on this colour");
+    let mut fg = yuv_frame(PixelFormat::I444, 8, 8, |_, _| src[0], |p, _, _| src[p]);
+    fg.color = FrameColor { matrix: Some(ColorMatrix::Bt601), ..FrameColor::default() };
+    let mut bg = yuv_frame(PixelFormat::I444, 16, 16, |_, _| 60, |_, _, _| 128);
+    bg.color = FrameColor { matrix: Some(ColorMatrix::Bt709), ..FrameColor::default() };
+    let out = paste(&bg, &fg, &spec(4, 4, 8, 8, Rect::full(8, 8)));
+    for (p, want) in want.into_iter().enumerate() {
+        let got = get(&out.as_frame(), p, 6, 6);
+        assert!(got.abs_diff(want) <= 1, "plane {p}: {got} vs {want}");
     }
 }

@@ -13,9 +13,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
-use crate::frame::{FrameMut, FrameRef, PixelFormat, TimeBase};
+use crate::frame::{ColorRange, FrameColor, FrameMut, FrameRef, PixelFormat, TimeBase};
 use crate::session::analyzer::LogLevel;
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
+use crate::settings::ColorMatrix;
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
@@ -68,6 +69,32 @@ pub const VIDKOMPY_PIXEL_FORMAT_RGB24: c_int = 5;
 pub const VIDKOMPY_PIXEL_FORMAT_I420P10: c_int = 6;
 /// Like NV12 with 16-bit little-endian samples (10 high bits used).
 pub const VIDKOMPY_PIXEL_FORMAT_P010: c_int = 7;
+/// yuv422p: planes Y, U, V; chroma is ceil(w/2) x h.
+pub const VIDKOMPY_PIXEL_FORMAT_I422: c_int = 8;
+/// yuv444p: planes Y, U, V, all w x h.
+pub const VIDKOMPY_PIXEL_FORMAT_I444: c_int = 9;
+/// yuv422p10le: like I422 with 16-bit little-endian samples (10 low bits used).
+pub const VIDKOMPY_PIXEL_FORMAT_I422P10: c_int = 10;
+/// yuv444p10le: like I444 with 16-bit little-endian samples (10 low bits used).
+pub const VIDKOMPY_PIXEL_FORMAT_I444P10: c_int = 11;
+
+/// The bits of VidkompyFrame.format that hold the VIDKOMPY_PIXEL_FORMAT_*.
+///
+/// A frame's colour description shares the `format` field, so that VidkompyFrame keeps its
+/// layout and every call that takes a frame understands it: `format` = pixel format |
+/// VIDKOMPY_FRAME_RANGE_* | VIDKOMPY_FRAME_MATRIX_*. Without these bits a frame is read as
+/// before (YUV limited range, RGB and gray full range, the settings' "color_matrix"). An older
+/// library refuses a described frame as an unknown format rather than misreading it. Frames the
+/// library returns carry bg's description.
+pub const VIDKOMPY_FRAME_FORMAT_MASK: c_int = 0xff;
+/// Limited ("TV", "MPEG") range: luma 16..235, chroma 16..240, times 4 at 10 bits.
+pub const VIDKOMPY_FRAME_RANGE_LIMITED: c_int = 0x100;
+/// Full ("PC", "JPEG") range: every code value, as in FFmpeg's yuvj formats.
+pub const VIDKOMPY_FRAME_RANGE_FULL: c_int = 0x200;
+/// The frame's Y'CbCr is BT.601 (standard definition).
+pub const VIDKOMPY_FRAME_MATRIX_BT601: c_int = 0x1000;
+/// The frame's Y'CbCr is BT.709 (high definition).
+pub const VIDKOMPY_FRAME_MATRIX_BT709: c_int = 0x2000;
 
 /// BT.601 matrix (standard definition).
 pub const VIDKOMPY_COLOR_MATRIX_BT601: c_int = 0;
@@ -75,6 +102,9 @@ pub const VIDKOMPY_COLOR_MATRIX_BT601: c_int = 0;
 pub const VIDKOMPY_COLOR_MATRIX_BT709: c_int = 1;
 
 /// A frame borrowed from the host for the duration of one call.
+///
+/// `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
+/// VIDKOMPY_FRAME_MATRIX_* that describe the frame's colour (see VIDKOMPY_FRAME_FORMAT_MASK).
 ///
 /// `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
 /// bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are
@@ -251,13 +281,50 @@ unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
 pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<FrameRef<'a>> {
     // SAFETY: NULL is checked by as_ref; otherwise the caller's contract.
     let f = unsafe { frame.as_ref() }.ok_or_else(|| Error::invalid("frame is NULL"))?;
-    let format = PixelFormat::from_raw(f.format).ok_or(crate::frame::FrameError::UnknownFormat(f.format))?;
+    let (format, color) = format_from_c(f.format)?;
     let width = u32::try_from(f.width).map_err(|_| Error::invalid(format!("negative width {}", f.width)))?;
     let height = u32::try_from(f.height).map_err(|_| Error::invalid(format!("negative height {}", f.height)))?;
     // SAFETY: the host guarantees the planes are readable as described; from_raw validates sizes,
     // strides and null pointers before forming any slice.
     let frame = unsafe { FrameRef::from_raw(format, width, height, f.data, f.stride) }?;
-    Ok(frame.with_pts(f.pts, TimeBase::new(f.time_base_num, f.time_base_den)))
+    Ok(frame.with_pts(f.pts, TimeBase::new(f.time_base_num, f.time_base_den)).with_color(color))
+}
+
+/// Splits VidkompyFrame.format into the pixel format and the colour description.
+fn format_from_c(word: c_int) -> Result<(PixelFormat, FrameColor)> {
+    let unknown = || crate::frame::FrameError::UnknownFormat(word);
+    let format = PixelFormat::from_raw(word & VIDKOMPY_FRAME_FORMAT_MASK).ok_or_else(unknown)?;
+    let range = match word & 0xf00 {
+        0 => ColorRange::Unspecified,
+        VIDKOMPY_FRAME_RANGE_LIMITED => ColorRange::Limited,
+        VIDKOMPY_FRAME_RANGE_FULL => ColorRange::Full,
+        _ => return Err(unknown().into()),
+    };
+    let matrix = match word & 0xf000 {
+        0 => None,
+        VIDKOMPY_FRAME_MATRIX_BT601 => Some(ColorMatrix::Bt601),
+        VIDKOMPY_FRAME_MATRIX_BT709 => Some(ColorMatrix::Bt709),
+        _ => return Err(unknown().into()),
+    };
+    if word & !0xffff != 0 {
+        return Err(unknown().into());
+    }
+    Ok((format, FrameColor { range, matrix }))
+}
+
+/// The VidkompyFrame.format word of a frame: pixel format and colour description.
+fn format_to_c(format: PixelFormat, color: FrameColor) -> c_int {
+    let range = match color.range {
+        ColorRange::Unspecified => 0,
+        ColorRange::Limited => VIDKOMPY_FRAME_RANGE_LIMITED,
+        ColorRange::Full => VIDKOMPY_FRAME_RANGE_FULL,
+    };
+    let matrix = match color.matrix {
+        None => 0,
+        Some(ColorMatrix::Bt601) => VIDKOMPY_FRAME_MATRIX_BT601,
+        Some(ColorMatrix::Bt709) => VIDKOMPY_FRAME_MATRIX_BT709,
+    };
+    format as c_int | range | matrix
 }
 
 /// Borrows a host frame's planes for writing.
@@ -265,7 +332,8 @@ pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<Fra
 /// # Safety
 /// The planes of `d` must be writable as it describes and used by nothing else during the call.
 unsafe fn frame_mut_from_c<'a>(d: &VidkompyFrame) -> Result<FrameMut<'a>> {
-    let format = PixelFormat::from_raw(d.format).ok_or(crate::frame::FrameError::UnknownFormat(d.format))?;
+    // The composite has bg's colour: a description in `dst` is checked but not used.
+    let (format, _) = format_from_c(d.format)?;
     let width = u32::try_from(d.width).map_err(|_| Error::invalid(format!("negative width {}", d.width)))?;
     let height = u32::try_from(d.height).map_err(|_| Error::invalid(format!("negative height {}", d.height)))?;
     // SAFETY: forwarded caller contract; from_raw validates sizes and strides first.
@@ -1229,7 +1297,7 @@ fn frame_to_c(f: &FrameRef<'_>) -> VidkompyFrame {
         *s = st;
     }
     VidkompyFrame {
-        format: f.format() as c_int,
+        format: format_to_c(f.format(), f.color),
         width: f.width() as c_int,
         height: f.height() as c_int,
         data,
@@ -1313,7 +1381,12 @@ mod tests {
             (VIDKOMPY_PIXEL_FORMAT_RGB24, PixelFormat::Rgb24),
             (VIDKOMPY_PIXEL_FORMAT_I420P10, PixelFormat::I420P10),
             (VIDKOMPY_PIXEL_FORMAT_P010, PixelFormat::P010),
+            (VIDKOMPY_PIXEL_FORMAT_I422, PixelFormat::I422),
+            (VIDKOMPY_PIXEL_FORMAT_I444, PixelFormat::I444),
+            (VIDKOMPY_PIXEL_FORMAT_I422P10, PixelFormat::I422P10),
+            (VIDKOMPY_PIXEL_FORMAT_I444P10, PixelFormat::I444P10),
         ];
+        assert_eq!(formats.len(), PixelFormat::ALL.len());
         for (c, f) in formats {
             assert_eq!(PixelFormat::from_raw(c), Some(f));
         }

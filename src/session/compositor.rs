@@ -336,6 +336,7 @@ impl Compositor {
         let fg = self.fg.buf.as_ref().expect("held");
         out.pts = fg.pts;
         out.time_base = fg.time_base;
+        out.color = self.bg.buf.as_ref().expect("ready() checked bg").color;
         self.out = Some(out);
         result?;
         Ok(Received::Frame(self.out.as_ref().expect("kept").as_frame()))

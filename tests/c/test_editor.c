@@ -297,6 +297,64 @@ static void versioned_json(const VidkompyAlignment *al) {
     free(json);
 }
 
+/* The frame model: colour bits in `format`, 4:4:4, and 10 bits kept whole. */
+static void frame_model(const VidkompyAlignment *al) {
+    VidkompyFrame f = fg_frame(0);
+    VidkompyError err;
+    f.format = VIDKOMPY_PIXEL_FORMAT_I420 | VIDKOMPY_FRAME_RANGE_FULL | VIDKOMPY_FRAME_MATRIX_BT601;
+    CHECK(vidkompy_frame_validate_ex(&f, &err) == VIDKOMPY_OK);
+    f.format = VIDKOMPY_PIXEL_FORMAT_I420 | 0x300;
+    CHECK(vidkompy_frame_validate_ex(&f, &err) == VIDKOMPY_ERROR_INVALID_FRAME);
+    f.format = VIDKOMPY_PIXEL_FORMAT_I420 | 0x10000;
+    CHECK(vidkompy_frame_validate_ex(&f, &err) == VIDKOMPY_ERROR_INVALID_FRAME);
+    /* 4:4:4: chroma planes as large as luma (a 4:2:0-sized chroma plane is too short). */
+    static uint8_t y444[FW * FH], u444[FW * FH], v444[FW * FH];
+    VidkompyFrame full = i420(y444, u444, v444, FW, FH, 0);
+    full.format = VIDKOMPY_PIXEL_FORMAT_I444;
+    full.stride[1] = full.stride[2] = FW;
+    CHECK(vidkompy_frame_validate(&full) == VIDKOMPY_OK);
+    full.stride[1] = FW / 2;
+    CHECK(vidkompy_frame_validate(&full) == VIDKOMPY_ERROR_INVALID_FRAME);
+
+    /* fg frame 0 in 10 bits (values that are not multiples of 4) over bg in 10 bits. */
+    static uint16_t fy[FW * FH], fu[FW * FH / 4], fv[FW * FH / 4];
+    static uint16_t by[BW * BH], bu[BW * BH / 4], bv[BW * BH / 4], oy[BW * BH], ou[BW * BH / 4], ov[BW * BH / 4];
+    for (int k = 0; k < FW * FH; k++) fy[k] = (uint16_t)(fg_frames[0].y[k] * 4 + k % 4);
+    for (int k = 0; k < FW * FH / 4; k++) fu[k] = fv[k] = 512;
+    for (int k = 0; k < BW * BH; k++) by[k] = (uint16_t)(bg_frames[OFFSET].y[k] * 4);
+    for (int k = 0; k < BW * BH / 4; k++) bu[k] = bv[k] = 400;
+    VidkompyFrame fg10 = i420((uint8_t *)fy, (uint8_t *)fu, (uint8_t *)fv, FW, FH, 0);
+    VidkompyFrame bg10 = i420((uint8_t *)by, (uint8_t *)bu, (uint8_t *)bv, BW, BH, OFFSET);
+    VidkompyFrame dst = i420((uint8_t *)oy, (uint8_t *)ou, (uint8_t *)ov, BW, BH, 0);
+    VidkompyFrame *frames[3] = {&fg10, &bg10, &dst};
+    for (int k = 0; k < 3; k++) {
+        frames[k]->format = VIDKOMPY_PIXEL_FORMAT_I420P10;
+        for (int p = 0; p < 3; p++) frames[k]->stride[p] *= 2;
+    }
+    CHECK(vidkompy_composite(al, NULL, 0, &fg10, &bg10, &dst, &err) == VIDKOMPY_OK);
+    int exact = 1;
+    for (int y = 0; y < FH; y++)
+        for (int x = 0; x < FW; x++) exact &= oy[(y + FY) * BW + x + FX] == fy[y * FW + x];
+    CHECK(exact);
+    CHECK(oy[0] == by[0] && ou[0] == 400);
+
+    /* The composite carries bg's colour description. */
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    int fg_next = 0, bg_next = 0, r = VIDKOMPY_AGAIN;
+    VidkompyFrame out;
+    for (int guard = 0; guard < 200 && (r = vidkompy_compositor_receive(c, &out)) == VIDKOMPY_AGAIN; guard++) {
+        int s = vidkompy_compositor_wants(c);
+        VidkompyFrame in = s == VIDKOMPY_STREAM_FG ? fg_frame(fg_next++) : bg_frame(bg_next++);
+        if (s == VIDKOMPY_STREAM_BG) in.format |= VIDKOMPY_FRAME_RANGE_LIMITED | VIDKOMPY_FRAME_MATRIX_BT709;
+        CHECK(vidkompy_compositor_send(c, s, &in) == VIDKOMPY_OK);
+    }
+    CHECK(r == VIDKOMPY_OK);
+    CHECK(out.format == (VIDKOMPY_PIXEL_FORMAT_I420 | VIDKOMPY_FRAME_RANGE_LIMITED | VIDKOMPY_FRAME_MATRIX_BT709));
+    CHECK((out.format & VIDKOMPY_FRAME_FORMAT_MASK) == VIDKOMPY_PIXEL_FORMAT_I420);
+    vidkompy_compositor_free(&c);
+}
+
 int main(void) {
     make_frames();
     VidkompyAlignment *al = analyze();
@@ -307,6 +365,7 @@ int main(void) {
     random_access(al);
     errors_per_call();
     versioned_json(al);
+    frame_model(al);
     vidkompy_alignment_free(&al);
     return finish("test_editor");
 }

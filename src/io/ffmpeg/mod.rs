@@ -59,6 +59,10 @@ fn pixel_format_of(av: i32) -> Option<PixelFormat> {
         (F::AV_PIX_FMT_RGB24, PixelFormat::Rgb24),
         (F::AV_PIX_FMT_YUV420P10LE, PixelFormat::I420P10),
         (F::AV_PIX_FMT_P010LE, PixelFormat::P010),
+        (F::AV_PIX_FMT_YUV422P, PixelFormat::I422),
+        (F::AV_PIX_FMT_YUV444P, PixelFormat::I444),
+        (F::AV_PIX_FMT_YUV422P10LE, PixelFormat::I422P10),
+        (F::AV_PIX_FMT_YUV444P10LE, PixelFormat::I444P10),
     ];
     table.iter().find(|(f, _)| *f as i32 == av).map(|&(_, p)| p)
 }
@@ -74,6 +78,10 @@ fn av_pixel_format(format: PixelFormat) -> ff::AVPixelFormat {
         PixelFormat::Rgb24 => F::AV_PIX_FMT_RGB24,
         PixelFormat::I420P10 => F::AV_PIX_FMT_YUV420P10LE,
         PixelFormat::P010 => F::AV_PIX_FMT_P010LE,
+        PixelFormat::I422 => F::AV_PIX_FMT_YUV422P,
+        PixelFormat::I444 => F::AV_PIX_FMT_YUV444P,
+        PixelFormat::I422P10 => F::AV_PIX_FMT_YUV422P10LE,
+        PixelFormat::I444P10 => F::AV_PIX_FMT_YUV444P10LE,
     }
 }
 

@@ -1,0 +1,297 @@
+//! Composition: bg frame with fg pasted at the placement, in bg's pixel format.
+//!
+//! fg's content rectangle is read into 16-bit limited-range Y'CbCr planes at full resolution in
+//! bg's matrix (`color.rs`: chroma repeated, full range, other matrices and RGB converted, 8-
+//! and 10-bit samples kept whole), scaled to its size in bg (`resample.rs`: area filter when
+//! shrinking, bilinear when enlarging), then written over a copy of bg in bg's format, range and
+//! depth, clipped to bg. With a feather of N px, fg fades in over N px from each edge where bg
+//! stays visible (edges on bg's border stay hard). Subsampled chroma of the pasted region is the
+//! mean of each chroma block (2×2 for 4:2:0, 2×1 for 4:2:2) of the scaled chroma, placed at
+//! (x >> 1, y >> 1) rounded down: an odd x or y shifts chroma by half a luma pixel.
+//!
+//! All buffers live in [`ComposeScratch`] and are reused, so composing allocates nothing once
+//! the sizes are known.
+
+mod color;
+mod resample;
+
+use crate::error::{Error, Result};
+use crate::frame::{FrameError, FrameMut, FrameRef, PixelFormat, Rect};
+use crate::settings::ColorMatrix;
+use color::{Planes, Resolved, Writer, read_content};
+use resample::{Window, scale_plane};
+
+/// Where and how to paste fg.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PasteSpec {
+    /// fg's content rectangle (fg pixels).
+    pub content: Rect,
+    /// Top-left of the content in bg, and its size there.
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+    pub feather: u32,
+    pub matrix: ColorMatrix,
+}
+
+impl PasteSpec {
+    /// The paste an alignment's placement describes, with the settings' feather and matrix.
+    pub fn new(placement: &crate::spatial::Placement, settings: &crate::settings::Settings) -> PasteSpec {
+        PasteSpec {
+            content: placement.content,
+            x: placement.x,
+            y: placement.y,
+            width: placement.width,
+            height: placement.height,
+            feather: settings.feather,
+            matrix: settings.color_matrix,
+        }
+    }
+}
+
+/// Reusable buffers for composing.
+#[derive(Debug, Clone, Default)]
+pub struct ComposeScratch {
+    source: Planes,
+    scaled: Planes,
+    alpha: Vec<u8>,
+    row: Vec<f32>,
+}
+
+#[inline]
+fn blend(bg: u32, fg: u32, alpha: u8) -> u32 {
+    (fg * alpha as u32 + bg * (255 - alpha as u32) + 127) / 255
+}
+
+/// Output = bg with fg pasted as `spec` says. `out` must have bg's format and size; the
+/// composite has bg's colour description.
+pub fn compose(
+    bg: &FrameRef<'_>,
+    fg: &FrameRef<'_>,
+    spec: &PasteSpec,
+    scratch: &mut ComposeScratch,
+    out: &mut FrameMut<'_>,
+) -> Result<()> {
+    check_request(bg, fg, spec, out)?;
+    out.copy_from(bg)?;
+    let (bw, bh) = (bg.width() as i64, bg.height() as i64);
+    let (dw, dh) = (spec.width as usize, spec.height as usize);
+    // Visible part of the pasted rectangle, in bg coordinates.
+    let (vx0, vy0) = ((spec.x as i64).max(0), (spec.y as i64).max(0));
+    let (vx1, vy1) = ((spec.x as i64 + dw as i64).min(bw), (spec.y as i64 + dh as i64).min(bh));
+    if vx0 >= vx1 || vy0 >= vy1 {
+        return Ok(()); // fg lies entirely outside bg
+    }
+    let visible = Visible { x0: vx0, y0: vy0, x1: vx1, y1: vy1 };
+    let (source, target) = (Resolved::of(fg, spec.matrix), Resolved::of(bg, spec.matrix));
+    if source == target && paste_by_copy(bg, fg, spec, (vx0, vy0, vx1, vy1), out) {
+        return Ok(());
+    }
+    read_content(fg, spec.content, source, target.matrix, &mut scratch.source);
+    let window = Window {
+        x: (vx0 - spec.x as i64) as usize,
+        y: (vy0 - spec.y as i64) as usize,
+        width: (vx1 - vx0) as usize,
+        height: (vy1 - vy0) as usize,
+    };
+    scratch.scaled.resize(window.width, window.height);
+    let source_size = (scratch.source.width, scratch.source.height);
+    let ComposeScratch { source, scaled, alpha, row } = scratch;
+    scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, row);
+    scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, row);
+    scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, row);
+    feather_alpha(spec, bw, bh, window, alpha);
+    let writer = Writer::new(bg.format(), target);
+    write_first_plane(scaled, alpha, visible, writer, out);
+    if bg.format().is_planar_yuv() || bg.format().is_semi_planar() {
+        write_chroma(scaled, alpha, visible, writer, out);
+    }
+    Ok(())
+}
+
+fn check_request(bg: &FrameRef<'_>, fg: &FrameRef<'_>, spec: &PasteSpec, out: &FrameMut<'_>) -> Result<()> {
+    if out.format() != bg.format() || out.width() != bg.width() || out.height() != bg.height() {
+        return Err(FrameError::Mismatch {
+            expected: bg.describe(),
+            got: format!("{} {}x{}", out.format(), out.width(), out.height()),
+        }
+        .into());
+    }
+    if !spec.content.fits_in(fg.width(), fg.height()) {
+        return Err(Error::invalid(format!(
+            "content rectangle {:?} does not fit fg {}x{}",
+            spec.content,
+            fg.width(),
+            fg.height()
+        )));
+    }
+    if spec.width == 0 || spec.height == 0 {
+        return Err(Error::invalid("pasted size is zero"));
+    }
+    Ok(())
+}
+
+/// The visible part of the pasted rectangle in bg pixels: columns x0..x1, rows y0..y1.
+#[derive(Debug, Clone, Copy)]
+struct Visible {
+    x0: i64,
+    y0: i64,
+    x1: i64,
+    y1: i64,
+}
+
+impl Visible {
+    /// Index into the window-sized scaled planes of bg pixel (px, py).
+    #[inline]
+    fn at(&self, px: i64, py: i64) -> usize {
+        (py - self.y0) as usize * (self.x1 - self.x0) as usize + (px - self.x0) as usize
+    }
+
+    fn contains(&self, px: i64, py: i64) -> bool {
+        px >= self.x0 && px < self.x1 && py >= self.y0 && py < self.y1
+    }
+}
+
+/// Luma (YUV and gray) or the pixels (RGB) of the visible window.
+fn write_first_plane(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Writer, out: &mut FrameMut<'_>) {
+    let format = out.format();
+    let bpp = match format {
+        PixelFormat::Rgb24 => 3,
+        _ => 4,
+    };
+    let (ri, bi) = if format == PixelFormat::Bgra { (2, 0) } else { (0, 2) };
+    for py in visible.y0..visible.y1 {
+        let row = out.row_mut(0, py as usize);
+        for px in visible.x0..visible.x1 {
+            let (k, x) = (visible.at(px, py), px as usize);
+            let a = alpha[k];
+            if format.is_yuv() {
+                let fg = writer.yuv(scaled.y[k], false);
+                let old = color::read_sample(row, x, format);
+                color::write_sample(row, x, format, blend(old, fg, a));
+            } else {
+                let rgb = writer.rgb(scaled.y[k], scaled.u[k], scaled.v[k]);
+                let p = &mut row[x * bpp..(x + 1) * bpp];
+                for (i, c) in [(ri, rgb[0]), (1, rgb[1]), (bi, rgb[2])] {
+                    p[i] = blend(p[i] as u32, c as u32, a) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// Chroma of the visible window: each chroma sample takes the mean of the pasted pixels of its
+/// block, blended by the block's covered share.
+fn write_chroma(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Writer, out: &mut FrameMut<'_>) {
+    let format = out.format();
+    let (hs, vs) = format.chroma_shift();
+    let (bw, bh) = (1i64 << hs, 1i64 << vs);
+    let semi = format.is_semi_planar();
+    for cy in (visible.y0 >> vs)..((visible.y1 + bh - 1) >> vs) {
+        for cx in (visible.x0 >> hs)..((visible.x1 + bw - 1) >> hs) {
+            let (mut su, mut sv, mut sa, mut n) = (0u32, 0u32, 0u32, 0u32);
+            for py in cy * bh..(cy + 1) * bh {
+                for px in cx * bw..(cx + 1) * bw {
+                    if visible.contains(px, py) {
+                        let k = visible.at(px, py);
+                        su += scaled.u[k] as u32;
+                        sv += scaled.v[k] as u32;
+                        sa += alpha[k] as u32;
+                        n += 1;
+                    }
+                }
+            }
+            if n == 0 {
+                continue;
+            }
+            let mean = |s: u32| ((s + n / 2) / n) as u16;
+            let a = (sa / (bw * bh) as u32) as u8;
+            let (u, v) = (writer.yuv(mean(su), true), writer.yuv(mean(sv), true));
+            let c = cx as usize;
+            let mut put = |plane: usize, i: usize, value: u32| {
+                let row = out.row_mut(plane, cy as usize);
+                let old = color::read_sample(row, i, format);
+                color::write_sample(row, i, format, blend(old, value, a));
+            };
+            if semi {
+                put(1, 2 * c, u);
+                put(1, 2 * c + 1, v);
+            } else {
+                put(1, c, u);
+                put(2, c, v);
+            }
+        }
+    }
+}
+
+/// The common case as plain row copies: same planar 8-bit format, scale 1, no feather, and
+/// even offsets and sizes, where the general path's result is exactly fg's samples. Returns
+/// false when the general path is needed.
+fn paste_by_copy(
+    bg: &FrameRef<'_>,
+    fg: &FrameRef<'_>,
+    spec: &PasteSpec,
+    visible: (i64, i64, i64, i64),
+    out: &mut FrameMut<'_>,
+) -> bool {
+    let format = bg.format();
+    let c = spec.content;
+    let even = |v: i64| v % 2 == 0;
+    if fg.format() != format
+        || !matches!(format, PixelFormat::I420 | PixelFormat::Gray8)
+        || (spec.width, spec.height) != (c.width, c.height)
+        || spec.feather != 0
+        || ![spec.x as i64, spec.y as i64, c.x as i64, c.y as i64, c.width as i64, c.height as i64]
+            .into_iter()
+            .all(even)
+    {
+        return false;
+    }
+    let (vx0, vy0, vx1, vy1) = visible;
+    // fg coordinates of the visible part.
+    let (fx0, fy0) = (c.x as i64 + vx0 - spec.x as i64, c.y as i64 + vy0 - spec.y as i64);
+    let w = (vx1 - vx0) as usize;
+    for r in 0..(vy1 - vy0) as usize {
+        let src = &fg.row(0, fy0 as usize + r)[fx0 as usize..fx0 as usize + w];
+        out.row_mut(0, vy0 as usize + r)[vx0 as usize..vx0 as usize + w].copy_from_slice(src);
+    }
+    if format == PixelFormat::I420 {
+        // Visible edges are even except where bg's own odd size clips: ceil covers them.
+        let (cx0, cy0, cx1, cy1) = (vx0 / 2, vy0 / 2, (vx1 + 1) / 2, (vy1 + 1) / 2);
+        let (fcx, fcy) = (fx0 / 2, fy0 / 2);
+        let cw = (cx1 - cx0) as usize;
+        for plane in 1..3 {
+            for r in 0..(cy1 - cy0) as usize {
+                let src = &fg.row(plane, fcy as usize + r)[fcx as usize..fcx as usize + cw];
+                out.row_mut(plane, cy0 as usize + r)[cx0 as usize..cx0 as usize + cw].copy_from_slice(src);
+            }
+        }
+    }
+    true
+}
+
+/// Per-pixel alpha of the visible window of the pasted rectangle: 255 inside, ramping to 0
+/// towards edges that lie inside bg (where bg stays visible around fg).
+fn feather_alpha(spec: &PasteSpec, bw: i64, bh: i64, window: Window, alpha: &mut Vec<u8>) {
+    let (dw, dh) = (spec.width as usize, spec.height as usize);
+    alpha.resize(window.width * window.height, 255);
+    alpha.fill(255);
+    let n = spec.feather as f32;
+    if spec.feather == 0 {
+        return;
+    }
+    let (x, y) = (spec.x as i64, spec.y as i64);
+    let soft_left = x > 0;
+    let soft_top = y > 0;
+    let soft_right = x + (dw as i64) < bw;
+    let soft_bottom = y + (dh as i64) < bh;
+    let ramp = |d: usize| ((d as f32 + 0.5) / n).min(1.0);
+    for (k, r) in (window.y..window.y + window.height).enumerate() {
+        let fy = (if soft_top { ramp(r) } else { 1.0 }).min(if soft_bottom { ramp(dh - 1 - r) } else { 1.0 });
+        for (j, c) in (window.x..window.x + window.width).enumerate() {
+            let fx = (if soft_left { ramp(c) } else { 1.0 }).min(if soft_right { ramp(dw - 1 - c) } else { 1.0 });
+            alpha[k * window.width + j] = (255.0 * fx.min(fy)).round() as u8;
+        }
+    }
+}
