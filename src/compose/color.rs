@@ -144,6 +144,10 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
         let sy = y0 + r;
         let luma = fg.row(0, sy);
         let o = r * w;
+        if exact && format.sample_bytes() == 1 && format.is_planar_yuv() {
+            read_planar_8bit_row(fg, (x0, sy), o, w, out);
+            continue;
+        }
         match format {
             PixelFormat::Gray8 => {
                 for c in 0..w {
@@ -191,6 +195,20 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
     }
 }
 
+/// One row of 8-bit planar limited-range Y'CbCr in the output's matrix: shifts only.
+fn read_planar_8bit_row(fg: &FrameRef<'_>, (x0, sy): (usize, usize), o: usize, w: usize, out: &mut Planes) {
+    let (hs, vs) = fg.format().chroma_shift();
+    let (luma, urow, vrow) = (fg.row(0, sy), fg.row(1, sy >> vs), fg.row(2, sy >> vs));
+    for (d, &s) in out.y[o..o + w].iter_mut().zip(&luma[x0..x0 + w]) {
+        *d = (s as u16) << 8;
+    }
+    for c in 0..w {
+        let ci = (x0 + c) >> hs;
+        out.u[o + c] = (urow[ci] as u16) << 8;
+        out.v[o + c] = (vrow[ci] as u16) << 8;
+    }
+}
+
 /// How intermediate samples become the output's code values.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Writer {
@@ -201,6 +219,11 @@ pub(super) struct Writer {
 impl Writer {
     pub fn new(format: PixelFormat, color: Resolved) -> Writer {
         Writer { format, color }
+    }
+
+    /// Whether the output is 8-bit limited-range Y'CbCr (a plain shift from the intermediate).
+    pub fn is_limited_8bit(&self) -> bool {
+        self.format.is_yuv() && self.format.sample_bytes() == 1 && !self.color.full_range
     }
 
     /// A luma or chroma code value of a YUV or gray output from an intermediate sample.

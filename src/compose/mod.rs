@@ -57,6 +57,7 @@ pub struct ComposeScratch {
     scaled: Planes,
     alpha: Vec<u8>,
     row: Vec<f32>,
+    chroma_row: Vec<(u32, u32, u8)>,
 }
 
 #[inline]
@@ -97,7 +98,7 @@ pub fn compose(
     };
     scratch.scaled.resize(window.width, window.height);
     let source_size = (scratch.source.width, scratch.source.height);
-    let ComposeScratch { source, scaled, alpha, row } = scratch;
+    let ComposeScratch { source, scaled, alpha, row, chroma_row } = scratch;
     scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, row);
     scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, row);
     scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, row);
@@ -105,7 +106,7 @@ pub fn compose(
     let writer = Writer::new(bg.format(), target);
     write_first_plane(scaled, alpha, visible, writer, out);
     if bg.format().is_planar_yuv() || bg.format().is_semi_planar() {
-        write_chroma(scaled, alpha, visible, writer, out);
+        write_chroma(scaled, alpha, visible, writer, chroma_row, out);
     }
     Ok(())
 }
@@ -147,10 +148,6 @@ impl Visible {
     fn at(&self, px: i64, py: i64) -> usize {
         (py - self.y0) as usize * (self.x1 - self.x0) as usize + (px - self.x0) as usize
     }
-
-    fn contains(&self, px: i64, py: i64) -> bool {
-        px >= self.x0 && px < self.x1 && py >= self.y0 && py < self.y1
-    }
 }
 
 /// Luma (YUV and gray) or the pixels (RGB) of the visible window.
@@ -161,6 +158,10 @@ fn write_first_plane(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Wr
         _ => 4,
     };
     let (ri, bi) = if format == PixelFormat::Bgra { (2, 0) } else { (0, 2) };
+    if writer.is_limited_8bit() {
+        write_limited_8bit_luma(scaled, alpha, visible, out);
+        return;
+    }
     for py in visible.y0..visible.y1 {
         let row = out.row_mut(0, py as usize);
         for px in visible.x0..visible.x1 {
@@ -181,45 +182,79 @@ fn write_first_plane(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Wr
     }
 }
 
+/// The common output (8-bit limited-range luma) without per-sample format decisions; opaque
+/// pixels skip the blend.
+fn write_limited_8bit_luma(scaled: &Planes, alpha: &[u8], visible: Visible, out: &mut FrameMut<'_>) {
+    let width = (visible.x1 - visible.x0) as usize;
+    for py in visible.y0..visible.y1 {
+        let start = visible.at(visible.x0, py);
+        let row = &mut out.row_mut(0, py as usize)[visible.x0 as usize..visible.x1 as usize];
+        for ((o, &s), &a) in row.iter_mut().zip(&scaled.y[start..start + width]).zip(&alpha[start..start + width]) {
+            let v = ((s as u32 + 128) >> 8).min(255);
+            *o = if a == 255 { v as u8 } else { blend(*o as u32, v, a) as u8 };
+        }
+    }
+}
+
 /// Chroma of the visible window: each chroma sample takes the mean of the pasted pixels of its
-/// block, blended by the block's covered share.
-fn write_chroma(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Writer, out: &mut FrameMut<'_>) {
+/// block, blended by the block's covered share. One chroma row at a time: the block means go to
+/// `row` (reused), then into each chroma plane's row.
+fn write_chroma(
+    scaled: &Planes,
+    alpha: &[u8],
+    visible: Visible,
+    writer: Writer,
+    row: &mut Vec<(u32, u32, u8)>,
+    out: &mut FrameMut<'_>,
+) {
     let format = out.format();
     let (hs, vs) = format.chroma_shift();
     let (bw, bh) = (1i64 << hs, 1i64 << vs);
-    let semi = format.is_semi_planar();
+    let (cx0, cx1) = (visible.x0 >> hs, (visible.x1 + bw - 1) >> hs);
     for cy in (visible.y0 >> vs)..((visible.y1 + bh - 1) >> vs) {
-        for cx in (visible.x0 >> hs)..((visible.x1 + bw - 1) >> hs) {
-            let (mut su, mut sv, mut sa, mut n) = (0u32, 0u32, 0u32, 0u32);
-            for py in cy * bh..(cy + 1) * bh {
-                for px in cx * bw..(cx + 1) * bw {
-                    if visible.contains(px, py) {
-                        let k = visible.at(px, py);
-                        su += scaled.u[k] as u32;
-                        sv += scaled.v[k] as u32;
-                        sa += alpha[k] as u32;
-                        n += 1;
-                    }
-                }
-            }
-            if n == 0 {
+        let (py0, py1) = ((cy * bh).max(visible.y0), ((cy + 1) * bh).min(visible.y1));
+        row.clear();
+        let whole_rows = py1 - py0 == bh;
+        for cx in cx0..cx1 {
+            let (px0, px1) = ((cx * bw).max(visible.x0), ((cx + 1) * bw).min(visible.x1));
+            if whole_rows && px1 - px0 == 2 && bh == 2 {
+                // A whole 2×2 block (most of 4:2:0): fixed indices, shifts only.
+                let (k, w) = (visible.at(px0, py0), (visible.x1 - visible.x0) as usize);
+                let sum = |p: &[u16]| p[k] as u32 + p[k + 1] as u32 + p[k + w] as u32 + p[k + w + 1] as u32;
+                let sa = alpha[k] as u32 + alpha[k + 1] as u32 + alpha[k + w] as u32 + alpha[k + w + 1] as u32;
+                let (u, v) = (((sum(&scaled.u) + 2) >> 2) as u16, ((sum(&scaled.v) + 2) >> 2) as u16);
+                row.push((writer.yuv(u, true), writer.yuv(v, true), (sa >> 2) as u8));
                 continue;
             }
-            let mean = |s: u32| ((s + n / 2) / n) as u16;
-            let a = (sa / (bw * bh) as u32) as u8;
-            let (u, v) = (writer.yuv(mean(su), true), writer.yuv(mean(sv), true));
-            let c = cx as usize;
-            let mut put = |plane: usize, i: usize, value: u32| {
-                let row = out.row_mut(plane, cy as usize);
-                let old = color::read_sample(row, i, format);
-                color::write_sample(row, i, format, blend(old, value, a));
-            };
-            if semi {
-                put(1, 2 * c, u);
-                put(1, 2 * c + 1, v);
-            } else {
-                put(1, c, u);
-                put(2, c, v);
+            let (mut su, mut sv, mut sa) = (0u32, 0u32, 0u32);
+            for py in py0..py1 {
+                let k0 = visible.at(px0, py);
+                for k in k0..k0 + (px1 - px0) as usize {
+                    su += scaled.u[k] as u32;
+                    sv += scaled.v[k] as u32;
+                    sa += alpha[k] as u32;
+                }
+            }
+            let n = ((py1 - py0) * (px1 - px0)) as u32;
+            // Whole blocks (all but the window's edges) divide by a power of two: a shift.
+            let shift = hs + vs;
+            let mean = |s: u32| if n == 1 << shift { (s + (n >> 1)) >> shift } else { (s + n / 2) / n } as u16;
+            let a = (sa >> shift) as u8;
+            row.push((writer.yuv(mean(su), true), writer.yuv(mean(sv), true), a));
+        }
+        // (plane, first sample, step, which mean): U and V, planar or interleaved.
+        let targets = if format.is_semi_planar() { [(1, 0, 2, 0), (1, 1, 2, 1)] } else { [(1, 0, 1, 0), (2, 0, 1, 1)] };
+        for (plane, first, step, which) in targets {
+            let dst = out.row_mut(plane, cy as usize);
+            for (j, &(u, v, a)) in row.iter().enumerate() {
+                let i = (cx0 as usize + j) * step + first;
+                let value = if which == 0 { u } else { v };
+                if format.sample_bytes() == 1 {
+                    dst[i] = if a == 255 { value as u8 } else { blend(dst[i] as u32, value, a) as u8 };
+                } else {
+                    let old = color::read_sample(dst, i, format);
+                    color::write_sample(dst, i, format, blend(old, value, a));
+                }
             }
         }
     }
