@@ -228,12 +228,10 @@ fn write_chroma(
             }
             let (mut su, mut sv, mut sa) = (0u32, 0u32, 0u32);
             for py in py0..py1 {
-                let k0 = visible.at(px0, py);
-                for k in k0..k0 + (px1 - px0) as usize {
-                    su += scaled.u[k] as u32;
-                    sv += scaled.v[k] as u32;
-                    sa += alpha[k] as u32;
-                }
+                let span = visible.at(px0, py)..visible.at(px0, py) + (px1 - px0) as usize;
+                su += scaled.u[span.clone()].iter().map(|&s| s as u32).sum::<u32>();
+                sv += scaled.v[span.clone()].iter().map(|&s| s as u32).sum::<u32>();
+                sa += alpha[span].iter().map(|&s| s as u32).sum::<u32>();
             }
             let n = ((py1 - py0) * (px1 - px0)) as u32;
             // Whole blocks (all but the window's edges) divide by a power of two: a shift.
