@@ -771,6 +771,16 @@ int vidkompy_alignment_from_json(const char *json, struct VidkompyAlignment **ou
  }
  vidkompy_compositor_free(&c);
  ```
+ Zero copy into frames the host allocates: vidkompy_alignment_stream_info(al,
+ VIDKOMPY_STREAM_BG, ...) gives the composite's size (bg's); call
+ vidkompy_compositor_receive_into(c, dst) in place of receive. It answers AGAIN or EOF even
+ with dst NULL, so a host may allocate only once a frame is ready (VIDKOMPY_OK from
+ vidkompy_compositor_receive_into(c, NULL) would be an error: a frame is waiting).
+
+ Seeking: vidkompy_compositor_first_bg gives the first bg frame needed (index and pts). With
+ pts on the frames and an alignment that records the media (format version 2), frames are
+ matched by pts: bg may start anywhere up to that frame, and a frame the decoder dropped or
+ repeated is counted (vidkompy_compositor_stats) instead of shifting every later frame.
 
  # Safety
  `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
@@ -831,8 +841,8 @@ int vidkompy_compositor_receive_into(struct VidkompyCompositor *compositor,
                                      struct VidkompyFrame *dst);
 
 /*
- The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or -1 when it can produce
- output or is done (or for NULL).
+ The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or VIDKOMPY_STREAM_NONE (-1)
+ when it can produce output or is done (or for NULL).
 
  # Safety
  `compositor` must be NULL or live.
