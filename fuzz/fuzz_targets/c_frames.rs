@@ -36,7 +36,7 @@ struct HostFrame {
 /// Row bytes and rows of plane `p` as the header documents them, or None for an unknown format.
 fn plane_shape(format: i32, p: usize, w: usize, h: usize) -> Option<(usize, usize)> {
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    Some(match (format, p) {
+    Some(match (format & 0xff, p) {
         (0, 0) | (1, 0) | (2, 0) => (w, h),
         (1, _) => (cw, ch),
         (2, 1) => (2 * cw, ch),
@@ -45,20 +45,28 @@ fn plane_shape(format: i32, p: usize, w: usize, h: usize) -> Option<(usize, usiz
         (6, 0) | (7, 0) => (2 * w, h),
         (6, _) => (2 * cw, ch),
         (7, 1) => (4 * cw, ch),
+        (8, 0) | (9, _) => (w, h),
+        (8, _) => (cw, h),
+        (10, 0) | (11, _) => (2 * w, h),
+        (10, _) => (2 * cw, h),
         _ => return None,
     })
 }
 
 fn planes(format: i32) -> usize {
-    match format {
-        1 | 6 => 3,
+    match format & 0xff {
+        1 | 6 | 8..=11 => 3,
         2 | 7 => 2,
         _ => 1,
     }
 }
 
 fn host_frame(b: &mut Bytes<'_>) -> HostFrame {
-    let format = (b.u8() % 10) as i32 - 1; // -1 and 8 are unknown formats
+    let mut format = (b.u8() % 14) as i32 - 1; // -1 and 12 are unknown formats
+    if b.u8() % 4 == 0 {
+        // Colour bits: range and matrix 0..2 are defined, 3 is not.
+        format |= ((b.u8() % 4) as i32) << 8 | ((b.u8() % 4) as i32) << 12;
+    }
     let size = |b: &mut Bytes<'_>| -> i32 {
         match b.u8() % 8 {
             0 => b.i64() as i32,
@@ -130,7 +138,7 @@ fuzz_target!(|data: &[u8]| {
             if b.is_empty() {
                 break;
             }
-            let op = b.u8() % 6;
+            let op = b.u8() % 7;
             let f = host_frame(&mut b);
             let status = vidkompy_frame_validate(&f.frame);
             ok_or_refused(status);
@@ -144,6 +152,24 @@ fuzz_target!(|data: &[u8]| {
                     ok_or_refused(vidkompy_compositor_send(compositor, stream, &f.frame));
                     let mut out = std::mem::zeroed::<VidkompyFrame>();
                     ok_or_refused(vidkompy_compositor_receive(compositor, &mut out));
+                }
+                5 => {
+                    // Random access: this frame as fg (or bg) with the last sample as the other,
+                    // into a destination of the other's description (refused unless it fits).
+                    if let Some(other) = samples.last() {
+                        let (fg, bg) = if stream == 0 { (&f, other) } else { (other, &f) };
+                        let mut memory: Vec<Vec<u8>> = bg._memory.clone();
+                        let mut dst = bg.frame;
+                        for (p, m) in memory.iter_mut().enumerate() {
+                            let offset = bg.frame.data[p] as usize - bg._memory[p].as_ptr() as usize;
+                            dst.data[p] = m.as_mut_ptr().add(offset);
+                        }
+                        let index = (b.u8() % 4) as usize;
+                        let mut err = std::mem::zeroed::<VidkompyError>();
+                        let status = vidkompy_composite(alignment, std::ptr::null(), index, &fg.frame, &bg.frame, &mut dst, &mut err);
+                        ok_or_refused(status);
+                        assert_eq!(err.status, status);
+                    }
                 }
                 4 => {
                     let mut placement = std::mem::zeroed::<VidkompyPlacement>();

@@ -113,6 +113,7 @@ pub const VIDKOMPY_COLOR_MATRIX_BT709: c_int = 1;
 /// the frame has no timestamp: it is then placed one frame period after the previous frame of
 /// its stream. A stride's magnitude may not exceed 2^28 bytes.
 #[repr(C)]
+#[derive(Debug, Clone, Copy)]
 pub struct VidkompyFrame {
     /// One of VIDKOMPY_PIXEL_FORMAT_*.
     pub format: c_int,
