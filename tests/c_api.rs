@@ -1,5 +1,6 @@
 //! Compiles every C program in tests/c/ against include/vidkompy.h and the built cdylib, as C99 and
-//! as C++17 with warnings as errors, and runs it. Set `VIDKOMPY_C_TEST_WRAPPER` (for example to
+//! as C++17 with warnings as errors, and every C++ program in tests/cpp/ (which use
+//! include/vidkompy.hpp), and runs them. Set `VIDKOMPY_C_TEST_WRAPPER` (for example to
 //! `valgrind --error-exitcode=1 --leak-check=full`) to run the programs under a tool.
 
 mod common;
@@ -55,7 +56,9 @@ fn compile_and_run(source: &Path, cpp: bool) {
     );
     // The wrapper (valgrind) runs the C build; the C++ build checks the header compiles as C++
     // and runs natively, which keeps the slow wrapped runs to one per program.
-    let wrapper = if cpp { String::new() } else { std::env::var("VIDKOMPY_C_TEST_WRAPPER").unwrap_or_default() };
+    let cpp_only = source.extension().is_some_and(|e| e == "cpp");
+    let wrapper =
+        if cpp && !cpp_only { String::new() } else { std::env::var("VIDKOMPY_C_TEST_WRAPPER").unwrap_or_default() };
     let mut words = wrapper.split_whitespace();
     let mut run = match words.next() {
         Some(tool) => {
@@ -87,22 +90,34 @@ fn compile_and_run(source: &Path, cpp: bool) {
     }
 }
 
-fn c_sources() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
+fn sources(folder: &str, extension: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "c"))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
         .collect();
     v.sort();
-    assert!(!v.is_empty(), "no C tests in {}", dir.display());
+    assert!(!v.is_empty(), "no tests in {}", dir.display());
     v
+}
+
+fn c_sources() -> Vec<PathBuf> {
+    sources("tests/c", "c")
 }
 
 #[test]
 fn c_programs_pass_as_c99() {
     for source in c_sources() {
         compile_and_run(&source, false);
+    }
+}
+
+/// The C++ programs use include/vidkompy.hpp (RAII, exceptions) as a C++ host would.
+#[test]
+fn cpp_programs_pass() {
+    for source in sources("tests/cpp", "cpp") {
+        compile_and_run(&source, true);
     }
 }
 

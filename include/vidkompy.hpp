@@ -1,0 +1,349 @@
+/*
+ * vidkompy for C++17: RAII handles and exceptions over the C API of vidkompy.h.
+ *
+ * Header-only, no dependency beyond the standard library. Every failing call throws
+ * vidkompy::Error, which carries the C status (VIDKOMPY_ERROR_*) and the call's message. Handles
+ * are move-only and free themselves. Threading is the C API's: a handle is used by one thread at
+ * a time; Settings and Alignment are immutable once made and may be shared, and
+ * vidkompy::composite may run on many threads at once.
+ *
+ *     vidkompy::Analyzer analyzer;
+ *     analyzer.push(vidkompy::Stream::Bg, bg_frame);            // any interleaving
+ *     analyzer.push(vidkompy::Stream::Fg, fg_frame);
+ *     vidkompy::Alignment alignment = analyzer.finish();         // throws Error (NO_MATCH, ...)
+ *     vidkompy::Compositor compositor(alignment);
+ *     vidkompy::Frame out;
+ *     while (compositor.receive(out) != vidkompy::Received::Eof) ...
+ */
+#ifndef VIDKOMPY_HPP
+#define VIDKOMPY_HPP
+
+#include "vidkompy.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vidkompy {
+
+/// A failed call: the C status (a negative VIDKOMPY_ERROR_*) and its message.
+class Error : public std::runtime_error {
+  public:
+    Error(int status, const std::string &message) : std::runtime_error(message), status_(status) {}
+    int status() const noexcept { return status_; }
+
+  private:
+    int status_;
+};
+
+namespace detail {
+
+/// Throws for a negative status, with `message` (or the status's description when empty).
+inline int check(int status, const char *message) {
+    if (status < 0) throw Error(status, message != nullptr && *message != '\0' ? message : vidkompy_status_str(status));
+    return status;
+}
+
+/// For calls that fill a VidkompyError: the message is the call's own, whatever thread runs it.
+inline int check(int status, const VidkompyError &err) { return check(status, err.message); }
+
+struct FreeSettings {
+    void operator()(VidkompySettings *p) const noexcept { vidkompy_settings_free(&p); }
+};
+struct FreeAnalyzer {
+    void operator()(VidkompyAnalyzer *p) const noexcept { vidkompy_analyzer_free(&p); }
+};
+struct FreeAlignment {
+    void operator()(VidkompyAlignment *p) const noexcept { vidkompy_alignment_free(&p); }
+};
+struct FreeCompositor {
+    void operator()(VidkompyCompositor *p) const noexcept { vidkompy_compositor_free(&p); }
+};
+
+} // namespace detail
+
+/// The two streams.
+enum class Stream : int { Fg = VIDKOMPY_STREAM_FG, Bg = VIDKOMPY_STREAM_BG };
+
+/// A frame borrowed from the host for the duration of a call: plane pointers and strides (in
+/// bytes; negative for bottom-up rows), as VidkompyFrame. `format` is a VIDKOMPY_PIXEL_FORMAT_*,
+/// optionally or-ed with VIDKOMPY_FRAME_RANGE_* and VIDKOMPY_FRAME_MATRIX_*.
+struct Frame {
+    VidkompyFrame raw{};
+
+    Frame() = default;
+
+    Frame(int format, int width, int height, std::initializer_list<const void *> planes,
+          std::initializer_list<std::ptrdiff_t> strides) {
+        raw.format = format;
+        raw.width = width;
+        raw.height = height;
+        raw.pts = INT64_MIN;
+        std::size_t i = 0;
+        for (const void *p : planes)
+            if (i < 4) raw.data[i++] = static_cast<const uint8_t *>(p);
+        i = 0;
+        for (std::ptrdiff_t s : strides)
+            if (i < 4) raw.stride[i++] = s;
+    }
+
+    explicit Frame(const VidkompyFrame &f) : raw(f) {}
+
+    /// The timestamp: pts in units of num/den seconds.
+    Frame &with_pts(int64_t pts, int num, int den) {
+        raw.pts = pts;
+        raw.time_base_num = num;
+        raw.time_base_den = den;
+        return *this;
+    }
+
+    int pixel_format() const { return raw.format & VIDKOMPY_FRAME_FORMAT_MASK; }
+    int width() const { return raw.width; }
+    int height() const { return raw.height; }
+    int64_t pts() const { return raw.pts; }
+    const uint8_t *plane(std::size_t i) const { return raw.data[i]; }
+    std::ptrdiff_t stride(std::size_t i) const { return raw.stride[i]; }
+
+    /// Checks the frame as every push and send would; throws Error naming the cause.
+    void validate() const {
+        VidkompyError err;
+        detail::check(vidkompy_frame_validate_ex(&raw, &err), err);
+    }
+};
+
+/// Settings by key (every key is listed in vidkompy.h), shared read-only once made.
+class Settings {
+  public:
+    Settings() {
+        VidkompySettings *s = nullptr;
+        VidkompyError err;
+        detail::check(vidkompy_settings_new_ex(&s, &err), err);
+        handle_.reset(s);
+    }
+
+    Settings &set(const std::string &key, const std::string &value) {
+        // The message is read after the call (argument order is unspecified in C++).
+        int status = vidkompy_settings_set(handle_.get(), key.c_str(), value.c_str());
+        detail::check(status, vidkompy_settings_last_error(handle_.get()));
+        return *this;
+    }
+
+    const VidkompySettings *get() const noexcept { return handle_.get(); }
+
+  private:
+    std::unique_ptr<VidkompySettings, detail::FreeSettings> handle_;
+};
+
+/// The settings pointer of an optional Settings (NULL: defaults).
+inline const VidkompySettings *raw(const Settings *s) { return s != nullptr ? s->get() : nullptr; }
+
+/// Where fg's content sits in bg.
+using Placement = VidkompyPlacement;
+/// What an alignment records of a stream.
+using StreamInfo = VidkompyStreamInfo;
+/// Frames dropped or repeated in pass 2.
+using PassStats = VidkompyPassStats;
+
+/// The result of analysis: immutable, shareable between threads, saved as JSON.
+class Alignment {
+  public:
+    /// Takes ownership of a C alignment (freed with the last copy of this object).
+    explicit Alignment(VidkompyAlignment *owned) : handle_(owned, detail::FreeAlignment{}) {}
+
+    static Alignment from_json(const std::string &json) {
+        VidkompyAlignment *a = nullptr;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_from_json_ex(json.c_str(), &a, &err), err);
+        return Alignment(a);
+    }
+
+    std::string to_json() const {
+        std::size_t needed = 0;
+        vidkompy_alignment_to_json(get(), nullptr, 0, &needed);
+        std::string text(needed, '\0');
+        VidkompyError err;
+        detail::check(vidkompy_alignment_to_json_ex(get(), &text[0], needed, &needed, &err), err);
+        text.resize(needed - 1);
+        return text;
+    }
+
+    Placement placement() const {
+        Placement p{};
+        VidkompyError err;
+        detail::check(vidkompy_alignment_placement_ex(get(), &p, &err), err);
+        return p;
+    }
+
+    /// A new alignment with a corrected placement (validated).
+    Alignment with_placement(const Placement &p) const {
+        VidkompyAlignment *a = nullptr;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_with_placement(get(), &p, &a, &err), err);
+        return Alignment(a);
+    }
+
+    std::size_t fg_frames() const { return vidkompy_alignment_fg_frames(get()); }
+    std::size_t bg_frames() const { return vidkompy_alignment_bg_frames(get()); }
+    double confidence() const { return vidkompy_alignment_confidence(get()); }
+    double offset_seconds() const { return vidkompy_alignment_offset_seconds(get()); }
+    double rate() const { return vidkompy_alignment_rate(get()); }
+
+    /// The bg frame under fg frame `i`.
+    uint32_t bg_index(std::size_t i) const {
+        uint32_t j = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_bg_index_ex(get(), i, &j, nullptr, &err), err);
+        return j;
+    }
+
+    /// The nominal pts (bg's time base) of the bg frame under fg frame `i`.
+    int64_t bg_pts(std::size_t i) const {
+        int64_t pts = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_bg_pts(get(), i, &pts, nullptr, nullptr, &err), err);
+        return pts;
+    }
+
+    double frame_confidence(std::size_t i) const {
+        double c = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_frame_confidence(get(), i, &c, &err), err);
+        return c;
+    }
+
+    std::vector<uint32_t> outside_frames() const {
+        std::size_t count = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_outside_frames(get(), nullptr, 0, &count, &err), err);
+        std::vector<uint32_t> out(count);
+        if (count > 0) detail::check(vidkompy_alignment_outside_frames(get(), out.data(), count, &count, &err), err);
+        return out;
+    }
+
+    StreamInfo stream_info(Stream s) const {
+        StreamInfo info{};
+        VidkompyError err;
+        detail::check(vidkompy_alignment_stream_info(get(), static_cast<int>(s), &info, &err), err);
+        return info;
+    }
+
+    const VidkompyAlignment *get() const noexcept { return handle_.get(); }
+
+  private:
+    std::shared_ptr<VidkompyAlignment> handle_;
+};
+
+/// Pass 1: frames of both streams in (any interleaving), an Alignment out.
+class Analyzer {
+  public:
+    explicit Analyzer(const Settings *settings = nullptr) {
+        VidkompyAnalyzer *a = nullptr;
+        VidkompyError err;
+        detail::check(vidkompy_analyzer_new_ex(raw(settings), &a, &err), err);
+        handle_.reset(a);
+    }
+
+    void push(Stream s, const Frame &f) { check(vidkompy_analyzer_push(handle_.get(), static_cast<int>(s), &f.raw)); }
+    /// Ends a stream.
+    void end(Stream s) { check(vidkompy_analyzer_push(handle_.get(), static_cast<int>(s), nullptr)); }
+    void set_placement(const Placement &p) { check(vidkompy_analyzer_set_placement(handle_.get(), &p)); }
+    void add_sample(Stream s, const Frame &f) {
+        check(vidkompy_analyzer_add_sample(handle_.get(), static_cast<int>(s), &f.raw));
+    }
+
+    /// The alignment; throws Error with VIDKOMPY_ERROR_NO_MATCH when fg is not in bg.
+    Alignment finish() {
+        VidkompyAlignment *a = nullptr;
+        check(vidkompy_analyzer_finish(handle_.get(), &a));
+        return Alignment(a);
+    }
+
+  private:
+    int check(int status) { return detail::check(status, vidkompy_analyzer_last_error(handle_.get())); }
+    std::unique_ptr<VidkompyAnalyzer, detail::FreeAnalyzer> handle_;
+};
+
+/// What Compositor::receive produced.
+enum class Received { Frame, Again, Eof };
+
+/// Pass 2: send what wants() names, receive composited frames.
+class Compositor {
+  public:
+    explicit Compositor(const Alignment &alignment, const Settings *settings = nullptr) {
+        VidkompyCompositor *c = nullptr;
+        VidkompyError err;
+        detail::check(vidkompy_compositor_new_ex(alignment.get(), raw(settings), &c, &err), err);
+        handle_.reset(c);
+    }
+
+    /// Sends a frame (nullptr ends the stream). Returns false for AGAIN: receive first, then
+    /// send the same frame again.
+    bool send(Stream s, const Frame *f) {
+        return check(vidkompy_compositor_send(handle_.get(), static_cast<int>(s), f != nullptr ? &f->raw : nullptr)) ==
+               VIDKOMPY_OK;
+    }
+
+    /// The next composited frame into `out` (library-owned, valid until the next call).
+    Received receive(Frame &out) { return received(vidkompy_compositor_receive(handle_.get(), &out.raw)); }
+
+    /// Composites straight into the host's frame `dst` (bg's format and size).
+    Received receive_into(Frame &dst) { return received(vidkompy_compositor_receive_into(handle_.get(), &dst.raw)); }
+
+    /// The stream receive needs next, or false when it can produce output or is done.
+    bool wants(Stream &s) const {
+        int w = vidkompy_compositor_wants(handle_.get());
+        if (w == VIDKOMPY_STREAM_NONE) return false;
+        s = static_cast<Stream>(w);
+        return true;
+    }
+
+    /// The first bg frame needed: a host that can seek starts bg there.
+    std::size_t first_bg(int64_t *pts = nullptr) {
+        std::size_t index = 0;
+        check(vidkompy_compositor_first_bg(handle_.get(), &index, pts));
+        return index;
+    }
+
+    void start_bg_at(std::size_t index) { check(vidkompy_compositor_start_bg_at(handle_.get(), index)); }
+
+    PassStats stats() {
+        PassStats s{};
+        check(vidkompy_compositor_stats(handle_.get(), &s));
+        return s;
+    }
+
+  private:
+    Received received(int status) {
+        check(status);
+        return status == VIDKOMPY_OK ? Received::Frame : status == VIDKOMPY_EOF ? Received::Eof : Received::Again;
+    }
+    int check(int status) { return detail::check(status, vidkompy_compositor_last_error(handle_.get())); }
+    std::unique_ptr<VidkompyCompositor, detail::FreeCompositor> handle_;
+};
+
+/// Where fg's content sits in bg, from sample frames of each.
+inline Placement locate(const std::vector<Frame> &fg, const std::vector<Frame> &bg, const Settings *settings = nullptr) {
+    std::vector<VidkompyFrame> f, b;
+    for (const Frame &x : fg) f.push_back(x.raw);
+    for (const Frame &x : bg) b.push_back(x.raw);
+    Placement p{};
+    VidkompyError err;
+    detail::check(vidkompy_locate_ex(raw(settings), f.data(), f.size(), b.data(), b.size(), &p, &err), err);
+    return p;
+}
+
+/// Random access: fg frame `i` onto its bg frame (Alignment::bg_index(i)), into `dst`. No
+/// state: any order, any number of threads.
+inline void composite(const Alignment &alignment, std::size_t i, const Frame &fg, const Frame &bg, Frame &dst,
+                      const Settings *settings = nullptr) {
+    VidkompyError err;
+    detail::check(vidkompy_composite(alignment.get(), raw(settings), i, &fg.raw, &bg.raw, &dst.raw, &err), err);
+}
+
+} // namespace vidkompy
+
+#endif

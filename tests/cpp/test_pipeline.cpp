@@ -1,0 +1,98 @@
+// The whole pipeline through include/vidkompy.hpp: analyzer, alignment (JSON round trip,
+// queries), compositor, random access, locate, and errors as exceptions with their status.
+#include "vidkompy.hpp"
+
+#include "../c/check.h"
+#include "../c/scene.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+static vidkompy::Frame frame_of(VidkompyFrame f) { return vidkompy::Frame(f); }
+
+static vidkompy::Alignment analyze() {
+    vidkompy::Settings settings;
+    settings.set("min_confidence", "0.5");
+    vidkompy::Analyzer analyzer(&settings);
+    for (int j = 0; j < BG_FRAMES; j++) {
+        analyzer.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
+        if (j >= OFFSET && j - OFFSET < FG_FRAMES) analyzer.push(vidkompy::Stream::Fg, frame_of(fg_frame(j - OFFSET)));
+    }
+    return analyzer.finish();
+}
+
+static void errors_are_exceptions() {
+    int status = 0;
+    std::string message;
+    try {
+        vidkompy::Alignment::from_json("{\"format_version\": 9}");
+    } catch (const vidkompy::Error &e) {
+        status = e.status();
+        message = e.what();
+    }
+    CHECK(status == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(message.find("version 9") != std::string::npos);
+    try {
+        vidkompy::Settings s;
+        s.set("no_such_key", "1");
+        CHECK(false);
+    } catch (const vidkompy::Error &e) {
+        CHECK(e.status() == VIDKOMPY_ERROR_INVALID_ARGUMENT && std::string(e.what()).find("no_such_key") != std::string::npos);
+    }
+    /* A frame built from plane pointers and strides, with a stride shorter than a row. */
+    vidkompy::Frame bad(VIDKOMPY_PIXEL_FORMAT_GRAY8, 16, 4, {fg_frames[0].y}, {8});
+    try {
+        bad.validate();
+        CHECK(false);
+    } catch (const vidkompy::Error &e) {
+        CHECK(e.status() == VIDKOMPY_ERROR_INVALID_FRAME);
+    }
+}
+
+int main() {
+    make_frames();
+    vidkompy::Alignment alignment = analyze();
+    vidkompy::Placement p = alignment.placement();
+    CHECK(p.x == FX && p.y == FY && p.width == FW && p.height == FH);
+    CHECK(alignment.fg_frames() == FG_FRAMES && alignment.bg_index(3) == 3 + OFFSET);
+    CHECK(alignment.bg_pts(3) == 3 + OFFSET && alignment.outside_frames().empty());
+    CHECK(alignment.stream_info(vidkompy::Stream::Bg).width == BW);
+
+    vidkompy::Alignment copy = vidkompy::Alignment::from_json(alignment.to_json());
+    CHECK(copy.bg_index(0) == OFFSET);
+
+    // Pass 2, then random access of every frame: the same bytes.
+    vidkompy::Compositor compositor(copy);
+    std::vector<std::vector<uint8_t>> lumas;
+    int fg_next = 0, bg_next = 0;
+    vidkompy::Frame out;
+    for (vidkompy::Received r; (r = compositor.receive(out)) != vidkompy::Received::Eof;) {
+        if (r == vidkompy::Received::Frame) {
+            std::vector<uint8_t> y(BW * BH);
+            for (int row = 0; row < BH; row++) std::memcpy(&y[row * BW], out.plane(0) + row * out.stride(0), BW);
+            lumas.push_back(y);
+            continue;
+        }
+        vidkompy::Stream s;
+        CHECK(compositor.wants(s));
+        vidkompy::Frame next = s == vidkompy::Stream::Fg ? frame_of(fg_frame(fg_next++)) : frame_of(bg_frame(bg_next++));
+        compositor.send(s, &next);
+    }
+    CHECK(lumas.size() == FG_FRAMES);
+    static uint8_t y[BW * BH], u[BW * BH / 4], v[BW * BH / 4];
+    vidkompy::Frame dst = frame_of(i420(y, u, v, BW, BH, 0));
+    int equal = 1;
+    for (std::size_t i = FG_FRAMES; i-- > 0;) {
+        vidkompy::composite(copy, i, frame_of(fg_frame((int)i)), frame_of(bg_frame((int)copy.bg_index(i))), dst);
+        equal &= std::memcmp(y, lumas[i].data(), sizeof y) == 0;
+    }
+    CHECK(equal);
+
+    std::vector<vidkompy::Frame> fg{frame_of(fg_frame(0))}, bg{frame_of(bg_frame(OFFSET))};
+    vidkompy::Placement located = vidkompy::locate(fg, bg);
+    CHECK(located.x == FX && located.y == FY);
+
+    errors_are_exceptions();
+    return finish("test_pipeline (C++)");
+}
