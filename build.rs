@@ -35,5 +35,21 @@ fn main() {
     if target_os == "linux" {
         let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets the version");
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libvidkompy.so.{major}");
+        link_soname_beside_the_library(&out_dir, &major);
+    }
+}
+
+/// The loader looks for the SONAME (libvidkompy.so.MAJOR), but cargo writes only libvidkompy.so:
+/// a symlink of that name beside it (target/<profile>/, three levels above OUT_DIR) lets a
+/// program linked with `-L target/release -lvidkompy` start without an install step. It may
+/// dangle until the library itself is linked. Best effort: a read-only or unusual target
+/// directory only loses the convenience.
+fn link_soname_beside_the_library(out_dir: &std::path::Path, major: &str) {
+    let Some(profile_dir) = out_dir.ancestors().nth(3) else { return };
+    let link = profile_dir.join(format!("libvidkompy.so.{major}"));
+    if std::fs::read_link(&link).is_err() {
+        let _ = std::fs::remove_file(&link);
+        #[cfg(unix)]
+        let _ = std::os::unix::fs::symlink("libvidkompy.so", &link);
     }
 }

@@ -1,0 +1,3 @@
+module vidkompy
+
+go 1.19

@@ -1,0 +1,474 @@
+// Package vidkompy aligns a foreground video inside a background video and composites it,
+// through the vidkompy C library (libvidkompy).
+//
+// Errors are *Error values carrying the C status and the message of the call that failed. Calls
+// without a handle get their message through a VidkompyError filled inside the same C call, and
+// calls on a handle from that handle, so no message depends on which OS thread a goroutine ran
+// on. A handle (Analyzer, Compositor) is used by one goroutine at a time; Settings and Alignment
+// may be shared, and Composite may run on many goroutines at once.
+//
+// Frames: the library reads frames in place when their planes are in C memory (NewFrame, WrapC).
+// cgo forbids handing C a struct that points into Go memory, so FrameFromBytes copies Go slices
+// into C memory once; use NewFrame and fill its planes to avoid that copy.
+//
+// Linking: the package links -lvidkompy. Build the library first (cargo build --release at the
+// repository root) or install it (cargo cinstall); with the library elsewhere, set CGO_LDFLAGS.
+package vidkompy
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: -L${SRCDIR}/../../target/release -Wl,-rpath,${SRCDIR}/../../target/release -lvidkompy
+#include <stdlib.h>
+#include <string.h>
+#include "vidkompy.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"unsafe"
+)
+
+// Status codes of failed calls (Error.Status).
+const (
+	StatusInvalidArgument = int(C.VIDKOMPY_ERROR_INVALID_ARGUMENT)
+	StatusInvalidFrame    = int(C.VIDKOMPY_ERROR_INVALID_FRAME)
+	StatusUnsupported     = int(C.VIDKOMPY_ERROR_UNSUPPORTED)
+	StatusNoMatch         = int(C.VIDKOMPY_ERROR_NO_MATCH)
+	StatusBadState        = int(C.VIDKOMPY_ERROR_BAD_STATE)
+	StatusIO              = int(C.VIDKOMPY_ERROR_IO)
+	StatusInvalidData     = int(C.VIDKOMPY_ERROR_INVALID_DATA)
+	StatusInternal        = int(C.VIDKOMPY_ERROR_INTERNAL)
+)
+
+// Pixel formats (see vidkompy.h); or them with the FrameRange*/FrameMatrix* bits.
+const (
+	Gray8   = int(C.VIDKOMPY_PIXEL_FORMAT_GRAY8)
+	I420    = int(C.VIDKOMPY_PIXEL_FORMAT_I420)
+	NV12    = int(C.VIDKOMPY_PIXEL_FORMAT_NV12)
+	RGBA    = int(C.VIDKOMPY_PIXEL_FORMAT_RGBA)
+	BGRA    = int(C.VIDKOMPY_PIXEL_FORMAT_BGRA)
+	RGB24   = int(C.VIDKOMPY_PIXEL_FORMAT_RGB24)
+	I420P10 = int(C.VIDKOMPY_PIXEL_FORMAT_I420P10)
+	P010    = int(C.VIDKOMPY_PIXEL_FORMAT_P010)
+	I422    = int(C.VIDKOMPY_PIXEL_FORMAT_I422)
+	I444    = int(C.VIDKOMPY_PIXEL_FORMAT_I444)
+	I422P10 = int(C.VIDKOMPY_PIXEL_FORMAT_I422P10)
+	I444P10 = int(C.VIDKOMPY_PIXEL_FORMAT_I444P10)
+
+	FrameRangeLimited = int(C.VIDKOMPY_FRAME_RANGE_LIMITED)
+	FrameRangeFull    = int(C.VIDKOMPY_FRAME_RANGE_FULL)
+	FrameMatrixBT601  = int(C.VIDKOMPY_FRAME_MATRIX_BT601)
+	FrameMatrixBT709  = int(C.VIDKOMPY_FRAME_MATRIX_BT709)
+)
+
+// Stream names one of the two inputs.
+type Stream int
+
+const (
+	Fg = Stream(C.VIDKOMPY_STREAM_FG)
+	Bg = Stream(C.VIDKOMPY_STREAM_BG)
+)
+
+// Error is a failed call: its C status (a Status* constant) and message.
+type Error struct {
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("vidkompy: %s (status %d)", e.Message, e.Status) }
+
+// check turns a status and the call's own VidkompyError into an error.
+func check(status C.int, err *C.VidkompyError) error {
+	if status >= 0 {
+		return nil
+	}
+	return &Error{Status: int(status), Message: C.GoString(&err.message[0])}
+}
+
+// checkHandle turns a status into an error with the handle's message.
+func checkHandle(status C.int, message *C.char) error {
+	if status >= 0 {
+		return nil
+	}
+	return &Error{Status: int(status), Message: C.GoString(message)}
+}
+
+// Frame is a picture handed to the library: a VidkompyFrame whose planes are in C memory. It
+// holds no Go pointer (cgo checks the whole struct when C is handed a pointer into it).
+type Frame struct {
+	c     C.VidkompyFrame
+	owned [4]unsafe.Pointer // planes NewFrame allocated in C memory
+}
+
+// planeShape gives the bytes per row and rows of plane p, or ok = false past the format's planes.
+func planeShape(format, width, height, p int) (rowBytes, rows int, ok bool) {
+	format &= int(C.VIDKOMPY_FRAME_FORMAT_MASK)
+	cw, ch := (width+1)/2, (height+1)/2
+	sample := 1
+	switch format {
+	case I420P10, P010, I422P10, I444P10:
+		sample = 2
+	}
+	switch {
+	case p == 0 && (format == RGBA || format == BGRA):
+		return 4 * width, height, true
+	case p == 0 && format == RGB24:
+		return 3 * width, height, true
+	case p == 0:
+		return width * sample, height, true
+	case p == 1 && (format == NV12 || format == P010):
+		return 2 * cw * sample, ch, true
+	case p <= 2 && (format == I420 || format == I420P10):
+		return cw * sample, ch, true
+	case p <= 2 && (format == I422 || format == I422P10):
+		return cw * sample, height, true
+	case p <= 2 && (format == I444 || format == I444P10):
+		return width * sample, height, true
+	}
+	return 0, 0, false
+}
+
+// NewFrame allocates a frame's planes in C memory (tightly packed rows, black is not set).
+// Fill them through Plane; free them with Free.
+func NewFrame(format, width, height int) (*Frame, error) {
+	if width <= 0 || height <= 0 {
+		return nil, &Error{Status: StatusInvalidArgument, Message: fmt.Sprintf("frame size %dx%d", width, height)}
+	}
+	f := &Frame{}
+	f.c.format = C.int(format)
+	f.c.width = C.int(width)
+	f.c.height = C.int(height)
+	f.c.pts = C.int64_t(-1 << 63)
+	for p := 0; p < 4; p++ {
+		rowBytes, rows, ok := planeShape(format, width, height, p)
+		if !ok {
+			break
+		}
+		mem := C.calloc(C.size_t(rowBytes*rows), 1)
+		if mem == nil {
+			f.Free()
+			return nil, &Error{Status: StatusInvalidArgument, Message: "out of memory"}
+		}
+		f.owned[p] = mem
+		f.c.data[p] = (*C.uint8_t)(mem)
+		f.c.stride[p] = C.ptrdiff_t(rowBytes)
+	}
+	if err := f.Validate(); err != nil {
+		f.Free()
+		return nil, err
+	}
+	runtime.SetFinalizer(f, (*Frame).Free)
+	return f, nil
+}
+
+// FrameFromBytes copies planes from Go memory into a new C frame (cgo does not let C read a
+// frame description that points into Go memory). planes[i] holds rows strides[i] bytes apart.
+func FrameFromBytes(format, width, height int, planes [][]byte, strides []int) (*Frame, error) {
+	f, err := NewFrame(format, width, height)
+	if err != nil {
+		return nil, err
+	}
+	for p := 0; f.owned[p] != nil; p++ {
+		rowBytes, rows, _ := planeShape(format, width, height, p)
+		if p >= len(planes) || p >= len(strides) || strides[p] < rowBytes || len(planes[p]) < (rows-1)*strides[p]+rowBytes {
+			f.Free()
+			return nil, &Error{Status: StatusInvalidFrame, Message: fmt.Sprintf("plane %d: %d rows of %d bytes do not fit", p, rows, rowBytes)}
+		}
+		dst := f.Plane(p)
+		for r := 0; r < rows; r++ {
+			copy(dst[r*rowBytes:(r+1)*rowBytes], planes[p][r*strides[p]:r*strides[p]+rowBytes])
+		}
+	}
+	return f, nil
+}
+
+// WrapC describes planes already in C memory (a decoder's) without copying; the memory must stay
+// valid while the frame is used.
+func WrapC(format, width, height int, data [4]unsafe.Pointer, strides [4]int) *Frame {
+	f := &Frame{}
+	f.c.format = C.int(format)
+	f.c.width = C.int(width)
+	f.c.height = C.int(height)
+	f.c.pts = C.int64_t(-1 << 63)
+	for p := 0; p < 4; p++ {
+		f.c.data[p] = (*C.uint8_t)(data[p])
+		f.c.stride[p] = C.ptrdiff_t(strides[p])
+	}
+	return f
+}
+
+// Plane gives plane p as a byte slice over its C memory (rows Stride(p) bytes apart).
+func (f *Frame) Plane(p int) []byte {
+	rowBytes, rows, ok := planeShape(int(f.c.format), int(f.c.width), int(f.c.height), p)
+	if !ok || f.c.data[p] == nil || f.c.stride[p] < 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(f.c.data[p])), (rows-1)*int(f.c.stride[p])+rowBytes)
+}
+
+// Stride gives the bytes between rows of plane p.
+func (f *Frame) Stride(p int) int { return int(f.c.stride[p]) }
+
+// Width, Height and Format describe the frame.
+func (f *Frame) Width() int  { return int(f.c.width) }
+func (f *Frame) Height() int { return int(f.c.height) }
+func (f *Frame) Format() int { return int(f.c.format) }
+
+// PTS gives the timestamp in units of the time base.
+func (f *Frame) PTS() int64 { return int64(f.c.pts) }
+
+// SetPTS sets the timestamp: pts in units of num/den seconds.
+func (f *Frame) SetPTS(pts int64, num, den int) {
+	f.c.pts = C.int64_t(pts)
+	f.c.time_base_num = C.int(num)
+	f.c.time_base_den = C.int(den)
+}
+
+// Validate checks the frame as every push and send would.
+func (f *Frame) Validate() error {
+	var e C.VidkompyError
+	return check(C.vidkompy_frame_validate_ex(&f.c, &e), &e)
+}
+
+// Free releases planes NewFrame allocated (nothing for WrapC frames). Safe to call twice.
+func (f *Frame) Free() {
+	for p, m := range f.owned {
+		if m != nil {
+			C.free(m)
+			f.owned[p] = nil
+			f.c.data[p] = nil
+		}
+	}
+	runtime.SetFinalizer(f, nil)
+}
+
+// Settings holds the analysis and composition settings, by key (see vidkompy.h).
+type Settings struct{ c *C.VidkompySettings }
+
+// NewSettings gives every key its default.
+func NewSettings() (*Settings, error) {
+	var e C.VidkompyError
+	s := &Settings{}
+	if err := check(C.vidkompy_settings_new_ex(&s.c, &e), &e); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(s, (*Settings).Close)
+	return s, nil
+}
+
+// Set sets a key from its text value.
+func (s *Settings) Set(key, value string) error {
+	k, v := C.CString(key), C.CString(value)
+	defer C.free(unsafe.Pointer(k))
+	defer C.free(unsafe.Pointer(v))
+	status := C.vidkompy_settings_set(s.c, k, v)
+	return checkHandle(status, C.vidkompy_settings_last_error(s.c))
+}
+
+// Close frees the settings.
+func (s *Settings) Close() {
+	C.vidkompy_settings_free(&s.c)
+	runtime.SetFinalizer(s, nil)
+}
+
+func settingsPtr(s *Settings) *C.VidkompySettings {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+// Placement is where fg's content sits in bg.
+type Placement = C.VidkompyPlacement
+
+// Locate finds the placement from sample frames of each stream.
+func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
+	var p Placement
+	if len(fg) == 0 || len(bg) == 0 {
+		return p, &Error{Status: StatusInvalidArgument, Message: "locate needs frames of both streams"}
+	}
+	cf := make([]C.VidkompyFrame, len(fg))
+	cb := make([]C.VidkompyFrame, len(bg))
+	for i, f := range fg {
+		cf[i] = f.c
+	}
+	for i, f := range bg {
+		cb[i] = f.c
+	}
+	var e C.VidkompyError
+	err := check(C.vidkompy_locate_ex(settingsPtr(settings), &cf[0], C.size_t(len(cf)), &cb[0], C.size_t(len(cb)), &p, &e), &e)
+	return p, err
+}
+
+// Analyzer is pass 1: frames of both streams in, an Alignment out.
+type Analyzer struct{ c *C.VidkompyAnalyzer }
+
+// NewAnalyzer makes an analyzer (settings may be nil for defaults).
+func NewAnalyzer(settings *Settings) (*Analyzer, error) {
+	var e C.VidkompyError
+	a := &Analyzer{}
+	if err := check(C.vidkompy_analyzer_new_ex(settingsPtr(settings), &a.c, &e), &e); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(a, (*Analyzer).Close)
+	return a, nil
+}
+
+func (a *Analyzer) check(status C.int) error {
+	return checkHandle(status, C.vidkompy_analyzer_last_error(a.c))
+}
+
+// Push gives the next frame of a stream; nil ends it.
+func (a *Analyzer) Push(s Stream, f *Frame) error {
+	if f == nil {
+		return a.check(C.vidkompy_analyzer_push(a.c, C.int(s), nil))
+	}
+	return a.check(C.vidkompy_analyzer_push(a.c, C.int(s), &f.c))
+}
+
+// Finish computes the alignment; an *Error with StatusNoMatch when fg is not in bg.
+func (a *Analyzer) Finish() (*Alignment, error) {
+	al := &Alignment{}
+	if err := a.check(C.vidkompy_analyzer_finish(a.c, &al.c)); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(al, (*Alignment).Close)
+	return al, nil
+}
+
+// Close frees the analyzer.
+func (a *Analyzer) Close() {
+	C.vidkompy_analyzer_free(&a.c)
+	runtime.SetFinalizer(a, nil)
+}
+
+// Alignment is the result of analysis. Immutable: share it freely.
+type Alignment struct{ c *C.VidkompyAlignment }
+
+// AlignmentFromJSON reads a saved alignment.
+func AlignmentFromJSON(text string) (*Alignment, error) {
+	t := C.CString(text)
+	defer C.free(unsafe.Pointer(t))
+	var e C.VidkompyError
+	al := &Alignment{}
+	if err := check(C.vidkompy_alignment_from_json_ex(t, &al.c, &e), &e); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(al, (*Alignment).Close)
+	return al, nil
+}
+
+// JSON gives the alignment in its saved form.
+func (al *Alignment) JSON() (string, error) {
+	var needed C.size_t
+	C.vidkompy_alignment_to_json(al.c, nil, 0, &needed)
+	buf := C.malloc(needed)
+	defer C.free(buf)
+	var e C.VidkompyError
+	if err := check(C.vidkompy_alignment_to_json_ex(al.c, (*C.char)(buf), needed, &needed, &e), &e); err != nil {
+		return "", err
+	}
+	return C.GoString((*C.char)(buf)), nil
+}
+
+// Placement gives where fg sits in bg.
+func (al *Alignment) Placement() (Placement, error) {
+	var p Placement
+	var e C.VidkompyError
+	return p, check(C.vidkompy_alignment_placement_ex(al.c, &p, &e), &e)
+}
+
+// FgFrames gives the number of fg frames.
+func (al *Alignment) FgFrames() int { return int(C.vidkompy_alignment_fg_frames(al.c)) }
+
+// BgIndex gives the bg frame under fg frame i.
+func (al *Alignment) BgIndex(i int) (int, error) {
+	var j C.uint32_t
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_bg_index_ex(al.c, C.size_t(i), &j, nil, &e), &e)
+	return int(j), err
+}
+
+// Close frees the alignment.
+func (al *Alignment) Close() {
+	C.vidkompy_alignment_free(&al.c)
+	runtime.SetFinalizer(al, nil)
+}
+
+// Composite renders fg frame i onto its bg frame (BgIndex(i)) into dst, which has bg's format
+// and size. No state: any order, any number of goroutines.
+func Composite(al *Alignment, settings *Settings, i int, fg, bg, dst *Frame) error {
+	var e C.VidkompyError
+	return check(C.vidkompy_composite(al.c, settingsPtr(settings), C.size_t(i), &fg.c, &bg.c, &dst.c, &e), &e)
+}
+
+// Source gives the frames of one stream in order; io.EOF ends it.
+type Source interface {
+	NextFrame() (*Frame, error)
+}
+
+// Compositor is pass 2: Next pulls what it needs from the two sources and returns composited
+// frames in order, then io.EOF.
+type Compositor struct {
+	c   *C.VidkompyCompositor
+	out Frame
+}
+
+// NewCompositor makes a compositor for an alignment (settings may be nil).
+func NewCompositor(al *Alignment, settings *Settings) (*Compositor, error) {
+	var e C.VidkompyError
+	c := &Compositor{}
+	if err := check(C.vidkompy_compositor_new_ex(al.c, settingsPtr(settings), &c.c, &e), &e); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(c, (*Compositor).Close)
+	return c, nil
+}
+
+func (c *Compositor) check(status C.int) error {
+	return checkHandle(status, C.vidkompy_compositor_last_error(c.c))
+}
+
+// Next gives the next composited frame (library memory, valid until the next call), or io.EOF
+// after the last fg frame.
+func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
+	for {
+		status := C.vidkompy_compositor_receive(c.c, &c.out.c)
+		switch {
+		case status == C.VIDKOMPY_OK:
+			return &c.out, nil
+		case status == C.VIDKOMPY_EOF:
+			return nil, io.EOF
+		case status != C.VIDKOMPY_AGAIN:
+			return nil, c.check(status)
+		}
+		stream := Stream(C.vidkompy_compositor_wants(c.c))
+		source := fg
+		if stream == Bg {
+			source = bg
+		}
+		f, err := source.NextFrame()
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		var sent C.int
+		if f != nil && err == nil {
+			sent = C.vidkompy_compositor_send(c.c, C.int(stream), &f.c)
+		} else {
+			sent = C.vidkompy_compositor_send(c.c, C.int(stream), nil)
+		}
+		if err := c.check(sent); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// Close frees the compositor.
+func (c *Compositor) Close() {
+	C.vidkompy_compositor_free(&c.c)
+	runtime.SetFinalizer(c, nil)
+}

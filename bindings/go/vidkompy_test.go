@@ -1,0 +1,219 @@
+package vidkompy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The synthetic scene of the C tests (tests/c/scene.h): bg pans over a texture with a bar
+// sweeping across; fg is a graded crop of bg frames offset.. at (fx, fy).
+const (
+	bw, bh, fw, fh, fx, fy = 256, 144, 128, 72, 50, 30
+	bgFrames, fgFrames     = 60, 30
+	offset                 = 14
+)
+
+func world(x, y int) float64 {
+	return 120 + 45*math.Sin(float64(x)/9)*math.Cos(float64(y)/6) + 30*math.Sin(float64(x+2*y)/15) + 20*math.Cos(float64(x)/23)
+}
+
+func clamp8(v float64) byte {
+	return byte(math.Max(0, math.Min(255, v+0.5)))
+}
+
+func picture(x, y, t int) byte {
+	v := float64(clamp8(world(x+3*t, y+t)))
+	if (x+y/2-7*t)&63 < 6 {
+		v += 60
+	}
+	return byte(math.Min(v, 255))
+}
+
+func scene(t *testing.T) (fg, bg []*Frame) {
+	for j := 0; j < bgFrames; j++ {
+		f, err := NewFrame(I420, bw, bh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := f.Plane(0)
+		for r := 0; r < bh; r++ {
+			for c := 0; c < bw; c++ {
+				y[r*bw+c] = picture(c, r, j)
+			}
+		}
+		fill(f.Plane(1), 100)
+		fill(f.Plane(2), 150)
+		f.SetPTS(int64(j), 1, 25)
+		bg = append(bg, f)
+	}
+	for i := 0; i < fgFrames; i++ {
+		f, err := NewFrame(I420, fw, fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, y := bg[i+offset].Plane(0), f.Plane(0)
+		for r := 0; r < fh; r++ {
+			for c := 0; c < fw; c++ {
+				y[r*fw+c] = clamp8(float64(src[(r+fy)*bw+c+fx])*0.9 + 20 - 0.5)
+			}
+		}
+		fill(f.Plane(1), 90)
+		fill(f.Plane(2), 160)
+		f.SetPTS(int64(i), 1, 25)
+		fg = append(fg, f)
+	}
+	return fg, bg
+}
+
+func fill(b []byte, v byte) {
+	for i := range b {
+		b[i] = v
+	}
+}
+
+type frames struct{ list []*Frame }
+
+func (s *frames) NextFrame() (*Frame, error) {
+	if len(s.list) == 0 {
+		return nil, io.EOF
+	}
+	f := s.list[0]
+	s.list = s.list[1:]
+	return f, nil
+}
+
+func analyze(t *testing.T, fg, bg []*Frame) *Alignment {
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for j := range bg {
+		if err := a.Push(Bg, bg[j]); err != nil {
+			t.Fatal(err)
+		}
+		if i := j - offset; i >= 0 && i < fgFrames {
+			if err := a.Push(Fg, fg[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return al
+}
+
+func TestThePipeline(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	p, err := al.Placement()
+	if err != nil || p.x != fx || p.y != fy {
+		t.Fatalf("placement %+v, %v", p, err)
+	}
+	if j, _ := al.BgIndex(5); j != 5+offset {
+		t.Fatalf("fg frame 5 over bg frame %d", j)
+	}
+	text, err := al.JSON()
+	if err != nil || !strings.Contains(text, "\"format_version\": 2") {
+		t.Fatalf("JSON: %v", err)
+	}
+	copyOf, err := AlignmentFromJSON(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCompositor(copyOf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	dst, _ := NewFrame(I420, bw, bh)
+	defer dst.Free()
+	n := 0
+	fgSource, bgSource := &frames{fg}, &frames{bg}
+	for {
+		out, err := c.Next(fgSource, bgSource)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Random access gives the same bytes.
+		j, _ := al.BgIndex(n)
+		if err := Composite(al, nil, n, fg[n], bg[j], dst); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Plane(0)[:bw], dst.Plane(0)[:bw]) || out.PTS() != int64(n) {
+			t.Fatalf("frame %d differs from random access", n)
+		}
+		n++
+	}
+	if n != fgFrames {
+		t.Fatalf("%d frames composited", n)
+	}
+	placement, err := Locate(nil, []*Frame{fg[0]}, []*Frame{bg[offset]})
+	if err != nil || placement.x != fx || placement.y != fy {
+		t.Fatalf("locate: %+v %v", placement, err)
+	}
+}
+
+func TestErrorsCarryTheirStatusAndOwnMessage(t *testing.T) {
+	_, err := AlignmentFromJSON("{\"format_version\": 9}")
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusInvalidData || !strings.Contains(e.Message, "version 9") {
+		t.Fatalf("got %v", err)
+	}
+	s, _ := NewSettings()
+	defer s.Close()
+	if err := s.Set("no_such_key", "1"); !errors.As(err, &e) || e.Status != StatusInvalidArgument {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := FrameFromBytes(Gray8, 16, 4, [][]byte{make([]byte, 10)}, []int{16}); !errors.As(err, &e) || e.Status != StatusInvalidFrame {
+		t.Fatalf("short plane: %v", err)
+	}
+	// Many goroutines fail at once, each with its own message: every one reads its own.
+	var wg sync.WaitGroup
+	wrong := make([]int, 32)
+	for g := range wrong {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			want := fmt.Sprintf("version %d", 100+g)
+			for k := 0; k < 200; k++ {
+				_, err := AlignmentFromJSON(fmt.Sprintf("{\"format_version\": %d}", 100+g))
+				if err == nil || !strings.Contains(err.Error(), want) {
+					wrong[g]++
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	for g, w := range wrong {
+		if w != 0 {
+			t.Fatalf("goroutine %d read %d messages that were not its own", g, w)
+		}
+	}
+}
+
+func TestFramesFromGoMemoryAreCopiedOnce(t *testing.T) {
+	y := bytes.Repeat([]byte{7}, 32*8)
+	u, v := bytes.Repeat([]byte{128}, 16*4), bytes.Repeat([]byte{128}, 16*4)
+	f, err := FrameFromBytes(I420, 32, 8, [][]byte{y, u, v}, []int{32, 16, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Free()
+	y[0] = 9 // the frame holds its own copy
+	if f.Plane(0)[0] != 7 || f.Validate() != nil {
+		t.Fatal("the frame should hold a validated copy")
+	}
+}
