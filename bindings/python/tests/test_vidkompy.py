@@ -1,0 +1,136 @@
+"""The binding as a Python host uses it: the whole pipeline, locate, settings, random access,
+and every bad input as vidkompy.Error with the C status."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import vidkompy  # noqa: E402
+
+BW, BH, FW, FH, FX, FY, BG_FRAMES, FG_FRAMES, OFFSET = 256, 144, 128, 72, 50, 30, 60, 30, 14
+
+
+def scene():
+    """bg pans over a texture with a bar sweeping across; fg is a graded crop of bg from OFFSET."""
+    ys, xs = np.mgrid[0 : BH + BG_FRAMES, 0 : BW + 3 * BG_FRAMES].astype(np.float64)
+    world = 120 + 45 * np.sin(xs / 9) * np.cos(ys / 6) + 30 * np.sin((xs + 2 * ys) / 15) + 20 * np.cos(xs / 23)
+    world = np.clip(world + 0.5, 0, 255).astype(np.uint8).astype(np.int32)
+    y, x = np.mgrid[0:BH, 0:BW]
+    bg, fg = [], []
+    for t in range(BG_FRAMES):
+        bar = ((x + y // 2 - 7 * t) & 63) < 6
+        luma = np.minimum(world[t : t + BH, 3 * t : 3 * t + BW] + 60 * bar, 255).astype(np.uint8)
+        bg.append([luma, np.full((BH // 2, BW // 2), 100, np.uint8), np.full((BH // 2, BW // 2), 150, np.uint8)])
+    for i in range(FG_FRAMES):
+        crop = bg[i + OFFSET][0][FY : FY + FH, FX : FX + FW].astype(np.float64)
+        luma = np.clip(crop * 0.9 + 20 + 0.5, 0, 255).astype(np.uint8)
+        fg.append([luma, np.full((FH // 2, FW // 2), 90, np.uint8), np.full((FH // 2, FW // 2), 160, np.uint8)])
+    return fg, bg
+
+
+def frames(planes_list):
+    return [vidkompy.Frame("i420", p, pts=k, time_base=(1, 25)) for k, p in enumerate(planes_list)]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    return scene()
+
+
+@pytest.fixture(scope="module")
+def alignment(pair):
+    fg, bg = frames(pair[0]), frames(pair[1])
+    analyzer = vidkompy.Analyzer(vidkompy.Settings(min_confidence=0.5))
+    for j, frame in enumerate(bg):
+        analyzer.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            analyzer.push("fg", fg[j - OFFSET])
+    return analyzer.finish()
+
+
+def test_the_pipeline_finds_the_truth_and_composites_it(pair, alignment):
+    p = alignment.placement
+    assert (p.x, p.y, p.width, p.height) == (FX, FY, FW, FH)
+    assert [alignment.bg_index(i) for i in range(FG_FRAMES)] == list(range(OFFSET, OFFSET + FG_FRAMES))
+    assert alignment.outside_frames == []
+    copy = vidkompy.Alignment.from_json(alignment.to_json())
+    outputs = list(vidkompy.Compositor(copy).run(frames(pair[0]), frames(pair[1])))
+    assert len(outputs) == FG_FRAMES
+    y, u, _ = outputs[3]
+    assert np.array_equal(y[FY : FY + FH, FX : FX + FW], pair[0][3][0])
+    assert np.array_equal(y[:FY], pair[1][3 + OFFSET][0][:FY])
+    assert u[FY // 2 + 2, FX // 2 + 2] == 90 and u[0, 0] == 100
+    # Random access into arrays the host owns gives the same bytes.
+    out = [np.zeros((BH, BW), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8)]
+    dst = vidkompy.Frame("i420", out)
+    for i in (7, 0, 29):
+        fg = vidkompy.Frame("i420", pair[0][i], pts=i, time_base=(1, 25))
+        j = alignment.bg_index(i)
+        bg = vidkompy.Frame("i420", pair[1][j], pts=j, time_base=(1, 25))
+        vidkompy.composite(alignment, i, fg, bg, dst)
+        assert all(np.array_equal(a, b) for a, b in zip(out, outputs[i]))
+
+
+def test_locate_from_samples(pair):
+    p = vidkompy.locate([vidkompy.Frame("i420", pair[0][0])], [vidkompy.Frame("i420", pair[1][OFFSET])])
+    assert (p.x, p.y) == (FX, FY) and p.confidence > 0.9
+
+
+def test_bad_input_raises_error_with_the_c_status(pair):
+    y, u, v = pair[0][0]
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Frame("i420", [y.astype(np.uint16), u, v])  # a 16-bit array for an 8-bit format
+    assert e.value.status == vidkompy.INVALID_FRAME and "uint16" in e.value.message
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Frame("i420", [y, u[:, :10], v])
+    assert e.value.status == vidkompy.INVALID_FRAME and "shape" in e.value.message
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Alignment.from_json('{"format_version": 9}')
+    assert e.value.status == vidkompy.INVALID_DATA and "version 9" in e.value.message
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Settings(no_such_key=1)
+    assert e.value.status == vidkompy.INVALID_ARGUMENT and "no_such_key" in e.value.message
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Analyzer().push("middle", None)
+    assert e.value.status == vidkompy.INVALID_ARGUMENT
+    # fg from another picture: refused, not composited.
+    analyzer = vidkompy.Analyzer()
+    analyzer.set_placement(vidkompy.locate([vidkompy.Frame("i420", pair[0][0])], [vidkompy.Frame("i420", pair[1][OFFSET])]))
+    rng = np.random.default_rng(5)
+    for j in range(BG_FRAMES):
+        analyzer.push("bg", vidkompy.Frame("i420", pair[1][j], pts=j, time_base=(1, 25)))
+    for i in range(FG_FRAMES):
+        noise = rng.integers(0, 255, (FH, FW), dtype=np.uint8)
+        analyzer.push("fg", vidkompy.Frame("i420", [noise, pair[0][i][1], pair[0][i][2]], pts=i, time_base=(1, 25)))
+    with pytest.raises(vidkompy.Error) as e:
+        analyzer.finish()
+    assert e.value.status == vidkompy.NO_MATCH
+
+
+def test_flipped_and_strided_arrays_are_read_in_place(pair):
+    y, u, v = pair[0][0]
+    wide = np.zeros((FH, FW + 32), np.uint8)
+    wide[:, :FW] = y
+    flipped = [y[::-1], u[::-1], v[::-1]]
+    a = vidkompy.Frame("i420", [wide[:, :FW], u, v])
+    b = vidkompy.Frame("i420", flipped)
+    assert a.arrays[0].base is wide and b.arrays[0].strides[0] < 0
+
+
+def test_the_example_aligns_and_composites_y4m_files(pair, tmp_path):
+    from examples import y4m
+
+    fg_path, bg_path, out_path = tmp_path / "fg.y4m", tmp_path / "bg.y4m", tmp_path / "out.y4m"
+    y4m.write(fg_path, pair[0], 25)
+    y4m.write(bg_path, pair[1], 25)
+    example = os.path.join(os.path.dirname(__file__), "..", "examples", "align_and_composite.py")
+    run = subprocess.run([sys.executable, example, "--fg", str(fg_path), "--bg", str(bg_path), "-o", str(out_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert f"x={FX}, y={FY}" in run.stdout
+    frames_out, rate = y4m.read(out_path)
+    assert len(frames_out) == FG_FRAMES and rate == 25
+    assert np.array_equal(frames_out[0][0][FY : FY + FH, FX : FX + FW], pair[0][0][0])

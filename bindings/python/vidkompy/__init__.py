@@ -1,0 +1,395 @@
+"""vidkompy for Python: align a foreground video inside a background video and composite it.
+
+A ctypes binding of the vidkompy C library (libvidkompy.so). Frames are numpy arrays, one per
+plane, checked against the pixel format (dtype, shape) before the library sees them; the library
+reads them in place. Every failure raises vidkompy.Error with the C status and the call's own
+message, as C reports it.
+
+    import vidkompy
+    analyzer = vidkompy.Analyzer()
+    analyzer.push("bg", vidkompy.Frame("i420", [y, u, v], pts=j, time_base=(1, 25)))  # any order
+    alignment = analyzer.finish()                      # raises vidkompy.Error (NO_MATCH, ...)
+    for planes in vidkompy.Compositor(alignment).run(fg_frames, bg_frames): ...
+
+The library is found through VIDKOMPY_LIBRARY (a path), then the repository's target/release and
+target/debug, then the system's library path.
+"""
+
+import ctypes
+import ctypes.util
+import os
+from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int, c_int64, c_size_t, c_ssize_t, c_uint32, c_void_p
+
+import numpy as np
+
+__all__ = ["Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Placement", "locate", "composite"]
+
+OK, AGAIN, EOF = 0, 1, 2
+INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL = range(-1, -9, -1)
+STREAMS = {"fg": 0, "bg": 1}
+
+# name: (code, sample dtype, planes as (width divisor, height divisor, samples per pixel)).
+FORMATS = {
+    "gray8": (0, np.uint8, [(1, 1, 1)]),
+    "i420": (1, np.uint8, [(1, 1, 1), (2, 2, 1), (2, 2, 1)]),
+    "nv12": (2, np.uint8, [(1, 1, 1), (2, 2, 2)]),
+    "rgba": (3, np.uint8, [(1, 1, 4)]),
+    "bgra": (4, np.uint8, [(1, 1, 4)]),
+    "rgb24": (5, np.uint8, [(1, 1, 3)]),
+    "i420p10": (6, np.uint16, [(1, 1, 1), (2, 2, 1), (2, 2, 1)]),
+    "p010": (7, np.uint16, [(1, 1, 1), (2, 2, 2)]),
+    "i422": (8, np.uint8, [(1, 1, 1), (2, 1, 1), (2, 1, 1)]),
+    "i444": (9, np.uint8, [(1, 1, 1)] * 3),
+    "i422p10": (10, np.uint16, [(1, 1, 1), (2, 1, 1), (2, 1, 1)]),
+    "i444p10": (11, np.uint16, [(1, 1, 1)] * 3),
+}
+RANGES = {None: 0, "limited": 0x100, "full": 0x200}
+MATRICES = {None: 0, "bt601": 0x1000, "bt709": 0x2000}
+
+
+class Error(Exception):
+    """A failed call: `status` is the C status (a negative VIDKOMPY_ERROR_*), `message` its text."""
+
+    def __init__(self, status, message):
+        super().__init__(f"{message} (status {status})")
+        self.status = status
+        self.message = message
+
+
+class _Frame(ctypes.Structure):
+    _fields_ = [
+        ("format", c_int),
+        ("width", c_int),
+        ("height", c_int),
+        ("data", c_void_p * 4),
+        ("stride", c_ssize_t * 4),
+        ("pts", c_int64),
+        ("time_base_num", c_int),
+        ("time_base_den", c_int),
+    ]
+
+
+class _Error(ctypes.Structure):
+    _fields_ = [("status", c_int), ("message", c_char * 512)]
+
+
+class Placement(ctypes.Structure):
+    """Where fg's content sits in bg: x, y, width, height, scale, confidence, content box."""
+
+    _fields_ = [
+        ("x", ctypes.c_int32),
+        ("y", ctypes.c_int32),
+        ("width", c_uint32),
+        ("height", c_uint32),
+        ("scale", c_double),
+        ("confidence", c_double),
+        ("content_x", c_uint32),
+        ("content_y", c_uint32),
+        ("content_width", c_uint32),
+        ("content_height", c_uint32),
+        ("x_subpixel", c_double),
+        ("y_subpixel", c_double),
+    ]
+
+    def __repr__(self):
+        return f"Placement(x={self.x}, y={self.y}, width={self.width}, height={self.height}, scale={self.scale:.4f}, confidence={self.confidence:.3f})"
+
+
+def _load():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
+    candidates = [os.environ.get("VIDKOMPY_LIBRARY")]
+    candidates += [os.path.join(root, "target", p, "libvidkompy.so") for p in ("release", "debug")]
+    candidates.append(ctypes.util.find_library("vidkompy"))
+    for path in candidates:
+        if path and (os.path.exists(path) or not os.path.sep in path):
+            return ctypes.CDLL(path)
+    raise OSError("libvidkompy.so not found: build it (cargo build --release) or set VIDKOMPY_LIBRARY")
+
+
+_lib = _load()
+_handle = c_void_p
+_signatures = {
+    "vidkompy_last_error": (c_char_p, []),
+    "vidkompy_frame_validate_ex": (c_int, [POINTER(_Frame), POINTER(_Error)]),
+    "vidkompy_settings_new_ex": (c_int, [POINTER(_handle), POINTER(_Error)]),
+    "vidkompy_settings_free": (None, [POINTER(_handle)]),
+    "vidkompy_settings_set": (c_int, [_handle, c_char_p, c_char_p]),
+    "vidkompy_settings_last_error": (c_char_p, [_handle]),
+    "vidkompy_locate_ex": (c_int, [_handle, POINTER(_Frame), c_size_t, POINTER(_Frame), c_size_t, POINTER(Placement), POINTER(_Error)]),
+    "vidkompy_analyzer_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
+    "vidkompy_analyzer_free": (None, [POINTER(_handle)]),
+    "vidkompy_analyzer_last_error": (c_char_p, [_handle]),
+    "vidkompy_analyzer_push": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_analyzer_set_placement": (c_int, [_handle, POINTER(Placement)]),
+    "vidkompy_analyzer_finish": (c_int, [_handle, POINTER(_handle)]),
+    "vidkompy_alignment_free": (None, [POINTER(_handle)]),
+    "vidkompy_alignment_placement_ex": (c_int, [_handle, POINTER(Placement), POINTER(_Error)]),
+    "vidkompy_alignment_fg_frames": (c_size_t, [_handle]),
+    "vidkompy_alignment_bg_frames": (c_size_t, [_handle]),
+    "vidkompy_alignment_confidence": (c_double, [_handle]),
+    "vidkompy_alignment_offset_seconds": (c_double, [_handle]),
+    "vidkompy_alignment_rate": (c_double, [_handle]),
+    "vidkompy_alignment_bg_index_ex": (c_int, [_handle, c_size_t, POINTER(c_uint32), POINTER(c_int), POINTER(_Error)]),
+    "vidkompy_alignment_outside_frames": (c_int, [_handle, POINTER(c_uint32), c_size_t, POINTER(c_size_t), POINTER(_Error)]),
+    "vidkompy_alignment_to_json_ex": (c_int, [_handle, c_char_p, c_size_t, POINTER(c_size_t), POINTER(_Error)]),
+    "vidkompy_alignment_from_json_ex": (c_int, [c_char_p, POINTER(_handle), POINTER(_Error)]),
+    "vidkompy_compositor_new_ex": (c_int, [_handle, _handle, POINTER(_handle), POINTER(_Error)]),
+    "vidkompy_compositor_free": (None, [POINTER(_handle)]),
+    "vidkompy_compositor_last_error": (c_char_p, [_handle]),
+    "vidkompy_compositor_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_compositor_receive": (c_int, [_handle, POINTER(_Frame)]),
+    "vidkompy_compositor_wants": (c_int, [_handle]),
+    "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
+}
+for _name, (_restype, _argtypes) in _signatures.items():
+    _fn = getattr(_lib, _name)
+    _fn.restype, _fn.argtypes = _restype, _argtypes
+
+
+def _check(status, err=None, handle_message=None):
+    """Raises Error for a negative status with the call's own message."""
+    if status >= 0:
+        return status
+    if err is not None:
+        message = err.message.decode("utf-8", "replace")
+    else:
+        message = (handle_message() or b"").decode("utf-8", "replace")
+    raise Error(status, message)
+
+
+def _stream(name):
+    if name not in STREAMS:
+        raise Error(INVALID_ARGUMENT, f"unknown stream {name!r} (\"fg\" or \"bg\")")
+    return STREAMS[name]
+
+
+class Frame:
+    """A picture as numpy planes: `format` names the layout (see FORMATS), `planes` holds one array
+    per plane: (height, width) for one sample per pixel, (height, width, n) for interleaved
+    samples (RGB, NV12's UV), with the format's dtype (uint8, or uint16 for 10-bit formats).
+    Rows may be strided (even negatively: a flipped array); samples within a row must be
+    contiguous. The arrays are read in place and kept alive by the frame."""
+
+    def __init__(self, format, planes, pts=None, time_base=(1, 25), color_range=None, matrix=None):
+        if format not in FORMATS:
+            raise Error(INVALID_FRAME, f"unknown pixel format {format!r}; known: {', '.join(FORMATS)}")
+        code, dtype, layout = FORMATS[format]
+        if len(planes) != len(layout):
+            raise Error(INVALID_FRAME, f"{format} has {len(layout)} planes, got {len(planes)}")
+        first = np.asarray(planes[0])
+        if first.ndim < 2:
+            raise Error(INVALID_FRAME, f"plane 0 must be 2-D (rows, columns), got shape {first.shape}")
+        height, width = first.shape[:2]
+        self.format, self.arrays = format, []
+        self._c = _Frame()
+        self._c.format = code | RANGES[color_range] | MATRICES[matrix]
+        self._c.width, self._c.height = width, height
+        for i, (plane, (wdiv, hdiv, samples)) in enumerate(zip(planes, layout)):
+            plane = np.asarray(plane)
+            want = ((height + hdiv - 1) // hdiv, (width + wdiv - 1) // wdiv) + ((samples,) if samples > 1 else ())
+            if plane.dtype != dtype:
+                raise Error(INVALID_FRAME, f"{format} plane {i}: dtype {plane.dtype}, needs {np.dtype(dtype).name}")
+            if plane.shape != want and not (samples > 1 and plane.shape == want[:1] + (want[1] * samples,)):
+                raise Error(INVALID_FRAME, f"{format} plane {i}: shape {plane.shape}, needs {want} for {width}x{height}")
+            adjacent = plane.strides[-1] == plane.itemsize and (plane.ndim == 2 or plane.strides[1] == plane.itemsize * samples)
+            if not adjacent:
+                plane = np.ascontiguousarray(plane)  # the samples of a row must be adjacent
+            self.arrays.append(plane)
+            self._c.data[i] = plane.ctypes.data
+            self._c.stride[i] = plane.strides[0]
+        if pts is None:
+            self._c.pts, self._c.time_base_num, self._c.time_base_den = -(2**63), 0, 0
+        else:
+            self._c.pts, (self._c.time_base_num, self._c.time_base_den) = pts, time_base
+        err = _Error()
+        _check(_lib.vidkompy_frame_validate_ex(byref(self._c), byref(err)), err)
+
+    @property
+    def width(self):
+        return self._c.width
+
+    @property
+    def height(self):
+        return self._c.height
+
+
+class Settings:
+    """Settings by key (see vidkompy.h), e.g. Settings(min_confidence=0.7, feather=4)."""
+
+    def __init__(self, **values):
+        self._h = _handle()
+        err = _Error()
+        _check(_lib.vidkompy_settings_new_ex(byref(self._h), byref(err)), err)
+        for key, value in values.items():
+            self.set(key, value)
+
+    def set(self, key, value):
+        if isinstance(value, bool):
+            value = "1" if value else "0"
+        status = _lib.vidkompy_settings_set(self._h, str(key).encode(), str(value).encode())
+        _check(status, handle_message=lambda: _lib.vidkompy_settings_last_error(self._h))
+        return self
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_settings_free(byref(self._h))
+
+
+def _settings(settings):
+    return settings._h if settings is not None else None
+
+
+class Alignment:
+    """The result of analysis: placement and a bg frame for every fg frame. Immutable."""
+
+    def __init__(self, handle):
+        self._h = handle
+
+    @staticmethod
+    def from_json(text):
+        h, err = _handle(), _Error()
+        _check(_lib.vidkompy_alignment_from_json_ex(text.encode(), byref(h), byref(err)), err)
+        return Alignment(h)
+
+    def to_json(self):
+        needed, err = c_size_t(0), _Error()
+        _lib.vidkompy_alignment_to_json_ex(self._h, None, 0, byref(needed), None)
+        buf = ctypes.create_string_buffer(needed.value)
+        _check(_lib.vidkompy_alignment_to_json_ex(self._h, buf, needed, byref(needed), byref(err)), err)
+        return buf.value.decode()
+
+    @property
+    def placement(self):
+        p, err = Placement(), _Error()
+        _check(_lib.vidkompy_alignment_placement_ex(self._h, byref(p), byref(err)), err)
+        return p
+
+    @property
+    def fg_frames(self):
+        return _lib.vidkompy_alignment_fg_frames(self._h)
+
+    @property
+    def bg_frames(self):
+        return _lib.vidkompy_alignment_bg_frames(self._h)
+
+    @property
+    def confidence(self):
+        return _lib.vidkompy_alignment_confidence(self._h)
+
+    @property
+    def offset_seconds(self):
+        return _lib.vidkompy_alignment_offset_seconds(self._h)
+
+    @property
+    def rate(self):
+        return _lib.vidkompy_alignment_rate(self._h)
+
+    def bg_index(self, i):
+        j, err = c_uint32(0), _Error()
+        _check(_lib.vidkompy_alignment_bg_index_ex(self._h, i, byref(j), None, byref(err)), err)
+        return j.value
+
+    @property
+    def outside_frames(self):
+        count, err = c_size_t(0), _Error()
+        _check(_lib.vidkompy_alignment_outside_frames(self._h, None, 0, byref(count), byref(err)), err)
+        out = (c_uint32 * count.value)()
+        _check(_lib.vidkompy_alignment_outside_frames(self._h, out, count.value, byref(count), byref(err)), err)
+        return list(out)
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_alignment_free(byref(self._h))
+
+
+class Analyzer:
+    """Pass 1: push frames of both streams (any interleaving), then finish() for an Alignment."""
+
+    def __init__(self, settings=None):
+        self._h, err = _handle(), _Error()
+        _check(_lib.vidkompy_analyzer_new_ex(_settings(settings), byref(self._h), byref(err)), err)
+
+    def _check(self, status):
+        return _check(status, handle_message=lambda: _lib.vidkompy_analyzer_last_error(self._h))
+
+    def push(self, stream, frame):
+        """The next frame of "fg" or "bg"; None ends that stream."""
+        self._check(_lib.vidkompy_analyzer_push(self._h, _stream(stream), byref(frame._c) if frame else None))
+
+    def set_placement(self, placement):
+        self._check(_lib.vidkompy_analyzer_set_placement(self._h, byref(placement)))
+
+    def finish(self):
+        h = _handle()
+        self._check(_lib.vidkompy_analyzer_finish(self._h, byref(h)))
+        return Alignment(h)
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_analyzer_free(byref(self._h))
+
+
+def _planes_of(c_frame):
+    """Copies of a library-owned frame's planes as numpy arrays."""
+    name = next(n for n, (code, _, _) in FORMATS.items() if code == c_frame.format & 0xFF)
+    _, dtype, layout = FORMATS[name]
+    itemsize = np.dtype(dtype).itemsize
+    out = []
+    for i, (wdiv, hdiv, samples) in enumerate(layout):
+        rows, cols = (c_frame.height + hdiv - 1) // hdiv, (c_frame.width + wdiv - 1) // wdiv
+        stride = c_frame.stride[i]
+        buf = (c_char * (stride * (rows - 1) + cols * samples * itemsize)).from_address(c_frame.data[i])
+        view = np.ndarray((rows, cols * samples), dtype=dtype, buffer=buf, strides=(stride, itemsize))
+        out.append(view.reshape(rows, cols, samples).copy() if samples > 1 else view.copy())
+    return out
+
+
+class Compositor:
+    """Pass 2. run(fg, bg) takes two iterables of Frames and yields the composited frames (lists
+    of numpy planes in bg's format), one per fg frame, at fg's timing."""
+
+    def __init__(self, alignment, settings=None):
+        self._alignment = alignment
+        self._h, err = _handle(), _Error()
+        _check(_lib.vidkompy_compositor_new_ex(alignment._h, _settings(settings), byref(self._h), byref(err)), err)
+
+    def _check(self, status):
+        return _check(status, handle_message=lambda: _lib.vidkompy_compositor_last_error(self._h))
+
+    def run(self, fg, bg):
+        sources = {0: iter(fg), 1: iter(bg)}
+        out = _Frame()
+        while True:
+            status = self._check(_lib.vidkompy_compositor_receive(self._h, byref(out)))
+            if status == OK:
+                yield _planes_of(out)
+                continue
+            if status == EOF:
+                return
+            stream = _lib.vidkompy_compositor_wants(self._h)
+            frame = next(sources[stream], None)
+            self._check(_lib.vidkompy_compositor_send(self._h, stream, byref(frame._c) if frame else None))
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_compositor_free(byref(self._h))
+
+
+def locate(fg, bg, settings=None):
+    """The placement of fg's content in bg from sample Frames of each (lists)."""
+    f = (_Frame * len(fg))(*[x._c for x in fg])
+    b = (_Frame * len(bg))(*[x._c for x in bg])
+    p, err = Placement(), _Error()
+    _check(_lib.vidkompy_locate_ex(_settings(settings), f, len(fg), b, len(bg), byref(p), byref(err)), err)
+    return p
+
+
+def composite(alignment, index, fg, bg, out, settings=None):
+    """Random access: fg frame `index` onto its bg frame (alignment.bg_index(index)) into `out`,
+    a writable Frame of bg's format and size (its arrays are written in place)."""
+    for a in out.arrays:
+        if not a.flags.writeable:
+            raise Error(INVALID_ARGUMENT, "out's planes must be writable")
+    err = _Error()
+    _check(_lib.vidkompy_composite(alignment._h, _settings(settings), index, byref(fg._c), byref(bg._c), byref(out._c), byref(err)), err)
