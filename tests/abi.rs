@@ -149,3 +149,31 @@ fn the_shared_library_exports_exactly_the_header_functions() {
     let declared: BTreeSet<String> = prototypes(&header()).iter().map(|p| function_name(p)).collect();
     assert_eq!(exported, declared, "exported vidkompy_* symbols differ from the header's functions");
 }
+
+/// The static library exports every header function. (What else it exports depends on the
+/// profile: a debug archive exposes Rust symbols between its objects; the release archive, built
+/// with LTO, only the Rust runtime's allocator shims and compiler-rt builtins, which .ci/run
+/// checks on the installed library; README, "Linking", says how to live with them.)
+#[cfg(target_os = "linux")]
+#[test]
+fn the_static_library_exports_every_header_function() {
+    build_cdylib();
+    let lib = library_dir().join("libvidkompy.a");
+    assert!(lib.exists(), "{} is missing", lib.display());
+    let nm = Command::new("nm")
+        .args(["-g", "--defined-only"])
+        .arg(&lib)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run nm (binutils): {e}"));
+    let exported: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let (_, kind, name) = (words.next()?, words.next()?, words.next()?);
+            "TDBRWV".contains(kind).then(|| name.to_string())
+        })
+        .collect();
+    let declared: BTreeSet<String> = prototypes(&header()).iter().map(|p| function_name(p)).collect();
+    let ours: BTreeSet<String> = exported.iter().filter(|s| s.starts_with("vidkompy_")).cloned().collect();
+    assert_eq!(ours, declared, "the static library's vidkompy_* symbols differ from the header's functions");
+}
