@@ -127,3 +127,29 @@ fn c_programs_pass_as_cpp17() {
         compile_and_run(&source, true);
     }
 }
+
+/// README's link line works as written from the build tree: `-L target/<profile> -lvidkompy`
+/// with an rpath, no install step (build.rs links libvidkompy.so.MAJOR beside the library).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_program_linked_from_the_build_tree_starts() {
+    build_cdylib();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib_dir = library_dir();
+    let exe = lib_dir.join("c-tests").join("build_tree_link");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let out = Command::new(&cc)
+        .arg(root.join("tests/install/check_install.c"))
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .args(["-lvidkompy", "-o"])
+        .arg(&exe)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the C compiler '{cc}': {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = Command::new(&exe).output().unwrap();
+    assert!(run.status.success(), "{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+}
