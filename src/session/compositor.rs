@@ -400,19 +400,30 @@ impl Compositor {
     ) -> Result<usize> {
         let mut written = 0;
         loop {
-            match self.receive()? {
+            let stream = match self.receive()? {
                 Received::Frame(frame) => {
                     sink(&frame)?;
                     written += 1;
+                    continue;
                 }
-                // `receive` asked for this stream, so the frame is taken (never AGAIN).
-                Received::Again(Stream::Fg) => {
-                    self.send(Stream::Fg, fg.next_frame()?.as_ref())?;
-                }
-                Received::Again(Stream::Bg) => {
-                    self.send(Stream::Bg, bg.next_frame()?.as_ref())?;
-                }
+                Received::Again(stream) => stream,
                 Received::Eof => return Ok(written),
+            };
+            let source: &mut dyn FrameSource = if stream == Stream::Fg { fg } else { bg };
+            let frame = source.next_frame()?;
+            // AGAIN: the frame after one the source lost (its pts skips one); the frame before
+            // stands in for the lost one, whose output comes first, then this frame is sent.
+            while self.send(stream, frame.as_ref())? == Sent::Again {
+                match self.receive()? {
+                    Received::Frame(out) => {
+                        sink(&out)?;
+                        written += 1;
+                    }
+                    Received::Eof => return Ok(written),
+                    Received::Again(_) => {
+                        return Err(Error::Internal("send asked for a receive, which asked for input".into()));
+                    }
+                }
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::io::job::{
     AudioChoice, BG_SAMPLES, CompJob, JobObserver, JobOutputs, REFINE_PAIRS, Silent, given_placement, refine_picks,
 };
 use crate::io::staging::Staged;
-use crate::session::{Analyzer, Compositor, Received, Stream};
+use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate, locate_near};
 
@@ -449,6 +449,9 @@ fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobOb
         // straight into a buffer the encoder thread owns next and then hands back for reuse.
         let mut run = || -> Result<bool> {
             let mut spare: Option<FrameBuf> = None;
+            // A frame `send` answered AGAIN to (it follows one the decoder lost): sent again
+            // after the next composited frame.
+            let mut pending: Option<(Stream, Option<DecodedFrame>)> = None;
             let mut written = 0usize;
             loop {
                 let mut buf = match spare.take().or_else(|| recycle_rx.try_recv().ok()) {
@@ -468,6 +471,12 @@ fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobOb
                         if written.is_multiple_of(5) {
                             observer.progress("compose", written, Some(total));
                         }
+                        if let Some((stream, frame)) = pending.take() {
+                            let view: Option<FrameRef<'_>> = frame.as_ref().map(DecodedFrame::as_frame);
+                            if compositor.send(stream, view.as_ref())? == Sent::Again {
+                                pending = Some((stream, frame));
+                            }
+                        }
                     }
                     Some(Received::Again(stream)) => {
                         spare = Some(buf);
@@ -475,8 +484,11 @@ fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobOb
                         let frame = receive(rx)?;
                         let view: Option<FrameRef<'_>> = frame.as_ref().map(DecodedFrame::as_frame);
                         let started = Instant::now();
-                        compositor.send(stream, view.as_ref())?;
+                        let sent = compositor.send(stream, view.as_ref())?;
                         compose_ms += started.elapsed().as_secs_f64() * 1e3;
+                        if sent == Sent::Again {
+                            pending = Some((stream, frame));
+                        }
                     }
                     Some(Received::Eof) | Some(Received::Frame(_)) => {
                         observer.progress("compose", written, Some(total));
