@@ -416,6 +416,21 @@ type Source interface {
 type Compositor struct {
 	c   *C.VidkompyCompositor
 	out Frame
+	// A frame send answered AGAIN to (it follows one the decoder lost): sent again after the
+	// frame composited over a stand-in is returned.
+	pending       *Frame
+	pendingStream Stream
+	pendingEnd    bool
+}
+
+func (c *Compositor) send(stream Stream, f *Frame, end bool) (C.int, error) {
+	var sent C.int
+	if end {
+		sent = C.vidkompy_compositor_send(c.c, C.int(stream), nil)
+	} else {
+		sent = C.vidkompy_compositor_send(c.c, C.int(stream), &f.c)
+	}
+	return sent, c.check(sent)
 }
 
 // NewCompositor makes a compositor for an alignment (settings may be nil).
@@ -436,6 +451,15 @@ func (c *Compositor) check(status C.int) error {
 // Next gives the next composited frame (library memory, valid until the next call), or io.EOF
 // after the last fg frame.
 func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
+	if c.pending != nil || c.pendingEnd {
+		sent, err := c.send(c.pendingStream, c.pending, c.pendingEnd)
+		if err != nil {
+			return nil, err
+		}
+		if sent != C.VIDKOMPY_AGAIN {
+			c.pending, c.pendingEnd = nil, false
+		}
+	}
 	for {
 		status := C.vidkompy_compositor_receive(c.c, &c.out.c)
 		switch {
@@ -455,14 +479,16 @@ func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, err
 		}
-		var sent C.int
-		if f != nil && err == nil {
-			sent = C.vidkompy_compositor_send(c.c, C.int(stream), &f.c)
-		} else {
-			sent = C.vidkompy_compositor_send(c.c, C.int(stream), nil)
-		}
-		if err := c.check(sent); err != nil {
+		end := f == nil || err != nil
+		sent, err := c.send(stream, f, end)
+		if err != nil {
 			return nil, err
+		}
+		if sent == C.VIDKOMPY_AGAIN {
+			c.pending, c.pendingStream, c.pendingEnd = f, stream, end
+			if end {
+				c.pending = nil
+			}
 		}
 	}
 }

@@ -217,3 +217,39 @@ func TestFramesFromGoMemoryAreCopiedOnce(t *testing.T) {
 		t.Fatal("the frame should hold a validated copy")
 	}
 }
+
+func TestABgFrameTheDecoderLostShiftsNothing(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	collect := func(bgFrames []*Frame) [][]byte {
+		c, err := NewCompositor(al, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var lumas [][]byte
+		fgSource, bgSource := &frames{fg}, &frames{bgFrames}
+		for {
+			out, err := c.Next(fgSource, bgSource)
+			if errors.Is(err, io.EOF) {
+				return lumas
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			lumas = append(lumas, append([]byte(nil), out.Plane(0)[:bw*bh]...))
+		}
+	}
+	reference := collect(bg)
+	lost := append(append([]*Frame{}, bg[:offset+10]...), bg[offset+11:]...)
+	got := collect(lost)
+	if len(got) != fgFrames {
+		t.Fatalf("%d frames", len(got))
+	}
+	for i := range got {
+		if i != 10 && !bytes.Equal(got[i], reference[i]) {
+			t.Fatalf("fg frame %d shifted", i)
+		}
+	}
+}

@@ -157,6 +157,10 @@ int main(int argc, char **argv) {
     FILE *out = fopen(out_path, "wb");
     if (!out) return fail(out_path, "cannot write");
     int frames = 0;
+    /* A frame send answered AGAIN to (it follows one the decoder lost): sent again once the
+     * frame composited over a stand-in is out. */
+    int pending = -1, pending_got = 0;
+    VidkompyFrame pending_frame;
     for (;;) {
         VidkompyFrame o;
         int r = vidkompy_compositor_receive(c, &o);
@@ -169,6 +173,11 @@ int main(int argc, char **argv) {
                 for (int y = 0; y < h; y++) fwrite(o.data[pl] + (ptrdiff_t)y * o.stride[pl], 1, (size_t)w, out);
             }
             frames++;
+            if (pending >= 0) {
+                int again = vidkompy_compositor_send(c, pending, pending_got ? &pending_frame : NULL);
+                if (again < 0) return fail("send", vidkompy_compositor_last_error(c));
+                if (again != VIDKOMPY_AGAIN) pending = -1;
+            }
             continue;
         }
         if (r == VIDKOMPY_EOF) break;
@@ -178,7 +187,13 @@ int main(int argc, char **argv) {
         VidkompyFrame f;
         int got = input_next(in, &f);
         if (got < 0) return fail("decode", s == VIDKOMPY_STREAM_FG ? fg_path : bg_path);
-        if (vidkompy_compositor_send(c, s, got ? &f : NULL) < 0) return fail("send", vidkompy_compositor_last_error(c));
+        int sent = vidkompy_compositor_send(c, s, got ? &f : NULL);
+        if (sent < 0) return fail("send", vidkompy_compositor_last_error(c));
+        if (sent == VIDKOMPY_AGAIN) {
+            pending = s;
+            pending_got = got;
+            pending_frame = f;
+        }
     }
     fclose(out);
     fprintf(stderr, "wrote %d frames to %s\n", frames, out_path);

@@ -134,3 +134,11 @@ def test_the_example_aligns_and_composites_y4m_files(pair, tmp_path):
     frames_out, rate = y4m.read(out_path)
     assert len(frames_out) == FG_FRAMES and rate == 25
     assert np.array_equal(frames_out[0][0][FY : FY + FH, FX : FX + FW], pair[0][0][0])
+
+
+def test_a_bg_frame_the_decoder_lost_shifts_nothing(pair, alignment):
+    reference = list(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1])))
+    bg = [f for j, f in enumerate(frames(pair[1])) if j != OFFSET + 10]  # pts still name each frame
+    outputs = list(vidkompy.Compositor(alignment).run(frames(pair[0]), bg))
+    assert len(outputs) == FG_FRAMES
+    assert all(np.array_equal(outputs[i][0], reference[i][0]) for i in range(FG_FRAMES) if i != 10)

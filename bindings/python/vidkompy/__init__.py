@@ -360,16 +360,23 @@ class Compositor:
     def run(self, fg, bg):
         sources = {0: iter(fg), 1: iter(bg)}
         out = _Frame()
+        pending = None  # (stream, frame) that send answered AGAIN to: it follows a lost frame
         while True:
             status = self._check(_lib.vidkompy_compositor_receive(self._h, byref(out)))
             if status == OK:
                 yield _planes_of(out)
+                if pending is not None and self._send(*pending) != AGAIN:
+                    pending = None
                 continue
             if status == EOF:
                 return
             stream = _lib.vidkompy_compositor_wants(self._h)
             frame = next(sources[stream], None)
-            self._check(_lib.vidkompy_compositor_send(self._h, stream, byref(frame._c) if frame else None))
+            if self._send(stream, frame) == AGAIN:
+                pending = (stream, frame)
+
+    def _send(self, stream, frame):
+        return self._check(_lib.vidkompy_compositor_send(self._h, stream, byref(frame._c) if frame else None))
 
     def __del__(self):
         if getattr(self, "_h", None):
