@@ -498,6 +498,13 @@ fn compose(job: &CompJob, pass: &Pass1, video: &Staged, observer: &mut dyn JobOb
             }
         };
         let result = run();
+        let stats = compositor.stats();
+        if stats != Default::default() {
+            observer.status(&format!(
+                "pass 2 frames found by pts: fg {} lost, {} repeated; bg {} lost, {} repeated; {} fg frames over the bg frame before a lost one",
+                stats.fg_missing, stats.fg_repeated, stats.bg_missing, stats.bg_repeated, stats.bg_stand_ins
+            ));
+        }
         drop((fg_rx, bg_rx, enc_tx));
         let decode_ms = joined(fg_thread)? + joined(bg_thread)?;
         // The encoder's own error (a full disk, say) explains a refused send best.
