@@ -274,7 +274,8 @@ typedef struct VidkompySettings VidkompySettings;
  */
 typedef struct VidkompyFrame {
   /*
-   One of VIDKOMPY_PIXEL_FORMAT_*.
+   One of VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with one VIDKOMPY_FRAME_RANGE_* and one
+   VIDKOMPY_FRAME_MATRIX_* (see VIDKOMPY_FRAME_FORMAT_MASK).
    */
   int format;
   int width;

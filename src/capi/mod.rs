@@ -115,7 +115,8 @@ pub const VIDKOMPY_COLOR_MATRIX_BT709: c_int = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct VidkompyFrame {
-    /// One of VIDKOMPY_PIXEL_FORMAT_*.
+    /// One of VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with one VIDKOMPY_FRAME_RANGE_* and one
+    /// VIDKOMPY_FRAME_MATRIX_* (see VIDKOMPY_FRAME_FORMAT_MASK).
     pub format: c_int,
     pub width: c_int,
     pub height: c_int,
