@@ -141,6 +141,33 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// A pair that does not match on real footage: fg is the film from 5 s, bg its first 4 s
+    /// (the same scenes' look, none of fg's instants). Refused with exit 1, the message names
+    /// the evidence, and neither the output nor the report is written; an existing output
+    /// stays as it was.
+    #[test]
+    fn the_same_film_s_later_part_is_refused() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("film-later");
+        let (fg, bg) = (d.join("fg.mp4"), d.join("bg.mp4"));
+        if derive(&src, &fg, "5", "3", "crop=640:360:320:180", &["-an"]).is_none()
+            || derive(&src, &bg, "0", "4", "null", &["-an"]).is_none()
+        {
+            return;
+        }
+        let (out, report) = (d.join("out.mp4"), d.join("report.json"));
+        std::fs::write(&out, b"an earlier result").unwrap();
+        let r = bin()
+            .args(["comp", "-q", "-y", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        assert!(stderr(&r).contains("fg frames have no counterpart in bg"), "{}", stderr(&r));
+        assert_eq!(std::fs::read(&out).unwrap(), b"an earlier result");
+        assert!(!report.exists());
+        no_leftovers(&d);
+    }
+
     #[test]
     fn film_retimed_to_30_without_audio_gets_bg_audio_moved() {
         let Some(src) = common::media("film-720p24.mp4") else { return };
