@@ -9,11 +9,9 @@ use super::{
     settings_or_default, stream_from_c, with_error, with_handle,
 };
 use crate::error::{Error, Result};
-use crate::frame::Rect;
 use crate::media::StreamInfo;
 use crate::session::clock::NO_PTS;
 use crate::session::{Received, Stream, composite_frame};
-use crate::spatial::Placement;
 
 /// What `vidkompy_compositor_wants` answers when no input is needed: receive can produce a
 /// frame, or every fg frame is out.
@@ -297,17 +295,7 @@ pub unsafe extern "C" fn vidkompy_alignment_with_placement(
                     return Err(Error::invalid("out is NULL"));
                 }
                 let mut alignment = al.clone();
-                alignment.placement = Placement {
-                    x: p.x,
-                    y: p.y,
-                    width: p.width,
-                    height: p.height,
-                    scale: p.scale,
-                    confidence: p.confidence,
-                    content: Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
-                    x_subpixel: p.x as f64,
-                    y_subpixel: p.y as f64,
-                };
+                alignment.placement = p.into();
                 alignment.validate()?;
                 *out = Box::into_raw(Box::new(VidkompyAlignment { alignment }));
                 Ok(VIDKOMPY_OK)

@@ -611,6 +611,23 @@ impl From<Placement> for VidkompyPlacement {
     }
 }
 
+/// A host's placement: its sub-pixel fields follow x and y (a host sets whole pixels).
+impl From<&VidkompyPlacement> for Placement {
+    fn from(p: &VidkompyPlacement) -> Placement {
+        Placement {
+            x: p.x,
+            y: p.y,
+            width: p.width,
+            height: p.height,
+            scale: p.scale,
+            confidence: p.confidence,
+            content: crate::frame::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
+            x_subpixel: p.x as f64,
+            y_subpixel: p.y as f64,
+        }
+    }
+}
+
 /// # Safety
 /// `frames` must be NULL (with `count == 0`) or point at `count` valid VidkompyFrame values.
 unsafe fn frames_from_c<'a>(frames: *const VidkompyFrame, count: usize, what: &str) -> Result<Vec<FrameRef<'a>>> {
@@ -876,17 +893,7 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_placement(
     unsafe {
         with_handle(analyzer, "analyzer", |a| {
             let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
-            a.analyzer.set_placement(Placement {
-                x: p.x,
-                y: p.y,
-                width: p.width,
-                height: p.height,
-                scale: p.scale,
-                confidence: p.confidence,
-                content: crate::frame::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
-                x_subpixel: p.x as f64,
-                y_subpixel: p.y as f64,
-            })?;
+            a.analyzer.set_placement(p.into())?;
             Ok(VIDKOMPY_OK)
         })
     }
