@@ -355,6 +355,49 @@ static void frame_model(const VidkompyAlignment *al) {
     vidkompy_compositor_free(&c);
 }
 
+/* Promises of the header without a test elsewhere: an alignment read from a version-1 file
+ * has no media record (BAD_STATE, first_bg's pts INT64_MIN); receive_into without dst is an
+ * error only when a frame is ready; start_bg_at only before bg frames; outside_frames with
+ * NULL indices and a capacity; locate_ex fills err. */
+static void edges(const VidkompyAlignment *al) {
+    const char *v1 = "{\"placement\": {\"x\": 50, \"y\": 30, \"width\": 128, \"height\": 72, \"scale\": 1, "
+                     "\"confidence\": 1, \"content\": [0, 0, 128, 72]}, \"temporal\": {\"fg_frames\": 2, "
+                     "\"bg_frames\": 60, \"map\": [14, 15], \"outside\": [], \"confidence\": 1}}";
+    VidkompyAlignment *old = NULL;
+    VidkompyError err;
+    CHECK(vidkompy_alignment_from_json(v1, &old) == VIDKOMPY_OK);
+    VidkompyStreamInfo info;
+    CHECK(vidkompy_alignment_stream_info(old, VIDKOMPY_STREAM_BG, &info, &err) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(err.message, "version 1") != NULL);
+    int64_t pts = 0;
+    CHECK(vidkompy_alignment_bg_pts(old, 0, &pts, NULL, NULL, NULL) == VIDKOMPY_ERROR_BAD_STATE);
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(old, NULL, &c) == VIDKOMPY_OK);
+    size_t first = 0;
+    CHECK(vidkompy_compositor_first_bg(c, &first, &pts) == VIDKOMPY_OK && first == 14 && pts == INT64_MIN);
+    vidkompy_compositor_free(&c);
+    vidkompy_alignment_free(&old);
+
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    VidkompyFrame f = fg_frame(0);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+    for (int j = 0; j <= OFFSET; j++) {
+        VidkompyFrame b = bg_frame(j);
+        CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
+    }
+    CHECK(vidkompy_compositor_wants(c) == VIDKOMPY_STREAM_NONE);
+    CHECK(vidkompy_compositor_receive_into(c, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_compositor_last_error(c), "ready") != NULL);
+    CHECK(vidkompy_compositor_start_bg_at(c, 0) == VIDKOMPY_ERROR_BAD_STATE);
+    vidkompy_compositor_free(&c);
+
+    size_t count = 0;
+    CHECK(vidkompy_alignment_outside_frames(al, NULL, 4, &count, &err) == VIDKOMPY_OK && count == 0);
+    VidkompyPlacement p;
+    CHECK(vidkompy_locate_ex(NULL, NULL, 0, NULL, 0, &p, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "no frames") != NULL);
+}
+
 int main(void) {
     make_frames();
     VidkompyAlignment *al = analyze();
@@ -366,6 +409,7 @@ int main(void) {
     errors_per_call();
     versioned_json(al);
     frame_model(al);
+    edges(al);
     vidkompy_alignment_free(&al);
     return finish("test_editor");
 }
