@@ -3,7 +3,7 @@
 
 use vidkompy::alignment::Alignment;
 use vidkompy::io::y4m::Y4mReader;
-use vidkompy::session::analyzer::{AUTO_BUFFER, MAX_HELD_FRAMES};
+use vidkompy::session::analyzer::STORE_BUDGET;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::spatial::Placement;
 use vidkompy::synth::{PairSpec, SyntheticPair};
@@ -136,20 +136,25 @@ fn finishing_without_fg_frames_is_a_bad_state() {
 }
 
 #[test]
-fn a_stream_running_ahead_is_held_within_a_bound() {
-    let frame = FrameBuf::new(PixelFormat::Gray8, 16, 16).unwrap();
+fn a_stream_running_ahead_is_kept_within_a_bound() {
+    // bg alone, frame after frame: its copies shrink to stay within the budget, and past the
+    // smallest copies worth keeping the push is refused with what to do instead.
+    let frame = FrameBuf::new(PixelFormat::Gray8, 64, 36).unwrap();
     let mut a = Analyzer::new(Settings::default());
     let mut refused_at = None;
-    for j in 0..MAX_HELD_FRAMES + 10 {
+    for j in 0..200_000usize {
         let f = frame.as_frame().with_pts(j as i64, TimeBase::new(1, 25));
         if let Err(e) = a.push(Stream::Bg, Some(&f)) {
             assert!(matches!(e, Error::BadState(_)) && e.to_string().contains("interleaved"), "{e}");
             refused_at = Some(j);
             break;
         }
+        assert!(a.held_bytes() <= STORE_BUDGET, "{} bytes held at frame {j}", a.held_bytes());
     }
-    assert_eq!(refused_at, Some(MAX_HELD_FRAMES));
-    const { assert!(MAX_HELD_FRAMES > AUTO_BUFFER) };
+    // 64x36 copies fill the budget at about 21800 frames; halved once (32x18, 64-byte rows),
+    // at about 41000; a further halving would leave less than a 32x18 picture.
+    let refused_at = refused_at.expect("refused");
+    assert!((STORE_BUDGET / (64 * 19)..=STORE_BUDGET / (64 * 18) + 1).contains(&refused_at), "{refused_at}");
 }
 
 /// fg's rectangle depends on bg's size when the placement overhangs bg's right or bottom
@@ -232,9 +237,8 @@ fn fg_that_bg_does_not_contain_is_refused() {
     assert!(accepted.time.outside.len() * 2 > accepted.fg_frames);
 }
 
-/// With a placement given, fg may be pushed whole before bg (any order): past the holding
-/// bound, fg frames are described assuming the placement lies inside bg, which bg's first
-/// frame confirms; a placement overhanging bg is then refused with what to do.
+/// With a placement given, fg may be pushed whole before bg (any order): fg is kept as
+/// copies until bg's first frame gives bg's size, so a placement overhanging bg works too.
 #[test]
 fn fg_pushed_whole_before_bg_with_a_placement() {
     let run = |x: f64| {
@@ -242,7 +246,7 @@ fn fg_pushed_whole_before_bg_with_a_placement() {
             x,
             y: 30.0,
             bg_frames: 260,
-            fg_frames: MAX_HELD_FRAMES + 40,
+            fg_frames: 232,
             fg_start: 0.4,
             ..small_pair().spec
         });
@@ -251,19 +255,14 @@ fn fg_pushed_whole_before_bg_with_a_placement() {
         for i in 0..pair.spec.fg_frames {
             a.push(Stream::Fg, Some(&pair.fg_frame(i).as_frame())).unwrap();
         }
-        let mut result = Ok(());
         for j in 0..pair.spec.bg_frames {
-            result = result.and(a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())));
+            a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
         }
-        (pair, result.and_then(|_| a.finish()))
+        (pair, a.finish().unwrap())
     };
-    let (pair, inside) = run(40.0);
-    let a = inside.unwrap();
-    let exact = (0..pair.spec.fg_frames).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
-    assert!(exact * 1000 >= pair.spec.fg_frames * 995, "{exact} of {} exact", pair.spec.fg_frames);
-    let (_, overhanging) = run(120.0);
-    match overhanging {
-        Err(Error::BadState(m)) => assert!(m.contains("push bg's first frame earlier"), "{m}"),
-        other => panic!("{other:?}"),
+    for x in [40.0, 120.0] {
+        let (pair, a) = run(x);
+        let exact = (0..pair.spec.fg_frames).filter(|&i| pair.accepts(i, a.time.map[i] as usize)).count();
+        assert!(exact * 1000 >= pair.spec.fg_frames * 995, "x {x}: {exact} of {} exact", pair.spec.fg_frames);
     }
 }

@@ -1,15 +1,22 @@
 //! Pass 1: frames of both streams in, an [`Alignment`] out.
 //!
-//! Frames may arrive in any interleaving of the two streams, in order within each stream. The
-//! placement is given (`set_placement`), located from host-chosen sample frames
-//! (`add_sample`, e.g. frames the host seeked to), or located automatically from the first
-//! `AUTO_BUFFER` frames of each stream, which are held (copied) until then. fg frames that
-//! arrive before the first bg frame are held too, since the part of fg that lies inside bg
-//! depends on bg's size. Once the placement is known, each frame is reduced to its
-//! descriptors (264 bytes) at once and not kept. What is held is bounded (`MAX_HELD_FRAMES`,
-//! `MAX_HELD_BYTES`): past that, without a placement a push fails with a message saying what
-//! to do instead; with one, fg is described assuming the placement lies inside bg, which bg's
-//! first frame confirms or refuses.
+//! Frames may arrive in any interleaving of the two streams, in order within each stream:
+//! interleaved by time, one stream whole before the other, or in chunks; fg may start
+//! anywhere in bg. The result does not depend on the order.
+//!
+//! The placement is given (`set_placement`), located from host-chosen sample frames
+//! (`add_sample`), or found by the analyzer. Until it is known, each frame is kept as a small
+//! grey copy (`store.rs`); the copies of both streams share a fixed budget
+//! (`STORE_BUDGET`), kept by halving their resolution. The placement is searched on evenly
+//! spaced copies of both streams, so it sees the whole of each, and the descriptors are
+//! computed from the copies. Only when the copies would get too small to describe from (long
+//! streams) is the placement decided early, from what is kept; later frames are then
+//! described at full resolution as they arrive. A frame is never held at full resolution.
+//!
+//! A placement the analyzer found is then checked on frame pairs the time map matched
+//! (`placement_check.rs`), at full resolution on frames the host provides on request
+//! (`set_frame_provider`), else on the copies; when the check moves it, the frames are
+//! described again at the checked placement and the map recomputed.
 //! Timestamps are checked as each frame arrives (`clock.rs`).
 
 use crate::alignment::Alignment;
@@ -19,16 +26,25 @@ use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
+use crate::session::placement_check::{
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, check_on_pairs, pick_pairs, same_box, small_move,
+};
+use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, placement_to_stored, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Placement, locate};
-use crate::temporal::{Track, align};
+use crate::spatial::{Placement, evenly_spaced, locate};
+use crate::temporal::{TimeMap, Track, align};
 
-/// Frames of each stream held for automatic placement.
-pub const AUTO_BUFFER: usize = 24;
-/// Most frames one stream may have held while waiting for the other.
-pub const MAX_HELD_FRAMES: usize = 8 * AUTO_BUFFER;
-/// Most bytes of held frames, beyond the first `AUTO_BUFFER` of each stream.
-pub const MAX_HELD_BYTES: usize = 512 << 20;
+/// Bytes the grey copies of both streams may take together.
+pub const STORE_BUDGET: usize = 48 << 20;
+/// Smallest copy (pixels) when one stream runs far ahead of the other without a placement:
+/// the analyzer describes from copies this small rather than refuse the push.
+const LAST_RESORT_PIXELS: u64 = 32 * 18;
+/// bg copies the placement search compares with every fg copy it picks.
+const BG_PICKS: usize = 24;
+
+/// Asked for a frame of a stream by its index (0 = the stream's first frame pushed). Returns
+/// a copy of the frame, or `None` when the host cannot provide it.
+pub type FrameProvider = Box<dyn FnMut(Stream, usize) -> Option<FrameBuf> + Send>;
 
 /// The rectangles compared: fg's (content, clipped to what lies inside bg) and bg's.
 pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Rect, Rect)> {
@@ -54,17 +70,19 @@ pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Re
 
 struct StreamState {
     shape: Option<(PixelFormat, u32, u32)>,
+    /// Frames taken (described or kept as copies).
     count: usize,
     ended: bool,
     clock: StreamClock,
     /// The first frame's time base (0/0 when it had no timestamp).
     time_base: TimeBase,
     track: Track,
+    /// Describes full-resolution frames, once the placement is known.
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
     samples: Vec<FrameBuf>,
-    /// Frames that cannot be described yet, with their times.
-    held: Vec<(FrameBuf, f64)>,
+    /// Grey copies of the frames not described at full resolution.
+    store: Option<LumaStore>,
 }
 
 impl StreamState {
@@ -79,7 +97,7 @@ impl StreamState {
             fingerprinter: None,
             rect: Rect::default(),
             samples: Vec::new(),
-            held: Vec::new(),
+            store: None,
         }
     }
 
@@ -115,8 +133,17 @@ impl StreamState {
         }
     }
 
-    fn held_bytes(&self) -> usize {
-        self.held.iter().map(|(f, _)| f.byte_size()).sum()
+    fn stored(&self) -> usize {
+        self.store.as_ref().map_or(0, LumaStore::len)
+    }
+
+    fn store_bytes(&self) -> usize {
+        self.store.as_ref().map_or(0, LumaStore::bytes)
+    }
+
+    /// The copies hold every frame taken, so the stream can be described again from them.
+    fn store_is_whole(&self) -> bool {
+        self.count > 0 && self.stored() == self.count
     }
 }
 
@@ -124,10 +151,18 @@ impl StreamState {
 pub struct Analyzer {
     settings: Settings,
     placement: Option<Placement>,
+    /// The placement was found here (not given), so it is checked on matched pairs.
+    placement_found: bool,
     streams: [StreamState; 2],
+    /// fg was described before bg's first frame, assuming the placement lies inside bg.
+    fg_described_early: bool,
     finished: bool,
+    provider: Option<FrameProvider>,
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
+    warned_small_copies: bool,
+    /// The copies' shrink, shared by both streams (0 before the first copy).
+    shrink: u32,
 }
 
 /// Log levels passed to the log callback.
@@ -149,10 +184,15 @@ impl Analyzer {
         Analyzer {
             settings,
             placement: None,
+            placement_found: false,
             streams: [StreamState::new(), StreamState::new()],
+            fg_described_early: false,
             finished: false,
+            provider: None,
             log: None,
             progress: None,
+            warned_small_copies: false,
+            shrink: 0,
         }
     }
 
@@ -162,9 +202,16 @@ impl Analyzer {
     }
 
     /// Sets (or clears) the progress callback. It runs on the thread calling the analyzer,
-    /// after each frame is described.
+    /// after each frame is taken.
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
         self.progress = progress;
+    }
+
+    /// Sets (or clears) the frame provider: `finish` asks it for a few frames by index to
+    /// check a placement it found at full resolution. Without one (or when it answers
+    /// `None`) the check runs on the analyzer's low-resolution copies.
+    pub fn set_frame_provider(&mut self, provider: Option<FrameProvider>) {
+        self.provider = provider;
     }
 
     fn log(&mut self, level: LogLevel, message: impl FnOnce() -> String) {
@@ -184,7 +231,7 @@ impl Analyzer {
     }
 
     fn started(&self) -> bool {
-        self.streams.iter().any(|s| s.count > 0 || !s.held.is_empty())
+        self.streams.iter().any(|s| s.count > 0)
     }
 
     /// Uses this placement instead of locating one. Only before the first frame is pushed.
@@ -217,6 +264,11 @@ impl Analyzer {
         self.placement.as_ref()
     }
 
+    /// Bytes of frame copies held now (for bounds and tests).
+    pub fn held_bytes(&self) -> usize {
+        self.streams.iter().map(StreamState::store_bytes).sum()
+    }
+
     /// Pushes the next frame of a stream; `None` ends the stream.
     pub fn push(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<()> {
         if self.finished {
@@ -235,62 +287,101 @@ impl Analyzer {
         if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
             self.locate_from_samples()?;
         }
-        // fg's compared rectangle depends on bg's size (when the placement overhangs bg), so
-        // fg waits for the first bg frame, within the holding bounds; past them it is
-        // described assuming no overhang, which bg's first frame then confirms or refuses.
-        let fg_waits = si == 0 && self.streams[1].count == 0 && self.can_hold(0);
-        if self.placement.is_none() || fg_waits {
-            self.hold(si, frame, seconds)?;
-        } else {
-            if si == 0 {
-                self.describe_held(0)?;
+        if self.describes_at_once(si) {
+            if self.held_bytes() > 0 {
+                self.describe_stores()?;
+                self.drop_stores();
             }
             self.describe(si, frame, seconds)?;
-            if si == 1 && self.streams[1].count == 1 {
-                self.describe_held(0)?;
+        } else {
+            if self.streams[si].store.is_none() {
+                self.open_store(si, frame.width(), frame.height())?;
+            }
+            self.streams[si].store.as_mut().expect("opened above").push(frame, seconds)?;
+        }
+        let st = &mut self.streams[si];
+        if st.time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
+            st.time_base = frame.time_base;
+        }
+        st.clock.accept(seconds);
+        st.count += 1;
+        self.keep_within_budget()?;
+        let (nf, nb) = (self.streams[0].count, self.streams[1].count);
+        if let Some(progress) = &mut self.progress {
+            progress(nf, nb);
+        }
+        Ok(())
+    }
+
+    /// Whether a frame of stream `si` is described as it arrives: the placement is known and
+    /// so is bg's size (fg's compared rectangle depends on it when the placement overhangs).
+    fn describes_at_once(&self, si: usize) -> bool {
+        self.placement.is_some() && (si == 1 || self.streams[1].shape.is_some() || self.fg_described_early)
+    }
+
+    /// Starts keeping copies of a stream at the shrink both streams share: coarse enough
+    /// that this stream's copies fit `START_PIXELS` (the other's are halved to match).
+    fn open_store(&mut self, si: usize, width: u32, height: u32) -> Result<()> {
+        let needed = shrink_for(width, height, START_PIXELS);
+        while self.shrink < needed {
+            self.halve_copies()?;
+        }
+        self.streams[si].store = Some(LumaStore::new(width, height, self.shrink));
+        Ok(())
+    }
+
+    /// Halves the copies of both streams.
+    fn halve_copies(&mut self) -> Result<()> {
+        for st in &mut self.streams {
+            if let Some(store) = &mut st.store {
+                store.halve()?;
             }
         }
-        if self.streams[si].time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
-            self.streams[si].time_base = frame.time_base;
-        }
-        self.streams[si].clock.accept(seconds);
-        if self.placement.is_none()
-            && self.streams.iter().all(|s| s.held.len() >= AUTO_BUFFER || (s.ended && !s.held.is_empty()))
-        {
-            self.locate_from_buffer()?;
-        }
+        self.shrink = (self.shrink * 2).max(1);
         Ok(())
     }
 
-    /// Whether one more frame of a stream may be held.
-    fn can_hold(&self, si: usize) -> bool {
-        let held = self.streams[si].held.len();
-        let total_bytes: usize = self.streams.iter().map(StreamState::held_bytes).sum();
-        held < AUTO_BUFFER || (held < MAX_HELD_FRAMES && total_bytes < MAX_HELD_BYTES)
+    /// Pixels of the larger stream's copies after another halving.
+    fn halved_pixels(&self) -> u64 {
+        self.streams.iter().filter_map(|s| s.store.as_ref()).map(LumaStore::halved_pixels).max().unwrap_or(0)
     }
 
-    /// Keeps a copy of a frame that cannot be described yet, within the bounds.
-    fn hold(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
-        let held = self.streams[si].held.len();
-        let total_bytes: usize = self.streams.iter().map(StreamState::held_bytes).sum();
-        if !self.can_hold(si) {
-            let name = if si == 0 { "fg" } else { "bg" };
-            let waiting = if self.placement.is_none() { "the placement" } else { "the first bg frame" };
-            return Err(Error::bad_state(format!(
-                "{held} {name} frames ({} MiB) are held waiting for {waiting}, the most the analyzer holds ({MAX_HELD_FRAMES} frames or {} MiB): push the streams interleaved by time, or give samples (add_sample) or a placement first",
-                total_bytes >> 20,
-                MAX_HELD_BYTES >> 20
-            )));
-        }
-        self.streams[si].held.push((FrameBuf::from_frame(frame)?, seconds));
-        Ok(())
-    }
-
-    /// Describes the frames a stream holds, in order, and lets them go.
-    fn describe_held(&mut self, si: usize) -> Result<()> {
-        let held = std::mem::take(&mut self.streams[si].held);
-        for (f, seconds) in &held {
-            self.describe(si, &f.as_frame(), *seconds)?;
+    /// Keeps the copies within `STORE_BUDGET`: halves them while they stay describable; past
+    /// that, decides the placement from what is kept (or, with a placement and no bg frame
+    /// yet, describes fg assuming the placement lies inside bg).
+    fn keep_within_budget(&mut self) -> Result<()> {
+        while self.held_bytes() > STORE_BUDGET {
+            if self.halved_pixels() >= FLOOR_PIXELS {
+                self.halve_copies()?;
+                continue;
+            }
+            let both_stored = self.streams.iter().all(|s| s.stored() > 0);
+            if self.placement.is_none() && both_stored {
+                self.locate_from_stores("copies of the frames so far (the copies reached their budget)")?;
+            }
+            if self.placement.is_some() {
+                if self.streams[1].shape.is_none() {
+                    self.fg_described_early = true;
+                }
+                self.describe_stores()?;
+                self.drop_stores();
+                return Ok(());
+            }
+            // One stream alone, far ahead of the other: smaller copies rather than a refusal.
+            if self.halved_pixels() < LAST_RESORT_PIXELS {
+                return Err(Error::bad_state(format!(
+                    "{} frames of one stream were pushed before any frame of the other, more than the analyzer keeps within {} MiB: push the streams interleaved by time, or give samples (add_sample) or a placement first",
+                    self.streams.iter().map(|s| s.count).max().unwrap_or(0),
+                    STORE_BUDGET >> 20
+                )));
+            }
+            if !self.warned_small_copies {
+                self.warned_small_copies = true;
+                self.log(LogLevel::Warning, || {
+                    "one stream runs far ahead of the other: its frames are described from small copies".into()
+                });
+            }
+            self.halve_copies()?;
         }
         Ok(())
     }
@@ -300,69 +391,83 @@ impl Analyzer {
         let bg: Vec<FrameRef<'_>> = self.streams[1].samples.iter().map(|f| f.as_frame()).collect();
         let placement = locate(&fg, &bg, &self.settings)?;
         self.placed(placement, "samples");
+        self.placement_found = true;
         for s in &mut self.streams {
             s.samples = Vec::new();
         }
         Ok(())
     }
 
-    /// Locates from evenly spaced held frames, then describes everything held (bg first, so
-    /// that fg's rectangle is chosen knowing bg's size).
-    fn locate_from_buffer(&mut self) -> Result<()> {
-        let k = self.settings.placement_samples as usize;
-        let fg_held = &self.streams[0].held;
-        let bg_held = &self.streams[1].held;
-        if fg_held.is_empty() || bg_held.is_empty() {
-            return Err(Error::bad_state("automatic placement needs frames of both streams"));
+    /// Locates from evenly spaced copies of both streams.
+    fn locate_from_stores(&mut self, from: &str) -> Result<()> {
+        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
+            return Err(Error::bad_state("finding the placement needs frames of both streams"));
+        };
+        let fg = evenly_spaced_copies(fg_store, self.settings.placement_samples as usize);
+        let bg = evenly_spaced_copies(bg_store, BG_PICKS);
+        let found = locate(&fg, &bg, &self.settings)?;
+        let placement = placement_to_full(&found, fg_store, bg_store);
+        placement.validate()?;
+        self.placed(placement, from);
+        self.placement_found = true;
+        Ok(())
+    }
+
+    /// fg's and bg's compared rectangles at the placement, in full-resolution pixels.
+    fn rects(&self) -> Result<(Rect, Rect)> {
+        let p = self.placement.as_ref().expect("placement is known here");
+        // fg described before any bg frame: as if bg were unbounded to the right and below;
+        // bg's first frame checks that assumption.
+        let (bg_w, bg_h) = self.streams[1].shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));
+        matched_rects(p, bg_w, bg_h).ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))
+    }
+
+    /// Describes every stream's copies into its track (from scratch), at the placement.
+    fn describe_stores(&mut self) -> Result<()> {
+        let (fg_rect, bg_rect) = self.rects()?;
+        for (si, full_rect) in [(0, fg_rect), (1, bg_rect)] {
+            let st = &mut self.streams[si];
+            let Some(store) = st.store.as_ref().filter(|s| !s.is_empty()) else { continue };
+            let (w, h) = st.shape.map(|(_, w, h)| (w, h)).expect("a stored stream has a shape");
+            check_fits(si, full_rect, w, h)?;
+            let rect = store.to_stored(full_rect);
+            let mut fingerprinter = Fingerprinter::new(rect.width, rect.height);
+            st.track = Track::with_capacity(store.len());
+            for k in 0..store.len() {
+                let (frame, seconds) = store.frame(k);
+                st.track.push(&fingerprinter.compute(&frame, rect), seconds);
+            }
+            st.rect = full_rect;
         }
-        // bg samples: every held frame (cheap at the coarse level, and fg may start late).
-        let fg: Vec<FrameRef<'_>> = crate::spatial::evenly_spaced(fg_held.len(), k.max(1))
-            .into_iter()
-            .map(|i| fg_held[i].0.as_frame())
-            .collect();
-        let bg: Vec<FrameRef<'_>> = bg_held.iter().map(|(f, _)| f.as_frame()).collect();
-        let placement = locate(&fg, &bg, &self.settings)?;
-        self.placed(placement, "the first frames");
-        self.describe_held(1)?;
-        self.describe_held(0)
+        Ok(())
+    }
+
+    fn drop_stores(&mut self) {
+        for s in &mut self.streams {
+            s.store = None;
+        }
     }
 
     fn describe(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
         if self.streams[si].fingerprinter.is_none() {
-            let p = self.placement.as_ref().expect("placement is known here");
-            // fg described before any bg frame (past the holding bounds): as if bg were
-            // unbounded to the right and below; bg's first frame checks that assumption.
-            let (bg_w, bg_h) = self.streams[1].shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));
-            let (fg_rect, bg_rect) = matched_rects(p, bg_w, bg_h)
-                .ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))?;
-            if si == 1 && self.streams[0].fingerprinter.is_some() && self.streams[0].rect != fg_rect {
+            let (fg_rect, bg_rect) = self.rects()?;
+            let fg_track_rect = self.streams[0].rect;
+            if si == 1 && self.fg_described_early && fg_track_rect != fg_rect {
                 return Err(Error::bad_state(format!(
-                    "the placement reaches beyond bg's {bg_w}x{bg_h} frame, and {} fg frames were pushed before bg's first frame (more than the analyzer holds): push bg's first frame earlier",
+                    "the placement reaches beyond bg's {}x{} frame, and {} fg frames were pushed before bg's first frame (more than the analyzer keeps): push bg's first frame earlier",
+                    frame.width(),
+                    frame.height(),
                     self.streams[0].count
                 )));
             }
             let rect = if si == 0 { fg_rect } else { bg_rect };
-            let (w, h) = (frame.width(), frame.height());
-            if !rect.fits_in(w, h) {
-                return Err(Error::invalid(format!(
-                    "the placement's {} rectangle {:?} does not fit the {}x{} frames",
-                    if si == 0 { "fg" } else { "bg" },
-                    rect,
-                    w,
-                    h
-                )));
-            }
+            check_fits(si, rect, frame.width(), frame.height())?;
             self.streams[si].rect = rect;
             self.streams[si].fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
         }
         let st = &mut self.streams[si];
         let d = st.fingerprinter.as_mut().expect("set above").compute(frame, st.rect);
         st.track.push(&d, seconds);
-        st.count += 1;
-        let (nf, nb) = (self.streams[0].count, self.streams[1].count);
-        if let Some(progress) = &mut self.progress {
-            progress(nf, nb);
-        }
         Ok(())
     }
 
@@ -371,24 +476,136 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("finish was already called"));
         }
-        let seen = |s: &StreamState| s.count + s.held.len();
-        if self.streams.iter().any(|s| seen(s) == 0) {
+        if self.streams.iter().any(|s| s.count == 0) {
             return Err(Error::bad_state(format!(
                 "both streams need at least one frame (fg: {}, bg: {})",
-                seen(&self.streams[0]),
-                seen(&self.streams[1])
+                self.streams[0].count, self.streams[1].count
             )));
         }
         for s in &mut self.streams {
             s.ended = true;
         }
-        if self.placement.is_none() {
-            self.locate_from_buffer()?;
-        } else if !self.streams[0].held.is_empty() {
-            self.describe_held(0)?;
-        }
-        let time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         self.finished = true;
+        if self.placement.is_none() {
+            self.locate_from_stores("copies of every frame")?;
+        }
+        self.describe_stores()?;
+        let mut time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        if self.placement_found {
+            time = self.check_placement(time)?;
+        }
+        self.drop_stores();
+        self.decide(time)
+    }
+
+    /// Checks a placement the analyzer found on pairs the map matched; analyses again when
+    /// it moves and the copies allow, until it stands.
+    fn check_placement(&mut self, mut time: TimeMap) -> Result<TimeMap> {
+        for _ in 0..CHECK_ROUNDS {
+            let before = self.placement.expect("found");
+            let Some(Checked { placement: checked, map_agrees }) = self.check_on_matched_pairs(&time)? else {
+                break;
+            };
+            if same_box(&before, &checked) {
+                break;
+            }
+            self.placed(checked, "the check on matched frame pairs");
+            let whole = self.streams.iter().all(StreamState::store_is_whole);
+            if map_agrees && small_move(&before, &checked) || !whole {
+                if !map_agrees {
+                    self.log(LogLevel::Warning, || {
+                        "the placement moved on matched frames, and the frames described before cannot be described again: the time map is from the first placement".into()
+                    });
+                }
+                break;
+            }
+            self.describe_stores()?;
+            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+            if small_move(&before, &checked) {
+                break;
+            }
+        }
+        Ok(time)
+    }
+
+    /// The placement checked on a few matched pairs: at full resolution on frames the provider
+    /// gives, else on the copies (when they hold every frame).
+    fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
+        let around = self.placement.expect("found");
+        let probe = Alignment {
+            placement: around,
+            fg_frames: self.streams[0].track.len(),
+            bg_frames: self.streams[1].track.len(),
+            time: time.clone(),
+            media: None,
+        };
+        let picks = pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS);
+        let bg_frames = self.streams[1].track.len();
+        let neighbours = |j: usize| j.saturating_sub(1)..(j + 2).min(bg_frames);
+        if let Some(fetched) = self.fetch_pairs(&picks, time, neighbours) {
+            let pairs: Vec<PairFrames<'_>> = fetched
+                .iter()
+                .map(|(fg, bgs, mapped)| PairFrames {
+                    fg: fg.as_frame(),
+                    bg: bgs.iter().map(|(j, f)| (*j, f.as_frame())).collect(),
+                    mapped: *mapped,
+                })
+                .collect();
+            return Ok(check_on_pairs(&pairs, &around, &self.settings));
+        }
+        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
+            return Ok(None);
+        };
+        if !self.streams.iter().all(StreamState::store_is_whole) {
+            return Ok(None);
+        }
+        let pairs: Vec<PairFrames<'_>> = picks
+            .iter()
+            .map(|&i| {
+                let mapped = time.map[i] as usize;
+                PairFrames {
+                    fg: fg_store.frame(i).0,
+                    bg: neighbours(mapped).map(|j| (j, bg_store.frame(j).0)).collect(),
+                    mapped,
+                }
+            })
+            .collect();
+        let stored = placement_to_stored(&around, fg_store, bg_store);
+        Ok(check_on_pairs(&pairs, &stored, &self.settings).map(|c| {
+            let mut placement = placement_to_full(&c.placement, fg_store, bg_store);
+            // The copies check where, not how big: the content box and scale stay.
+            (placement.content, placement.scale, placement.width, placement.height) =
+                (around.content, around.scale, around.width, around.height);
+            Checked { placement, map_agrees: c.map_agrees }
+        }))
+    }
+
+    /// The frames of the picked pairs from the provider; `None` when there is none or it
+    /// cannot give one of them.
+    #[allow(clippy::type_complexity)]
+    fn fetch_pairs(
+        &mut self,
+        picks: &[usize],
+        time: &TimeMap,
+        neighbours: impl Fn(usize) -> std::ops::Range<usize>,
+    ) -> Option<Vec<(FrameBuf, Vec<(usize, FrameBuf)>, usize)>> {
+        let provider = self.provider.as_mut()?;
+        let shapes = [self.streams[0].shape, self.streams[1].shape];
+        let mut fetch = |stream: Stream, index: usize| {
+            provider(stream, index).filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream as usize])
+        };
+        let mut out = Vec::with_capacity(picks.len());
+        for &i in picks {
+            let mapped = time.map[i] as usize;
+            let fg = fetch(Stream::Fg, i)?;
+            let bgs = neighbours(mapped).map(|j| fetch(Stream::Bg, j).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
+            out.push((fg, bgs, mapped));
+        }
+        Some(out)
+    }
+
+    /// The alignment, or NO_MATCH when too few fg frames found a counterpart.
+    fn decide(&mut self, time: TimeMap) -> Result<Alignment> {
         let (n, outside, confidence) = (time.map.len(), time.outside.len(), time.overall_confidence);
         let share = self.settings.min_matched_share;
         if ((n - outside) as f64) < share * n as f64 {
@@ -411,4 +628,23 @@ impl Analyzer {
             media: Some(MediaIdentity { fg: self.streams[0].info(), bg: self.streams[1].info() }),
         })
     }
+}
+
+/// `count` evenly spaced copies of a store (first and last included).
+fn evenly_spaced_copies(store: &LumaStore, count: usize) -> Vec<FrameRef<'_>> {
+    evenly_spaced(store.len(), count.max(1)).into_iter().map(|i| store.frame(i).0).collect()
+}
+
+/// Refuses a compared rectangle that does not fit the stream's frames.
+fn check_fits(si: usize, rect: Rect, width: u32, height: u32) -> Result<()> {
+    if rect.fits_in(width, height) {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "the placement's {} rectangle {:?} does not fit the {}x{} frames",
+        if si == 0 { "fg" } else { "bg" },
+        rect,
+        width,
+        height
+    )))
 }

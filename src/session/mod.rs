@@ -3,7 +3,9 @@
 pub mod analyzer;
 pub mod clock;
 pub mod compositor;
+pub mod placement_check;
 pub mod random_access;
+pub mod store;
 
 pub use analyzer::Analyzer;
 pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};

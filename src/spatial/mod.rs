@@ -792,12 +792,22 @@ pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, rad
     let rw = img.width - tpl.width + 1;
     let (best, score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
     let (dx, dy) = ((best % rw) as i32, (best / rw) as i32);
+    // Sub-pixel: the vertex of a parabola through the best score and its neighbours.
+    let rh = scores.len() / rw;
+    let at = |x: i32, y: i32| {
+        ((0..rw as i32).contains(&x) && (0..rh as i32).contains(&y)).then(|| scores[y as usize * rw + x as usize] as f64)
+    };
+    let c = *score as f64;
+    let vertex = |m: Option<f64>, p: Option<f64>| match (m, p) {
+        (Some(m), Some(p)) if m + p - 2.0 * c < 0.0 => (0.5 * (m - p) / (m + p - 2.0 * c)).clamp(-0.5, 0.5),
+        _ => 0.0,
+    };
     Some(Placement {
         x: x0 + dx,
         y: y0 + dy,
         confidence: score.max(0.0) as f64,
-        x_subpixel: (x0 + dx) as f64,
-        y_subpixel: (y0 + dy) as f64,
+        x_subpixel: (x0 + dx) as f64 + vertex(at(dx - 1, dy), at(dx + 1, dy)),
+        y_subpixel: (y0 + dy) as f64 + vertex(at(dx, dy - 1), at(dx, dy + 1)),
         ..*around
     })
 }

@@ -1,0 +1,243 @@
+//! Low-resolution luma copies of the frames the analyzer cannot describe yet.
+//!
+//! Until the placement is known, a frame cannot be reduced to its descriptors (bg's compared
+//! rectangle is the placement), so the analyzer keeps a small grey copy of it instead of the
+//! frame: the placement is then searched on these copies, and the descriptors are computed
+//! from them. Every frame is kept, so nothing needs decoding again; the memory is bounded by
+//! halving the resolution of a stream's copies whenever the budget is reached (see
+//! `Analyzer`), down to a floor below which the analyzer decides the placement from what it
+//! has and describes later frames at full resolution as they arrive.
+
+use crate::frame::{AreaResampler, FrameBuf, FrameRef, PixelFormat, Rect};
+use crate::spatial::Placement;
+
+/// Largest copy kept of a frame, in pixels: 960×540 (1080p halved).
+pub const START_PIXELS: u64 = 960 * 540;
+/// Smallest copy worth describing from, in pixels (a 160×90 picture): below this the
+/// compared rectangles get too few pixels for the 32×32 descriptor grid.
+pub const FLOOR_PIXELS: u64 = 160 * 90;
+
+/// Grey copies of one stream's frames, all of one size.
+pub struct LumaStore {
+    full: (u32, u32),
+    size: (u32, u32),
+    shrink: u32,
+    frames: Vec<(FrameBuf, f64)>,
+    resampler: Option<AreaResampler>,
+    scratch: Vec<f32>,
+}
+
+/// The smallest power-of-two shrink that brings `width × height` to at most `pixels`.
+pub fn shrink_for(width: u32, height: u32, pixels: u64) -> u32 {
+    let mut shrink = 1u32;
+    while (width.div_ceil(shrink) as u64) * (height.div_ceil(shrink) as u64) > pixels && shrink < 1 << 15 {
+        shrink *= 2;
+    }
+    shrink
+}
+
+impl LumaStore {
+    /// For frames of `width × height`, copied at 1/`shrink` of their width and height (a
+    /// power of two, the same for both streams, so that scale 1 on the copies is scale 1).
+    pub fn new(width: u32, height: u32, shrink: u32) -> LumaStore {
+        LumaStore {
+            full: (width, height),
+            size: (width.div_ceil(shrink), height.div_ceil(shrink)),
+            shrink,
+            frames: Vec::new(),
+            resampler: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Full-size pixels per copy pixel, across and down (rounded up at the edges).
+    pub fn shrink(&self) -> u32 {
+        self.shrink
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Bytes the copies take.
+    pub fn bytes(&self) -> usize {
+        self.frames.first().map_or(0, |(f, _)| self.frames.len() * f.byte_size())
+    }
+
+    /// Bytes one copy takes.
+    pub fn frame_bytes(&self) -> usize {
+        self.size.0 as usize * self.size.1 as usize
+    }
+
+    /// Pixels of one copy.
+    pub fn frame_pixels(&self) -> u64 {
+        self.size.0 as u64 * self.size.1 as u64
+    }
+
+    /// Pixels of one copy after another halving.
+    pub fn halved_pixels(&self) -> u64 {
+        let s = self.shrink * 2;
+        self.full.0.div_ceil(s) as u64 * self.full.1.div_ceil(s) as u64
+    }
+
+    /// Keeps a grey copy of `frame` (of the store's full size) shown at `seconds`.
+    pub fn push(&mut self, frame: &FrameRef<'_>, seconds: f64) -> crate::error::Result<()> {
+        let copy = self.copy_of(frame)?;
+        self.frames.push((copy, seconds));
+        Ok(())
+    }
+
+    fn copy_of(&mut self, frame: &FrameRef<'_>) -> crate::error::Result<FrameBuf> {
+        let (sw, sh) = (frame.width(), frame.height());
+        let (w, h) = self.size;
+        let resampler = match &mut self.resampler {
+            Some(r) if r.src_size() == (sw as usize, sh as usize) && r.dst_size() == (w as usize, h as usize) => r,
+            slot => slot.insert(AreaResampler::new(sw, sh, w, h)),
+        };
+        self.scratch.resize(w as usize * h as usize, 0.0);
+        resampler.resample(frame, Rect::full(sw, sh), &mut self.scratch);
+        let mut copy = FrameBuf::new(PixelFormat::Gray8, w, h)?;
+        for (y, row) in self.scratch.chunks_exact(w as usize).enumerate() {
+            for (o, &v) in copy.row_mut(0, y).iter_mut().zip(row) {
+                *o = v.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+        Ok(copy)
+    }
+
+    /// Halves every copy's width and height (area average), freeing three quarters.
+    pub fn halve(&mut self) -> crate::error::Result<()> {
+        self.shrink *= 2;
+        self.size = (self.full.0.div_ceil(self.shrink), self.full.1.div_ceil(self.shrink));
+        let frames = std::mem::take(&mut self.frames);
+        self.frames.reserve_exact(frames.len());
+        for (f, seconds) in frames {
+            let smaller = self.copy_of(&f.as_frame())?;
+            drop(f);
+            self.frames.push((smaller, seconds));
+        }
+        Ok(())
+    }
+
+    /// The copy of the `k`-th kept frame, and its time.
+    pub fn frame(&self, k: usize) -> (FrameRef<'_>, f64) {
+        let (f, seconds) = &self.frames[k];
+        (f.as_frame(), *seconds)
+    }
+
+    /// Full-resolution pixels per stored pixel, across and down.
+    pub fn ratio(&self) -> (f64, f64) {
+        (self.full.0 as f64 / self.size.0 as f64, self.full.1 as f64 / self.size.1 as f64)
+    }
+
+    /// `rect` (in full-resolution pixels) in the copies' pixels: the stored pixels it covers
+    /// most of, at least one.
+    pub fn to_stored(&self, rect: Rect) -> Rect {
+        let (rx, ry) = self.ratio();
+        let (w, h) = self.size;
+        let x0 = ((rect.x as f64 / rx).round() as u32).min(w - 1);
+        let y0 = ((rect.y as f64 / ry).round() as u32).min(h - 1);
+        let x1 = (((rect.x + rect.width) as f64 / rx).round() as u32).clamp(x0 + 1, w);
+        let y1 = (((rect.y + rect.height) as f64 / ry).round() as u32).clamp(y0 + 1, h);
+        Rect::new(x0, y0, x1 - x0, y1 - y0)
+    }
+
+    /// `rect` in stored pixels as full-resolution pixels.
+    pub fn to_full(&self, rect: Rect) -> Rect {
+        let (rx, ry) = self.ratio();
+        let (fw, fh) = self.full;
+        let x0 = ((rect.x as f64 * rx).round() as u32).min(fw - 1);
+        let y0 = ((rect.y as f64 * ry).round() as u32).min(fh - 1);
+        let x1 = (((rect.x + rect.width) as f64 * rx).round() as u32).clamp(x0 + 1, fw);
+        let y1 = (((rect.y + rect.height) as f64 * ry).round() as u32).clamp(y0 + 1, fh);
+        Rect::new(x0, y0, x1 - x0, y1 - y0)
+    }
+
+    /// Lets every copy go (the size stays, for later rectangles).
+    pub fn clear(&mut self) {
+        self.frames = Vec::new();
+    }
+}
+
+/// A placement in full-resolution pixels as the stores' copies see it.
+pub fn placement_to_stored(p: &Placement, fg: &LumaStore, bg: &LumaStore) -> Placement {
+    rescale(p, fg.to_stored(p.content), fg.ratio().0 / bg.ratio().0, (1.0 / bg.ratio().0, 1.0 / bg.ratio().1))
+}
+
+/// A placement found on the stores' copies in full-resolution pixels. A scale within the
+/// copies' precision of 1 (half a copy pixel over the content's width) is 1.
+pub fn placement_to_full(p: &Placement, fg: &LumaStore, bg: &LumaStore) -> Placement {
+    let mut full = rescale(p, fg.to_full(p.content), bg.ratio().0 / fg.ratio().0, bg.ratio());
+    if (full.scale - 1.0).abs() <= 0.5 / p.content.width.max(1) as f64 {
+        full.scale = 1.0;
+        full.width = full.content.width;
+        full.height = full.content.height;
+    }
+    full
+}
+
+/// `p` with content box `content`, its scale times `scale_factor`, and bg positions times
+/// `(fx, fy)`.
+fn rescale(p: &Placement, content: Rect, scale_factor: f64, (fx, fy): (f64, f64)) -> Placement {
+    let scale = p.scale * scale_factor;
+    let (x_subpixel, y_subpixel) = (p.x_subpixel * fx, p.y_subpixel * fy);
+    Placement {
+        x: x_subpixel.round() as i32,
+        y: y_subpixel.round() as i32,
+        width: ((content.width as f64 * scale).round() as u32).max(1),
+        height: ((content.height as f64 * scale).round() as u32).max(1),
+        scale,
+        confidence: p.confidence,
+        content,
+        x_subpixel,
+        y_subpixel,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_shrink_to_the_start_size_and_halve_within_the_floor() {
+        let f = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
+        let mut s = LumaStore::new(1920, 1080, shrink_for(1920, 1080, START_PIXELS));
+        s.push(&f.as_frame(), 0.0).unwrap();
+        assert_eq!(s.frame_bytes(), 960 * 540);
+        let mut halvings = 0;
+        while s.halved_pixels() >= FLOOR_PIXELS {
+            s.halve().unwrap();
+            halvings += 1;
+        }
+        assert_eq!(halvings, 2);
+        assert_eq!(s.frame_bytes(), 240 * 135);
+        assert!((s.frame_bytes()..s.frame_bytes() + 64 * 136).contains(&s.bytes()), "{}", s.bytes());
+        assert_eq!(s.frame(0).0.width(), 240);
+    }
+
+    #[test]
+    fn rectangles_map_both_ways() {
+        let s = LumaStore::new(1920, 1080, 2);
+        let r = Rect::new(480, 270, 960, 540);
+        assert_eq!(s.to_stored(r), Rect::new(240, 135, 480, 270));
+        assert_eq!(s.to_full(s.to_stored(r)), r);
+        // A rectangle smaller than a stored pixel still covers one.
+        let tiny = LumaStore::new(16, 16, 8).to_stored(Rect::new(3, 3, 1, 1));
+        assert!(tiny.width >= 1 && tiny.height >= 1);
+    }
+
+    #[test]
+    fn a_copy_is_the_area_mean() {
+        let mut f = FrameBuf::new(PixelFormat::Gray8, 4, 2).unwrap();
+        f.row_mut(0, 0).copy_from_slice(&[0, 100, 200, 200]);
+        f.row_mut(0, 1).copy_from_slice(&[100, 200, 0, 0]);
+        let mut s = LumaStore::new(4, 2, 1);
+        s.push(&f.as_frame(), 0.0).unwrap();
+        s.halve().unwrap();
+        assert_eq!(s.frame(0).0.row(0, 0), &[100, 100]);
+    }
+}
