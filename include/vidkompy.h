@@ -44,7 +44,7 @@
 /*
  Minor version.
  */
-#define VIDKOMPY_VERSION_MINOR 2
+#define VIDKOMPY_VERSION_MINOR 3
 
 /*
  Patch version.
@@ -330,10 +330,23 @@ typedef struct VidkompyPlacement {
 typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
 
 /*
- Progress callback: fg and bg frames analyzed so far. Called on the thread that calls
- vidkompy_analyzer_push, after each frame is analyzed.
+ Progress callback: fg and bg frames taken so far. Called on the thread that calls
+ vidkompy_analyzer_push, after each frame is taken.
  */
 typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
+
+/*
+ Frame provider: fills `frame` with frame `index` of `stream` (0 is the first frame pushed
+ of that stream, as pushed: same format and size) and returns 0, or returns any other value
+ when it cannot (the analyzer then works from what it kept). The frame is copied before the
+ provider is called again or vidkompy_analyzer_finish returns, whichever comes first; its
+ memory must stay valid until then. Called on the thread that calls
+ vidkompy_analyzer_finish, for a few frames (about 12) by index, in no particular order.
+ */
+typedef int (*VidkompyFrameProvider)(void *user,
+                                     int stream,
+                                     int64_t index,
+                                     struct VidkompyFrame *frame);
 
 /*
  A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to
@@ -423,7 +436,7 @@ const char *vidkompy_status_str(int status);
 uint32_t vidkompy_version(void);
 
 /*
- The run-time library version as a static string, e.g. "0.2.0".
+ The run-time library version as a static string, e.g. "0.3.0".
  */
 const char *vidkompy_version_string(void);
 
@@ -579,6 +592,21 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
                                     void *user);
 
 /*
+ Sets (or, with NULL, clears) the analyzer's frame provider and its user pointer. When the
+ analyzer found the placement itself, vidkompy_analyzer_finish asks the provider for a few
+ frames the time map matched, to check the placement at full resolution (a host that can
+ seek its inputs gets the exact placement in any push order; without a provider it is exact
+ to the analyzer's copies, half a copy pixel).
+
+ # Safety
+ `analyzer` must be NULL or live; the provider must be safe to call with `user` from the
+ thread that calls the analyzer, for as long as it is set.
+ */
+int vidkompy_analyzer_set_frame_provider(struct VidkompyAnalyzer *analyzer,
+                                         VidkompyFrameProvider provider,
+                                         void *user);
+
+/*
  Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.
 
  Call sequence:
@@ -591,14 +619,20 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
  if (vidkompy_analyzer_finish(an, &al) != VIDKOMPY_OK) puts(vidkompy_analyzer_last_error(an));
  vidkompy_analyzer_free(&an);
  ```
- Without a placement, the first 24 frames of each stream are held (copied) and the placement
- is located from them; fg's content must appear in bg within those frames, otherwise give
- samples or a placement. With a placement, fg frames pushed before the first bg frame are
- held too (the part of fg inside bg depends on bg's size). At most 192 frames of a stream, or
- 512 MiB beyond the first 24 frames of each, are held. Past that, without a placement, a
- push fails with VIDKOMPY_ERROR_BAD_STATE and a message saying to interleave the streams or
- give a placement; with one, fg frames are described assuming the placement lies inside bg,
- and bg's first frame is BAD_STATE if it does not.
+ Streams may come in any order: interleaved by time, one whole before the other, or in
+ chunks; fg may start anywhere in bg. Without a placement (set_placement or add_sample),
+ the analyzer finds it: until then each frame is kept as a small grey copy (both streams
+ together within 48 MiB, at most 960x540 each, halved as needed), the placement and scale
+ are searched on evenly spaced copies of both whole streams, and the descriptors are
+ computed from the copies. On long streams, when the copies would get smaller than 160x90,
+ the placement is decided from what is kept and later frames are described as they come.
+ A placement the analyzer found is checked in vidkompy_analyzer_finish on frame pairs the
+ time map matched: at full resolution when a frame provider is set
+ (vidkompy_analyzer_set_frame_provider), else on the copies (exact to half a copy pixel).
+ With a placement, fg frames pushed before bg's first frame are kept as copies until bg's
+ size is known. One stream pushed far ahead of the other without a placement is kept as
+ ever smaller copies, down to 32x18; past that a push fails with VIDKOMPY_ERROR_BAD_STATE
+ and a message saying to interleave the streams or give a placement.
 
  # Safety
  `settings` must be NULL or a live handle; `out` NULL or writable.

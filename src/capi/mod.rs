@@ -26,7 +26,7 @@ pub use editor::*;
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;
 /// Minor version.
-pub const VIDKOMPY_VERSION_MINOR: u32 = 2;
+pub const VIDKOMPY_VERSION_MINOR: u32 = 3;
 /// Patch version.
 pub const VIDKOMPY_VERSION_PATCH: u32 = 0;
 
@@ -368,7 +368,7 @@ pub extern "C" fn vidkompy_version() -> u32 {
     (VIDKOMPY_VERSION_MAJOR << 16) | (VIDKOMPY_VERSION_MINOR << 8) | VIDKOMPY_VERSION_PATCH
 }
 
-/// The run-time library version as a static string, e.g. "0.2.0".
+/// The run-time library version as a static string, e.g. "0.3.0".
 #[unsafe(no_mangle)]
 pub extern "C" fn vidkompy_version_string() -> *const c_char {
     static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -758,8 +758,8 @@ unsafe fn settings_or_default(settings: *const VidkompySettings) -> Settings {
 /// Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
 /// the call only. Called on the thread that calls the analyzer function that logs.
 pub type VidkompyLogCallback = Option<unsafe extern "C" fn(user: *mut c_void, level: c_int, message: *const c_char)>;
-/// Progress callback: fg and bg frames analyzed so far. Called on the thread that calls
-/// vidkompy_analyzer_push, after each frame is analyzed.
+/// Progress callback: fg and bg frames taken so far. Called on the thread that calls
+/// vidkompy_analyzer_push, after each frame is taken.
 pub type VidkompyProgressCallback = Option<unsafe extern "C" fn(user: *mut c_void, fg_frames: usize, bg_frames: usize)>;
 
 /// An error.
@@ -817,6 +817,53 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_callbacks(
     unsafe { with_handle(analyzer, "analyzer", set) }
 }
 
+/// Frame provider: fills `frame` with frame `index` of `stream` (0 is the first frame pushed
+/// of that stream, as pushed: same format and size) and returns 0, or returns any other value
+/// when it cannot (the analyzer then works from what it kept). The frame is copied before the
+/// provider is called again or vidkompy_analyzer_finish returns, whichever comes first; its
+/// memory must stay valid until then. Called on the thread that calls
+/// vidkompy_analyzer_finish, for a few frames (about 12) by index, in no particular order.
+pub type VidkompyFrameProvider =
+    Option<unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64, frame: *mut VidkompyFrame) -> c_int>;
+
+/// Sets (or, with NULL, clears) the analyzer's frame provider and its user pointer. When the
+/// analyzer found the placement itself, vidkompy_analyzer_finish asks the provider for a few
+/// frames the time map matched, to check the placement at full resolution (a host that can
+/// seek its inputs gets the exact placement in any push order; without a provider it is exact
+/// to the analyzer's copies, half a copy pixel).
+///
+/// # Safety
+/// `analyzer` must be NULL or live; the provider must be safe to call with `user` from the
+/// thread that calls the analyzer, for as long as it is set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
+    analyzer: *mut VidkompyAnalyzer,
+    provider: VidkompyFrameProvider,
+    user: *mut c_void,
+) -> c_int {
+    let set = |a: &mut VidkompyAnalyzer| {
+        a.analyzer.set_frame_provider(provider.map(|f| {
+            let user = UserPointer(user);
+            Box::new(move |stream: Stream, index: usize| {
+                // SAFETY: a zeroed VidkompyFrame is a valid value (null pointers, zero sizes).
+                let mut frame: VidkompyFrame = unsafe { std::mem::zeroed() };
+                // SAFETY: the host's callback and pointer, per the contract above; `frame` is
+                // a live, writable struct for the duration of the call.
+                let status = unsafe { f(user.get(), stream as c_int, index as i64, &mut frame) };
+                if status != 0 {
+                    return None;
+                }
+                // SAFETY: the provider filled `frame` with memory valid until we return here.
+                let view = unsafe { frame_from_c(&frame) }.ok()?;
+                crate::frame::FrameBuf::from_frame(&view).ok()
+            }) as crate::session::analyzer::FrameProvider
+        }));
+        Ok(VIDKOMPY_OK)
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(analyzer, "analyzer", set) }
+}
+
 /// Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.
 ///
 /// Call sequence:
@@ -829,14 +876,20 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_callbacks(
 /// if (vidkompy_analyzer_finish(an, &al) != VIDKOMPY_OK) puts(vidkompy_analyzer_last_error(an));
 /// vidkompy_analyzer_free(&an);
 /// ```
-/// Without a placement, the first 24 frames of each stream are held (copied) and the placement
-/// is located from them; fg's content must appear in bg within those frames, otherwise give
-/// samples or a placement. With a placement, fg frames pushed before the first bg frame are
-/// held too (the part of fg inside bg depends on bg's size). At most 192 frames of a stream, or
-/// 512 MiB beyond the first 24 frames of each, are held. Past that, without a placement, a
-/// push fails with VIDKOMPY_ERROR_BAD_STATE and a message saying to interleave the streams or
-/// give a placement; with one, fg frames are described assuming the placement lies inside bg,
-/// and bg's first frame is BAD_STATE if it does not.
+/// Streams may come in any order: interleaved by time, one whole before the other, or in
+/// chunks; fg may start anywhere in bg. Without a placement (set_placement or add_sample),
+/// the analyzer finds it: until then each frame is kept as a small grey copy (both streams
+/// together within 48 MiB, at most 960x540 each, halved as needed), the placement and scale
+/// are searched on evenly spaced copies of both whole streams, and the descriptors are
+/// computed from the copies. On long streams, when the copies would get smaller than 160x90,
+/// the placement is decided from what is kept and later frames are described as they come.
+/// A placement the analyzer found is checked in vidkompy_analyzer_finish on frame pairs the
+/// time map matched: at full resolution when a frame provider is set
+/// (vidkompy_analyzer_set_frame_provider), else on the copies (exact to half a copy pixel).
+/// With a placement, fg frames pushed before bg's first frame are kept as copies until bg's
+/// size is known. One stream pushed far ahead of the other without a placement is kept as
+/// ever smaller copies, down to 32x18; past that a push fails with VIDKOMPY_ERROR_BAD_STATE
+/// and a message saying to interleave the streams or give a placement.
 ///
 /// # Safety
 /// `settings` must be NULL or a live handle; `out` NULL or writable.

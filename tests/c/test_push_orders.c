@@ -1,0 +1,108 @@
+/* The header's promise that streams may come in any order, from C: fg whole first, bg whole
+ * first, interleaved by pts (fg's pts start at 0 while its content starts at bg frame OFFSET),
+ * and in chunks. Each gives the exact placement and time map with no placement given. A frame
+ * provider is asked for frames of the pushed streams by index, in range; a provider that
+ * cannot answer leaves the analyzer working from what it kept. */
+#include "check.h"
+#include "scene.h"
+
+#include <stdio.h>
+
+enum { FG_FIRST, BG_FIRST, BY_PTS, CHUNKS, ORDERS };
+static const char *order_name[ORDERS] = {"fg first", "bg first", "interleaved by pts", "in chunks"};
+
+typedef struct {
+    int calls, bad_requests, refuse;
+} Provided;
+
+static int provide(void *user, int stream, int64_t index, VidkompyFrame *frame) {
+    Provided *p = (Provided *)user;
+    p->calls++;
+    if (p->refuse) return -1;
+    if (stream == VIDKOMPY_STREAM_FG && index >= 0 && index < FG_FRAMES) {
+        *frame = fg_frame((int)index);
+        return 0;
+    }
+    if (stream == VIDKOMPY_STREAM_BG && index >= 0 && index < BG_FRAMES) {
+        *frame = bg_frame((int)index);
+        return 0;
+    }
+    p->bad_requests++;
+    return -1;
+}
+
+static void push(VidkompyAnalyzer *an, int stream, int k) {
+    VidkompyFrame f = stream == VIDKOMPY_STREAM_FG ? fg_frame(k) : bg_frame(k);
+    CHECK(vidkompy_analyzer_push(an, stream, &f) == VIDKOMPY_OK);
+}
+
+static void push_in_order(VidkompyAnalyzer *an, int order) {
+    int i = 0, j = 0;
+    switch (order) {
+    case FG_FIRST:
+        for (i = 0; i < FG_FRAMES; i++) push(an, VIDKOMPY_STREAM_FG, i);
+        for (j = 0; j < BG_FRAMES; j++) push(an, VIDKOMPY_STREAM_BG, j);
+        break;
+    case BG_FIRST:
+        for (j = 0; j < BG_FRAMES; j++) push(an, VIDKOMPY_STREAM_BG, j);
+        for (i = 0; i < FG_FRAMES; i++) push(an, VIDKOMPY_STREAM_FG, i);
+        break;
+    case BY_PTS:
+        for (j = 0; j < BG_FRAMES; j++) {
+            push(an, VIDKOMPY_STREAM_BG, j);
+            if (j < FG_FRAMES) push(an, VIDKOMPY_STREAM_FG, j);
+        }
+        break;
+    case CHUNKS:
+        while (i < FG_FRAMES || j < BG_FRAMES) {
+            for (int k = 0; k < 7 && i < FG_FRAMES; k++) push(an, VIDKOMPY_STREAM_FG, i++);
+            for (int k = 0; k < 11 && j < BG_FRAMES; k++) push(an, VIDKOMPY_STREAM_BG, j++);
+        }
+        break;
+    }
+}
+
+static void check_exact(const VidkompyAlignment *al, const char *what) {
+    VidkompyPlacement p;
+    CHECK(vidkompy_alignment_placement(al, &p) == VIDKOMPY_OK);
+    if (p.x != FX || p.y != FY || p.scale != 1.0) fprintf(stderr, "%s: placement %d %d %g\n", what, p.x, p.y, p.scale);
+    CHECK(p.x == FX && p.y == FY && p.scale == 1.0 && p.width == FW && p.height == FH);
+    int wrong = 0;
+    for (size_t i = 0; i < FG_FRAMES; i++) {
+        uint32_t j = 0;
+        CHECK(vidkompy_alignment_bg_index(al, i, &j, NULL) == VIDKOMPY_OK);
+        wrong += j != i + OFFSET;
+    }
+    if (wrong) fprintf(stderr, "%s: %d frames mapped wrong\n", what, wrong);
+    CHECK(wrong == 0);
+}
+
+static void analyse(int order, Provided *provided) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    if (provided) CHECK(vidkompy_analyzer_set_frame_provider(an, provide, provided) == VIDKOMPY_OK);
+    push_in_order(an, order);
+    VidkompyAlignment *al = NULL;
+    int status = vidkompy_analyzer_finish(an, &al);
+    if (status != VIDKOMPY_OK) fprintf(stderr, "%s: %s\n", order_name[order], vidkompy_analyzer_last_error(an));
+    CHECK(status == VIDKOMPY_OK);
+    if (al) check_exact(al, order_name[order]);
+    vidkompy_alignment_free(&al);
+    vidkompy_analyzer_free(&an);
+}
+
+int main(void) {
+    make_frames();
+    CHECK(vidkompy_analyzer_set_frame_provider(NULL, provide, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    for (int order = 0; order < ORDERS; order++) {
+        Provided provided = {0, 0, 0};
+        analyse(order, &provided);
+        CHECK(provided.calls > 0);
+        CHECK(provided.bad_requests == 0);
+        Provided refusing = {0, 0, 1};
+        analyse(order, &refusing);
+        CHECK(refusing.calls > 0);
+        analyse(order, NULL);
+    }
+    return finish("test_push_orders");
+}
