@@ -9,9 +9,11 @@
 //!  "media": {"fg": {"format": "i420", "width": 192, "height": 108, "frames": 150,
 //!                   "start_seconds": 0.0, "frame_rate": 25.0, "constant_rate": true,
 //!                   "time_base": [1, 25]}, "bg": {...}},
+//!  "frames_decoded": {"analysis": {"fg": 150, "bg": 250}, "placement_check": {"fg": 3, "bg": 9},
+//!                     "composite": {"fg": 150, "bg": 151}},
 //!  "timings_ms": {"decode": 0, "analyze": 12.5, "compose": 0, "encode": 0, "total": 12.5}}
 //! ```
-//! `timings_ms` is written when known and ignored when read. `format_version` is 2; a file
+//! `frames_decoded` and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
 //! without it is version 1 (no `media`), still read. A newer version is refused, since its
 //! fields may mean something this library does not know.
 
@@ -45,6 +47,20 @@ pub struct Timings {
     pub compose: f64,
     pub encode: f64,
     pub total: f64,
+    /// Frames decoded per input (`[fg, bg]`) for each stage, when a job knows them.
+    pub frames_decoded: Option<FramesDecoded>,
+}
+
+/// Frames a job decoded from each input (`[fg, bg]`), per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FramesDecoded {
+    /// Pass 1: the analysis (every frame once).
+    pub analysis: [u64; 2],
+    /// Frames the analyzer asked for to check its placement on matched pairs (including
+    /// those decoded on the way to them).
+    pub placement_check: [u64; 2],
+    /// Pass 2: the composite.
+    pub composite: [u64; 2],
 }
 
 /// A JSON number: finite values as Rust prints them (shortest round-trip form), anything
@@ -111,6 +127,16 @@ impl Alignment {
         if let Some(media) = &self.media {
             let (fg, bg) = (stream_json(&media.fg), stream_json(&media.bg));
             let _ = write!(s, ",\n \"media\": {{\"fg\": {fg}, \"bg\": {bg}}}");
+        }
+        if let Some(d) = timings.and_then(|t| t.frames_decoded) {
+            let pair = |[fg, bg]: [u64; 2]| format!("{{\"fg\": {fg}, \"bg\": {bg}}}");
+            let _ = write!(
+                s,
+                ",\n \"frames_decoded\": {{\"analysis\": {}, \"placement_check\": {}, \"composite\": {}}}",
+                pair(d.analysis),
+                pair(d.placement_check),
+                pair(d.composite)
+            );
         }
         if let Some(tm) = timings {
             let _ = write!(

@@ -7,10 +7,10 @@ mod common;
 
 use std::sync::Arc;
 
+use vidkompy::alignment::Alignment;
 use vidkompy::session::analyzer::FrameProvider;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::synth::Grade;
-use vidkompy::alignment::Alignment;
 use vidkompy::{FrameBuf, Rect, Settings, TimeBase};
 
 /// How a host pushes the two streams.
@@ -53,7 +53,7 @@ fn analyse(pair: &RealPair, order: Order, provide: bool) -> Alignment {
     let mut a = Analyzer::new(Settings::default());
     if provide {
         let (fg, bg) = (Arc::clone(&pair.fg), Arc::clone(&pair.bg));
-        let provider: FrameProvider = Box::new(move |stream, k| {
+        let provider: Box<dyn FrameProvider> = Box::new(move |stream, k| {
             let frames = if stream == Stream::Fg { &fg } else { &bg };
             frames.get(k).map(|f| FrameBuf::from_frame(&stamped(f, k)).unwrap())
         });

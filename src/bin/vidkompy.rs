@@ -423,6 +423,7 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
         compose: compose_ms,
         encode: 0.0,
         total: total.elapsed().as_secs_f64() * 1e3,
+        frames_decoded: None,
     };
     write_atomically(&report, true, |w| {
         w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)

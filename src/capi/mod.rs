@@ -856,7 +856,7 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
                 // SAFETY: the provider filled `frame` with memory valid until we return here.
                 let view = unsafe { frame_from_c(&frame) }.ok()?;
                 crate::frame::FrameBuf::from_frame(&view).ok()
-            }) as crate::session::analyzer::FrameProvider
+            }) as Box<dyn crate::session::analyzer::FrameProvider>
         }));
         Ok(VIDKOMPY_OK)
     };

@@ -1,37 +1,24 @@
 //! The file jobs behind the command line: placement of one file in another, and the two-pass
-//! composite. With the `ffmpeg` feature they read and write what FFmpeg does (`io::ffmpeg`);
-//! without it, Y4M files, handled here. Output goes to a temporary file beside the target,
-//! renamed only on success and removed on failure, so no half-written file is ever left behind.
+//! composite (`pipeline.rs`). With the `ffmpeg` feature they read and write what FFmpeg does
+//! (`io::ffmpeg`); without it, Y4M files, whose adapters are here. Output goes to a temporary
+//! file beside the target, renamed only on success and removed on failure, so no half-written
+//! file is ever left behind.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, Rect};
+use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
+use crate::io::pipeline::{self, InputFile, InputFrame, OutputFile};
 use crate::io::staging::{Staged, check_distinct, commit, write_staged};
 use crate::io::y4m::{Y4mReader, Y4mWriter};
-use crate::session::{Analyzer, Compositor, FrameSource, Stream};
 use crate::settings::Settings;
-pub use crate::spatial::evenly_spaced;
-use crate::spatial::{Placement, locate};
+use crate::spatial::Placement;
 
-/// bg frames sampled for placement (fg frames: `settings.placement_samples`).
+/// bg frames sampled for the placement of a picture (fg frames: `settings.placement_samples`).
 pub const BG_SAMPLES: usize = 24;
-
-fn open(path: &Path) -> Result<Y4mReader<File>> {
-    let is_y4m = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
-    if !is_y4m {
-        return Err(Error::Unsupported(format!(
-            "{}: only Y4M files can be read without the `ffmpeg` feature",
-            path.display()
-        )));
-    }
-    let file = File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-    Y4mReader::new(file).map_err(|e| with_path(path, e))
-}
 
 fn with_path(path: &Path, e: Error) -> Error {
     match e {
@@ -42,130 +29,86 @@ fn with_path(path: &Path, e: Error) -> Error {
     }
 }
 
-/// A Y4M file as a frame source whose errors name the file.
-struct NamedSource<'a> {
+/// A Y4M file read forward; its errors name the file.
+pub struct Y4mFile {
     reader: Y4mReader<File>,
-    path: &'a Path,
+    path: PathBuf,
+    time_base: TimeBase,
+    decoded: u64,
 }
 
-impl FrameSource for NamedSource<'_> {
-    fn next_frame(&mut self) -> Result<Option<crate::frame::FrameRef<'_>>> {
-        let path = self.path;
-        self.reader.read_frame().map_err(|e| with_path(path, e))
+impl InputFrame for FrameBuf {
+    fn as_frame(&self) -> FrameRef<'_> {
+        FrameBuf::as_frame(self)
     }
 }
 
-/// `count` frames spread evenly over a Y4M file: one pass counts the frames, a second copies
-/// just those, so memory stays at `count` frames whatever the file's length.
-fn evenly_spaced_frames(path: &Path, count: usize) -> Result<Vec<FrameBuf>> {
-    let mut reader = open(path)?;
-    let mut n = 0usize;
-    while reader.read_frame().map_err(|e| with_path(path, e))?.is_some() {
-        n += 1;
-    }
-    if n == 0 {
-        return Err(Error::InvalidData(format!("{}: no frames", path.display())));
-    }
-    frames_at(path, &evenly_spaced(n, count))
-}
+impl InputFile for Y4mFile {
+    type Frame = FrameBuf;
 
-/// Where fg sits in bg, from frames sampled evenly over both files.
-pub fn locate_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
-    let fg_frames = evenly_spaced_frames(fg, settings.placement_samples as usize)?;
-    let bg_frames = evenly_spaced_frames(bg, BG_SAMPLES)?;
-    let f: Vec<_> = fg_frames.iter().map(|f| f.as_frame()).collect();
-    let b: Vec<_> = bg_frames.iter().map(|f| f.as_frame()).collect();
-    locate(&f, &b, settings)
-}
-
-/// Pass 1 over both files with a known placement.
-fn analyze(job: &CompJob, placement: Placement, observer: &mut dyn JobObserver) -> Result<Alignment> {
-    observer.status(&format!(
-        "placement x={} y={} scale={:.3} confidence={:.3}",
-        placement.x, placement.y, placement.scale, placement.confidence
-    ));
-    let mut analyzer = Analyzer::new(job.settings.clone());
-    analyzer.set_placement(placement)?;
-    let (mut bg, mut fg) = (open(&job.bg)?, open(&job.fg)?);
-    let (bg_rate, fg_rate) = (bg.header().time_base(), fg.header().time_base());
-    let mut bg_frame =
-        bg.read_frame().map_err(|e| with_path(&job.bg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
-    let mut fg_frame =
-        fg.read_frame().map_err(|e| with_path(&job.fg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
-    let mut count = 0usize;
-    while bg_frame.is_some() || fg_frame.is_some() {
-        let tb = bg_frame.as_ref().and_then(|f| bg_rate.seconds(f.pts)).unwrap_or(f64::INFINITY);
-        let tf = fg_frame.as_ref().and_then(|f| fg_rate.seconds(f.pts)).unwrap_or(f64::INFINITY);
-        if tf <= tb {
-            analyzer.push(Stream::Fg, fg_frame.as_ref().map(|f| f.as_frame()).as_ref())?;
-            fg_frame =
-                fg.read_frame().map_err(|e| with_path(&job.fg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
-        } else {
-            analyzer.push(Stream::Bg, bg_frame.as_ref().map(|f| f.as_frame()).as_ref())?;
-            bg_frame =
-                bg.read_frame().map_err(|e| with_path(&job.bg, e))?.map(|f| FrameBuf::from_frame(&f)).transpose()?;
+    fn open(path: &Path) -> Result<Y4mFile> {
+        let is_y4m = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+        if !is_y4m {
+            return Err(Error::Unsupported(format!(
+                "{}: only Y4M files can be read without the `ffmpeg` feature",
+                path.display()
+            )));
         }
-        count += 1;
-        if count.is_multiple_of(25) {
-            observer.progress("analyze", count, None);
-        }
+        let file = File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
+        let reader = Y4mReader::new(file).map_err(|e| with_path(path, e))?;
+        let time_base = reader.header().time_base();
+        Ok(Y4mFile { reader, path: path.to_path_buf(), time_base, decoded: 0 })
     }
-    analyzer.finish()
+
+    fn next_frame(&mut self) -> Result<Option<FrameBuf>> {
+        let Some(frame) = self.reader.read_frame().map_err(|e| with_path(&self.path, e))? else { return Ok(None) };
+        self.decoded += 1;
+        let pts = frame.pts;
+        Ok(Some(FrameBuf::from_frame(&frame.with_pts(pts, self.time_base))?))
+    }
+
+    fn frames_decoded(&self) -> u64 {
+        self.decoded
+    }
 }
 
-/// Frames at the given (sorted) indices of a file.
-fn frames_at(path: &Path, indices: &[usize]) -> Result<Vec<FrameBuf>> {
-    let mut reader = open(path)?;
-    let mut out = Vec::with_capacity(indices.len());
-    let mut k = 0usize;
-    while let Some(f) = reader.read_frame().map_err(|e| with_path(path, e))? {
-        for _ in indices.iter().filter(|&&i| i == k) {
-            out.push(FrameBuf::from_frame(&f)?);
-        }
-        k += 1;
-        if out.len() == indices.len() {
-            break;
-        }
-    }
-    Ok(out)
+/// A Y4M file written at fg's rate into a staged file.
+pub struct Y4mOutput {
+    writer: Y4mWriter<BufWriter<File>>,
 }
 
-/// The best placement over a few matched (fg, bg) frame pairs of the time map.
-fn refine_placement(job: &CompJob, alignment: &Alignment) -> Result<Placement> {
-    let t = &alignment.time;
-    let (fg_period, bg_period) = {
-        let (f, b) = (open(&job.fg)?, open(&job.bg)?);
-        let period = |h: &crate::io::y4m::Y4mHeader| h.fps_den as f64 / h.fps_num as f64;
-        (period(f.header()), period(b.header()))
+impl Y4mOutput {
+    fn create(staged: &Staged, (width, height, format): (u32, u32, PixelFormat), fps: (u32, u32)) -> Result<Y4mOutput> {
+        let file = BufWriter::new(staged.open()?);
+        Ok(Y4mOutput { writer: Y4mWriter::new(file, format, width, height, fps.0, fps.1)? })
+    }
+}
+
+impl OutputFile for Y4mOutput {
+    fn write(&mut self, frame: &FrameRef<'_>, _pts: i64) -> Result<()> {
+        self.writer.write_frame(frame)
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// Where fg sits in bg (Y4M files): what the analyzer finds over every frame of both.
+pub fn locate_y4m(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    let job = CompJob {
+        bg: bg.to_path_buf(),
+        fg: fg.to_path_buf(),
+        output: PathBuf::new(),
+        report: None,
+        placement: None,
+        overwrite: false,
+        settings: settings.clone(),
+        encode: EncodeOptions::default(),
+        audio: AudioChoice::None,
     };
-    let off_grid = |i: usize| {
-        let pos = (i as f64 * fg_period + t.offset_seconds) / bg_period;
-        (pos - pos.round()).abs()
-    };
-    let picks = refine_picks(alignment, off_grid, |_| 0.0, REFINE_PAIRS);
-    if picks.is_empty() {
-        return Ok(alignment.placement);
-    }
-    let mut bg_idx: Vec<usize> = picks.iter().map(|&i| t.map[i] as usize).collect();
-    bg_idx.sort_unstable();
-    let fg = frames_at(&job.fg, &picks)?;
-    let bg = frames_at(&job.bg, &bg_idx)?;
-    let mut best = alignment.placement;
-    best.confidence = f64::NEG_INFINITY;
-    for (k, &i) in picks.iter().enumerate() {
-        let j = t.map[i] as usize;
-        let Some(bi) = bg_idx.iter().position(|&x| x == j) else { continue };
-        if let Ok(p) = locate(&[fg[k].as_frame()], &[bg[bi].as_frame()], &job.settings)
-            && p.confidence > best.confidence
-        {
-            best = p;
-        }
-    }
-    if best.confidence == f64::NEG_INFINITY { Ok(alignment.placement) } else { Ok(best) }
+    Ok(pipeline::analyze::<Y4mFile>(&job, &mut Silent)?.alignment.placement)
 }
-
-/// Matched frame pairs used to refine a sampled placement.
-pub const REFINE_PAIRS: usize = 3;
 
 /// Encoder settings; `None` leaves the encoder's choice (for libx264: crf 18, preset medium).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -225,7 +168,7 @@ pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placem
     #[cfg(feature = "ffmpeg")]
     return crate::io::ffmpeg::align_files(fg, bg, settings);
     #[cfg(not(feature = "ffmpeg"))]
-    return locate_files(fg, bg, settings);
+    return locate_y4m(fg, bg, settings);
 }
 
 /// Runs a composite job: through FFmpeg when the feature is on, else on Y4M files.
@@ -282,99 +225,19 @@ pub fn given_placement((x, y, scale): (i32, i32, f64), width: u32, height: u32) 
     }
 }
 
-/// fg frames to locate again on their matched bg frames: preferably frames whose time falls on
-/// a bg frame's time (bg then shows the very same instant, so motion cannot shift the match),
-/// weighed against the cost of reaching them (`cost(i)`, in twentieths of a bg frame period
-/// of timing error it is worth), then the most confident. `off_grid(i)` is the distance in bg
-/// frame periods.
-pub fn refine_picks(
-    alignment: &Alignment,
-    off_grid: impl Fn(usize) -> f64,
-    cost: impl Fn(usize) -> f64,
-    count: usize,
-) -> Vec<usize> {
-    let t = &alignment.time;
-    let mut candidates: Vec<usize> = (0..alignment.fg_frames).filter(|&i| !t.is_outside(i)).collect();
-    candidates.sort_by(|&a, &b| {
-        let key = |i: usize| [((off_grid(i) * 20.0).round() + cost(i)).round(), -t.confidence[i] as f64];
-        let (ka, kb) = (key(a), key(b));
-        ka[0].total_cmp(&kb[0]).then(ka[1].total_cmp(&kb[1]))
-    });
-    let mut picks: Vec<usize> = candidates.into_iter().take(count).collect();
-    picks.sort_unstable();
-    picks
-}
-
 /// Runs both passes on Y4M files.
 pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
-    let total = Instant::now();
     if job.encode != EncodeOptions::default() || job.audio != AudioChoice::Auto {
         return Err(Error::Unsupported(
             "--audio, --codec, --crf, --preset and --bitrate need the `ffmpeg` feature (this build reads and writes Y4M)"
                 .into(),
         ));
     }
-    let outputs = JobOutputs::reserve(job)?;
-    let t = Instant::now();
-    let (placement, located) = match job.placement {
-        Some(given) => {
-            let fg = open(&job.fg)?;
-            (given_placement(given, fg.header().width, fg.header().height), false)
-        }
-        None => (locate_files(&job.fg, &job.bg, &job.settings)?, true),
+    let fps = {
+        let fg = Y4mFile::open(&job.fg)?;
+        (fg.reader.header().fps_num, fg.reader.header().fps_den)
     };
-    let mut alignment = analyze(job, placement, observer)?;
-    if located {
-        // Samples taken at arbitrary times can be a little off when the picture moves; the
-        // time map says which frames match, so locate again on matched pairs and, when that
-        // moves the placement, analyze again with it.
-        let refined = refine_placement(job, &alignment)?;
-        if (refined.x, refined.y, refined.width, refined.height)
-            != (placement.x, placement.y, placement.width, placement.height)
-        {
-            observer.status(&format!("placement refined on matched frames to x={} y={}", refined.x, refined.y));
-            alignment = analyze(job, refined, observer)?;
-        }
-    }
-    let analyze_ms = t.elapsed().as_secs_f64() * 1e3;
-    observer.status(&format!(
-        "time map: {} fg frames, {} outside, confidence {:.3}",
-        alignment.fg_frames,
-        alignment.time.outside.len(),
-        alignment.time.overall_confidence
-    ));
-
-    // Pass 2: send what the compositor asks for, write Y4M at fg's rate.
-    let t = Instant::now();
-    let (bg, fg) = (open(&job.bg)?, open(&job.fg)?);
-    let (bw, bh) = (bg.header().width, bg.header().height);
-    let (num, den) = (fg.header().fps_num, fg.header().fps_den);
-    let mut compositor = Compositor::new(alignment.clone(), &job.settings)?;
-    let format = bg.header().pixel_format();
-    let (mut fg, mut bg) = (NamedSource { reader: fg, path: &job.fg }, NamedSource { reader: bg, path: &job.bg });
-    write_staged(&outputs.video, |w| {
-        let mut writer = Y4mWriter::new(w, format, bw, bh, num, den)?;
-        let mut written = 0usize;
-        compositor.run(&mut fg, &mut bg, |frame| {
-            writer.write_frame(frame)?;
-            written += 1;
-            if written.is_multiple_of(25) {
-                observer.progress("compose", written, Some(alignment.fg_frames));
-            }
-            Ok(())
-        })?;
-        writer.flush()
-    })?;
-    let compose_ms = t.elapsed().as_secs_f64() * 1e3;
-    let timings = Timings {
-        decode: 0.0,
-        analyze: analyze_ms,
-        compose: compose_ms,
-        encode: 0.0,
-        total: total.elapsed().as_secs_f64() * 1e3,
-    };
-    outputs.commit(&alignment, &timings)?;
-    Ok((alignment, timings))
+    pipeline::run::<Y4mFile, Y4mOutput>(job, observer, |staged, shape, _| Y4mOutput::create(staged, shape, fps))
 }
 
 #[cfg(test)]

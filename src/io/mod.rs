@@ -3,5 +3,6 @@
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
 pub mod job;
+pub mod pipeline;
 pub mod staging;
 pub mod y4m;

@@ -27,9 +27,12 @@ use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::placement_check::{
-    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, check_on_pairs, pick_pairs, same_box, small_move,
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, check_on_pairs, pick_pairs, refine_scale, same_box,
+    small_move,
 };
-use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, placement_to_stored, shrink_for};
+use crate::session::store::{
+    FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, placement_to_stored, shrink_for,
+};
 use crate::settings::Settings;
 use crate::spatial::{Placement, evenly_spaced, locate};
 use crate::temporal::{TimeMap, Track, align};
@@ -42,9 +45,20 @@ const LAST_RESORT_PIXELS: u64 = 32 * 18;
 /// bg copies the placement search compares with every fg copy it picks.
 const BG_PICKS: usize = 24;
 
-/// Asked for a frame of a stream by its index (0 = the stream's first frame pushed). Returns
-/// a copy of the frame, or `None` when the host cannot provide it.
-pub type FrameProvider = Box<dyn FnMut(Stream, usize) -> Option<FrameBuf> + Send>;
+/// Gives the analyzer frames it asks for by stream and index (0 = the stream's first frame
+/// pushed): copies, in the order asked, `None` for a frame the host cannot give. Each
+/// request is one fg frame and the bg frames around its match, in ascending order of fg frame
+/// across requests, so a host reading files can mostly decode forward. Any
+/// `FnMut(Stream, usize) -> Option<FrameBuf>` is one.
+pub trait FrameProvider: Send {
+    fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<FrameBuf>>;
+}
+
+impl<F: FnMut(Stream, usize) -> Option<FrameBuf> + Send> FrameProvider for F {
+    fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<FrameBuf>> {
+        wanted.iter().map(|&(stream, index)| self(stream, index)).collect()
+    }
+}
 
 /// The rectangles compared: fg's (content, clipped to what lies inside bg) and bg's.
 pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Rect, Rect)> {
@@ -157,7 +171,7 @@ pub struct Analyzer {
     /// fg was described before bg's first frame, assuming the placement lies inside bg.
     fg_described_early: bool,
     finished: bool,
-    provider: Option<FrameProvider>,
+    provider: Option<Box<dyn FrameProvider>>,
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
     warned_small_copies: bool,
@@ -210,7 +224,7 @@ impl Analyzer {
     /// Sets (or clears) the frame provider: `finish` asks it for a few frames by index to
     /// check a placement it found at full resolution. Without one (or when it answers
     /// `None`) the check runs on the analyzer's low-resolution copies.
-    pub fn set_frame_provider(&mut self, provider: Option<FrameProvider>) {
+    pub fn set_frame_provider(&mut self, provider: Option<Box<dyn FrameProvider>>) {
         self.provider = provider;
     }
 
@@ -531,7 +545,7 @@ impl Analyzer {
     /// The placement checked on a few matched pairs: at full resolution on frames the provider
     /// gives, else on the copies (when they hold every frame).
     fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
-        let around = self.placement.expect("found");
+        let mut around = self.placement.expect("found");
         let probe = Alignment {
             placement: around,
             fg_frames: self.streams[0].track.len(),
@@ -542,16 +556,31 @@ impl Analyzer {
         let picks = pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS);
         let bg_frames = self.streams[1].track.len();
         let neighbours = |j: usize| j.saturating_sub(1)..(j + 2).min(bg_frames);
-        if let Some(fetched) = self.fetch_pairs(&picks, time, neighbours) {
-            let pairs: Vec<PairFrames<'_>> = fetched
-                .iter()
-                .map(|(fg, bgs, mapped)| PairFrames {
-                    fg: fg.as_frame(),
-                    bg: bgs.iter().map(|(j, f)| (*j, f.as_frame())).collect(),
-                    mapped: *mapped,
-                })
-                .collect();
-            return Ok(check_on_pairs(&pairs, &around, &self.settings));
+        if self.provider.is_some() {
+            // One pair's frames at a time: four full-size frames held at most.
+            let mut checked = PairsChecked::default();
+            let (mut provided, mut rescaled) = (true, false);
+            for &i in &picks {
+                let mapped = time.map[i] as usize;
+                let Some((fg, bgs)) = self.fetch_pair(i, neighbours(mapped)) else {
+                    provided = false;
+                    break;
+                };
+                let pair =
+                    PairFrames { fg: fg.as_frame(), bg: bgs.iter().map(|(j, f)| (*j, f.as_frame())).collect(), mapped };
+                // The copies measure the scale to a few percent: measured again, once, here.
+                if !rescaled
+                    && let Some((_, bg)) = pair.bg.iter().find(|(j, _)| *j == mapped)
+                    && let Some(better) = refine_scale(&pair.fg, bg, &around, &self.settings)
+                {
+                    around = better;
+                }
+                rescaled = true;
+                checked.add(&pair, &around, &self.settings);
+            }
+            if provided {
+                return Ok(checked.result());
+            }
         }
         let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
             return Ok(None);
@@ -580,28 +609,20 @@ impl Analyzer {
         }))
     }
 
-    /// The frames of the picked pairs from the provider; `None` when there is none or it
-    /// cannot give one of them.
-    #[allow(clippy::type_complexity)]
-    fn fetch_pairs(
-        &mut self,
-        picks: &[usize],
-        time: &TimeMap,
-        neighbours: impl Fn(usize) -> std::ops::Range<usize>,
-    ) -> Option<Vec<(FrameBuf, Vec<(usize, FrameBuf)>, usize)>> {
+    /// fg frame `i` and bg frames `bg` from the provider; `None` when it cannot give one of
+    /// them (or gives a frame of another shape than its stream's).
+    fn fetch_pair(&mut self, i: usize, bg: std::ops::Range<usize>) -> Option<(FrameBuf, Vec<(usize, FrameBuf)>)> {
         let provider = self.provider.as_mut()?;
+        let mut wanted = vec![(Stream::Fg, i)];
+        wanted.extend(bg.clone().map(|j| (Stream::Bg, j)));
+        let mut given = provider.frames(&wanted).into_iter();
         let shapes = [self.streams[0].shape, self.streams[1].shape];
-        let mut fetch = |stream: Stream, index: usize| {
-            provider(stream, index).filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream as usize])
+        let mut next = |stream: Stream| {
+            given.next().flatten().filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream as usize])
         };
-        let mut out = Vec::with_capacity(picks.len());
-        for &i in picks {
-            let mapped = time.map[i] as usize;
-            let fg = fetch(Stream::Fg, i)?;
-            let bgs = neighbours(mapped).map(|j| fetch(Stream::Bg, j).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
-            out.push((fg, bgs, mapped));
-        }
-        Some(out)
+        let fg = next(Stream::Fg)?;
+        let bgs = bg.map(|j| next(Stream::Bg).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
+        Some((fg, bgs))
     }
 
     /// The alignment, or NO_MATCH when too few fg frames found a counterpart.

@@ -17,7 +17,7 @@ use crate::frame::{FrameBuf, FrameError, FrameMut, FrameRef, PixelFormat};
 use crate::settings::Settings;
 
 /// The two input streams (integers at the C boundary: 0 = fg, 1 = bg).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(i32)]
 pub enum Stream {
     Fg = 0,

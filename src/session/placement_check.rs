@@ -88,6 +88,31 @@ pub fn check_pair(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, sett
     }
 }
 
+/// Scales within this factor of a placement's are searched again at full resolution: the
+/// copies a placement is first found on measure the scale to a few percent.
+const SCALE_RECHECK: f64 = 1.08;
+
+/// The scale measured again on one full-size matched pair, near `around`'s (which the
+/// analyzer's small copies measured), when `around` is not at scale 1. `None` when the search
+/// does not see the same content box.
+pub fn refine_scale(
+    fg: &FrameRef<'_>,
+    bg: &FrameRef<'_>,
+    around: &Placement,
+    settings: &Settings,
+) -> Option<Placement> {
+    if !settings.scale_search || around.scale == 1.0 {
+        return None;
+    }
+    let near = Settings {
+        scale_min: (around.scale / SCALE_RECHECK).max(settings.scale_min),
+        scale_max: (around.scale * SCALE_RECHECK).min(settings.scale_max),
+        min_confidence: 0.0,
+        ..settings.clone()
+    };
+    locate(&[*fg], &[*bg], &near).ok().filter(|p| p.content == around.content)
+}
+
 /// One fg frame and the bg frames around its match, as the check sees them.
 pub struct PairFrames<'a> {
     pub fg: FrameRef<'a>,
@@ -100,9 +125,22 @@ pub struct PairFrames<'a> {
 /// Checks `around` on each pair's frames: the best-scoring placement over all pairs, and
 /// whether each pair's best bg frame was the mapped one. `None` when no pair could be checked.
 pub fn check_on_pairs(pairs: &[PairFrames<'_>], around: &Placement, settings: &Settings) -> Option<Checked> {
-    let mut best: Option<Placement> = None;
-    let mut map_agrees = true;
+    let mut best = PairsChecked::default();
     for pair in pairs {
+        best.add(pair, around, settings);
+    }
+    best.result()
+}
+
+/// The check over pairs seen one at a time (so only one pair's frames need be held).
+#[derive(Default)]
+pub struct PairsChecked {
+    best: Option<Placement>,
+    disagreed: bool,
+}
+
+impl PairsChecked {
+    pub fn add(&mut self, pair: &PairFrames<'_>, around: &Placement, settings: &Settings) {
         let mut pick_best: Option<(Placement, usize)> = None;
         for (j, bg) in &pair.bg {
             if let Some(p) = check_pair(&pair.fg, bg, around, settings)
@@ -112,11 +150,14 @@ pub fn check_on_pairs(pairs: &[PairFrames<'_>], around: &Placement, settings: &S
             }
         }
         if let Some((p, j)) = pick_best {
-            map_agrees &= j == pair.mapped;
-            if best.is_none_or(|b| p.confidence > b.confidence) {
-                best = Some(p);
+            self.disagreed |= j != pair.mapped;
+            if self.best.is_none_or(|b| p.confidence > b.confidence) {
+                self.best = Some(p);
             }
         }
     }
-    best.map(|placement| Checked { placement, map_agrees })
+
+    pub fn result(&self) -> Option<Checked> {
+        self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed })
+    }
 }

@@ -795,7 +795,8 @@ pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, rad
     // Sub-pixel: the vertex of a parabola through the best score and its neighbours.
     let rh = scores.len() / rw;
     let at = |x: i32, y: i32| {
-        ((0..rw as i32).contains(&x) && (0..rh as i32).contains(&y)).then(|| scores[y as usize * rw + x as usize] as f64)
+        ((0..rw as i32).contains(&x) && (0..rh as i32).contains(&y))
+            .then(|| scores[y as usize * rw + x as usize] as f64)
     };
     let c = *score as f64;
     let vertex = |m: Option<f64>, p: Option<f64>| match (m, p) {

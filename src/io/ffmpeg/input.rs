@@ -451,3 +451,33 @@ fn with_path(path: &Path, e: Error) -> Error {
         other => other,
     }
 }
+
+impl crate::io::pipeline::InputFrame for DecodedFrame {
+    fn as_frame(&self) -> FrameRef<'_> {
+        DecodedFrame::as_frame(self)
+    }
+}
+
+impl crate::io::pipeline::InputFile for VideoInput {
+    type Frame = DecodedFrame;
+
+    fn open(path: &Path) -> Result<VideoInput> {
+        VideoInput::open(path)
+    }
+
+    fn next_frame(&mut self) -> Result<Option<DecodedFrame>> {
+        VideoInput::next_frame(self)
+    }
+
+    fn frames_decoded(&self) -> u64 {
+        self.decoded
+    }
+
+    fn for_analysis(&mut self) {
+        self.skip_deblocking();
+    }
+
+    fn seek_to_frame(&mut self, pts: i64) -> Result<Option<DecodedFrame>> {
+        VideoInput::seek_to_frame(self, pts)
+    }
+}

@@ -1,0 +1,494 @@
+//! The two passes of a file job, over any input and output format: the command line is one
+//! more host of the library's sessions. Each pass is a pipeline of threads joined by bounded
+//! channels: one decoder per input, the library's work on the calling thread, and in pass 2
+//! the encoder, so both cores stay busy while memory stays at a few frames per channel.
+//!
+//! Pass 1 pushes both inputs' frames into an [`Analyzer`] by time, each decoded once. The
+//! analyzer finds the placement itself (unless the user gave one) and asks for the few frames
+//! it checks it on through [`InputFrames`], which decodes forward (or seeks) to them. Pass 2
+//! sends what the [`Compositor`] asks for, bg from the first frame it needs, and hands each
+//! composited frame to the output. The formats only translate: [`InputFile`] and
+//! [`OutputFile`] (Y4M always, FFmpeg with the `ffmpeg` feature).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::ScopedJoinHandle;
+use std::time::Instant;
+
+use crossbeam::channel::{Receiver, Sender, bounded};
+
+use crate::alignment::{Alignment, FramesDecoded, Timings};
+use crate::error::{Error, Result};
+use crate::frame::{FrameBuf, FrameRef, PixelFormat};
+use crate::io::job::{CompJob, JobObserver, JobOutputs, given_placement};
+use crate::io::staging::Staged;
+use crate::session::analyzer::FrameProvider;
+use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
+
+/// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
+const CHANNEL_FRAMES: usize = 4;
+
+/// A decoded frame an input hands out: owned, so it can cross to the calling thread.
+pub trait InputFrame: Send + 'static {
+    /// The frame with its pts and time base.
+    fn as_frame(&self) -> FrameRef<'_>;
+}
+
+/// One input file, read forward.
+pub trait InputFile: Send + Sized + 'static {
+    type Frame: InputFrame;
+    fn open(path: &Path) -> Result<Self>;
+    fn next_frame(&mut self) -> Result<Option<Self::Frame>>;
+    /// Frames decoded since opening (including those skipped on the way to a seek target).
+    fn frames_decoded(&self) -> u64;
+    /// Decoding that is good enough for descriptors and cheaper (FFmpeg skips deblocking).
+    fn for_analysis(&mut self) {}
+    /// The frame with this pts, by seeking; `None` when the input cannot seek there.
+    fn seek_to_frame(&mut self, pts: i64) -> Result<Option<Self::Frame>> {
+        let _ = pts;
+        Ok(None)
+    }
+}
+
+/// The composite's destination.
+pub trait OutputFile: Send + 'static {
+    /// Writes one composited frame at `pts` (in fg's time base).
+    fn write(&mut self, frame: &FrameRef<'_>, pts: i64) -> Result<()>;
+    /// Completes the file. Without it the output is incomplete (and never renamed into place).
+    fn finish(self) -> Result<()>;
+}
+
+/// What pass 1 learned: the alignment, each frame's pts (to find frames again), and costs.
+pub struct Pass1 {
+    pub alignment: Alignment,
+    pub fg_pts: Vec<i64>,
+    pub bg_pts: Vec<i64>,
+    pub decode_ms: f64,
+    pub analyze_ms: f64,
+    /// Frames decoded for the analysis and for the analyzer's placement check, `[fg, bg]`.
+    pub decoded: [u64; 2],
+    pub check_decoded: [u64; 2],
+}
+
+/// What pass 2 cost.
+pub struct Pass2 {
+    pub decode_ms: f64,
+    pub compose_ms: f64,
+    pub encode_ms: f64,
+    pub decoded: [u64; 2],
+}
+
+impl Pass1 {
+    /// Frames decoded by both passes.
+    pub fn frames_decoded(&self, pass2: Option<&Pass2>) -> FramesDecoded {
+        FramesDecoded {
+            analysis: self.decoded,
+            placement_check: self.check_decoded,
+            composite: pass2.map_or([0, 0], |p| p.decoded),
+        }
+    }
+}
+
+/// Frames the analyzer asks for, read again from the files: each file opened once for all
+/// requests, decoded forward to each frame (seeking when the frame lies behind).
+struct InputFrames<I: InputFile> {
+    readers: [ForwardReader<I>; 2],
+    /// Every pushed frame's pts, per stream, filled as pass 1 goes.
+    pts: Arc<Mutex<[Vec<i64>; 2]>>,
+    decoded: Arc<Mutex<[u64; 2]>>,
+}
+
+impl<I: InputFile> InputFrames<I> {
+    fn new(fg: &Path, bg: &Path, pts: Arc<Mutex<[Vec<i64>; 2]>>, decoded: Arc<Mutex<[u64; 2]>>) -> InputFrames<I> {
+        InputFrames { readers: [ForwardReader::new(fg), ForwardReader::new(bg)], pts, decoded }
+    }
+
+    fn frame(&mut self, stream: Stream, index: usize) -> Result<Option<FrameBuf>> {
+        let lost = || Error::Internal("a pipeline thread panicked".into());
+        let pts = self.pts.lock().map_err(|_| lost())?[stream as usize].get(index).copied();
+        let reader = &mut self.readers[stream as usize];
+        let before = reader.frames_decoded();
+        let frame = pts.map_or(Ok(None), |p| reader.frame_at(p));
+        self.decoded.lock().map_err(|_| lost())?[stream as usize] += reader.frames_decoded() - before;
+        frame
+    }
+}
+
+impl<I: InputFile> FrameProvider for InputFrames<I> {
+    fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<FrameBuf>> {
+        // A frame that cannot be read again: the analyzer works from what it kept.
+        wanted.iter().map(|&(stream, index)| self.frame(stream, index).unwrap_or(None)).collect()
+    }
+}
+
+/// Reads frames by pts, decoding forward when the next one lies ahead and seeking only when
+/// it lies behind.
+struct ForwardReader<I: InputFile> {
+    path: PathBuf,
+    input: Option<I>,
+    last_pts: Option<i64>,
+    /// Frames decoded by inputs already closed.
+    closed_decoded: u64,
+}
+
+impl<I: InputFile> ForwardReader<I> {
+    fn new(path: &Path) -> ForwardReader<I> {
+        ForwardReader { path: path.to_path_buf(), input: None, last_pts: None, closed_decoded: 0 }
+    }
+
+    fn frames_decoded(&self) -> u64 {
+        self.closed_decoded + self.input.as_ref().map_or(0, I::frames_decoded)
+    }
+
+    fn frame_at(&mut self, pts: i64) -> Result<Option<FrameBuf>> {
+        let copy = |f: &I::Frame| FrameBuf::from_frame(&f.as_frame()).map_err(Error::from);
+        if let (Some(input), Some(last)) = (self.input.as_mut(), self.last_pts)
+            && last < pts
+        {
+            while let Some(f) = input.next_frame()? {
+                let p = f.as_frame().pts;
+                self.last_pts = Some(p);
+                if p == pts {
+                    return copy(&f).map(Some);
+                }
+                if p > pts {
+                    break;
+                }
+            }
+        }
+        if self.input.is_none() {
+            self.input = Some(I::open(&self.path)?);
+        }
+        let input = self.input.as_mut().expect("opened above");
+        if let Some(f) = input.seek_to_frame(pts)? {
+            self.last_pts = Some(f.as_frame().pts);
+            return copy(&f).map(Some);
+        }
+        // Cannot seek there: read from the start.
+        self.close();
+        let mut fresh = I::open(&self.path)?;
+        while let Some(f) = fresh.next_frame()? {
+            if f.as_frame().pts == pts {
+                self.last_pts = Some(pts);
+                self.input = Some(fresh);
+                return copy(&f).map(Some);
+            }
+        }
+        self.closed_decoded += fresh.frames_decoded();
+        Ok(None)
+    }
+
+    fn close(&mut self) {
+        if let Some(input) = self.input.take() {
+            self.closed_decoded += input.frames_decoded();
+        }
+        self.last_pts = None;
+    }
+}
+
+type FrameMessage<F> = Result<F>;
+
+/// Decodes `input` into `tx` (after `first`, when given) until the end, an error, or the
+/// receiver leaving. Returns the milliseconds spent decoding and the frames decoded.
+fn decode_into<I: InputFile>(mut input: I, first: Option<I::Frame>, tx: Sender<FrameMessage<I::Frame>>) -> (f64, u64) {
+    if let Some(f) = first
+        && tx.send(Ok(f)).is_err()
+    {
+        return (0.0, input.frames_decoded());
+    }
+    let mut busy = 0.0;
+    loop {
+        let t = Instant::now();
+        let next = input.next_frame();
+        busy += t.elapsed().as_secs_f64() * 1e3;
+        match next {
+            Ok(Some(f)) => {
+                if tx.send(Ok(f)).is_err() {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                break;
+            }
+        }
+    }
+    (busy, input.frames_decoded())
+}
+
+fn receive<F>(rx: &Receiver<FrameMessage<F>>) -> Result<Option<F>> {
+    match rx.recv() {
+        Ok(Ok(f)) => Ok(Some(f)),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> Result<T> {
+    handle.join().map_err(|_| Error::Internal("a pipeline thread panicked".into()))
+}
+
+fn seconds_of<F: InputFrame>(f: &F) -> f64 {
+    f.as_frame().seconds().unwrap_or(f64::INFINITY)
+}
+
+/// Pass 1: both inputs decoded once, pushed by time into the analyzer, which finds (or takes
+/// the job's) placement and the time map.
+pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> Result<Pass1> {
+    let (mut fg, mut bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
+    fg.for_analysis();
+    bg.for_analysis();
+    let mut analyzer = Analyzer::new(job.settings.clone());
+    let pts = Arc::new(Mutex::new([Vec::new(), Vec::new()]));
+    let check_decoded = Arc::new(Mutex::new([0u64; 2]));
+    if job.placement.is_none() {
+        let frames = InputFrames::<I>::new(&job.fg, &job.bg, Arc::clone(&pts), Arc::clone(&check_decoded));
+        analyzer.set_frame_provider(Some(Box::new(frames)));
+    }
+    let mut analyze_ms = 0.0;
+    std::thread::scope(|s| {
+        let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
+        let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
+        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx));
+        let mut run = || -> Result<()> {
+            let rx = [&fg_rx, &bg_rx];
+            let mut next = [receive(rx[0])?, receive(rx[1])?];
+            if let (Some(given), Some(first)) = (job.placement, &next[0]) {
+                let f = first.as_frame();
+                analyzer.set_placement(given_placement(given, f.width(), f.height()))?;
+            }
+            let mut count = 0usize;
+            // Frames go in by time, as a player would show them.
+            while next[0].is_some() || next[1].is_some() {
+                let t = [0, 1].map(|k| next[k].as_ref().map_or(f64::INFINITY, seconds_of));
+                let k = if t[0] <= t[1] { 0 } else { 1 };
+                let frame = next[k].take().expect("chosen because it is there");
+                let view = frame.as_frame();
+                pts.lock().map_err(|_| Error::Internal("a pipeline thread panicked".into()))?[k].push(view.pts);
+                let started = Instant::now();
+                analyzer.push([Stream::Fg, Stream::Bg][k], Some(&view))?;
+                analyze_ms += started.elapsed().as_secs_f64() * 1e3;
+                drop(frame);
+                next[k] = receive(rx[k])?;
+                count += 1;
+                if count.is_multiple_of(10) {
+                    observer.progress("analyze", count, None);
+                }
+            }
+            observer.progress("analyze", count, Some(count));
+            Ok(())
+        };
+        let result = run();
+        // On an error the decoders stop at their next send.
+        drop((fg_rx, bg_rx));
+        let (fg_ms, fg_decoded) = joined(fg_thread)?;
+        let (bg_ms, bg_decoded) = joined(bg_thread)?;
+        result?;
+        let started = Instant::now();
+        let alignment = analyzer.finish()?;
+        analyze_ms += started.elapsed().as_secs_f64() * 1e3;
+        let [fg_pts, bg_pts] = std::mem::take(&mut *pts.lock().map_err(|_| Error::Internal("lock".into()))?);
+        let check_decoded = *check_decoded.lock().map_err(|_| Error::Internal("lock".into()))?;
+        Ok(Pass1 {
+            alignment,
+            fg_pts,
+            bg_pts,
+            decode_ms: fg_ms + bg_ms,
+            analyze_ms,
+            decoded: [fg_decoded, bg_decoded],
+            check_decoded,
+        })
+    })
+}
+
+enum ToEncoder {
+    Frame(FrameBuf, i64),
+    /// Everything was sent: finish the file. Without it the encoder thread discards its work.
+    Finish,
+}
+
+/// Encodes what arrives until `Finish`; returns the milliseconds spent.
+fn encode_from<O: OutputFile>(mut output: O, rx: Receiver<ToEncoder>, recycle: Sender<FrameBuf>) -> Result<f64> {
+    let mut busy = 0.0;
+    loop {
+        match rx.recv() {
+            Ok(ToEncoder::Frame(buf, pts)) => {
+                let t = Instant::now();
+                output.write(&buf.as_frame(), pts)?;
+                busy += t.elapsed().as_secs_f64() * 1e3;
+                let _ = recycle.try_send(buf);
+            }
+            Ok(ToEncoder::Finish) => {
+                let t = Instant::now();
+                output.finish()?;
+                return Ok(busy + t.elapsed().as_secs_f64() * 1e3);
+            }
+            Err(_) => return Err(Error::Internal("the composite stopped before its end".into())),
+        }
+    }
+}
+
+/// bg opened at the first frame the compositor needs (by seeking when the file can), and
+/// that frame.
+fn open_bg_at<I: InputFile>(job: &CompJob, pass: &Pass1, compositor: &mut Compositor) -> Result<(I, I::Frame)> {
+    let mut bg = I::open(&job.bg)?;
+    let first_needed = compositor.first_needed_bg();
+    if first_needed > 0
+        && let Some(&pts) = pass.bg_pts.get(first_needed)
+        && let Some(frame) = bg.seek_to_frame(pts)?
+    {
+        compositor.start_bg_at(first_needed)?;
+        return Ok((bg, frame));
+    }
+    if first_needed > 0 {
+        bg = I::open(&job.bg)?;
+    }
+    let first = bg.next_frame()?.ok_or_else(|| Error::InvalidData(format!("{}: no video frames", job.bg.display())))?;
+    Ok((bg, first))
+}
+
+/// Pass 2: the composite of every fg frame onto its bg frame, written by `create`'s output
+/// (given bg's shape).
+pub fn compose<I: InputFile, O: OutputFile>(
+    job: &CompJob,
+    pass: &Pass1,
+    create: impl FnOnce((u32, u32, PixelFormat)) -> Result<O>,
+    observer: &mut dyn JobObserver,
+) -> Result<Pass2> {
+    let mut compositor = Compositor::new(pass.alignment.clone(), &job.settings)?;
+    let fg = I::open(&job.fg)?;
+    let (bg, first_bg) = open_bg_at::<I>(job, pass, &mut compositor)?;
+    let shape = {
+        let f = first_bg.as_frame();
+        (f.width(), f.height(), f.format())
+    };
+    let output = create(shape)?;
+    let total = pass.alignment.fg_frames;
+    let mut compose_ms = 0.0;
+    std::thread::scope(|s| {
+        let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
+        let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
+        let (enc_tx, enc_rx) = bounded(CHANNEL_FRAMES);
+        let (recycle_tx, recycle_rx) = bounded(CHANNEL_FRAMES + 2);
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
+        let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx));
+        let enc_thread = s.spawn(move || encode_from(output, enc_rx, recycle_tx));
+        // Not `Compositor::run`: its sink borrows the compositor's own output frame, which
+        // would have to be copied to cross to the encoder thread. Here each frame is composited
+        // straight into a buffer the encoder thread owns next and then hands back for reuse.
+        let mut run = || -> Result<bool> {
+            let mut spare: Option<FrameBuf> = None;
+            // A frame `send` answered AGAIN to (it follows one the decoder lost): sent again
+            // after the next composited frame.
+            let mut pending: Option<(Stream, Option<I::Frame>)> = None;
+            let mut written = 0usize;
+            loop {
+                let mut buf = match spare.take().or_else(|| recycle_rx.try_recv().ok()) {
+                    Some(b) => b,
+                    None => FrameBuf::new(shape.2, shape.0, shape.1)?,
+                };
+                let started = Instant::now();
+                let outcome = compositor.receive_into(&mut buf.as_frame_mut());
+                compose_ms += started.elapsed().as_secs_f64() * 1e3;
+                match outcome? {
+                    None => {
+                        let (pts, _) = compositor.last_pts().expect("a frame was just composited");
+                        if enc_tx.send(ToEncoder::Frame(buf, pts)).is_err() {
+                            return Ok(false);
+                        }
+                        written += 1;
+                        if written.is_multiple_of(5) {
+                            observer.progress("compose", written, Some(total));
+                        }
+                        if let Some((stream, frame)) = pending.take() {
+                            let view: Option<FrameRef<'_>> = frame.as_ref().map(InputFrame::as_frame);
+                            if compositor.send(stream, view.as_ref())? == Sent::Again {
+                                pending = Some((stream, frame));
+                            }
+                        }
+                    }
+                    Some(Received::Again(stream)) => {
+                        spare = Some(buf);
+                        let rx = if stream == Stream::Fg { &fg_rx } else { &bg_rx };
+                        let frame = receive(rx)?;
+                        let view: Option<FrameRef<'_>> = frame.as_ref().map(InputFrame::as_frame);
+                        let started = Instant::now();
+                        let sent = compositor.send(stream, view.as_ref())?;
+                        compose_ms += started.elapsed().as_secs_f64() * 1e3;
+                        if sent == Sent::Again {
+                            pending = Some((stream, frame));
+                        }
+                    }
+                    Some(Received::Eof) | Some(Received::Frame(_)) => {
+                        observer.progress("compose", written, Some(total));
+                        return Ok(enc_tx.send(ToEncoder::Finish).is_ok());
+                    }
+                }
+            }
+        };
+        let result = run();
+        let stats = compositor.stats();
+        if stats != Default::default() {
+            observer.status(&format!(
+                "pass 2 frames found by pts: fg {} lost, {} repeated; bg {} lost, {} repeated; {} fg frames over the bg frame before a lost one",
+                stats.fg_missing, stats.fg_repeated, stats.bg_missing, stats.bg_repeated, stats.bg_stand_ins
+            ));
+        }
+        drop((fg_rx, bg_rx, enc_tx));
+        let (fg_ms, fg_decoded) = joined(fg_thread)?;
+        let (bg_ms, bg_decoded) = joined(bg_thread)?;
+        // The encoder's own error (a full disk, say) explains a refused send best.
+        let encoded = joined(enc_thread)?;
+        let finished = result?;
+        let encode_ms = encoded?;
+        if !finished {
+            return Err(Error::Internal("the encoder stopped early".into()));
+        }
+        Ok(Pass2 { decode_ms: fg_ms + bg_ms, compose_ms, encode_ms, decoded: [fg_decoded, bg_decoded] })
+    })
+}
+
+/// A whole composite job: outputs reserved first, pass 1, pass 2 into the output `create`
+/// makes (from the staged video file, bg's shape and what pass 1 learned), then the report,
+/// and every output renamed into place only when all were written.
+pub fn run<I: InputFile, O: OutputFile>(
+    job: &CompJob,
+    observer: &mut dyn JobObserver,
+    create: impl FnOnce(&Staged, (u32, u32, PixelFormat), &Pass1) -> Result<O>,
+) -> Result<(Alignment, Timings)> {
+    let total = Instant::now();
+    let outputs = JobOutputs::reserve(job)?;
+    // Opened first so that a bad input fails before any work.
+    I::open(&job.fg)?;
+    I::open(&job.bg)?;
+    let pass = analyze::<I>(job, observer)?;
+    tell_alignment(&pass.alignment, observer);
+    let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, &pass), observer)?;
+    let timings = Timings {
+        decode: pass.decode_ms + composed.decode_ms,
+        analyze: pass.analyze_ms,
+        compose: composed.compose_ms,
+        encode: composed.encode_ms,
+        total: total.elapsed().as_secs_f64() * 1e3,
+        frames_decoded: Some(pass.frames_decoded(Some(&composed))),
+    };
+    outputs.commit(&pass.alignment, &timings)?;
+    Ok((pass.alignment, timings))
+}
+
+fn tell_alignment(a: &Alignment, observer: &mut dyn JobObserver) {
+    let p = &a.placement;
+    observer.status(&format!(
+        "placement x={} y={} {}x{} scale={:.4} confidence={:.3}",
+        p.x, p.y, p.width, p.height, p.scale, p.confidence
+    ));
+    observer.status(&format!(
+        "time map: {} fg frames, {} outside, confidence {:.3}, bg - fg = {:.3} s",
+        a.fg_frames,
+        a.time.outside.len(),
+        a.time.overall_confidence,
+        a.time.offset_seconds
+    ));
+}
