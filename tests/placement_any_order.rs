@@ -51,6 +51,9 @@ fn stamped(f: &FrameBuf, k: usize) -> vidkompy::FrameRef<'_> {
 
 fn analyse(pair: &RealPair, order: Order, provide: bool) -> Alignment {
     let mut a = Analyzer::new(Settings::default());
+    if std::env::var("VK_DEBUG").is_ok() {
+        a.set_log(Some(Box::new(|_, m: &str| eprintln!("log: {m}"))));
+    }
     if provide {
         let (fg, bg) = (Arc::clone(&pair.fg), Arc::clone(&pair.bg));
         let provider: Box<dyn FrameProvider> = Box::new(move |stream, k| {

@@ -27,12 +27,9 @@ use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::placement_check::{
-    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, check_on_pairs, pick_pairs, refine_scale, same_box,
-    small_move,
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, pick_pairs, refine_scale, same_box, small_move,
 };
-use crate::session::store::{
-    FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, placement_to_stored, shrink_for,
-};
+use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{Placement, evenly_spaced, locate};
 use crate::temporal::{TimeMap, Track, align};
@@ -42,6 +39,8 @@ pub const STORE_BUDGET: usize = 48 << 20;
 /// Smallest copy (pixels) when one stream runs far ahead of the other without a placement:
 /// the analyzer describes from copies this small rather than refuse the push.
 const LAST_RESORT_PIXELS: u64 = 32 * 18;
+/// The scale is searched again on matched copies within this factor of the first estimate.
+const RELOCATE_SCALE: f64 = 1.1;
 /// bg copies the placement search compares with every fg copy it picks.
 const BG_PICKS: usize = 24;
 
@@ -515,6 +514,18 @@ impl Analyzer {
     /// Checks a placement the analyzer found on pairs the map matched; analyses again when
     /// it moves and the copies allow, until it stands.
     fn check_placement(&mut self, mut time: TimeMap) -> Result<TimeMap> {
+        // First on the copies, while they hold every frame: the placement was searched on
+        // copies from instants far apart (a pan shifts it), the map now says which match.
+        for _ in 0..CHECK_ROUNDS {
+            let before = self.placement.expect("found");
+            let Some(found) = self.relocate_on_copies(&time) else { break };
+            if same_box(&before, &found) {
+                break;
+            }
+            self.placed(found, "copies of frame pairs the time map matched");
+            self.describe_stores()?;
+            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        }
         for _ in 0..CHECK_ROUNDS {
             let before = self.placement.expect("found");
             let Some(Checked { placement: checked, map_agrees }) = self.check_on_matched_pairs(&time)? else {
@@ -535,25 +546,50 @@ impl Analyzer {
             }
             self.describe_stores()?;
             time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
-            if small_move(&before, &checked) {
-                break;
-            }
         }
         Ok(time)
     }
 
-    /// The placement checked on a few matched pairs: at full resolution on frames the provider
-    /// gives, else on the copies (when they hold every frame).
-    fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
-        let mut around = self.placement.expect("found");
+    /// The placement searched again (position and, near the current one, scale) on the copies
+    /// of a few fg frames and the bg frames the map gave them; `None` unless the copies hold
+    /// every frame of both streams.
+    fn relocate_on_copies(&self, time: &TimeMap) -> Option<Placement> {
+        if !self.streams.iter().all(StreamState::store_is_whole) {
+            return None;
+        }
+        let (fg_store, bg_store) = (self.streams[0].store.as_ref()?, self.streams[1].store.as_ref()?);
+        let around = self.placement?;
+        let picks = self.pick_pairs(time);
+        let fg: Vec<FrameRef<'_>> = picks.iter().map(|&i| fg_store.frame(i).0).collect();
+        let bg: Vec<FrameRef<'_>> = picks.iter().map(|&i| bg_store.frame(time.map[i] as usize).0).collect();
+        let near = Settings {
+            scale_min: (around.scale / RELOCATE_SCALE).max(self.settings.scale_min),
+            scale_max: (around.scale * RELOCATE_SCALE).min(self.settings.scale_max),
+            min_confidence: 0.0,
+            ..self.settings.clone()
+        };
+        let found = locate(&fg, &bg, &near).ok()?;
+        let placement = placement_to_full(&found, fg_store, bg_store);
+        (placement.validate().is_ok() && placement.content == around.content).then_some(placement)
+    }
+
+    /// fg frames to check the placement on (see `pick_pairs`).
+    fn pick_pairs(&self, time: &TimeMap) -> Vec<usize> {
         let probe = Alignment {
-            placement: around,
+            placement: self.placement.expect("found"),
             fg_frames: self.streams[0].track.len(),
             bg_frames: self.streams[1].track.len(),
             time: time.clone(),
             media: None,
         };
-        let picks = pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS);
+        pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS)
+    }
+
+    /// The placement checked on a few matched pairs at full resolution, on frames the
+    /// provider gives; `None` without a provider (or when it cannot give them).
+    fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
+        let mut around = self.placement.expect("found");
+        let picks = self.pick_pairs(time);
         let bg_frames = self.streams[1].track.len();
         let neighbours = |j: usize| j.saturating_sub(1)..(j + 2).min(bg_frames);
         if self.provider.is_some() {
@@ -582,31 +618,7 @@ impl Analyzer {
                 return Ok(checked.result());
             }
         }
-        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
-            return Ok(None);
-        };
-        if !self.streams.iter().all(StreamState::store_is_whole) {
-            return Ok(None);
-        }
-        let pairs: Vec<PairFrames<'_>> = picks
-            .iter()
-            .map(|&i| {
-                let mapped = time.map[i] as usize;
-                PairFrames {
-                    fg: fg_store.frame(i).0,
-                    bg: neighbours(mapped).map(|j| (j, bg_store.frame(j).0)).collect(),
-                    mapped,
-                }
-            })
-            .collect();
-        let stored = placement_to_stored(&around, fg_store, bg_store);
-        Ok(check_on_pairs(&pairs, &stored, &self.settings).map(|c| {
-            let mut placement = placement_to_full(&c.placement, fg_store, bg_store);
-            // The copies check where, not how big: the content box and scale stay.
-            (placement.content, placement.scale, placement.width, placement.height) =
-                (around.content, around.scale, around.width, around.height);
-            Checked { placement, map_agrees: c.map_agrees }
-        }))
+        Ok(None)
     }
 
     /// fg frame `i` and bg frames `bg` from the provider; `None` when it cannot give one of

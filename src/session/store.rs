@@ -163,11 +163,6 @@ impl LumaStore {
     }
 }
 
-/// A placement in full-resolution pixels as the stores' copies see it.
-pub fn placement_to_stored(p: &Placement, fg: &LumaStore, bg: &LumaStore) -> Placement {
-    rescale(p, fg.to_stored(p.content), fg.ratio().0 / bg.ratio().0, (1.0 / bg.ratio().0, 1.0 / bg.ratio().1))
-}
-
 /// A placement found on the stores' copies in full-resolution pixels. A scale within the
 /// copies' precision of 1 (half a copy pixel over the content's width) is 1.
 pub fn placement_to_full(p: &Placement, fg: &LumaStore, bg: &LumaStore) -> Placement {

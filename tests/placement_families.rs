@@ -1,0 +1,179 @@
+//! The analyzer's own placement (no placement or samples given, default settings) on pairs
+//! with known truth from the generator, pushed as a host would (interleaved by time, bg
+//! whole first, fg whole first), with a host that provides frames on request: scales 0.5,
+//! 0.75, 1.5 and 2; letterboxed and pillarboxed fg (the content box is reported); burned-in
+//! graphics that bg lacks (an opaque box over 15 % of fg, a moving box); a 10-bit fg over an
+//! 8-bit bg. Each must give the exact integer position, the scale within 0.5 %, and at least
+//! 99.5 % of frames exact.
+
+mod common;
+
+use std::sync::Arc;
+
+use vidkompy::alignment::Alignment;
+use vidkompy::session::analyzer::FrameProvider;
+use vidkompy::session::{Analyzer, Stream};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::{FrameBuf, PixelFormat, Settings};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Order {
+    ByTime,
+    BgFirst,
+    FgFirst,
+}
+
+/// What is done to each fg frame after the generator made it.
+type Edit = fn(usize, FrameBuf) -> FrameBuf;
+
+fn analyse(fg: Arc<Vec<FrameBuf>>, bg: Arc<Vec<FrameBuf>>, order: Order) -> Alignment {
+    let mut a = Analyzer::new(Settings::default());
+    if std::env::var("VK_DEBUG").is_ok() {
+        a.set_log(Some(Box::new(|_, m: &str| eprintln!("log: {m}"))));
+    }
+    let (fg_kept, bg_kept) = (Arc::clone(&fg), Arc::clone(&bg));
+    let provider: Box<dyn FrameProvider> =
+        Box::new(
+            move |stream: Stream, k: usize| {
+                if stream == Stream::Fg { fg_kept.get(k).cloned() } else { bg_kept.get(k).cloned() }
+            },
+        );
+    a.set_frame_provider(Some(provider));
+    let seconds = |f: &FrameBuf| f.as_frame().seconds().unwrap();
+    let mut sequence: Vec<(Stream, usize)> = match order {
+        Order::BgFirst => {
+            (0..bg.len()).map(|j| (Stream::Bg, j)).chain((0..fg.len()).map(|i| (Stream::Fg, i))).collect()
+        }
+        _ => (0..fg.len()).map(|i| (Stream::Fg, i)).chain((0..bg.len()).map(|j| (Stream::Bg, j))).collect(),
+    };
+    if order == Order::ByTime {
+        let at = |&(s, k): &(Stream, usize)| if s == Stream::Fg { seconds(&fg[k]) } else { seconds(&bg[k]) };
+        sequence.sort_by(|a, b| at(a).total_cmp(&at(b)));
+    }
+    for (stream, k) in sequence {
+        let f = if stream == Stream::Fg { &fg[k] } else { &bg[k] };
+        a.push(stream, Some(&f.as_frame())).unwrap();
+    }
+    a.finish().unwrap()
+}
+
+/// Runs a family in the given orders and checks placement and map against the truth.
+fn family(name: &str, spec: PairSpec, edit: Edit, orders: &[Order]) {
+    let pair = SyntheticPair::new(spec.clone());
+    let fg: Arc<Vec<FrameBuf>> = Arc::new((0..spec.fg_frames).map(|i| edit(i, pair.fg_frame(i))).collect());
+    let bg: Arc<Vec<FrameBuf>> = Arc::new((0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect());
+    // The generator puts fg's content box (inside any bars) at (x, y).
+    let (rows, cols) = spec.letterbox;
+    let (x, y) = (spec.x, spec.y);
+    for &order in orders {
+        let a = analyse(Arc::clone(&fg), Arc::clone(&bg), order);
+        let p = a.placement;
+        let what = format!("{name}, {order:?}: {p:?}");
+        assert_eq!((p.x, p.y), (x.round() as i32, y.round() as i32), "{what}");
+        assert!((p.scale / spec.scale - 1.0).abs() <= 0.005, "{what}");
+        assert_eq!((p.content.x, p.content.y), (cols, rows), "{what}");
+        let score = common::score(&pair, &a.time);
+        assert!(score.exact * 1000 >= score.frames * 995, "{what}: {score:?}");
+    }
+}
+
+const ALL: &[Order] = &[Order::ByTime, Order::BgFirst, Order::FgFirst];
+
+fn unedited(_: usize, f: FrameBuf) -> FrameBuf {
+    f
+}
+
+fn scaled(scale: f64, fg_width: u32, fg_height: u32) -> PairSpec {
+    PairSpec {
+        scale,
+        fg_width,
+        fg_height,
+        x: 70.0,
+        y: 40.0,
+        bg_frames: 160,
+        fg_frames: 90,
+        fg_start: 1.6,
+        grade: Grade { brightness: 0.03, contrast: 1.1, gamma: 0.95 },
+        ..PairSpec::default()
+    }
+}
+
+#[test]
+fn scale_one_half_is_found_by_default() {
+    // fg is twice as sharp as its 160x90 region of bg.
+    family("scale 0.5", scaled(0.5, 320, 180), unedited, ALL);
+}
+
+#[test]
+fn scale_three_quarters_is_found_by_default() {
+    family("scale 0.75", scaled(0.75, 256, 144), unedited, &[Order::ByTime]);
+}
+
+#[test]
+fn scale_one_and_a_half_is_found_by_default() {
+    family("scale 1.5", scaled(1.5, 128, 72), unedited, &[Order::ByTime]);
+}
+
+#[test]
+fn scale_two_is_found_by_default() {
+    family("scale 2", scaled(2.0, 96, 54), unedited, ALL);
+}
+
+#[test]
+fn letterboxed_and_pillarboxed_fg_report_the_content_box() {
+    let spec = |letterbox| PairSpec { letterbox, bg_frames: 160, fg_frames: 90, fg_start: 1.6, ..PairSpec::default() };
+    family("letterbox", spec((14, 0)), unedited, ALL);
+    family("pillarbox", spec((0, 24)), unedited, &[Order::ByTime]);
+}
+
+/// An opaque grey box over 15 % of fg (a logo bg does not have).
+fn static_box(_: usize, mut f: FrameBuf) -> FrameBuf {
+    let (w, h) = (f.width() as usize, f.height() as usize);
+    let (bw, bh) = (w * 2 / 5, h * 3 / 8); // 0.4 x 0.375 = 15 %
+    for y in 4..4 + bh {
+        f.row_mut(0, y)[w - bw - 4..w - 4].fill(200);
+    }
+    f
+}
+
+/// A 24x16 opaque box crossing fg, 2 px a frame.
+fn moving_box(i: usize, mut f: FrameBuf) -> FrameBuf {
+    let w = f.width() as usize;
+    let x0 = (2 * i) % (w - 24);
+    for y in 60..76 {
+        f.row_mut(0, y)[x0..x0 + 24].fill(235);
+    }
+    f
+}
+
+#[test]
+fn burned_in_graphics_on_fg_do_not_move_the_placement() {
+    let spec = PairSpec { bg_frames: 160, fg_frames: 90, fg_start: 1.6, ..PairSpec::default() };
+    family("static box", spec.clone(), static_box, ALL);
+    family("moving box", spec, moving_box, &[Order::ByTime]);
+}
+
+/// fg as I420P10: each 8-bit sample times 4, plus the two low bits the 8-bit picture lost.
+fn ten_bit(i: usize, f: FrameBuf) -> FrameBuf {
+    let (w, h) = (f.width(), f.height());
+    let mut out = FrameBuf::new(PixelFormat::I420P10, w, h).unwrap();
+    for p in 0..3 {
+        let rows = if p == 0 { h } else { h.div_ceil(2) } as usize;
+        let cols = if p == 0 { w } else { w.div_ceil(2) } as usize;
+        for y in 0..rows {
+            let src: Vec<u8> = f.as_frame().row(p, y)[..cols].to_vec();
+            for (x, pair) in out.row_mut(p, y)[..2 * cols].chunks_exact_mut(2).enumerate() {
+                let v = (src[x] as u16) * 4 + ((x + y + i) % 4) as u16;
+                pair.copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    (out.pts, out.time_base) = (f.pts, f.time_base);
+    out
+}
+
+#[test]
+fn a_ten_bit_fg_over_an_eight_bit_bg() {
+    let spec = PairSpec { bg_frames: 160, fg_frames: 90, fg_start: 1.6, ..PairSpec::default() };
+    family("10-bit fg", spec, ten_bit, ALL);
+}
