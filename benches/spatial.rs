@@ -1,12 +1,18 @@
 //! Placement of a 1280×720 fg in a 1920×1080 bg on one core: with the default settings (scale
 //! searched; target: at most 1.3× the scale-1 search), with scale 1 pinned (target: < 15 ms),
-//! and of a fg shrunk to 0.75 (the scale search's whole path).
+//! and of a fg shrunk to 0.75 (the scale search's whole path). Then the placement as every
+//! host gets it: the analyzer finding it itself from 10 frames of each stream (copies kept,
+//! searched, checked on matched pairs at full size through a provider), default against
+//! scale 1 pinned.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use vidkompy::Settings;
+use std::sync::Arc;
+use vidkompy::session::analyzer::FrameProvider;
+use vidkompy::session::{Analyzer, Stream};
 use vidkompy::spatial::locate;
 use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::{FrameBuf, Settings};
 
 fn spatial(c: &mut Criterion) {
     let spec = PairSpec::placement_bench();
@@ -34,5 +40,41 @@ fn spatial(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, spatial);
+/// The analyzer's own placement and time map over 10 frames of each stream.
+fn analyse(fg: &Arc<Vec<FrameBuf>>, bg: &Arc<Vec<FrameBuf>>, settings: &Settings) -> vidkompy::spatial::Placement {
+    let mut a = Analyzer::new(settings.clone());
+    let (fg_kept, bg_kept) = (Arc::clone(fg), Arc::clone(bg));
+    let provider: Box<dyn FrameProvider> =
+        Box::new(
+            move |stream: Stream, k: usize| {
+                if stream == Stream::Fg { fg_kept.get(k).cloned() } else { bg_kept.get(k).cloned() }
+            },
+        );
+    a.set_frame_provider(Some(provider));
+    for (f, b) in fg.iter().zip(bg.iter()) {
+        a.push(Stream::Bg, Some(&b.as_frame())).unwrap();
+        a.push(Stream::Fg, Some(&f.as_frame())).unwrap();
+    }
+    a.finish().unwrap().placement
+}
+
+fn analyzer_placement(c: &mut Criterion) {
+    let spec = PairSpec::placement_bench();
+    let pair = SyntheticPair::new(spec.clone());
+    let fg: Arc<Vec<FrameBuf>> = Arc::new((0..spec.fg_frames).map(|i| pair.fg_frame(i)).collect());
+    let bg: Arc<Vec<FrameBuf>> = Arc::new((0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect());
+    let settings = Settings::default();
+    let p = analyse(&fg, &bg, &settings);
+    assert_eq!((p.x, p.y, p.scale), (311, 173, 1.0), "{p:?}");
+    let pinned = Settings { scale_search: false, ..Settings::default() };
+    let mut group = c.benchmark_group("analyzer");
+    group.sample_size(10);
+    group.bench_function("place_720p_in_1080p_10_frames_default", |b| {
+        b.iter(|| black_box(analyse(&fg, &bg, &settings)))
+    });
+    group.bench_function("place_720p_in_1080p_10_frames_scale_1", |b| b.iter(|| black_box(analyse(&fg, &bg, &pinned))));
+    group.finish();
+}
+
+criterion_group!(benches, spatial, analyzer_placement);
 criterion_main!(benches);

@@ -27,7 +27,8 @@ use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::placement_check::{
-    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, pick_pairs, refine_scale, same_box, small_move,
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, near_radius, pick_pairs, refine_scale, same_box,
+    small_move,
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
@@ -605,14 +606,19 @@ impl Analyzer {
                 let pair =
                     PairFrames { fg: fg.as_frame(), bg: bgs.iter().map(|(j, f)| (*j, f.as_frame())).collect(), mapped };
                 // The copies measure the scale to a few percent: measured again, once, here.
+                // On each bg frame around the match: a pair a frame apart in a pan or zoom
+                // shows another scale, the simultaneous one matches best.
                 if !rescaled
-                    && let Some((_, bg)) = pair.bg.iter().find(|(j, _)| *j == mapped)
-                    && let Some(better) = refine_scale(&pair.fg, bg, &around, &self.settings)
+                    && let Some(better) = pair
+                        .bg
+                        .iter()
+                        .filter_map(|(_, bg)| refine_scale(&pair.fg, bg, &around, &self.settings))
+                        .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
                 {
                     around = better;
                 }
                 rescaled = true;
-                checked.add(&pair, &around, &self.settings);
+                checked.add(&pair, &around, near_radius(self.shrink), &self.settings);
             }
             if provided {
                 return Ok(checked.result());

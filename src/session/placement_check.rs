@@ -10,13 +10,20 @@
 use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
-use crate::spatial::{Placement, locate, locate_near};
+use crate::spatial::{Placement, locate, locate_near, locate_near_except};
 use crate::temporal::Track;
 
 /// Matched frame pairs the placement is checked on.
 pub const CHECK_PAIRS: usize = 3;
-/// How far (pixels of the frames checked) a pair is searched around the placement.
+/// Most pixels a pair is searched around the placement (the search costs the square of it;
+/// callers pass what their placement's precision needs, `near_radius`).
 pub const NEAR_RADIUS: u32 = 8;
+
+/// The search radius for a placement found on copies `shrink` times smaller than the frames:
+/// a copy pixel and a pixel more, within 2..=`NEAR_RADIUS`.
+pub fn near_radius(shrink: u32) -> u32 {
+    (shrink + 1).clamp(2, NEAR_RADIUS)
+}
 /// At most this many times a moved placement is analysed again.
 pub const CHECK_ROUNDS: usize = 3;
 
@@ -70,113 +77,110 @@ pub fn pick_pairs(alignment: &Alignment, fg: &Track, bg: &Track, count: usize) -
     picks
 }
 
-/// The placement on one pair: a search near `around`, or of the whole frame when the best
-/// lies on the edge of that neighbourhood (it may be further out); then the position voted by
-/// tiles of fg (`tile_vote`), with each tile's score.
-pub fn check_pair(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, settings: &Settings) -> Option<TileVote> {
-    let whole = match locate_near(fg, bg, around, NEAR_RADIUS) {
-        Some(p) if (p.x - around.x).abs() < NEAR_RADIUS as i32 && (p.y - around.y).abs() < NEAR_RADIUS as i32 => p,
-        // A search of the whole frame, kept only when it sees the same content box (one frame's
-        // dark rows are not bars).
-        _ => {
-            let pinned = Settings { scale_search: false, ..settings.clone() };
-            locate(&[*fg], &[*bg], &pinned)
-                .ok()
-                .filter(|p| p.content == around.content && (p.scale - around.scale).abs() < 1e-9)?
-        }
-    };
-    Some(tile_vote(fg, bg, &whole).unwrap_or(TileVote { placement: whole, tiles: Vec::new() }))
-}
-
-/// Tiles of fg's content, per side, that vote on the position.
+/// Tiles of fg's content, per side.
 const TILES: u32 = 3;
-/// How far (pixels) each tile is searched around the whole template's position.
-const TILE_RADIUS: u32 = 3;
 /// Tiles scoring under this count as not found.
 const TILE_MIN_SCORE: f64 = 0.5;
-/// Tiles whose best score is further than this below the typical tile's are left out when
-/// choosing between bg frames.
+/// Tiles whose best score is further than this below the typical tile's are left out.
 const TILE_KEEP_MARGIN: f64 = 0.05;
 
-/// A position voted by tiles, and each tile's best score there (`None`: not found).
-#[derive(Debug, Clone)]
-pub struct TileVote {
-    pub placement: Placement,
-    pub tiles: Vec<Option<f64>>,
-}
-
-/// The position as the median of a 3x3 grid of fg's tiles, each searched near `whole`.
-/// Graphics burned into fg that bg lacks (a logo box, a caption, a moving box) pull the whole
-/// template's best match a pixel or two towards wherever bg's brightness suits them; they
-/// cover few tiles, and the median of the tiles' offsets ignores those. `None` when fewer
-/// than half the tiles were found.
-fn tile_vote(fg: &FrameRef<'_>, bg: &FrameRef<'_>, whole: &Placement) -> Option<TileVote> {
-    let c = whole.content;
-    if c.width < 8 * TILES || c.height < 8 * TILES {
-        return None;
-    }
-    let (mut dx, mut dy, mut tiles) = (Vec::new(), Vec::new(), Vec::new());
+/// The tiles of a content box (3x3 grid, row by row).
+fn tiles_of(c: Rect) -> Vec<Rect> {
+    let mut tiles = Vec::with_capacity((TILES * TILES) as usize);
     for ty in 0..TILES {
         for tx in 0..TILES {
             let x0 = c.x + c.width * tx / TILES;
             let y0 = c.y + c.height * ty / TILES;
-            let tile = Rect::new(x0, y0, c.x + c.width * (tx + 1) / TILES - x0, c.y + c.height * (ty + 1) / TILES - y0);
-            let at = |from: u32, origin: u32, start: f64| start + (from - origin) as f64 * whole.scale;
-            let (ex, ey) = (at(tile.x, c.x, whole.x_subpixel), at(tile.y, c.y, whole.y_subpixel));
-            let expected = Placement {
-                x: ex.round() as i32,
-                y: ey.round() as i32,
-                width: ((tile.width as f64 * whole.scale).round() as u32).max(1),
-                height: ((tile.height as f64 * whole.scale).round() as u32).max(1),
-                content: tile,
-                x_subpixel: ex,
-                y_subpixel: ey,
-                ..*whole
-            };
-            let found = locate_near(fg, bg, &expected, TILE_RADIUS).filter(|f| f.confidence >= TILE_MIN_SCORE);
-            if let Some(f) = &found {
-                dx.push(f.x_subpixel - ex);
-                dy.push(f.y_subpixel - ey);
-            }
-            tiles.push(found.map(|f| f.confidence));
+            tiles.push(Rect::new(
+                x0,
+                y0,
+                c.x + c.width * (tx + 1) / TILES - x0,
+                c.y + c.height * (ty + 1) / TILES - y0,
+            ));
         }
     }
-    if dx.len() * 2 < (TILES * TILES) as usize {
-        return None;
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
-    };
-    let (x_subpixel, y_subpixel) = (whole.x_subpixel + median(&mut dx), whole.y_subpixel + median(&mut dy));
-    let placement =
-        Placement { x: x_subpixel.round() as i32, y: y_subpixel.round() as i32, x_subpixel, y_subpixel, ..*whole };
-    Some(TileVote { placement, tiles })
+    tiles
 }
 
-/// Of the votes on one fg frame against several bg frames, the bg frame that matches best.
-/// Tiles that match well on none of them (their best score well below the typical tile's)
-/// show something bg lacks (graphics): they are left out of every frame's score, so they cannot tilt the choice, while tiles showing motion (found on the
-/// right frame only) decide it. Each frame's score is the mean over the tiles kept (the whole
-/// template's score when there are no tiles). Returns the index into `votes` and the score.
-pub fn best_frame(votes: &[TileVote]) -> Option<(usize, f64)> {
-    let tiles = votes.iter().map(|v| v.tiles.len()).max()?;
-    // Each tile's best score over the frames: graphics keep a tile's best low everywhere.
-    let best: Vec<Option<f64>> = (0..tiles)
-        .map(|t| votes.iter().filter_map(|v| v.tiles.get(t).copied().flatten()).max_by(f64::total_cmp))
+/// A tile's best score within `radius` of where `around` puts it; `None` under
+/// `TILE_MIN_SCORE` or on the edge of the window (the true position may lie beyond).
+fn tile_score(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, tile: Rect, radius: u32) -> Option<f64> {
+    let c = around.content;
+    let at = |from: u32, origin: u32, start: f64| start + (from - origin) as f64 * around.scale;
+    let (ex, ey) = (at(tile.x, c.x, around.x_subpixel), at(tile.y, c.y, around.y_subpixel));
+    let expected = Placement {
+        x: ex.round() as i32,
+        y: ey.round() as i32,
+        width: ((tile.width as f64 * around.scale).round() as u32).max(1),
+        height: ((tile.height as f64 * around.scale).round() as u32).max(1),
+        content: tile,
+        x_subpixel: ex,
+        y_subpixel: ey,
+        ..*around
+    };
+    let f = locate_near(fg, bg, &expected, radius)?;
+    let r = radius as i32;
+    let inside = (f.x - expected.x).abs() < r && (f.y - expected.y).abs() < r;
+    (f.confidence >= TILE_MIN_SCORE && inside).then_some(f.confidence)
+}
+
+/// The parts of fg's content that show something bg lacks (a logo box, a caption plate, a
+/// moving box): the tiles that match on none of the `bg` frames as well as the typical tile
+/// does on its best. Left out of the comparison, they can pull neither the position (a flat
+/// box correlates with bg's local brightness and moved the match by a pixel or two) nor the
+/// choice of bg frame; tiles showing motion match well on the right frame, so they stay and
+/// decide it. `None` when fewer than half the tiles match anywhere.
+pub fn graphics_tiles(fg: &FrameRef<'_>, bg: &[FrameRef<'_>], around: &Placement, radius: u32) -> Option<Vec<Rect>> {
+    let c = around.content;
+    if c.width < 8 * TILES || c.height < 8 * TILES {
+        return Some(Vec::new());
+    }
+    let tiles = tiles_of(c);
+    let best: Vec<Option<f64>> = tiles
+        .iter()
+        .map(|&t| bg.iter().filter_map(|b| tile_score(fg, b, around, t, radius)).max_by(f64::total_cmp))
         .collect();
     let mut found: Vec<f64> = best.iter().flatten().copied().collect();
+    if found.len() * 2 < tiles.len() {
+        return None;
+    }
     found.sort_by(f64::total_cmp);
-    let typical = found.get(found.len() / 2).copied().unwrap_or(0.0);
-    let kept: Vec<usize> = (0..tiles).filter(|&t| best[t].is_some_and(|b| b >= typical - TILE_KEEP_MARGIN)).collect();
-    let score = |v: &TileVote| -> f64 {
-        if kept.is_empty() || v.tiles.is_empty() {
-            return v.placement.confidence;
+    let typical = found[found.len() / 2];
+    Some(
+        tiles
+            .into_iter()
+            .zip(best)
+            .filter(|(_, b)| b.is_none_or(|b| b < typical - TILE_KEEP_MARGIN))
+            .map(|(t, _)| t)
+            .collect(),
+    )
+}
+
+/// The placement on one pair: the whole template searched within `radius` of `around`,
+/// `except` left out; or, when its best lies on the edge of that neighbourhood, within
+/// `NEAR_RADIUS`, or over the whole frame (it may be further out).
+pub fn check_pair(
+    fg: &FrameRef<'_>,
+    bg: &FrameRef<'_>,
+    around: &Placement,
+    radius: u32,
+    except: &[Rect],
+    settings: &Settings,
+) -> Option<Placement> {
+    for r in [radius, NEAR_RADIUS] {
+        if let Some(p) = locate_near_except(fg, bg, around, r, except)
+            && (p.x - around.x).abs() < r as i32
+            && (p.y - around.y).abs() < r as i32
+        {
+            return Some(p);
         }
-        kept.iter().map(|&t| v.tiles.get(t).copied().flatten().unwrap_or(0.0)).sum::<f64>() / kept.len() as f64
-    };
-    votes.iter().enumerate().map(|(k, v)| (k, score(v))).max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+    // A search of the whole frame, kept only when it sees the same content box (one frame's
+    // dark rows are not bars).
+    let pinned = Settings { scale_search: false, ..settings.clone() };
+    locate(&[*fg], &[*bg], &pinned)
+        .ok()
+        .filter(|p| p.content == around.content && (p.scale - around.scale).abs() < 1e-9)
 }
 
 /// Scales within this factor of a placement's are searched again at full resolution: the
@@ -213,7 +217,9 @@ pub struct PairFrames<'a> {
     pub mapped: usize,
 }
 
-/// The check over pairs seen one at a time (so only one pair's frames need be held).
+/// The check over pairs seen one at a time (so only one pair's frames need be held): the
+/// best-scoring placement over all pairs, and whether each pair's best bg frame was the
+/// mapped one.
 #[derive(Default)]
 pub struct PairsChecked {
     best: Option<Placement>,
@@ -221,14 +227,20 @@ pub struct PairsChecked {
 }
 
 impl PairsChecked {
-    pub fn add(&mut self, pair: &PairFrames<'_>, around: &Placement, settings: &Settings) {
-        let votes: Vec<(usize, TileVote)> =
-            pair.bg.iter().filter_map(|(j, bg)| check_pair(&pair.fg, bg, around, settings).map(|v| (*j, v))).collect();
-        let just_votes: Vec<TileVote> = votes.iter().map(|(_, v)| v.clone()).collect();
-        if let Some((k, score)) = best_frame(&just_votes) {
-            let (j, vote) = &votes[k];
-            self.disagreed |= *j != pair.mapped;
-            let p = Placement { confidence: score, ..vote.placement };
+    /// Checks `around` on one pair: graphics left out (`graphics_tiles`), the bg frame whose
+    /// search scores best wins.
+    pub fn add(&mut self, pair: &PairFrames<'_>, around: &Placement, radius: u32, settings: &Settings) {
+        let frames: Vec<FrameRef<'_>> = pair.bg.iter().map(|(_, f)| *f).collect();
+        let except = graphics_tiles(&pair.fg, &frames, around, radius)
+            .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS))
+            .unwrap_or_default();
+        let best = pair
+            .bg
+            .iter()
+            .filter_map(|(j, bg)| check_pair(&pair.fg, bg, around, radius, &except, settings).map(|p| (*j, p)))
+            .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence));
+        if let Some((j, p)) = best {
+            self.disagreed |= j != pair.mapped;
             if self.best.is_none_or(|b| p.confidence > b.confidence) {
                 self.best = Some(p);
             }

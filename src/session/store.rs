@@ -25,6 +25,8 @@ pub struct LumaStore {
     frames: Vec<(FrameBuf, f64)>,
     resampler: Option<AreaResampler>,
     scratch: Vec<f32>,
+    sums: Vec<u32>,
+    luma: Vec<u8>,
 }
 
 /// The smallest power-of-two shrink that brings `width × height` to at most `pixels`.
@@ -47,6 +49,8 @@ impl LumaStore {
             frames: Vec::new(),
             resampler: None,
             scratch: Vec::new(),
+            sums: Vec::new(),
+            luma: Vec::new(),
         }
     }
 
@@ -94,19 +98,47 @@ impl LumaStore {
     fn copy_of(&mut self, frame: &FrameRef<'_>) -> crate::error::Result<FrameBuf> {
         let (sw, sh) = (frame.width(), frame.height());
         let (w, h) = self.size;
+        let mut copy = FrameBuf::new(PixelFormat::Gray8, w, h)?;
+        let k = sw / w;
+        if k * w == sw && k * h == sh {
+            self.box_average(frame, k, &mut copy);
+            return Ok(copy);
+        }
         let resampler = match &mut self.resampler {
             Some(r) if r.src_size() == (sw as usize, sh as usize) && r.dst_size() == (w as usize, h as usize) => r,
             slot => slot.insert(AreaResampler::new(sw, sh, w, h)),
         };
         self.scratch.resize(w as usize * h as usize, 0.0);
         resampler.resample(frame, Rect::full(sw, sh), &mut self.scratch);
-        let mut copy = FrameBuf::new(PixelFormat::Gray8, w, h)?;
         for (y, row) in self.scratch.chunks_exact(w as usize).enumerate() {
             for (o, &v) in copy.row_mut(0, y).iter_mut().zip(row) {
                 *o = v.round().clamp(0.0, 255.0) as u8;
             }
         }
         Ok(copy)
+    }
+
+    /// The area mean when the frame is exactly `k` times the copy across and down (the usual
+    /// case: sizes divisible by the shrink), in integers: each copy pixel is the rounded mean
+    /// of its k x k block. About four times faster than the general resampler at 1080p.
+    fn box_average(&mut self, frame: &FrameRef<'_>, k: u32, copy: &mut FrameBuf) {
+        let (sw, k) = (frame.width() as usize, k as usize);
+        let (w, h) = (self.size.0 as usize, self.size.1 as usize);
+        let (sums, luma) = (&mut self.sums, &mut self.luma);
+        sums.resize(sw, 0);
+        luma.resize(sw, 0);
+        let (area, half) = ((k * k) as u32, (k * k) as u32 / 2);
+        for y in 0..h {
+            sums.fill(0);
+            for r in y * k..(y + 1) * k {
+                for (s, &v) in sums.iter_mut().zip(frame.luma_row(r, 0, luma)) {
+                    *s += v as u32;
+                }
+            }
+            for (o, block) in copy.row_mut(0, y)[..w].iter_mut().zip(sums.chunks_exact(k)) {
+                *o = ((block.iter().sum::<u32>() + half) / area) as u8;
+            }
+        }
     }
 
     /// Halves every copy's width and height (area average), freeing three quarters.

@@ -236,12 +236,18 @@ impl Integrals {
     /// Sum of squared deviations from the mean over the window at (x, y) of size w×h.
     #[inline]
     fn window_variance_sum(&self, x: usize, y: usize, w: usize, h: usize) -> f64 {
+        let n = (w * h) as f64;
+        let (s1, s2) = self.window_sums(x, y, w, h);
+        (s2 - s1 * s1 / n).max(0.0)
+    }
+
+    /// Σ I and Σ I² over the window at (x, y) of size w×h.
+    #[inline]
+    fn window_sums(&self, x: usize, y: usize, w: usize, h: usize) -> (f64, f64) {
         let s = self.stride;
         let at = |v: &[f64], xx: usize, yy: usize| v[yy * s + xx];
         let rect = |v: &[f64]| at(v, x + w, y + h) - at(v, x, y + h) - at(v, x + w, y) + at(v, x, y);
-        let n = (w * h) as f64;
-        let (s1, s2) = (rect(&self.sum), rect(&self.sq));
-        (s2 - s1 * s1 / n).max(0.0)
+        (rect(&self.sum), rect(&self.sq))
     }
 }
 
@@ -256,9 +262,18 @@ struct Template {
 
 impl Template {
     fn new(img: &Image) -> Template {
-        let n = img.data.len() as f64;
-        let mean = img.data.iter().map(|&v| v as f64).sum::<f64>() / n;
-        let centred: Vec<f32> = img.data.iter().map(|&v| (v as f64 - mean) as f32).collect();
+        Template::masked(img, |_, _| true)
+    }
+
+    /// The template with only the pixels `counted(x, y)` compared: the others get weight 0
+    /// (the score then ignores what the image shows there), and the mean is of those counted.
+    fn masked(img: &Image, counted: impl Fn(usize, usize) -> bool) -> Template {
+        let w = img.width;
+        let keep: Vec<bool> = (0..img.data.len()).map(|k| counted(k % w, k / w)).collect();
+        let n = keep.iter().filter(|&&k| k).count().max(1) as f64;
+        let mean = img.data.iter().zip(&keep).filter(|(_, k)| **k).map(|(&v, _)| v as f64).sum::<f64>() / n;
+        let centred: Vec<f32> =
+            img.data.iter().zip(&keep).map(|(&v, &k)| if k { (v as f64 - mean) as f32 } else { 0.0 }).collect();
         let energy = centred.iter().map(|&v| v as f64 * v as f64).sum();
         Template { width: img.width, height: img.height, centred, energy }
     }
@@ -281,7 +296,21 @@ pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
 }
 
 fn ncc_full_with(img: &Image, integrals: &Integrals, tpl_img: &Image) -> Vec<f32> {
-    let tpl = Template::new(tpl_img);
+    ncc_full_of(img, integrals, &Template::new(tpl_img))
+}
+
+fn ncc_full_of(img: &Image, integrals: &Integrals, tpl: &Template) -> Vec<f32> {
+    let num = ncc_numerators(img, tpl);
+    let (w, h) = (tpl.width, tpl.height);
+    let rw = img.width - w + 1;
+    num.iter()
+        .enumerate()
+        .map(|(k, &n)| normalize(n as f64, tpl, integrals.window_variance_sum(k % rw, k / rw, w, h)))
+        .collect()
+}
+
+/// `Σ T'·I` at every position (row-major, `(H − h + 1) × (W − w + 1)`).
+fn ncc_numerators(img: &Image, tpl: &Template) -> Vec<f32> {
     let (w, h) = (tpl.width, tpl.height);
     assert!(w <= img.width && h <= img.height, "template larger than image");
     let (rw, rh) = (img.width - w + 1, img.height - h + 1);
@@ -313,14 +342,32 @@ fn ncc_full_with(img: &Image, integrals: &Integrals, tpl_img: &Image) -> Vec<f32
             }
         }
     }
-    let mut scores = vec![0f32; rw * rh];
-    for y in 0..rh {
-        for x in 0..rw {
-            let var_sum = integrals.window_variance_sum(x, y, w, h);
-            scores[y * rw + x] = normalize(num[y * rw + x] as f64, &tpl, var_sum);
-        }
-    }
-    scores
+    num
+}
+
+/// The NCC map of a template with holes (disjoint rectangles in template pixels, where the
+/// template is 0): the image's variance is taken over the compared pixels only, so what the
+/// image shows under the holes changes neither the score nor where it peaks.
+fn ncc_full_holes(img: &Image, tpl: &Template, holes: &[(usize, usize, usize, usize)]) -> Vec<f32> {
+    let integrals = Integrals::new(img);
+    let num = ncc_numerators(img, tpl);
+    let (w, h) = (tpl.width, tpl.height);
+    let rw = img.width - w + 1;
+    let n = (w * h - holes.iter().map(|&(_, _, hw, hh)| hw * hh).sum::<usize>()) as f64;
+    num.iter()
+        .enumerate()
+        .map(|(k, &numerator)| {
+            let (x, y) = (k % rw, k / rw);
+            let (mut s1, mut s2) = integrals.window_sums(x, y, w, h);
+            for &(hx, hy, hw, hh) in holes {
+                let (a, b) = integrals.window_sums(x + hx, y + hy, hw, hh);
+                s1 -= a;
+                s2 -= b;
+            }
+            let kept = if n > 0.0 { (s2 - s1 * s1 / n).max(0.0) } else { 0.0 };
+            normalize(numerator as f64, tpl, kept)
+        })
+        .collect()
 }
 
 /// The NCC score at one position, by direct summation (window statistics included, so the
@@ -773,6 +820,18 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
 /// For checking a placement on a matched frame pair, this costs a fraction of [`locate`] on the
 /// whole frame. `None` when the window does not fit in bg.
 pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, radius: u32) -> Option<Placement> {
+    locate_near_except(fg, bg, around, radius, &[])
+}
+
+/// [`locate_near`] with parts of fg's content left out of the comparison: `except` lists
+/// rectangles in fg pixels (e.g. graphics burned into fg that bg lacks).
+pub fn locate_near_except(
+    fg: &FrameRef<'_>,
+    bg: &FrameRef<'_>,
+    around: &Placement,
+    radius: u32,
+    except: &[Rect],
+) -> Option<Placement> {
     let content = around.content;
     if !content.fits_in(fg.width(), fg.height()) || around.width == 0 || around.height == 0 {
         return None;
@@ -788,7 +847,23 @@ pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, rad
     let window = Rect::new(x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
     let img = Image::from_frame(bg, window, window.width as usize, window.height as usize);
     let tpl = Image::from_frame(fg, content, around.width as usize, around.height as usize);
-    let scores = ncc_full(&img, &tpl);
+    // The left-out rectangles in template pixels (fg pixels times the scale).
+    let to_tpl =
+        |v: u32, origin: u32, limit: usize| (((v - origin.min(v)) as f64 * around.scale).round() as usize).min(limit);
+    let holes: Vec<(usize, usize, usize, usize)> = except
+        .iter()
+        .map(|r| {
+            let (x0, y0) = (to_tpl(r.x, content.x, tpl.width), to_tpl(r.y, content.y, tpl.height));
+            let (x1, y1) = (to_tpl(r.x + r.width, content.x, tpl.width), to_tpl(r.y + r.height, content.y, tpl.height));
+            (x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0))
+        })
+        .filter(|&(_, _, w, h)| w > 0 && h > 0)
+        .collect();
+    let inside = |x: usize, y: usize| {
+        holes.iter().any(|&(hx, hy, hw, hh)| (hx..hx + hw).contains(&x) && (hy..hy + hh).contains(&y))
+    };
+    let template = Template::masked(&tpl, |x, y| !inside(x, y));
+    let scores = ncc_full_holes(&img, &template, &holes);
     let rw = img.width - tpl.width + 1;
     let (best, score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
     let (dx, dy) = ((best % rw) as i32, (best / rw) as i32);
@@ -811,4 +886,81 @@ pub fn locate_near(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, rad
         y_subpixel: (y0 + dy) as f64 + vertex(at(dx, dy - 1), at(dx, dy + 1)),
         ..*around
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(w: usize, h: usize, seed: u64) -> Image {
+        let mut state = seed | 1;
+        let mut img = Image::new(w, h);
+        for v in &mut img.data {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            *v = (state % 256) as f32;
+        }
+        img
+    }
+
+    /// The masked NCC summed directly in f64 over the pixels outside the holes.
+    fn masked_reference(img: &Image, tpl: &Image, holes: &[(usize, usize, usize, usize)], x: usize, y: usize) -> f64 {
+        let inside = |tx: usize, ty: usize| {
+            holes.iter().any(|&(hx, hy, hw, hh)| (hx..hx + hw).contains(&tx) && (hy..hy + hh).contains(&ty))
+        };
+        let kept: Vec<(usize, usize)> = (0..tpl.height)
+            .flat_map(|ty| (0..tpl.width).map(move |tx| (tx, ty)))
+            .filter(|&(tx, ty)| !inside(tx, ty))
+            .collect();
+        let n = kept.len() as f64;
+        let t_mean = kept.iter().map(|&(tx, ty)| tpl.data[ty * tpl.width + tx] as f64).sum::<f64>() / n;
+        let i_mean = kept.iter().map(|&(tx, ty)| img.data[(y + ty) * img.width + x + tx] as f64).sum::<f64>() / n;
+        let (mut num, mut tt, mut ii) = (0.0, 0.0, 0.0);
+        for &(tx, ty) in &kept {
+            let t = tpl.data[ty * tpl.width + tx] as f64 - t_mean;
+            let i = img.data[(y + ty) * img.width + x + tx] as f64 - i_mean;
+            num += t * i;
+            tt += t * t;
+            ii += i * i;
+        }
+        num / (tt * ii).sqrt()
+    }
+
+    #[test]
+    fn ncc_with_holes_matches_the_direct_sum() {
+        let img = noise(40, 30, 3);
+        let tpl = noise(17, 13, 4);
+        let holes = [(2, 1, 5, 4), (10, 8, 7, 5)];
+        let inside = |x: usize, y: usize| {
+            holes.iter().any(|&(hx, hy, hw, hh)| (hx..hx + hw).contains(&x) && (hy..hy + hh).contains(&y))
+        };
+        let template = Template::masked(&tpl, |x, y| !inside(x, y));
+        let scores = ncc_full_holes(&img, &template, &holes);
+        let rw = img.width - tpl.width + 1;
+        for (k, &s) in scores.iter().enumerate() {
+            let want = masked_reference(&img, &tpl, &holes, k % rw, k / rw);
+            assert!((s as f64 - want).abs() < 1e-4, "at {k}: {s} vs {want}");
+        }
+    }
+
+    #[test]
+    fn a_hole_over_a_foreign_box_keeps_the_match_exact() {
+        // The template is the image at (9, 6) with an opaque bright box painted over a
+        // quarter of it: left out, the box cannot pull the best match off (9, 6).
+        let img = noise(48, 36, 5);
+        let mut tpl = Image::new(24, 16);
+        for y in 0..16 {
+            for x in 0..24 {
+                tpl.data[y * 24 + x] = if x < 12 && y < 8 { 250.0 } else { img.data[(y + 6) * 48 + x + 9] };
+            }
+        }
+        let holes = [(0, 0, 12, 8)];
+        let template = Template::masked(&tpl, |x, y| !(x < 12 && y < 8));
+        let scores = ncc_full_holes(&img, &template, &holes);
+        let rw = 48 - 24 + 1;
+        let (best, score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
+        assert_eq!((best % rw, best / rw), (9, 6));
+        assert!(*score > 0.999, "{score}");
+    }
 }
