@@ -177,3 +177,24 @@ fn a_ten_bit_fg_over_an_eight_bit_bg() {
     let spec = PairSpec { bg_frames: 160, fg_frames: 90, fg_start: 1.6, ..PairSpec::default() };
     family("10-bit fg", spec, ten_bit, ALL);
 }
+
+/// A long bg (4 min at 25 fps: more frames than the copies' budget holds at 160x90) with fg
+/// from its end, pushed interleaved by time (so all of fg comes first) and bg first: the
+/// placement is not decided from bg's first minutes, where fg's content is not yet.
+#[test]
+fn fg_near_the_end_of_a_long_bg() {
+    let spec = PairSpec {
+        bg_width: 160,
+        bg_height: 90,
+        fg_width: 96,
+        fg_height: 54,
+        x: 40.0,
+        y: 20.0,
+        bg_frames: 6000,
+        fg_frames: 150,
+        fg_start: 230.0,
+        grade: Grade { brightness: 0.03, contrast: 1.1, gamma: 0.95 },
+        ..PairSpec::default()
+    };
+    family("long bg", spec, unedited, &[Order::ByTime, Order::BgFirst]);
+}

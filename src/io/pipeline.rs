@@ -240,6 +240,15 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
     fg.for_analysis();
     bg.for_analysis();
     let mut analyzer = Analyzer::new(job.settings.clone());
+    // What the analyzer tells (where the placement came from, how it was checked), passed on
+    // to the observer once it returns.
+    let told = Arc::new(Mutex::new(Vec::<String>::new()));
+    let teller = Arc::clone(&told);
+    analyzer.set_log(Some(Box::new(move |_, line: &str| {
+        if let Ok(mut lines) = teller.lock() {
+            lines.push(line.to_string());
+        }
+    })));
     let pts = Arc::new(Mutex::new([Vec::new(), Vec::new()]));
     let check_decoded = Arc::new(Mutex::new([0u64; 2]));
     if job.placement.is_none() {
@@ -287,8 +296,12 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
         let (bg_ms, bg_decoded) = joined(bg_thread)?;
         result?;
         let started = Instant::now();
-        let alignment = analyzer.finish()?;
+        let finished = analyzer.finish();
         analyze_ms += started.elapsed().as_secs_f64() * 1e3;
+        for line in told.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default() {
+            observer.status(&line);
+        }
+        let alignment = finished?;
         let [fg_pts, bg_pts] = std::mem::take(&mut *pts.lock().map_err(|_| Error::Internal("lock".into()))?);
         let check_decoded = *check_decoded.lock().map_err(|_| Error::Internal("lock".into()))?;
         Ok(Pass1 {
@@ -481,14 +494,7 @@ pub fn run<I: InputFile, O: OutputFile>(
 fn tell_alignment(a: &Alignment, observer: &mut dyn JobObserver) {
     let p = &a.placement;
     observer.status(&format!(
-        "placement x={} y={} {}x{} scale={:.4} confidence={:.3}",
-        p.x, p.y, p.width, p.height, p.scale, p.confidence
-    ));
-    observer.status(&format!(
-        "time map: {} fg frames, {} outside, confidence {:.3}, bg - fg = {:.3} s",
-        a.fg_frames,
-        a.time.outside.len(),
-        a.time.overall_confidence,
-        a.time.offset_seconds
+        "placement x={} y={} {}x{} scale={:.4} confidence={:.3}; bg - fg = {:.3} s, {:.4} bg frames per fg frame",
+        p.x, p.y, p.width, p.height, p.scale, p.confidence, a.time.offset_seconds, a.time.rate
     ));
 }

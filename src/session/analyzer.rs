@@ -40,6 +40,9 @@ pub const STORE_BUDGET: usize = 48 << 20;
 /// Smallest copy (pixels) when one stream runs far ahead of the other without a placement:
 /// the analyzer describes from copies this small rather than refuse the push.
 const LAST_RESORT_PIXELS: u64 = 32 * 18;
+/// A placement from copies of the frames so far is taken before the end only when it scores at
+/// least this (clearly fg's content, not merely texture that correlates).
+const EARLY_CONFIDENCE: f64 = 0.97;
 /// The scale is searched again on matched copies within this factor of the first estimate.
 const RELOCATE_SCALE: f64 = 1.1;
 /// bg copies the placement search compares with every fg copy it picks.
@@ -371,7 +374,18 @@ impl Analyzer {
             }
             let both_stored = self.streams.iter().all(|s| s.stored() > 0);
             if self.placement.is_none() && both_stored {
-                self.locate_from_stores("copies of the frames so far (the copies reached their budget)")?;
+                // Decided early only when clear: fg's content may not have appeared in bg yet
+                // (fg from ten minutes in). Otherwise smaller copies, and another look when
+                // they fill up again.
+                let last_chance = self.halved_pixels() < LAST_RESORT_PIXELS;
+                match self.located_from_stores() {
+                    Ok(p) if p.confidence >= EARLY_CONFIDENCE || last_chance => {
+                        self.placed(p, "copies of the frames so far (the copies reached their budget)");
+                        self.placement_found = true;
+                    }
+                    Err(e) if last_chance => return Err(e),
+                    _ => {}
+                }
             }
             if self.placement.is_some() {
                 if self.streams[1].shape.is_none() {
@@ -392,7 +406,7 @@ impl Analyzer {
             if !self.warned_small_copies {
                 self.warned_small_copies = true;
                 self.log(LogLevel::Warning, || {
-                    "one stream runs far ahead of the other: its frames are described from small copies".into()
+                    "the copies get smaller than 160x90 before the placement is clear (one stream far ahead, or fg's content not yet seen in bg): frames are described from smaller copies".into()
                 });
             }
             self.halve_copies()?;
@@ -414,6 +428,14 @@ impl Analyzer {
 
     /// Locates from evenly spaced copies of both streams.
     fn locate_from_stores(&mut self, from: &str) -> Result<()> {
+        let placement = self.located_from_stores()?;
+        self.placed(placement, from);
+        self.placement_found = true;
+        Ok(())
+    }
+
+    /// The placement searched on evenly spaced copies of both streams.
+    fn located_from_stores(&self) -> Result<Placement> {
         let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
             return Err(Error::bad_state("finding the placement needs frames of both streams"));
         };
@@ -422,9 +444,7 @@ impl Analyzer {
         let found = locate(&fg, &bg, &self.settings)?;
         let placement = placement_to_full(&found, fg_store, bg_store);
         placement.validate()?;
-        self.placed(placement, from);
-        self.placement_found = true;
-        Ok(())
+        Ok(placement)
     }
 
     /// fg's and bg's compared rectangles at the placement, in full-resolution pixels.
