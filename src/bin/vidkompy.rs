@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use vidkompy::alignment::Timings;
-use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, locate_inputs, run};
+use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver};
 use vidkompy::io::staging::{remove_temporaries_now, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
+use vidkompy::io::{locate_inputs, run};
 use vidkompy::session::{Analyzer, Compositor, Stream};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
 use vidkompy::{Error, Settings};

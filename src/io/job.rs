@@ -1,114 +1,20 @@
-//! The file jobs behind the command line: placement of one file in another, and the two-pass
-//! composite (`pipeline.rs`). With the `ffmpeg` feature they read and write what FFmpeg does
-//! (`io::ffmpeg`); without it, Y4M files, whose adapters are here. Output goes to a temporary
-//! file beside the target, renamed only on success and removed on failure, so no half-written
-//! file is ever left behind.
+//! What a file job is: its inputs, outputs, settings and observer, and its outputs reserved
+//! before any work (`JobOutputs`). Output goes to a temporary file beside the target, renamed
+//! only on success and removed on failure, so no half-written file is ever left behind. The
+//! passes are in `pipeline.rs`, the formats in `y4m_files.rs` and `ffmpeg/`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
 use crate::alignment::{Alignment, Timings};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
-use crate::io::pipeline::{self, InputFile, InputFrame, OutputFile};
+use crate::frame::Rect;
 use crate::io::staging::{Staged, check_distinct, commit, write_staged};
-use crate::io::y4m::{Y4mReader, Y4mWriter};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 
 /// bg frames sampled for the placement of a picture (fg frames: `settings.placement_samples`).
 pub const BG_SAMPLES: usize = 24;
-
-fn with_path(path: &Path, e: Error) -> Error {
-    match e {
-        Error::InvalidData(m) => Error::InvalidData(format!("{}: {m}", path.display())),
-        Error::Io(m) => Error::Io(format!("{}: {m}", path.display())),
-        Error::Unsupported(m) => Error::Unsupported(format!("{}: {m}", path.display())),
-        other => other,
-    }
-}
-
-/// A Y4M file read forward; its errors name the file.
-pub struct Y4mFile {
-    reader: Y4mReader<File>,
-    path: PathBuf,
-    time_base: TimeBase,
-    decoded: u64,
-}
-
-impl InputFrame for FrameBuf {
-    fn as_frame(&self) -> FrameRef<'_> {
-        FrameBuf::as_frame(self)
-    }
-}
-
-impl InputFile for Y4mFile {
-    type Frame = FrameBuf;
-
-    fn open(path: &Path) -> Result<Y4mFile> {
-        let is_y4m = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
-        if !is_y4m {
-            return Err(Error::Unsupported(format!(
-                "{}: only Y4M files can be read without the `ffmpeg` feature",
-                path.display()
-            )));
-        }
-        let file = File::open(path).map_err(|e| Error::Io(format!("{}: {e}", path.display())))?;
-        let reader = Y4mReader::new(file).map_err(|e| with_path(path, e))?;
-        let time_base = reader.header().time_base();
-        Ok(Y4mFile { reader, path: path.to_path_buf(), time_base, decoded: 0 })
-    }
-
-    fn next_frame(&mut self) -> Result<Option<FrameBuf>> {
-        let Some(frame) = self.reader.read_frame().map_err(|e| with_path(&self.path, e))? else { return Ok(None) };
-        self.decoded += 1;
-        let pts = frame.pts;
-        Ok(Some(FrameBuf::from_frame(&frame.with_pts(pts, self.time_base))?))
-    }
-
-    fn frames_decoded(&self) -> u64 {
-        self.decoded
-    }
-}
-
-/// A Y4M file written at fg's rate into a staged file.
-pub struct Y4mOutput {
-    writer: Y4mWriter<BufWriter<File>>,
-}
-
-impl Y4mOutput {
-    fn create(staged: &Staged, (width, height, format): (u32, u32, PixelFormat), fps: (u32, u32)) -> Result<Y4mOutput> {
-        let file = BufWriter::new(staged.open()?);
-        Ok(Y4mOutput { writer: Y4mWriter::new(file, format, width, height, fps.0, fps.1)? })
-    }
-}
-
-impl OutputFile for Y4mOutput {
-    fn write(&mut self, frame: &FrameRef<'_>, _pts: i64) -> Result<()> {
-        self.writer.write_frame(frame)
-    }
-
-    fn finish(mut self) -> Result<()> {
-        self.writer.flush()
-    }
-}
-
-/// Where fg sits in bg (Y4M files): what the analyzer finds over every frame of both.
-pub fn locate_y4m(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
-    let job = CompJob {
-        bg: bg.to_path_buf(),
-        fg: fg.to_path_buf(),
-        output: PathBuf::new(),
-        report: None,
-        placement: None,
-        overwrite: false,
-        settings: settings.clone(),
-        encode: EncodeOptions::default(),
-        audio: AudioChoice::None,
-    };
-    Ok(pipeline::analyze::<Y4mFile>(&job, &mut Silent)?.alignment.placement)
-}
 
 /// Encoder settings; `None` leaves the encoder's choice (for libx264: crf 18, preset medium).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -163,22 +69,6 @@ pub struct CompJob {
     pub audio: AudioChoice,
 }
 
-/// Where fg sits in bg: pictures or videos, through FFmpeg when the feature is on.
-pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
-    #[cfg(feature = "ffmpeg")]
-    return crate::io::ffmpeg::align_files(fg, bg, settings);
-    #[cfg(not(feature = "ffmpeg"))]
-    return locate_y4m(fg, bg, settings);
-}
-
-/// Runs a composite job: through FFmpeg when the feature is on, else on Y4M files.
-pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
-    #[cfg(feature = "ffmpeg")]
-    return crate::io::ffmpeg::composite(job, observer);
-    #[cfg(not(feature = "ffmpeg"))]
-    return composite(job, observer);
-}
-
 /// A composite job's outputs, reserved before any work: the video and, when asked for, the
 /// report, each through its own temporary file, renamed into place together at the end.
 pub struct JobOutputs {
@@ -225,24 +115,10 @@ pub fn given_placement((x, y, scale): (i32, i32, f64), width: u32, height: u32) 
     }
 }
 
-/// Runs both passes on Y4M files.
-pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
-    if job.encode != EncodeOptions::default() || job.audio != AudioChoice::Auto {
-        return Err(Error::Unsupported(
-            "--audio, --codec, --crf, --preset and --bitrate need the `ffmpeg` feature (this build reads and writes Y4M)"
-                .into(),
-        ));
-    }
-    let fps = {
-        let fg = Y4mFile::open(&job.fg)?;
-        (fg.reader.header().fps_num, fg.reader.header().fps_den)
-    };
-    pipeline::run::<Y4mFile, Y4mOutput>(job, observer, |staged, shape, _| Y4mOutput::create(staged, shape, fps))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn job_in(dir: &Path) -> CompJob {
         CompJob {

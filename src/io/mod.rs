@@ -6,3 +6,28 @@ pub mod job;
 pub mod pipeline;
 pub mod staging;
 pub mod y4m;
+pub mod y4m_files;
+
+use std::path::Path;
+
+use crate::alignment::{Alignment, Timings};
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::spatial::Placement;
+use job::{CompJob, JobObserver};
+
+/// Where fg sits in bg: pictures or videos, through FFmpeg when the feature is on.
+pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
+    #[cfg(feature = "ffmpeg")]
+    return crate::io::ffmpeg::align_files(fg, bg, settings);
+    #[cfg(not(feature = "ffmpeg"))]
+    return y4m_files::locate_y4m(fg, bg, settings);
+}
+
+/// Runs a composite job: through FFmpeg when the feature is on, else on Y4M files.
+pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
+    #[cfg(feature = "ffmpeg")]
+    return crate::io::ffmpeg::composite(job, observer);
+    #[cfg(not(feature = "ffmpeg"))]
+    return y4m_files::composite(job, observer);
+}
