@@ -69,6 +69,23 @@ pub struct CompJob {
     pub audio: AudioChoice,
 }
 
+impl CompJob {
+    /// A job that only analyses fg against bg (for `align`): no output, no audio.
+    pub fn analysis_only(fg: &std::path::Path, bg: &std::path::Path, settings: &Settings) -> CompJob {
+        CompJob {
+            bg: bg.to_path_buf(),
+            fg: fg.to_path_buf(),
+            output: PathBuf::new(),
+            report: None,
+            placement: None,
+            overwrite: false,
+            settings: settings.clone(),
+            encode: EncodeOptions::default(),
+            audio: AudioChoice::None,
+        }
+    }
+}
+
 /// A composite job's outputs, reserved before any work: the video and, when asked for, the
 /// report, each through its own temporary file, renamed into place together at the end.
 pub struct JobOutputs {

@@ -473,9 +473,7 @@ pub fn run<I: InputFile, O: OutputFile>(
 ) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
     let outputs = JobOutputs::reserve(job)?;
-    // Opened first so that a bad input fails before any work.
-    I::open(&job.fg)?;
-    I::open(&job.bg)?;
+    // A bad input fails here, before any work: analyze opens both inputs first.
     let pass = analyze::<I>(job, observer)?;
     tell_alignment(&pass.alignment, observer);
     let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, &pass), observer)?;

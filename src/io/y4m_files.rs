@@ -90,17 +90,7 @@ impl OutputFile for Y4mOutput {
 
 /// Where fg sits in bg (Y4M files): what the analyzer finds over every frame of both.
 pub fn locate_y4m(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
-    let job = CompJob {
-        bg: bg.to_path_buf(),
-        fg: fg.to_path_buf(),
-        output: PathBuf::new(),
-        report: None,
-        placement: None,
-        overwrite: false,
-        settings: settings.clone(),
-        encode: EncodeOptions::default(),
-        audio: AudioChoice::None,
-    };
+    let job = CompJob::analysis_only(fg, bg, settings);
     Ok(pipeline::analyze::<Y4mFile>(&job, &mut Silent)?.alignment.placement)
 }
 

@@ -646,17 +646,22 @@ fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], coarse_only
             };
             let (bx, by) = (best.x as i64, best.y as i64);
             let c = best.score as f64;
-            let vertex = |m: Option<f64>, p: Option<f64>| match (m, p) {
-                (Some(m), Some(p)) if m + p - 2.0 * c < 0.0 => (0.5 * (m - p) / (m + p - 2.0 * c)).clamp(-0.5, 0.5),
-                _ => 0.0,
-            };
-            let x_sub = best.x as f64 + vertex(at(bx - 1, by), at(bx + 1, by));
-            let y_sub = best.y as f64 + vertex(at(bx, by - 1), at(bx, by + 1));
+            let x_sub = best.x as f64 + parabola_vertex(at(bx - 1, by), c, at(bx + 1, by));
+            let y_sub = best.y as f64 + parabola_vertex(at(bx, by - 1), c, at(bx, by + 1));
             return Some(Found { x: best.x, y: best.y, score: best.score, x_sub, y_sub });
         }
     }
     let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
     Some(Found { x: best.x, y: best.y, score: best.score, x_sub: best.x as f64, y_sub: best.y as f64 })
+}
+
+/// Where the parabola through scores `m`, `c`, `p` at -1, 0, +1 peaks (within ±0.5); 0 when a
+/// neighbour is missing or the scores do not bend down.
+fn parabola_vertex(m: Option<f64>, c: f64, p: Option<f64>) -> f64 {
+    match (m, p) {
+        (Some(m), Some(p)) if m + p - 2.0 * c < 0.0 => (0.5 * (m - p) / (m + p - 2.0 * c)).clamp(-0.5, 0.5),
+        _ => 0.0,
+    }
 }
 
 /// Locates fg in bg from sample frames of each. Every fg sample is tried against every bg
@@ -874,10 +879,7 @@ pub fn locate_near_except(
             .then(|| scores[y as usize * rw + x as usize] as f64)
     };
     let c = *score as f64;
-    let vertex = |m: Option<f64>, p: Option<f64>| match (m, p) {
-        (Some(m), Some(p)) if m + p - 2.0 * c < 0.0 => (0.5 * (m - p) / (m + p - 2.0 * c)).clamp(-0.5, 0.5),
-        _ => 0.0,
-    };
+    let vertex = |m: Option<f64>, p: Option<f64>| parabola_vertex(m, c, p);
     Some(Placement {
         x: x0 + dx,
         y: y0 + dy,

@@ -1,7 +1,7 @@
 //! The composite of two files through FFmpeg: the format-neutral passes of `io::pipeline`
 //! over FFmpeg's inputs and output, plus what only FFmpeg files have (audio, pictures).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{AudioPlan, VideoInfo, VideoInput, VideoOutput};
 use crate::alignment::{Alignment, Timings};
@@ -37,17 +37,7 @@ pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placemen
     if videos.contains(&false) {
         return locate_files(fg, bg, settings);
     }
-    let job = CompJob {
-        bg: bg.to_path_buf(),
-        fg: fg.to_path_buf(),
-        output: PathBuf::new(),
-        report: None,
-        placement: None,
-        overwrite: false,
-        settings: settings.clone(),
-        encode: Default::default(),
-        audio: AudioChoice::None,
-    };
+    let job = CompJob::analysis_only(fg, bg, settings);
     Ok(pipeline::analyze::<VideoInput>(&job, &mut Silent)?.alignment.placement)
 }
 
