@@ -2,7 +2,8 @@
  * first, interleaved by pts (fg's pts start at 0 while its content starts at bg frame OFFSET),
  * and in chunks. Each gives the exact placement and time map with no placement given. A frame
  * provider is asked for frames of the pushed streams by index, in range; a provider that
- * cannot answer leaves the analyzer working from what it kept. */
+ * cannot answer, or answers with a frame of the wrong size, leaves the analyzer working from
+ * what it kept. */
 #include "check.h"
 #include "scene.h"
 
@@ -13,13 +14,18 @@ enum { FG_FIRST, BG_FIRST, BY_PTS, CHUNKS, ORDERS };
 static const char *order_name[ORDERS] = {"fg first", "bg first", "interleaved by pts", "in chunks"};
 
 typedef struct {
-    int calls, bad_requests, refuse;
+    /* refuse: answer that it cannot; wrong_shape: give a frame of the other stream's size. */
+    int calls, bad_requests, refuse, wrong_shape;
 } Provided;
 
 static int provide(void *user, int stream, int64_t index, VidkompyFrame *frame) {
     Provided *p = (Provided *)user;
     p->calls++;
     if (p->refuse) return -1;
+    if (p->wrong_shape) {
+        *frame = stream == VIDKOMPY_STREAM_FG ? bg_frame(0) : fg_frame(0);
+        return 0;
+    }
     if (stream == VIDKOMPY_STREAM_FG && index >= 0 && index < FG_FRAMES) {
         *frame = fg_frame((int)index);
         return 0;
@@ -106,17 +112,21 @@ int main(void) {
      * runs unwrapped. */
     int short_run = getenv("VIDKOMPY_C_TEST_SHORT") != NULL;
     for (int order = 0; order < (short_run ? 1 : ORDERS); order++) {
-        Provided provided = {0, 0, 0};
+        Provided provided = {0, 0, 0, 0};
         analyse(order, &provided, pinned);
         CHECK(provided.calls > 0);
         CHECK(provided.bad_requests == 0);
     }
     analyse(BG_FIRST, NULL, pinned);
     if (!short_run) {
-        Provided refusing = {0, 0, 1};
+        Provided refusing = {0, 0, 1, 0};
         analyse(FG_FIRST, &refusing, pinned);
         CHECK(refusing.calls > 0);
-        Provided by_default = {0, 0, 0};
+        /* A frame of the wrong size is not the frame asked for: ignored, as if refused. */
+        Provided misshapen = {0, 0, 0, 1};
+        analyse(BG_FIRST, &misshapen, pinned);
+        CHECK(misshapen.calls > 0);
+        Provided by_default = {0, 0, 0, 0};
         analyse(BY_PTS, &by_default, NULL);
         CHECK(by_default.calls > 0);
     }
