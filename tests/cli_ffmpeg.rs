@@ -67,7 +67,11 @@ mod with_ffmpeg {
         assert!(r.status.success(), "{}", stderr(&r));
         let json = std::fs::read_to_string(&report).unwrap();
         assert!(json.contains("\"timings_ms\""));
-        Alignment::from_json(&json).unwrap()
+        let a = Alignment::from_json(&json).unwrap();
+        // Pass 1 decodes each frame of both files exactly once.
+        let once = format!("\"frames_decoded\": {{\"analysis\": {{\"fg\": {}, \"bg\": {}}}", a.fg_frames, a.bg_frames);
+        assert!(json.contains(&once), "{once} not in the report");
+        a
     }
 
     /// ffprobe's answer for one stream entry, as text.
