@@ -15,11 +15,9 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vidkompy"))
 }
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vidkompy-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A temporary folder for one test, removed when the test ends.
+fn dir(name: &str) -> common::TempDir {
+    common::TempDir::new("cli", name)
 }
 
 /// Writes the pair's bg and fg as Y4M files.

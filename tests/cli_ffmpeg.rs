@@ -23,11 +23,9 @@ mod with_ffmpeg {
         Command::new(env!("CARGO_BIN_EXE_vidkompy"))
     }
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("vidkompy-ffmpeg-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A temporary folder for one test, removed when the test ends.
+    fn dir(name: &str) -> common::TempDir {
+        common::TempDir::new("ffmpeg", name)
     }
 
     /// Runs the ffmpeg command; `None` (after saying why) when it cannot run.

@@ -206,3 +206,36 @@ pub fn build_cdylib() {
         std::os::unix::fs::symlink(lib_dir.join("libvidkompy.so"), &soname).expect("link the SONAME");
     });
 }
+
+/// A fresh folder under the system's temporary folder, removed with everything in it when the
+/// test is done with it (also when the test fails), so test runs do not fill the disk.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// `vidkompy-{group}-{process id}-{name}`, emptied if a killed run left it behind.
+    pub fn new(group: &str, name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("vidkompy-{group}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TempDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
