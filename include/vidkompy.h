@@ -341,7 +341,10 @@ typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg
  when it cannot (the analyzer then works from what it kept). The frame is copied before the
  provider is called again or vidkompy_analyzer_finish returns, whichever comes first; its
  memory must stay valid until then. Called on the thread that calls
- vidkompy_analyzer_finish, for a few frames (about 12) by index, in no particular order.
+ vidkompy_analyzer_finish, by index: for a few frames (about 12) to check the placement,
+ and, after a stream ran far ahead of the other (see vidkompy_analyzer_new), for the frames
+ the analyzer kept no copy of that the time map needs (all of fg's, bg's around fg's
+ matches: one at a time, ascending within each stream). No particular order otherwise.
  */
 typedef int (*VidkompyFrameProvider)(void *user,
                                      int stream,
@@ -596,7 +599,8 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
  analyzer found the placement itself, vidkompy_analyzer_finish asks the provider for a few
  frames the time map matched, to check the placement at full resolution (a host that can
  seek its inputs gets the exact placement in any push order; without a provider it is exact
- to the analyzer's copies, half a copy pixel).
+ to the analyzer's copies, half a copy pixel), and for frames it kept no copy of (long
+ streams pushed far apart; without a provider those fail, see vidkompy_analyzer_new).
 
  # Safety
  `analyzer` must be NULL or live; the provider must be safe to call with `user` from the
@@ -625,14 +629,18 @@ int vidkompy_analyzer_set_frame_provider(struct VidkompyAnalyzer *analyzer,
  together within 48 MiB, at most 960x540 each, halved as needed), the placement and scale
  are searched on evenly spaced copies of both whole streams, and the descriptors are
  computed from the copies. On long streams, when the copies would get smaller than 160x90,
- the placement is decided from what is kept and later frames are described as they come.
+ the placement is decided from what is kept if it is clear (score 0.97) and later frames
+ are described as they come; if it is not clear (fg's content not yet seen in bg), a copy of
+ only every second frame of the stream with more copies is kept, then every fourth, and
+ so on, and the placement is searched on the copies most like fg's as well.
  A placement the analyzer found is checked in vidkompy_analyzer_finish on frame pairs the
  time map matched: at full resolution when a frame provider is set
  (vidkompy_analyzer_set_frame_provider), else on the copies (exact to half a copy pixel).
  With a placement, fg frames pushed before bg's first frame are kept as copies until bg's
- size is known. One stream pushed far ahead of the other without a placement is kept as
- ever smaller copies, down to 32x18; past that a push fails with VIDKOMPY_ERROR_BAD_STATE
- and a message saying to interleave the streams or give a placement.
+ size is known. Pushes never fail for length: memory stays within the bound whatever the
+ order. The frames without a copy that the time map needs are asked of the frame provider
+ in vidkompy_analyzer_finish; without one, finish fails with VIDKOMPY_ERROR_BAD_STATE and a
+ message saying to set a provider, give a placement or samples, or interleave the streams.
 
  # Safety
  `settings` must be NULL or a live handle; `out` NULL or writable.

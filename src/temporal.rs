@@ -66,6 +66,12 @@ impl Track {
         self.seconds.push(seconds);
     }
 
+    /// Replaces frame `k`'s descriptors.
+    pub fn set(&mut self, k: usize, d: &Descriptor) {
+        self.hashes[k] = d.phash;
+        self.thumbs[k] = d.thumb;
+    }
+
     pub fn len(&self) -> usize {
         self.hashes.len()
     }

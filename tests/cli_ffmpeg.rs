@@ -143,6 +143,45 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// A bg of over ten minutes with fg near its end, from the clips: the film, mirrored and
+    /// looped for 592 s (14800 frames at 25 fps), then the interview (188 frames), then the
+    /// film again. fg is frames 25 to 149 of that interview part, cropped and graded. The
+    /// analyzer thins its copies in time long before fg's content appears, finds it on the
+    /// copies most like fg's, and asks for the frames the map needs again.
+    #[test]
+    fn fg_near_the_end_of_a_ten_minute_bg() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = dir("long");
+        let (part, bg, fg) = (d.join("interview25.mkv"), d.join("bg.mkv"), d.join("fg.mkv"));
+        // The interview at 320x180, 25 fps, once, losslessly: bg and fg take the same frames.
+        let small = "scale=320:180,setsar=1,fps=25";
+        if ffmpeg(&["-i", &s(&interview), "-vf", small, "-an", "-c:v", "ffv1", &s(&part)]).is_none() {
+            return;
+        }
+        let graph = format!(
+            "[0:v]{small},hflip,trim=end_frame=14800[a];[1:v]null[b];[2:v]{small}[c];[a][b][c]concat=n=3:v=1:a=0[v]"
+        );
+        let (film, part_s) = (s(&film), s(&part));
+        let bg_args = ["-stream_loop", "73", "-i", &film, "-i", &part_s, "-i", &film, "-filter_complex", &graph];
+        let fg_filter =
+            "trim=start_frame=25:end_frame=150,setpts=PTS-STARTPTS,crop=160:90:100:46,eq=brightness=0.04:contrast=1.1";
+        if ffmpeg(&[&bg_args[..], &["-map", "[v]", "-c:v", "mpeg4", "-q:v", "2", &s(&bg)]].concat()).is_none()
+            || ffmpeg(&["-i", &part_s, "-vf", fg_filter, "-c:v", "libx264", "-crf", "14", &s(&fg)]).is_none()
+        {
+            return;
+        }
+        let a = comp_with_report(&bg, &fg, &d.join("out.mp4"));
+        assert!(a.bg_frames > 15_000, "{} bg frames", a.bg_frames);
+        assert_eq!((a.placement.x, a.placement.y, a.placement.scale), (100, 46, 1.0), "{:?}", a.placement);
+        assert_eq!(a.fg_frames, 125);
+        let exact = (0..125).filter(|&i| a.time.map[i] as usize == 14800 + 25 + i).count();
+        assert_eq!(exact, 125, "{:?}", a.time.map);
+        no_leftovers(&d);
+    }
+
     /// A pair that does not match on real footage: fg is the film from 5 s, bg its first 4 s
     /// (the same scenes' look, none of fg's instants). Refused with exit 1, the message names
     /// the evidence, and neither the output nor the report is written; an existing output

@@ -10,8 +10,12 @@
 //! (`STORE_BUDGET`), kept by halving their resolution. The placement is searched on evenly
 //! spaced copies of both streams, so it sees the whole of each, and the descriptors are
 //! computed from the copies. Only when the copies would get too small to describe from (long
-//! streams) is the placement decided early, from what is kept; later frames are then
-//! described at full resolution as they arrive. A frame is never held at full resolution.
+//! streams) is the placement decided early, from what is kept, if it is clear; later frames
+//! are then described at full resolution as they arrive. If it is not clear, the stream with
+//! more copies is thinned in time instead (`LumaStore::thin`): the placement is then also
+//! searched on the copies most like fg's, and the frames without a copy that the time map
+//! needs are described from frames the provider gives. A frame is never held at full
+//! resolution.
 //!
 //! A placement the analyzer found is then checked on frame pairs the time map matched
 //! (`placement_check.rs`), at full resolution on frames the host provides on request
@@ -21,7 +25,7 @@
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
-use crate::fingerprint::Fingerprinter;
+use crate::fingerprint::{Descriptor, Fingerprinter};
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
@@ -32,26 +36,29 @@ use crate::session::placement_check::{
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Placement, evenly_spaced, locate};
+use crate::spatial::{Placement, evenly_spaced, likeliest_bg, locate};
 use crate::temporal::{TimeMap, Track, align};
 
 /// Bytes the grey copies of both streams may take together.
 pub const STORE_BUDGET: usize = 48 << 20;
-/// Smallest copy (pixels) when one stream runs far ahead of the other without a placement:
-/// the analyzer describes from copies this small rather than refuse the push.
-const LAST_RESORT_PIXELS: u64 = 32 * 18;
 /// A placement from copies of the frames so far is taken before the end only when it scores at
 /// least this (clearly fg's content, not merely texture that correlates).
 const EARLY_CONFIDENCE: f64 = 0.97;
 /// The scale is searched again on matched copies within this factor of the first estimate.
 const RELOCATE_SCALE: f64 = 1.1;
-/// bg copies the placement search compares with every fg copy it picks.
+/// bg copies, evenly spaced, the placement search compares with every fg copy it picks.
 const BG_PICKS: usize = 24;
+/// bg copies most like fg's that the search looks at when the evenly spaced ones do not
+/// show fg's content clearly.
+const LIKELY_PICKS: usize = 12;
+/// fg copies bg's are ranked against.
+const RANKING_FG: usize = 3;
 
 /// Gives the analyzer frames it asks for by stream and index (0 = the stream's first frame
-/// pushed): copies, in the order asked, `None` for a frame the host cannot give. Each
+/// pushed): copies, in the order asked, `None` for a frame the host cannot give. A check
 /// request is one fg frame and the bg frames around its match, in ascending order of fg frame
-/// across requests, so a host reading files can mostly decode forward. Any
+/// across requests; frames a thinned store kept no copy of come one at a time, ascending
+/// within each stream; so a host reading files can mostly decode forward. Any
 /// `FnMut(Stream, usize) -> Option<FrameBuf>` is one.
 pub trait FrameProvider: Send {
     fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<FrameBuf>>;
@@ -100,6 +107,9 @@ struct StreamState {
     samples: Vec<FrameBuf>,
     /// Grey copies of the frames not described at full resolution.
     store: Option<LumaStore>,
+    /// Frames (by index; none past the end) whose descriptors are their nearest kept copy's,
+    /// because the store was thinned: described for real when the time map needs them.
+    borrowed: Vec<bool>,
 }
 
 impl StreamState {
@@ -115,6 +125,7 @@ impl StreamState {
             rect: Rect::default(),
             samples: Vec::new(),
             store: None,
+            borrowed: Vec::new(),
         }
     }
 
@@ -177,7 +188,7 @@ pub struct Analyzer {
     provider: Option<Box<dyn FrameProvider>>,
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
-    warned_small_copies: bool,
+    warned_thinning: bool,
     /// The copies' shrink, shared by both streams (0 before the first copy).
     shrink: u32,
 }
@@ -208,7 +219,7 @@ impl Analyzer {
             provider: None,
             log: None,
             progress: None,
-            warned_small_copies: false,
+            warned_thinning: false,
             shrink: 0,
         }
     }
@@ -364,8 +375,9 @@ impl Analyzer {
     }
 
     /// Keeps the copies within `STORE_BUDGET`: halves them while they stay describable; past
-    /// that, decides the placement from what is kept (or, with a placement and no bg frame
-    /// yet, describes fg assuming the placement lies inside bg).
+    /// that, decides the placement from what is kept when it is clear, else thins the stream
+    /// with more copies in time (or, with a placement and no bg frame yet, describes fg
+    /// assuming the placement lies inside bg).
     fn keep_within_budget(&mut self) -> Result<()> {
         while self.held_bytes() > STORE_BUDGET {
             if self.halved_pixels() >= FLOOR_PIXELS {
@@ -375,16 +387,12 @@ impl Analyzer {
             let both_stored = self.streams.iter().all(|s| s.stored() > 0);
             if self.placement.is_none() && both_stored {
                 // Decided early only when clear: fg's content may not have appeared in bg yet
-                // (fg from ten minutes in). Otherwise smaller copies, and another look when
-                // they fill up again.
-                let last_chance = self.halved_pixels() < LAST_RESORT_PIXELS;
-                match self.located_from_stores() {
-                    Ok(p) if p.confidence >= EARLY_CONFIDENCE || last_chance => {
-                        self.placed(p, "copies of the frames so far (the copies reached their budget)");
-                        self.placement_found = true;
-                    }
-                    Err(e) if last_chance => return Err(e),
-                    _ => {}
+                // (fg from ten minutes in).
+                if let Ok(p) = self.located_from_stores()
+                    && p.confidence >= EARLY_CONFIDENCE
+                {
+                    self.placed(p, "copies of the frames so far (the copies reached their budget)");
+                    self.placement_found = true;
                 }
             }
             if self.placement.is_some() {
@@ -395,23 +403,26 @@ impl Analyzer {
                 self.drop_stores();
                 return Ok(());
             }
-            // One stream alone, far ahead of the other: smaller copies rather than a refusal.
-            if self.halved_pixels() < LAST_RESORT_PIXELS {
-                return Err(Error::bad_state(format!(
-                    "{} frames of one stream were pushed before any frame of the other, more than the analyzer keeps within {} MiB: push the streams interleaved by time, or give samples (add_sample) or a placement first",
-                    self.streams.iter().map(|s| s.count).max().unwrap_or(0),
-                    STORE_BUDGET >> 20
-                )));
-            }
-            if !self.warned_small_copies {
-                self.warned_small_copies = true;
-                self.log(LogLevel::Warning, || {
-                    "the copies get smaller than 160x90 before the placement is clear (one stream far ahead, or fg's content not yet seen in bg): frames are described from smaller copies".into()
-                });
-            }
-            self.halve_copies()?;
+            self.thin_longer_stream();
         }
         Ok(())
+    }
+
+    /// Lets every other copy of the stream with more copies go (see `store.rs`).
+    fn thin_longer_stream(&mut self) {
+        let longer = if self.streams[0].stored() > self.streams[1].stored() { 0 } else { 1 };
+        let store = self.streams[longer].store.as_mut().expect("the budget is full, so a stream has copies");
+        store.thin();
+        let stride = store.stride();
+        if !self.warned_thinning {
+            self.warned_thinning = true;
+            self.log(LogLevel::Info, || {
+                format!(
+                    "the copies reached their budget before the placement was clear (one stream far ahead, or fg's content not yet seen in bg): a copy of 1 in {stride} {} frames is kept, and the frames the time map needs will be asked of the frame provider",
+                    if longer == 0 { "fg" } else { "bg" }
+                )
+            });
+        }
     }
 
     fn locate_from_samples(&mut self) -> Result<()> {
@@ -441,7 +452,17 @@ impl Analyzer {
         };
         let fg = evenly_spaced_copies(fg_store, self.settings.placement_samples as usize);
         let bg = evenly_spaced_copies(bg_store, BG_PICKS);
-        let found = locate(&fg, &bg, &self.settings)?;
+        let mut found = locate(&fg, &bg, &self.settings);
+        // Not clearly found on bg's evenly spaced copies: fg's content may be in few of them (a
+        // short fg from far into a long bg); searched again on the copies most like fg's.
+        if found.as_ref().map_or(true, |p| p.confidence < EARLY_CONFIDENCE) && bg_store.len() > BG_PICKS {
+            let likely = likeliest_copies(fg_store, bg_store);
+            let again = locate(&fg, &likely, &self.settings);
+            if again.as_ref().is_ok_and(|b| found.as_ref().map_or(true, |a| b.confidence > a.confidence)) {
+                found = again;
+            }
+        }
+        let found = found?;
         let placement = placement_to_full(&found, fg_store, bg_store);
         placement.validate()?;
         Ok(placement)
@@ -466,10 +487,18 @@ impl Analyzer {
             check_fits(si, full_rect, w, h)?;
             let rect = store.to_stored(full_rect);
             let mut fingerprinter = Fingerprinter::new(rect.width, rect.height);
-            st.track = Track::with_capacity(store.len());
-            for k in 0..store.len() {
-                let (frame, seconds) = store.frame(k);
-                st.track.push(&fingerprinter.compute(&frame, rect), seconds);
+            let copies: Vec<Descriptor> =
+                (0..store.len()).map(|k| fingerprinter.compute(&store.frame(k).0, rect)).collect();
+            // A frame without a copy (a thinned store) borrows its nearest kept neighbour's.
+            let pushed = store.frames_pushed();
+            st.track = Track::with_capacity(pushed);
+            st.borrowed = Vec::new();
+            for j in 0..pushed {
+                let k = store.nearest_copy(j);
+                st.track.push(&copies[k], store.seconds_of(j));
+                if !store.is_whole() {
+                    st.borrowed.push(k * store.stride() != j);
+                }
             }
             st.rect = full_rect;
         }
@@ -523,13 +552,87 @@ impl Analyzer {
         if self.placement.is_none() {
             self.locate_from_stores("copies of every frame")?;
         }
-        self.describe_stores()?;
-        let mut time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        let mut time = self.describe_and_align()?;
         if self.placement_found {
             time = self.check_placement(time)?;
         }
         self.drop_stores();
         self.decide(time)
+    }
+
+    /// Describes the kept copies at the placement and aligns; then describes, on frames the
+    /// provider gives, the frames a thinned store kept no copy of where the map needs them
+    /// (all of fg, bg around its matches), and aligns again until they are all described.
+    fn describe_and_align(&mut self) -> Result<TimeMap> {
+        self.describe_stores()?;
+        let mut time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        while self.describe_borrowed(&time)? {
+            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        }
+        Ok(time)
+    }
+
+    /// Describes at full resolution the borrowed frames the map needs: every fg frame, and bg
+    /// frames within a stride of a matched one. False when none was left to describe.
+    fn describe_borrowed(&mut self, time: &TimeMap) -> Result<bool> {
+        let fg_wanted: Vec<usize> =
+            (0..self.streams[0].borrowed.len()).filter(|&i| self.streams[0].borrowed[i]).collect();
+        let bg_wanted = self.borrowed_bg_near_matches(time);
+        if fg_wanted.is_empty() && bg_wanted.is_empty() {
+            return Ok(false);
+        }
+        if self.provider.is_none() {
+            return Err(Error::bad_state(format!(
+                "one stream ran far ahead of the other before the placement was clear (or fg's content came late in bg), so the analyzer kept a copy of only some of {} frames: a frame-exact map needs {} of them again. Set a frame provider, give a placement or samples first, or push the streams interleaved by time",
+                if fg_wanted.is_empty() { "bg's" } else { "fg's" },
+                fg_wanted.len() + bg_wanted.len()
+            )));
+        }
+        for (stream, wanted) in [(Stream::Fg, fg_wanted), (Stream::Bg, bg_wanted)] {
+            for j in wanted {
+                self.describe_provided(stream, j)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Borrowed bg frames within a stride of a bg frame the map matches.
+    fn borrowed_bg_near_matches(&self, time: &TimeMap) -> Vec<usize> {
+        let borrowed = &self.streams[1].borrowed;
+        let reach = self.streams[1].store.as_ref().map_or(1, LumaStore::stride);
+        let mut wanted = vec![false; borrowed.len()];
+        for (i, &j) in time.map.iter().enumerate() {
+            if time.is_outside(i) {
+                continue;
+            }
+            let end = (j as usize + reach + 1).min(borrowed.len());
+            let near = (j as usize).saturating_sub(reach).min(end)..end;
+            wanted[near.clone()].copy_from_slice(&borrowed[near]);
+        }
+        (0..wanted.len()).filter(|&w| wanted[w]).collect()
+    }
+
+    /// Describes frame `j` of `stream` at full resolution, from the provider, in place of the
+    /// descriptor it borrowed.
+    fn describe_provided(&mut self, stream: Stream, j: usize) -> Result<()> {
+        let si = stream as usize;
+        let shape = self.streams[si].shape;
+        let frame = self
+            .provider
+            .as_mut()
+            .and_then(|p| p.frames(&[(stream, j)]).pop().flatten())
+            .filter(|f| Some((f.format(), f.width(), f.height())) == shape)
+            .ok_or_else(|| {
+                Error::bad_state(format!(
+                    "the frame provider did not give {} frame {j} (of the stream's format and size), which the analyzer kept no copy of",
+                    stream.name()
+                ))
+            })?;
+        let st = &mut self.streams[si];
+        let d = Fingerprinter::new(st.rect.width, st.rect.height).compute(&frame.as_frame(), st.rect);
+        st.track.set(j, &d);
+        st.borrowed[j] = false;
+        Ok(())
     }
 
     /// Checks a placement the analyzer found on pairs the map matched; analyses again when
@@ -544,8 +647,7 @@ impl Analyzer {
                 break;
             }
             self.placed(found, "copies of frame pairs the time map matched");
-            self.describe_stores()?;
-            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+            time = self.describe_and_align()?;
         }
         for _ in 0..CHECK_ROUNDS {
             let before = self.placement.expect("found");
@@ -556,8 +658,10 @@ impl Analyzer {
                 break;
             }
             self.placed(checked, "the check on matched frame pairs");
-            let whole = self.streams.iter().all(StreamState::store_is_whole);
-            if map_agrees && small_move(&before, &checked) || !whole {
+            // Copies of every frame, or of some with the provider for the rest (see
+            // `describe_borrowed`), can be described again; after an early decision they are gone.
+            let describable = self.streams.iter().all(|s| s.store.is_some());
+            if map_agrees && small_move(&before, &checked) || !describable {
                 if !map_agrees {
                     self.log(LogLevel::Warning, || {
                         "the placement moved on matched frames, and the frames described before cannot be described again: the time map is from the first placement".into()
@@ -565,8 +669,7 @@ impl Analyzer {
                 }
                 break;
             }
-            self.describe_stores()?;
-            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+            time = self.describe_and_align()?;
         }
         Ok(time)
     }
@@ -687,6 +790,15 @@ impl Analyzer {
             media: Some(MediaIdentity { fg: self.streams[0].info(), bg: self.streams[1].info() }),
         })
     }
+}
+
+/// The `LIKELY_PICKS` bg copies most like fg's (see `likeliest_bg`), in time order.
+fn likeliest_copies<'a>(fg_store: &LumaStore, bg_store: &'a LumaStore) -> Vec<FrameRef<'a>> {
+    let fg = evenly_spaced_copies(fg_store, RANKING_FG);
+    let all: Vec<FrameRef<'_>> = (0..bg_store.len()).map(|k| bg_store.frame(k).0).collect();
+    let mut picks = likeliest_bg(&fg, &all, LIKELY_PICKS);
+    picks.sort_unstable();
+    picks.into_iter().map(|k| bg_store.frame(k).0).collect()
 }
 
 /// `count` evenly spaced copies of a store (first and last included).

@@ -5,8 +5,10 @@
 //! frame: the placement is then searched on these copies, and the descriptors are computed
 //! from them. Every frame is kept, so nothing needs decoding again; the memory is bounded by
 //! halving the resolution of a stream's copies whenever the budget is reached (see
-//! `Analyzer`), down to a floor below which the analyzer decides the placement from what it
-//! has and describes later frames at full resolution as they arrive.
+//! `Analyzer`), down to a floor. Past the floor, a stream is thinned in time instead: every
+//! other copy is let go, so every `stride`-th frame is kept, each at a size still worth
+//! searching and describing. The frames between are then described like their nearest kept
+//! neighbour until the analyzer asks the host for the ones the time map needs.
 
 use crate::frame::{AreaResampler, FrameBuf, FrameRef, PixelFormat, Rect};
 use crate::spatial::Placement;
@@ -22,7 +24,11 @@ pub struct LumaStore {
     full: (u32, u32),
     size: (u32, u32),
     shrink: u32,
+    /// Copies of frames 0, stride, 2·stride, … (a power of two), with their times.
     frames: Vec<(FrameBuf, f64)>,
+    stride: usize,
+    /// The time of every frame pushed, kept or not (eight bytes a frame).
+    seconds: Vec<f64>,
     resampler: Option<AreaResampler>,
     scratch: Vec<f32>,
     sums: Vec<u32>,
@@ -47,6 +53,8 @@ impl LumaStore {
             size: (width.div_ceil(shrink), height.div_ceil(shrink)),
             shrink,
             frames: Vec::new(),
+            stride: 1,
+            seconds: Vec::new(),
             resampler: None,
             scratch: Vec::new(),
             sums: Vec::new(),
@@ -59,12 +67,33 @@ impl LumaStore {
         self.shrink
     }
 
+    /// Copies kept.
     pub fn len(&self) -> usize {
         self.frames.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.frames.is_empty()
+    }
+
+    /// Frames pushed, kept or not.
+    pub fn frames_pushed(&self) -> usize {
+        self.seconds.len()
+    }
+
+    /// Copy `k` is of frame `k × stride`.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The time of frame `j` (kept or not).
+    pub fn seconds_of(&self, j: usize) -> f64 {
+        self.seconds[j]
+    }
+
+    /// The kept copy nearest in time to frame `j`.
+    pub fn nearest_copy(&self, j: usize) -> usize {
+        ((j + self.stride / 2) / self.stride).min(self.frames.len().saturating_sub(1))
     }
 
     /// Bytes the copies take.
@@ -88,11 +117,26 @@ impl LumaStore {
         self.full.0.div_ceil(s) as u64 * self.full.1.div_ceil(s) as u64
     }
 
-    /// Keeps a grey copy of `frame` (of the store's full size) shown at `seconds`.
+    /// Takes `frame` (of the store's full size) shown at `seconds`: its time always, a grey
+    /// copy when it falls on the stride.
     pub fn push(&mut self, frame: &FrameRef<'_>, seconds: f64) -> crate::error::Result<()> {
-        let copy = self.copy_of(frame)?;
-        self.frames.push((copy, seconds));
+        if self.seconds.len().is_multiple_of(self.stride) {
+            let copy = self.copy_of(frame)?;
+            self.frames.push((copy, seconds));
+        }
+        self.seconds.push(seconds);
         Ok(())
+    }
+
+    /// Lets every other copy go: the stride doubles, the copies' size stays.
+    pub fn thin(&mut self) {
+        self.stride *= 2;
+        let mut k = 0;
+        self.frames.retain(|_| {
+            k += 1;
+            (k - 1) % 2 == 0
+        });
+        self.frames.shrink_to_fit();
     }
 
     fn copy_of(&mut self, frame: &FrameRef<'_>) -> crate::error::Result<FrameBuf> {
@@ -193,6 +237,11 @@ impl LumaStore {
     pub fn clear(&mut self) {
         self.frames = Vec::new();
     }
+
+    /// Whether every frame pushed has its own copy.
+    pub fn is_whole(&self) -> bool {
+        self.stride == 1
+    }
 }
 
 /// A placement found on the stores' copies in full-resolution pixels. A scale within the
@@ -244,6 +293,28 @@ mod tests {
         assert_eq!(s.frame_bytes(), 240 * 135);
         assert!((s.frame_bytes()..s.frame_bytes() + 64 * 136).contains(&s.bytes()), "{}", s.bytes());
         assert_eq!(s.frame(0).0.width(), 240);
+    }
+
+    #[test]
+    fn thinning_keeps_every_stride_th_frame_and_every_time() {
+        let f = FrameBuf::new(PixelFormat::Gray8, 8, 8).unwrap();
+        let mut s = LumaStore::new(8, 8, 1);
+        for j in 0..5 {
+            s.push(&f.as_frame(), j as f64).unwrap();
+        }
+        s.thin();
+        assert_eq!((s.len(), s.stride()), (3, 2));
+        for j in 5..11 {
+            s.push(&f.as_frame(), j as f64).unwrap();
+        }
+        // Frames 0, 2, 4, 6, 8, 10 kept; times of all eleven.
+        assert_eq!(s.len(), 6);
+        assert_eq!((0..s.len()).map(|k| s.frame(k).1).collect::<Vec<_>>(), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!((s.frames_pushed(), s.seconds_of(7)), (11, 7.0));
+        assert_eq!((s.nearest_copy(3), s.nearest_copy(10)), (2, 5));
+        s.thin();
+        assert_eq!((0..s.len()).map(|k| s.frame(k).1).collect::<Vec<_>>(), [0.0, 4.0, 8.0]);
+        assert!(!s.is_whole());
     }
 
     #[test]

@@ -820,6 +820,37 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
     })
 }
 
+/// Width, in pixels, of fg's content when bg frames are ranked by likeness
+/// ([`likeliest_bg`]): small, so that ranking thousands of frames costs about one search.
+const RANK_TEMPLATE_WIDTH: f64 = 24.0;
+
+/// The indices of the `keep` bg frames most like any of the fg frames, best first: fg's
+/// content searched at scale 1 in each bg frame, both shrunk until the content is about
+/// `RANK_TEMPLATE_WIDTH` px wide, scored by the best NCC. For choosing which frames of a
+/// long bg a search looks at, where fg's content appears in few of them.
+pub fn likeliest_bg(fg: &[FrameRef<'_>], bg: &[FrameRef<'_>], keep: usize) -> Vec<usize> {
+    if fg.is_empty() || bg.is_empty() {
+        return Vec::new();
+    }
+    let content = content_rect(fg);
+    let shrink = (content.width as f64 / RANK_TEMPLATE_WIDTH).max(1.0);
+    let (tw, th) = (level_size(content.width as usize, shrink), level_size(content.height as usize, shrink));
+    let templates: Vec<Image> = fg.iter().map(|f| Image::from_frame(f, content, tw, th)).collect();
+    let score = |b: &FrameRef<'_>| -> f32 {
+        let (bw, bh) = (level_size(b.width() as usize, shrink), level_size(b.height() as usize, shrink));
+        if tw > bw || th > bh {
+            return f32::NEG_INFINITY;
+        }
+        let img = Image::from_frame(b, Rect::full(b.width(), b.height()), bw, bh);
+        templates.iter().flat_map(|t| ncc_full(&img, t)).fold(f32::NEG_INFINITY, f32::max)
+    };
+    let scores: Vec<f32> = bg.iter().map(score).collect();
+    let mut order: Vec<usize> = (0..bg.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    order.truncate(keep);
+    order
+}
+
 /// Re-locates fg in bg within `radius` pixels of an earlier placement, at full resolution and
 /// the placement's scale: one NCC map over a window just larger than the placed rectangle.
 /// For checking a placement on a matched frame pair, this costs a fraction of [`locate`] on the
