@@ -272,9 +272,11 @@ impl ProgressBar {
                     format!("ETA {}:{:02}", eta as u64 / 60, eta as u64 % 60),
                 )
             }
-            _ => (format!("{done} frames"), String::new()),
+            _ => (done.to_string(), String::new()),
         };
-        let line = format!("{:>8} {bar} frames  {fps:.1} fps  {eta}", self.pass);
+        // A rate over the first instants says nothing (one frame in a microsecond).
+        let rate = if elapsed >= 0.2 { format!("{fps:.1} fps") } else { String::new() };
+        let line = format!("{:>8} {bar} frames  {rate}  {eta}", self.pass);
         if self.terminal {
             eprint!("\r{line}\x1b[K");
             self.open_line = true;
