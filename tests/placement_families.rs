@@ -8,13 +8,15 @@
 
 mod common;
 
+use common::families::{Edit, moving_box, scaled, static_box, ten_bit, unedited};
+
 use std::sync::Arc;
 
 use vidkompy::alignment::Alignment;
 use vidkompy::session::analyzer::FrameProvider;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
-use vidkompy::{FrameBuf, PixelFormat, Settings};
+use vidkompy::{FrameBuf, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Order {
@@ -22,9 +24,6 @@ enum Order {
     BgFirst,
     FgFirst,
 }
-
-/// What is done to each fg frame after the generator made it.
-type Edit = fn(usize, FrameBuf) -> FrameBuf;
 
 fn analyse(fg: Arc<Vec<FrameBuf>>, bg: Arc<Vec<FrameBuf>>, order: Order) -> Alignment {
     analyse_with(fg, bg, order, true).unwrap()
@@ -91,25 +90,6 @@ fn family(name: &str, spec: PairSpec, edit: Edit, orders: &[Order]) {
 
 const ALL: &[Order] = &[Order::ByTime, Order::BgFirst, Order::FgFirst];
 
-fn unedited(_: usize, f: FrameBuf) -> FrameBuf {
-    f
-}
-
-fn scaled(scale: f64, fg_width: u32, fg_height: u32) -> PairSpec {
-    PairSpec {
-        scale,
-        fg_width,
-        fg_height,
-        x: 70.0,
-        y: 40.0,
-        bg_frames: 160,
-        fg_frames: 90,
-        fg_start: 1.6,
-        grade: Grade { brightness: 0.03, contrast: 1.1, gamma: 0.95 },
-        ..PairSpec::default()
-    }
-}
-
 #[test]
 fn scale_one_half_is_found_by_default() {
     // fg is twice as sharp as its 160x90 region of bg.
@@ -138,50 +118,11 @@ fn letterboxed_and_pillarboxed_fg_report_the_content_box() {
     family("pillarbox", spec((0, 24)), unedited, &[Order::ByTime]);
 }
 
-/// An opaque grey box over 15 % of fg (a logo bg does not have).
-fn static_box(_: usize, mut f: FrameBuf) -> FrameBuf {
-    let (w, h) = (f.width() as usize, f.height() as usize);
-    let (bw, bh) = (w * 2 / 5, h * 3 / 8); // 0.4 x 0.375 = 15 %
-    for y in 4..4 + bh {
-        f.row_mut(0, y)[w - bw - 4..w - 4].fill(200);
-    }
-    f
-}
-
-/// A 24x16 opaque box crossing fg, 2 px a frame.
-fn moving_box(i: usize, mut f: FrameBuf) -> FrameBuf {
-    let w = f.width() as usize;
-    let x0 = (2 * i) % (w - 24);
-    for y in 60..76 {
-        f.row_mut(0, y)[x0..x0 + 24].fill(235);
-    }
-    f
-}
-
 #[test]
 fn burned_in_graphics_on_fg_do_not_move_the_placement() {
     let spec = PairSpec { bg_frames: 160, fg_frames: 90, fg_start: 1.6, ..PairSpec::default() };
     family("static box", spec.clone(), static_box, ALL);
     family("moving box", spec, moving_box, &[Order::ByTime]);
-}
-
-/// fg as I420P10: each 8-bit sample times 4, plus the two low bits the 8-bit picture lost.
-fn ten_bit(i: usize, f: FrameBuf) -> FrameBuf {
-    let (w, h) = (f.width(), f.height());
-    let mut out = FrameBuf::new(PixelFormat::I420P10, w, h).unwrap();
-    for p in 0..3 {
-        let rows = if p == 0 { h } else { h.div_ceil(2) } as usize;
-        let cols = if p == 0 { w } else { w.div_ceil(2) } as usize;
-        for y in 0..rows {
-            let src: Vec<u8> = f.as_frame().row(p, y)[..cols].to_vec();
-            for (x, pair) in out.row_mut(p, y)[..2 * cols].chunks_exact_mut(2).enumerate() {
-                let v = (src[x] as u16) * 4 + ((x + y + i) % 4) as u16;
-                pair.copy_from_slice(&v.to_le_bytes());
-            }
-        }
-    }
-    (out.pts, out.time_base) = (f.pts, f.time_base);
-    out
 }
 
 #[test]
@@ -190,8 +131,7 @@ fn a_ten_bit_fg_over_an_eight_bit_bg() {
     family("10-bit fg", spec, ten_bit, ALL);
 }
 
-/// A long bg (4 min at 25 fps: more frames than the copies' budget holds at 160x90) with fg
-/// from its end, pushed interleaved by time (so all of fg comes first) and bg first: the
+/// A long bg with fg from its end, pushed interleaved by time (so all of fg comes first): the
 /// placement is not decided from bg's first minutes, where fg's content is not yet.
 #[test]
 fn fg_near_the_end_of_a_long_bg() {

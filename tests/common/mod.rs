@@ -2,6 +2,8 @@
 //! time map against the truth.
 #![allow(dead_code)]
 
+pub mod families;
+
 use vidkompy::Rect;
 use vidkompy::fingerprint::Fingerprinter;
 use vidkompy::synth::SyntheticPair;
