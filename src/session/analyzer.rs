@@ -36,7 +36,7 @@ use crate::session::placement_check::{
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Placement, evenly_spaced, likeliest_bg, locate};
+use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_parts, narrowed};
 use crate::temporal::{TimeMap, Track, align};
 
 /// Bytes the grey copies of both streams may take together.
@@ -191,6 +191,9 @@ pub struct Analyzer {
     warned_thinning: bool,
     /// The copies' shrink, shared by both streams (0 before the first copy).
     shrink: u32,
+    /// The part of fg's content (fg pixels) the placement was found from, when graphics
+    /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
+    matched_part: Option<Rect>,
 }
 
 /// Log levels passed to the log callback.
@@ -221,6 +224,7 @@ impl Analyzer {
             progress: None,
             warned_thinning: false,
             shrink: 0,
+            matched_part: None,
         }
     }
 
@@ -388,11 +392,10 @@ impl Analyzer {
             if self.placement.is_none() && both_stored {
                 // Decided early only when clear: fg's content may not have appeared in bg yet
                 // (fg from ten minutes in).
-                if let Ok(p) = self.located_from_stores()
-                    && p.confidence >= EARLY_CONFIDENCE
+                if let Ok(found) = self.located_from_stores()
+                    && found.placement.confidence >= EARLY_CONFIDENCE
                 {
-                    self.placed(p, "copies of the frames so far (the copies reached their budget)");
-                    self.placement_found = true;
+                    self.take_located(found, "copies of the frames so far (the copies reached their budget)");
                 }
             }
             if self.placement.is_some() {
@@ -439,38 +442,53 @@ impl Analyzer {
 
     /// Locates from evenly spaced copies of both streams.
     fn locate_from_stores(&mut self, from: &str) -> Result<()> {
-        let placement = self.located_from_stores()?;
-        self.placed(placement, from);
-        self.placement_found = true;
+        let found = self.located_from_stores()?;
+        self.take_located(found, from);
         Ok(())
     }
 
+    /// Takes a placement the analyzer found, and the part of fg's content it matched on.
+    fn take_located(&mut self, found: Located, from: &str) {
+        if let Some(part) = found.matched_part {
+            self.log(LogLevel::Info, || {
+                format!("fg's content matched only on its part {part:?}: fg carries graphics bg lacks elsewhere, so frames are compared on that part")
+            });
+        }
+        self.matched_part = found.matched_part;
+        self.placed(found.placement, from);
+        self.placement_found = true;
+    }
+
     /// The placement searched on evenly spaced copies of both streams.
-    fn located_from_stores(&self) -> Result<Placement> {
+    fn located_from_stores(&self) -> Result<Located> {
         let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
             return Err(Error::bad_state("finding the placement needs frames of both streams"));
         };
         let fg = evenly_spaced_copies(fg_store, self.settings.placement_samples as usize);
         let bg = evenly_spaced_copies(bg_store, BG_PICKS);
-        let mut found = locate(&fg, &bg, &self.settings);
+        let mut found = locate_parts(&fg, &bg, &self.settings);
+        let score = |l: &Located| l.placement.confidence;
         // Not clearly found on bg's evenly spaced copies: fg's content may be in few of them (a
         // short fg from far into a long bg); searched again on the copies most like fg's.
-        if found.as_ref().map_or(true, |p| p.confidence < EARLY_CONFIDENCE) && bg_store.len() > BG_PICKS {
+        if found.as_ref().map_or(true, |l| score(l) < EARLY_CONFIDENCE) && bg_store.len() > BG_PICKS {
             let likely = likeliest_copies(fg_store, bg_store);
-            let again = locate(&fg, &likely, &self.settings);
-            if again.as_ref().is_ok_and(|b| found.as_ref().map_or(true, |a| b.confidence > a.confidence)) {
+            let again = locate_parts(&fg, &likely, &self.settings);
+            if again.as_ref().is_ok_and(|b| found.as_ref().map_or(true, |a| score(b) > score(a))) {
                 found = again;
             }
         }
         let found = found?;
-        let placement = placement_to_full(&found, fg_store, bg_store);
+        let placement = placement_to_full(&found.placement, fg_store, bg_store);
         placement.validate()?;
-        Ok(placement)
+        Ok(Located { placement, matched_part: found.matched_part.map(|part| fg_store.to_full(part)) })
     }
 
     /// fg's and bg's compared rectangles at the placement, in full-resolution pixels.
     fn rects(&self) -> Result<(Rect, Rect)> {
-        let p = self.placement.as_ref().expect("placement is known here");
+        let whole = self.placement.as_ref().expect("placement is known here");
+        // Frames are compared on the part of fg's content the placement was found from (fg
+        // carries graphics elsewhere), or on all of it.
+        let p = &self.matched_part.map_or(*whole, |part| narrowed(whole, part));
         // fg described before any bg frame: as if bg were unbounded to the right and below;
         // bg's first frame checks that assumption.
         let (bg_w, bg_h) = self.streams[1].shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));

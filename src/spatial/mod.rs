@@ -664,10 +664,32 @@ fn parabola_vertex(m: Option<f64>, c: f64, p: Option<f64>) -> f64 {
     }
 }
 
+/// Below this score of fg's whole content, each half of it is searched as well: graphics
+/// burned into fg (a logo, a caption box) that bg lacks can pull the whole content's best
+/// match elsewhere, and a half without them still matches.
+const PART_RETRY: f64 = 0.9;
+/// A half replaces the whole content only when it scores this much better.
+const PART_MARGIN: f64 = 0.05;
+
+/// A placement, and the part of fg's content (fg pixels) it was found from when that is not
+/// the whole content (see `PART_RETRY`): the part to compare frames by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Located {
+    pub placement: Placement,
+    pub matched_part: Option<Rect>,
+}
+
 /// Locates fg in bg from sample frames of each. Every fg sample is tried against every bg
 /// sample; the best score wins. Fails with NO_MATCH when the best score is below
 /// `settings.min_confidence`.
 pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings: &Settings) -> Result<Placement> {
+    locate_parts(fg_samples, bg_samples, settings).map(|l| l.placement)
+}
+
+/// [`locate`], saying which part of fg's content matched: the whole, or (when the whole
+/// scores under `PART_RETRY`, as graphics burned into fg make it) a half that scores clearly
+/// better, its placement widened to the whole content.
+pub fn locate_parts(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings: &Settings) -> Result<Located> {
     let (Some(fg0), Some(bg0)) = (fg_samples.first(), bg_samples.first()) else {
         return Err(Error::invalid("locate needs at least one fg and one bg sample"));
     };
@@ -682,6 +704,81 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
         }
     }
     let content = content_rect(fg_samples);
+    let whole = best_placement(fg_samples, bg_samples, content, settings)?;
+    let mut best = Located { placement: whole, matched_part: None };
+    if whole.confidence < PART_RETRY {
+        for part in halves(content) {
+            if let Ok(p) = best_placement(fg_samples, bg_samples, part, settings)
+                && p.confidence > best.placement.confidence + PART_MARGIN
+            {
+                best = Located { placement: widened(&p, content), matched_part: Some(part) };
+            }
+        }
+    }
+    let confidence = best.placement.confidence;
+    if confidence < settings.min_confidence {
+        return Err(Error::NoMatch { score: confidence, min_confidence: settings.min_confidence });
+    }
+    Ok(best)
+}
+
+/// The left, right, top and bottom halves of `content` (none of a side under 2 px).
+fn halves(content: Rect) -> Vec<Rect> {
+    let (w, h) = (content.width / 2, content.height / 2);
+    if w < 2 || h < 2 {
+        return Vec::new();
+    }
+    vec![
+        Rect::new(content.x, content.y, w, content.height),
+        Rect::new(content.x + content.width - w, content.y, w, content.height),
+        Rect::new(content.x, content.y, content.width, h),
+        Rect::new(content.x, content.y + content.height - h, content.width, h),
+    ]
+}
+
+/// The placement of the part `part` (fg pixels, inside `p.content`) of fg's content.
+pub fn narrowed(p: &Placement, part: Rect) -> Placement {
+    let scale = p.scale;
+    let x_subpixel = p.x_subpixel + (part.x as f64 - p.content.x as f64) * scale;
+    let y_subpixel = p.y_subpixel + (part.y as f64 - p.content.y as f64) * scale;
+    Placement {
+        x: x_subpixel.round() as i32,
+        y: y_subpixel.round() as i32,
+        width: ((part.width as f64 * scale).round() as u32).max(1),
+        height: ((part.height as f64 * scale).round() as u32).max(1),
+        content: part,
+        x_subpixel,
+        y_subpixel,
+        ..*p
+    }
+}
+
+/// A placement of a part of fg's content as the placement of the whole `content`.
+fn widened(part: &Placement, content: Rect) -> Placement {
+    let scale = part.scale;
+    let x_subpixel = part.x_subpixel - (part.content.x - content.x) as f64 * scale;
+    let y_subpixel = part.y_subpixel - (part.content.y - content.y) as f64 * scale;
+    Placement {
+        x: x_subpixel.round() as i32,
+        y: y_subpixel.round() as i32,
+        width: ((content.width as f64 * scale).round() as u32).max(1),
+        height: ((content.height as f64 * scale).round() as u32).max(1),
+        content,
+        x_subpixel,
+        y_subpixel,
+        ..*part
+    }
+}
+
+/// The best placement of fg's `content` box (fg pixels) over every pair of samples, whatever
+/// its score.
+fn best_placement(
+    fg_samples: &[FrameRef<'_>],
+    bg_samples: &[FrameRef<'_>],
+    content: Rect,
+    settings: &Settings,
+) -> Result<Placement> {
+    let bg0 = &bg_samples[0];
     let (bw, bh) = (bg0.width() as f64, bg0.height() as f64);
     let (cw, ch) = (content.width as usize, content.height as usize);
     let fits = |s: f64| cw as f64 * s <= bw && ch as f64 * s <= bh;
@@ -804,9 +901,6 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
             .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
     }
     let confidence = found.score.max(0.0) as f64;
-    if confidence < settings.min_confidence {
-        return Err(Error::NoMatch { score: confidence, min_confidence: settings.min_confidence });
-    }
     Ok(Placement {
         x: found.x as i32,
         y: found.y as i32,
@@ -924,6 +1018,29 @@ pub fn locate_near_except(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_part_s_placement_widens_back_to_the_whole() {
+        let content = Rect::new(0, 14, 128, 72);
+        let whole = Placement {
+            x: 50,
+            y: 30,
+            width: 256,
+            height: 144,
+            scale: 2.0,
+            confidence: 0.9,
+            content,
+            x_subpixel: 50.25,
+            y_subpixel: 30.0,
+        };
+        for part in halves(content) {
+            let p = narrowed(&whole, part);
+            assert_eq!((p.content, p.width), (part, part.width * 2));
+            assert_eq!(widened(&p, content), whole, "{part:?}");
+        }
+        // The right half of the content starts 64 fg pixels, 128 bg pixels, to the right.
+        assert_eq!(narrowed(&whole, halves(content)[1]).x_subpixel, 178.25);
+    }
 
     fn noise(w: usize, h: usize, seed: u64) -> Image {
         let mut state = seed | 1;

@@ -64,8 +64,8 @@ static VidkompyFrame i420(uint8_t *y, uint8_t *u, uint8_t *v, int w, int h, int6
     return f;
 }
 
-static VidkompyFrame bg_frame(int j) { return i420(bg_frames[j].y, bg_frames[j].u, bg_frames[j].v, BW, BH, j); }
-static VidkompyFrame fg_frame(int i) { return i420(fg_frames[i].y, fg_frames[i].u, fg_frames[i].v, FW, FH, i); }
+static inline VidkompyFrame bg_frame(int j) { return i420(bg_frames[j].y, bg_frames[j].u, bg_frames[j].v, BW, BH, j); }
+static inline VidkompyFrame fg_frame(int i) { return i420(fg_frames[i].y, fg_frames[i].u, fg_frames[i].v, FW, FH, i); }
 
 static void make_frames(void) {
     make_world();
