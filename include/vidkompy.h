@@ -505,7 +505,9 @@ const char *vidkompy_settings_last_error(const struct VidkompySettings *settings
  - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
  - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a
    counterpart in bg; below it vidkompy_analyzer_finish is VIDKOMPY_ERROR_NO_MATCH with the
-   counts in the message. 0 accepts any share.
+   counts in the message. Also NO_MATCH: the matched frames' median descriptor distance is
+   not under 0.6 of the distance of the same fg frames to bg frames a third and two thirds
+   of bg away (matching no better than by chance). 0 accepts either.
 
  Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 
@@ -706,8 +708,9 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
 /*
  Ends both streams and computes the alignment into `*out` (free it with
  vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
- the placement is not found, or when fewer than "min_matched_share" of the fg frames find a
- counterpart in bg (the message gives the counts).
+ the placement is not found, when fewer than "min_matched_share" of the fg frames find a
+ counterpart in bg, or when they match no better than by chance (the message gives the
+ counts and the match distance against chance; see vidkompy_settings_set).
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.

@@ -102,7 +102,7 @@ impl Settings {
         Key {
             name: "min_matched_share",
             values: "0..1, default 0.5",
-            doc: "least share of fg frames with a counterpart in bg; below it, NO_MATCH (0 accepts any)",
+            doc: "least share of fg frames with a counterpart in bg; below it, or when the matched frames match no better than by chance, NO_MATCH (0 accepts either)",
         },
     ];
 

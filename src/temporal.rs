@@ -151,6 +151,50 @@ fn frame_cost(hamming: u32, fg_thumb: &Thumb, bg_thumb: &Thumb, sad: fn(&Thumb, 
     WEIGHT_HASH * hamming as f32 / 32.0 + WEIGHT_THUMB * sad(fg_thumb, bg_thumb) as f32 / SAD_UNRELATED
 }
 
+/// fg frames sampled to measure what matching by chance costs.
+const CHANCE_SAMPLES: usize = 64;
+
+/// How well the matched fg frames match, against how well they match by chance: the median
+/// descriptor cost of the matched frames, and the median cost of the same fg frames against
+/// the bg frames a third and two thirds of bg away from their match (certainly not theirs,
+/// unless bg shows one picture throughout).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChanceEvidence {
+    pub matched_cost: f32,
+    pub chance_cost: f32,
+    /// Matched fg frames the medians are over.
+    pub frames: usize,
+}
+
+/// [`ChanceEvidence`] of a time map; `None` when no frame is matched or bg has under 3 frames.
+pub fn chance_evidence(fg: &Track, bg: &Track, time: &TimeMap) -> Option<ChanceEvidence> {
+    let m = bg.len();
+    let matched: Vec<usize> = (0..time.map.len()).filter(|&i| !time.is_outside(i)).collect();
+    if matched.is_empty() || m < 3 {
+        return None;
+    }
+    let cost = |i: usize, j: usize| frame_cost_of(fg, i, bg, j);
+    let picks: Vec<usize> = sample_indices(matched.len(), CHANCE_SAMPLES).into_iter().map(|k| matched[k]).collect();
+    let mut own: Vec<f32> = picks.iter().map(|&i| time.cost[i]).collect();
+    let mut chance: Vec<f32> =
+        picks.iter().flat_map(|&i| [m / 3, 2 * m / 3].map(|d| cost(i, (time.map[i] as usize + d) % m))).collect();
+    Some(ChanceEvidence { matched_cost: median(&mut own), chance_cost: median(&mut chance), frames: matched.len() })
+}
+
+/// Descriptor cost of fg frame `i` against bg frame `j` (what `TimeMap::cost` holds for a
+/// match).
+pub fn frame_cost_of(fg: &Track, i: usize, bg: &Track, j: usize) -> f32 {
+    let kern = kernels::active();
+    let distance = crate::fingerprint::hamming(fg.hashes[i], bg.hashes[j]);
+    frame_cost(distance, &fg.thumbs[i], &bg.thumbs[j], kern.sad_thumb)
+}
+
+fn median(values: &mut [f32]) -> f32 {
+    values.sort_by(f32::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 { values[n / 2] } else { 0.5 * (values[n / 2 - 1] + values[n / 2]) }
+}
+
 /// Maps times to bg frame indices, extrapolating beyond bg's ends with its mean period.
 struct BgClock<'a> {
     seconds: &'a [f64],

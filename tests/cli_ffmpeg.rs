@@ -209,6 +209,34 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// A fixed camera's later instants: fg is the interview from 4.2 s, bg its first 3.8 s.
+    /// Every fg frame finds a bg frame that looks alike (the same room, the same person), so
+    /// the time map matches all 72, but no better than bg's frames at wrong instants do:
+    /// refused with exit 1 and the evidence, nothing written.
+    #[test]
+    fn a_fixed_camera_s_later_instants_are_refused() {
+        let Some(src) = common::media("interview-1080p24.mp4") else { return };
+        let d = dir("static");
+        let (fg, bg) = (d.join("fg.mp4"), d.join("bg.mp4"));
+        if derive(&src, &fg, "4.2", "3", "crop=960:540:480:270", &["-an"]).is_none()
+            || derive(&src, &bg, "0", "3.8", "null", &["-an"]).is_none()
+        {
+            return;
+        }
+        let out = d.join("out.mp4");
+        let r = bin().args(["comp", "-q", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)]).output().unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        assert!(stderr(&r).contains("no better than by chance"), "{}", stderr(&r));
+        assert!(!out.exists());
+        no_leftovers(&d);
+        // The same pair with --accept-partial composites, as asked.
+        let r = bin()
+            .args(["comp", "-q", "--accept-partial", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+    }
+
     #[test]
     fn film_retimed_to_30_without_audio_gets_bg_audio_moved() {
         let Some(src) = common::media("film-720p24.mp4") else { return };

@@ -4,7 +4,7 @@ mod common;
 
 use vidkompy::Settings;
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
-use vidkompy::temporal::{align, rate_prior};
+use vidkompy::temporal::{align, chance_evidence, rate_prior};
 
 fn check(name: &str, spec: PairSpec) {
     let pair = SyntheticPair::new(spec);
@@ -127,4 +127,25 @@ fn other_worlds_and_offsets() {
         };
         check(&format!("seed {seed}"), spec);
     }
+}
+
+/// The matched frames of a true pair are far closer than chance; the same fg forced onto
+/// another pair's bg (a map made of matches the aligner had to take) is not.
+#[test]
+fn matches_are_measured_against_chance() {
+    let spec = PairSpec { bg_frames: 150, fg_frames: 90, fg_start: 1.0, ..PairSpec::default() };
+    let (fg, bg) = common::tracks(&SyntheticPair::new(spec.clone()));
+    let time = align(&fg, &bg, &Settings::default()).unwrap();
+    let e = chance_evidence(&fg, &bg, &time).unwrap();
+    assert!(e.matched_cost < 0.2 * e.chance_cost, "{e:?}");
+    assert_eq!(e.frames, 90 - time.outside.len());
+    // Another world for bg: every match is forced, none is closer than chance.
+    let (_, other_bg) = common::tracks(&SyntheticPair::new(PairSpec { seed: spec.seed + 7, ..spec }));
+    let mut forced = time.clone();
+    forced.outside.clear();
+    for i in 0..forced.map.len() {
+        forced.cost[i] = vidkompy::temporal::frame_cost_of(&fg, i, &other_bg, forced.map[i] as usize);
+    }
+    let e = chance_evidence(&fg, &other_bg, &forced).unwrap();
+    assert!(e.matched_cost > 0.6 * e.chance_cost, "{e:?}");
 }

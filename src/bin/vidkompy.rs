@@ -19,7 +19,8 @@ const USAGE: &str = "usage:
                 [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
                 [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial] [-y] [-q] [-v]
         composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
-        fewer than half of FG's frames are found in BG, unless --accept-partial
+        fewer than half of FG's frames are found in BG, or they match no better than by
+        chance, unless --accept-partial
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)

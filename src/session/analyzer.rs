@@ -37,7 +37,7 @@ use crate::session::placement_check::{
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_parts, narrowed};
-use crate::temporal::{TimeMap, Track, align};
+use crate::temporal::{TimeMap, Track, align, chance_evidence};
 
 /// Bytes the grey copies of both streams may take together.
 pub const STORE_BUDGET: usize = 48 << 20;
@@ -46,6 +46,10 @@ pub const STORE_BUDGET: usize = 48 << 20;
 const EARLY_CONFIDENCE: f64 = 0.97;
 /// The scale is searched again on matched copies within this factor of the first estimate.
 const RELOCATE_SCALE: f64 = 1.1;
+/// The matched frames' median descriptor distance must be under this fraction of the distance
+/// by chance (`temporal::chance_evidence`). True pairs measured 0.02-0.33 (a noisy fg the most),
+/// unrelated frames a match is forced on about 0.7-1.
+const CHANCE_RATIO: f32 = 0.6;
 /// bg copies, evenly spaced, the placement search compares with every fg copy it picks.
 const BG_PICKS: usize = 24;
 /// bg copies most like fg's that the search looks at when the evenly spaced ones do not
@@ -788,14 +792,27 @@ impl Analyzer {
     fn decide(&mut self, time: TimeMap) -> Result<Alignment> {
         let (n, outside, confidence) = (time.map.len(), time.outside.len(), time.overall_confidence);
         let share = self.settings.min_matched_share;
+        let evidence = chance_evidence(&self.streams[0].track, &self.streams[1].track, &time);
+        let against_chance = evidence.map_or(String::new(), |e| {
+            format!("; median match distance {:.2} against {:.2} by chance", e.matched_cost, e.chance_cost)
+        });
         if ((n - outside) as f64) < share * n as f64 {
             return Err(Error::NotInBg(format!(
-                "{outside} of {n} fg frames have no counterpart in bg (at least {:.0} % must have one: min_matched_share {share})",
+                "{outside} of {n} fg frames have no counterpart in bg{against_chance} (at least {:.0} % must have one: min_matched_share {share})",
                 share * 100.0
             )));
         }
+        if share > 0.0
+            && let Some(e) = evidence
+            && e.matched_cost > CHANCE_RATIO * e.chance_cost
+        {
+            return Err(Error::NotInBg(format!(
+                "fg's {} matched frames match bg no better than by chance{against_chance} (a match must be under {CHANCE_RATIO} of chance; min_matched_share 0 accepts it)",
+                e.frames
+            )));
+        }
         self.log(LogLevel::Info, || {
-            format!("time map: {n} fg frames, {outside} outside bg, confidence {confidence:.3}")
+            format!("time map: {n} fg frames, {outside} outside bg, confidence {confidence:.3}{against_chance}")
         });
         if confidence < 0.5 && outside < n {
             self.log(LogLevel::Warning, || format!("low time-map confidence {confidence:.3}: check the result"));
