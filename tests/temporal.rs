@@ -149,3 +149,17 @@ fn matches_are_measured_against_chance() {
     let e = chance_evidence(&fg, &other_bg, &forced).unwrap();
     assert!(e.matched_cost > 0.6 * e.chance_cost, "{e:?}");
 }
+
+/// The frame-rate relations of the accuracy families: 2:1 and 1:2, and NTSC over 25 fps for
+/// 15 s (450 fg frames, many near-ties where fg's instant falls near the midpoint of two bg
+/// frames).
+#[test]
+fn rate_two_to_one_one_to_two_and_ntsc_over_fifteen_seconds() {
+    let base = PairSpec { bg_fps: 25.0, bg_frames: 300, grade: GRADED, ..PairSpec::default() };
+    check("bg 25 fg 50", PairSpec { fg_fps: 50.0, fg_frames: 400, fg_start: 1.52, ..base.clone() });
+    check("bg 25 fg 12.5", PairSpec { fg_fps: 12.5, fg_frames: 100, fg_start: 1.52, ..base.clone() });
+    check(
+        "bg 25 fg 29.97 for 15 s",
+        PairSpec { fg_fps: 30000.0 / 1001.0, fg_frames: 450, bg_frames: 750, fg_start: 3.3, ..base },
+    );
+}
