@@ -751,7 +751,10 @@ size_t vidkompy_alignment_fg_frames(const struct VidkompyAlignment *alignment);
 size_t vidkompy_alignment_bg_frames(const struct VidkompyAlignment *alignment);
 
 /*
- Overall confidence of the time map, 0..1 (0 for NULL).
+ Overall confidence of the time map, 0..1 (0 for NULL): the mean of the matched frames'
+ confidences (vidkompy_alignment_frame_confidence). Measured with the CLI on pairs made from
+ the clips: true pairs 0.85-1.00 (a noisy fg the lowest), a fixed camera's other instants
+ (refused) 0.03; generated true pairs at 0.8 or more in every accuracy test.
 
  # Safety
  `alignment` must be NULL or live.
@@ -967,7 +970,10 @@ double vidkompy_alignment_offset_seconds(const struct VidkompyAlignment *alignme
 double vidkompy_alignment_rate(const struct VidkompyAlignment *alignment);
 
 /*
- The confidence of fg frame `fg_index`'s match, 0..1, into `*out`.
+ The confidence of fg frame `fg_index`'s match, 0..1, into `*out` (0 for a frame outside
+ bg): 1 / (1 + (r / 0.5)^5), where r is the match's descriptor distance over the distance of
+ the same fg frame to the bg frames a third and two thirds of bg away (matching by chance).
+ One half at r = 0.5; see vidkompy_alignment_confidence for the calibration.
 
  # Safety
  `alignment` NULL or live; `out` and `err` NULL or writable.

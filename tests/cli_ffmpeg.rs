@@ -69,6 +69,8 @@ mod with_ffmpeg {
         // Pass 1 decodes each frame of both files exactly once.
         let once = format!("\"frames_decoded\": {{\"analysis\": {{\"fg\": {}, \"bg\": {}}}", a.fg_frames, a.bg_frames);
         assert!(json.contains(&once), "{once} not in the report");
+        // Every pair these tests composite is a true one: its time map is confident.
+        assert!(a.time.overall_confidence >= 0.8, "time-map confidence {}", a.time.overall_confidence);
         a
     }
 
@@ -227,6 +229,8 @@ mod with_ffmpeg {
         let r = bin().args(["comp", "-q", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)]).output().unwrap();
         assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
         assert!(stderr(&r).contains("no better than by chance"), "{}", stderr(&r));
+        let confidence: f64 = stderr(&r).split("time-map confidence ").nth(1).unwrap()[..4].parse().unwrap();
+        assert!(confidence <= 0.3, "{}", stderr(&r));
         assert!(!out.exists());
         no_leftovers(&d);
         // The same pair with --accept-partial composites, as asked.

@@ -21,6 +21,7 @@ fn check(name: &str, spec: PairSpec) {
         s.false_outside,
         map.overall_confidence
     );
+    assert!(map.overall_confidence >= 0.8, "{name}: time-map confidence {}", map.overall_confidence);
     assert!(
         s.exact_fraction() >= 0.995 && s.worse == 0,
         "{name}: exact {:.2}% (need 99.5%), worse {}, missed outside {}, false outside {}: {:#?}",

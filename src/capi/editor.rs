@@ -209,7 +209,10 @@ pub unsafe extern "C" fn vidkompy_alignment_rate(alignment: *const VidkompyAlign
     unsafe { alignment.as_ref() }.map_or(0.0, |a| a.alignment.time.rate)
 }
 
-/// The confidence of fg frame `fg_index`'s match, 0..1, into `*out`.
+/// The confidence of fg frame `fg_index`'s match, 0..1, into `*out` (0 for a frame outside
+/// bg): 1 / (1 + (r / 0.5)^5), where r is the match's descriptor distance over the distance of
+/// the same fg frame to the bg frames a third and two thirds of bg away (matching by chance).
+/// One half at r = 0.5; see vidkompy_alignment_confidence for the calibration.
 ///
 /// # Safety
 /// `alignment` NULL or live; `out` and `err` NULL or writable.

@@ -807,7 +807,7 @@ impl Analyzer {
             && e.matched_cost > CHANCE_RATIO * e.chance_cost
         {
             return Err(Error::NotInBg(format!(
-                "fg's {} matched frames match bg no better than by chance{against_chance} (a match must be under {CHANCE_RATIO} of chance; min_matched_share 0 accepts it)",
+                "fg's {} matched frames match bg no better than by chance{against_chance}, time-map confidence {confidence:.2} (a match must be under {CHANCE_RATIO} of chance; min_matched_share 0 accepts it)",
                 e.frames
             )));
         }
