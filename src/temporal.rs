@@ -417,7 +417,9 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
     let mut confidence = vec![0f32; n];
     for (i, &(j, out)) in path.iter().enumerate() {
         map[i] = j.clamp(0, m as i64 - 1) as u32;
-        if out {
+        // A state beyond bg's frames cannot be a match (the DP gives such states no finite
+        // cost); taken as outside should one ever be chosen.
+        if out || j < 0 || j >= m as i64 {
             outside.push(i as u32);
             cost[i] = OUTSIDE_COST;
         } else {
@@ -541,8 +543,11 @@ impl BandedDp<'_> {
                     }
                     // Unreachable from the previous band (a jump wider than the band): restart
                     // from the previous best state at a price, rather than lose the path.
-                    // Only forward: the map never goes back in bg.
-                    let restart = if j >= pbest_j { pbest + 2.0 * SWITCH_COST } else { INF };
+                    // Only forward: the map never goes back in bg from its last match (an
+                    // outside state's position holds no match: after a re-acquisition that
+                    // found fg earlier in bg than the rate line put it, the band starts there).
+                    let resume_from = if (best_state[i - 1] as usize) < width { pbest_j } else { last_inside };
+                    let restart = if j >= resume_from { pbest + 2.0 * SWITCH_COST } else { INF };
                     if best_in > restart {
                         (best_in, back_in) = (restart, RESTART);
                     }

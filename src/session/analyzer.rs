@@ -37,7 +37,7 @@ use crate::session::placement_check::{
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_parts, narrowed};
-use crate::temporal::{TimeMap, Track, align, chance_evidence};
+use crate::temporal::{TimeMap, Track, align, chance_evidence, rate_prior};
 
 /// Bytes the grey copies of both streams may take together.
 pub const STORE_BUDGET: usize = 48 << 20;
@@ -57,6 +57,9 @@ const BG_PICKS: usize = 24;
 const LIKELY_PICKS: usize = 12;
 /// fg copies bg's are ranked against.
 const RANKING_FG: usize = 3;
+/// bg copies most like fg's around which a thinned bg's frames are described from the provider
+/// before the first map (see `describe_near_likely_copies`).
+const NEAR_LIKELY: usize = 3;
 
 /// Gives the analyzer frames it asks for by stream and index (0 = the stream's first frame
 /// pushed): copies, in the order asked, `None` for a frame the host cannot give. A check
@@ -587,6 +590,7 @@ impl Analyzer {
     /// (all of fg, bg around its matches), and aligns again until they are all described.
     fn describe_and_align(&mut self) -> Result<TimeMap> {
         self.describe_stores()?;
+        self.describe_near_likely_copies()?;
         let mut time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         while self.describe_borrowed(&time)? {
             time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
@@ -600,14 +604,20 @@ impl Analyzer {
         let fg_wanted: Vec<usize> =
             (0..self.streams[0].borrowed.len()).filter(|&i| self.streams[0].borrowed[i]).collect();
         let bg_wanted = self.borrowed_bg_near_matches(time);
-        if fg_wanted.is_empty() && bg_wanted.is_empty() {
+        // Nothing matched on a thinned bg: the frames without a copy may hold the match.
+        let unmatched_thinned = time.outside.len() == time.map.len() && self.streams[1].borrowed.iter().any(|&b| b);
+        if fg_wanted.is_empty() && bg_wanted.is_empty() && !(unmatched_thinned && self.provider.is_none()) {
             return Ok(false);
         }
         if self.provider.is_none() {
             return Err(Error::bad_state(format!(
-                "one stream ran far ahead of the other before the placement was clear (or fg's content came late in bg), so the analyzer kept a copy of only some of {} frames: a frame-exact map needs {} of them again. Set a frame provider, give a placement or samples first, or push the streams interleaved by time",
+                "one stream ran far ahead of the other before the placement was clear (or fg's content came late in bg), so the analyzer kept a copy of only some of {} frames: {}. Set a frame provider, give a placement or samples first, or push the streams interleaved by time",
                 if fg_wanted.is_empty() { "bg's" } else { "fg's" },
-                fg_wanted.len() + bg_wanted.len()
+                if fg_wanted.is_empty() && bg_wanted.is_empty() {
+                    "no fg frame matched those it kept, and the others may hold the match".to_string()
+                } else {
+                    format!("a frame-exact map needs {} of the others", fg_wanted.len() + bg_wanted.len())
+                }
             )));
         }
         for (stream, wanted) in [(Stream::Fg, fg_wanted), (Stream::Bg, bg_wanted)] {
@@ -616,6 +626,37 @@ impl Analyzer {
             }
         }
         Ok(true)
+    }
+
+    /// With a thinned bg and a provider, describes the borrowed bg frames around the copies
+    /// most like fg's, over fg's length: a map from borrowed descriptors alone may match no
+    /// frame to start from (a pan whose neighbouring frames differ by a moving detail).
+    fn describe_near_likely_copies(&mut self) -> Result<()> {
+        if self.provider.is_none() || !self.streams[1].borrowed.iter().any(|&b| b) {
+            return Ok(());
+        }
+        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
+            return Ok(());
+        };
+        let stride = bg_store.stride();
+        let reach = (self.streams[0].count as f64 * rate_prior(&self.streams[0].track, &self.streams[1].track)).ceil()
+            as usize
+            + stride;
+        let fg = evenly_spaced_copies(fg_store, RANKING_FG);
+        let all: Vec<FrameRef<'_>> = (0..bg_store.len()).map(|k| bg_store.frame(k).0).collect();
+        let centres: Vec<usize> = likeliest_bg(&fg, &all, NEAR_LIKELY).into_iter().map(|k| k * stride).collect();
+        let borrowed = &self.streams[1].borrowed;
+        let mut wanted: Vec<usize> = centres
+            .iter()
+            .flat_map(|&c| c.saturating_sub(reach)..(c + reach + 1).min(borrowed.len()))
+            .filter(|&j| borrowed[j])
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for j in wanted {
+            self.describe_provided(Stream::Bg, j)?;
+        }
+        Ok(())
     }
 
     /// Borrowed bg frames within a stride of a bg frame the map matches.
