@@ -164,3 +164,23 @@ fn rate_two_to_one_one_to_two_and_ntsc_over_fifteen_seconds() {
         PairSpec { fg_fps: 30000.0 / 1001.0, fg_frames: 450, bg_frames: 750, fg_start: 3.3, ..base },
     );
 }
+
+/// bg repeating its 60 frames over and over (a loop), fg one pass of it with timestamps from
+/// zero: fg is mapped onto one of the repetitions, every frame to its own picture.
+#[test]
+fn a_looping_bg_maps_fg_onto_one_of_its_repetitions() {
+    let spec = PairSpec { bg_frames: 60, fg_frames: 30, fg_start: 14.0 / 25.0, ..PairSpec::default() };
+    let pair = SyntheticPair::new(spec);
+    let (fg, once) = common::tracks(&pair);
+    let mut bg = vidkompy::temporal::Track::new();
+    for j in 0..7200 {
+        let k = j % 60;
+        let d = vidkompy::fingerprint::Descriptor { phash: once.hashes[k], thumb: once.thumbs[k] };
+        bg.push(&d, j as f64 / 25.0);
+    }
+    let time = align(&fg, &bg, &Settings::default()).unwrap();
+    assert!(time.outside.is_empty(), "{:?}", time.outside);
+    for i in 0..30 {
+        assert!(pair.accepts(i, time.map[i] as usize % 60), "fg {i} -> bg {}", time.map[i]);
+    }
+}
