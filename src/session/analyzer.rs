@@ -117,6 +117,9 @@ struct StreamState {
     /// Frames (by index; none past the end) whose descriptors are their nearest kept copy's,
     /// because the store was thinned: described for real when the time map needs them.
     borrowed: Vec<bool>,
+    /// Describes the frames the provider gives, for the rectangle it was made for (one per
+    /// rectangle, not one per frame: the provider may give hundreds).
+    provided: Option<(Rect, Fingerprinter)>,
 }
 
 impl StreamState {
@@ -133,6 +136,7 @@ impl StreamState {
             samples: Vec::new(),
             store: None,
             borrowed: Vec::new(),
+            provided: None,
         }
     }
 
@@ -692,7 +696,12 @@ impl Analyzer {
                 ))
             })?;
         let st = &mut self.streams[si];
-        let d = Fingerprinter::new(st.rect.width, st.rect.height).compute(&frame.as_frame(), st.rect);
+        let rect = st.rect;
+        let fingerprinter = match &mut st.provided {
+            Some((r, f)) if *r == rect => f,
+            slot => &mut slot.insert((rect, Fingerprinter::new(rect.width, rect.height))).1,
+        };
+        let d = fingerprinter.compute(&frame.as_frame(), rect);
         st.track.set(j, &d);
         st.borrowed[j] = false;
         Ok(())

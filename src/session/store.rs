@@ -259,19 +259,7 @@ pub fn placement_to_full(p: &Placement, fg: &LumaStore, bg: &LumaStore) -> Place
 /// `p` with content box `content`, its scale times `scale_factor`, and bg positions times
 /// `(fx, fy)`.
 fn rescale(p: &Placement, content: Rect, scale_factor: f64, (fx, fy): (f64, f64)) -> Placement {
-    let scale = p.scale * scale_factor;
-    let (x_subpixel, y_subpixel) = (p.x_subpixel * fx, p.y_subpixel * fy);
-    Placement {
-        x: x_subpixel.round() as i32,
-        y: y_subpixel.round() as i32,
-        width: ((content.width as f64 * scale).round() as u32).max(1),
-        height: ((content.height as f64 * scale).round() as u32).max(1),
-        scale,
-        confidence: p.confidence,
-        content,
-        x_subpixel,
-        y_subpixel,
-    }
+    p.with_box(content, p.scale * scale_factor, p.x_subpixel * fx, p.y_subpixel * fy)
 }
 
 #[cfg(test)]

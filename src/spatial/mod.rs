@@ -736,38 +736,37 @@ fn halves(content: Rect) -> Vec<Rect> {
     ]
 }
 
+impl Placement {
+    /// fg's content box `content` at `scale` with its corner at (`x_subpixel`, `y_subpixel`)
+    /// in bg: the rounded corner and size follow; the confidence is this placement's.
+    pub fn with_box(&self, content: Rect, scale: f64, x_subpixel: f64, y_subpixel: f64) -> Placement {
+        Placement {
+            x: x_subpixel.round() as i32,
+            y: y_subpixel.round() as i32,
+            width: ((content.width as f64 * scale).round() as u32).max(1),
+            height: ((content.height as f64 * scale).round() as u32).max(1),
+            scale,
+            confidence: self.confidence,
+            content,
+            x_subpixel,
+            y_subpixel,
+        }
+    }
+}
+
 /// The placement of the part `part` (fg pixels, inside `p.content`) of fg's content.
 pub fn narrowed(p: &Placement, part: Rect) -> Placement {
-    let scale = p.scale;
-    let x_subpixel = p.x_subpixel + (part.x as f64 - p.content.x as f64) * scale;
-    let y_subpixel = p.y_subpixel + (part.y as f64 - p.content.y as f64) * scale;
-    Placement {
-        x: x_subpixel.round() as i32,
-        y: y_subpixel.round() as i32,
-        width: ((part.width as f64 * scale).round() as u32).max(1),
-        height: ((part.height as f64 * scale).round() as u32).max(1),
-        content: part,
-        x_subpixel,
-        y_subpixel,
-        ..*p
-    }
+    let (dx, dy) = ((part.x as f64 - p.content.x as f64) * p.scale, (part.y as f64 - p.content.y as f64) * p.scale);
+    p.with_box(part, p.scale, p.x_subpixel + dx, p.y_subpixel + dy)
 }
 
 /// A placement of a part of fg's content as the placement of the whole `content`.
 fn widened(part: &Placement, content: Rect) -> Placement {
-    let scale = part.scale;
-    let x_subpixel = part.x_subpixel - (part.content.x - content.x) as f64 * scale;
-    let y_subpixel = part.y_subpixel - (part.content.y - content.y) as f64 * scale;
-    Placement {
-        x: x_subpixel.round() as i32,
-        y: y_subpixel.round() as i32,
-        width: ((content.width as f64 * scale).round() as u32).max(1),
-        height: ((content.height as f64 * scale).round() as u32).max(1),
-        content,
-        x_subpixel,
-        y_subpixel,
-        ..*part
-    }
+    let (dx, dy) = (
+        (part.content.x as f64 - content.x as f64) * part.scale,
+        (part.content.y as f64 - content.y as f64) * part.scale,
+    );
+    part.with_box(content, part.scale, part.x_subpixel - dx, part.y_subpixel - dy)
 }
 
 /// The best placement of fg's `content` box (fg pixels) over every pair of samples, whatever
