@@ -22,6 +22,8 @@ use crate::fingerprint::Descriptor;
 use crate::kernels::{self, Thumb};
 use crate::settings::Settings;
 
+mod segments;
+
 /// Weight of the pHash distance (normalized by 32, the distance of unrelated frames).
 const WEIGHT_HASH: f32 = 0.15;
 /// Weight of the thumb SAD (normalized by the SAD of unrelated frames).
@@ -403,10 +405,13 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
         local: None,
     };
     let first = dp.run(None);
-    let centres: Vec<i64> = first.iter().map(|&(j, _)| j).collect();
     let position: Vec<f64> =
         fg.seconds.iter().map(|t| clock.fractional_index(t - fg.seconds[0] + offset_seconds)).collect();
-    let local = local_line(&first, &position);
+    let frame_cost_at = |i: usize, j: i64| {
+        if j >= 0 && (j as usize) < m { frame_cost_of(fg, i, bg, j as usize) } else { OUTSIDE_COST }
+    };
+    let local = segments::local_line(&first, &position, frame_cost_at, settings.band as i64);
+    let centres: Vec<i64> = local.iter().map(|&x| x.round() as i64).collect();
     let second = BandedDp { local: Some(&local), ..dp };
     let path = second.run(Some(&centres));
 
@@ -593,57 +598,6 @@ impl BandedDp<'_> {
         }
         path
     }
-}
-
-/// Half-width, in fg frames, of the window over which the first path's offset is smoothed.
-const LOCAL_WINDOW: usize = 15;
-
-/// The local line of the second pass: for each fg frame, its fractional rate-line position plus
-/// the median offset of the first path within ±`LOCAL_WINDOW` frames of the same segment
-/// (segments end where the first path's offset jumps by more than 1.5 frames or leaves bg).
-fn local_line(first: &[(i64, bool)], position: &[f64]) -> Vec<f64> {
-    let n = first.len();
-    let mut segment = vec![usize::MAX; n];
-    let mut offsets = vec![0f64; n];
-    let mut current = 0usize;
-    let mut previous: Option<f64> = None;
-    for i in 0..n {
-        let (j, out) = first[i];
-        if out {
-            previous = None;
-            continue;
-        }
-        let d = j as f64 - position[i];
-        if previous.is_none_or(|p| (d - p).abs() > 1.5) {
-            current += 1;
-        }
-        previous = Some(d);
-        segment[i] = current;
-        offsets[i] = d;
-    }
-    let mut local = vec![0f64; n];
-    let mut window = Vec::with_capacity(2 * LOCAL_WINDOW + 1);
-    let mut last_offset = 0.0;
-    for i in 0..n {
-        if segment[i] == usize::MAX {
-            local[i] = position[i] + last_offset;
-            continue;
-        }
-        window.clear();
-        let (a, b) = (i.saturating_sub(LOCAL_WINDOW), (i + LOCAL_WINDOW + 1).min(n));
-        window.extend((a..b).filter(|&k| segment[k] == segment[i]).map(|k| offsets[k]));
-        window.sort_by(f64::total_cmp);
-        last_offset = window[window.len() / 2];
-        local[i] = position[i] + last_offset;
-    }
-    // Outside frames before the first match take the first segment's offset.
-    if let Some(first_in) = (0..n).find(|&i| segment[i] != usize::MAX) {
-        let d = local[first_in] - position[first_in];
-        for i in 0..first_in {
-            local[i] = position[i] + d;
-        }
-    }
-    local
 }
 
 /// Best match of fg frame `i` in bg frames `from..`, if its cost is clearly a match.
