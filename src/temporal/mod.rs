@@ -435,10 +435,35 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
             confidence[i] = frame_confidence(c, chance_cost_of(fg, i, bg, ju));
         }
     }
+    keep_outside_between_matches(&mut map, &outside);
     let matched = n - outside.len();
     let overall_confidence =
         if matched == 0 { 0.0 } else { confidence.iter().map(|&c| c as f64).sum::<f64>() / matched as f64 };
     Ok(TimeMap { map, outside, cost, confidence, overall_confidence, offset_seconds, rate })
+}
+
+/// Outside frames hold a bg frame between the matches around them (the DP's own position for
+/// them, kept within those bounds and never going back). The DP's position for an outside run
+/// follows the line before it, which inserted footage can carry past where bg resumes; a map
+/// that went back there would be refused by the compositor.
+fn keep_outside_between_matches(map: &mut [u32], outside: &[u32]) {
+    let is_outside = |i: usize| outside.binary_search(&(i as u32)).is_ok();
+    let mut floor = 0u32;
+    let mut i = 0;
+    while i < map.len() {
+        if !is_outside(i) {
+            floor = map[i];
+            i += 1;
+            continue;
+        }
+        let end = (i..map.len()).find(|&k| !is_outside(k)).unwrap_or(map.len());
+        let ceiling = map.get(end).copied().unwrap_or(u32::MAX);
+        for j in &mut map[i..end] {
+            *j = (*j).clamp(floor, ceiling.max(floor));
+            floor = *j;
+        }
+        i = end;
+    }
 }
 
 /// The banded monotone DP over (fg frame, bg frame) with an inside and an outside layer.
