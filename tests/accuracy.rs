@@ -548,9 +548,13 @@ mod with_ffmpeg {
     }
 
     /// Families that do not reach the bar yet, shown as such in the table (the issue stays open
-    /// for them): on this footage's dark frames (a third of fg's picture black) a burned-in box
-    /// moves the placement 3 and 9 px, and a sigma-3 blur 1 px (its frames stay exact).
-    const NOT_YET: &[&str] = &["static logo box", "moving box", "blurred"];
+    /// for them). The moving box: the film pans, and with the box and the black third of the
+    /// picture left out, fg's frame i at (96, 54) and bg's frame i + 4 at (105, 58) look alike;
+    /// the analysis settles on the latter and the check, which searches near it, cannot leave.
+    /// The blurred fg: the same pan makes a pixel to the left on the bg frame before score
+    /// within 2e-4 of the right pair, and the placement comes out a pixel off (its frames are
+    /// exact).
+    const NOT_YET: &[&str] = &["moving box", "blurred"];
 
     const BEGIN: &str = "<!-- accuracy table: written by tests/accuracy.rs -->\n";
     const END: &str = "<!-- end of accuracy table -->";

@@ -10,7 +10,7 @@
 use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
-use crate::spatial::{Placement, locate, locate_near, locate_near_except};
+use crate::spatial::{Placement, locate, locate_content, locate_near, locate_near_except};
 use crate::temporal::Track;
 
 /// Matched frame pairs the placement is checked on.
@@ -81,6 +81,10 @@ pub fn pick_pairs(alignment: &Alignment, fg: &Track, bg: &Track, count: usize) -
 const TILES: u32 = 3;
 /// Tiles scoring under this count as not found.
 const TILE_MIN_SCORE: f64 = 0.5;
+/// Fewest tiles that must match somewhere for the rest to be left out. Not half of them: in a
+/// dark picture the tiles over black match nowhere (a flat tile has no correlation), and
+/// leaving them out costs nothing, while comparing on a box they surround moved the match.
+const MIN_TILES_FOUND: usize = 3;
 /// Tiles whose best score is further than this below the typical tile's are left out.
 const TILE_KEEP_MARGIN: f64 = 0.05;
 
@@ -129,7 +133,7 @@ fn tile_score(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, tile: Re
 /// does on its best. Left out of the comparison, they can pull neither the position (a flat
 /// box correlates with bg's local brightness and moved the match by a pixel or two) nor the
 /// choice of bg frame; tiles showing motion match well on the right frame, so they stay and
-/// decide it. `None` when fewer than half the tiles match anywhere.
+/// decide it. `None` when fewer than `MIN_TILES_FOUND` tiles match anywhere.
 pub fn graphics_tiles(fg: &FrameRef<'_>, bg: &[FrameRef<'_>], around: &Placement, radius: u32) -> Option<Vec<Rect>> {
     let c = around.content;
     if c.width < 8 * TILES || c.height < 8 * TILES {
@@ -141,7 +145,7 @@ pub fn graphics_tiles(fg: &FrameRef<'_>, bg: &[FrameRef<'_>], around: &Placement
         .map(|&t| bg.iter().filter_map(|b| tile_score(fg, b, around, t, radius)).max_by(f64::total_cmp))
         .collect();
     let mut found: Vec<f64> = best.iter().flatten().copied().collect();
-    if found.len() * 2 < tiles.len() {
+    if found.len() < MIN_TILES_FOUND {
         return None;
     }
     found.sort_by(f64::total_cmp);
@@ -175,12 +179,9 @@ pub fn check_pair(
             return Some(p);
         }
     }
-    // A search of the whole frame, kept only when it sees the same content box (one frame's
-    // dark rows are not bars).
-    let pinned = Settings { scale_search: false, ..settings.clone() };
-    locate(&[*fg], &[*bg], &pinned)
-        .ok()
-        .filter(|p| p.content == around.content && (p.scale - around.scale).abs() < 1e-9)
+    // A search of the whole frame for the same content box at the same scale.
+    let pinned = Settings { scale_search: false, min_confidence: 0.0, ..settings.clone() };
+    locate_content(fg, bg, around.content, &pinned).ok().filter(|p| (p.scale - around.scale).abs() < 1e-9)
 }
 
 /// Scales within this factor of a placement's are searched again at full resolution: the

@@ -771,6 +771,12 @@ fn widened(part: &Placement, content: Rect) -> Placement {
 
 /// The best placement of fg's `content` box (fg pixels) over every pair of samples, whatever
 /// its score.
+/// [`locate`] of a given part of fg (`content`, fg pixels), without detecting bars: what a
+/// check on one frame pair searches, since one frame's dark edges are not bars.
+pub fn locate_content(fg: &FrameRef<'_>, bg: &FrameRef<'_>, content: Rect, settings: &Settings) -> Result<Placement> {
+    best_placement(&[*fg], &[*bg], content, settings)
+}
+
 fn best_placement(
     fg_samples: &[FrameRef<'_>],
     bg_samples: &[FrameRef<'_>],
