@@ -189,6 +189,7 @@ class Alignment {
     std::size_t fg_frames() const { return vidkompy_alignment_fg_frames(get()); }
     std::size_t bg_frames() const { return vidkompy_alignment_bg_frames(get()); }
     double confidence() const { return vidkompy_alignment_confidence(get()); }
+    double placement_confidence() const { return vidkompy_alignment_placement_confidence(get()); }
     double offset_seconds() const { return vidkompy_alignment_offset_seconds(get()); }
     double rate() const { return vidkompy_alignment_rate(get()); }
 

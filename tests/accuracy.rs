@@ -62,6 +62,7 @@ mod with_ffmpeg {
         outside_truth: usize,
         free: usize,
         placement: String,
+        placement_score: f64,
         placement_confidence: f64,
         time_confidence: f64,
         verdict: String,
@@ -420,6 +421,7 @@ mod with_ffmpeg {
             Expect::Refusal => {
                 let refused = r.status.code() == Some(1) && !out.exists() && !report.exists();
                 let time_confidence = field(&stderr, "time-map confidence ").unwrap_or(f64::NAN);
+                let score = field(&stderr, "best placement score ");
                 let why = if stderr.contains("no better than by chance") {
                     "no closer than chance"
                 } else if stderr.contains("no counterpart") {
@@ -438,7 +440,8 @@ mod with_ffmpeg {
                     outside_truth: 0,
                     free: 0,
                     placement: "-".into(),
-                    placement_confidence: f64::NAN,
+                    placement_score: score.unwrap_or(f64::NAN),
+                    placement_confidence: score.map_or(f64::NAN, vidkompy::spatial::placement_confidence),
                     time_confidence,
                     verdict: if refused {
                         format!("refused, exit 1 ({why})")
@@ -468,7 +471,8 @@ mod with_ffmpeg {
             outside_truth: truth.iter().filter(|t| t.is_none()).count(),
             free: 0,
             placement: format!("({}, {}) x{:.3}", a.placement.x, a.placement.y, a.placement.scale),
-            placement_confidence: a.placement.confidence,
+            placement_score: a.placement.confidence,
+            placement_confidence: a.placement.calibrated_confidence(),
             time_confidence: a.time.overall_confidence,
             verdict: String::new(),
             passed: false,
@@ -505,8 +509,8 @@ mod with_ffmpeg {
 
     fn table(rows: &[(&Family, Measured)]) -> String {
         let mut t = String::from(
-            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | placement conf. | time-map conf. | result |\n\
-             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---|\n",
+            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | score | placement conf. | time-map conf. | result |\n\
+             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n",
         );
         for (f, m) in rows {
             let conf = |c: f64| if c.is_nan() { "-".to_string() } else { format!("{c:.2}") };
@@ -516,10 +520,12 @@ mod with_ffmpeg {
             };
             if m.fg_frames == 0 {
                 t += &format!(
-                    "| {}: {} | {} | | | | | | - | - | {} | {} |\n",
+                    "| {}: {} | {} | | | | | | - | {} | {} | {} | {} |\n",
                     f.group,
                     f.name,
                     f.how,
+                    conf(m.placement_score),
+                    conf(m.placement_confidence),
                     conf(m.time_confidence),
                     verdict
                 );
@@ -528,7 +534,7 @@ mod with_ffmpeg {
             let judged = m.fg_frames - m.free;
             let free = if m.free > 0 { format!(" ({} free)", m.free) } else { String::new() };
             t += &format!(
-                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {} | {} | {} |\n",
+                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {:.2} | {} | {} | {} |\n",
                 f.group,
                 f.name,
                 f.how,
@@ -539,6 +545,7 @@ mod with_ffmpeg {
                 m.outside_right,
                 m.outside_truth,
                 m.placement,
+                m.placement_score,
                 conf(m.placement_confidence),
                 conf(m.time_confidence),
                 verdict

@@ -235,3 +235,18 @@ fn locate_near_corrects_a_placement_a_few_pixels_off() {
     let outside = vidkompy::spatial::Placement { x: spec.bg_width as i32, ..truth };
     assert!(vidkompy::spatial::locate_near(&fg.as_frame(), &bg.as_frame(), &outside, 4).is_none());
 }
+
+/// The placement confidence is calibrated on the scores the clips' pairs give (README
+/// "Accuracy"): true pairs 0.97-1.00 score at least 0.99, another film's 0.49-0.52 at most
+/// 0.05; one half at 0.8, rising with the score, 0 for a score that is not a number.
+#[test]
+fn placement_confidence_is_calibrated_on_the_clips_pairs() {
+    use vidkompy::spatial::placement_confidence;
+    assert!(placement_confidence(0.97) >= 0.99);
+    assert!(placement_confidence(0.52) <= 0.05 && placement_confidence(0.49) <= 0.05);
+    assert!((placement_confidence(0.8) - 0.5).abs() < 1e-12);
+    assert_eq!(placement_confidence(1.0), 1.0);
+    assert_eq!(placement_confidence(f64::NAN), 0.0);
+    let scores: Vec<f64> = (0..=100).map(|k| placement_confidence(k as f64 / 100.0)).collect();
+    assert!(scores.windows(2).all(|w| w[1] >= w[0]));
+}

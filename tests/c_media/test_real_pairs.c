@@ -97,6 +97,7 @@ static void check_pair(const char *dir, const char *line) {
             if (exact != fn) fprintf(stderr, "%s: %d of %d frames exact\n", name, exact, fn);
             CHECK(exact == fn);
             CHECK(vidkompy_alignment_confidence(al) >= 0.8);
+            CHECK(vidkompy_alignment_placement_confidence(al) >= 0.8);
         }
     }
     vidkompy_alignment_free(&al);

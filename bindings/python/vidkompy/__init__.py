@@ -128,6 +128,7 @@ _signatures = {
     "vidkompy_alignment_fg_frames": (c_size_t, [_handle]),
     "vidkompy_alignment_bg_frames": (c_size_t, [_handle]),
     "vidkompy_alignment_confidence": (c_double, [_handle]),
+    "vidkompy_alignment_placement_confidence": (c_double, [_handle]),
     "vidkompy_alignment_offset_seconds": (c_double, [_handle]),
     "vidkompy_alignment_rate": (c_double, [_handle]),
     "vidkompy_alignment_bg_index_ex": (c_int, [_handle, c_size_t, POINTER(c_uint32), POINTER(c_int), POINTER(_Error)]),
@@ -276,6 +277,10 @@ class Alignment:
     @property
     def confidence(self):
         return _lib.vidkompy_alignment_confidence(self._h)
+
+    @property
+    def placement_confidence(self):
+        return _lib.vidkompy_alignment_placement_confidence(self._h)
 
     @property
     def offset_seconds(self):
