@@ -11,7 +11,7 @@
 //!                   "time_base": [1, 25]}, "bg": {...}},
 //!  "frames_decoded": {"analysis": {"fg": 150, "bg": 250}, "placement_check": {"fg": 3, "bg": 9},
 //!                     "composite": {"fg": 150, "bg": 151}},
-//!  "timings_ms": {"decode": 0, "analyze": 12.5, "compose": 0, "encode": 0, "total": 12.5}}
+//!  "timings_ms": {"decode": 0, "decode_analysis": 0, "decode_composite": 0, "analyze": 12.5, "placement": 3.1, "time_map": 2.2, "placement_check": 1.9, "compose": 0, "encode": 0, "total": 12.5}}
 //! ```
 //! `frames_decoded` and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
 //! without it is version 1 (no `media`), still read. A newer version is refused, since its
@@ -42,8 +42,18 @@ pub const FORMAT_VERSION: u32 = 2;
 /// Milliseconds spent in each stage (for reports).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Timings {
+    /// Decoding, both passes (`decode_analysis + decode_composite`).
     pub decode: f64,
+    /// Decoding in pass 1 (the analysis), on the decoder threads.
+    pub decode_analysis: f64,
+    /// Decoding in pass 2 (the composite), on the decoder threads.
+    pub decode_composite: f64,
+    /// The analyzer, all of it (describing frames, placement, time map, check).
     pub analyze: f64,
+    /// Parts of `analyze`: the placement search, the time map, the placement check.
+    pub placement: f64,
+    pub time_map: f64,
+    pub placement_check: f64,
     pub compose: f64,
     pub encode: f64,
     pub total: f64,
@@ -141,9 +151,14 @@ impl Alignment {
         if let Some(tm) = timings {
             let _ = write!(
                 s,
-                ",\n \"timings_ms\": {{\"decode\": {:.3}, \"analyze\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",
+                ",\n \"timings_ms\": {{\"decode\": {:.3}, \"decode_analysis\": {:.3}, \"decode_composite\": {:.3}, \"analyze\": {:.3}, \"placement\": {:.3}, \"time_map\": {:.3}, \"placement_check\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",
                 Num(tm.decode),
+                Num(tm.decode_analysis),
+                Num(tm.decode_composite),
                 Num(tm.analyze),
+                Num(tm.placement),
+                Num(tm.time_map),
+                Num(tm.placement_check),
                 Num(tm.compose),
                 Num(tm.encode),
                 Num(tm.total)

@@ -69,6 +69,17 @@ mod with_ffmpeg {
         // Pass 1 decodes each frame of both files exactly once.
         let once = format!("\"frames_decoded\": {{\"analysis\": {{\"fg\": {}, \"bg\": {}}}", a.fg_frames, a.bg_frames);
         assert!(json.contains(&once), "{once} not in the report");
+        // The run in numbers: decoding per pass adds up, and the analyzer's stages fit in it.
+        let timings = &json[json.find("\"timings_ms\"").unwrap()..];
+        let ms = |key: &str| -> f64 {
+            let at = timings.find(&format!("\"{key}\": ")).unwrap_or_else(|| panic!("no {key} in {timings}"))
+                + key.len()
+                + 4;
+            timings[at..].split([',', '}']).next().unwrap().trim().parse().unwrap()
+        };
+        assert!((ms("decode") - ms("decode_analysis") - ms("decode_composite")).abs() < 0.01, "{json}");
+        assert!(ms("placement") + ms("time_map") + ms("placement_check") <= ms("analyze") + 0.01, "{json}");
+        assert!(ms("time_map") > 0.0 && ms("decode_analysis") > 0.0 && ms("decode_composite") > 0.0, "{json}");
         // Every pair these tests composite is a true one: its time map is confident.
         assert!(a.time.overall_confidence >= 0.8, "time-map confidence {}", a.time.overall_confidence);
         a

@@ -422,12 +422,10 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
     let compose_ms = pass2.elapsed().as_secs_f64() * 1e3 - fg.render_ms - bg.render_ms;
     let report = dir.join("vidkompy-demo.json");
     let timings = Timings {
-        decode: 0.0,
         analyze: analyze_ms,
         compose: compose_ms,
-        encode: 0.0,
         total: total.elapsed().as_secs_f64() * 1e3,
-        frames_decoded: None,
+        ..Timings::default()
     };
     write_atomically(&report, true, |w| {
         w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)

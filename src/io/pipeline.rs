@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::job::{CompJob, JobObserver, JobOutputs, given_placement};
 use crate::io::staging::Staged;
-use crate::session::analyzer::FrameProvider;
+use crate::session::analyzer::{FrameProvider, StageTimes};
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 
 /// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
@@ -65,6 +65,8 @@ pub struct Pass1 {
     pub bg_pts: Vec<i64>,
     pub decode_ms: f64,
     pub analyze_ms: f64,
+    /// The analyzer's own stages, parts of `analyze_ms`.
+    pub stages: StageTimes,
     /// Frames decoded for the analysis and for the analyzer's placement check, `[fg, bg]`.
     pub decoded: [u64; 2],
     pub check_decoded: [u64; 2],
@@ -310,6 +312,7 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
             bg_pts,
             decode_ms: fg_ms + bg_ms,
             analyze_ms,
+            stages: analyzer.stage_times(),
             decoded: [fg_decoded, bg_decoded],
             check_decoded,
         })
@@ -479,7 +482,12 @@ pub fn run<I: InputFile, O: OutputFile>(
     let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, &pass), observer)?;
     let timings = Timings {
         decode: pass.decode_ms + composed.decode_ms,
+        decode_analysis: pass.decode_ms,
+        decode_composite: composed.decode_ms,
         analyze: pass.analyze_ms,
+        placement: pass.stages.placement,
+        time_map: pass.stages.time_map,
+        placement_check: pass.stages.placement_check,
         compose: composed.compose_ms,
         encode: composed.encode_ms,
         total: total.elapsed().as_secs_f64() * 1e3,

@@ -205,6 +205,26 @@ pub struct Analyzer {
     /// The part of fg's content (fg pixels) the placement was found from, when graphics
     /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
     matched_part: Option<Rect>,
+    stage_ms: StageTimes,
+}
+
+/// Milliseconds the analyzer spent in its stages (the rest of its time is describing frames
+/// as they are pushed).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StageTimes {
+    /// Searching the placement (from samples or copies), including tries that were not clear
+    /// enough to keep.
+    pub placement: f64,
+    /// Describing the copies at the placement and the time map, with any frames asked of the
+    /// provider for it.
+    pub time_map: f64,
+    /// The placement check on matched pairs (frames asked of the provider included) and any
+    /// analysis again after it moved the placement.
+    pub placement_check: f64,
+}
+
+fn elapsed_ms(since: std::time::Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
 }
 
 /// Log levels passed to the log callback.
@@ -236,7 +256,13 @@ impl Analyzer {
             warned_thinning: false,
             shrink: 0,
             matched_part: None,
+            stage_ms: StageTimes::default(),
         }
+    }
+
+    /// Time spent in each stage so far.
+    pub fn stage_times(&self) -> StageTimes {
+        self.stage_ms
     }
 
     /// Sets (or clears) the log callback. It runs on the thread calling the analyzer.
@@ -403,7 +429,10 @@ impl Analyzer {
             if self.placement.is_none() && both_stored {
                 // Decided early only when clear: fg's content may not have appeared in bg yet
                 // (fg from ten minutes in).
-                if let Ok(found) = self.located_from_stores()
+                let started = std::time::Instant::now();
+                let found = self.located_from_stores();
+                self.stage_ms.placement += elapsed_ms(started);
+                if let Ok(found) = found
                     && found.placement.confidence >= EARLY_CONFIDENCE
                 {
                     self.take_located(found, "copies of the frames so far (the copies reached their budget)");
@@ -440,9 +469,12 @@ impl Analyzer {
     }
 
     fn locate_from_samples(&mut self) -> Result<()> {
+        let started = std::time::Instant::now();
         let fg: Vec<FrameRef<'_>> = self.streams[0].samples.iter().map(|f| f.as_frame()).collect();
         let bg: Vec<FrameRef<'_>> = self.streams[1].samples.iter().map(|f| f.as_frame()).collect();
-        let placement = locate(&fg, &bg, &self.settings)?;
+        let placement = locate(&fg, &bg, &self.settings);
+        self.stage_ms.placement += elapsed_ms(started);
+        let placement = placement?;
         self.placed(placement, "samples");
         self.placement_found = true;
         for s in &mut self.streams {
@@ -453,7 +485,10 @@ impl Analyzer {
 
     /// Locates from evenly spaced copies of both streams.
     fn locate_from_stores(&mut self, from: &str) -> Result<()> {
-        let found = self.located_from_stores()?;
+        let started = std::time::Instant::now();
+        let found = self.located_from_stores();
+        self.stage_ms.placement += elapsed_ms(started);
+        let found = found?;
         self.take_located(found, from);
         Ok(())
     }
@@ -581,9 +616,13 @@ impl Analyzer {
         if self.placement.is_none() {
             self.locate_from_stores("copies of every frame")?;
         }
+        let started = std::time::Instant::now();
         let mut time = self.describe_and_align()?;
+        self.stage_ms.time_map += elapsed_ms(started);
         if self.placement_found {
+            let started = std::time::Instant::now();
             time = self.check_placement(time)?;
+            self.stage_ms.placement_check += elapsed_ms(started);
         }
         self.drop_stores();
         self.decide(time)
