@@ -46,6 +46,11 @@ pub const STORE_BUDGET: usize = 48 << 20;
 const EARLY_CONFIDENCE: f64 = 0.97;
 /// The scale is searched again on matched copies within this factor of the first estimate.
 const RELOCATE_SCALE: f64 = 1.1;
+/// bg frames the matched pairs are shifted by, each way, when the placement is searched again
+/// on them (see `relocate_on_copies`).
+const TIME_SHIFTS: i64 = 8;
+/// How much better pairs shifted in time must match to move the placement.
+const TIME_SHIFT_MARGIN: f64 = 0.005;
 /// The matched frames' median descriptor distance must be under this fraction of the distance
 /// by chance (`temporal::chance_evidence`). True pairs measured 0.02-0.33 (a noisy fg the most),
 /// unrelated frames a match is forced on about 0.7-1.
@@ -751,9 +756,9 @@ impl Analyzer {
     fn check_placement(&mut self, mut time: TimeMap) -> Result<TimeMap> {
         // First on the copies, while they hold every frame: the placement was searched on
         // copies from instants far apart (a pan shifts it), the map now says which match.
-        for _ in 0..CHECK_ROUNDS {
+        for round in 0..CHECK_ROUNDS {
             let before = self.placement.expect("found");
-            let Some(found) = self.relocate_on_copies(&time) else { break };
+            let Some(found) = self.relocate_on_copies(&time, round == 0) else { break };
             if same_box(&before, &found) {
                 break;
             }
@@ -788,7 +793,7 @@ impl Analyzer {
     /// The placement searched again (position and, near the current one, scale) on the copies
     /// of a few fg frames and the bg frames the map gave them; `None` unless the copies hold
     /// every frame of both streams.
-    fn relocate_on_copies(&self, time: &TimeMap) -> Option<Placement> {
+    fn relocate_on_copies(&self, time: &TimeMap, shifts_in_time: bool) -> Option<Placement> {
         if !self.streams.iter().all(StreamState::store_is_whole) {
             return None;
         }
@@ -796,16 +801,44 @@ impl Analyzer {
         let around = self.placement?;
         let picks = self.pick_pairs(time);
         let fg: Vec<FrameRef<'_>> = picks.iter().map(|&i| fg_store.frame(i).0).collect();
-        let bg: Vec<FrameRef<'_>> = picks.iter().map(|&i| bg_store.frame(time.map[i] as usize).0).collect();
         let near = Settings {
             scale_min: (around.scale / RELOCATE_SCALE).max(self.settings.scale_min),
             scale_max: (around.scale * RELOCATE_SCALE).min(self.settings.scale_max),
             min_confidence: 0.0,
             ..self.settings.clone()
         };
-        let found = locate(&fg, &bg, &near).ok()?;
+        let last = bg_store.len().saturating_sub(1) as i64;
+        let located_at = |shift: i64| {
+            let bg: Vec<FrameRef<'_>> =
+                picks.iter().map(|&i| bg_store.frame((time.map[i] as i64 + shift).clamp(0, last) as usize).0).collect();
+            locate(&fg, &bg, &near).ok()
+        };
+        let mut found = located_at(0)?;
+        // A pan makes fg's frame i at the true place and bg's frame i + k a few pixels over
+        // look alike, and a placement found on frames from different instants can settle on
+        // the latter, the time map following it. The pairs shifted in time by up to
+        // `TIME_SHIFTS` bg frames say so: the true pairs match clearly better. Only on the
+        // first map (from a placement found at unmatched instants); later maps come from a
+        // placement found on matched pairs, and a shift there only finds another pan's lookalike.
+        let shifts = if shifts_in_time { TIME_SHIFTS } else { 0 };
+        for shift in (1..=shifts).flat_map(|k| [-k, k]) {
+            if let Some(other) = located_at(shift)
+                && other.confidence > found.confidence + TIME_SHIFT_MARGIN
+            {
+                found = other;
+            }
+        }
         let placement = placement_to_full(&found, fg_store, bg_store);
-        (placement.validate().is_ok() && placement.content == around.content).then_some(placement)
+        // On a few copies the bars may be seen differently (a dark picture): the same position
+        // with the content box the descriptors use.
+        let (c, k) = (around.content, placement.scale);
+        let placement = placement.with_box(
+            c,
+            k,
+            placement.x_subpixel + (c.x as f64 - placement.content.x as f64) * k,
+            placement.y_subpixel + (c.y as f64 - placement.content.y as f64) * k,
+        );
+        placement.validate().is_ok().then_some(placement)
     }
 
     /// fg frames to check the placement on (see `pick_pairs`).
