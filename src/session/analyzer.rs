@@ -808,36 +808,38 @@ impl Analyzer {
             ..self.settings.clone()
         };
         let last = bg_store.len().saturating_sub(1) as i64;
-        let located_at = |shift: i64| {
+        let located_at = |shift: i64, settings: &Settings| {
             let bg: Vec<FrameRef<'_>> =
                 picks.iter().map(|&i| bg_store.frame((time.map[i] as i64 + shift).clamp(0, last) as usize).0).collect();
-            locate(&fg, &bg, &near).ok()
+            locate(&fg, &bg, settings).ok()
         };
-        let mut found = located_at(0)?;
-        // A pan makes fg's frame i at the true place and bg's frame i + k a few pixels over
-        // look alike, and a placement found on frames from different instants can settle on
-        // the latter, the time map following it. The pairs shifted in time by up to
-        // `TIME_SHIFTS` bg frames say so: the true pairs match clearly better. Only on the
-        // first map (from a placement found at unmatched instants); later maps come from a
-        // placement found on matched pairs, and a shift there only finds another pan's lookalike.
-        let shifts = if shifts_in_time { TIME_SHIFTS } else { 0 };
-        for shift in (1..=shifts).flat_map(|k| [-k, k]) {
-            if let Some(other) = located_at(shift)
-                && other.confidence > found.confidence + TIME_SHIFT_MARGIN
-            {
-                found = other;
-            }
-        }
-        let placement = placement_to_full(&found, fg_store, bg_store);
         // On a few copies the bars may be seen differently (a dark picture): the same position
         // with the content box the descriptors use.
-        let (c, k) = (around.content, placement.scale);
-        let placement = placement.with_box(
-            c,
-            k,
-            placement.x_subpixel + (c.x as f64 - placement.content.x as f64) * k,
-            placement.y_subpixel + (c.y as f64 - placement.content.y as f64) * k,
-        );
+        let at_full = |found: &Placement| {
+            let p = placement_to_full(found, fg_store, bg_store);
+            let (c, k) = (around.content, p.scale);
+            let (dx, dy) = ((c.x as f64 - p.content.x as f64) * k, (c.y as f64 - p.content.y as f64) * k);
+            p.with_box(c, k, p.x_subpixel + dx, p.y_subpixel + dy)
+        };
+        let mut found = located_at(0, &near)?;
+        // A pan makes fg's frame i at the true place and bg's frame i + k a few pixels over
+        // look alike, and a placement found on frames from different instants can settle on
+        // the latter, the time map following it. When the matched pairs move that first
+        // placement, the pairs shifted in time by up to `TIME_SHIFTS` bg frames (at the scale
+        // just found, which keeps it cheap) say whether it was a pan's lookalike: the true pairs
+        // match clearly better. Only on the first map; later maps come from a placement found
+        // on matched pairs, and a shift there only finds another pan's lookalike.
+        if shifts_in_time && !same_box(&at_full(&found), &around) {
+            let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
+            for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
+                if let Some(other) = located_at(shift, &pinned)
+                    && other.confidence > found.confidence + TIME_SHIFT_MARGIN
+                {
+                    found = other;
+                }
+            }
+        }
+        let placement = at_full(&found);
         placement.validate().is_ok().then_some(placement)
     }
 
