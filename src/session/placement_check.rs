@@ -5,7 +5,8 @@
 //! the time map says which bg frame shows each fg frame's instant, the placement is searched
 //! again on a few such pairs, with the bg frames either side of each (a placement a little off
 //! matches the neighbouring bg frame about as well as the right one matches the right frame;
-//! the true pair matches best). Every host gets this through the analyzer.
+//! the true pair matches best, and a neighbour wins only by a clear margin, since a blurred
+//! pan makes near-ties). Every host gets this through the analyzer.
 
 use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
@@ -209,6 +210,22 @@ pub fn refine_scale(
     locate(&[*fg], &[*bg], &near).ok().filter(|p| p.content == around.content)
 }
 
+/// A neighbouring bg frame must match better than the mapped one by this much to win. In a
+/// blurred pan, the frame before at a pixel over scores within 2e-4 of the true pair (the
+/// blur hides the pixel the pan adds): a tie, which the time map, from every frame, decides.
+/// A map a frame off loses by far more (0.98 against 0.999 on the pans measured).
+const NEIGHBOUR_MARGIN: f64 = 1e-3;
+
+/// The mapped bg frame's placement, unless a neighbour's scores clearly better
+/// (`NEIGHBOUR_MARGIN`); the best when the mapped frame gave none.
+fn mapped_unless_beaten(found: &[(usize, Placement)], mapped: usize) -> Option<(usize, Placement)> {
+    let best = found.iter().copied().max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))?;
+    match found.iter().find(|(j, _)| *j == mapped) {
+        Some(&m) if best.1.confidence <= m.1.confidence + NEIGHBOUR_MARGIN => Some(m),
+        _ => Some(best),
+    }
+}
+
 /// One fg frame and the bg frames around its match, as the check sees them.
 pub struct PairFrames<'a> {
     pub fg: FrameRef<'a>,
@@ -235,12 +252,12 @@ impl PairsChecked {
         let except = graphics_tiles(&pair.fg, &frames, around, radius)
             .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS))
             .unwrap_or_default();
-        let best = pair
+        let found: Vec<(usize, Placement)> = pair
             .bg
             .iter()
             .filter_map(|(j, bg)| check_pair(&pair.fg, bg, around, radius, &except, settings).map(|p| (*j, p)))
-            .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence));
-        if let Some((j, p)) = best {
+            .collect();
+        if let Some((j, p)) = mapped_unless_beaten(&found, pair.mapped) {
             self.disagreed |= j != pair.mapped;
             if self.best.is_none_or(|b| p.confidence > b.confidence) {
                 self.best = Some(p);
@@ -250,5 +267,44 @@ impl PairsChecked {
 
     pub fn result(&self) -> Option<Checked> {
         self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(x: i32, confidence: f64) -> Placement {
+        let content = Rect::new(0, 0, 40, 30);
+        Placement {
+            x,
+            y: 5,
+            width: 40,
+            height: 30,
+            scale: 1.0,
+            confidence,
+            content,
+            x_subpixel: x as f64,
+            y_subpixel: 5.0,
+        }
+    }
+
+    #[test]
+    fn a_neighbour_within_the_margin_leaves_the_mapped_frame() {
+        let found = [(9, scored(95, 0.9732)), (10, scored(96, 0.9730)), (11, scored(97, 0.90))];
+        assert_eq!(mapped_unless_beaten(&found, 10).map(|(j, p)| (j, p.x)), Some((10, 96)));
+    }
+
+    #[test]
+    fn a_neighbour_clearly_better_wins() {
+        let found = [(9, scored(95, 0.999)), (10, scored(104, 0.983))];
+        assert_eq!(mapped_unless_beaten(&found, 10).map(|(j, p)| (j, p.x)), Some((9, 95)));
+    }
+
+    #[test]
+    fn without_the_mapped_frame_the_best_wins() {
+        let found = [(9, scored(95, 0.95)), (11, scored(97, 0.97))];
+        assert_eq!(mapped_unless_beaten(&found, 10).map(|(j, p)| (j, p.x)), Some((11, 97)));
+        assert!(mapped_unless_beaten(&[], 10).is_none());
     }
 }
