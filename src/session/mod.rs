@@ -3,10 +3,12 @@
 pub mod analyzer;
 pub mod clock;
 pub mod compositor;
+pub mod live;
 pub mod placement_check;
 pub mod random_access;
 pub mod store;
 
 pub use analyzer::Analyzer;
 pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
+pub use live::{Live, LiveDecision, LiveStatus};
 pub use random_access::composite_frame;

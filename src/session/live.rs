@@ -1,0 +1,651 @@
+//! One pass: fg and bg frames in as they arrive, composited fg frames out after a bounded
+//! latency of `live_lag` fg frames.
+//!
+//! The session first holds fg's first `lag + 1` frames and a window of bg frames, and runs the
+//! analyzer on them: placement (searched, or the one given) and where fg starts in bg. Until
+//! that succeeds it says AGAIN with the stream it needs, drops bg frames from the front of a
+//! full window, and after a whole window without a match ends with NO_MATCH. Once locked, each
+//! fg frame and each bg frame is described as it arrives, and fg frame i is decided once fg
+//! frame i + lag and the bg frames its lookahead may match have arrived: the time map of the
+//! window (the last `lag` decided fg frames, the pending ones, the bg frames described) is
+//! computed as the analyzer would, and frame i takes its bg frame from it, never going back.
+//!
+//! Memory: at most `lag + 1` fg pictures, the bg pictures from the last decision to the
+//! lookahead's reach plus the band, and descriptors of about twice that; none of it grows with
+//! the video's length.
+
+use std::collections::VecDeque;
+
+use crate::compose::{ComposeScratch, PasteSpec, compose};
+use crate::error::{Error, Result, Status};
+use crate::fingerprint::Fingerprinter;
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::session::analyzer::{Analyzer, matched_rects};
+use crate::session::clock::StreamClock;
+use crate::session::compositor::{Received, Sent, Stream};
+use crate::settings::Settings;
+use crate::spatial::Placement;
+use crate::temporal::{Track, align};
+
+/// bg frames beyond the lookahead's expected reach that a decision waits for (the band's
+/// search may find a frame a little further on).
+const REACH_MARGIN: usize = 2;
+
+/// One held picture of a stream.
+struct Held {
+    index: usize,
+    seconds: f64,
+    buf: FrameBuf,
+}
+
+/// One input stream as the session sees it.
+struct Side {
+    stream: Stream,
+    shape: Option<(PixelFormat, u32, u32)>,
+    clock: StreamClock,
+    /// Frames taken so far.
+    count: usize,
+    ended: bool,
+    /// Pictures held, in index order.
+    pictures: VecDeque<Held>,
+    /// Spent picture buffers, reused for the next frames (no allocation in steady state).
+    spare: Vec<FrameBuf>,
+    /// Descriptors of frames `track_first..track_first + track.len()` (once locked).
+    track: Track,
+    track_first: usize,
+    fingerprinter: Option<Fingerprinter>,
+    rect: Rect,
+}
+
+impl Side {
+    fn new(stream: Stream) -> Side {
+        Side {
+            stream,
+            shape: None,
+            clock: StreamClock::default(),
+            count: 0,
+            ended: false,
+            pictures: VecDeque::new(),
+            spare: Vec::new(),
+            track: Track::new(),
+            track_first: 0,
+            fingerprinter: None,
+            rect: Rect::default(),
+        }
+    }
+
+    fn check_shape(&mut self, frame: &FrameRef<'_>) -> Result<()> {
+        let shape = (frame.format(), frame.width(), frame.height());
+        match self.shape {
+            Some(s) if s != shape => Err(FrameError::Mismatch {
+                expected: format!("{} frame of {} {}x{}", self.stream.name(), s.0, s.1, s.2),
+                got: frame.describe(),
+            }
+            .into()),
+            _ => {
+                self.shape = Some(shape);
+                Ok(())
+            }
+        }
+    }
+
+    /// Copies `frame` into a spare buffer (or a new one while the spares warm up).
+    fn hold(&mut self, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
+        let buf = match self.spare.pop() {
+            Some(mut b) => {
+                b.copy_from(frame)?;
+                b
+            }
+            None => FrameBuf::from_frame(frame)?,
+        };
+        self.pictures.push_back(Held { index: self.count, seconds, buf });
+        Ok(())
+    }
+
+    /// Releases the pictures before frame `index` to the spares.
+    fn release_pictures_before(&mut self, index: usize) {
+        while self.pictures.front().is_some_and(|h| h.index < index) {
+            let held = self.pictures.pop_front().expect("checked");
+            self.spare.push(held.buf);
+        }
+    }
+
+    /// Forgets the descriptors before frame `index`.
+    fn forget_descriptors_before(&mut self, index: usize) {
+        let k = index.saturating_sub(self.track_first).min(self.track.len());
+        if k > 0 {
+            self.track.hashes.drain(..k);
+            self.track.thumbs.drain(..k);
+            self.track.seconds.drain(..k);
+            self.track_first += k;
+        }
+    }
+
+    fn picture(&self, index: usize) -> Option<&Held> {
+        let first = self.pictures.front()?.index;
+        self.pictures.get(index.checked_sub(first)?)
+    }
+
+    /// Describes a picture at the locked rectangle and appends it to the track.
+    fn describe(&mut self, frame: &FrameRef<'_>, seconds: f64) {
+        let rect = self.rect;
+        let d = self.fingerprinter.as_mut().expect("locked").compute(frame, rect);
+        self.track.push(&d, seconds);
+    }
+
+    fn newest_seconds(&self) -> Option<f64> {
+        self.pictures.back().map(|h| h.seconds)
+    }
+
+    fn held_bytes(&self) -> usize {
+        self.pictures.iter().map(|h| h.buf.byte_size()).sum::<usize>()
+            + self.spare.iter().map(FrameBuf::byte_size).sum::<usize>()
+    }
+
+    /// Frames per second so far, when two frames have been seen.
+    fn fps(&self) -> Option<f64> {
+        let (_, fps, _) = self.clock.rate();
+        (fps > 0.0).then_some(fps)
+    }
+}
+
+/// What locking found: where fg's content lands in bg, and how it is pasted.
+struct Lock {
+    placement: Placement,
+    spec: PasteSpec,
+    /// bg time minus fg time at the last window's time map (seconds).
+    bg_minus_fg: f64,
+}
+
+/// A start analysis's match.
+#[derive(Clone, Copy)]
+struct Found {
+    placement: Placement,
+    bg_minus_fg: f64,
+    /// The first bg frame fg's start needs (with the band before it).
+    keep_from: usize,
+    /// Whether every held fg frame up to the last found a counterpart: when the last ones did
+    /// not, bg's window may end too early for them.
+    covered: bool,
+}
+
+/// Counts of a live session so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveStatus {
+    pub fg_received: usize,
+    pub bg_received: usize,
+    /// Composited frames output.
+    pub output: usize,
+    /// Output fg frames the time map put outside bg (composited over the bg frame between
+    /// their neighbours' matches).
+    pub outside: usize,
+    /// Whether the placement and fg's start in bg are found.
+    pub locked: bool,
+    /// bg frames dropped unseen by any fg frame while fg's start was sought.
+    pub bg_dropped: usize,
+    /// Start analyses run (one per window position tried).
+    pub start_attempts: usize,
+}
+
+/// The decision for one output fg frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveDecision {
+    pub fg_index: usize,
+    pub bg_index: usize,
+    pub outside: bool,
+}
+
+/// The live (one-pass) session.
+pub struct Live {
+    settings: Settings,
+    lag: usize,
+    sides: [Side; 2],
+    given_placement: Option<Placement>,
+    lock: Option<Lock>,
+    /// A match found whose last fg frames bg's window did not reach yet.
+    waiting: Option<Found>,
+    /// bg frames taken since the last start analysis (while seeking).
+    bg_since_attempt: usize,
+    /// Decisions of the fg frames whose descriptors are still in the window, oldest first.
+    history: VecDeque<LiveDecision>,
+    next_out: usize,
+    last: Option<LiveDecision>,
+    out: Option<FrameBuf>,
+    scratch: ComposeScratch,
+    status: LiveStatus,
+    /// NO_MATCH (or another error that ended the session), repeated on every later call.
+    failed: Option<String>,
+}
+
+impl Live {
+    /// A live session with `settings.live_lag` fg frames of latency (settings are checked
+    /// where they are set).
+    pub fn new(settings: Settings) -> Live {
+        Live {
+            lag: settings.live_lag.max(1) as usize,
+            settings,
+            sides: [Side::new(Stream::Fg), Side::new(Stream::Bg)],
+            given_placement: None,
+            lock: None,
+            waiting: None,
+            bg_since_attempt: 0,
+            history: VecDeque::new(),
+            next_out: 0,
+            last: None,
+            out: None,
+            scratch: ComposeScratch::default(),
+            status: LiveStatus::default(),
+            failed: None,
+        }
+    }
+
+    /// Uses `placement` instead of searching for it; before the first frame.
+    pub fn set_placement(&mut self, placement: Placement) -> Result<()> {
+        if self.sides.iter().any(|s| s.count > 0) {
+            return Err(Error::bad_state("set the placement before the first frame"));
+        }
+        placement.validate()?;
+        self.given_placement = Some(placement);
+        Ok(())
+    }
+
+    /// The placement, once locked.
+    pub fn placement(&self) -> Option<&Placement> {
+        self.lock.as_ref().map(|l| &l.placement)
+    }
+
+    pub fn status(&self) -> LiveStatus {
+        self.status
+    }
+
+    /// The decision behind the last frame `receive` gave.
+    pub fn last_decision(&self) -> Option<LiveDecision> {
+        self.last
+    }
+
+    /// Bytes of pictures held now (for bounds and tests).
+    pub fn held_bytes(&self) -> usize {
+        self.sides.iter().map(Side::held_bytes).sum::<usize>() + self.out.as_ref().map_or(0, FrameBuf::byte_size)
+    }
+
+    fn check_alive(&self) -> Result<()> {
+        match &self.failed {
+            Some(m) => Err(Error::NotInBg(format!("the session has ended: {m}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the session with `error`: everything held is freed, and every later call repeats it.
+    fn fail(&mut self, error: Error) -> Error {
+        if error.status() == Status::NoMatch {
+            self.failed = Some(error.to_string());
+        }
+        for side in &mut self.sides {
+            side.pictures.clear();
+            side.spare.clear();
+            side.track = Track::new();
+        }
+        self.out = None;
+        error
+    }
+
+    /// Sends the next frame of a stream; `None` ends it. AGAIN: call `receive`, then send the
+    /// same frame again.
+    pub fn send(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<Sent> {
+        self.check_alive()?;
+        let si = stream as usize;
+        let Some(frame) = frame else {
+            self.sides[si].ended = true;
+            return Ok(Sent::Accepted);
+        };
+        if self.sides[si].ended {
+            return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
+        }
+        self.sides[si].check_shape(frame)?;
+        let seconds = self.sides[si].clock.time_of(frame, stream.name())?;
+        if self.is_full(stream) {
+            if self.lock.is_none() && stream == Stream::Bg && (self.sides[0].ended || self.fg_ready_to_lock()) {
+                // Seeking with a full window: analysing finds fg's start, or it is not in the
+                // window's oldest frame, which goes.
+                if self.ready_to_lock() {
+                    self.try_lock()?;
+                }
+                if self.lock.is_none() {
+                    self.drop_oldest_bg()?;
+                }
+            }
+            if self.is_full(stream) {
+                return Ok(Sent::Again);
+            }
+        }
+        let side = &mut self.sides[si];
+        side.hold(frame, seconds)?;
+        if side.fingerprinter.is_some() {
+            side.describe(frame, seconds);
+        }
+        side.clock.accept(seconds);
+        side.count += 1;
+        match stream {
+            Stream::Fg => self.status.fg_received += 1,
+            Stream::Bg => {
+                self.status.bg_received += 1;
+                self.bg_since_attempt += 1;
+            }
+        }
+        Ok(Sent::Accepted)
+    }
+
+    /// Whether `stream` holds as many pictures as it may.
+    fn is_full(&self, stream: Stream) -> bool {
+        let held = self.sides[stream as usize].pictures.len();
+        match stream {
+            Stream::Fg => held > self.lag,
+            Stream::Bg => held >= self.bg_capacity(),
+        }
+    }
+
+    /// bg frames per fg frame, from the streams' rates so far (1 until both are known).
+    fn rate(&self) -> f64 {
+        match (self.sides[0].fps(), self.sides[1].fps()) {
+            (Some(f), Some(b)) => b / f,
+            _ => 1.0,
+        }
+    }
+
+    /// bg frames the lookahead of `lag + 1` fg frames spans.
+    fn lookahead_bg(&self) -> usize {
+        (self.rate() * (self.lag + 1) as f64).ceil() as usize
+    }
+
+    /// Most bg pictures held: while seeking, two lookaheads and both sides of the band (so
+    /// the window holds fg's whole first stretch wherever in its first half fg starts); once
+    /// locked, a lookahead past the last decision and the band.
+    fn bg_capacity(&self) -> usize {
+        let band = self.settings.band as usize;
+        if self.lock.is_none() {
+            2 * self.lookahead_bg() + 2 * band
+        } else {
+            self.lookahead_bg() + band + REACH_MARGIN + 1
+        }
+    }
+
+    fn fg_ready_to_lock(&self) -> bool {
+        self.sides[0].pictures.len() > self.lag
+    }
+
+    /// Which stream `receive` needs next, or `None` when it can output a frame (or is done).
+    pub fn wants(&self) -> Option<Stream> {
+        match self.next_step() {
+            Step::Need(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The next composited frame (library-owned, valid until the next call), or AGAIN with
+    /// the stream needed, or EOF once every fg frame is out.
+    pub fn receive(&mut self) -> Result<Received<'_>> {
+        self.check_alive()?;
+        if self.lock.is_none() && self.sides[1].ended && self.sides[1].count == 0 && self.sides[0].count > 0 {
+            return Err(Error::bad_state("bg ended before its first frame"));
+        }
+        if self.lock.is_none() && self.ready_to_lock() {
+            self.try_lock()?;
+            if self.lock.is_none() {
+                if self.sides[1].ended {
+                    return Err(self.no_match_at_end());
+                }
+                return Ok(Received::Again(Stream::Bg));
+            }
+        }
+        match self.next_step() {
+            Step::Need(s) => Ok(Received::Again(s)),
+            Step::Done => Ok(Received::Eof),
+            Step::Output => {
+                let decision = match self.decide() {
+                    Ok(d) => d,
+                    Err(e) => return Err(self.fail(e)),
+                };
+                self.output(decision)?;
+                Ok(Received::Frame(self.out.as_ref().expect("written").as_frame()))
+            }
+        }
+    }
+
+    /// What the session can do now.
+    fn next_step(&self) -> Step {
+        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        if fg.ended && self.next_out >= fg.count {
+            return Step::Done;
+        }
+        if self.lock.is_none() {
+            if !(fg.ended || self.fg_ready_to_lock()) {
+                return Step::Need(Stream::Fg);
+            }
+            return Step::Need(Stream::Bg);
+        }
+        if !fg.ended && fg.count < self.next_out + self.lag + 1 {
+            return Step::Need(Stream::Fg);
+        }
+        if bg.pictures.is_empty() && !bg.ended {
+            return Step::Need(Stream::Bg);
+        }
+        if !bg.ended && !self.is_full(Stream::Bg) && !self.bg_reaches_lookahead() {
+            return Step::Need(Stream::Bg);
+        }
+        Step::Output
+    }
+
+    /// Whether bg has arrived past where the newest fg frame should match, and the band's
+    /// margin beyond.
+    fn bg_reaches_lookahead(&self) -> bool {
+        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let (Some(lock), Some(fg_newest), Some(bg_newest)) = (&self.lock, fg.newest_seconds(), bg.newest_seconds())
+        else {
+            return false;
+        };
+        let bg_period = bg.fps().map_or(1.0 / crate::session::clock::DEFAULT_FPS, |f| 1.0 / f);
+        bg_newest >= fg_newest + lock.bg_minus_fg + (self.settings.band as usize / 2 + REACH_MARGIN) as f64 * bg_period
+    }
+
+    /// Whether the held frames are worth analysing: fg's first stretch is held, bg's window is
+    /// full (or bg ended), and bg moved on by a quarter lookahead since the last attempt.
+    fn ready_to_lock(&self) -> bool {
+        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let fg_ready = fg.ended || self.fg_ready_to_lock();
+        let bg_ready = bg.ended || self.is_full(Stream::Bg);
+        let moved_on = if bg.ended { 1 } else { (self.lookahead_bg() / 4).max(1) };
+        fg_ready && bg_ready && fg.count > 0 && bg.count > 0 && self.bg_since_attempt >= moved_on
+    }
+
+    /// Runs the analyzer on the held frames; on a match that bg's window covers, locks the
+    /// placement and describes the held frames. A match whose last fg frames lie beyond bg's
+    /// newest frame waits for more bg (`waiting`); NO_MATCH leaves the session seeking; other
+    /// errors end it.
+    fn try_lock(&mut self) -> Result<()> {
+        if self.sides.iter().any(|s| s.pictures.is_empty()) {
+            return Ok(());
+        }
+        self.bg_since_attempt = 0;
+        self.status.start_attempts += 1;
+        match self.analyse_held() {
+            Ok(found) if found.covered || self.sides[1].ended => {
+                self.waiting = None;
+                self.lock_at(found.placement, found.bg_minus_fg)
+            }
+            Ok(found) => {
+                self.waiting = Some(found);
+                Ok(())
+            }
+            Err(e) if e.status() == Status::NoMatch => {
+                self.waiting = None;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// The analyzer on the held pictures, pushed in time order.
+    fn analyse_held(&self) -> Result<Found> {
+        let mut analyzer = Analyzer::new(self.settings.clone());
+        if let Some(p) = self.given_placement {
+            analyzer.set_placement(p)?;
+        }
+        let copies: [Vec<FrameBuf>; 2] =
+            [0, 1].map(|si| self.sides[si].pictures.iter().map(|h| h.buf.clone()).collect());
+        let provided = copies.clone();
+        analyzer.set_frame_provider(Some(Box::new(move |stream: Stream, index: usize| {
+            provided[stream as usize].get(index).cloned()
+        })));
+        let (fg, bg) = (&self.sides[0].pictures, &self.sides[1].pictures);
+        let (mut i, mut j) = (0, 0);
+        while i < fg.len() || j < bg.len() {
+            let fg_first = j >= bg.len() || (i < fg.len() && fg[i].seconds <= bg[j].seconds);
+            if fg_first {
+                analyzer.push(Stream::Fg, Some(&copies[0][i].as_frame()))?;
+                i += 1;
+            } else {
+                analyzer.push(Stream::Bg, Some(&copies[1][j].as_frame()))?;
+                j += 1;
+            }
+        }
+        analyzer.push(Stream::Fg, None)?;
+        analyzer.push(Stream::Bg, None)?;
+        let alignment = analyzer.finish()?;
+        let time = &alignment.time;
+        let matched = |k: &usize| !time.is_outside(*k);
+        let first_match = (0..time.map.len()).find(matched).map_or(0, |k| time.map[k] as usize);
+        let last_matched = (0..time.map.len()).rev().find(matched).unwrap_or(0);
+        Ok(Found {
+            placement: alignment.placement,
+            bg_minus_fg: time.offset_seconds - fg[0].seconds,
+            keep_from: bg[0].index + first_match.saturating_sub(self.settings.band as usize),
+            covered: last_matched + 1 == time.map.len(),
+        })
+    }
+
+    fn lock_at(&mut self, placement: Placement, bg_minus_fg: f64) -> Result<()> {
+        let (_, bw, bh) = self.sides[1].shape.expect("bg held");
+        let (fg_rect, bg_rect) = matched_rects(&placement, bw, bh)
+            .ok_or_else(|| Error::invalid("the placement puts fg's content wholly outside bg"))?;
+        for (side, rect) in self.sides.iter_mut().zip([fg_rect, bg_rect]) {
+            side.rect = rect;
+            side.fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
+            side.track = Track::with_capacity(4 * (self.lag + 1) + 4 * self.settings.band as usize);
+            side.track_first = side.pictures.front().map_or(side.count, |h| h.index);
+            let rect = side.rect;
+            let fp = side.fingerprinter.as_mut().expect("set above");
+            for h in &side.pictures {
+                let d = fp.compute(&h.buf.as_frame(), rect);
+                side.track.push(&d, h.seconds);
+            }
+        }
+        let spec = PasteSpec::new(&placement, &self.settings);
+        self.lock = Some(Lock { placement, spec, bg_minus_fg });
+        self.status.locked = true;
+        Ok(())
+    }
+
+    /// Drops the oldest bg picture while seeking; NO_MATCH once bg has moved a whole window
+    /// past fg's first frames without a match.
+    fn drop_oldest_bg(&mut self) -> Result<()> {
+        if let Some(w) = self.waiting
+            && self.sides[1].pictures.front().is_some_and(|h| h.index >= w.keep_from)
+        {
+            // The window cannot move on without losing fg's start: the match found stands.
+            self.waiting = None;
+            return self.lock_at(w.placement, w.bg_minus_fg);
+        }
+        let bg = &mut self.sides[1];
+        if let Some(h) = bg.pictures.pop_front() {
+            bg.spare.push(h.buf);
+            self.status.bg_dropped += 1;
+        }
+        if self.status.bg_dropped >= self.bg_capacity() {
+            let e = Error::NotInBg(format!(
+                "fg's first {} frames matched none of the {} bg frames seen ({} windows of {} tried)",
+                self.sides[0].pictures.len(),
+                self.sides[1].count,
+                self.status.start_attempts,
+                self.bg_capacity()
+            ));
+            return Err(self.fail(e));
+        }
+        Ok(())
+    }
+
+    fn no_match_at_end(&mut self) -> Error {
+        let e = Error::NotInBg(format!(
+            "bg ended after {} frames and fg's first {} frames matched none of them",
+            self.sides[1].count,
+            self.sides[0].pictures.len()
+        ));
+        self.fail(e)
+    }
+
+    /// The bg frame of the oldest pending fg frame, from the window's time map.
+    fn decide(&mut self) -> Result<LiveDecision> {
+        let i = self.next_out;
+        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let time = align(&fg.track, &bg.track, &self.settings)?;
+        let local = i - fg.track_first;
+        let mut bg_index = time.map[local] as usize + bg.track_first;
+        let outside = time.is_outside(local);
+        if let Some(last) = self.last {
+            bg_index = bg_index.max(last.bg_index);
+        }
+        let lock = self.lock.as_mut().expect("locked");
+        lock.bg_minus_fg = time.offset_seconds - fg.track.seconds[0];
+        Ok(LiveDecision { fg_index: i, bg_index, outside })
+    }
+
+    /// Composites the decided frame and releases what no later decision needs.
+    fn output(&mut self, d: LiveDecision) -> Result<()> {
+        let (fg_side, bg_side) = (&self.sides[0], &self.sides[1]);
+        let fg =
+            fg_side.picture(d.fg_index).ok_or_else(|| Error::Internal("the pending fg frame is not held".into()))?;
+        // bg ended before the frame decided: its last frame stands in.
+        let bg = bg_side
+            .picture(d.bg_index)
+            .or(bg_side.pictures.back())
+            .ok_or_else(|| Error::Internal("no bg frame is held".into()))?;
+        let bgf = bg.buf.as_frame();
+        if self
+            .out
+            .as_ref()
+            .is_none_or(|o| (o.format(), o.width(), o.height()) != (bgf.format(), bgf.width(), bgf.height()))
+        {
+            self.out = Some(FrameBuf::new(bgf.format(), bgf.width(), bgf.height())?);
+        }
+        let out = self.out.as_mut().expect("allocated above");
+        let spec = &self.lock.as_ref().expect("locked").spec;
+        compose(&bgf, &fg.buf.as_frame(), spec, &mut self.scratch, &mut out.as_frame_mut())?;
+        out.pts = fg.buf.pts;
+        out.time_base = fg.buf.time_base;
+        out.color = bg.buf.color;
+        let bg_index = bg.index;
+        let d = LiveDecision { bg_index, ..d };
+        self.last = Some(d);
+        self.next_out += 1;
+        self.status.output += 1;
+        self.status.outside += d.outside as usize;
+        self.history.push_back(d);
+        self.sides[0].release_pictures_before(self.next_out);
+        self.sides[1].release_pictures_before(bg_index);
+        // The window keeps `lag` decided fg frames, and bg's descriptors back to the oldest's match.
+        while self.history.len() > self.lag {
+            self.history.pop_front();
+        }
+        let (fg_from, bg_from) =
+            self.history.front().map_or((self.next_out, bg_index), |h| (h.fg_index, h.bg_index.min(bg_index)));
+        let keep_back = self.settings.band as usize / 2;
+        self.sides[0].forget_descriptors_before(fg_from);
+        self.sides[1].forget_descriptors_before(bg_from.saturating_sub(keep_back));
+        Ok(())
+    }
+}
+
+enum Step {
+    Need(Stream),
+    Output,
+    Done,
+}

@@ -1,0 +1,176 @@
+//! The live (one-pass) session against the offline analyzer and known truth, in the push
+//! orders a host may use, with bounded memory and NO_MATCH for streams that never meet.
+
+use vidkompy::FrameBuf;
+use vidkompy::Settings;
+use vidkompy::error::{Result, Status};
+use vidkompy::session::{Analyzer, Live, LiveDecision, Received, Sent, Stream};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+
+fn frames(pair: &SyntheticPair) -> (Vec<FrameBuf>, Vec<FrameBuf>) {
+    let fg = (0..pair.spec.fg_frames).map(|i| pair.fg_frame(i)).collect();
+    let bg = (0..pair.spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+    (fg, bg)
+}
+
+/// How the host chooses what to send when the session asks for nothing in particular.
+#[derive(Clone, Copy, Debug)]
+enum Order {
+    /// Whatever `receive` asks for, and nothing more.
+    AsAsked,
+    /// bg whenever the session takes it, fg only when asked.
+    BgFirst,
+    /// fg whenever the session takes it, bg only when asked.
+    FgFirst,
+}
+
+/// Runs a live session over the frames; the decision of each output frame, and the most
+/// bytes it held.
+fn run(live: &mut Live, fg: &[FrameBuf], bg: &[FrameBuf], order: Order) -> Result<(Vec<LiveDecision>, usize)> {
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut out = Vec::new();
+    let mut most_held = 0;
+    let send = |live: &mut Live, stream: Stream, k: &mut usize| -> Result<Sent> {
+        let all = if stream == Stream::Fg { fg } else { bg };
+        let sent = live.send(stream, all.get(*k).map(FrameBuf::as_frame).as_ref())?;
+        if sent == Sent::Accepted && *k <= all.len() {
+            *k += 1;
+        }
+        Ok(sent)
+    };
+    for _ in 0..100_000 {
+        match order {
+            Order::AsAsked => {}
+            Order::BgFirst => while j <= bg.len() && send(live, Stream::Bg, &mut j)? == Sent::Accepted {},
+            Order::FgFirst => while i <= fg.len() && send(live, Stream::Fg, &mut i)? == Sent::Accepted {},
+        }
+        most_held = most_held.max(live.held_bytes());
+        match live.receive()? {
+            Received::Frame(f) => {
+                let pts = f.pts;
+                let d = live.last_decision().unwrap();
+                assert_eq!(pts, fg[d.fg_index].pts, "output {} carries fg's pts", d.fg_index);
+                out.push(d);
+            }
+            Received::Again(Stream::Fg) => {
+                assert!(i <= fg.len(), "fg asked for after its end");
+                send(live, Stream::Fg, &mut i)?;
+            }
+            Received::Again(Stream::Bg) => {
+                assert!(j <= bg.len(), "bg asked for after its end");
+                send(live, Stream::Bg, &mut j)?;
+            }
+            Received::Eof => return Ok((out, most_held)),
+        }
+    }
+    panic!("the session neither finished nor failed");
+}
+
+fn offline(fg: &[FrameBuf], bg: &[FrameBuf]) -> vidkompy::alignment::Alignment {
+    let mut a = Analyzer::new(Settings::default());
+    // As the CLI does: the analyzer may ask for frames again to check the placement.
+    let copies = [fg.to_vec(), bg.to_vec()];
+    a.set_frame_provider(Some(Box::new(move |s: Stream, k: usize| copies[s as usize].get(k).cloned())));
+    for f in bg {
+        a.push(Stream::Bg, Some(&f.as_frame())).unwrap();
+    }
+    for f in fg {
+        a.push(Stream::Fg, Some(&f.as_frame())).unwrap();
+    }
+    a.finish().unwrap()
+}
+
+const GRADED: Grade = Grade { brightness: 0.08, contrast: 1.2, gamma: 0.85 };
+
+fn pair(spec: PairSpec) -> (SyntheticPair, Vec<FrameBuf>, Vec<FrameBuf>) {
+    let p = SyntheticPair::new(spec);
+    let (fg, bg) = frames(&p);
+    (p, fg, bg)
+}
+
+#[test]
+fn live_equals_offline_and_truth_in_every_push_order() {
+    let (p, fg, bg) =
+        pair(PairSpec { fg_start: 1.2, grade: GRADED, fg_noise: 2.0, bg_frames: 260, ..PairSpec::default() });
+    let reference = offline(&fg, &bg);
+    for order in [Order::AsAsked, Order::BgFirst, Order::FgFirst] {
+        let mut live = Live::new(Settings::default());
+        let (out, _) = run(&mut live, &fg, &bg, order).unwrap();
+        assert_eq!(out.len(), fg.len(), "{order:?}: every fg frame comes out once");
+        assert!(out.iter().enumerate().all(|(k, d)| d.fg_index == k), "{order:?}: in order");
+        let placement = live.placement().unwrap();
+        assert_eq!((placement.x, placement.y), (reference.placement.x, reference.placement.y), "{order:?}");
+        let same = out.iter().filter(|d| d.bg_index == reference.time.map[d.fg_index] as usize).count();
+        let exact = out.iter().filter(|d| p.accepts(d.fg_index, d.bg_index)).count();
+        eprintln!("{order:?}: live = offline on {same} of {}, exact {exact}", out.len());
+        assert_eq!(same, out.len(), "{order:?}: live equals offline");
+        assert_eq!(exact, out.len(), "{order:?}: live is exact");
+    }
+}
+
+#[test]
+fn live_follows_a_frame_rate_change_and_a_late_start() {
+    let (p, fg, bg) = pair(PairSpec {
+        fg_fps: 30.0,
+        fg_frames: 180,
+        fg_start: 3.1,
+        bg_frames: 300,
+        grade: GRADED,
+        ..PairSpec::default()
+    });
+    let mut live = Live::new(Settings { live_lag: 20, ..Settings::default() });
+    let (out, _) = run(&mut live, &fg, &bg, Order::BgFirst).unwrap();
+    let exact = out.iter().filter(|d| p.accepts(d.fg_index, d.bg_index)).count();
+    eprintln!("30 on 25, late start: exact {exact} of {}", out.len());
+    let wrong: Vec<(usize, usize, Option<usize>)> = out
+        .iter()
+        .filter(|d| !p.accepts(d.fg_index, d.bg_index))
+        .map(|d| (d.fg_index, d.bg_index, p.truth(d.fg_index)))
+        .collect();
+    eprintln!("{wrong:?} {:?}", live.placement());
+    let reference = offline(&fg, &bg);
+    let off_exact = (0..fg.len()).filter(|&k| p.accepts(k, reference.time.map[k] as usize)).count();
+    let same = out.iter().filter(|d| d.bg_index == reference.time.map[d.fg_index] as usize).count();
+    eprintln!("offline: exact {off_exact}, placement {:?}; live = offline on {same}", reference.placement);
+    assert_eq!(out.len(), fg.len());
+    assert!(exact as f64 >= 0.995 * fg.len() as f64, "exact {exact} of {}", fg.len());
+}
+
+#[test]
+fn memory_stays_bounded_by_the_lag_and_band() {
+    let (_, fg, bg) = pair(PairSpec { fg_frames: 600, bg_frames: 700, fg_start: 0.6, ..PairSpec::default() });
+    let frame = fg[0].byte_size().max(bg[0].byte_size());
+    let settings = Settings { live_lag: 10, band: 8, ..Settings::default() };
+    // fg: lag + 1 pictures; bg: its seeking window (two lookaheads, both sides of the band);
+    // one spare of each and the output.
+    let bound = frame * ((10 + 2) + (2 * 11 + 2 * 8 + 2) + 1);
+    let mut live = Live::new(settings);
+    let (out, most) = run(&mut live, &fg, &bg, Order::BgFirst).unwrap();
+    assert_eq!(out.len(), fg.len());
+    assert!(most <= bound, "held {most} bytes, bound {bound}");
+}
+
+#[test]
+fn streams_that_never_meet_end_with_no_match_after_a_bounded_window() {
+    let (_, fg, _) = pair(PairSpec { seed: 7, fg_frames: 60, ..PairSpec::default() });
+    let (_, _, bg) = pair(PairSpec { seed: 99, bg_frames: 400, ..PairSpec::default() });
+    let mut live = Live::new(Settings { live_lag: 10, ..Settings::default() });
+    let err = run(&mut live, &fg, &bg, Order::AsAsked).unwrap_err();
+    assert_eq!(err.status(), Status::NoMatch, "{err}");
+    let status = live.status();
+    eprintln!("{err}; {status:?}");
+    assert!(status.bg_received < 200, "gave up after {} bg frames", status.bg_received);
+    assert_eq!(live.held_bytes(), 0, "everything is freed");
+    let again = live.send(Stream::Bg, Some(&bg[0].as_frame())).unwrap_err();
+    assert_eq!(again.status(), Status::NoMatch, "the session stays ended: {again}");
+}
+
+#[test]
+fn a_host_that_stops_early_gets_every_frame_it_sent() {
+    let (p, fg, bg) = pair(PairSpec { fg_start: 0.8, ..PairSpec::default() });
+    let (fg, bg) = (&fg[..70], &bg[..110]);
+    let mut live = Live::new(Settings::default());
+    let (out, _) = run(&mut live, fg, bg, Order::AsAsked).unwrap();
+    assert_eq!(out.len(), 70);
+    assert!(out.iter().all(|d| p.accepts(d.fg_index, d.bg_index)));
+}
