@@ -9,11 +9,14 @@
 //!  "media": {"fg": {"format": "i420", "width": 192, "height": 108, "frames": 150,
 //!                   "start_seconds": 0.0, "frame_rate": 25.0, "constant_rate": true,
 //!                   "time_base": [1, 25]}, "bg": {...}},
-//!  "frames_decoded": {"analysis": {"fg": 150, "bg": 250}, "placement_check": {"fg": 3, "bg": 9},
-//!                     "composite": {"fg": 150, "bg": 151}},
+//!  "frames_decoded": {"fg": 303, "bg": 410, "analysis": {"fg": 150, "bg": 250},
+//!                     "placement_check": {"fg": 3, "bg": 9}, "composite": {"fg": 150, "bg": 151},
+//!                     "one_pass": {"fg": 0, "bg": 0}},
+//!  "path": "two-pass",
 //!  "timings_ms": {"decode": 0, "decode_analysis": 0, "decode_composite": 0, "analyze": 12.5, "placement": 3.1, "time_map": 2.2, "placement_check": 1.9, "compose": 0, "encode": 0, "total": 12.5}}
 //! ```
-//! `frames_decoded` and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
+//! `frames_decoded`, `path` (which engine composited: "one-pass", the live session decoding
+//! each frame once, or "two-pass") and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
 //! without it is version 1 (no `media`), still read. A newer version is refused, since its
 //! fields may mean something this library does not know.
 
@@ -59,6 +62,8 @@ pub struct Timings {
     pub total: f64,
     /// Frames decoded per input (`[fg, bg]`) for each stage, when a job knows them.
     pub frames_decoded: Option<FramesDecoded>,
+    /// Whether the job ran in one pass (the live session) rather than two.
+    pub one_pass: bool,
 }
 
 /// Frames a job decoded from each input (`[fg, bg]`), per stage.
@@ -71,6 +76,15 @@ pub struct FramesDecoded {
     pub placement_check: [u64; 2],
     /// Pass 2: the composite.
     pub composite: [u64; 2],
+    /// The one pass of a job that ran the live session (its only decoding).
+    pub one_pass: [u64; 2],
+}
+
+impl FramesDecoded {
+    /// Every frame decoded from each input, `[fg, bg]`.
+    pub fn total(&self) -> [u64; 2] {
+        [0, 1].map(|k| self.analysis[k] + self.placement_check[k] + self.composite[k] + self.one_pass[k])
+    }
 }
 
 /// A JSON number: finite values as Rust prints them (shortest round-trip form), anything
@@ -140,15 +154,19 @@ impl Alignment {
         }
         if let Some(d) = timings.and_then(|t| t.frames_decoded) {
             let pair = |[fg, bg]: [u64; 2]| format!("{{\"fg\": {fg}, \"bg\": {bg}}}");
+            let [fg, bg] = d.total();
             let _ = write!(
                 s,
-                ",\n \"frames_decoded\": {{\"analysis\": {}, \"placement_check\": {}, \"composite\": {}}}",
+                ",\n \"frames_decoded\": {{\"fg\": {fg}, \"bg\": {bg}, \"analysis\": {}, \"placement_check\": {}, \"composite\": {}, \"one_pass\": {}}}",
                 pair(d.analysis),
                 pair(d.placement_check),
-                pair(d.composite)
+                pair(d.composite),
+                pair(d.one_pass)
             );
         }
         if let Some(tm) = timings {
+            let path = if tm.one_pass { "one-pass" } else { "two-pass" };
+            let _ = write!(s, ",\n \"path\": \"{path}\"");
             let _ = write!(
                 s,
                 ",\n \"timings_ms\": {{\"decode\": {:.3}, \"decode_analysis\": {:.3}, \"decode_composite\": {:.3}, \"analyze\": {:.3}, \"placement\": {:.3}, \"time_map\": {:.3}, \"placement_check\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",

@@ -54,6 +54,10 @@ mod with_ffmpeg {
 
     /// One family's result, as the table shows it.
     struct Measured {
+        /// The same family through the one pass (the live session), and on how many fg
+        /// frames its map equals this one's (the two passes').
+        one_pass: Option<Box<Measured>>,
+        same_as_two_pass: usize,
         fg_frames: usize,
         exact: usize,
         off_by_one: usize,
@@ -399,7 +403,9 @@ mod with_ffmpeg {
         text[at..].split(|c: char| !(c.is_ascii_digit() || c == '.')).next()?.parse().ok()
     }
 
-    fn run(family: &Family, bg: &Path, media: &Path, dir: &Path) -> Measured {
+    /// `family` through `vidkompy comp --path path`: what it measured, and the alignment of a
+    /// matching pair.
+    fn run(family: &Family, bg: &Path, media: &Path, dir: &Path, path: &str) -> (Measured, Option<Alignment>) {
         let fg = dir.join("fg.mkv");
         let bg = match &family.own_bg {
             Some(make) => {
@@ -409,10 +415,12 @@ mod with_ffmpeg {
             }
             None => bg.to_path_buf(),
         };
-        ffmpeg(&family.make_fg, &bg, media, &fg);
-        let (out, report) = (dir.join("out.mkv"), dir.join("report.json"));
+        if !fg.exists() {
+            ffmpeg(&family.make_fg, &bg, media, &fg);
+        }
+        let (out, report) = (dir.join(format!("out-{path}.mkv")), dir.join(format!("report-{path}.json")));
         let r = Command::new(env!("CARGO_BIN_EXE_vidkompy"))
-            .args(["comp", "-q", "--codec", "mpeg4", "--bitrate", "1M", "--audio", "none"])
+            .args(["comp", "-q", "--codec", "mpeg4", "--bitrate", "1M", "--audio", "none", "--path", path])
             .args(["--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out), "--report", &s(&report)])
             .output()
             .unwrap();
@@ -431,7 +439,9 @@ mod with_ffmpeg {
                 } else {
                     "other"
                 };
-                Measured {
+                let m = Measured {
+                    one_pass: None,
+                    same_as_two_pass: 0,
                     fg_frames: 0,
                     exact: 0,
                     off_by_one: 0,
@@ -449,13 +459,22 @@ mod with_ffmpeg {
                         format!("NOT refused: {stderr}")
                     },
                     passed: refused,
-                }
+                };
+                (m, None)
             }
             Expect::Match { truth, free } => {
-                assert!(r.status.success(), "{}: {stderr}", family.name);
-                let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
-                assert_eq!(a.bg_frames, if family.own_bg.is_none() { BG_FRAMES } else { a.bg_frames });
-                score(family, &a, truth, free)
+                assert!(r.status.success(), "{} ({path}): {stderr}", family.name);
+                let report = std::fs::read_to_string(&report).unwrap();
+                assert!(
+                    report.contains(&format!("\"path\": \"{path}\"")),
+                    "{}: the report names the path",
+                    family.name
+                );
+                let a = Alignment::from_json(&report).unwrap();
+                if path == "two-pass" {
+                    assert_eq!(a.bg_frames, if family.own_bg.is_none() { BG_FRAMES } else { a.bg_frames });
+                }
+                (score(family, &a, truth, free), Some(a))
             }
         }
     }
@@ -463,6 +482,8 @@ mod with_ffmpeg {
     fn score(family: &Family, a: &Alignment, truth: &[Option<usize>], free: &[bool]) -> Measured {
         assert_eq!(a.fg_frames, truth.len(), "{}: fg frames", family.name);
         let mut m = Measured {
+            one_pass: None,
+            same_as_two_pass: 0,
             fg_frames: truth.len(),
             exact: 0,
             off_by_one: 0,
@@ -591,8 +612,26 @@ mod with_ffmpeg {
                         let Some(family) = families.get(k) else { break };
                         let dir: PathBuf = d.join(format!("family-{k}"));
                         std::fs::create_dir_all(&dir).unwrap();
-                        let m = run(family, &bg, &media, &dir);
-                        eprintln!("{}: {}: {} {}", family.group, family.name, m.verdict, m.time_confidence);
+                        let (mut m, two) = run(family, &bg, &media, &dir, "two-pass");
+                        let (one, live) = run(family, &bg, &media, &dir, "one-pass");
+                        if let (Some(a), Some(b)) = (&two, &live) {
+                            m.same_as_two_pass = (0..a.fg_frames.min(b.fg_frames))
+                                .filter(|&i| {
+                                    a.time.map[i] == b.time.map[i] && a.time.is_outside(i) == b.time.is_outside(i)
+                                })
+                                .count();
+                        }
+                        eprintln!(
+                            "{}: {}: {} {} | one pass: {} {} same {}",
+                            family.group,
+                            family.name,
+                            m.verdict,
+                            m.time_confidence,
+                            one.verdict,
+                            one.time_confidence,
+                            m.same_as_two_pass
+                        );
+                        m.one_pass = Some(Box::new(one));
                         results.lock().unwrap()[k] = Some(m);
                         let _ = std::fs::remove_dir_all(&dir);
                     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use vidkompy::alignment::Timings;
-use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver};
+use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, JobPath};
 use vidkompy::io::staging::{remove_temporaries_now, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::io::{locate_inputs, run};
@@ -17,10 +17,12 @@ use vidkompy::{Error, Settings};
 const USAGE: &str = "usage:
   vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
                 [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
-                [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial] [-y] [-q] [-v]
+                [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial]
+                [--path auto|one-pass|two-pass] [-y] [-q] [-v]
         composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
         fewer than half of FG's frames are found in BG, or they match no better than by
-        chance, unless --accept-partial
+        chance, unless --accept-partial; --path one-pass decodes each frame once (the live
+        session), auto (the default) does so when fg starts within its window of bg
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)
@@ -144,6 +146,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     let (mut bg, mut fg, mut output, mut report, mut placement) = (None, None, None, None, None);
     let (mut overwrite, mut quiet, mut verbose) = (false, false, false);
     let (mut encode, mut audio) = (EncodeOptions::default(), AudioChoice::Auto);
+    let mut path = JobPath::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -181,6 +184,18 @@ fn comp(args: &[String]) -> Result<(), Failure> {
                     other => return Err(usage_error(format!("--audio takes fg, bg or none, got '{other}'")).into()),
                 }
             }
+            "--path" => {
+                path = match value(&mut it, a)? {
+                    "auto" => JobPath::Auto,
+                    "one-pass" => JobPath::OnePass,
+                    "two-pass" => JobPath::TwoPass,
+                    other => {
+                        return Err(
+                            usage_error(format!("--path takes auto, one-pass or two-pass, got '{other}'")).into()
+                        );
+                    }
+                }
+            }
             "--codec" => encode.codec = Some(value(&mut it, a)?.to_string()),
             "--crf" => encode.crf = Some(value(&mut it, a)?.to_string()),
             "--preset" => encode.preset = Some(value(&mut it, a)?.to_string()),
@@ -196,7 +211,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     });
     #[cfg(feature = "ffmpeg")]
     vidkompy::io::ffmpeg::quiet_library_log(verbose);
-    let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio };
+    let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio, path };
     remove_temporaries_on_interrupt();
     let mut bar = ProgressBar::new(quiet, verbose);
     let result = run(&job, &mut bar);

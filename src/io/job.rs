@@ -67,6 +67,21 @@ pub struct CompJob {
     pub settings: Settings,
     pub encode: EncodeOptions,
     pub audio: AudioChoice,
+    /// Which engine composites: one pass (each frame decoded once) or two.
+    pub path: JobPath,
+}
+
+/// The engine a composite job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JobPath {
+    /// One pass when the job allows it (fg starts within the live session's window of bg, and
+    /// the output needs no bg audio shifted onto fg's clock), else two passes.
+    #[default]
+    Auto,
+    /// The live session only: NO_MATCH when fg's start is not within its window.
+    OnePass,
+    /// Analysis first, then the composite: each frame decoded about twice.
+    TwoPass,
 }
 
 impl CompJob {
@@ -82,6 +97,7 @@ impl CompJob {
             settings: settings.clone(),
             encode: EncodeOptions::default(),
             audio: AudioChoice::None,
+            path: JobPath::TwoPass,
         }
     }
 }
@@ -148,6 +164,7 @@ mod tests {
             settings: Settings::default(),
             encode: EncodeOptions::default(),
             audio: AudioChoice::Auto,
+            path: JobPath::TwoPass,
         }
     }
 

@@ -3,6 +3,7 @@
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
 pub mod job;
+pub mod one_pass;
 pub mod pipeline;
 pub mod staging;
 pub mod y4m;

@@ -20,13 +20,14 @@ use crossbeam::channel::{Receiver, Sender, bounded};
 use crate::alignment::{Alignment, FramesDecoded, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
-use crate::io::job::{CompJob, JobObserver, JobOutputs, given_placement};
+use crate::io::job::{CompJob, JobObserver, JobOutputs, JobPath, given_placement};
+use crate::io::one_pass::{self, Outcome};
 use crate::io::staging::Staged;
 use crate::session::analyzer::{FrameProvider, StageTimes};
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
 
 /// Decoded frames waiting in each channel: enough to smooth out uneven decode times.
-const CHANNEL_FRAMES: usize = 4;
+pub(crate) const CHANNEL_FRAMES: usize = 4;
 
 /// A decoded frame an input hands out: owned, so it can cross to the calling thread.
 pub trait InputFrame: Send + 'static {
@@ -87,6 +88,7 @@ impl Pass1 {
             analysis: self.decoded,
             placement_check: self.check_decoded,
             composite: pass2.map_or([0, 0], |p| p.decoded),
+            one_pass: [0, 0],
         }
     }
 }
@@ -188,11 +190,15 @@ impl<I: InputFile> ForwardReader<I> {
     }
 }
 
-type FrameMessage<F> = Result<F>;
+pub(crate) type FrameMessage<F> = Result<F>;
 
 /// Decodes `input` into `tx` (after `first`, when given) until the end, an error, or the
 /// receiver leaving. Returns the milliseconds spent decoding and the frames decoded.
-fn decode_into<I: InputFile>(mut input: I, first: Option<I::Frame>, tx: Sender<FrameMessage<I::Frame>>) -> (f64, u64) {
+pub(crate) fn decode_into<I: InputFile>(
+    mut input: I,
+    first: Option<I::Frame>,
+    tx: Sender<FrameMessage<I::Frame>>,
+) -> (f64, u64) {
     if let Some(f) = first
         && tx.send(Ok(f)).is_err()
     {
@@ -219,7 +225,7 @@ fn decode_into<I: InputFile>(mut input: I, first: Option<I::Frame>, tx: Sender<F
     (busy, input.frames_decoded())
 }
 
-fn receive<F>(rx: &Receiver<FrameMessage<F>>) -> Result<Option<F>> {
+pub(crate) fn receive<F>(rx: &Receiver<FrameMessage<F>>) -> Result<Option<F>> {
     match rx.recv() {
         Ok(Ok(f)) => Ok(Some(f)),
         Ok(Err(e)) => Err(e),
@@ -227,7 +233,7 @@ fn receive<F>(rx: &Receiver<FrameMessage<F>>) -> Result<Option<F>> {
     }
 }
 
-fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> Result<T> {
+pub(crate) fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> Result<T> {
     handle.join().map_err(|_| Error::Internal("a pipeline thread panicked".into()))
 }
 
@@ -319,14 +325,18 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
     })
 }
 
-enum ToEncoder {
+pub(crate) enum ToEncoder {
     Frame(FrameBuf, i64),
     /// Everything was sent: finish the file. Without it the encoder thread discards its work.
     Finish,
 }
 
 /// Encodes what arrives until `Finish`; returns the milliseconds spent.
-fn encode_from<O: OutputFile>(mut output: O, rx: Receiver<ToEncoder>, recycle: Sender<FrameBuf>) -> Result<f64> {
+pub(crate) fn encode_from<O: OutputFile>(
+    mut output: O,
+    rx: Receiver<ToEncoder>,
+    recycle: Sender<FrameBuf>,
+) -> Result<f64> {
     let mut busy = 0.0;
     loop {
         match rx.recv() {
@@ -466,20 +476,55 @@ pub fn compose<I: InputFile, O: OutputFile>(
     })
 }
 
-/// A whole composite job: outputs reserved first, pass 1, pass 2 into the output `create`
-/// makes (from the staged video file, bg's shape and what pass 1 learned), then the report,
-/// and every output renamed into place only when all were written.
+/// A whole composite job: outputs reserved first; then, when `one_pass_allowed` and the job's
+/// path permit, the live session's one pass, else (or when fg's start lies beyond the
+/// session's window of bg) pass 1 and pass 2; the output made by `create` (from the staged
+/// video file, bg's shape and, for two passes, what pass 1 learned); then the report, and
+/// every output renamed into place only when all were written.
 pub fn run<I: InputFile, O: OutputFile>(
     job: &CompJob,
     observer: &mut dyn JobObserver,
-    create: impl FnOnce(&Staged, (u32, u32, PixelFormat), &Pass1) -> Result<O>,
+    one_pass_allowed: bool,
+    mut create: impl FnMut(&Staged, (u32, u32, PixelFormat), Option<&Pass1>) -> Result<O>,
 ) -> Result<(Alignment, Timings)> {
     let total = Instant::now();
     let outputs = JobOutputs::reserve(job)?;
+    let one_pass = match job.path {
+        JobPath::TwoPass => false,
+        JobPath::OnePass => true,
+        JobPath::Auto => one_pass_allowed,
+    };
+    if one_pass {
+        match one_pass::composite::<I, O>(job, observer, |shape| create(&outputs.video, shape, None))? {
+            Outcome::Done(done) => {
+                tell_alignment(&done.alignment, observer);
+                let timings = Timings {
+                    decode: done.decode_ms,
+                    decode_analysis: 0.0,
+                    decode_composite: done.decode_ms,
+                    analyze: done.live.lock + done.live.align,
+                    placement: done.live.lock,
+                    time_map: done.live.align,
+                    placement_check: 0.0,
+                    compose: done.live.compose,
+                    encode: done.encode_ms,
+                    total: total.elapsed().as_secs_f64() * 1e3,
+                    frames_decoded: Some(FramesDecoded { one_pass: done.decoded, ..FramesDecoded::default() }),
+                    one_pass: true,
+                };
+                outputs.commit(&done.alignment, &timings)?;
+                return Ok((done.alignment, timings));
+            }
+            Outcome::NotInWindow(e) if job.path == JobPath::OnePass => return Err(e),
+            Outcome::NotInWindow(e) => {
+                observer.status(&format!("one pass: {e}; analysing the whole of both files instead"));
+            }
+        }
+    }
     // A bad input fails here, before any work: analyze opens both inputs first.
     let pass = analyze::<I>(job, observer)?;
     tell_alignment(&pass.alignment, observer);
-    let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, &pass), observer)?;
+    let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, Some(&pass)), observer)?;
     let timings = Timings {
         decode: pass.decode_ms + composed.decode_ms,
         decode_analysis: pass.decode_ms,
@@ -492,6 +537,7 @@ pub fn run<I: InputFile, O: OutputFile>(
         encode: composed.encode_ms,
         total: total.elapsed().as_secs_f64() * 1e3,
         frames_decoded: Some(pass.frames_decoded(Some(&composed))),
+        one_pass: false,
     };
     outputs.commit(&pass.alignment, &timings)?;
     Ok((pass.alignment, timings))

@@ -106,5 +106,5 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
         let fg = Y4mFile::open(&job.fg)?;
         (fg.reader.header().fps_num, fg.reader.header().fps_den)
     };
-    pipeline::run::<Y4mFile, Y4mOutput>(job, observer, |staged, shape, _| Y4mOutput::create(staged, shape, fps))
+    pipeline::run::<Y4mFile, Y4mOutput>(job, observer, true, |staged, shape, _| Y4mOutput::create(staged, shape, fps))
 }

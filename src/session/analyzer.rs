@@ -534,6 +534,16 @@ impl Analyzer {
         Ok(Located { placement, matched_part: found.matched_part.map(|part| fg_store.to_full(part)) })
     }
 
+    /// fg's and bg's rectangles the time map compared (after `finish`): at the placement,
+    /// on the part of fg's content without graphics bg lacks. A host describing more frames
+    /// the same way (the live session) gets the same descriptors.
+    pub fn compared_rects(&self) -> Result<(Rect, Rect)> {
+        if self.placement.is_none() {
+            return Err(Error::bad_state("no placement yet"));
+        }
+        self.rects()
+    }
+
     /// fg's and bg's compared rectangles at the placement, in full-resolution pixels.
     fn rects(&self) -> Result<(Rect, Rect)> {
         let whole = self.placement.as_ref().expect("placement is known here");

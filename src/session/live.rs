@@ -20,7 +20,7 @@ use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
-use crate::session::analyzer::{Analyzer, matched_rects};
+use crate::session::analyzer::Analyzer;
 use crate::session::clock::StreamClock;
 use crate::session::compositor::{Received, Sent, Stream};
 use crate::settings::Settings;
@@ -161,6 +161,8 @@ struct Lock {
 #[derive(Clone, Copy)]
 struct Found {
     placement: Placement,
+    /// fg's and bg's compared rectangles (fg's content without graphics bg lacks).
+    rects: (Rect, Rect),
     bg_minus_fg: f64,
     /// The first bg frame fg's start needs (with the band before it).
     keep_from: usize,
@@ -187,12 +189,26 @@ pub struct LiveStatus {
     pub start_attempts: usize,
 }
 
+/// Milliseconds a live session spent, by stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LiveTimes {
+    /// Start analyses (placement and fg's start in bg), every attempt.
+    pub lock: f64,
+    /// Describing frames and the windows' time maps.
+    pub align: f64,
+    pub compose: f64,
+}
+
 /// The decision for one output fg frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveDecision {
     pub fg_index: usize,
     pub bg_index: usize,
     pub outside: bool,
+    /// The descriptor distance of the pair and its confidence, as the offline time map gives
+    /// them (0 for an outside frame).
+    pub cost: f32,
+    pub confidence: f32,
 }
 
 /// The live (one-pass) session.
@@ -213,6 +229,7 @@ pub struct Live {
     out: Option<FrameBuf>,
     scratch: ComposeScratch,
     status: LiveStatus,
+    times: LiveTimes,
     /// NO_MATCH (or another error that ended the session), repeated on every later call.
     failed: Option<String>,
 }
@@ -235,6 +252,7 @@ impl Live {
             out: None,
             scratch: ComposeScratch::default(),
             status: LiveStatus::default(),
+            times: LiveTimes::default(),
             failed: None,
         }
     }
@@ -256,6 +274,11 @@ impl Live {
 
     pub fn status(&self) -> LiveStatus {
         self.status
+    }
+
+    /// Where the session's time went so far.
+    pub fn times(&self) -> LiveTimes {
+        self.times
     }
 
     /// The decision behind the last frame `receive` gave.
@@ -321,7 +344,9 @@ impl Live {
         let side = &mut self.sides[si];
         side.hold(frame, seconds)?;
         if side.fingerprinter.is_some() {
+            let started = std::time::Instant::now();
             side.describe(frame, seconds);
+            self.times.align += started.elapsed().as_secs_f64() * 1e3;
         }
         side.clock.accept(seconds);
         side.count += 1;
@@ -345,7 +370,7 @@ impl Live {
     }
 
     /// bg frames per fg frame, from the streams' rates so far (1 until both are known).
-    fn rate(&self) -> f64 {
+    pub fn rate(&self) -> f64 {
         match (self.sides[0].fps(), self.sides[1].fps()) {
             (Some(f), Some(b)) => b / f,
             _ => 1.0,
@@ -399,16 +424,40 @@ impl Live {
         }
         match self.next_step() {
             Step::Need(s) => Ok(Received::Again(s)),
-            Step::Done => Ok(Received::Eof),
+            Step::Done => self.verdict().map(|()| Received::Eof),
             Step::Output => {
+                let started = std::time::Instant::now();
                 let decision = match self.decide() {
                     Ok(d) => d,
                     Err(e) => return Err(self.fail(e)),
                 };
+                let decided = std::time::Instant::now();
+                self.times.align += (decided - started).as_secs_f64() * 1e3;
                 self.output(decision)?;
+                self.times.compose += decided.elapsed().as_secs_f64() * 1e3;
                 Ok(Received::Frame(self.out.as_ref().expect("written").as_frame()))
             }
         }
+    }
+
+    /// At the end: NO_MATCH when fewer fg frames than `min_matched_share` found a
+    /// counterpart (the frames are out already; a host writing a file discards it).
+    fn verdict(&mut self) -> Result<()> {
+        let (n, outside) = (self.status.output, self.status.outside);
+        let share = self.settings.min_matched_share;
+        if n > 0 && ((n - outside) as f64) < share * n as f64 {
+            let e = Error::NotInBg(format!(
+                "{outside} of {n} fg frames have no counterpart in bg (at least {:.0} % must have one: min_matched_share {share})",
+                share * 100.0
+            ));
+            return Err(self.fail(e));
+        }
+        Ok(())
+    }
+
+    /// bg time minus fg time (seconds) at the last decision, once locked.
+    pub fn bg_minus_fg_seconds(&self) -> Option<f64> {
+        self.lock.as_ref().map(|l| l.bg_minus_fg)
     }
 
     /// What the session can do now.
@@ -467,10 +516,13 @@ impl Live {
         }
         self.bg_since_attempt = 0;
         self.status.start_attempts += 1;
-        match self.analyse_held() {
+        let started = std::time::Instant::now();
+        let analysed = self.analyse_held();
+        self.times.lock += started.elapsed().as_secs_f64() * 1e3;
+        match analysed {
             Ok(found) if found.covered || self.sides[1].ended => {
                 self.waiting = None;
-                self.lock_at(found.placement, found.bg_minus_fg)
+                self.lock_at(found)
             }
             Ok(found) => {
                 self.waiting = Some(found);
@@ -511,22 +563,22 @@ impl Live {
         analyzer.push(Stream::Fg, None)?;
         analyzer.push(Stream::Bg, None)?;
         let alignment = analyzer.finish()?;
+        let rects = analyzer.compared_rects()?;
         let time = &alignment.time;
         let matched = |k: &usize| !time.is_outside(*k);
         let first_match = (0..time.map.len()).find(matched).map_or(0, |k| time.map[k] as usize);
         let last_matched = (0..time.map.len()).rev().find(matched).unwrap_or(0);
         Ok(Found {
             placement: alignment.placement,
+            rects,
             bg_minus_fg: time.offset_seconds - fg[0].seconds,
             keep_from: bg[0].index + first_match.saturating_sub(self.settings.band as usize),
             covered: last_matched + 1 == time.map.len(),
         })
     }
 
-    fn lock_at(&mut self, placement: Placement, bg_minus_fg: f64) -> Result<()> {
-        let (_, bw, bh) = self.sides[1].shape.expect("bg held");
-        let (fg_rect, bg_rect) = matched_rects(&placement, bw, bh)
-            .ok_or_else(|| Error::invalid("the placement puts fg's content wholly outside bg"))?;
+    fn lock_at(&mut self, found: Found) -> Result<()> {
+        let Found { placement, rects: (fg_rect, bg_rect), bg_minus_fg, .. } = found;
         for (side, rect) in self.sides.iter_mut().zip([fg_rect, bg_rect]) {
             side.rect = rect;
             side.fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
@@ -553,7 +605,7 @@ impl Live {
         {
             // The window cannot move on without losing fg's start: the match found stands.
             self.waiting = None;
-            return self.lock_at(w.placement, w.bg_minus_fg);
+            return self.lock_at(w);
         }
         let bg = &mut self.sides[1];
         if let Some(h) = bg.pictures.pop_front() {
@@ -595,7 +647,9 @@ impl Live {
         }
         let lock = self.lock.as_mut().expect("locked");
         lock.bg_minus_fg = time.offset_seconds - fg.track.seconds[0];
-        Ok(LiveDecision { fg_index: i, bg_index, outside })
+        let (cost, confidence) =
+            if outside { (time.cost[local], 0.0) } else { (time.cost[local], time.confidence[local]) };
+        Ok(LiveDecision { fg_index: i, bg_index, outside, cost, confidence })
     }
 
     /// Composites the decided frame and releases what no later decision needs.

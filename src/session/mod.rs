@@ -10,5 +10,5 @@ pub mod store;
 
 pub use analyzer::Analyzer;
 pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
-pub use live::{Live, LiveDecision, LiveStatus};
+pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;

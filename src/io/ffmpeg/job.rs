@@ -42,29 +42,44 @@ pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placemen
 }
 
 /// The audio the output carries, as asked and as the inputs allow.
-fn audio_plan(job: &CompJob, pass: &Pass1, fg: &VideoInfo, bg: &VideoInfo) -> Result<AudioPlan> {
+/// Whether the output carries bg's audio, which moves onto fg's clock by the whole time map
+/// (two passes: the one pass knows the map only at its end).
+fn wants_bg_audio(job: &CompJob, fg: &VideoInfo, bg: &VideoInfo) -> bool {
+    let y4m = job.output.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+    match job.audio {
+        AudioChoice::Bg => true,
+        AudioChoice::Auto => !y4m && fg.audio_stream.is_none() && bg.audio_stream.is_some(),
+        _ => false,
+    }
+}
+
+/// The audio the output carries; bg's needs pass 1's frames (`pass`).
+fn audio_plan(job: &CompJob, pass: Option<&Pass1>, fg: &VideoInfo, bg: &VideoInfo) -> Result<AudioPlan> {
     let y4m = job.output.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
     let from_fg = || AudioPlan::Copy { path: job.fg.clone(), shift_seconds: 0.0, window: None };
     let from_bg = || {
+        let Some(pass) = pass else {
+            return Err(Error::Internal("bg's audio needs the two passes".into()));
+        };
         // bg audio moves onto fg's clock and covers exactly fg's frames.
         let tb = fg.time_base;
         let first = pass.fg_pts.first().and_then(|&p| tb.seconds(p)).unwrap_or(0.0);
         let last = pass.fg_pts.last().and_then(|&p| tb.seconds(p)).unwrap_or(0.0) + fg.frame_period();
-        AudioPlan::Copy {
+        Ok(AudioPlan::Copy {
             path: job.bg.clone(),
             shift_seconds: pass.alignment.time.offset_seconds,
             window: Some((first, last)),
-        }
+        })
     };
     let (has_fg, has_bg) = (fg.audio_stream.is_some(), bg.audio_stream.is_some());
     Ok(match job.audio {
         AudioChoice::None => AudioPlan::None,
         AudioChoice::Auto if y4m => AudioPlan::None,
         AudioChoice::Auto if has_fg => from_fg(),
-        AudioChoice::Auto if has_bg => from_bg(),
+        AudioChoice::Auto if has_bg => from_bg()?,
         AudioChoice::Auto => AudioPlan::None,
         AudioChoice::Fg if has_fg => from_fg(),
-        AudioChoice::Bg if has_bg => from_bg(),
+        AudioChoice::Bg if has_bg => from_bg()?,
         AudioChoice::Fg => return Err(Error::InvalidArgument(format!("{}: no audio stream", job.fg.display()))),
         AudioChoice::Bg => return Err(Error::InvalidArgument(format!("{}: no audio stream", job.bg.display()))),
     })
@@ -75,7 +90,8 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
     let fg_info = VideoInput::open(&job.fg)?.info().clone();
     let bg_info = VideoInput::open(&job.bg)?.info().clone();
     let mut audio_note = "no audio";
-    let done = pipeline::run::<VideoInput, VideoOutput>(job, observer, |staged, shape, pass| {
+    let one_pass_allowed = !wants_bg_audio(job, &fg_info, &bg_info);
+    let done = pipeline::run::<VideoInput, VideoOutput>(job, observer, one_pass_allowed, |staged, shape, pass| {
         let audio = audio_plan(job, pass, &fg_info, &bg_info)?;
         let output = VideoOutput::create(staged, shape, fg_info.frame_rate, fg_info.time_base, &job.encode, &audio)?;
         audio_note = match (output.has_audio(), output.audio_transcoded()) {
