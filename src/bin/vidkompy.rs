@@ -18,11 +18,12 @@ const USAGE: &str = "usage:
   vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
                 [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
                 [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial]
-                [--path auto|one-pass|two-pass] [-y] [-q] [-v]
+                [--path auto|one-pass|two-pass] [--live-lag N] [-y] [-q] [-v]
         composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
         fewer than half of FG's frames are found in BG, or they match no better than by
         chance, unless --accept-partial; --path one-pass decodes each frame once (the live
-        session), auto (the default) does so when fg starts within its window of bg
+        session, --live-lag fg frames behind), auto does so when fg starts within its window
+        of bg, two-pass (the default) analyses first
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)
@@ -173,6 +174,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
             "--feather" => set(&mut settings, "feather", value(&mut it, a)?, a)?,
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
             "--accept-partial" => set(&mut settings, "min_matched_share", "0", a)?,
+            "--live-lag" => set(&mut settings, "live_lag", value(&mut it, a)?, a)?,
             "-y" => overwrite = true,
             "-q" => quiet = true,
             "-v" => verbose = true,

@@ -30,7 +30,7 @@ pub struct OnePass {
 /// How the one pass ended: done, or fg's start was not within the session's window of bg
 /// (nothing was written; two passes may still find it further on).
 pub enum Outcome {
-    Done(OnePass),
+    Done(Box<OnePass>),
     NotInWindow(Error),
 }
 
@@ -75,6 +75,14 @@ pub fn composite<I: InputFile, O: OutputFile>(
 ) -> Result<Outcome> {
     let (fg, bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
     let mut live = Live::new(job.settings.clone());
+    // What the start analyses tell, passed on to the observer at the end.
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let teller = std::sync::Arc::clone(&told);
+    live.set_log(Some(Box::new(move |_, line: &str| {
+        if let Ok(mut lines) = teller.lock() {
+            lines.push(line.to_string());
+        }
+    })));
     let mut decisions: Vec<LiveDecision> = Vec::new();
     let mut fg_start_seconds = 0.0;
     std::thread::scope(|s| {
@@ -163,6 +171,9 @@ pub fn composite<I: InputFile, O: OutputFile>(
             }
         };
         let result = run();
+        for line in told.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default() {
+            observer.status(&line);
+        }
         drop((fg_rx, bg_rx));
         let (fg_ms, fg_decoded) = joined(fg_thread)?;
         let (bg_ms, bg_decoded) = joined(bg_thread)?;
@@ -189,12 +200,12 @@ pub fn composite<I: InputFile, O: OutputFile>(
             "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start analyses, {} bg frames before fg's start dropped",
             st.fg_received, st.bg_received, st.output, st.outside, st.start_attempts, st.bg_dropped
         ));
-        Ok(Outcome::Done(OnePass {
+        Ok(Outcome::Done(Box::new(OnePass {
             alignment: alignment_of(&live, &decisions, fg_start_seconds)?,
             decode_ms: fg_ms + bg_ms,
             live: live.times(),
             encode_ms,
             decoded: [fg_decoded, bg_decoded],
-        }))
+        })))
     })
 }

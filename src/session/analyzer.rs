@@ -275,6 +275,11 @@ impl Analyzer {
         self.log = log;
     }
 
+    /// Takes the log callback back (a host that lends it to one analyzer after another).
+    pub fn take_log(&mut self) -> Option<LogFn> {
+        self.log.take()
+    }
+
     /// Sets (or clears) the progress callback. It runs on the thread calling the analyzer,
     /// after each frame is taken.
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {

@@ -20,7 +20,7 @@ use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
-use crate::session::analyzer::Analyzer;
+use crate::session::analyzer::{Analyzer, LogFn};
 use crate::session::clock::StreamClock;
 use crate::session::compositor::{Received, Sent, Stream};
 use crate::settings::Settings;
@@ -30,6 +30,8 @@ use crate::temporal::{Track, align};
 /// bg frames beyond the lookahead's expected reach that a decision waits for (the band's
 /// search may find a frame a little further on).
 const REACH_MARGIN: usize = 2;
+/// A window's newest fg frame matched under this confidence has not found its counterpart.
+const TAIL_CONFIDENCE: f32 = 0.5;
 
 /// One held picture of a stream.
 struct Held {
@@ -218,6 +220,10 @@ pub struct Live {
     sides: [Side; 2],
     given_placement: Option<Placement>,
     lock: Option<Lock>,
+    /// bg index of the last matched output frame.
+    last_matched: Option<usize>,
+    /// The last window's newest fg frame found no counterpart: bg's window may grow.
+    reaching: bool,
     /// A match found whose last fg frames bg's window did not reach yet.
     waiting: Option<Found>,
     /// bg frames taken since the last start analysis (while seeking).
@@ -230,6 +236,8 @@ pub struct Live {
     scratch: ComposeScratch,
     status: LiveStatus,
     times: LiveTimes,
+    /// Lent to each start analysis, which tells where the placement came from.
+    log: Option<LogFn>,
     /// NO_MATCH (or another error that ended the session), repeated on every later call.
     failed: Option<String>,
 }
@@ -245,6 +253,8 @@ impl Live {
             given_placement: None,
             lock: None,
             waiting: None,
+            last_matched: None,
+            reaching: false,
             bg_since_attempt: 0,
             history: VecDeque::new(),
             next_out: 0,
@@ -253,8 +263,16 @@ impl Live {
             scratch: ComposeScratch::default(),
             status: LiveStatus::default(),
             times: LiveTimes::default(),
+            log: None,
             failed: None,
         }
+    }
+
+    /// Sets (or clears) the log callback: the start analyses tell through it where the
+    /// placement came from and what the time map found. It runs on the thread calling `send`
+    /// or `receive`.
+    pub fn set_log(&mut self, log: Option<LogFn>) {
+        self.log = log;
     }
 
     /// Uses `placement` instead of searching for it; before the first frame.
@@ -382,12 +400,13 @@ impl Live {
         (self.rate() * (self.lag + 1) as f64).ceil() as usize
     }
 
-    /// Most bg pictures held: while seeking, two lookaheads and both sides of the band (so
-    /// the window holds fg's whole first stretch wherever in its first half fg starts); once
-    /// locked, a lookahead past the last decision and the band.
+    /// Most bg pictures held: while seeking (or reaching for fg's frames after a cut), two
+    /// lookaheads and both sides of the band (so the window holds fg's whole first stretch
+    /// wherever in its first half fg starts); once locked, a lookahead past the last decision
+    /// and the band.
     fn bg_capacity(&self) -> usize {
         let band = self.settings.band as usize;
-        if self.lock.is_none() {
+        if self.lock.is_none() || self.reaching {
             2 * self.lookahead_bg() + 2 * band
         } else {
             self.lookahead_bg() + band + REACH_MARGIN + 1
@@ -428,7 +447,11 @@ impl Live {
             Step::Output => {
                 let started = std::time::Instant::now();
                 let decision = match self.decide() {
-                    Ok(d) => d,
+                    Ok(Some(d)) => d,
+                    Ok(None) => {
+                        self.times.align += started.elapsed().as_secs_f64() * 1e3;
+                        return Ok(Received::Again(Stream::Bg));
+                    }
                     Err(e) => return Err(self.fail(e)),
                 };
                 let decided = std::time::Instant::now();
@@ -517,7 +540,10 @@ impl Live {
         self.bg_since_attempt = 0;
         self.status.start_attempts += 1;
         let started = std::time::Instant::now();
-        let analysed = self.analyse_held();
+        let mut analyzer = Analyzer::new(self.settings.clone());
+        analyzer.set_log(self.log.take());
+        let analysed = self.analyse_held(&mut analyzer);
+        self.log = analyzer.take_log();
         self.times.lock += started.elapsed().as_secs_f64() * 1e3;
         match analysed {
             Ok(found) if found.covered || self.sides[1].ended => {
@@ -537,8 +563,7 @@ impl Live {
     }
 
     /// The analyzer on the held pictures, pushed in time order.
-    fn analyse_held(&self) -> Result<Found> {
-        let mut analyzer = Analyzer::new(self.settings.clone());
+    fn analyse_held(&self, analyzer: &mut Analyzer) -> Result<Found> {
         if let Some(p) = self.given_placement {
             analyzer.set_placement(p)?;
         }
@@ -634,22 +659,38 @@ impl Live {
         self.fail(e)
     }
 
-    /// The bg frame of the oldest pending fg frame, from the window's time map.
-    fn decide(&mut self) -> Result<LiveDecision> {
+    /// The bg frame of the oldest pending fg frame, from the window's time map; `None` when
+    /// the window's newest fg frame found no counterpart and bg may still bring it (a cut
+    /// forward in fg, further than the lookahead's usual reach): the window then grows, up to
+    /// the seeking window's size.
+    fn decide(&mut self) -> Result<Option<LiveDecision>> {
         let i = self.next_out;
         let (fg, bg) = (&self.sides[0], &self.sides[1]);
         let time = align(&fg.track, &bg.track, &self.settings)?;
-        let local = i - fg.track_first;
-        let mut bg_index = time.map[local] as usize + bg.track_first;
-        let outside = time.is_outside(local);
-        if let Some(last) = self.last {
-            bg_index = bg_index.max(last.bg_index);
+        let newest = time.map.len() - 1;
+        let newest_unmatched = time.is_outside(newest) || time.confidence[newest] < TAIL_CONFIDENCE;
+        // Matched within half a band of bg's newest frame: pressed against the window's edge
+        // (after a cut forward, a look-alike scene matches there while the true frame is to come).
+        let bg_newest = bg.track_first + bg.track.len() - 1;
+        let pressed = time.map[newest] as usize + bg.track_first + self.settings.band as usize / 2 > bg_newest;
+        self.reaching = (newest_unmatched || pressed) && !bg.ended;
+        if self.reaching && bg.pictures.len() < self.bg_capacity() {
+            return Ok(None);
         }
+        let local = i - fg.track_first;
+        let outside = time.is_outside(local);
+        let mapped = time.map[local] as usize + bg.track_first;
+        // Never back from the last match; an outside frame stays over the last matched bg
+        // frame (the next match, still to come, may lie anywhere after it).
+        let bg_index = match (self.last_matched, outside) {
+            (Some(last), true) => last,
+            (Some(last), false) => mapped.max(last),
+            (None, _) => mapped,
+        };
         let lock = self.lock.as_mut().expect("locked");
         lock.bg_minus_fg = time.offset_seconds - fg.track.seconds[0];
-        let (cost, confidence) =
-            if outside { (time.cost[local], 0.0) } else { (time.cost[local], time.confidence[local]) };
-        Ok(LiveDecision { fg_index: i, bg_index, outside, cost, confidence })
+        let (cost, confidence) = (time.cost[local], if outside { 0.0 } else { time.confidence[local] });
+        Ok(Some(LiveDecision { fg_index: i, bg_index, outside, cost, confidence }))
     }
 
     /// Composites the decided frame and releases what no later decision needs.
@@ -679,6 +720,9 @@ impl Live {
         let bg_index = bg.index;
         let d = LiveDecision { bg_index, ..d };
         self.last = Some(d);
+        if !d.outside {
+            self.last_matched = Some(bg_index);
+        }
         self.next_out += 1;
         self.status.output += 1;
         self.status.outside += d.outside as usize;
