@@ -255,6 +255,11 @@ typedef struct VidkompyAnalyzer VidkompyAnalyzer;
 typedef struct VidkompyCompositor VidkompyCompositor;
 
 /*
+ Opaque live (one-pass) session. Used by one thread at a time; may move between threads.
+ */
+typedef struct VidkompyLive VidkompyLive;
+
+/*
  Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
  */
 typedef struct VidkompySettings VidkompySettings;
@@ -1150,6 +1155,129 @@ int vidkompy_alignment_to_json_ex(const struct VidkompyAlignment *alignment,
                                   size_t size,
                                   size_t *needed,
                                   struct VidkompyError *err);
+
+/*
+ Creates a live session: send fg and bg frames as they arrive (any interleaving, in order
+ within a stream), receive each fg frame composited onto its bg frame once `live_lag` more
+ fg frames (setting "live_lag", default 30) and the bg frames they may match have arrived.
+ `settings` may be NULL.
+
+ It first holds fg's first live_lag + 1 frames and a window of bg frames, and finds the
+ placement (searched, or the one set with vidkompy_live_set_placement) and where fg starts
+ in bg. Until then receive answers VIDKOMPY_AGAIN and vidkompy_live_wants names the stream
+ it needs; when bg has moved a whole window past fg's first frames without a match (or bg
+ ends first), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
+ answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
+ found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
+ two lookaheads and two bands of bg frames, whatever the video's length.
+
+ Call sequence (never deadlocks: after AGAIN from send, receive produces output or names the
+ other stream):
+ ```c
+ VidkompyLive *lv = NULL;
+ vidkompy_live_new(settings, &lv);
+ for (;;) {
+     VidkompyFrame out;
+     int r = vidkompy_live_receive(lv, &out);
+     if (r == VIDKOMPY_OK) { show(&out); continue; }          // valid until the next call
+     if (r == VIDKOMPY_EOF) break;
+     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_live_last_error(lv)); break; }
+     int s = vidkompy_live_wants(lv);                          // VIDKOMPY_STREAM_FG or _BG
+     vidkompy_live_send(lv, s, next_frame_or_null(s));         // NULL: that stream ended
+ }
+ vidkompy_live_free(&lv);
+ ```
+
+ # Safety
+ `settings` NULL or live; `out` NULL or writable.
+ */
+int vidkompy_live_new(const struct VidkompySettings *settings, struct VidkompyLive **out);
+
+/*
+ Frees a live session and sets `*live` to NULL. Accepts NULL.
+
+ # Safety
+ `live` must be NULL or point at NULL or a live session.
+ */
+void vidkompy_live_free(struct VidkompyLive **live);
+
+/*
+ The message of the session's last call if it failed, "" if it succeeded (or for NULL).
+
+ # Safety
+ `live` must be NULL or live.
+ */
+const char *vidkompy_live_last_error(const struct VidkompyLive *live);
+
+/*
+ Uses this placement instead of searching for it. Before the first frame only, else
+ VIDKOMPY_ERROR_BAD_STATE.
+
+ # Safety
+ `live` must be NULL or live; `placement` NULL or valid.
+ */
+int vidkompy_live_set_placement(struct VidkompyLive *live,
+                                const struct VidkompyPlacement *placement);
+
+/*
+ Sends the next frame of `stream` (copied); NULL ends that stream. VIDKOMPY_OK (taken),
+ VIDKOMPY_AGAIN (the session holds all it may: call receive, then send the same frame
+ again), or an error.
+
+ # Safety
+ `live` must be NULL or live; `frame` NULL or a valid frame.
+ */
+int vidkompy_live_send(struct VidkompyLive *live, int stream, const struct VidkompyFrame *frame);
+
+/*
+ Gets the next composited frame: VIDKOMPY_OK fills `*out` with a library-owned frame (bg's
+ format and size, fg's pts and time base) valid until the next call on this session;
+ VIDKOMPY_AGAIN when input is needed (vidkompy_live_wants says which stream);
+ VIDKOMPY_EOF after the last fg frame.
+
+ # Safety
+ `live` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_live_receive(struct VidkompyLive *live, struct VidkompyFrame *out);
+
+/*
+ The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or VIDKOMPY_STREAM_NONE when it
+ can produce output or is done (or for NULL).
+
+ # Safety
+ `live` must be NULL or live.
+ */
+int vidkompy_live_wants(const struct VidkompyLive *live);
+
+/*
+ The frame the last VIDKOMPY_OK from receive gave: its fg frame index, the bg frame index
+ under it, and whether the time map put it outside bg (over the last matched bg frame).
+ Any output pointer may be NULL. VIDKOMPY_ERROR_BAD_STATE before the first frame.
+
+ # Safety
+ `live` must be NULL or live; each output NULL or writable.
+ */
+int vidkompy_live_last_frame(struct VidkompyLive *live,
+                             int64_t *fg_index,
+                             int64_t *bg_index,
+                             int *outside);
+
+/*
+ Bytes of frames the session holds now (pictures and spares): bounded by live_lag and the
+ band, not by the video's length. 0 for NULL.
+
+ # Safety
+ `live` must be NULL or live.
+ */
+size_t vidkompy_live_held_bytes(const struct VidkompyLive *live);
+
+/*
+ The placement found (or set), once the session has locked; else VIDKOMPY_AGAIN.
+
+ # Safety
+ `live` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_live_placement(struct VidkompyLive *live, struct VidkompyPlacement *out);
 
 #ifdef __cplusplus
 }  // extern "C"

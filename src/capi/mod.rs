@@ -21,7 +21,9 @@ use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
 mod editor;
+mod live;
 pub use editor::*;
+pub use live::*;
 
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;

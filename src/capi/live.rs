@@ -1,0 +1,240 @@
+//! The live session at the C boundary: one pass, frames in as they arrive, composited frames
+//! out after `live_lag` fg frames. Translation only; the logic is in `session::live`.
+
+use std::ffi::{CString, c_char, c_int};
+
+use super::{
+    LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyFrame, VidkompyPlacement,
+    VidkompySettings, ffi_call_free, frame_from_c, frame_to_c, free_handle, settings_or_default, stream_from_c,
+    with_handle,
+};
+use crate::error::Error;
+use crate::session::{Live, Received, Sent};
+
+/// Opaque live (one-pass) session. Used by one thread at a time; may move between threads.
+pub struct VidkompyLive {
+    live: Live,
+    last_error: CString,
+}
+
+impl LastError for VidkompyLive {
+    fn set_last_error(&mut self, message: CString) {
+        self.last_error = message;
+    }
+}
+
+/// Creates a live session: send fg and bg frames as they arrive (any interleaving, in order
+/// within a stream), receive each fg frame composited onto its bg frame once `live_lag` more
+/// fg frames (setting "live_lag", default 30) and the bg frames they may match have arrived.
+/// `settings` may be NULL.
+///
+/// It first holds fg's first live_lag + 1 frames and a window of bg frames, and finds the
+/// placement (searched, or the one set with vidkompy_live_set_placement) and where fg starts
+/// in bg. Until then receive answers VIDKOMPY_AGAIN and vidkompy_live_wants names the stream
+/// it needs; when bg has moved a whole window past fg's first frames without a match (or bg
+/// ends first), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
+/// answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
+/// found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
+/// two lookaheads and two bands of bg frames, whatever the video's length.
+///
+/// Call sequence (never deadlocks: after AGAIN from send, receive produces output or names the
+/// other stream):
+/// ```c
+/// VidkompyLive *lv = NULL;
+/// vidkompy_live_new(settings, &lv);
+/// for (;;) {
+///     VidkompyFrame out;
+///     int r = vidkompy_live_receive(lv, &out);
+///     if (r == VIDKOMPY_OK) { show(&out); continue; }          // valid until the next call
+///     if (r == VIDKOMPY_EOF) break;
+///     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_live_last_error(lv)); break; }
+///     int s = vidkompy_live_wants(lv);                          // VIDKOMPY_STREAM_FG or _BG
+///     vidkompy_live_send(lv, s, next_frame_or_null(s));         // NULL: that stream ended
+/// }
+/// vidkompy_live_free(&lv);
+/// ```
+///
+/// # Safety
+/// `settings` NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_new(settings: *const VidkompySettings, out: *mut *mut VidkompyLive) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: NULL or live by contract.
+        let settings = unsafe { settings_or_default(settings) };
+        let handle = Box::new(VidkompyLive { live: Live::new(settings), last_error: CString::default() });
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(handle) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Frees a live session and sets `*live` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `live` must be NULL or point at NULL or a live session.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_free(live: *mut *mut VidkompyLive) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(live) }
+}
+
+/// The message of the session's last call if it failed, "" if it succeeded (or for NULL).
+///
+/// # Safety
+/// `live` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_last_error(live: *const VidkompyLive) -> *const c_char {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { live.as_ref() }.map_or(c"".as_ptr(), |l| l.last_error.as_ptr())
+}
+
+/// Uses this placement instead of searching for it. Before the first frame only, else
+/// VIDKOMPY_ERROR_BAD_STATE.
+///
+/// # Safety
+/// `live` must be NULL or live; `placement` NULL or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_set_placement(
+    live: *mut VidkompyLive,
+    placement: *const VidkompyPlacement,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
+            l.live.set_placement(p.into())?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Sends the next frame of `stream` (copied); NULL ends that stream. VIDKOMPY_OK (taken),
+/// VIDKOMPY_AGAIN (the session holds all it may: call receive, then send the same frame
+/// again), or an error.
+///
+/// # Safety
+/// `live` must be NULL or live; `frame` NULL or a valid frame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_send(live: *mut VidkompyLive, stream: c_int, frame: *const VidkompyFrame) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let stream = stream_from_c(stream)?;
+            let sent = if frame.is_null() {
+                l.live.send(stream, None)?
+            } else {
+                let frame = frame_from_c(frame)?;
+                l.live.send(stream, Some(&frame))?
+            };
+            Ok(match sent {
+                Sent::Accepted => VIDKOMPY_OK,
+                Sent::Again => VIDKOMPY_AGAIN,
+            })
+        })
+    }
+}
+
+/// Gets the next composited frame: VIDKOMPY_OK fills `*out` with a library-owned frame (bg's
+/// format and size, fg's pts and time base) valid until the next call on this session;
+/// VIDKOMPY_AGAIN when input is needed (vidkompy_live_wants says which stream);
+/// VIDKOMPY_EOF after the last fg frame.
+///
+/// # Safety
+/// `live` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_receive(live: *mut VidkompyLive, out: *mut VidkompyFrame) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            match l.live.receive()? {
+                Received::Frame(f) => {
+                    *out = frame_to_c(&f);
+                    Ok(VIDKOMPY_OK)
+                }
+                Received::Again(_) => Ok(VIDKOMPY_AGAIN),
+                Received::Eof => Ok(VIDKOMPY_EOF),
+            }
+        })
+    }
+}
+
+/// The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or VIDKOMPY_STREAM_NONE when it
+/// can produce output or is done (or for NULL).
+///
+/// # Safety
+/// `live` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_wants(live: *const VidkompyLive) -> c_int {
+    // SAFETY: NULL-checked; otherwise live.
+    match unsafe { live.as_ref() }.and_then(|l| l.live.wants()) {
+        Some(s) => s as c_int,
+        None => VIDKOMPY_STREAM_NONE,
+    }
+}
+
+/// The frame the last VIDKOMPY_OK from receive gave: its fg frame index, the bg frame index
+/// under it, and whether the time map put it outside bg (over the last matched bg frame).
+/// Any output pointer may be NULL. VIDKOMPY_ERROR_BAD_STATE before the first frame.
+///
+/// # Safety
+/// `live` must be NULL or live; each output NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_last_frame(
+    live: *mut VidkompyLive,
+    fg_index: *mut i64,
+    bg_index: *mut i64,
+    outside: *mut c_int,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let d = l.live.last_decision().ok_or_else(|| Error::bad_state("no frame has come out yet"))?;
+            if let Some(p) = fg_index.as_mut() {
+                *p = d.fg_index as i64;
+            }
+            if let Some(p) = bg_index.as_mut() {
+                *p = d.bg_index as i64;
+            }
+            if let Some(p) = outside.as_mut() {
+                *p = d.outside as c_int;
+            }
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Bytes of frames the session holds now (pictures and spares): bounded by live_lag and the
+/// band, not by the video's length. 0 for NULL.
+///
+/// # Safety
+/// `live` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_held_bytes(live: *const VidkompyLive) -> usize {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { live.as_ref() }.map_or(0, |l| l.live.held_bytes())
+}
+
+/// The placement found (or set), once the session has locked; else VIDKOMPY_AGAIN.
+///
+/// # Safety
+/// `live` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_placement(live: *mut VidkompyLive, out: *mut VidkompyPlacement) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            match l.live.placement() {
+                Some(p) => {
+                    *out = (*p).into();
+                    Ok(VIDKOMPY_OK)
+                }
+                None => Ok(VIDKOMPY_AGAIN),
+            }
+        })
+    }
+}
