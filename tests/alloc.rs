@@ -292,3 +292,45 @@ fn steady_state_allocates_nothing_per_frame() {
     assert_eq!(out, spec.fg_frames);
     assert_eq!(n, 0, "{n} allocations while compositing {} frames", spec.fg_frames - 2);
 }
+
+/// The live session in steady state reuses its picture buffers and its output: over 100
+/// frames, no allocation as large as a quarter of a bg frame, and no growth of what it holds.
+/// (The window's time map still allocates its working vectors for each decision, a few
+/// kilobytes: counted and printed here, not yet zero.)
+#[test]
+fn live_steady_state_allocates_no_frame() {
+    let spec = PairSpec { bg_frames: 260, fg_frames: 200, fg_start: 0.4, ..PairSpec::default() };
+    let pair = SyntheticPair::new(spec.clone());
+    let fg: Vec<FrameBuf> = (0..spec.fg_frames).map(|i| pair.fg_frame(i)).collect();
+    let bg: Vec<FrameBuf> = (0..spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+    let mut live = vidkompy::session::Live::new(Settings { live_lag: 10, ..Settings::default() });
+    let (mut i, mut j, mut out) = (0usize, 0usize, 0usize);
+    let mut step = |live: &mut vidkompy::session::Live, out: &mut usize| match live.receive().unwrap() {
+        Received::Frame(_) => *out += 1,
+        Received::Again(stream) => {
+            let (frames, k) = if stream == Stream::Fg { (&fg, &mut i) } else { (&bg, &mut j) };
+            if live.send(stream, frames.get(*k).map(FrameBuf::as_frame).as_ref()).unwrap()
+                == vidkompy::session::Sent::Accepted
+            {
+                *k += 1;
+            }
+        }
+        Received::Eof => panic!("ended early"),
+    };
+    while out < 40 {
+        step(&mut live, &mut out);
+    }
+    let held_before = live.held_bytes();
+    let frame = bg[0].byte_size();
+    let mut count = 0;
+    let largest = largest_allocation(|| {
+        count = allocations(|| {
+            while out < 140 {
+                step(&mut live, &mut out);
+            }
+        })
+    });
+    eprintln!("live: {count} allocations over 100 frames, largest {largest} bytes (a bg frame is {frame})");
+    assert!(largest < frame / 4, "an allocation of {largest} bytes: a frame was allocated ({frame} bytes)");
+    assert!(live.held_bytes() <= held_before + frame, "held {} bytes, was {held_before}", live.held_bytes());
+}

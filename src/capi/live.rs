@@ -118,7 +118,11 @@ pub unsafe extern "C" fn vidkompy_live_set_placement(
 /// # Safety
 /// `live` must be NULL or live; `frame` NULL or a valid frame.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_live_send(live: *mut VidkompyLive, stream: c_int, frame: *const VidkompyFrame) -> c_int {
+pub unsafe extern "C" fn vidkompy_live_send(
+    live: *mut VidkompyLive,
+    stream: c_int,
+    frame: *const VidkompyFrame,
+) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe {
         with_handle(live, "live", |l| {
