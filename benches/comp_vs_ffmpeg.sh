@@ -24,9 +24,10 @@ best() { sort -n | awk 'NR == 1 { t = $1 } { if ($2 > m) m = $2 } END { print t,
 run_case() {
   local name=$1; shift
   local -a ours=("$@")
-  local vk=() vp=() ff=()
+  local vk=() vo=() vp=() ff=()
   for _ in $(seq "$runs"); do
     vk+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --bg "$src" --fg "$work/fg.mp4" -o "$work/vk.mp4")")
+    vo+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --path one-pass --bg "$src" --fg "$work/fg.mp4" -o "$work/vo.mp4" --report "$work/vo.json")")
     vp+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --placement 480,270 --bg "$src" --fg "$work/fg.mp4" -o "$work/vp.mp4")")
     # What ffmpeg needs to be told: where (480, 270) and when (bg from 1.5 s).
     ff+=("$(measure ffmpeg -v error -nostdin -y -i "$src" -i "$work/fg.mp4" -filter_complex \
@@ -34,13 +35,16 @@ run_case() {
       -map "[v]" -map 1:a "${ffenc[@]}" -c:a copy "$work/ff.mp4")")
   done
   read -r v vm < <(printf '%s\n' "${vk[@]}" | best)
+  read -r o om < <(printf '%s\n' "${vo[@]}" | best)
   read -r p pm < <(printf '%s\n' "${vp[@]}" | best)
   read -r f fm < <(printf '%s\n' "${ff[@]}" | best)
   printf '%s\n' "$name"
   printf '  vidkompy comp (finds placement and time map): %.2f s (%.2fx ffmpeg), peak %d MiB\n' "$v" "$(echo "$v / $f" | bc -l)" $((vm / 1024))
+  printf '  vidkompy comp --path one-pass (decodes once): %.2f s (%.2fx ffmpeg), peak %d MiB, %s\n' "$o" "$(echo "$o / $f" | bc -l)" $((om / 1024)) \
+    "$(grep -o '"frames_decoded": {"fg": [0-9]*, "bg": [0-9]*' "$work/vo.json" | sed 's/"frames_decoded": //; s/$/}/')"
   printf '  vidkompy comp --placement (time map only):   %.2f s (%.2fx ffmpeg), peak %d MiB\n' "$p" "$(echo "$p / $f" | bc -l)" $((pm / 1024))
   printf '  ffmpeg overlay (told the true offsets):        %.2f s, peak %d MiB\n' "$f" $((fm / 1024))
-  for out in vk ff; do
+  for out in vk vo ff; do
     printf '  %s: %s frames\n' "$out" "$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$work/$out.mp4")"
   done
 }

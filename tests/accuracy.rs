@@ -29,6 +29,8 @@ mod with_ffmpeg {
     /// fg's crop of bg (x, y, width, height) and its grade, for every family.
     const CROP: &str = "crop=480:270:96:54";
     const GRADE: &str = "eq=brightness=0.05:contrast=1.12:saturation=1.2";
+    /// The one pass's latency: 2 s of fg frames at 25 fps.
+    const LIVE_LAG: &str = "50";
     /// bg's frames: the film (0..192), the interview (192..373), the film mirrored (373..565).
     const BG_FRAMES: usize = 565;
 
@@ -421,6 +423,7 @@ mod with_ffmpeg {
         let (out, report) = (dir.join(format!("out-{path}.mkv")), dir.join(format!("report-{path}.json")));
         let r = Command::new(env!("CARGO_BIN_EXE_vidkompy"))
             .args(["comp", "-q", "--codec", "mpeg4", "--bitrate", "1M", "--audio", "none", "--path", path])
+            .args(["--live-lag", LIVE_LAG])
             .args(["--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out), "--report", &s(&report)])
             .output()
             .unwrap();
@@ -432,6 +435,8 @@ mod with_ffmpeg {
                 let score = field(&stderr, "best placement score ");
                 let why = if stderr.contains("no better than by chance") {
                     "no closer than chance"
+                } else if stderr.contains("matched none") {
+                    "fg's start matched no bg frame"
                 } else if stderr.contains("no counterpart") {
                     "too few frames matched"
                 } else if stderr.contains("best placement score") {
@@ -530,8 +535,8 @@ mod with_ffmpeg {
 
     fn table(rows: &[(&Family, Measured)]) -> String {
         let mut t = String::from(
-            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | score | placement conf. | time-map conf. | result |\n\
-             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n",
+            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | score | placement conf. | time-map conf. | result | one pass: exact | one pass = two passes | one pass |\n\
+             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---|\n",
         );
         for (f, m) in rows {
             let conf = |c: f64| if c.is_nan() { "-".to_string() } else { format!("{c:.2}") };
@@ -539,23 +544,29 @@ mod with_ffmpeg {
                 "FAIL" => format!("**short of the bar** (placement {})", m.placement),
                 v => v.to_string(),
             };
+            let one = m.one_pass.as_ref().expect("both paths ran");
+            let one_verdict = match one.verdict.split(':').next().unwrap() {
+                "FAIL" => format!("**short of the bar** (placement {})", one.placement),
+                v => v.to_string(),
+            };
             if m.fg_frames == 0 {
                 t += &format!(
-                    "| {}: {} | {} | | | | | | - | {} | {} | {} | {} |\n",
+                    "| {}: {} | {} | | | | | | - | {} | {} | {} | {} | | | {} |\n",
                     f.group,
                     f.name,
                     f.how,
                     conf(m.placement_score),
                     conf(m.placement_confidence),
                     conf(m.time_confidence),
-                    verdict
+                    verdict,
+                    one_verdict
                 );
                 continue;
             }
             let judged = m.fg_frames - m.free;
             let free = if m.free > 0 { format!(" ({} free)", m.free) } else { String::new() };
             t += &format!(
-                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {:.2} | {} | {} | {} |\n",
+                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {:.2} | {} | {} | {} | {} | {} | {} |\n",
                 f.group,
                 f.name,
                 f.how,
@@ -569,7 +580,10 @@ mod with_ffmpeg {
                 m.placement_score,
                 conf(m.placement_confidence),
                 conf(m.time_confidence),
-                verdict
+                verdict,
+                percent(one.exact + one.outside_right, judged),
+                percent(m.same_as_two_pass, m.fg_frames),
+                one_verdict
             );
         }
         t
@@ -578,6 +592,12 @@ mod with_ffmpeg {
     /// Families that do not reach the bar yet, shown as such in the table; the test fails when
     /// one of them starts passing, so the list cannot go stale.
     const NOT_YET: &[&str] = &[];
+    /// The same for the one pass (`comp --path one-pass`, the live session). crf 38: the
+    /// start's 51 frames pan, and its analysis settles a pixel and a frame off along the pan
+    /// (x 95 and frames one off); 30000/1001: each window's sub-frame offset puts a few
+    /// near-ties on the other side; inserted footage: the first frame after the inserted part
+    /// (99.4 %; all 160 at a 30-frame lag).
+    const NOT_YET_ONE_PASS: &[&str] = &["crf 38", "30000/1001 on 25", "inserted footage"];
 
     const BEGIN: &str = "<!-- accuracy table: written by tests/accuracy.rs -->\n";
     const END: &str = "<!-- end of accuracy table -->";
@@ -616,8 +636,12 @@ mod with_ffmpeg {
                         let (one, live) = run(family, &bg, &media, &dir, "one-pass");
                         if let (Some(a), Some(b)) = (&two, &live) {
                             m.same_as_two_pass = (0..a.fg_frames.min(b.fg_frames))
-                                .filter(|&i| {
-                                    a.time.map[i] == b.time.map[i] && a.time.is_outside(i) == b.time.is_outside(i)
+                                .filter(|&i| match (a.time.is_outside(i), b.time.is_outside(i)) {
+                                    // Outside frames agree when both say so (which bg frame
+                                    // shows under them is free).
+                                    (true, true) => true,
+                                    (false, false) => a.time.map[i] == b.time.map[i],
+                                    _ => false,
                                 })
                                 .count();
                         }
@@ -642,15 +666,27 @@ mod with_ffmpeg {
             families.iter().zip(results.into_inner().unwrap()).map(|(f, m)| (f, m.unwrap())).collect();
         let measured = table(&rows);
         eprintln!("{measured}");
+        let one_passed = |m: &Measured| m.one_pass.as_ref().is_some_and(|o| o.passed);
         let failed: Vec<String> = rows
             .iter()
             .filter(|(f, m)| !m.passed && !NOT_YET.contains(&f.name))
             .map(|(f, m)| format!("{}: {}", f.name, m.verdict))
+            .chain(
+                rows.iter()
+                    .filter(|(f, m)| !one_passed(m) && !NOT_YET_ONE_PASS.contains(&f.name))
+                    .map(|(f, m)| format!("{} (one pass): {}", f.name, m.one_pass.as_ref().unwrap().verdict)),
+            )
             .collect();
         assert!(failed.is_empty(), "families below 99.5 % exact or not refused:\n{}", failed.join("\n"));
         let mended: Vec<&str> =
             rows.iter().filter(|(f, m)| m.passed && NOT_YET.contains(&f.name)).map(|(f, _)| f.name).collect();
         assert!(mended.is_empty(), "{mended:?} now pass: take them off NOT_YET");
+        let mended: Vec<&str> = rows
+            .iter()
+            .filter(|(f, m)| one_passed(m) && NOT_YET_ONE_PASS.contains(&f.name))
+            .map(|(f, _)| f.name)
+            .collect();
+        assert!(mended.is_empty(), "{mended:?} now pass in one pass: take them off NOT_YET_ONE_PASS");
         check_readme(&measured);
     }
 

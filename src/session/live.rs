@@ -540,10 +540,17 @@ impl Live {
         self.bg_since_attempt = 0;
         self.status.start_attempts += 1;
         let started = std::time::Instant::now();
+        // The held pictures are lent to the analyzer and its frame provider (shared, not
+        // copied: a window of 1080p frames is hundreds of MiB), and taken back after.
+        let held = std::sync::Arc::new([0, 1].map(|si| std::mem::take(&mut self.sides[si].pictures)));
         let mut analyzer = Analyzer::new(self.settings.clone());
         analyzer.set_log(self.log.take());
-        let analysed = self.analyse_held(&mut analyzer);
+        let analysed = self.analyse_held(&mut analyzer, &held);
         self.log = analyzer.take_log();
+        drop(analyzer);
+        let [fg, bg] = std::sync::Arc::try_unwrap(held)
+            .map_err(|_| Error::Internal("the analyzer kept the held frames".into()))?;
+        (self.sides[0].pictures, self.sides[1].pictures) = (fg, bg);
         self.times.lock += started.elapsed().as_secs_f64() * 1e3;
         match analysed {
             Ok(found) if found.covered || self.sides[1].ended => {
@@ -563,25 +570,23 @@ impl Live {
     }
 
     /// The analyzer on the held pictures, pushed in time order.
-    fn analyse_held(&self, analyzer: &mut Analyzer) -> Result<Found> {
+    fn analyse_held(&self, analyzer: &mut Analyzer, held: &std::sync::Arc<[VecDeque<Held>; 2]>) -> Result<Found> {
         if let Some(p) = self.given_placement {
             analyzer.set_placement(p)?;
         }
-        let copies: [Vec<FrameBuf>; 2] =
-            [0, 1].map(|si| self.sides[si].pictures.iter().map(|h| h.buf.clone()).collect());
-        let provided = copies.clone();
+        let provided = std::sync::Arc::clone(held);
         analyzer.set_frame_provider(Some(Box::new(move |stream: Stream, index: usize| {
-            provided[stream as usize].get(index).cloned()
+            provided[stream as usize].get(index).map(|h| h.buf.clone())
         })));
-        let (fg, bg) = (&self.sides[0].pictures, &self.sides[1].pictures);
+        let (fg, bg) = (&held[0], &held[1]);
         let (mut i, mut j) = (0, 0);
         while i < fg.len() || j < bg.len() {
             let fg_first = j >= bg.len() || (i < fg.len() && fg[i].seconds <= bg[j].seconds);
             if fg_first {
-                analyzer.push(Stream::Fg, Some(&copies[0][i].as_frame()))?;
+                analyzer.push(Stream::Fg, Some(&fg[i].buf.as_frame()))?;
                 i += 1;
             } else {
-                analyzer.push(Stream::Bg, Some(&copies[1][j].as_frame()))?;
+                analyzer.push(Stream::Bg, Some(&bg[j].buf.as_frame()))?;
                 j += 1;
             }
         }
