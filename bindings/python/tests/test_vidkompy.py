@@ -143,3 +143,13 @@ def test_a_bg_frame_the_decoder_lost_shifts_nothing(pair, alignment):
     outputs = list(vidkompy.Compositor(alignment).run(frames(pair[0]), bg))
     assert len(outputs) == FG_FRAMES
     assert all(np.array_equal(outputs[i][0], reference[i][0]) for i in range(FG_FRAMES) if i != 10)
+
+
+def test_the_live_session_gives_the_offline_map(pair, alignment):
+    live = vidkompy.Live(vidkompy.Settings(live_lag=8, band=8))
+    outputs = list(live.run(frames(pair[0]), frames(pair[1])))
+    assert [o[0] for o in outputs] == list(range(FG_FRAMES))
+    assert [o[1] for o in outputs] == [alignment.bg_index(i) for i in range(FG_FRAMES)]
+    assert not any(o[2] for o in outputs)
+    y = outputs[3][3][0]
+    assert np.array_equal(y[FY : FY + FH, FX : FX + FW], pair[0][3][0])

@@ -141,6 +141,13 @@ _signatures = {
     "vidkompy_compositor_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_compositor_receive": (c_int, [_handle, POINTER(_Frame)]),
     "vidkompy_compositor_wants": (c_int, [_handle]),
+    "vidkompy_live_new": (c_int, [_handle, POINTER(_handle)]),
+    "vidkompy_live_free": (None, [POINTER(_handle)]),
+    "vidkompy_live_last_error": (c_char_p, [_handle]),
+    "vidkompy_live_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_live_receive": (c_int, [_handle, POINTER(_Frame)]),
+    "vidkompy_live_wants": (c_int, [_handle]),
+    "vidkompy_live_last_frame": (c_int, [_handle, POINTER(ctypes.c_int64), POINTER(ctypes.c_int64), POINTER(c_int)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
@@ -386,6 +393,43 @@ class Compositor:
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_compositor_free(byref(self._h))
+
+
+class Live:
+    """The live session (one pass). run(fg, bg) takes two iterables of Frames, feeds them as the
+    session asks, and yields (fg index, bg index, outside, planes) for every fg frame, each
+    `live_lag` fg frames after it went in. NO_MATCH (vidkompy.Error) when fg's start is not
+    found within the session's window of bg."""
+
+    def __init__(self, settings=None):
+        self._h = _handle()
+        _check(_lib.vidkompy_live_new(_settings(settings), byref(self._h)))
+
+    def _check(self, status):
+        return _check(status, handle_message=lambda: _lib.vidkompy_live_last_error(self._h))
+
+    def run(self, fg, bg):
+        sources = {0: iter(fg), 1: iter(bg)}
+        out = _Frame()
+        waiting = {}  # stream -> the frame send answered AGAIN to
+        while True:
+            status = self._check(_lib.vidkompy_live_receive(self._h, byref(out)))
+            if status == OK:
+                fg_index, bg_index, outside = ctypes.c_int64(), ctypes.c_int64(), c_int()
+                self._check(_lib.vidkompy_live_last_frame(self._h, byref(fg_index), byref(bg_index), byref(outside)))
+                yield fg_index.value, bg_index.value, bool(outside.value), _planes_of(out)
+                continue
+            if status == EOF:
+                return
+            stream = _lib.vidkompy_live_wants(self._h)
+            frame = waiting.pop(stream) if stream in waiting else next(sources[stream], None)
+            c_frame = byref(frame._c) if frame else None
+            if self._check(_lib.vidkompy_live_send(self._h, stream, c_frame)) == AGAIN:
+                waiting[stream] = frame
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_live_free(byref(self._h))
 
 
 def locate(fg, bg, settings=None):
