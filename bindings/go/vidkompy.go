@@ -498,3 +498,84 @@ func (c *Compositor) Close() {
 	C.vidkompy_compositor_free(&c.c)
 	runtime.SetFinalizer(c, nil)
 }
+
+// Live is the live session (one pass): Next pulls what it asks for from the two sources and
+// returns each fg frame composited onto its bg frame, `live_lag` fg frames after it went in,
+// then io.EOF. NO_MATCH when fg's start is not found within its window of bg.
+type Live struct {
+	c   *C.VidkompyLive
+	out Frame
+	// Frames send answered AGAIN to, per stream, sent again when that stream is asked for.
+	waiting    [2]*Frame
+	waitingEnd [2]bool
+	hasWaiting [2]bool
+}
+
+// NewLive makes a live session (settings may be nil).
+func NewLive(settings *Settings) (*Live, error) {
+	l := &Live{}
+	if err := checkHandle(C.vidkompy_live_new(settingsPtr(settings), &l.c), C.vidkompy_last_error()); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(l, (*Live).Close)
+	return l, nil
+}
+
+func (l *Live) check(status C.int) error {
+	return checkHandle(status, C.vidkompy_live_last_error(l.c))
+}
+
+// Next gives the next composited frame (library memory, valid until the next call) with the
+// fg and bg frame indices behind it, or io.EOF after the last fg frame.
+func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
+	for {
+		status := C.vidkompy_live_receive(l.c, &l.out.c)
+		switch {
+		case status == C.VIDKOMPY_OK:
+			var fi, bi C.int64_t
+			if err := l.check(C.vidkompy_live_last_frame(l.c, &fi, &bi, nil)); err != nil {
+				return nil, 0, 0, err
+			}
+			return &l.out, int(fi), int(bi), nil
+		case status == C.VIDKOMPY_EOF:
+			return nil, 0, 0, io.EOF
+		case status != C.VIDKOMPY_AGAIN:
+			return nil, 0, 0, l.check(status)
+		}
+		stream := Stream(C.vidkompy_live_wants(l.c))
+		var f *Frame
+		var end bool
+		if l.hasWaiting[stream] {
+			f, end, l.hasWaiting[stream] = l.waiting[stream], l.waitingEnd[stream], false
+		} else {
+			source := fg
+			if stream == Bg {
+				source = bg
+			}
+			var err error
+			f, err = source.NextFrame()
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, 0, 0, err
+			}
+			end = f == nil || err != nil
+		}
+		var sent C.int
+		if end {
+			sent = C.vidkompy_live_send(l.c, C.int(stream), nil)
+		} else {
+			sent = C.vidkompy_live_send(l.c, C.int(stream), &f.c)
+		}
+		if err := l.check(sent); err != nil {
+			return nil, 0, 0, err
+		}
+		if sent == C.VIDKOMPY_AGAIN {
+			l.waiting[stream], l.waitingEnd[stream], l.hasWaiting[stream] = f, end, true
+		}
+	}
+}
+
+// Close frees the session.
+func (l *Live) Close() {
+	C.vidkompy_live_free(&l.c)
+	runtime.SetFinalizer(l, nil)
+}

@@ -253,3 +253,41 @@ func TestABgFrameTheDecoderLostShiftsNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	s, _ := NewSettings()
+	defer s.Close()
+	if err := s.Set("live_lag", "8"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("band", "8"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fgSource, bgSource := &frames{fg}, &frames{bg}
+	n := 0
+	for {
+		out, i, j, err := l.Next(fgSource, bgSource)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := al.BgIndex(i)
+		if i != n || j != want || out.PTS() != int64(n) {
+			t.Fatalf("output %d: fg frame %d over bg frame %d (offline: %d)", n, i, j, want)
+		}
+		n++
+	}
+	if n != fgFrames {
+		t.Fatalf("%d frames out", n)
+	}
+}
