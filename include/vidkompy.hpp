@@ -60,6 +60,9 @@ struct FreeAnalyzer {
 struct FreeAlignment {
     void operator()(VidkompyAlignment *p) const noexcept { vidkompy_alignment_free(&p); }
 };
+struct FreeLive {
+    void operator()(VidkompyLive *p) const noexcept { vidkompy_live_free(&p); }
+};
 struct FreeCompositor {
     void operator()(VidkompyCompositor *p) const noexcept { vidkompy_compositor_free(&p); }
 };
@@ -324,6 +327,58 @@ class Compositor {
     }
     int check(int status) { return detail::check(status, vidkompy_compositor_last_error(handle_.get())); }
     std::unique_ptr<VidkompyCompositor, detail::FreeCompositor> handle_;
+};
+
+/// The live session (one pass): send frames as they arrive, receive each fg frame composited
+/// onto its bg frame `live_lag` fg frames later (see vidkompy_live_new). NO_MATCH is thrown as
+/// Error when fg's start is not found within its window of bg.
+class Live {
+  public:
+    explicit Live(const Settings *settings = nullptr) {
+        VidkompyLive *l = nullptr;
+        detail::check(vidkompy_live_new(raw(settings), &l), vidkompy_last_error());
+        handle_.reset(l);
+    }
+
+    /// Uses this placement instead of searching for it (before the first frame).
+    void set_placement(const Placement &p) { check(vidkompy_live_set_placement(handle_.get(), &p)); }
+
+    /// Sends a frame (nullptr ends the stream). Returns false for AGAIN: receive first, then
+    /// send the same frame again.
+    bool send(Stream s, const Frame *f) {
+        return check(vidkompy_live_send(handle_.get(), static_cast<int>(s), f != nullptr ? &f->raw : nullptr)) ==
+               VIDKOMPY_OK;
+    }
+
+    /// The next composited frame into `out` (library-owned, valid until the next call).
+    Received receive(Frame &out) {
+        int status = check(vidkompy_live_receive(handle_.get(), &out.raw));
+        return status == VIDKOMPY_OK ? Received::Frame : status == VIDKOMPY_EOF ? Received::Eof : Received::Again;
+    }
+
+    /// The stream receive needs next, or false when it can produce output or is done.
+    bool wants(Stream &s) const {
+        int w = vidkompy_live_wants(handle_.get());
+        if (w == VIDKOMPY_STREAM_NONE) return false;
+        s = static_cast<Stream>(w);
+        return true;
+    }
+
+    /// The bg frame under the last frame received, and whether it was outside bg.
+    int64_t last_bg_index(bool *outside = nullptr) {
+        int64_t bg = 0;
+        int out = 0;
+        check(vidkompy_live_last_frame(handle_.get(), nullptr, &bg, &out));
+        if (outside != nullptr) *outside = out != 0;
+        return bg;
+    }
+
+    /// Bytes of frames held now.
+    std::size_t held_bytes() const { return vidkompy_live_held_bytes(handle_.get()); }
+
+  private:
+    int check(int status) { return detail::check(status, vidkompy_live_last_error(handle_.get())); }
+    std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;
 };
 
 /// Where fg's content sits in bg, from sample frames of each.

@@ -503,9 +503,11 @@ pub fn run<I: InputFile, O: OutputFile>(
                     decode_analysis: 0.0,
                     decode_composite: done.decode_ms,
                     analyze: done.live.lock + done.live.align,
-                    placement: done.live.lock,
-                    time_map: done.live.align,
-                    placement_check: 0.0,
+                    // The start analysis's stages; the windows' time maps and describing count
+                    // as time map.
+                    placement: done.live.lock_stages.placement,
+                    time_map: done.live.align + done.live.lock_stages.time_map,
+                    placement_check: done.live.lock_stages.placement_check,
                     compose: done.live.compose,
                     encode: done.encode_ms,
                     total: total.elapsed().as_secs_f64() * 1e3,

@@ -20,7 +20,7 @@ use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
-use crate::session::analyzer::{Analyzer, LogFn};
+use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
 use crate::session::clock::StreamClock;
 use crate::session::compositor::{Received, Sent, Stream};
 use crate::settings::Settings;
@@ -196,6 +196,8 @@ pub struct LiveStatus {
 pub struct LiveTimes {
     /// Start analyses (placement and fg's start in bg), every attempt.
     pub lock: f64,
+    /// Parts of `lock`: the analyzer's stages, summed over the attempts.
+    pub lock_stages: StageTimes,
     /// Describing frames and the windows' time maps.
     pub align: f64,
     pub compose: f64,
@@ -547,6 +549,10 @@ impl Live {
         analyzer.set_log(self.log.take());
         let analysed = self.analyse_held(&mut analyzer, &held);
         self.log = analyzer.take_log();
+        let stages = analyzer.stage_times();
+        let t = &mut self.times.lock_stages;
+        (t.placement, t.time_map, t.placement_check) =
+            (t.placement + stages.placement, t.time_map + stages.time_map, t.placement_check + stages.placement_check);
         drop(analyzer);
         let [fg, bg] = std::sync::Arc::try_unwrap(held)
             .map_err(|_| Error::Internal("the analyzer kept the held frames".into()))?;

@@ -93,6 +93,34 @@ int main() {
     vidkompy::Placement located = vidkompy::locate(fg, bg);
     CHECK(located.x == FX && located.y == FY);
 
+    // The live session: the offline map, frame by frame; NO_MATCH as an exception.
+    vidkompy::Settings live_settings;
+    live_settings.set("live_lag", "8");
+    live_settings.set("band", "8");
+    vidkompy::Live live(&live_settings);
+    int live_out = 0, live_wrong = 0;
+    fg_next = bg_next = 0;
+    for (vidkompy::Received r; (r = live.receive(out)) != vidkompy::Received::Eof;) {
+        if (r == vidkompy::Received::Frame) {
+            bool outside = true;
+            live_wrong += live.last_bg_index(&outside) != (int64_t)copy.bg_index(live_out) || outside;
+            live_out++;
+            continue;
+        }
+        vidkompy::Stream s;
+        CHECK(live.wants(s));
+        bool fg_stream = s == vidkompy::Stream::Fg;
+        int &next_index = fg_stream ? fg_next : bg_next;
+        if (next_index >= (fg_stream ? FG_FRAMES : BG_FRAMES)) {
+            live.send(s, nullptr);
+            continue;
+        }
+        vidkompy::Frame next = fg_stream ? frame_of(fg_frame(next_index)) : frame_of(bg_frame(next_index));
+        if (live.send(s, &next)) next_index++;
+    }
+    CHECK(live_out == FG_FRAMES && live_wrong == 0);
+    CHECK(live.held_bytes() > 0);
+
     errors_are_exceptions();
     return finish("test_pipeline (C++)");
 }
