@@ -67,8 +67,9 @@ mod with_ffmpeg {
         assert!(json.contains("\"timings_ms\""));
         let a = Alignment::from_json(&json).unwrap();
         // Pass 1 decodes each frame of both files exactly once.
-        let once = format!("\"frames_decoded\": {{\"analysis\": {{\"fg\": {}, \"bg\": {}}}", a.fg_frames, a.bg_frames);
+        let once = format!("\"analysis\": {{\"fg\": {}, \"bg\": {}}}", a.fg_frames, a.bg_frames);
         assert!(json.contains(&once), "{once} not in the report");
+        assert!(json.contains("\"path\": \"two-pass\""), "{json}");
         // The run in numbers: decoding per pass adds up, and the analyzer's stages fit in it.
         let timings = &json[json.find("\"timings_ms\"").unwrap()..];
         let ms = |key: &str| -> f64 {
@@ -153,6 +154,27 @@ mod with_ffmpeg {
         assert_eq!(probe(&out, "v", "codec_name,r_frame_rate,nb_read_frames"), "h264,24/1,72");
         assert_eq!(frame_times(&out), frame_times(&fg));
         assert_eq!(probe(&out, "a", "codec_name"), "aac");
+        // The one pass: the same map, each fg frame decoded once and bg only up to the last
+        // frame fg needs and the lookahead after it, fg's audio kept.
+        let (once, report) = (d.join("once.mp4"), d.join("once.json"));
+        let r = bin()
+            .args(["comp", "-q", "--preset", "ultrafast", "--path", "one-pass", "--bg", &s(&src), "--fg", &s(&fg)])
+            .args(["-o", &s(&once), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let json = std::fs::read_to_string(&report).unwrap();
+        let live = Alignment::from_json(&json).unwrap();
+        assert_eq!((live.placement.x, live.placement.y), (480, 270));
+        assert_eq!(live.time.map, a.time.map);
+        assert!(json.contains("\"path\": \"one-pass\""), "{json}");
+        let decoded = &json[json.find("\"frames_decoded\": {\"fg\": ").unwrap() + 24..];
+        let fg_decoded: usize = decoded.split(',').next().unwrap().trim().parse().unwrap();
+        let bg_decoded: usize = decoded.split("\"bg\": ").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap();
+        assert_eq!(fg_decoded, 72, "{json}");
+        assert!(bg_decoded <= 36 + 72 + 60, "bg frames decoded: {bg_decoded}");
+        assert_eq!(probe(&once, "v", "nb_read_frames"), "72");
+        assert_eq!(probe(&once, "a", "codec_name"), "aac");
         no_leftovers(&d);
     }
 
