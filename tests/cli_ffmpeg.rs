@@ -170,7 +170,8 @@ mod with_ffmpeg {
         assert!(json.contains("\"path\": \"one-pass\""), "{json}");
         let decoded = &json[json.find("\"frames_decoded\": {\"fg\": ").unwrap() + 24..];
         let fg_decoded: usize = decoded.split(',').next().unwrap().trim().parse().unwrap();
-        let bg_decoded: usize = decoded.split("\"bg\": ").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap();
+        let bg_decoded: usize =
+            decoded.split("\"bg\": ").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap();
         assert_eq!(fg_decoded, 72, "{json}");
         assert!(bg_decoded <= 36 + 72 + 60, "bg frames decoded: {bg_decoded}");
         assert_eq!(probe(&once, "v", "nb_read_frames"), "72");
