@@ -174,3 +174,17 @@ fn a_host_that_stops_early_gets_every_frame_it_sent() {
     assert_eq!(out.len(), 70);
     assert!(out.iter().all(|d| p.accepts(d.fg_index, d.bg_index)));
 }
+
+#[test]
+fn too_few_matched_frames_end_with_no_match_after_the_frames() {
+    // fg: 20 frames of bg's scene, then 100 frames of footage bg lacks: 100 of 120 outside.
+    let (_, fg, bg) = pair(PairSpec { fg_frames: 120, insert: Some((20, 100)), fg_start: 0.4, ..PairSpec::default() });
+    let mut live = Live::new(Settings { live_lag: 10, ..Settings::default() });
+    let err = run(&mut live, &fg, &bg, Order::AsAsked).unwrap_err();
+    assert_eq!(err.status(), Status::NoMatch, "{err}");
+    assert!(err.to_string().contains("have no counterpart"), "{err}");
+    let status = live.status();
+    assert_eq!(status.output, 120, "every frame came out before the verdict: {status:?}");
+    assert!(status.outside >= 60, "{status:?}");
+    assert_eq!(live.held_bytes(), 0);
+}

@@ -205,10 +205,63 @@ static void bad_calls(void) {
     VidkompyFrame other = bg_frame(0);
     CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, &other) == VIDKOMPY_ERROR_INVALID_FRAME);
     CHECK(strlen(vidkompy_live_last_error(lv)) > 0);
+    /* Before the lock there is no placement yet; after the first frame one cannot be set. */
     VidkompyPlacement p;
+    CHECK(vidkompy_live_placement(lv, &p) == VIDKOMPY_AGAIN);
     memset(&p, 0, sizeof p);
-    CHECK(vidkompy_live_set_placement(lv, &p) != VIDKOMPY_OK);
+    p.x = FX;
+    p.y = FY;
+    p.width = FW;
+    p.height = FH;
+    p.scale = 1.0;
+    p.content_width = FW;
+    p.content_height = FH;
+    CHECK(vidkompy_live_set_placement(lv, &p) == VIDKOMPY_ERROR_BAD_STATE);
     vidkompy_live_free(&lv);
+}
+
+/* fg's first 12 frames are the scene's, its other 18 show bg turned (footage bg lacks): every
+ * frame comes out, then NO_MATCH, since fewer than min_matched_share (half) found a
+ * counterpart. */
+static void too_few_matched(void) {
+    VidkompySettings *s = live_settings();
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    set_true_placement(lv);
+    static uint8_t fy[FW * FH];
+    int fg_sent = 0, bg_sent = 0, out = 0, status = VIDKOMPY_OK;
+    for (int step = 0; step < 10000; step++) {
+        VidkompyFrame o;
+        status = vidkompy_live_receive(lv, &o);
+        if (status == VIDKOMPY_OK) {
+            out++;
+            continue;
+        }
+        if (status != VIDKOMPY_AGAIN) break;
+        if (vidkompy_live_wants(lv) == VIDKOMPY_STREAM_FG) {
+            VidkompyFrame f = fg_frame(fg_sent < FG_FRAMES ? fg_sent : 0);
+            if (fg_sent >= 12 && fg_sent < FG_FRAMES) {
+                VidkompyFrame t = turned_bg(fg_sent);
+                for (int y = 0; y < FH; y++) memcpy(fy + y * FW, t.data[0] + y * t.stride[0], FW);
+                f.data[0] = fy;
+                f.stride[0] = FW;
+            }
+            CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, fg_sent < FG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
+            fg_sent++;
+        } else {
+            VidkompyFrame f = bg_frame(bg_sent < BG_FRAMES ? bg_sent : 0);
+            int r = vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, bg_sent < BG_FRAMES ? &f : NULL);
+            CHECK(r == VIDKOMPY_OK || r == VIDKOMPY_AGAIN);
+            if (r == VIDKOMPY_OK) bg_sent++;
+        }
+    }
+    if (status != VIDKOMPY_ERROR_NO_MATCH) fprintf(stderr, "too few matched: %d, %d out: %s\n", status, out, vidkompy_live_last_error(lv));
+    CHECK(status == VIDKOMPY_ERROR_NO_MATCH);
+    CHECK(out == FG_FRAMES);
+    CHECK(strstr(vidkompy_live_last_error(lv), "no counterpart") != NULL);
+    CHECK(vidkompy_live_held_bytes(lv) == 0);
+    vidkompy_live_free(&lv);
+    vidkompy_settings_free(&s);
 }
 
 int main(void) {
@@ -224,6 +277,7 @@ int main(void) {
         if (!short_run) every_order(order, 0);
     }
     stops_early();
+    too_few_matched();
     never_meet(1);
     if (!short_run) never_meet(0);
     return finish("test_live");
