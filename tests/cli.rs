@@ -369,3 +369,39 @@ fn comp_places_every_family_exactly() {
         assert!(score.exact * 1000 >= score.frames * 995, "{name}: {score:?}");
     }
 }
+
+/// fg starting beyond the live session's window of bg: `--path one-pass` is refused (exit 1,
+/// nothing written), `--path auto` falls back to two passes and says so in the report (it did
+/// not when the window's end came from a send rather than a receive).
+#[test]
+fn path_auto_falls_back_to_two_passes_when_fg_starts_beyond_the_window() {
+    let d = dir("auto");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 300, fg_frames: 60, fg_start: 8.0, ..PairSpec::default() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let comp = |path: &str, out: &Path, report: &Path| {
+        bin()
+            // The placement given keeps each start analysis cheap (the time map alone).
+            .args(["comp", "-q", "--live-lag", "8", "--placement", "64,36", "--path", path, "--bg"])
+            .arg(&bg)
+            .arg("--fg")
+            .arg(&fg)
+            .arg("-o")
+            .arg(out)
+            .arg("--report")
+            .arg(report)
+            .output()
+            .unwrap()
+    };
+    let ext = if cfg!(feature = "ffmpeg") { "mkv" } else { "y4m" };
+    let (out, report) = (d.join(format!("once.{ext}")), d.join("once.json"));
+    let r = comp("one-pass", &out, &report);
+    assert_eq!(r.status.code(), Some(1), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(!out.exists() && !report.exists());
+    let (out, report) = (d.join(format!("auto.{ext}")), d.join("auto.json"));
+    let r = comp("auto", &out, &report);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let json = std::fs::read_to_string(&report).unwrap();
+    assert!(json.contains("\"path\": \"two-pass\""), "{json}");
+    let a = vidkompy::alignment::Alignment::from_json(&json).unwrap();
+    assert!((0..60).all(|i| pair.accepts(i, a.time.map[i] as usize)), "{:?}", a.time.map);
+}

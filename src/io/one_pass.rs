@@ -150,7 +150,12 @@ pub fn composite<I: InputFile, O: OutputFile>(
                             }
                         };
                         let view: Option<FrameRef<'_>> = frame.as_ref().map(InputFrame::as_frame);
-                        if live.send(stream, view.as_ref())? == Sent::Again {
+                        // The window slides as bg comes: NO_MATCH may come from a send too.
+                        let sent = match live.send(stream, view.as_ref()) {
+                            Err(e) if e.status() == Status::NoMatch && seeking => return Ok(Some(e)),
+                            sent => sent?,
+                        };
+                        if sent == Sent::Again {
                             // Sent again when the session asks for this stream next.
                             if let Some(other) = pending.replace((stream, frame)) {
                                 return Err(Error::Internal(format!(
