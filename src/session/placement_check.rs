@@ -11,7 +11,9 @@
 use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
-use crate::spatial::{Placement, locate, locate_content, locate_near, locate_near_except};
+use crate::spatial::{
+    NearScores, Placement, locate, locate_content, locate_near, locate_near_except, near_scores_except,
+};
 use crate::temporal::Track;
 
 /// Matched frame pairs the placement is checked on.
@@ -235,13 +237,32 @@ pub struct PairFrames<'a> {
     pub mapped: usize,
 }
 
-/// The check over pairs seen one at a time (so only one pair's frames need be held): the
-/// best-scoring placement over all pairs, and whether each pair's best bg frame was the
-/// mapped one.
+/// One pair's scores around the placement: the mapped bg frame's and its neighbours'.
+struct PairScores {
+    mapped: NearScores,
+    neighbours: Vec<NearScores>,
+}
+
+/// The check over pairs seen one at a time (so only one pair's frames need be held).
+///
+/// Every pair's scores around the placement are kept, and the placement is the one position
+/// that scores best summed over the pairs: on the mapped bg frames, unless letting each pair
+/// take a neighbour instead scores clearly better (`NEIGHBOUR_MARGIN` a pair). One position
+/// for all pairs is what tells a pan's lookalike from the truth: a bg frame a frame off at a
+/// pixel over matches one pair as well as the right one does, but pairs where the pan runs
+/// at another speed, or the other way, put that lookalike elsewhere. When a pair's best lies
+/// beyond the searched neighbourhood, each pair is judged on its own (its best position, the
+/// mapped frame unless a neighbour beats it), and the best-scoring pair's position wins.
 #[derive(Default)]
 pub struct PairsChecked {
     best: Option<Placement>,
     disagreed: bool,
+    around: Option<Placement>,
+    pairs: Vec<PairScores>,
+    /// A pair was judged beyond the neighbourhood (or without its mapped frame): no common
+    /// position.
+    judged_alone: bool,
+    radius: u32,
 }
 
 impl PairsChecked {
@@ -252,10 +273,23 @@ impl PairsChecked {
         let except = graphics_tiles(&pair.fg, &frames, around, radius)
             .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS))
             .unwrap_or_default();
+        let r = radius as i32;
+        let within = |s: &NearScores| {
+            s.best().is_some_and(|(dx, dy)| ((s.x0 + dx) - around.x).abs() < r && ((s.y0 + dy) - around.y).abs() < r)
+        };
+        let surfaces: Vec<(usize, Option<NearScores>)> =
+            pair.bg.iter().map(|(j, bg)| (*j, near_scores_except(&pair.fg, bg, around, radius, &except))).collect();
         let found: Vec<(usize, Placement)> = pair
             .bg
             .iter()
-            .filter_map(|(j, bg)| check_pair(&pair.fg, bg, around, radius, &except, settings).map(|p| (*j, p)))
+            .zip(&surfaces)
+            .filter_map(|((j, bg), (_, surface))| {
+                let p = match surface.as_ref().filter(|s| within(s)) {
+                    Some(s) => s.best().map(|(dx, dy)| s.placement_at(dx, dy, around)),
+                    None => check_pair(&pair.fg, bg, around, radius, &except, settings),
+                };
+                p.map(|p| (*j, p))
+            })
             .collect();
         if let Some((j, p)) = mapped_unless_beaten(&found, pair.mapped) {
             self.disagreed |= j != pair.mapped;
@@ -263,10 +297,81 @@ impl PairsChecked {
                 self.best = Some(p);
             }
         }
+        self.keep_scores(surfaces, pair.mapped, around, radius);
+    }
+
+    fn keep_scores(
+        &mut self,
+        surfaces: Vec<(usize, Option<NearScores>)>,
+        mapped: usize,
+        around: &Placement,
+        radius: u32,
+    ) {
+        if self.around.is_some_and(|a| !same_box(&a, around)) || surfaces.iter().any(|(_, s)| s.is_none()) {
+            self.judged_alone = true;
+            return;
+        }
+        (self.around, self.radius) = (Some(*around), radius);
+        let (mut at_mapped, mut neighbours) = (None, Vec::new());
+        for (j, s) in surfaces.into_iter() {
+            let s = s.expect("checked above");
+            if j == mapped { at_mapped = Some(s) } else { neighbours.push(s) }
+        }
+        match at_mapped {
+            Some(mapped) => self.pairs.push(PairScores { mapped, neighbours }),
+            None => self.judged_alone = true,
+        }
     }
 
     pub fn result(&self) -> Option<Checked> {
-        self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed })
+        self.common_position().or_else(|| self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed }))
+    }
+
+    /// The position best summed over the pairs (see the type's comment); `None` when the
+    /// pairs were judged alone.
+    fn common_position(&self) -> Option<Checked> {
+        let around = self.around?;
+        let first = &self.pairs.first()?.mapped;
+        let shape = |s: &NearScores| (s.x0, s.y0, s.width, s.height);
+        let same_shape = self
+            .pairs
+            .iter()
+            .all(|p| shape(&p.mapped) == shape(first) && p.neighbours.iter().all(|n| shape(n) == shape(first)));
+        if self.judged_alone || !same_shape {
+            return None;
+        }
+        let len = first.scores.len();
+        let mut on_mapped = vec![0f32; len];
+        let mut on_any = vec![0f32; len];
+        for p in &self.pairs {
+            for k in 0..len {
+                let m = p.mapped.scores[k];
+                on_mapped[k] += m;
+                on_any[k] += p.neighbours.iter().map(|n| n.scores[k]).fold(m, f32::max);
+            }
+        }
+        let argmax = |v: &[f32]| v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(k, &s)| (k, s));
+        let ((k_mapped, s_mapped), (k_any, s_any)) = (argmax(&on_mapped)?, argmax(&on_any)?);
+        let pairs = self.pairs.len() as f32;
+        let neighbours_win = s_any > s_mapped + NEIGHBOUR_MARGIN as f32 * pairs;
+        let (k, summed) = if neighbours_win { (k_any, on_any) } else { (k_mapped, on_mapped) };
+        let map_agrees = !neighbours_win
+            || self.pairs.iter().all(|p| p.neighbours.iter().all(|n| n.scores[k] <= p.mapped.scores[k]));
+        // The position's score is the best pair's there, as a single pair's search gives it.
+        let score = |p: &PairScores| {
+            let m = p.mapped.scores[k];
+            if neighbours_win { p.neighbours.iter().map(|n| n.scores[k]).fold(m, f32::max) } else { m }
+        };
+        let best_pair = self.pairs.iter().map(score).fold(f32::MIN, f32::max) as f64;
+        let mean = NearScores { scores: summed.iter().map(|s| s / pairs).collect(), ..first.clone() };
+        let (dx, dy) = ((k % first.width) as i32, (k / first.width) as i32);
+        let r = self.radius as i32;
+        if (first.x0 + dx - around.x).abs() >= r || (first.y0 + dy - around.y).abs() >= r {
+            // On the neighbourhood's edge: the best may lie beyond it.
+            return None;
+        }
+        let placement = Placement { confidence: best_pair.max(0.0), ..mean.placement_at(dx, dy, &around) };
+        Some(Checked { placement, map_agrees })
     }
 }
 
@@ -287,6 +392,54 @@ mod tests {
             x_subpixel: x as f64,
             y_subpixel: 5.0,
         }
+    }
+
+    /// Scores at x = 94..=98 (y fixed): a row of a pair's neighbourhood.
+    fn row(scores: [f32; 5]) -> NearScores {
+        NearScores { x0: 94, y0: 54, width: 5, height: 1, scores: scores.to_vec() }
+    }
+
+    /// The crf 38 pan measured: on the map a frame early, each pair's mapped bg frame peaks a
+    /// pixel or two left of the truth (96), and the next bg frame peaks at 96. Alone, the
+    /// first pair keeps its mapped frame (the next wins by under the margin) and, scoring
+    /// best, puts the placement at 95; at one position for all pairs, 96 wins.
+    fn pan_a_frame_early() -> PairsChecked {
+        let around = Placement { y: 54, ..scored(96, 0.98) };
+        let pairs = vec![
+            PairScores {
+                mapped: row([0.9790, 0.9813, 0.9790, 0.9700, 0.9600]),
+                neighbours: vec![row([0.9600, 0.9780, 0.98219, 0.9780, 0.9600])],
+            },
+            PairScores {
+                mapped: row([0.9743, 0.9720, 0.9680, 0.9600, 0.9500]),
+                neighbours: vec![row([0.9500, 0.9700, 0.97696, 0.9700, 0.9500])],
+            },
+        ];
+        let best = Some(Placement { y: 54, ..scored(95, 0.9813) });
+        PairsChecked { best, disagreed: true, around: Some(around), pairs, judged_alone: false, radius: 2 }
+    }
+
+    #[test]
+    fn one_position_for_all_pairs_finds_the_pan_lookalike() {
+        let checked = pan_a_frame_early().result().unwrap();
+        assert_eq!((checked.placement.x, checked.placement.y), (96, 54));
+        assert!(!checked.map_agrees, "the pairs chose the next bg frames");
+        assert!((checked.placement.confidence - 0.98219).abs() < 1e-6);
+    }
+
+    #[test]
+    fn pairs_judged_alone_keep_the_best_pair() {
+        let checked = PairsChecked { judged_alone: true, ..pan_a_frame_early() }.result().unwrap();
+        assert_eq!(checked.placement.x, 95);
+    }
+
+    #[test]
+    fn a_common_best_on_the_edge_leaves_the_pairs_alone() {
+        let mut edge = pan_a_frame_early();
+        for p in &mut edge.pairs {
+            p.mapped.scores[4] = 0.999;
+        }
+        assert_eq!(edge.result().unwrap().placement.x, 95);
     }
 
     #[test]

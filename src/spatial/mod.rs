@@ -991,6 +991,58 @@ pub fn locate_near_except(
     radius: u32,
     except: &[Rect],
 ) -> Option<Placement> {
+    let surface = near_scores_except(fg, bg, around, radius, except)?;
+    let (dx, dy) = surface.best()?;
+    Some(surface.placement_at(dx, dy, around))
+}
+
+/// NCC scores of fg's content at every position within a radius of a placement, in bg pixels:
+/// position (`x0 + dx`, `y0 + dy`) scores `scores[dy * width + dx]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearScores {
+    pub x0: i32,
+    pub y0: i32,
+    pub width: usize,
+    pub height: usize,
+    pub scores: Vec<f32>,
+}
+
+impl NearScores {
+    pub fn at(&self, dx: i32, dy: i32) -> Option<f64> {
+        ((0..self.width as i32).contains(&dx) && (0..self.height as i32).contains(&dy))
+            .then(|| self.scores[dy as usize * self.width + dx as usize] as f64)
+    }
+
+    /// The best position, relative to (`x0`, `y0`).
+    pub fn best(&self) -> Option<(i32, i32)> {
+        let (k, _) = self.scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+        Some(((k % self.width) as i32, (k / self.width) as i32))
+    }
+
+    /// `around` moved to position (`dx`, `dy`), with its score and the sub-pixel vertex of a
+    /// parabola through it and its neighbours.
+    pub fn placement_at(&self, dx: i32, dy: i32, around: &Placement) -> Placement {
+        let c = self.at(dx, dy).unwrap_or(0.0);
+        let vertex = |m: Option<f64>, p: Option<f64>| parabola_vertex(m, c, p);
+        Placement {
+            x: self.x0 + dx,
+            y: self.y0 + dy,
+            confidence: c.max(0.0),
+            x_subpixel: (self.x0 + dx) as f64 + vertex(self.at(dx - 1, dy), self.at(dx + 1, dy)),
+            y_subpixel: (self.y0 + dy) as f64 + vertex(self.at(dx, dy - 1), self.at(dx, dy + 1)),
+            ..*around
+        }
+    }
+}
+
+/// The scores [`locate_near_except`] picks its best from.
+pub fn near_scores_except(
+    fg: &FrameRef<'_>,
+    bg: &FrameRef<'_>,
+    around: &Placement,
+    radius: u32,
+    except: &[Rect],
+) -> Option<NearScores> {
     let content = around.content;
     if !content.fits_in(fg.width(), fg.height()) || around.width == 0 || around.height == 0 {
         return None;
@@ -1023,25 +1075,8 @@ pub fn locate_near_except(
     };
     let template = Template::masked(&tpl, |x, y| !inside(x, y));
     let scores = ncc_full_holes(&img, &template, &holes);
-    let rw = img.width - tpl.width + 1;
-    let (best, score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
-    let (dx, dy) = ((best % rw) as i32, (best / rw) as i32);
-    // Sub-pixel: the vertex of a parabola through the best score and its neighbours.
-    let rh = scores.len() / rw;
-    let at = |x: i32, y: i32| {
-        ((0..rw as i32).contains(&x) && (0..rh as i32).contains(&y))
-            .then(|| scores[y as usize * rw + x as usize] as f64)
-    };
-    let c = *score as f64;
-    let vertex = |m: Option<f64>, p: Option<f64>| parabola_vertex(m, c, p);
-    Some(Placement {
-        x: x0 + dx,
-        y: y0 + dy,
-        confidence: score.max(0.0) as f64,
-        x_subpixel: (x0 + dx) as f64 + vertex(at(dx - 1, dy), at(dx + 1, dy)),
-        y_subpixel: (y0 + dy) as f64 + vertex(at(dx, dy - 1), at(dx, dy + 1)),
-        ..*around
-    })
+    let width = img.width - tpl.width + 1;
+    Some(NearScores { x0, y0, width, height: scores.len() / width, scores })
 }
 
 #[cfg(test)]
