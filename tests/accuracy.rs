@@ -592,12 +592,8 @@ mod with_ffmpeg {
     /// Families that do not reach the bar yet, shown as such in the table; the test fails when
     /// one of them starts passing, so the list cannot go stale.
     const NOT_YET: &[&str] = &[];
-    /// The same for the one pass (`comp --path one-pass`, the live session). crf 38: the
-    /// start's 51 frames pan, and its analysis settles a pixel and a frame off along the pan
-    /// (x 95 and frames one off); 30000/1001: each window's sub-frame offset puts a few
-    /// near-ties on the other side; inserted footage: the first frame after the inserted part
-    /// (99.4 %; all 160 at a 30-frame lag).
-    const NOT_YET_ONE_PASS: &[&str] = &["crf 38", "30000/1001 on 25", "inserted footage"];
+    /// The same for the one pass (`comp --path one-pass`, the live session).
+    const NOT_YET_ONE_PASS: &[&str] = &[];
 
     const BEGIN: &str = "<!-- accuracy table: written by tests/accuracy.rs -->\n";
     const END: &str = "<!-- end of accuracy table -->";

@@ -202,8 +202,8 @@ pub fn composite<I: InputFile, O: OutputFile>(
         };
         let st = live.status();
         observer.status(&format!(
-            "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start analyses, {} bg frames before fg's start dropped",
-            st.fg_received, st.bg_received, st.output, st.outside, st.start_attempts, st.bg_dropped
+            "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start analyses, {} bg frames before fg's start dropped; {} matches moved a frame by the full-resolution pictures",
+            st.fg_received, st.bg_received, st.output, st.outside, st.start_attempts, st.bg_dropped, st.picture_moves
         ));
         Ok(Outcome::Done(Box::new(OnePass {
             alignment: alignment_of(&live, &decisions, fg_start_seconds)?,

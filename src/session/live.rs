@@ -23,6 +23,7 @@ use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
 use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
 use crate::session::clock::StreamClock;
 use crate::session::compositor::{Received, Sent, Stream};
+use crate::session::picture_match::{PictureMatch, best_picture};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use crate::temporal::{Track, align};
@@ -151,6 +152,37 @@ impl Side {
     }
 }
 
+/// The line the recent matches lie on: each matched output frame's bg index minus its time in
+/// bg frames, since the last jump (a cut) and over at most `lag` frames. Their mean is the
+/// line's sub-frame offset: each match rounds its frame's position, and the roundings average
+/// out.
+#[derive(Default)]
+struct RecentLine {
+    offsets: VecDeque<f64>,
+    sum: f64,
+}
+
+impl RecentLine {
+    /// A jump between two matches larger than this starts a new line.
+    const JUMP: f64 = 1.5;
+
+    fn add(&mut self, offset: f64, keep: usize) {
+        if self.offsets.back().is_some_and(|last| (offset - last).abs() > Self::JUMP) {
+            self.offsets.clear();
+            self.sum = 0.0;
+        }
+        if self.offsets.len() == keep.max(1) {
+            self.sum -= self.offsets.pop_front().unwrap_or(0.0);
+        }
+        self.offsets.push_back(offset);
+        self.sum += offset;
+    }
+
+    fn offset(&self) -> Option<f64> {
+        (!self.offsets.is_empty()).then(|| self.sum / self.offsets.len() as f64)
+    }
+}
+
 /// What locking found: where fg's content lands in bg, and how it is pasted.
 struct Lock {
     placement: Placement,
@@ -189,6 +221,9 @@ pub struct LiveStatus {
     pub bg_dropped: usize,
     /// Start analyses run (one per window position tried).
     pub start_attempts: usize,
+    /// Decisions the full-resolution comparison moved to the bg frame next to the
+    /// descriptors' match (`picture_match`).
+    pub picture_moves: usize,
 }
 
 /// Milliseconds a live session spent, by stage.
@@ -222,8 +257,12 @@ pub struct Live {
     sides: [Side; 2],
     given_placement: Option<Placement>,
     lock: Option<Lock>,
+    /// Compares each decided fg frame with the bg frames next to its match (once locked).
+    pictures: Option<PictureMatch>,
     /// bg index of the last matched output frame.
     last_matched: Option<usize>,
+    /// The recent matches' line, where the rate expects the next frame.
+    line: RecentLine,
     /// The last window's newest fg frame found no counterpart: bg's window may grow.
     reaching: bool,
     /// A match found whose last fg frames bg's window did not reach yet.
@@ -254,8 +293,10 @@ impl Live {
             sides: [Side::new(Stream::Fg), Side::new(Stream::Bg)],
             given_placement: None,
             lock: None,
+            pictures: None,
             waiting: None,
             last_matched: None,
+            line: RecentLine::default(),
             reaching: false,
             bg_since_attempt: 0,
             history: VecDeque::new(),
@@ -449,7 +490,7 @@ impl Live {
             Step::Output => {
                 let started = std::time::Instant::now();
                 let decision = match self.decide() {
-                    Ok(Some(d)) => d,
+                    Ok(Some(d)) => self.check_picture(d),
                     Ok(None) => {
                         self.times.align += started.elapsed().as_secs_f64() * 1e3;
                         return Ok(Received::Again(Stream::Bg));
@@ -627,6 +668,7 @@ impl Live {
                 side.track.push(&d, h.seconds);
             }
         }
+        self.pictures = Some(PictureMatch::new(fg_rect, bg_rect));
         let spec = PasteSpec::new(&placement, &self.settings);
         self.lock = Some(Lock { placement, spec, bg_minus_fg });
         self.status.locked = true;
@@ -704,6 +746,32 @@ impl Live {
         Ok(Some(LiveDecision { fg_index: i, bg_index, outside, cost, confidence }))
     }
 
+    fn bg_period(&self) -> f64 {
+        self.sides[1].fps().map_or(1.0 / crate::session::clock::DEFAULT_FPS, |f| 1.0 / f)
+    }
+
+    /// A matched decision moved to the bg frame next to it whose picture matches fg's clearly
+    /// better at full resolution (`picture_match`), never before the last match.
+    fn check_picture(&mut self, d: LiveDecision) -> LiveDecision {
+        let (Some(pictures), false) = (self.pictures.as_mut(), d.outside) else { return d };
+        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let Some(fg_picture) = fg.picture(d.fg_index) else { return d };
+        pictures.set_fg(&fg_picture.buf.as_frame());
+        let floor = self.last_matched.unwrap_or(0);
+        let (mut scores, mut n) = ([(0usize, 0f64); 3], 0);
+        for j in d.bg_index.saturating_sub(1)..=d.bg_index + 1 {
+            if let Some(h) = bg.picture(j).filter(|_| j >= floor) {
+                scores[n] = (j, pictures.score(&h.buf.as_frame()));
+                n += 1;
+            }
+        }
+        // Where the recent matches' line puts this frame.
+        let expected = self.line.offset().map(|o| o + fg_picture.seconds / self.bg_period());
+        let bg_index = best_picture(&scores[..n], d.bg_index, expected);
+        self.status.picture_moves += (bg_index != d.bg_index) as usize;
+        LiveDecision { bg_index, ..d }
+    }
+
     /// Composites the decided frame and releases what no later decision needs.
     fn output(&mut self, d: LiveDecision) -> Result<()> {
         let (fg_side, bg_side) = (&self.sides[0], &self.sides[1]);
@@ -728,11 +796,13 @@ impl Live {
         out.pts = fg.buf.pts;
         out.time_base = fg.buf.time_base;
         out.color = bg.buf.color;
-        let bg_index = bg.index;
+        let (bg_index, fg_seconds) = (bg.index, fg.seconds);
         let d = LiveDecision { bg_index, ..d };
         self.last = Some(d);
         if !d.outside {
             self.last_matched = Some(bg_index);
+            let offset = bg_index as f64 - fg_seconds / self.bg_period();
+            self.line.add(offset, self.lag);
         }
         self.next_out += 1;
         self.status.output += 1;
