@@ -26,7 +26,7 @@ use crate::session::compositor::{Received, Sent, Stream};
 use crate::session::picture_match::{PictureMatch, best_picture};
 use crate::settings::Settings;
 use crate::spatial::Placement;
-use crate::temporal::{Track, align};
+use crate::temporal::{AlignScratch, TimeMap, Track, align_into};
 
 /// bg frames beyond the lookahead's expected reach that a decision waits for (the band's
 /// search may find a frame a little further on).
@@ -259,6 +259,9 @@ pub struct Live {
     lock: Option<Lock>,
     /// Compares each decided fg frame with the bg frames next to its match (once locked).
     pictures: Option<PictureMatch>,
+    /// The last window's time map, and the buffers it is computed in (reused frame to frame).
+    time: TimeMap,
+    align_scratch: AlignScratch,
     /// bg index of the last matched output frame.
     last_matched: Option<usize>,
     /// The recent matches' line, where the rate expects the next frame.
@@ -294,6 +297,8 @@ impl Live {
             given_placement: None,
             lock: None,
             pictures: None,
+            time: TimeMap::default(),
+            align_scratch: AlignScratch::default(),
             waiting: None,
             last_matched: None,
             line: RecentLine::default(),
@@ -719,7 +724,8 @@ impl Live {
     fn decide(&mut self) -> Result<Option<LiveDecision>> {
         let i = self.next_out;
         let (fg, bg) = (&self.sides[0], &self.sides[1]);
-        let time = align(&fg.track, &bg.track, &self.settings)?;
+        align_into(&fg.track, &bg.track, &self.settings, &mut self.align_scratch, &mut self.time)?;
+        let time = &self.time;
         let newest = time.map.len() - 1;
         let newest_unmatched = time.is_outside(newest) || time.confidence[newest] < TAIL_CONFIDENCE;
         // Matched within half a band of bg's newest frame: pressed against the window's edge

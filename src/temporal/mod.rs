@@ -122,7 +122,7 @@ pub fn rate_prior(fg: &Track, bg: &Track) -> f64 {
 }
 
 /// The result of temporal alignment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeMap {
     /// For every fg frame, the bg frame under it. Outside frames hold the nearest bg frame of
     /// the path (clamped to bg), so a compositor always has a background.
@@ -273,68 +273,178 @@ impl BgClock<'_> {
 }
 
 fn sample_indices(n: usize, k: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    sample_indices_into(n, k, &mut out);
+    out
+}
+
+/// `k` indices spread evenly over `0..n` (both ends included), into `out`.
+fn sample_indices_into(n: usize, k: usize, out: &mut Vec<usize>) {
     let k = k.min(n);
-    (0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }).collect()
+    out.clear();
+    out.extend((0..k).map(|s| if k == 1 { 0 } else { s * (n - 1) / (k - 1) }));
+}
+
+/// Buffers [`align_into`] reuses from call to call: a caller that aligns again and again (the
+/// live session, once a frame) allocates nothing once they have grown to its window.
+#[derive(Debug, Default)]
+pub struct AlignScratch {
+    nominal: Vec<i64>,
+    score: Vec<f32>,
+    inside: Vec<u32>,
+    row: Vec<u32>,
+    samples: Vec<usize>,
+    totals: Vec<f32>,
+    order: Vec<usize>,
+    candidates: Vec<i64>,
+    rescore: Vec<usize>,
+    costs: Vec<(f64, f32)>,
+    residuals: Vec<f64>,
+    line: Vec<i64>,
+    position: Vec<f64>,
+    centres: Vec<i64>,
+    first: Vec<(i64, bool)>,
+    path: Vec<(i64, bool)>,
+    dp: DpScratch,
+    segments: segments::Scratch,
+    local: Vec<f64>,
 }
 
 /// Finds the time map of `fg` inside `bg`.
 pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
+    let mut time = TimeMap::default();
+    align_into(fg, bg, settings, &mut AlignScratch::default(), &mut time)?;
+    Ok(time)
+}
+
+/// [`align`] into `time`, with `scratch`'s buffers (no allocation once they have grown).
+pub fn align_into(
+    fg: &Track,
+    bg: &Track,
+    settings: &Settings,
+    scratch: &mut AlignScratch,
+    time: &mut TimeMap,
+) -> Result<()> {
     fg.validate("fg")?;
     bg.validate("bg")?;
     let kern = kernels::active();
     let rate = rate_prior(fg, bg);
     let bg_period = bg.period().or(fg.period()).unwrap_or(1.0 / 25.0);
     let clock = BgClock { seconds: &bg.seconds, period: bg_period };
-    let (n, m) = (fg.len(), bg.len());
+    let ws = scratch;
+    offset_candidates(fg, bg, &clock, ws, kern)?;
+    let offset_seconds = best_offset(fg, bg, &clock, ws, kern);
 
-    // --- 2. Global offset search over whole bg frames. ---
-    let nominal: Vec<i64> = fg.seconds.iter().map(|t| ((t - fg.seconds[0]) / bg_period).round() as i64).collect();
-    let o_min = -nominal[n - 1];
+    // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
+    // its best state; the second re-runs the DP in a band centred on that path, which recovers
+    // frames the first band could not see (its start, and the edges of jumps). ---
+    let t0 = fg.seconds[0];
+    ws.line.clear();
+    ws.line.extend(fg.seconds.iter().map(|t| clock.nearest_index(t - t0 + offset_seconds)));
+    let dp = BandedDp {
+        fg,
+        bg,
+        line: &ws.line,
+        half: settings.band as i64,
+        max_step: ((2.0 * rate).ceil() as i64 + 1).min(126),
+        penalty: settings.rate_penalty as f32,
+        kern,
+        local: None,
+    };
+    dp.run(None, &mut ws.dp, &mut ws.first);
+    ws.position.clear();
+    ws.position.extend(fg.seconds.iter().map(|t| clock.fractional_index(t - t0 + offset_seconds)));
+    let m = bg.len();
+    let frame_cost_at = |i: usize, j: i64| {
+        if j >= 0 && (j as usize) < m { frame_cost_of(fg, i, bg, j as usize) } else { OUTSIDE_COST }
+    };
+    segments::local_line(&ws.first, &ws.position, frame_cost_at, settings.band as i64, &mut ws.segments, &mut ws.local);
+    ws.centres.clear();
+    ws.centres.extend(ws.local.iter().map(|&x| x.round() as i64));
+    let second = BandedDp { local: Some(&ws.local), ..dp };
+    second.run(Some(&ws.centres), &mut ws.dp, &mut ws.path);
+
+    // --- 4. The map, its costs and confidences. ---
+    fill_time_map(fg, bg, &ws.path, kern, time);
+    time.offset_seconds = offset_seconds;
+    time.rate = rate;
+    Ok(())
+}
+
+/// --- 2. Global offset search over whole bg frames: the best `CANDIDATES` offsets, at least
+/// three frames apart, into `ws.candidates`.
+fn offset_candidates(
+    fg: &Track,
+    bg: &Track,
+    clock: &BgClock<'_>,
+    ws: &mut AlignScratch,
+    kern: &kernels::Kernels,
+) -> Result<()> {
+    let (n, m) = (fg.len(), bg.len());
+    let t0 = fg.seconds[0];
+    ws.nominal.clear();
+    ws.nominal.extend(fg.seconds.iter().map(|t| ((t - t0) / clock.period).round() as i64));
+    let o_min = -ws.nominal[n - 1];
     let o_max = m as i64 - 1;
     let offsets = (o_max - o_min + 1) as usize;
-    let mut score = vec![0f32; offsets];
-    let mut inside = vec![0u32; offsets];
-    let mut row = vec![0u32; m];
-    let samples = sample_indices(n, OFFSET_SAMPLES);
-    for &i in &samples {
-        (kern.hamming_row)(fg.hashes[i], &bg.hashes, &mut row);
-        let d = nominal[i];
+    ws.score.clear();
+    ws.score.resize(offsets, 0.0);
+    ws.inside.clear();
+    ws.inside.resize(offsets, 0);
+    ws.row.clear();
+    ws.row.resize(m, 0);
+    sample_indices_into(n, OFFSET_SAMPLES, &mut ws.samples);
+    for &i in &ws.samples {
+        (kern.hamming_row)(fg.hashes[i], &bg.hashes, &mut ws.row);
+        let d = ws.nominal[i];
         // Offsets o with 0 <= o + d < m.
         let lo = o_min.max(-d);
         let hi = o_max.min(m as i64 - 1 - d);
         for o in lo..=hi {
             let slot = (o - o_min) as usize;
-            score[slot] += row[(o + d) as usize] as f32 / 32.0;
-            inside[slot] += 1;
+            ws.score[slot] += ws.row[(o + d) as usize] as f32 / 32.0;
+            ws.inside[slot] += 1;
         }
     }
-    let k = samples.len() as f32;
-    let totals: Vec<f32> = score
-        .iter()
-        .zip(&inside)
-        .map(|(&s, &c)| if c == 0 { f32::INFINITY } else { (s + (k - c as f32) * OUTSIDE_SAMPLE_COST) / k })
-        .collect();
-    let mut order: Vec<usize> = (0..offsets).filter(|&s| totals[s].is_finite()).collect();
-    order.sort_by(|&a, &b| totals[a].total_cmp(&totals[b]));
-    let mut candidates: Vec<i64> = Vec::new();
-    for slot in order {
+    let k = ws.samples.len() as f32;
+    ws.totals.clear();
+    ws.totals.extend(
+        ws.score
+            .iter()
+            .zip(&ws.inside)
+            .map(|(&s, &c)| if c == 0 { f32::INFINITY } else { (s + (k - c as f32) * OUTSIDE_SAMPLE_COST) / k }),
+    );
+    let totals = &ws.totals;
+    ws.order.clear();
+    ws.order.extend((0..offsets).filter(|&s| totals[s].is_finite()));
+    // Ties in slot order (as a stable sort would leave them), without a stable sort's buffer.
+    ws.order.sort_unstable_by(|&a, &b| totals[a].total_cmp(&totals[b]).then(a.cmp(&b)));
+    ws.candidates.clear();
+    for &slot in &ws.order {
         let o = slot as i64 + o_min;
-        if candidates.iter().all(|&c| (c - o).abs() > 2) {
-            candidates.push(o);
-            if candidates.len() == CANDIDATES {
+        if ws.candidates.iter().all(|&c| (c - o).abs() > 2) {
+            ws.candidates.push(o);
+            if ws.candidates.len() == CANDIDATES {
                 break;
             }
         }
     }
-    if candidates.is_empty() {
+    if ws.candidates.is_empty() {
         return Err(Error::invalid("fg and bg do not overlap at any offset"));
     }
+    Ok(())
+}
 
-    // Re-score the candidates with the full cost at tenth-of-a-frame steps.
-    let rescore = sample_indices(n, RESCORE_SAMPLES);
+/// The offset (seconds) among the candidates: each re-scored with the full cost at
+/// tenth-of-a-frame steps, refined to a fraction of a frame, then centred on its plateau.
+fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratch, kern: &kernels::Kernels) -> f64 {
+    let m = bg.len();
+    let bg_period = clock.period;
+    sample_indices_into(fg.len(), RESCORE_SAMPLES, &mut ws.rescore);
+    let rescore = &ws.rescore;
     let line_cost = |offset_seconds: f64| -> f32 {
         let mut total = 0.0;
-        for &i in &rescore {
+        for &i in rescore {
             let j = clock.nearest_index(fg.seconds[i] - fg.seconds[0] + offset_seconds);
             total += if j >= 0 && (j as usize) < m {
                 let ju = j as usize;
@@ -347,7 +457,7 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
         total
     };
     let mut best = (f32::INFINITY, 0.0f64);
-    for &o in &candidates {
+    for &o in &ws.candidates {
         for tenth in -10..=10 {
             let t = clock.time_of(o) + tenth as f64 * 0.1 * bg_period;
             let c = line_cost(t);
@@ -358,88 +468,67 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
             }
         }
     }
-    let refined = refine_offset(fg, bg, &clock, best.1, &rescore, kern.sad_thumb);
+    let refined = refine_offset(fg, bg, clock, best.1, rescore, kern.sad_thumb, &mut ws.residuals);
     // Then the line's own cost, which is piecewise constant in the offset (it changes only where
     // a sampled frame's nearest bg frame flips): the centre of the lowest plateau within a frame
     // of the estimate puts every frame as far from a flip as the data allows.
-    let offset_seconds = {
-        const STEPS: i32 = 100;
-        let step = bg_period / STEPS as f64;
-        let costs: Vec<(f64, f32)> = (-STEPS..=STEPS)
-            .map(|k| {
-                let t = refined + k as f64 * step;
-                (t, line_cost(t))
-            })
-            .collect();
-        let min = costs.iter().map(|c| c.1).fold(f32::INFINITY, f32::min);
-        let tolerance = 1e-5 * (1.0 + min.abs());
-        let (mut run_start, mut best_run) = (None, (0usize, 0usize, usize::MAX));
-        for (k, c) in costs.iter().enumerate() {
-            if c.1 <= min + tolerance {
-                let start = *run_start.get_or_insert(k);
-                // Prefer the widest plateau; among equals, the one nearest the estimate.
-                let width = k - start;
-                let dist = (start + k).abs_diff(2 * STEPS as usize);
-                if width > best_run.1 - best_run.0 || (width == best_run.1 - best_run.0 && dist < best_run.2) {
-                    best_run = (start, k, dist);
-                }
-            } else {
-                run_start = None;
+    const STEPS: i32 = 100;
+    let step = bg_period / STEPS as f64;
+    ws.costs.clear();
+    ws.costs.extend((-STEPS..=STEPS).map(|k| {
+        let t = refined + k as f64 * step;
+        (t, line_cost(t))
+    }));
+    let costs = &ws.costs;
+    let min = costs.iter().map(|c| c.1).fold(f32::INFINITY, f32::min);
+    let tolerance = 1e-5 * (1.0 + min.abs());
+    let (mut run_start, mut best_run) = (None, (0usize, 0usize, usize::MAX));
+    for (k, c) in costs.iter().enumerate() {
+        if c.1 <= min + tolerance {
+            let start = *run_start.get_or_insert(k);
+            // Prefer the widest plateau; among equals, the one nearest the estimate.
+            let width = k - start;
+            let dist = (start + k).abs_diff(2 * STEPS as usize);
+            if width > best_run.1 - best_run.0 || (width == best_run.1 - best_run.0 && dist < best_run.2) {
+                best_run = (start, k, dist);
             }
+        } else {
+            run_start = None;
         }
-        0.5 * (costs[best_run.0].0 + costs[best_run.1].0)
-    };
+    }
+    0.5 * (costs[best_run.0].0 + costs[best_run.1].0)
+}
 
-    // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
-    // its best state; the second re-runs the DP in a band centred on that path, which recovers
-    // frames the first band could not see (its start, and the edges of jumps). ---
-    let line: Vec<i64> = fg.seconds.iter().map(|t| clock.nearest_index(t - fg.seconds[0] + offset_seconds)).collect();
-    let dp = BandedDp {
-        fg,
-        bg,
-        line: &line,
-        half: settings.band as i64,
-        max_step: ((2.0 * rate).ceil() as i64 + 1).min(126),
-        penalty: settings.rate_penalty as f32,
-        kern,
-        local: None,
-    };
-    let first = dp.run(None);
-    let position: Vec<f64> =
-        fg.seconds.iter().map(|t| clock.fractional_index(t - fg.seconds[0] + offset_seconds)).collect();
-    let frame_cost_at = |i: usize, j: i64| {
-        if j >= 0 && (j as usize) < m { frame_cost_of(fg, i, bg, j as usize) } else { OUTSIDE_COST }
-    };
-    let local = segments::local_line(&first, &position, frame_cost_at, settings.band as i64);
-    let centres: Vec<i64> = local.iter().map(|&x| x.round() as i64).collect();
-    let second = BandedDp { local: Some(&local), ..dp };
-    let path = second.run(Some(&centres));
-
-    // --- 4. The map, its costs and confidences. ---
-    let mut map = vec![0u32; n];
-    let mut outside = Vec::new();
-    let mut cost = vec![0f32; n];
-    let mut confidence = vec![0f32; n];
+/// The time map from the DP's path: each frame's bg frame, cost, confidence, and the outside
+/// frames, into `time`'s vectors.
+fn fill_time_map(fg: &Track, bg: &Track, path: &[(i64, bool)], kern: &kernels::Kernels, time: &mut TimeMap) {
+    let (n, m) = (fg.len(), bg.len());
+    time.map.clear();
+    time.map.resize(n, 0);
+    time.outside.clear();
+    time.cost.clear();
+    time.cost.resize(n, 0.0);
+    time.confidence.clear();
+    time.confidence.resize(n, 0.0);
     for (i, &(j, out)) in path.iter().enumerate() {
-        map[i] = j.clamp(0, m as i64 - 1) as u32;
+        time.map[i] = j.clamp(0, m as i64 - 1) as u32;
         // A state beyond bg's frames cannot be a match (the DP gives such states no finite
         // cost); taken as outside should one ever be chosen.
         if out || j < 0 || j >= m as i64 {
-            outside.push(i as u32);
-            cost[i] = OUTSIDE_COST;
+            time.outside.push(i as u32);
+            time.cost[i] = OUTSIDE_COST;
         } else {
             let ju = j as usize;
             let c =
                 frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], kern.sad_thumb);
-            cost[i] = c;
-            confidence[i] = frame_confidence(c, chance_cost_of(fg, i, bg, ju));
+            time.cost[i] = c;
+            time.confidence[i] = frame_confidence(c, chance_cost_of(fg, i, bg, ju));
         }
     }
-    keep_outside_between_matches(&mut map, &outside);
-    let matched = n - outside.len();
-    let overall_confidence =
-        if matched == 0 { 0.0 } else { confidence.iter().map(|&c| c as f64).sum::<f64>() / matched as f64 };
-    Ok(TimeMap { map, outside, cost, confidence, overall_confidence, offset_seconds, rate })
+    keep_outside_between_matches(&mut time.map, &time.outside);
+    let matched = n - time.outside.len();
+    time.overall_confidence =
+        if matched == 0 { 0.0 } else { time.confidence.iter().map(|&c| c as f64).sum::<f64>() / matched as f64 };
 }
 
 /// Outside frames hold a bg frame between the matches around them (the DP's own position for
@@ -487,7 +576,7 @@ impl BandedDp<'_> {
     /// The optimal path: for each fg frame, its bg frame (possibly outside bg's range in the
     /// outside layer) and whether it is outside. With `centres`, the band of frame i is
     /// centred on `centres[i]`; without, it follows the best state of the previous frame.
-    fn run(&self, centres: Option<&[i64]>) -> Vec<(i64, bool)> {
+    fn run(&self, centres: Option<&[i64]>, scratch: &mut DpScratch, path: &mut Vec<(i64, bool)>) {
         let (fg, bg, line, kern) = (self.fg, self.bg, self.line, self.kern);
         let (n, m) = (fg.len(), bg.len());
         let half = self.half;
@@ -499,14 +588,8 @@ impl BandedDp<'_> {
         const FROM_OUTSIDE: u8 = 0x80;
         const RESTART: u8 = 0x7f;
 
-        let mut band_lo = vec![0i64; n];
-        let mut back = vec![0u8; n * 2 * width];
-        let mut best_state = vec![0u16; n];
-        let mut prev = vec![INF; 2 * width];
-        let mut cur = vec![INF; 2 * width];
-        let mut node = vec![INF; width];
-        let mut ham = vec![0u32; width];
-        let mut row = vec![0u32; m];
+        scratch.size(n, width, m);
+        let DpScratch { band_lo, back, best_state, prev, cur, node, ham, row } = scratch;
 
         let mut deviation = 0i64;
         let mut last_inside = i64::MIN;
@@ -598,14 +681,15 @@ impl BandedDp<'_> {
             } else if centres.is_none() && i % REACQUIRE_EVERY == 0 {
                 // Lost (inserted footage, or bg resumed far from the line): look for this frame
                 // in all of bg after the last match and move the band there when it is clear.
-                if let Some(j) = reacquire(fg, bg, i, last_inside.max(0) as usize, &mut row, kern) {
+                if let Some(j) = reacquire(fg, bg, i, last_inside.max(0) as usize, row, kern) {
                     deviation = j as i64 - line[i];
                 }
             }
-            std::mem::swap(&mut prev, &mut cur);
+            std::mem::swap(prev, cur);
         }
 
-        let mut path = vec![(0i64, false); n];
+        path.clear();
+        path.resize(n, (0i64, false));
         let mut slot = best_state[n - 1] as usize;
         for i in (0..n).rev() {
             let j = band_lo[i] + (slot % width) as i64;
@@ -621,7 +705,38 @@ impl BandedDp<'_> {
                 if b & FROM_OUTSIDE != 0 { width + ps } else { ps }
             };
         }
-        path
+    }
+}
+
+/// The DP's buffers, kept between runs.
+#[derive(Debug, Default)]
+struct DpScratch {
+    band_lo: Vec<i64>,
+    back: Vec<u8>,
+    best_state: Vec<u16>,
+    prev: Vec<f32>,
+    cur: Vec<f32>,
+    node: Vec<f32>,
+    ham: Vec<u32>,
+    row: Vec<u32>,
+}
+
+impl DpScratch {
+    /// Sizes the buffers for `n` fg frames, a band `width` wide and `m` bg frames (contents
+    /// reset as a fresh run expects).
+    fn size(&mut self, n: usize, width: usize, m: usize) {
+        fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
+            v.clear();
+            v.resize(len, value);
+        }
+        reset(&mut self.band_lo, n, 0);
+        reset(&mut self.back, n * 2 * width, 0);
+        reset(&mut self.best_state, n, 0);
+        reset(&mut self.prev, 2 * width, f32::INFINITY);
+        reset(&mut self.cur, 2 * width, f32::INFINITY);
+        reset(&mut self.node, width, f32::INFINITY);
+        reset(&mut self.ham, width, 0);
+        reset(&mut self.row, m, 0);
     }
 }
 
@@ -663,6 +778,7 @@ fn refine_offset(
     start: f64,
     samples: &[usize],
     sad: fn(&Thumb, &Thumb) -> u32,
+    residuals: &mut Vec<f64>,
 ) -> f64 {
     let m = bg.len() as i64;
     let cost = |i: usize, j: i64| {
@@ -670,7 +786,6 @@ fn refine_offset(
         frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], sad)
     };
     let mut offset = start;
-    let mut residuals = Vec::with_capacity(samples.len());
     for _ in 0..3 {
         residuals.clear();
         for &i in samples {
@@ -695,7 +810,7 @@ fn refine_offset(
         if residuals.len() < 3 {
             break;
         }
-        residuals.sort_by(f64::total_cmp);
+        residuals.sort_unstable_by(f64::total_cmp);
         let at = |q: f64| residuals[((residuals.len() - 1) as f64 * q).round() as usize];
         let shift = 0.5 * (at(0.05) + at(0.95));
         offset += shift * clock.period;

@@ -33,19 +33,45 @@ struct Segment {
 /// `position` plus its segment's offset (outside frames take the previous segment's).
 /// `cost(i, j)`: fg frame i against bg frame j (the outside cost beyond bg); `reach`: how far,
 /// in bg frames, a segment's offset may move.
+/// The result goes into `local`; `scratch` keeps the buffers between calls.
 pub(super) fn local_line(
     first: &[(i64, bool)],
     position: &[f64],
     cost: impl Fn(usize, i64) -> f32,
     reach: i64,
-) -> Vec<f64> {
-    let (mut segments, mut offset) = split(first, position);
-    for segment in &segments {
-        shift_to_best(*segment, &mut offset, position, &cost, reach);
+    scratch: &mut Scratch,
+    local: &mut Vec<f64>,
+) {
+    split(first, position, scratch);
+    let Scratch { segments, offset, samples, line, residuals, costs, .. } = scratch;
+    for segment in segments.iter() {
+        shift_to_best(*segment, offset, position, &cost, reach, samples, line, residuals);
     }
-    move_cuts(&mut segments, &mut offset, position, &cost, 2 * reach.max(1) as usize);
-    fill_outside(&segments, &mut offset);
-    position.iter().zip(&offset).map(|(p, d)| p + d).collect()
+    move_cuts(segments, offset, position, &cost, 2 * reach.max(1) as usize, costs);
+    fill_outside(segments, offset);
+    local.clear();
+    local.extend(position.iter().zip(offset.iter()).map(|(p, d)| p + d));
+}
+
+/// Buffers kept between calls of [`local_line`].
+#[derive(Debug, Default)]
+pub(super) struct Scratch {
+    segments: Vec<Segment>,
+    raw: Vec<f64>,
+    offset: Vec<f64>,
+    samples: Vec<usize>,
+    line: Vec<f64>,
+    residuals: Vec<f64>,
+    costs: CutCosts,
+}
+
+/// A cut window's costs on either line, and their prefix sums.
+#[derive(Debug, Default)]
+struct CutCosts {
+    before: Vec<Option<f32>>,
+    after: Vec<Option<f32>>,
+    prefix_before: Vec<f32>,
+    prefix_after: Vec<f32>,
 }
 
 /// The first path's segments (they end where its offset jumps by more than 1.5 frames or it
@@ -53,10 +79,12 @@ pub(super) fn local_line(
 /// segment: a slight rate error drifts smoothly, and a path that alternates between the two
 /// bg frames around a line midway between them gives that line (a median would step from one
 /// to the other inside the segment).
-fn split(first: &[(i64, bool)], position: &[f64]) -> (Vec<Segment>, Vec<f64>) {
+fn split(first: &[(i64, bool)], position: &[f64], scratch: &mut Scratch) {
     let n = first.len();
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut raw = vec![0f64; n];
+    let Scratch { segments, raw, offset, .. } = scratch;
+    segments.clear();
+    raw.clear();
+    raw.resize(n, 0.0);
     let mut previous: Option<f64> = None;
     for i in 0..n {
         let (j, out) = first[i];
@@ -72,21 +100,31 @@ fn split(first: &[(i64, bool)], position: &[f64]) -> (Vec<Segment>, Vec<f64>) {
         previous = Some(d);
         raw[i] = d;
     }
-    let mut offset = vec![0f64; n];
-    for s in &segments {
+    offset.clear();
+    offset.resize(n, 0.0);
+    for s in segments.iter() {
         for (i, o) in offset.iter_mut().enumerate().take(s.end).skip(s.start) {
             let (a, b) = (i.saturating_sub(LOCAL_WINDOW).max(s.start), (i + LOCAL_WINDOW + 1).min(s.end));
             *o = raw[a..b].iter().sum::<f64>() / (b - a) as f64;
         }
     }
-    (segments, offset)
 }
 
 /// Moves a segment's offsets by the whole-frame shift within ±`reach` bg frames whose summed
 /// cost is lowest (ties keep the smallest), then onto whole bg frames when it steps by whole
 /// frames (`whole_frame_phase`), else by the sub-frame shift its own frames give
 /// (`sub_frame_shift`).
-fn shift_to_best(s: Segment, offset: &mut [f64], position: &[f64], cost: &impl Fn(usize, i64) -> f32, reach: i64) {
+#[allow(clippy::too_many_arguments)]
+fn shift_to_best(
+    s: Segment,
+    offset: &mut [f64],
+    position: &[f64],
+    cost: &impl Fn(usize, i64) -> f32,
+    reach: i64,
+    frames: &mut Vec<usize>,
+    line: &mut Vec<f64>,
+    residuals: &mut Vec<f64>,
+) {
     if s.end - s.start < MIN_SHIFTED {
         return;
     }
@@ -105,15 +143,17 @@ fn shift_to_best(s: Segment, offset: &mut [f64], position: &[f64], cost: &impl F
         }
     }
     offset[s.start..s.end].iter_mut().for_each(|d| *d += best.1 as f64);
-    let line: Vec<f64> = (s.start..s.end).step_by(step).map(|i| position[i] + offset[i]).collect();
-    if let Some(phase) = whole_frame_phase(&line) {
+    line.clear();
+    line.extend((s.start..s.end).step_by(step).map(|i| position[i] + offset[i]));
+    if let Some(phase) = whole_frame_phase(line) {
         for i in s.start..s.end {
             offset[i] = (position[i] + offset[i] - phase).round() - position[i];
         }
         return;
     }
-    let frames: Vec<usize> = (s.start..s.end).step_by(step).collect();
-    let shift = sub_frame_shift(&frames, &line, cost);
+    frames.clear();
+    frames.extend((s.start..s.end).step_by(step));
+    let shift = sub_frame_shift(frames, line, cost, residuals);
     offset[s.start..s.end].iter_mut().for_each(|d| *d += shift);
 }
 
@@ -144,24 +184,21 @@ fn whole_frame_phase(line: &[f64]) -> Option<f64> {
 /// j - 1, j, j + 1, and the line moves by the midrange of the 5th and 95th percentiles of
 /// their differences from it. After a cut this matters: the global offset has no single phase
 /// for an edited fg, and a line midway between two bg frames leaves every frame a near-tie.
-fn sub_frame_shift(frames: &[usize], line: &[f64], cost: &impl Fn(usize, i64) -> f32) -> f64 {
-    let mut residuals: Vec<f64> = frames
-        .iter()
-        .zip(line)
-        .filter_map(|(&i, &x)| {
-            let j = x.round() as i64;
-            let (cm, c0, cp) = (cost(i, j - 1), cost(i, j), cost(i, j + 1));
-            let a = cm.max(cp) - c0;
-            if c0 > cm || c0 > cp || a < 0.03 || c0 > 0.5 * OUTSIDE_COST {
-                return None;
-            }
-            Some(j as f64 + ((cm - cp) / (2.0 * a)).clamp(-0.5, 0.5) as f64 - x)
-        })
-        .collect();
+fn sub_frame_shift(frames: &[usize], line: &[f64], cost: &impl Fn(usize, i64) -> f32, residuals: &mut Vec<f64>) -> f64 {
+    residuals.clear();
+    residuals.extend(frames.iter().zip(line).filter_map(|(&i, &x)| {
+        let j = x.round() as i64;
+        let (cm, c0, cp) = (cost(i, j - 1), cost(i, j), cost(i, j + 1));
+        let a = cm.max(cp) - c0;
+        if c0 > cm || c0 > cp || a < 0.03 || c0 > 0.5 * OUTSIDE_COST {
+            return None;
+        }
+        Some(j as f64 + ((cm - cp) / (2.0 * a)).clamp(-0.5, 0.5) as f64 - x)
+    }));
     if residuals.len() < 3 {
         return 0.0;
     }
-    residuals.sort_by(f64::total_cmp);
+    residuals.sort_unstable_by(f64::total_cmp);
     let at = |q: f64| residuals[((residuals.len() - 1) as f64 * q).round() as usize];
     0.5 * (at(0.05) + at(0.95))
 }
@@ -175,6 +212,7 @@ fn move_cuts(
     position: &[f64],
     cost: &impl Fn(usize, i64) -> f32,
     window: usize,
+    costs: &mut CutCosts,
 ) {
     if segments.is_empty() {
         return;
@@ -192,10 +230,12 @@ fn move_cuts(
             |s: Option<Segment>, at_end: bool| s.map(|s| if at_end { offset[s.end - 1] } else { offset[s.start] });
         let (a_offset, b_offset) = (line(before, true), line(after, false));
         let on = |d: Option<f64>, i: usize| d.map(|d| cost(i, (position[i] + d).round() as i64));
-        let ca: Vec<Option<f32>> = (lo..hi).map(|i| on(a_offset, i)).collect();
-        let cb: Vec<Option<f32>> = (lo..hi).map(|i| on(b_offset, i)).collect();
+        costs.before.clear();
+        costs.before.extend((lo..hi).map(|i| on(a_offset, i)));
+        costs.after.clear();
+        costs.after.extend((lo..hi).map(|i| on(b_offset, i)));
         let current = (before.map_or(lo, |a| a.end), after.map_or(hi, |b| b.start));
-        let (k1, k2) = best_cut(&ca, &cb, (current.0 - lo, current.1 - lo));
+        let (k1, k2) = best_cut(costs, (current.0 - lo, current.1 - lo));
         let (k1, k2) = (lo + k1, lo + k2);
         if let (Some(a), Some(d)) = (before, a_offset) {
             offset[a.end..k1.max(a.end)].iter_mut().for_each(|o| *o = d);
@@ -222,16 +262,18 @@ fn move_cuts(
 /// The cut points `k1 <= k2` over a window of frames labelled A before `k1`, outside between,
 /// B from `k2`, with the lowest summed cost (`None`: that side has no segment, so its label
 /// cannot be used). `current` is kept unless another labelling is cheaper by `MARGIN` a frame.
-fn best_cut(ca: &[Option<f32>], cb: &[Option<f32>], current: (usize, usize)) -> (usize, usize) {
+fn best_cut(costs: &mut CutCosts, current: (usize, usize)) -> (usize, usize) {
+    let CutCosts { before: ca, after: cb, prefix_before: pa, prefix_after: pb } = costs;
     let len = ca.len();
-    let prefix = |c: &[Option<f32>]| -> Vec<f32> {
-        let mut p = vec![0f32; len + 1];
+    let prefix = |c: &[Option<f32>], p: &mut Vec<f32>| {
+        p.clear();
+        p.push(0.0);
         for i in 0..len {
-            p[i + 1] = p[i] + c[i].unwrap_or(0.0);
+            p.push(p[i] + c[i].unwrap_or(0.0));
         }
-        p
     };
-    let (pa, pb) = (prefix(ca), prefix(cb));
+    prefix(ca, pa);
+    prefix(cb, pb);
     let total = |k1: usize, k2: usize| pa[k1] + OUTSIDE_COST * (k2 - k1) as f32 + (pb[len] - pb[k2]);
     // Each side's costs are all present or all absent.
     let (has_a, has_b) = (ca.first().is_some_and(Option::is_some), cb.first().is_some_and(Option::is_some));
@@ -264,6 +306,12 @@ fn fill_outside(segments: &[Segment], offset: &mut [f64]) {
 mod tests {
     use super::*;
 
+    fn line_of(first: &[(i64, bool)], position: &[f64], cost: impl Fn(usize, i64) -> f32, reach: i64) -> Vec<f64> {
+        let mut local = Vec::new();
+        local_line(first, position, cost, reach, &mut Scratch::default(), &mut local);
+        local
+    }
+
     /// A pair with a cut: fg 0..20 is bg 100.., fg 20..40 is bg 150..; costs 0.05 on the true
     /// frame, 0.3 elsewhere.
     fn cut_cost(i: usize, j: i64) -> f32 {
@@ -276,7 +324,7 @@ mod tests {
         // The first path kept the old line for 4 frames after the cut.
         let first: Vec<(i64, bool)> = (0..40).map(|i| (if i < 24 { 100 + i } else { 130 + i }, false)).collect();
         let position: Vec<f64> = (0..40).map(|i| i as f64).collect();
-        let local = local_line(&first, &position, cut_cost, 24);
+        let local = line_of(&first, &position, cut_cost, 24);
         let got: Vec<i64> = local.iter().map(|x| x.round() as i64).collect();
         let truth: Vec<i64> = (0..40).map(|i| if i < 20 { 100 + i } else { 130 + i }).collect();
         assert_eq!(got, truth);
@@ -293,7 +341,7 @@ mod tests {
             })
             .collect();
         let position: Vec<f64> = (0..40).map(|i| i as f64).collect();
-        let local = local_line(&first, &position, cut_cost, 24);
+        let local = line_of(&first, &position, cut_cost, 24);
         let got: Vec<i64> = local.iter().map(|x| x.round() as i64).collect();
         let truth: Vec<i64> = (0..40).map(|i| if i < 20 { 100 + i } else { 130 + i }).collect();
         assert_eq!(got, truth);
@@ -312,7 +360,7 @@ mod tests {
         };
         let first: Vec<(i64, bool)> = (0..30).map(|i| (if i < 20 { 100 + i } else { 90 + i }, false)).collect();
         let position: Vec<f64> = (0..30).map(|i| i as f64).collect();
-        let local = local_line(&first, &position, cost, 24);
+        let local = line_of(&first, &position, cost, 24);
         let got: Vec<i64> = local.iter().map(|x| x.round() as i64).collect();
         assert_eq!(&got[..10], &(100..110).collect::<Vec<_>>()[..]);
         assert_eq!(&got[20..], &(110..120).collect::<Vec<_>>()[..]);
