@@ -843,8 +843,15 @@ impl Analyzer {
         // placement, the pairs shifted in time by up to `TIME_SHIFTS` bg frames (at the scale
         // just found, which keeps it cheap) say whether it was a pan's lookalike: the true pairs
         // match clearly better. Only on the first map; later maps come from a placement found
-        // on matched pairs, and a shift there only finds another pan's lookalike.
-        if shifts_in_time && !same_box(&at_full(&found), &around) {
+        // on matched pairs, and a shift there only finds another pan's lookalike. Not for a
+        // move of a copy's pixel or less either: that is the copies' precision, and the
+        // check on full-size pairs (a bg frame either side of each) settles it; the shifted
+        // searches cost more than the rest of the analysis on a short clip.
+        let moved = at_full(&found);
+        let within_a_copy_pixel = (moved.x - around.x).abs() <= self.shrink as i32
+            && (moved.y - around.y).abs() <= self.shrink as i32
+            && (moved.width, moved.height) == (around.width, around.height);
+        if shifts_in_time && !same_box(&moved, &around) && !within_a_copy_pixel {
             let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
             for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
                 if let Some(other) = located_at(shift, &pinned)
