@@ -54,11 +54,13 @@ mod with_ffmpeg {
         ffmpeg(&args)
     }
 
-    /// `comp` of fg onto bg with a report, which must succeed; the report's alignment.
+    /// `comp --path two-pass` of fg onto bg with a report, which must succeed; the report's
+    /// alignment.
     fn comp_with_report(bg: &Path, fg: &Path, out: &Path) -> Alignment {
         let report = out.with_extension("json");
         let r = bin()
-            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(bg), "--fg", &s(fg), "-o", &s(out)])
+            .args(["comp", "-q", "--preset", "ultrafast", "--path", "two-pass"])
+            .args(["--bg", &s(bg), "--fg", &s(fg), "-o", &s(out)])
             .args(["--report", &s(&report)])
             .output()
             .unwrap();
@@ -154,11 +156,11 @@ mod with_ffmpeg {
         assert_eq!(probe(&out, "v", "codec_name,r_frame_rate,nb_read_frames"), "h264,24/1,72");
         assert_eq!(frame_times(&out), frame_times(&fg));
         assert_eq!(probe(&out, "a", "codec_name"), "aac");
-        // The one pass: the same map, each fg frame decoded once and bg only up to the last
-        // frame fg needs and the lookahead after it, fg's audio kept.
+        // By default, the one pass: the same map, each fg frame decoded once and bg only up to
+        // the last frame fg needs and the lookahead after it, fg's audio kept.
         let (once, report) = (d.join("once.mp4"), d.join("once.json"));
         let r = bin()
-            .args(["comp", "-q", "--preset", "ultrafast", "--path", "one-pass", "--bg", &s(&src), "--fg", &s(&fg)])
+            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg)])
             .args(["-o", &s(&once), "--report", &s(&report)])
             .output()
             .unwrap();

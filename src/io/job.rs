@@ -75,13 +75,13 @@ pub struct CompJob {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum JobPath {
     /// One pass when the job allows it (fg starts within the live session's window of bg, and
-    /// the output needs no bg audio shifted onto fg's clock), else two passes.
+    /// the output needs no bg audio shifted onto fg's clock), else two passes. The default: the
+    /// one pass is frame-exact on every family of the accuracy table (README, "Accuracy").
+    #[default]
     Auto,
     /// The live session only: NO_MATCH when fg's start is not within its window.
     OnePass,
-    /// Analysis first, then the composite: each frame decoded about twice. The default until
-    /// the one pass is frame-exact on every accuracy family (README, "Accuracy").
-    #[default]
+    /// Analysis first, then the composite: each frame decoded about twice.
     TwoPass,
 }
 
