@@ -1279,6 +1279,16 @@ size_t vidkompy_live_held_bytes(const struct VidkompyLive *live);
  */
 int vidkompy_live_placement(struct VidkompyLive *live, struct VidkompyPlacement *out);
 
+/*
+ bg's time at fg's first frame (seconds, in the streams' own timestamps) on the line of the
+ last decision, once the session has locked: what an offline alignment's
+ `vidkompy_alignment_offset_seconds` gives. VIDKOMPY_AGAIN before the lock.
+
+ # Safety
+ `live` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_live_offset_seconds(struct VidkompyLive *live, double *out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

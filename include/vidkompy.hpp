@@ -376,6 +376,11 @@ class Live {
     /// Bytes of frames held now.
     std::size_t held_bytes() const { return vidkompy_live_held_bytes(handle_.get()); }
 
+    /// bg's time at fg's first frame (seconds), once locked; false before.
+    bool offset_seconds(double &seconds) {
+        return check(vidkompy_live_offset_seconds(handle_.get(), &seconds)) == VIDKOMPY_OK;
+    }
+
   private:
     int check(int status) { return detail::check(status, vidkompy_live_last_error(handle_.get())); }
     std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;

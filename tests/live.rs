@@ -105,6 +105,14 @@ fn live_equals_offline_and_truth_in_every_push_order() {
         eprintln!("{order:?}: live = offline on {same} of {}, exact {exact}", out.len());
         assert_eq!(same, out.len(), "{order:?}: live equals offline");
         assert_eq!(exact, out.len(), "{order:?}: live is exact");
+        // The run's alignment as the session reports it: the offline one's map and offset (to
+        // a tenth of a frame).
+        let a = live.alignment_of(&out).unwrap();
+        assert_eq!(a.time.map, reference.time.map, "{order:?}");
+        let period = 1.0 / p.spec.bg_fps;
+        let off_by = live.offset_seconds().unwrap() - reference.time.offset_seconds;
+        assert!(off_by.abs() < 0.1 * period, "{order:?}: offset off by {off_by} s");
+        assert!(live.alignment_of(&out[1..]).is_err(), "decisions must start at fg frame 0");
     }
 }
 

@@ -242,3 +242,26 @@ pub unsafe extern "C" fn vidkompy_live_placement(live: *mut VidkompyLive, out: *
         })
     }
 }
+
+/// bg's time at fg's first frame (seconds, in the streams' own timestamps) on the line of the
+/// last decision, once the session has locked: what an offline alignment's
+/// `vidkompy_alignment_offset_seconds` gives. VIDKOMPY_AGAIN before the lock.
+///
+/// # Safety
+/// `live` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_offset_seconds(live: *mut VidkompyLive, out: *mut f64) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            match l.live.offset_seconds() {
+                Some(seconds) => {
+                    *out = seconds;
+                    Ok(VIDKOMPY_OK)
+                }
+                None => Ok(VIDKOMPY_AGAIN),
+            }
+        })
+    }
+}

@@ -16,6 +16,7 @@
 
 use std::collections::VecDeque;
 
+use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
@@ -284,6 +285,8 @@ pub struct Live {
     log: Option<LogFn>,
     /// NO_MATCH (or another error that ended the session), repeated on every later call.
     failed: Option<String>,
+    /// fg's first frame's time (seconds).
+    fg_first_seconds: Option<f64>,
 }
 
 impl Live {
@@ -313,6 +316,7 @@ impl Live {
             times: LiveTimes::default(),
             log: None,
             failed: None,
+            fg_first_seconds: None,
         }
     }
 
@@ -417,7 +421,10 @@ impl Live {
         side.clock.accept(seconds);
         side.count += 1;
         match stream {
-            Stream::Fg => self.status.fg_received += 1,
+            Stream::Fg => {
+                self.status.fg_received += 1;
+                self.fg_first_seconds.get_or_insert(seconds);
+            }
             Stream::Bg => {
                 self.status.bg_received += 1;
                 self.bg_since_attempt += 1;
@@ -529,6 +536,43 @@ impl Live {
     /// bg time minus fg time (seconds) at the last decision, once locked.
     pub fn bg_minus_fg_seconds(&self) -> Option<f64> {
         self.lock.as_ref().map(|l| l.bg_minus_fg)
+    }
+
+    /// bg's time at fg's first frame on the line of the last decision (seconds), once locked:
+    /// what an offline time map's `offset_seconds` says.
+    pub fn offset_seconds(&self) -> Option<f64> {
+        Some(self.bg_minus_fg_seconds()? + self.fg_first_seconds?)
+    }
+
+    /// The alignment the decisions of a whole run make (fg frame `k`'s decision is
+    /// `decisions[k]`), as the analyzer would report it: for a host that keeps the decisions
+    /// (the session does not: they grow with the video).
+    pub fn alignment_of(&self, decisions: &[LiveDecision]) -> Result<Alignment> {
+        let placement = *self.placement().ok_or_else(|| Error::bad_state("the session has not locked"))?;
+        if decisions.iter().enumerate().any(|(k, d)| d.fg_index != k) {
+            return Err(Error::invalid("decisions must be every output frame's, in order"));
+        }
+        let n = decisions.len();
+        let outside: Vec<u32> = decisions.iter().filter(|d| d.outside).map(|d| d.fg_index as u32).collect();
+        let confidence: Vec<f32> = decisions.iter().map(|d| d.confidence).collect();
+        let matched = n - outside.len();
+        let overall_confidence =
+            if matched == 0 { 0.0 } else { confidence.iter().map(|&c| c as f64).sum::<f64>() / matched as f64 };
+        Ok(Alignment {
+            placement,
+            fg_frames: n,
+            bg_frames: self.status.bg_received,
+            time: TimeMap {
+                map: decisions.iter().map(|d| d.bg_index as u32).collect(),
+                outside,
+                cost: decisions.iter().map(|d| d.cost).collect(),
+                confidence,
+                overall_confidence,
+                offset_seconds: self.offset_seconds().unwrap_or(0.0),
+                rate: self.rate(),
+            },
+            media: None,
+        })
     }
 
     /// What the session can do now.

@@ -114,6 +114,12 @@ static void every_order(int order, int given_placement) {
     VidkompyPlacement p;
     CHECK(vidkompy_live_placement(lv, &p) == VIDKOMPY_OK);
     CHECK(p.x == FX && p.y == FY && p.scale == 1.0);
+    /* bg's time at fg's first frame: OFFSET frames at 25 fps, to within a tenth of a frame. */
+    double offset = 0.0;
+    CHECK(vidkompy_live_offset_seconds(lv, &offset) == VIDKOMPY_OK);
+    double off_by = offset - OFFSET / 25.0;
+    if (off_by > 0.004 || off_by < -0.004) fprintf(stderr, "%s: offset %f s\n", order_name[order], offset);
+    CHECK(off_by <= 0.004 && off_by >= -0.004);
     /* The bound the header gives: live_lag + 1 fg frames and a spare, two lookaheads
      * (live_lag + 1 bg frames each at equal rates) and two bands of bg and a spare, the output. */
     size_t bound = (LAG + 2) * frame_bytes(FW, FH) + (2 * (LAG + 1) + 2 * BAND + 2) * frame_bytes(BW, BH);
@@ -205,9 +211,13 @@ static void bad_calls(void) {
     VidkompyFrame other = bg_frame(0);
     CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, &other) == VIDKOMPY_ERROR_INVALID_FRAME);
     CHECK(strlen(vidkompy_live_last_error(lv)) > 0);
-    /* Before the lock there is no placement yet; after the first frame one cannot be set. */
+    /* Before the lock there is no placement or offset yet; after the first frame a placement
+     * cannot be set. */
     VidkompyPlacement p;
     CHECK(vidkompy_live_placement(lv, &p) == VIDKOMPY_AGAIN);
+    double offset = -1.0;
+    CHECK(vidkompy_live_offset_seconds(lv, &offset) == VIDKOMPY_AGAIN && offset == -1.0);
+    CHECK(vidkompy_live_offset_seconds(lv, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     memset(&p, 0, sizeof p);
     p.x = FX;
     p.y = FY;

@@ -120,6 +120,9 @@ int main() {
     }
     CHECK(live_out == FG_FRAMES && live_wrong == 0);
     CHECK(live.held_bytes() > 0);
+    double live_offset = -1.0;
+    CHECK(live.offset_seconds(live_offset));
+    CHECK(live_offset > copy.offset_seconds() - 0.004 && live_offset < copy.offset_seconds() + 0.004);
 
     errors_are_exceptions();
     return finish("test_pipeline (C++)");
