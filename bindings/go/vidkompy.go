@@ -382,6 +382,11 @@ func (al *Alignment) Placement() (Placement, error) {
 	return p, check(C.vidkompy_alignment_placement_ex(al.c, &p, &e), &e)
 }
 
+// OffsetSeconds gives bg's time at fg's first frame (seconds).
+func (al *Alignment) OffsetSeconds() float64 {
+	return float64(C.vidkompy_alignment_offset_seconds(al.c))
+}
+
 // FgFrames gives the number of fg frames.
 func (al *Alignment) FgFrames() int { return int(C.vidkompy_alignment_fg_frames(al.c)) }
 
@@ -572,6 +577,20 @@ func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 			l.waiting[stream], l.waitingEnd[stream], l.hasWaiting[stream] = f, end, true
 		}
 	}
+}
+
+// OffsetSeconds gives bg's time at fg's first frame (seconds) once the session has locked;
+// ok is false before.
+func (l *Live) OffsetSeconds() (seconds float64, ok bool, err error) {
+	var c C.double
+	status := C.vidkompy_live_offset_seconds(l.c, &c)
+	if status == C.VIDKOMPY_AGAIN {
+		return 0, false, nil
+	}
+	if err := l.check(status); err != nil {
+		return 0, false, err
+	}
+	return float64(c), true, nil
 }
 
 // Close frees the session.

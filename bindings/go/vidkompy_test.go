@@ -271,6 +271,9 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	if _, ok, err := l.OffsetSeconds(); ok || err != nil {
+		t.Fatalf("an offset before the lock (%v)", err)
+	}
 	fgSource, bgSource := &frames{fg}, &frames{bg}
 	n := 0
 	for {
@@ -289,5 +292,9 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 	}
 	if n != fgFrames {
 		t.Fatalf("%d frames out", n)
+	}
+	offset, ok, err := l.OffsetSeconds()
+	if !ok || err != nil || math.Abs(offset-al.OffsetSeconds()) > 0.004 {
+		t.Fatalf("offset %v s (offline %v s), %v %v", offset, al.OffsetSeconds(), ok, err)
 	}
 }

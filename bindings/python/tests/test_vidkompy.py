@@ -147,7 +147,9 @@ def test_a_bg_frame_the_decoder_lost_shifts_nothing(pair, alignment):
 
 def test_the_live_session_gives_the_offline_map(pair, alignment):
     live = vidkompy.Live(vidkompy.Settings(live_lag=8, band=8))
+    assert live.offset_seconds() is None
     outputs = list(live.run(frames(pair[0]), frames(pair[1])))
+    assert abs(live.offset_seconds() - alignment.offset_seconds) < 0.004
     assert [o[0] for o in outputs] == list(range(FG_FRAMES))
     assert [o[1] for o in outputs] == [alignment.bg_index(i) for i in range(FG_FRAMES)]
     assert not any(o[2] for o in outputs)

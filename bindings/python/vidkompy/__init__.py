@@ -148,6 +148,7 @@ _signatures = {
     "vidkompy_live_receive": (c_int, [_handle, POINTER(_Frame)]),
     "vidkompy_live_wants": (c_int, [_handle]),
     "vidkompy_live_last_frame": (c_int, [_handle, POINTER(ctypes.c_int64), POINTER(ctypes.c_int64), POINTER(c_int)]),
+    "vidkompy_live_offset_seconds": (c_int, [_handle, POINTER(ctypes.c_double)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
@@ -426,6 +427,13 @@ class Live:
             c_frame = byref(frame._c) if frame else None
             if self._check(_lib.vidkompy_live_send(self._h, stream, c_frame)) == AGAIN:
                 waiting[stream] = frame
+
+    def offset_seconds(self):
+        """bg's time at fg's first frame (seconds) once the session has locked, else None."""
+        seconds = ctypes.c_double()
+        if self._check(_lib.vidkompy_live_offset_seconds(self._h, byref(seconds))) == AGAIN:
+            return None
+        return seconds.value
 
     def __del__(self):
         if getattr(self, "_h", None):
