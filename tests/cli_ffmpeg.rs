@@ -269,6 +269,19 @@ mod with_ffmpeg {
         assert!(confidence <= 0.3, "{}", stderr(&r));
         assert!(!out.exists());
         no_leftovers(&d);
+        // The one pass refuses it too, at every lag: with a short one the start analysis sees
+        // too few frames to tell, and the session's end verdict finds most matches no closer
+        // than chance (its frames were out; the file is discarded).
+        for lag in ["4", "20"] {
+            let r = bin()
+                .args(["comp", "-q", "--path", "one-pass", "--live-lag", lag, "--bg", &s(&bg), "--fg", &s(&fg)])
+                .args(["-o", &s(&out)])
+                .output()
+                .unwrap();
+            assert_eq!(r.status.code(), Some(1), "lag {lag}: {}", stderr(&r));
+            assert!(!out.exists(), "lag {lag}");
+            no_leftovers(&d);
+        }
         // The same pair with --accept-partial composites, as asked.
         let r = bin()
             .args(["comp", "-q", "--accept-partial", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])

@@ -37,7 +37,7 @@ use crate::session::placement_check::{
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_parts, narrowed};
-use crate::temporal::{TimeMap, Track, align, chance_evidence, rate_prior};
+use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, rate_prior};
 
 /// Bytes the grey copies of both streams may take together.
 pub const STORE_BUDGET: usize = 48 << 20;
@@ -51,10 +51,6 @@ const RELOCATE_SCALE: f64 = 1.1;
 const TIME_SHIFTS: i64 = 8;
 /// How much better pairs shifted in time must match to move the placement.
 const TIME_SHIFT_MARGIN: f64 = 0.005;
-/// The matched frames' median descriptor distance must be under this fraction of the distance
-/// by chance (`temporal::chance_evidence`). True pairs measured 0.02-0.33 (a noisy fg the most),
-/// unrelated frames a match is forced on about 0.7-1.
-const CHANCE_RATIO: f32 = 0.6;
 /// bg copies, evenly spaced, the placement search compares with every fg copy it picks.
 const BG_PICKS: usize = 24;
 /// bg copies most like fg's that the search looks at when the evenly spaced ones do not

@@ -27,7 +27,7 @@ use crate::session::compositor::{Received, Sent, Stream};
 use crate::session::picture_match::{PictureMatch, best_picture};
 use crate::settings::Settings;
 use crate::spatial::Placement;
-use crate::temporal::{AlignScratch, TimeMap, Track, align_into};
+use crate::temporal::{AlignScratch, CHANCE_RATIO, TimeMap, Track, align_into, no_better_than_chance};
 
 /// bg frames beyond the lookahead's expected reach that a decision waits for (the band's
 /// search may find a frame a little further on).
@@ -225,6 +225,9 @@ pub struct LiveStatus {
     /// Decisions the full-resolution comparison moved to the bg frame next to the
     /// descriptors' match (`picture_match`).
     pub picture_moves: usize,
+    /// Matched output frames whose match was no closer than `temporal::CHANCE_RATIO` of
+    /// matching by chance.
+    pub chance_like: usize,
 }
 
 /// Milliseconds a live session spent, by stage.
@@ -519,18 +522,29 @@ impl Live {
     }
 
     /// At the end: NO_MATCH when fewer fg frames than `min_matched_share` found a
-    /// counterpart (the frames are out already; a host writing a file discards it).
+    /// counterpart, or when most of those that did match no better than by chance (a fixed
+    /// camera's other instants), as the analyzer refuses (the frames are out already; a host
+    /// writing a file discards it). `min_matched_share` 0 accepts either.
     fn verdict(&mut self) -> Result<()> {
-        let (n, outside) = (self.status.output, self.status.outside);
+        let (n, outside, chance_like) = (self.status.output, self.status.outside, self.status.chance_like);
         let share = self.settings.min_matched_share;
-        if n > 0 && ((n - outside) as f64) < share * n as f64 {
-            let e = Error::NotInBg(format!(
+        if share <= 0.0 || n == 0 {
+            return Ok(());
+        }
+        let matched = n - outside;
+        let e = if (matched as f64) < share * n as f64 {
+            Error::NotInBg(format!(
                 "{outside} of {n} fg frames have no counterpart in bg (at least {:.0} % must have one: min_matched_share {share})",
                 share * 100.0
-            ));
-            return Err(self.fail(e));
-        }
-        Ok(())
+            ))
+        } else if 2 * chance_like > matched {
+            Error::NotInBg(format!(
+                "{chance_like} of fg's {matched} matched frames match bg no better than by chance (a match must be under {CHANCE_RATIO} of chance; min_matched_share 0 accepts it)"
+            ))
+        } else {
+            return Ok(());
+        };
+        Err(self.fail(e))
     }
 
     /// bg time minus fg time (seconds) at the last decision, once locked.
@@ -857,6 +871,7 @@ impl Live {
         self.next_out += 1;
         self.status.output += 1;
         self.status.outside += d.outside as usize;
+        self.status.chance_like += (!d.outside && no_better_than_chance(d.confidence)) as usize;
         self.history.push_back(d);
         self.sides[0].release_pictures_before(self.next_out);
         self.sides[1].release_pictures_before(bg_index);

@@ -184,6 +184,18 @@ pub fn chance_evidence(fg: &Track, bg: &Track, time: &TimeMap) -> Option<ChanceE
     Some(ChanceEvidence { matched_cost: median(&mut own), chance_cost: median(&mut chance), frames: matched.len() })
 }
 
+/// The matched frames' median descriptor distance must be under this fraction of the distance
+/// by chance (`chance_evidence`). True pairs measured 0.02-0.33 (a noisy fg the most),
+/// unrelated frames a match is forced on about 0.7-1.
+pub const CHANCE_RATIO: f32 = 0.6;
+
+/// Whether a match of this confidence (`TimeMap::confidence`) is no closer than
+/// `CHANCE_RATIO` of matching by chance: more than half of a map's matches being so is the
+/// same refusal as its median distance being so.
+pub fn no_better_than_chance(confidence: f32) -> bool {
+    confidence < frame_confidence(CHANCE_RATIO, Some(1.0))
+}
+
 /// A match's cost, as a share of the chance cost, at which its confidence is one half.
 const HALF_CONFIDENT_RATIO: f32 = 0.5;
 /// How sharply confidence falls around `HALF_CONFIDENT_RATIO`.
