@@ -229,18 +229,7 @@ pub unsafe extern "C" fn vidkompy_live_held_bytes(live: *const VidkompyLive) -> 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_live_placement(live: *mut VidkompyLive, out: *mut VidkompyPlacement) -> c_int {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        with_handle(live, "live", |l| {
-            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
-            match l.live.placement() {
-                Some(p) => {
-                    *out = (*p).into();
-                    Ok(VIDKOMPY_OK)
-                }
-                None => Ok(VIDKOMPY_AGAIN),
-            }
-        })
-    }
+    unsafe { with_handle(live, "live", |l| written_once_locked(out, l.live.placement().map(|p| (*p).into()))) }
 }
 
 /// bg's time at fg's first frame (seconds, in the streams' own timestamps) on the line of the
@@ -252,16 +241,22 @@ pub unsafe extern "C" fn vidkompy_live_placement(live: *mut VidkompyLive, out: *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_live_offset_seconds(live: *mut VidkompyLive, out: *mut f64) -> c_int {
     // SAFETY: forwarded caller contract.
-    unsafe {
-        with_handle(live, "live", |l| {
-            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
-            match l.live.offset_seconds() {
-                Some(seconds) => {
-                    *out = seconds;
-                    Ok(VIDKOMPY_OK)
-                }
-                None => Ok(VIDKOMPY_AGAIN),
-            }
-        })
-    }
+    unsafe { with_handle(live, "live", |l| written_once_locked(out, l.live.offset_seconds())) }
+}
+
+/// What the session knows once locked, into `out`: OK, or AGAIN before the lock (`out`
+/// untouched); INVALID_ARGUMENT for a NULL `out`.
+///
+/// # Safety
+/// `out` NULL or writable.
+unsafe fn written_once_locked<T>(out: *mut T, value: Option<T>) -> crate::error::Result<c_int> {
+    // SAFETY: NULL-checked; otherwise writable (caller contract).
+    let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid("out is NULL"))?;
+    Ok(match value {
+        Some(v) => {
+            *out = v;
+            VIDKOMPY_OK
+        }
+        None => VIDKOMPY_AGAIN,
+    })
 }

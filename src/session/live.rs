@@ -24,7 +24,7 @@ use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
 use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
 use crate::session::clock::StreamClock;
 use crate::session::compositor::{Received, Sent, Stream};
-use crate::session::picture_match::{PictureMatch, best_picture};
+use crate::session::picture_match::{PictureMatch, best_picture, on_the_line};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use crate::temporal::{AlignScratch, CHANCE_RATIO, TimeMap, Track, align_into, no_better_than_chance};
@@ -817,9 +817,16 @@ impl Live {
     /// A matched decision moved to the bg frame next to it whose picture matches fg's clearly
     /// better at full resolution (`picture_match`), never before the last match.
     fn check_picture(&mut self, d: LiveDecision) -> LiveDecision {
+        let bg_period = self.bg_period();
         let (Some(pictures), false) = (self.pictures.as_mut(), d.outside) else { return d };
         let (fg, bg) = (&self.sides[0], &self.sides[1]);
         let Some(fg_picture) = fg.picture(d.fg_index) else { return d };
+        // Where the recent matches' line puts this frame; on it, the match stands and the
+        // pictures are not compared (most frames: this is the hot path).
+        let expected = self.line.offset().map(|o| o + fg_picture.seconds / bg_period);
+        if on_the_line(d.bg_index, expected) {
+            return d;
+        }
         pictures.set_fg(&fg_picture.buf.as_frame());
         let floor = self.last_matched.unwrap_or(0);
         let (mut scores, mut n) = ([(0usize, 0f64); 3], 0);
@@ -829,8 +836,6 @@ impl Live {
                 n += 1;
             }
         }
-        // Where the recent matches' line puts this frame.
-        let expected = self.line.offset().map(|o| o + fg_picture.seconds / self.bg_period());
         let bg_index = best_picture(&scores[..n], d.bg_index, expected);
         self.status.picture_moves += (bg_index != d.bg_index) as usize;
         LiveDecision { bg_index, ..d }

@@ -113,6 +113,12 @@ impl PictureMatch {
 /// the line for either must pay.
 pub const RATE_PENALTY: f64 = 1e-2;
 
+/// Whether the descriptors' match `mapped` lies within half a frame of the line's `expected`
+/// position: then it stands, and the pictures need not be compared.
+pub fn on_the_line(mapped: usize, expected: Option<f64>) -> bool {
+    expected.is_some_and(|e| (mapped as f64 - e).abs() <= 0.5)
+}
+
 /// Of `candidates` (bg index, score), the descriptor match `mapped` unless another scores
 /// better by `PICTURE_MARGIN`; `mapped` when it is not among them.
 ///
@@ -123,7 +129,7 @@ pub const RATE_PENALTY: f64 = 1e-2;
 /// unless the match is off it by more than a frame and a half (a cut, where the line says
 /// nothing).
 pub fn best_picture(candidates: &[(usize, f64)], mapped: usize, expected: Option<f64>) -> usize {
-    if expected.is_some_and(|e| (mapped as f64 - e).abs() <= 0.5) {
+    if on_the_line(mapped, expected) {
         return mapped;
     }
     let expected = expected.filter(|e| (mapped as f64 - e).abs() <= 1.5);

@@ -163,10 +163,11 @@ pub fn graphics_tiles(fg: &FrameRef<'_>, bg: &[FrameRef<'_>], around: &Placement
     )
 }
 
-/// The placement on one pair: the whole template searched within `radius` of `around`,
-/// `except` left out; or, when its best lies on the edge of that neighbourhood, within
-/// `NEAR_RADIUS`, or over the whole frame (it may be further out).
-pub fn check_pair(
+/// The placement on one pair whose best within `radius` of `around` lay on that
+/// neighbourhood's edge (or whose neighbourhood did not fit): the whole template, `except`
+/// left out, searched within `NEAR_RADIUS` when that is wider, else over the whole frame (it
+/// may be further out).
+pub fn check_pair_beyond(
     fg: &FrameRef<'_>,
     bg: &FrameRef<'_>,
     around: &Placement,
@@ -174,7 +175,8 @@ pub fn check_pair(
     except: &[Rect],
     settings: &Settings,
 ) -> Option<Placement> {
-    for r in [radius, NEAR_RADIUS] {
+    if NEAR_RADIUS > radius {
+        let r = NEAR_RADIUS;
         if let Some(p) = locate_near_except(fg, bg, around, r, except)
             && (p.x - around.x).abs() < r as i32
             && (p.y - around.y).abs() < r as i32
@@ -286,7 +288,8 @@ impl PairsChecked {
             .filter_map(|((j, bg), (_, surface))| {
                 let p = match surface.as_ref().filter(|s| within(s)) {
                     Some(s) => s.best().map(|(dx, dy)| s.placement_at(dx, dy, around)),
-                    None => check_pair(&pair.fg, bg, around, radius, &except, settings),
+                    // The neighbourhood's scores are in hand: searched only beyond it.
+                    None => check_pair_beyond(&pair.fg, bg, around, radius, &except, settings),
                 };
                 p.map(|p| (*j, p))
             })
