@@ -405,3 +405,114 @@ fn path_auto_falls_back_to_two_passes_when_fg_starts_beyond_the_window() {
     let a = vidkompy::alignment::Alignment::from_json(&json).unwrap();
     assert!((0..60).all(|i| pair.accepts(i, a.time.map[i] as usize)), "{:?}", a.time.map);
 }
+
+/// A run whose stderr is closed (`2>&1 | head -c1`) still writes its composite: status lines
+/// are lost, not fatal.
+#[test]
+fn a_closed_stderr_does_not_fail_the_run() {
+    let d = dir("closed-stderr");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 40, fg_frames: 20, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let out_path = d.join("out.y4m");
+    let mut child = bin()
+        .args(["comp", "-v", "--bg"])
+        .arg(&bg)
+        .arg("--fg")
+        .arg(&fg)
+        .arg("-o")
+        .arg(&out_path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(out_path.exists());
+    // `demo` prints on stdout: a closed stdout does not fail it either.
+    let mut demo = bin().args(["demo", "-o"]).arg(d.join("demo")).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    drop(demo.stdout.take());
+    assert!(demo.wait().unwrap().success());
+}
+
+/// File names are bytes: a Latin-1 name (not UTF-8) works as input and output.
+#[test]
+fn file_names_need_not_be_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = dir("latin1");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 40, fg_frames: 20, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let latin1 = |stem: &[u8]| d.join(std::ffi::OsStr::from_bytes(&[stem, b"-caf\xe9.y4m"].concat()));
+    let (bg_l, fg_l, out_l) = (latin1(b"bg"), latin1(b"fg"), latin1(b"out"));
+    std::fs::rename(&bg, &bg_l).unwrap();
+    std::fs::rename(&fg, &fg_l).unwrap();
+    let r =
+        bin().args(["comp", "-q", "--bg"]).arg(&bg_l).arg("--fg").arg(&fg_l).arg("-o").arg(&out_l).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out_l.exists());
+    let r = bin().arg("align").arg(&fg_l).arg(&bg_l).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
+/// Signals that end the process remove its temporary files first; the process still ends by
+/// the signal.
+#[test]
+fn ending_signals_leave_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let d = dir("signals");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 150, fg_frames: 90, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    for signal in [libc::SIGUSR1, libc::SIGALRM, libc::SIGXCPU, libc::SIGTERM] {
+        let mut child = bin()
+            .args(["comp", "-q", "--bg"])
+            .arg(&bg)
+            .arg("--fg")
+            .arg(&fg)
+            .arg("-o")
+            .arg(d.join("out.y4m"))
+            .spawn()
+            .unwrap();
+        let partial =
+            || std::fs::read_dir(&*d).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial"));
+        let started = std::time::Instant::now();
+        while !partial() && started.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // SAFETY: signals our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.signal(), Some(signal), "signal {signal}: {status:?}");
+        assert!(!partial(), "signal {signal} left a temporary file");
+        assert!(!d.join("out.y4m").exists());
+    }
+}
+
+/// A usage error is one line (the usage is `--help`); encoder values no encoder takes are
+/// refused before any work.
+#[test]
+fn usage_errors_are_one_line_and_bad_values_are_refused() {
+    let d = dir("usage");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 40, fg_frames: 20, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let r = bin().args(["comp", "--frobnicate"]).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&r.stderr).lines().count(), 1, "{}", String::from_utf8_lossy(&r.stderr));
+    let help = bin().arg("--help").output().unwrap();
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("vidkompy comp"));
+    for (flag, value) in [("--crf", "99999999999999999999"), ("--crf", "-1"), ("--bitrate", "0"), ("--preset", "")] {
+        let r = bin()
+            .args(["comp", "-q", "--bg"])
+            .arg(&bg)
+            .arg("--fg")
+            .arg(&fg)
+            .arg("-o")
+            .arg(d.join("out.y4m"))
+            .args([flag, value])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{flag} {value}: {err}");
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+    }
+    assert!(!d.join("out.y4m").exists());
+}

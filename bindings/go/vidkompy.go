@@ -223,6 +223,7 @@ func (f *Frame) PTS() int64 { return int64(f.c.pts) }
 
 // SetPTS sets the timestamp: pts in units of num/den seconds.
 func (f *Frame) SetPTS(pts int64, num, den int) {
+	defer runtime.KeepAlive(f)
 	f.c.pts = C.int64_t(pts)
 	f.c.time_base_num = C.int(num)
 	f.c.time_base_den = C.int(den)
@@ -230,6 +231,7 @@ func (f *Frame) SetPTS(pts int64, num, den int) {
 
 // Validate checks the frame as every push and send would.
 func (f *Frame) Validate() error {
+	defer runtime.KeepAlive(f)
 	var e C.VidkompyError
 	return check(C.vidkompy_frame_validate_ex(&f.c, &e), &e)
 }
@@ -262,6 +264,7 @@ func NewSettings() (*Settings, error) {
 
 // Set sets a key from its text value.
 func (s *Settings) Set(key, value string) error {
+	defer runtime.KeepAlive(s)
 	k, v := C.CString(key), C.CString(value)
 	defer C.free(unsafe.Pointer(k))
 	defer C.free(unsafe.Pointer(v))
@@ -275,6 +278,8 @@ func (s *Settings) Close() {
 	runtime.SetFinalizer(s, nil)
 }
 
+// settingsPtr gives the C handle; the caller keeps s alive (runtime.KeepAlive) until its C call
+// returns.
 func settingsPtr(s *Settings) *C.VidkompySettings {
 	if s == nil {
 		return nil
@@ -287,6 +292,9 @@ type Placement = C.VidkompyPlacement
 
 // Locate finds the placement from sample frames of each stream.
 func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
+	defer runtime.KeepAlive(settings)
+	defer runtime.KeepAlive(fg)
+	defer runtime.KeepAlive(bg)
 	var p Placement
 	if len(fg) == 0 || len(bg) == 0 {
 		return p, &Error{Status: StatusInvalidArgument, Message: "locate needs frames of both streams"}
@@ -309,6 +317,7 @@ type Analyzer struct{ c *C.VidkompyAnalyzer }
 
 // NewAnalyzer makes an analyzer (settings may be nil for defaults).
 func NewAnalyzer(settings *Settings) (*Analyzer, error) {
+	defer runtime.KeepAlive(settings)
 	var e C.VidkompyError
 	a := &Analyzer{}
 	if err := check(C.vidkompy_analyzer_new_ex(settingsPtr(settings), &a.c, &e), &e); err != nil {
@@ -319,11 +328,14 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 }
 
 func (a *Analyzer) check(status C.int) error {
+	defer runtime.KeepAlive(a)
 	return checkHandle(status, C.vidkompy_analyzer_last_error(a.c))
 }
 
 // Push gives the next frame of a stream; nil ends it.
 func (a *Analyzer) Push(s Stream, f *Frame) error {
+	defer runtime.KeepAlive(a)
+	defer runtime.KeepAlive(f)
 	if f == nil {
 		return a.check(C.vidkompy_analyzer_push(a.c, C.int(s), nil))
 	}
@@ -332,6 +344,7 @@ func (a *Analyzer) Push(s Stream, f *Frame) error {
 
 // Finish computes the alignment; an *Error with StatusNoMatch when fg is not in bg.
 func (a *Analyzer) Finish() (*Alignment, error) {
+	defer runtime.KeepAlive(a)
 	al := &Alignment{}
 	if err := a.check(C.vidkompy_analyzer_finish(a.c, &al.c)); err != nil {
 		return nil, err
@@ -364,6 +377,7 @@ func AlignmentFromJSON(text string) (*Alignment, error) {
 
 // JSON gives the alignment in its saved form.
 func (al *Alignment) JSON() (string, error) {
+	defer runtime.KeepAlive(al)
 	var needed C.size_t
 	C.vidkompy_alignment_to_json(al.c, nil, 0, &needed)
 	buf := C.malloc(needed)
@@ -377,6 +391,7 @@ func (al *Alignment) JSON() (string, error) {
 
 // Placement gives where fg sits in bg.
 func (al *Alignment) Placement() (Placement, error) {
+	defer runtime.KeepAlive(al)
 	var p Placement
 	var e C.VidkompyError
 	return p, check(C.vidkompy_alignment_placement_ex(al.c, &p, &e), &e)
@@ -384,14 +399,19 @@ func (al *Alignment) Placement() (Placement, error) {
 
 // OffsetSeconds gives bg's time at fg's first frame (seconds).
 func (al *Alignment) OffsetSeconds() float64 {
+	defer runtime.KeepAlive(al)
 	return float64(C.vidkompy_alignment_offset_seconds(al.c))
 }
 
 // FgFrames gives the number of fg frames.
-func (al *Alignment) FgFrames() int { return int(C.vidkompy_alignment_fg_frames(al.c)) }
+func (al *Alignment) FgFrames() int {
+	defer runtime.KeepAlive(al)
+	return int(C.vidkompy_alignment_fg_frames(al.c))
+}
 
 // BgIndex gives the bg frame under fg frame i.
 func (al *Alignment) BgIndex(i int) (int, error) {
+	defer runtime.KeepAlive(al)
 	var j C.uint32_t
 	var e C.VidkompyError
 	err := check(C.vidkompy_alignment_bg_index_ex(al.c, C.size_t(i), &j, nil, &e), &e)
@@ -407,6 +427,11 @@ func (al *Alignment) Close() {
 // Composite renders fg frame i onto its bg frame (BgIndex(i)) into dst, which has bg's format
 // and size. No state: any order, any number of goroutines.
 func Composite(al *Alignment, settings *Settings, i int, fg, bg, dst *Frame) error {
+	defer runtime.KeepAlive(al)
+	defer runtime.KeepAlive(settings)
+	defer runtime.KeepAlive(fg)
+	defer runtime.KeepAlive(bg)
+	defer runtime.KeepAlive(dst)
 	var e C.VidkompyError
 	return check(C.vidkompy_composite(al.c, settingsPtr(settings), C.size_t(i), &fg.c, &bg.c, &dst.c, &e), &e)
 }
@@ -429,6 +454,8 @@ type Compositor struct {
 }
 
 func (c *Compositor) send(stream Stream, f *Frame, end bool) (C.int, error) {
+	defer runtime.KeepAlive(c)
+	defer runtime.KeepAlive(f)
 	var sent C.int
 	if end {
 		sent = C.vidkompy_compositor_send(c.c, C.int(stream), nil)
@@ -440,6 +467,8 @@ func (c *Compositor) send(stream Stream, f *Frame, end bool) (C.int, error) {
 
 // NewCompositor makes a compositor for an alignment (settings may be nil).
 func NewCompositor(al *Alignment, settings *Settings) (*Compositor, error) {
+	defer runtime.KeepAlive(al)
+	defer runtime.KeepAlive(settings)
 	var e C.VidkompyError
 	c := &Compositor{}
 	if err := check(C.vidkompy_compositor_new_ex(al.c, settingsPtr(settings), &c.c, &e), &e); err != nil {
@@ -450,12 +479,14 @@ func NewCompositor(al *Alignment, settings *Settings) (*Compositor, error) {
 }
 
 func (c *Compositor) check(status C.int) error {
+	defer runtime.KeepAlive(c)
 	return checkHandle(status, C.vidkompy_compositor_last_error(c.c))
 }
 
 // Next gives the next composited frame (library memory, valid until the next call), or io.EOF
 // after the last fg frame.
 func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
+	defer runtime.KeepAlive(c)
 	if c.pending != nil || c.pendingEnd {
 		sent, err := c.send(c.pendingStream, c.pending, c.pendingEnd)
 		if err != nil {
@@ -476,6 +507,9 @@ func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 			return nil, c.check(status)
 		}
 		stream := Stream(C.vidkompy_compositor_wants(c.c))
+		if stream != Fg && stream != Bg {
+			return nil, &Error{Status: StatusInternal, Message: "the compositor answered AGAIN without naming a stream"}
+		}
 		source := fg
 		if stream == Bg {
 			source = bg
@@ -518,6 +552,7 @@ type Live struct {
 
 // NewLive makes a live session (settings may be nil).
 func NewLive(settings *Settings) (*Live, error) {
+	defer runtime.KeepAlive(settings)
 	l := &Live{}
 	if err := checkHandle(C.vidkompy_live_new(settingsPtr(settings), &l.c), C.vidkompy_last_error()); err != nil {
 		return nil, err
@@ -527,12 +562,14 @@ func NewLive(settings *Settings) (*Live, error) {
 }
 
 func (l *Live) check(status C.int) error {
+	defer runtime.KeepAlive(l)
 	return checkHandle(status, C.vidkompy_live_last_error(l.c))
 }
 
 // Next gives the next composited frame (library memory, valid until the next call) with the
 // fg and bg frame indices behind it, or io.EOF after the last fg frame.
 func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
+	defer runtime.KeepAlive(l)
 	for {
 		status := C.vidkompy_live_receive(l.c, &l.out.c)
 		switch {
@@ -548,6 +585,9 @@ func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 			return nil, 0, 0, l.check(status)
 		}
 		stream := Stream(C.vidkompy_live_wants(l.c))
+		if stream != Fg && stream != Bg {
+			return nil, 0, 0, &Error{Status: StatusInternal, Message: "the live session answered AGAIN without naming a stream"}
+		}
 		var f *Frame
 		var end bool
 		if l.hasWaiting[stream] {
@@ -582,6 +622,7 @@ func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 // OffsetSeconds gives bg's time at fg's first frame (seconds) once the session has locked;
 // ok is false before.
 func (l *Live) OffsetSeconds() (seconds float64, ok bool, err error) {
+	defer runtime.KeepAlive(l)
 	var c C.double
 	status := C.vidkompy_live_offset_seconds(l.c, &c)
 	if status == C.VIDKOMPY_AGAIN {

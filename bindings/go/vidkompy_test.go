@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -296,5 +297,66 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 	offset, ok, err := l.OffsetSeconds()
 	if !ok || err != nil || math.Abs(offset-al.OffsetSeconds()) > 0.004 {
 		t.Fatalf("offset %v s (offline %v s), %v %v", offset, al.OffsetSeconds(), ok, err)
+	}
+}
+
+// Handles that are unreachable in Go while their C call runs must not be finalized under it:
+// every call keeps its handles alive (runtime.KeepAlive). Here the alignment and the settings
+// exist only as arguments, while another goroutine forces collections and finalizers run;
+// without KeepAlive the C call read freed memory about once in 25,000 calls.
+func TestHandlesOutliveTheirCallsUnderForcedGC(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	text, err := al.JSON()
+	al.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reference, _ := NewFrame(I420, bw, bh)
+	defer reference.Free()
+	fresh := func() *Alignment {
+		a, err := AlignmentFromJSON(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	settings := func() *Settings {
+		s, err := NewSettings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := Composite(fresh(), settings(), 3, fg[3], bg[3+offset], reference); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var collector sync.WaitGroup
+	collector.Add(1)
+	go func() {
+		defer collector.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	defer func() { close(stop); collector.Wait() }()
+	dst, _ := NewFrame(I420, bw, bh)
+	defer dst.Free()
+	for n := 0; n < 3000; n++ {
+		if err := Composite(fresh(), settings(), 3, fg[3], bg[3+offset], dst); err != nil {
+			t.Fatalf("call %d: %v", n, err)
+		}
+		if !bytes.Equal(dst.Plane(0), reference.Plane(0)) {
+			t.Fatalf("call %d composited something else: a handle was freed during its call", n)
+		}
+		if p, err := fresh().Placement(); err != nil || p.x != fx || p.y != fy {
+			t.Fatalf("call %d: placement %+v, %v", n, p, err)
+		}
 	}
 }

@@ -1,5 +1,6 @@
 //! The vidkompy command line. It only translates: arguments to library calls, results to text.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::time::Instant;
 
 use vidkompy::alignment::Timings;
 use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, JobPath};
-use vidkompy::io::staging::{remove_temporaries_now, write_atomically};
+use vidkompy::io::staging::{remove_temporaries_on_signals, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::io::{locate_inputs, run};
 use vidkompy::session::{Analyzer, Compositor, Stream};
@@ -39,37 +40,74 @@ const DEFAULT_EXTENSION: &str = "mp4";
 #[cfg(not(feature = "ffmpeg"))]
 const DEFAULT_EXTENSION: &str = "y4m";
 
+/// A line on stderr that never fails the run: a closed or full stderr (`2>&1 | head -c1`)
+/// loses the line, not the composite.
+macro_rules! status_line {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// A line on stdout (results of `align` and `demo`), never failing the run either.
+macro_rules! result_line {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
+    // Arguments as the system gives them: file names need not be UTF-8.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    remove_temporaries_on_signals();
+    let result = match args.first().and_then(|a| a.to_str()) {
         Some("--version") | Some("-V") => {
-            println!("vidkompy {}", vidkompy::VERSION);
+            result_line!("vidkompy {}", vidkompy::VERSION);
+            return ExitCode::SUCCESS;
+        }
+        Some("--help") | Some("-h") => {
+            result_line!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Some("demo") => parse_demo(&args[1..]).and_then(|dir| demo(&dir)).map_err(Failure::from),
         Some("align") => align(&args[1..]),
         Some("comp") => comp(&args[1..]),
-        _ => {
-            eprintln!("{USAGE}");
+        None if args.is_empty() => {
+            status_line!("{USAGE}");
             return ExitCode::from(2);
         }
+        _ => Err(Failure::from(usage_error(format!("unknown command {:?}", args[0])))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // Exit codes: 0 success, 1 NO_MATCH, 2 bad input or usage.
         Err(f) => {
-            eprintln!("vidkompy: {}", f.message);
+            status_line!("vidkompy: {}", f.message);
             ExitCode::from(f.code)
         }
     }
 }
 
+/// A usage error is one line; `--help` has the whole usage.
 fn usage_error(message: String) -> Error {
-    Error::InvalidArgument(format!("{message}\n{USAGE}"))
+    Error::InvalidArgument(format!("{message} (vidkompy --help lists the commands and options)"))
 }
 
-fn value<'a>(it: &mut std::slice::Iter<'a, String>, flag: &str) -> vidkompy::Result<&'a str> {
-    it.next().map(String::as_str).ok_or_else(|| usage_error(format!("{flag} needs a value")))
+type Args<'a> = std::slice::Iter<'a, OsString>;
+
+/// The argument after `flag`, as given (a file name).
+fn path_value<'a>(it: &mut Args<'a>, flag: &str) -> vidkompy::Result<&'a OsStr> {
+    it.next().map(OsString::as_os_str).ok_or_else(|| usage_error(format!("{flag} needs a value")))
+}
+
+/// The argument after `flag`, as text (numbers, names).
+fn value<'a>(it: &mut Args<'a>, flag: &str) -> vidkompy::Result<&'a str> {
+    let v = path_value(it, flag)?;
+    v.to_str().ok_or_else(|| usage_error(format!("{flag}: {v:?} is not text")))
+}
+
+/// An option's name, or a file name when it is not text (only files may be any bytes).
+fn flag(a: &OsStr) -> &str {
+    a.to_str().unwrap_or("")
 }
 
 fn set(settings: &mut Settings, key: &str, v: &str, flag: &str) -> vidkompy::Result<()> {
@@ -85,32 +123,44 @@ fn scale_choice(v: &str) -> vidkompy::Result<&'static str> {
     }
 }
 
-fn align(args: &[String]) -> Result<(), Failure> {
+fn align(args: &[OsString]) -> Result<(), Failure> {
     let mut settings = Settings::default();
     let (mut json, mut files) = (false, Vec::new());
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "--scale" => set(&mut settings, "scale_search", scale_choice(value(&mut it, a)?)?, a)?,
+        match flag(a) {
+            "--scale" => set(&mut settings, "scale_search", scale_choice(value(&mut it, "--scale")?)?, "--scale")?,
             "--json" => json = true,
-            "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
+            "--min-confidence" => {
+                set(&mut settings, "min_confidence", value(&mut it, "--min-confidence")?, "--min-confidence")?
+            }
             other if other.starts_with('-') => {
                 return Err(usage_error(format!("align: unknown option '{other}'")).into());
             }
-            file => files.push(PathBuf::from(file)),
+            _ => files.push(PathBuf::from(a)),
         }
     }
     let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into()).into()) };
     let p = locate_inputs(fg, bg, &settings).map_err(|e| not_found(e, fg, bg))?;
     if json {
-        println!(
+        result_line!(
             "{{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}}}",
-            p.x, p.y, p.width, p.height, p.scale, p.confidence
+            p.x,
+            p.y,
+            p.width,
+            p.height,
+            p.scale,
+            p.confidence
         );
     } else {
-        println!(
+        result_line!(
             "x={} y={} width={} height={} scale={:.4} confidence={:.3}",
-            p.x, p.y, p.width, p.height, p.scale, p.confidence
+            p.x,
+            p.y,
+            p.width,
+            p.height,
+            p.scale,
+            p.confidence
         );
     }
     Ok(())
@@ -142,7 +192,7 @@ fn not_found(e: Error, fg: &Path, bg: &Path) -> Failure {
     failure
 }
 
-fn comp(args: &[String]) -> Result<(), Failure> {
+fn comp(args: &[OsString]) -> Result<(), Failure> {
     let mut settings = Settings::default();
     let (mut bg, mut fg, mut output, mut report, mut placement) = (None, None, None, None, None);
     let (mut overwrite, mut quiet, mut verbose) = (false, false, false);
@@ -150,11 +200,12 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     let mut path = JobPath::default();
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "--bg" => bg = Some(PathBuf::from(value(&mut it, a)?)),
-            "--fg" => fg = Some(PathBuf::from(value(&mut it, a)?)),
-            "-o" | "--output" => output = Some(PathBuf::from(value(&mut it, a)?)),
-            "--report" => report = Some(PathBuf::from(value(&mut it, a)?)),
+        let a = flag(a);
+        match a {
+            "--bg" => bg = Some(PathBuf::from(path_value(&mut it, a)?)),
+            "--fg" => fg = Some(PathBuf::from(path_value(&mut it, a)?)),
+            "-o" | "--output" => output = Some(PathBuf::from(path_value(&mut it, a)?)),
+            "--report" => report = Some(PathBuf::from(path_value(&mut it, a)?)),
             "--placement" => {
                 let v = value(&mut it, a)?;
                 let parts: Vec<&str> = v.split(',').collect();
@@ -202,6 +253,7 @@ fn comp(args: &[String]) -> Result<(), Failure> {
             "--crf" => encode.crf = Some(value(&mut it, a)?.to_string()),
             "--preset" => encode.preset = Some(value(&mut it, a)?.to_string()),
             "--bitrate" => encode.bitrate = Some(value(&mut it, a)?.to_string()),
+            "" => return Err(usage_error("comp: file names follow --bg, --fg, -o or --report".into()).into()),
             other => return Err(usage_error(format!("comp: unknown argument '{other}'")).into()),
         }
     }
@@ -214,31 +266,20 @@ fn comp(args: &[String]) -> Result<(), Failure> {
     #[cfg(feature = "ffmpeg")]
     vidkompy::io::ffmpeg::quiet_library_log(verbose);
     let job = CompJob { bg, fg, output: output.clone(), report, placement, overwrite, settings, encode, audio, path };
-    remove_temporaries_on_interrupt();
+    remove_temporaries_on_signals();
     let mut bar = ProgressBar::new(quiet, verbose);
     let result = run(&job, &mut bar);
     bar.end_line();
     let (alignment, timings) = result.map_err(|e| not_found(e, &job.fg, &job.bg))?;
     if !quiet {
-        eprintln!("vidkompy: wrote {} ({} frames) in {:.0} ms", output.display(), alignment.fg_frames, timings.total);
+        status_line!(
+            "vidkompy: wrote {} ({} frames) in {:.0} ms",
+            output.display(),
+            alignment.fg_frames,
+            timings.total
+        );
     }
     Ok(())
-}
-
-extern "C" fn on_interrupt(_: libc::c_int) {
-    // Only async-signal-safe calls here: unlink (inside remove_temporaries_now) and _exit.
-    remove_temporaries_now();
-    // SAFETY: ends the process at once, as the default action for the signal would.
-    unsafe { libc::_exit(130) };
-}
-
-/// Ctrl-C or a kill during `comp` leaves no temporary file behind (the library removes them on
-/// every other way out).
-fn remove_temporaries_on_interrupt() {
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installs a handler that only calls async-signal-safe functions.
-        unsafe { libc::signal(signal, on_interrupt as *const () as libc::sighandler_t) };
-    }
 }
 
 /// Status lines and a progress bar (frames, fps, ETA) on stderr. On a terminal the bar
@@ -273,7 +314,7 @@ impl ProgressBar {
 
     fn end_line(&mut self) {
         if self.open_line {
-            eprintln!();
+            status_line!();
             self.open_line = false;
         }
     }
@@ -296,10 +337,10 @@ impl ProgressBar {
         let rate = if elapsed >= 0.2 { format!("{fps:.1} fps") } else { String::new() };
         let line = format!("{:>8} {bar} frames  {rate}  {eta}", self.pass);
         if self.terminal {
-            eprint!("\r{line}\x1b[K");
+            let _ = write!(std::io::stderr(), "\r{line}\x1b[K");
             self.open_line = true;
         } else {
-            eprintln!("{line}");
+            status_line!("{line}");
         }
     }
 }
@@ -308,7 +349,7 @@ impl JobObserver for ProgressBar {
     fn status(&mut self, line: &str) {
         if !self.quiet {
             self.end_line();
-            eprintln!("vidkompy: {line}");
+            status_line!("vidkompy: {line}");
         }
     }
 
@@ -337,15 +378,13 @@ impl JobObserver for ProgressBar {
     }
 }
 
-fn parse_demo(args: &[String]) -> vidkompy::Result<PathBuf> {
+fn parse_demo(args: &[OsString]) -> vidkompy::Result<PathBuf> {
     let mut dir = PathBuf::from(".");
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match a.as_str() {
-            "-o" | "--output" => {
-                dir = PathBuf::from(it.next().ok_or_else(|| Error::InvalidArgument("-o needs a directory".into()))?)
-            }
-            other => return Err(Error::InvalidArgument(format!("demo: unknown argument '{other}'\n{USAGE}"))),
+        match flag(a) {
+            "-o" | "--output" => dir = PathBuf::from(path_value(&mut it, "-o")?),
+            _ => return Err(usage_error(format!("demo: unknown argument {a:?}"))),
         }
     }
     Ok(dir)
@@ -371,7 +410,7 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
         fg_noise: 2.0,
         ..PairSpec::default()
     };
-    println!(
+    result_line!(
         "vidkompy demo: bg {}x{} at {} fps ({} frames); fg {}x{} at {} fps ({} frames), cropped at ({}, {}), graded, starting {} s into bg",
         spec.bg_width,
         spec.bg_height,
@@ -406,9 +445,15 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
     analyze_ms += t.elapsed().as_secs_f64() * 1e3;
 
     let p = &alignment.placement;
-    println!(
+    result_line!(
         "placement: found x={} y={} scale={:.3} (confidence {:.3}); true x={} y={} scale={:.3}",
-        p.x, p.y, p.scale, p.confidence, spec.x, spec.y, spec.scale
+        p.x,
+        p.y,
+        p.scale,
+        p.confidence,
+        spec.x,
+        spec.y,
+        spec.scale
     );
     let exact = (0..spec.fg_frames)
         .filter(|&i| match pair.truth(i) {
@@ -416,7 +461,7 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
             None => alignment.time.is_outside(i),
         })
         .count();
-    println!(
+    result_line!(
         "time map: {exact} of {} fg frames exact ({:.2} %), {} outside, confidence {:.3}",
         spec.fg_frames,
         100.0 * exact as f64 / spec.fg_frames as f64,
@@ -447,13 +492,17 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
     write_atomically(&report, true, |w| {
         w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
     })?;
-    println!(
+    result_line!(
         "wrote {} ({} frames at {} fps) and {}",
         out_path.display(),
         spec.fg_frames,
         spec.fg_fps,
         report.display()
     );
-    println!("time (ms, frame generation excluded): analyze {:.1}, compose and write {:.1}", analyze_ms, compose_ms);
+    result_line!(
+        "time (ms, frame generation excluded): analyze {:.1}, compose and write {:.1}",
+        analyze_ms,
+        compose_ms
+    );
     Ok(())
 }

@@ -27,6 +27,52 @@ pub struct EncodeOptions {
     pub bitrate: Option<String>,
 }
 
+impl EncodeOptions {
+    /// Refuses values no encoder takes, before any work: a quality outside 0-63, a bitrate
+    /// that is not a positive number of bits per second, an empty name.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(crf) = &self.crf {
+            let ok = crf.trim().parse::<f64>().is_ok_and(|v| (0.0..=63.0).contains(&v));
+            if !ok {
+                return Err(Error::InvalidArgument(format!("--crf takes a number from 0 to 63, got '{crf}'")));
+            }
+        }
+        if let Some(bitrate) = &self.bitrate {
+            if !valid_bitrate(bitrate) {
+                return Err(Error::InvalidArgument(format!(
+                    "--bitrate takes a positive number of bits per second (2500k, 8M), got '{bitrate}'"
+                )));
+            }
+        }
+        for (flag, name) in [("--preset", &self.preset), ("--codec", &self.codec)] {
+            if let Some(name) = name {
+                let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if !ok {
+                    return Err(Error::InvalidArgument(format!("{flag} takes a name, got '{name}'")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// FFmpeg's bitrate syntax, kept to what makes sense: digits, an optional fraction, an optional
+/// k, M or G; above zero and at most 10 Gb/s.
+fn valid_bitrate(text: &str) -> bool {
+    let (number, unit) = match text.strip_suffix(['k', 'K']) {
+        Some(n) => (n, 1e3),
+        None => match text.strip_suffix('M') {
+            Some(n) => (n, 1e6),
+            None => match text.strip_suffix('G') {
+                Some(n) => (n, 1e9),
+                None => (text, 1.0),
+            },
+        },
+    };
+    let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    digits && number.parse::<f64>().is_ok_and(|v| v * unit >= 1.0 && v * unit <= 1e10)
+}
+
 /// Which audio the composite carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AudioChoice {
@@ -166,6 +212,35 @@ mod tests {
             encode: EncodeOptions::default(),
             audio: AudioChoice::Auto,
             path: JobPath::TwoPass,
+        }
+    }
+
+    #[test]
+    fn encode_options_out_of_range_are_refused() {
+        let with = |crf: Option<&str>, bitrate: Option<&str>, preset: Option<&str>| EncodeOptions {
+            codec: None,
+            crf: crf.map(String::from),
+            preset: preset.map(String::from),
+            bitrate: bitrate.map(String::from),
+        };
+        for bad in [
+            with(Some("99999999999999999999"), None, None),
+            with(Some("-1"), None, None),
+            with(Some("x"), None, None),
+            with(None, Some("0"), None),
+            with(None, Some("-5M"), None),
+            with(None, Some("fast"), None),
+            with(None, None, Some("")),
+            with(None, None, Some("a b")),
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?} was taken");
+        }
+        for good in [
+            with(Some("18"), None, None),
+            with(Some("23.5"), Some("2500k"), Some("veryfast")),
+            with(None, Some("8M"), None),
+        ] {
+            good.validate().unwrap();
         }
     }
 

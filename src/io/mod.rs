@@ -27,6 +27,7 @@ pub fn locate_inputs(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placem
 
 /// Runs a composite job: through FFmpeg when the feature is on, else on Y4M files.
 pub fn run(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Alignment, Timings)> {
+    job.encode.validate()?;
     #[cfg(feature = "ffmpeg")]
     return crate::io::ffmpeg::composite(job, observer);
     #[cfg(not(feature = "ffmpeg"))]

@@ -65,11 +65,35 @@ struct Held {
     buf: Option<FrameBuf>,
     index: usize,
     shape: Option<(PixelFormat, u32, u32)>,
+    /// Time of the last frame sent with a timestamp, and how many frames were sent.
+    last_seconds: Option<f64>,
+    sent: usize,
 }
 
 impl Held {
     fn new() -> Held {
-        Held { buf: None, index: 0, shape: None }
+        Held { buf: None, index: 0, shape: None, last_seconds: None, sent: 0 }
+    }
+
+    /// Refuses a frame whose time goes back: a decoder's stream never does, and matching by
+    /// pts would take such a frame for an old one (or a far-future one for the last). The same
+    /// time again is a repeated frame, counted and ignored by the caller.
+    fn check_time(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
+        let index = self.sent;
+        let seconds = if frame.pts == crate::session::clock::NO_PTS { None } else { frame.seconds() };
+        if let (Some(t), Some(last)) = (seconds, self.last_seconds)
+            && t.partial_cmp(&last).is_none_or(|o| o == std::cmp::Ordering::Less)
+        {
+            return Err(Error::invalid(format!(
+                "{} frame {index}: its time {t:.6} s comes before the previous frame's {last:.6} s (an out-of-order pts)",
+                stream.name()
+            )));
+        }
+        if seconds.is_some() {
+            self.last_seconds = seconds;
+        }
+        self.sent += 1;
+        Ok(())
     }
 
     fn check_shape(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
@@ -193,7 +217,9 @@ impl Compositor {
                 if self.fg_pending {
                     return Ok(Sent::Again);
                 }
+                self.fg.check_time(stream, frame)?;
                 let index = self.index_of(Stream::Fg, frame, self.fg_sent);
+                self.check_within(stream, index, self.alignment.fg_frames)?;
                 if index < self.fg_sent as i64 {
                     self.stats.fg_repeated += 1;
                     return Ok(Sent::Accepted);
@@ -224,6 +250,7 @@ impl Compositor {
             }
             Stream::Bg => {
                 self.bg.check_shape(stream, frame)?;
+                self.bg.check_time(stream, frame)?;
                 let index = self.index_of(Stream::Bg, frame, self.bg_sent);
                 if index < self.bg_sent as i64 {
                     self.stats.bg_repeated += 1;
@@ -242,6 +269,7 @@ impl Compositor {
                     }
                     return Ok(Sent::Again);
                 }
+                self.check_within(stream, index as i64, self.alignment.bg_frames)?;
                 if self.bg.buf.is_some() {
                     // Frames before the first one received were skipped by a seek, not lost.
                     self.stats.bg_missing += index - self.bg_sent;
@@ -256,6 +284,20 @@ impl Compositor {
                 Ok(Sent::Accepted)
             }
         }
+    }
+
+    /// Refuses a frame whose timestamp puts it after the stream's last frame in the alignment
+    /// (more than one frame past it): a stream analysed with that many frames has no such frame,
+    /// and taking it would leave every later frame looking like a repeat.
+    fn check_within(&self, stream: Stream, index: i64, frames: usize) -> Result<()> {
+        if index > frames as i64 {
+            return Err(Error::invalid(format!(
+                "{} frame at index {index} by its timestamp: the alignment has {frames} {} frames",
+                stream.name(),
+                stream.name()
+            )));
+        }
+        Ok(())
     }
 
     /// The alignment's index of a frame: from its pts when the stream's timing is known and

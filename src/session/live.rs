@@ -20,9 +20,10 @@ use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
+use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
-use crate::session::clock::StreamClock;
+use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::compositor::{Received, Sent, Stream};
 use crate::session::picture_match::{PictureMatch, best_picture, on_the_line};
 use crate::settings::Settings;
@@ -59,6 +60,8 @@ struct Side {
     track_first: usize,
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
+    /// The time base of the stream's first timestamped frame (for the alignment's media record).
+    time_base: TimeBase,
 }
 
 impl Side {
@@ -74,7 +77,24 @@ impl Side {
             track: Track::new(),
             track_first: 0,
             fingerprinter: None,
+            time_base: TimeBase::NONE,
             rect: Rect::default(),
+        }
+    }
+
+    /// The stream as the session saw it, for the alignment's media record (`frames` of it).
+    fn info(&self, frames: usize) -> StreamInfo {
+        let (format, width, height) = self.shape.unwrap_or((PixelFormat::Gray8, 0, 0));
+        let (start_seconds, frame_rate, constant_rate) = self.clock.rate();
+        StreamInfo {
+            format,
+            width,
+            height,
+            frames,
+            start_seconds,
+            frame_rate,
+            constant_rate,
+            time_base: self.time_base,
         }
     }
 
@@ -423,6 +443,9 @@ impl Live {
         }
         side.clock.accept(seconds);
         side.count += 1;
+        if side.time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
+            side.time_base = frame.time_base;
+        }
         match stream {
             Stream::Fg => {
                 self.status.fg_received += 1;
@@ -585,7 +608,7 @@ impl Live {
                 offset_seconds: self.offset_seconds().unwrap_or(0.0),
                 rate: self.rate(),
             },
-            media: None,
+            media: Some(MediaIdentity { fg: self.sides[0].info(n), bg: self.sides[1].info(self.status.bg_received) }),
         })
     }
 

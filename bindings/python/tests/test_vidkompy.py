@@ -155,3 +155,13 @@ def test_the_live_session_gives_the_offline_map(pair, alignment):
     assert not any(o[2] for o in outputs)
     y = outputs[3][3][0]
     assert np.array_equal(y[FY : FY + FH, FX : FX + FW], pair[0][3][0])
+
+
+def test_a_pts_needs_its_time_base():
+    y, u, v = np.zeros((16, 16), np.uint8), np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8)
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Frame("i420", [y, u, v], pts=512)
+    assert "time_base" in str(e.value)
+    from fractions import Fraction
+    frame = vidkompy.Frame("i420", [y, u, v], pts=512, time_base=Fraction(1, 12800))
+    assert (frame._c.time_base_num, frame._c.time_base_den) == (1, 12800)

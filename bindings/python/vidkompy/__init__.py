@@ -178,11 +178,23 @@ class Frame:
     per plane: (height, width) for one sample per pixel, (height, width, n) for interleaved
     samples (RGB, NV12's UV), with the format's dtype (uint8, or uint16 for 10-bit formats).
     Rows may be strided (even negatively: a flipped array); samples within a row must be
-    contiguous. The arrays are read in place and kept alive by the frame."""
+    contiguous. The arrays are read in place and kept alive by the frame.
 
-    def __init__(self, format, planes, pts=None, time_base=(1, 25), color_range=None, matrix=None):
+    `pts` is in units of `time_base` (num, den): a pts needs its time base (PyAV's
+    `frame.pts` with `frame.time_base`); without a pts the frame is placed one period after
+    the previous one."""
+
+    def __init__(self, format, planes, pts=None, time_base=None, color_range=None, matrix=None):
         if format not in FORMATS:
             raise Error(INVALID_FRAME, f"unknown pixel format {format!r}; known: {', '.join(FORMATS)}")
+        if pts is not None and time_base is None:
+            raise Error(INVALID_FRAME, "a pts needs its time_base (num, den), e.g. PyAV's frame.time_base")
+        if time_base is not None:
+            try:
+                time_base = (int(time_base[0]), int(time_base[1])) if isinstance(time_base, tuple) else (
+                    int(time_base.numerator), int(time_base.denominator))
+            except (TypeError, ValueError, AttributeError, IndexError):
+                raise Error(INVALID_FRAME, f"time_base must be (num, den) or a Fraction, got {time_base!r}") from None
         code, dtype, layout = FORMATS[format]
         if len(planes) != len(layout):
             raise Error(INVALID_FRAME, f"{format} has {len(layout)} planes, got {len(planes)}")
@@ -209,6 +221,8 @@ class Frame:
             self._c.stride[i] = plane.strides[0]
         if pts is None:
             self._c.pts, self._c.time_base_num, self._c.time_base_den = -(2**63), 0, 0
+            if time_base is not None:
+                self._c.time_base_num, self._c.time_base_den = time_base
         else:
             self._c.pts, (self._c.time_base_num, self._c.time_base_den) = pts, time_base
         err = _Error()

@@ -43,6 +43,9 @@ pub struct VideoOutput {
     scaler: Option<Scaler>,
     audio: Option<AudioTrack>,
     header_written: bool,
+    /// The container has no timestamps and takes its rate from the stream's time base (Y4M):
+    /// frames are stamped by count in a time base of one frame period.
+    stamped_by_count: bool,
     pub frames_written: u64,
 }
 
@@ -99,6 +102,7 @@ impl VideoOutput {
             scaler: None,
             audio: None,
             header_written: false,
+            stamped_by_count: false,
             frames_written: 0,
         };
         let c_target = c_path(target)?;
@@ -112,6 +116,12 @@ impl VideoOutput {
                     "{}: no container known for this extension (use .mp4, .mov, .mkv or .y4m)",
                     target.display()
                 )));
+            }
+            // FFmpeg's Y4M muxer writes the stream's time base as the frame rate: give it one frame
+            // period, so the header says fg's rate (25:1, 30000:1001), not 1/15360.
+            if CStr::from_ptr((*guessed).name).to_bytes() == b"yuv4mpegpipe" && frame_rate.0 > 0 && frame_rate.1 > 0 {
+                out.stamped_by_count = true;
+                out.encoder_time_base = rational(frame_rate.1, frame_rate.0);
             }
             let r = ff::avformat_alloc_output_context2(&mut out.context, guessed, std::ptr::null(), c_target.as_ptr());
             if r < 0 {
@@ -130,6 +140,14 @@ impl VideoOutput {
                 }
                 None => default_encoder(guessed)?,
             };
+            if ff::avformat_query_codec(guessed, (*codec).id, ff::FF_COMPLIANCE_NORMAL) == 0 {
+                let container = CStr::from_ptr((*guessed).name).to_string_lossy();
+                return Err(Error::Unsupported(format!(
+                    "{}: {container} cannot hold {} video (choose another --codec, or another extension such as .mkv)",
+                    target.display(),
+                    codec_name(codec)
+                )));
+            }
             let stream = ff::avformat_new_stream(out.context, std::ptr::null());
             if stream.is_null() {
                 return Err(Error::Io("out of memory for a stream".into()));
@@ -281,7 +299,7 @@ impl VideoOutput {
                     (f.data[..4].try_into().expect("4 planes"), f.linesize[..4].try_into().expect("4 planes")),
                 );
             }
-            f.pts = pts;
+            f.pts = if self.stamped_by_count { self.frames_written as i64 } else { pts };
         }
         self.send(self.frame.0)?;
         self.frames_written += 1;
