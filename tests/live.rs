@@ -53,10 +53,12 @@ fn run(live: &mut Live, fg: &[FrameBuf], bg: &[FrameBuf], order: Order) -> Resul
                 out.push(d);
             }
             Received::Again(Stream::Fg) => {
+                assert_eq!(live.wants(), Some(Stream::Fg), "receive's AGAIN and wants() agree");
                 assert!(i <= fg.len(), "fg asked for after its end");
                 send(live, Stream::Fg, &mut i)?;
             }
             Received::Again(Stream::Bg) => {
+                assert_eq!(live.wants(), Some(Stream::Bg), "receive's AGAIN and wants() agree");
                 assert!(j <= bg.len(), "bg asked for after its end");
                 send(live, Stream::Bg, &mut j)?;
             }
@@ -195,4 +197,43 @@ fn too_few_matched_frames_end_with_no_match_after_the_frames() {
     assert_eq!(status.output, 120, "every frame came out before the verdict: {status:?}");
     assert!(status.outside >= 60, "{status:?}");
     assert_eq!(live.held_bytes(), 0);
+}
+
+/// fg cuts forward in bg further than the lookahead reaches, at short lags: the session grows
+/// bg's window to find the frames after the cut. Every AGAIN names the stream `wants` names
+/// (the run's driver checks it): a host following the documented loop never waits forever, and
+/// the map after the cut is exact or the session refuses.
+#[test]
+fn a_cut_forward_beyond_the_lookahead_keeps_again_and_wants_in_step() {
+    let (p, fg, bg) = pair(PairSpec { fg_start: 0.4, fg_frames: 200, bg_frames: 260, ..PairSpec::default() });
+    // fg: its frames 0..40, then 100..160 (a cut forward by 60 fg frames, 2.4 s).
+    let kept: Vec<usize> = (0..40).chain(100..160).collect();
+    let cut: Vec<FrameBuf> = kept
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let mut f = fg[i].clone();
+            f.pts = fg[k].pts;
+            f
+        })
+        .collect();
+    for lag in [4, 8, 12] {
+        let mut settings = Settings::default();
+        settings.set("live_lag", &lag.to_string()).unwrap();
+        for order in [Order::AsAsked, Order::BgFirst, Order::FgFirst] {
+            let mut live = Live::new(settings.clone());
+            match run(&mut live, &cut, &bg, order) {
+                Ok((out, _)) => {
+                    assert_eq!(out.len(), cut.len(), "lag {lag} {order:?}");
+                    let exact = out.iter().filter(|d| p.accepts(kept[d.fg_index], d.bg_index)).count();
+                    eprintln!("lag {lag} {order:?}: {exact} of {} exact", out.len());
+                    assert!(exact * 100 >= out.len() * 95, "lag {lag} {order:?}: {exact} of {} exact", out.len());
+                }
+                Err(e) => {
+                    assert!(matches!(e.status(), Status::NoMatch), "lag {lag} {order:?}: {e}");
+                    eprintln!("lag {lag} {order:?}: refused: {e}");
+                }
+            }
+        }
+    }
 }

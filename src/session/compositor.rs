@@ -75,25 +75,29 @@ impl Held {
         Held { buf: None, index: 0, shape: None, last_seconds: None, sent: 0 }
     }
 
-    /// Refuses a frame whose time goes back: a decoder's stream never does, and matching by
-    /// pts would take such a frame for an old one (or a far-future one for the last). The same
-    /// time again is a repeated frame, counted and ignored by the caller.
-    fn check_time(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
-        let index = self.sent;
+    /// The frame's time, refused when it goes back: a decoder's stream never does, and
+    /// matching by pts would take such a frame for an old one. The same time again is a
+    /// repeated frame, counted and ignored by the caller. Recorded by [`Held::taken_at`].
+    fn checked_time(&self, stream: Stream, frame: &FrameRef<'_>) -> Result<Option<f64>> {
         let seconds = if frame.pts == crate::session::clock::NO_PTS { None } else { frame.seconds() };
         if let (Some(t), Some(last)) = (seconds, self.last_seconds)
             && t.partial_cmp(&last).is_none_or(|o| o == std::cmp::Ordering::Less)
         {
             return Err(Error::invalid(format!(
-                "{} frame {index}: its time {t:.6} s comes before the previous frame's {last:.6} s (an out-of-order pts)",
-                stream.name()
+                "{} frame {}: its time {t:.6} s comes before the previous frame's {last:.6} s (an out-of-order pts)",
+                stream.name(),
+                self.sent
             )));
         }
+        Ok(seconds)
+    }
+
+    /// Records a frame that was taken (or ignored as a repeat).
+    fn taken_at(&mut self, seconds: Option<f64>) {
         if seconds.is_some() {
             self.last_seconds = seconds;
         }
         self.sent += 1;
-        Ok(())
     }
 
     fn check_shape(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
@@ -217,9 +221,10 @@ impl Compositor {
                 if self.fg_pending {
                     return Ok(Sent::Again);
                 }
-                self.fg.check_time(stream, frame)?;
+                let seconds = self.fg.checked_time(stream, frame)?;
                 let index = self.index_of(Stream::Fg, frame, self.fg_sent);
                 self.check_within(stream, index, self.alignment.fg_frames)?;
+                self.fg.taken_at(seconds);
                 if index < self.fg_sent as i64 {
                     self.stats.fg_repeated += 1;
                     return Ok(Sent::Accepted);
@@ -250,10 +255,12 @@ impl Compositor {
             }
             Stream::Bg => {
                 self.bg.check_shape(stream, frame)?;
-                self.bg.check_time(stream, frame)?;
+                let seconds = self.bg.checked_time(stream, frame)?;
                 let index = self.index_of(Stream::Bg, frame, self.bg_sent);
+                self.check_within(stream, index, self.alignment.bg_frames)?;
                 if index < self.bg_sent as i64 {
                     self.stats.bg_repeated += 1;
+                    self.bg.taken_at(seconds);
                     return Ok(Sent::Accepted);
                 }
                 let index = index as usize;
@@ -269,7 +276,7 @@ impl Compositor {
                     }
                     return Ok(Sent::Again);
                 }
-                self.check_within(stream, index as i64, self.alignment.bg_frames)?;
+                self.bg.taken_at(seconds);
                 if self.bg.buf.is_some() {
                     // Frames before the first one received were skipped by a seek, not lost.
                     self.stats.bg_missing += index - self.bg_sent;

@@ -292,6 +292,9 @@ pub struct Live {
     line: RecentLine,
     /// The last window's newest fg frame found no counterpart: bg's window may grow.
     reaching: bool,
+    /// The last decision waited for bg (reaching): `wants` names bg until a bg frame (or bg's
+    /// end) arrives, so `receive`'s AGAIN and `wants` always agree.
+    decision_needs_bg: bool,
     /// A match found whose last fg frames bg's window did not reach yet.
     waiting: Option<Found>,
     /// bg frames taken since the last start analysis (while seeking).
@@ -329,6 +332,7 @@ impl Live {
             last_matched: None,
             line: RecentLine::default(),
             reaching: false,
+            decision_needs_bg: false,
             bg_since_attempt: 0,
             history: VecDeque::new(),
             next_out: 0,
@@ -412,6 +416,7 @@ impl Live {
         let si = stream as usize;
         let Some(frame) = frame else {
             self.sides[si].ended = true;
+            self.decision_needs_bg &= stream != Stream::Bg;
             return Ok(Sent::Accepted);
         };
         if self.sides[si].ended {
@@ -434,6 +439,7 @@ impl Live {
                 return Ok(Sent::Again);
             }
         }
+        self.decision_needs_bg &= stream != Stream::Bg;
         let side = &mut self.sides[si];
         side.hold(frame, seconds)?;
         if side.fingerprinter.is_some() {
@@ -519,11 +525,11 @@ impl Live {
                 if self.sides[1].ended {
                     return Err(self.no_match_at_end());
                 }
-                return Ok(Received::Again(Stream::Bg));
+                return self.again(Stream::Bg);
             }
         }
         match self.next_step() {
-            Step::Need(s) => Ok(Received::Again(s)),
+            Step::Need(s) => self.again(s),
             Step::Done => self.verdict().map(|()| Received::Eof),
             Step::Output => {
                 let started = std::time::Instant::now();
@@ -531,7 +537,8 @@ impl Live {
                     Ok(Some(d)) => self.check_picture(d),
                     Ok(None) => {
                         self.times.align += started.elapsed().as_secs_f64() * 1e3;
-                        return Ok(Received::Again(Stream::Bg));
+                        self.decision_needs_bg = true;
+                        return self.again(Stream::Bg);
                     }
                     Err(e) => return Err(self.fail(e)),
                 };
@@ -542,6 +549,20 @@ impl Live {
                 Ok(Received::Frame(self.out.as_ref().expect("written").as_frame()))
             }
         }
+    }
+
+    /// AGAIN naming `stream`, which `wants` names too. A stream that has ended can give
+    /// nothing more: the session fails with the reason instead of leaving the host waiting.
+    fn again(&mut self, stream: Stream) -> Result<Received<'static>> {
+        if self.sides[stream as usize].ended || self.wants() != Some(stream) {
+            let e = Error::Internal(format!(
+                "the session needs more {} frames than the stream gave (it ended after {}); nothing more can be composited",
+                stream.name(),
+                self.sides[stream as usize].count
+            ));
+            return Err(self.fail(e));
+        }
+        Ok(Received::Again(stream))
     }
 
     /// At the end: NO_MATCH when fewer fg frames than `min_matched_share` found a
@@ -630,7 +651,7 @@ impl Live {
         if bg.pictures.is_empty() && !bg.ended {
             return Step::Need(Stream::Bg);
         }
-        if !bg.ended && !self.is_full(Stream::Bg) && !self.bg_reaches_lookahead() {
+        if !bg.ended && !self.is_full(Stream::Bg) && (self.decision_needs_bg || !self.bg_reaches_lookahead()) {
             return Step::Need(Stream::Bg);
         }
         Step::Output

@@ -239,6 +239,54 @@ static void refusal(void) {
     }
 }
 
+/* The compositor matches frames by pts when the alignment records the media: a pts that goes
+ * back, or one far past the alignment's frames (INT64_MAX), is refused at send, naming the
+ * frame, instead of being taken for a repeat or for a frame that shadows every later one. */
+static void compositor_timestamps(void) {
+#define STREAM(w, h) "{\"format\": \"gray8\", \"width\": " #w ", \"height\": " #h ", \"frames\": 30, " \
+    "\"start_seconds\": 0, \"frame_rate\": 25, \"constant_rate\": true, \"time_base\": [1, 25]}"
+    static const char *json =
+        "{\"format_version\": 2, \"placement\": {\"x\": 0, \"y\": 0, \"width\": 16, \"height\": 16, "
+        "\"scale\": 1, \"confidence\": 1, \"content\": [0, 0, 16, 16]}, \"temporal\": {\"fg_frames\": 30, "
+        "\"bg_frames\": 30, \"map\": [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,"
+        "27,28,29], \"outside\": [], \"confidence\": 1}, \"media\": {\"fg\": " STREAM(16, 16) ", \"bg\": "
+        STREAM(32, 16) "}}";
+    VidkompyAlignment *al = NULL;
+    CHECK(vidkompy_alignment_from_json(json, &al) == VIDKOMPY_OK);
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    VidkompyFrame out, fg, bg;
+    for (int k = 0; k < 5; k++) {
+        fg = gray(16, 16, k);
+        bg = gray(W, H, k);
+        CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+        CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
+        CHECK(vidkompy_compositor_receive(c, &out) == VIDKOMPY_OK && out.pts == k);
+    }
+    fg = gray(16, 16, 5 - 10);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_compositor_last_error(c), "out-of-order") != NULL);
+    /* The refused frame changed nothing: the right one is taken. */
+    fg = gray(16, 16, 5);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+    bg = gray(W, H, INT64_MAX);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &bg) < 0);
+    bg = gray(W, H, 5);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
+    CHECK(vidkompy_compositor_receive(c, &out) == VIDKOMPY_OK && out.pts == 5);
+    vidkompy_compositor_free(&c);
+    /* INT64_MAX as the first bg frame is refused too (nothing held yet). */
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    fg = gray(16, 16, 0);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+    bg = gray(W, H, INT64_MAX);
+    CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_compositor_last_error(c), "bg frame") != NULL);
+    vidkompy_compositor_free(&c);
+    vidkompy_alignment_free(&al);
+#undef STREAM
+}
+
 int main(void) {
     for (int k = 0; k < W * H; k++) pixels[k] = (uint8_t)((k * 37) ^ (k >> 3));
     for (int k = 0; k < W * H + 64; k++) elsewhere[k] = (uint8_t)((k * 2654435761u) >> 13);
@@ -248,5 +296,6 @@ int main(void) {
     timestamps_and_errors();
     refusal();
     fg_whole_before_bg();
+    compositor_timestamps();
     return finish("test_hostile");
 }

@@ -22,7 +22,7 @@ from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int, c_int64, c
 
 import numpy as np
 
-__all__ = ["Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Placement", "locate", "composite"]
+__all__ = ["Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Placement", "locate", "composite"]
 
 OK, AGAIN, EOF = 0, 1, 2
 INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL = range(-1, -9, -1)
@@ -54,6 +54,13 @@ class Error(Exception):
         super().__init__(f"{message} (status {status})")
         self.status = status
         self.message = message
+
+
+def _wanted(stream, who):
+    """The stream a session's AGAIN names; anything else is an error, never a lookup by -1."""
+    if stream not in (0, 1):
+        raise Error(INTERNAL, f"the {who} answered AGAIN without naming a stream")
+    return stream
 
 
 class _Frame(ctypes.Structure):
@@ -397,7 +404,7 @@ class Compositor:
                 continue
             if status == EOF:
                 return
-            stream = _lib.vidkompy_compositor_wants(self._h)
+            stream = _wanted(_lib.vidkompy_compositor_wants(self._h), "compositor")
             frame = next(sources[stream], None)
             if self._send(stream, frame) == AGAIN:
                 pending = (stream, frame)
@@ -436,7 +443,7 @@ class Live:
                 continue
             if status == EOF:
                 return
-            stream = _lib.vidkompy_live_wants(self._h)
+            stream = _wanted(_lib.vidkompy_live_wants(self._h), "live session")
             frame = waiting.pop(stream) if stream in waiting else next(sources[stream], None)
             c_frame = byref(frame._c) if frame else None
             if self._check(_lib.vidkompy_live_send(self._h, stream, c_frame)) == AGAIN:
