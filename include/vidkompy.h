@@ -506,6 +506,10 @@ const char *vidkompy_settings_last_error(const struct VidkompySettings *settings
  - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
  - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
  - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
+ - "live_memory_mib": 16..1048576 MiB (default 512). Most memory the frames a live session
+   holds may take, at any frame size; a session whose window would need more fails with
+   VIDKOMPY_ERROR_UNSUPPORTED (naming the sizes) as soon as both frame sizes are known,
+   before it holds that much.
  - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
  - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
  - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a
@@ -1169,7 +1173,10 @@ int vidkompy_alignment_to_json_ex(const struct VidkompyAlignment *alignment,
  ends first), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
  answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
  found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
- two lookaheads and two bands of bg frames, whatever the video's length.
+ two lookaheads and two bands of bg frames, whatever the video's length, and never more than
+ the setting "live_memory_mib" (default 512 MiB): frames so large that the window would need
+ more fail with VIDKOMPY_ERROR_UNSUPPORTED at the send that shows it (use two passes, a
+ shorter live_lag, or a larger budget).
 
  Call sequence (never deadlocks: after AGAIN from send, receive produces output or names the
  other stream):

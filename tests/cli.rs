@@ -516,3 +516,43 @@ fn usage_errors_are_one_line_and_bad_values_are_refused() {
     }
     assert!(!d.join("out.y4m").exists());
 }
+
+/// A full disk: the run fails with exit 2 naming the output (not its hidden temporary) and
+/// the cause, and leaves nothing. Needs root to mount a 1 MiB tmpfs; says so otherwise.
+#[test]
+fn a_full_disk_is_named_and_leaves_nothing() {
+    let d = dir("disk-full");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 60, fg_frames: 40, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    let small = d.join("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"]).arg(&small).output();
+    if !mounted.as_ref().is_ok_and(|m| m.status.success()) {
+        eprintln!("NOT RUN: mounting a 1 MiB tmpfs needs root: {mounted:?}");
+        return;
+    }
+    let unmount = || Command::new("umount").arg(&small).status();
+    for path in ["auto", "two-pass"] {
+        let r = bin()
+            .args(["comp", "-q", "--path", path, "--bg"])
+            .arg(&bg)
+            .arg("--fg")
+            .arg(&fg)
+            .arg("-o")
+            .arg(small.join("out.y4m"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&r.stderr).to_string();
+        let left = std::fs::read_dir(&small).unwrap().count();
+        let ok = r.status.code() == Some(2)
+            && err.to_lowercase().contains("no space left on device")
+            && err.contains("out.y4m")
+            && !err.contains(".partial")
+            && left == 0;
+        if !ok {
+            let _ = unmount();
+            panic!("--path {path}: exit {:?}, {left} files left: {err}", r.status.code());
+        }
+    }
+    unmount().unwrap();
+}

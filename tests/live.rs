@@ -237,3 +237,29 @@ fn a_cut_forward_beyond_the_lookahead_keeps_again_and_wants_in_step() {
         }
     }
 }
+
+/// The session's pictures are bounded in bytes at any frame size: a window that would take more
+/// than `live_memory_mib` is refused (UNSUPPORTED, naming the sizes) at the send that shows it,
+/// before it is held, and everything is freed.
+#[test]
+fn a_window_over_the_memory_budget_is_refused_before_it_is_held() {
+    let bg = FrameBuf::new(vidkompy::PixelFormat::I420, 3840, 2160).unwrap();
+    let fg = FrameBuf::new(vidkompy::PixelFormat::I420, 1920, 1080).unwrap();
+    let mut settings = Settings::default();
+    settings.set("live_memory_mib", "256").unwrap();
+    let mut live = Live::new(settings);
+    fn stamp(f: &FrameBuf, k: i64) -> vidkompy::frame::FrameRef<'_> {
+        f.as_frame().with_pts(k, vidkompy::frame::TimeBase::new(1, 25))
+    }
+    assert_eq!(live.send(Stream::Fg, Some(&stamp(&fg, 0))).unwrap(), Sent::Accepted);
+    let e = live.send(Stream::Bg, Some(&stamp(&bg, 0))).unwrap_err();
+    assert_eq!(e.status(), Status::Unsupported, "{e}");
+    assert!(e.to_string().contains("3840x2160") && e.to_string().contains("live_memory_mib"), "{e}");
+    assert_eq!(live.held_bytes(), 0, "everything is freed");
+    // The default budget (512 MiB) holds a 1080p window at the default lag.
+    let mut live = Live::new(Settings::default());
+    let bg = FrameBuf::new(vidkompy::PixelFormat::I420, 1920, 1080).unwrap();
+    let fg = FrameBuf::new(vidkompy::PixelFormat::I420, 1280, 720).unwrap();
+    assert!(live.send(Stream::Fg, Some(&stamp(&fg, 0))).is_ok());
+    assert!(live.send(Stream::Bg, Some(&stamp(&bg, 0))).is_ok());
+}

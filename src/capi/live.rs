@@ -35,7 +35,10 @@ impl LastError for VidkompyLive {
 /// ends first), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
 /// answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
 /// found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
-/// two lookaheads and two bands of bg frames, whatever the video's length.
+/// two lookaheads and two bands of bg frames, whatever the video's length, and never more than
+/// the setting "live_memory_mib" (default 512 MiB): frames so large that the window would need
+/// more fail with VIDKOMPY_ERROR_UNSUPPORTED at the send that shows it (use two passes, a
+/// shorter live_lag, or a larger budget).
 ///
 /// Call sequence (never deadlocks: after AGAIN from send, receive produces output or names the
 /// other stream):

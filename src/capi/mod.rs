@@ -464,6 +464,10 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompyS
 /// - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
 /// - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
 /// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
+/// - "live_memory_mib": 16..1048576 MiB (default 512). Most memory the frames a live session
+///   holds may take, at any frame size; a session whose window would need more fails with
+///   VIDKOMPY_ERROR_UNSUPPORTED (naming the sizes) as soon as both frame sizes are known,
+///   before it holds that much.
 /// - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
 /// - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
 /// - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a

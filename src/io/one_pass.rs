@@ -137,10 +137,8 @@ pub fn composite<I: InputFile, O: OutputFile>(
             Some(Encoder { tx, thread, .. }) => {
                 drop(tx);
                 // The encoder's own error (a full disk, say) explains a failed send best.
-                let encoded = joined(thread)?;
-                let ended = result?;
-                let ms = encoded?;
-                if let Some(e) = ended {
+                let ms = joined(thread)??;
+                if let Some(e) = result? {
                     return Err(Error::Internal(format!("the one pass ended after its output began: {e}")));
                 }
                 ms
@@ -180,9 +178,10 @@ fn drive<'scope, F: InputFrame>(
     }
     inputs.refused(Stream::Fg, first)?;
     loop {
-        // NO_MATCH before the lock: fg's start was not within the window.
+        // NO_MATCH before the lock: fg's start was not within the window; UNSUPPORTED: the
+        // window does not fit the session's memory budget at these frame sizes.
         let seeking = !live.status().locked;
-        let no_match_while_seeking = |e: &Error| e.status() == Status::NoMatch && seeking;
+        let no_match_while_seeking = |e: &Error| seeking && matches!(e.status(), Status::NoMatch | Status::Unsupported);
         match live.receive() {
             Err(e) if no_match_while_seeking(&e) => return Ok(Some(e)),
             Err(e) => return Err(e),

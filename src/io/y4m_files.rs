@@ -69,22 +69,40 @@ impl InputFile for Y4mFile {
 /// A Y4M file written at fg's rate into a staged file.
 pub struct Y4mOutput {
     writer: Y4mWriter<BufWriter<File>>,
+    /// The file the user named (errors name it, not the hidden temporary).
+    target: std::path::PathBuf,
 }
 
 impl Y4mOutput {
     fn create(staged: &Staged, (width, height, format): (u32, u32, PixelFormat), fps: (u32, u32)) -> Result<Y4mOutput> {
         let file = BufWriter::new(staged.open()?);
-        Ok(Y4mOutput { writer: Y4mWriter::new(file, format, width, height, fps.0, fps.1)? })
+        let target = staged.target().to_path_buf();
+        let writer = Y4mWriter::new(file, format, width, height, fps.0, fps.1).map_err(|e| named(&target, e))?;
+        Ok(Y4mOutput { writer, target })
     }
+}
+
+/// A write error with the output's name ("out.y4m: no space left on device").
+fn named(target: &Path, e: Error) -> Error {
+    match e {
+        Error::Io(message) => Error::Io(format!("{}: {}", target.display(), lowercase_first(&message))),
+        other => other,
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let text = text.split(" (os error").next().unwrap_or(text);
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 impl OutputFile for Y4mOutput {
     fn write(&mut self, frame: &FrameRef<'_>, _pts: i64) -> Result<()> {
-        self.writer.write_frame(frame)
+        self.writer.write_frame(frame).map_err(|e| named(&self.target, e))
     }
 
     fn finish(mut self) -> Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(|e| named(&self.target, e))
     }
 }
 

@@ -423,6 +423,9 @@ impl Live {
             return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
         }
         self.sides[si].check_shape(frame)?;
+        if let Err(e) = self.check_memory_budget() {
+            return Err(self.fail(e));
+        }
         let seconds = self.sides[si].clock.time_of(frame, stream.name())?;
         if self.is_full(stream) {
             if self.lock.is_none() && stream == Stream::Bg && (self.sides[0].ended || self.fg_ready_to_lock()) {
@@ -498,6 +501,33 @@ impl Live {
         } else {
             self.lookahead_bg() + band + REACH_MARGIN + 1
         }
+    }
+
+    /// Refuses a session whose largest window of pictures (seeking: two lookaheads and two
+    /// bands of bg, `live_lag + 1` fg, the output and a spare of each) would take more than
+    /// `live_memory_mib`, once both frame sizes are known and before it holds that much: at
+    /// 4K or 8K the window of a long lag is gigabytes.
+    fn check_memory_budget(&self) -> Result<()> {
+        let (Some(fg), Some(bg)) = (self.sides[0].shape, self.sides[1].shape) else { return Ok(()) };
+        let bytes = |(format, w, h): (PixelFormat, u32, u32)| -> u64 {
+            (0..format.plane_count()).map(|p| format.plane_size(p, w, h)).map(|(row, rows)| (row * rows) as u64).sum()
+        };
+        let bg_frames = (2 * self.lookahead_bg() + 2 * self.settings.band as usize + 3) as u64;
+        let fg_frames = (self.lag + 2) as u64;
+        let needed = bytes(bg).saturating_mul(bg_frames).saturating_add(bytes(fg).saturating_mul(fg_frames));
+        let budget = self.settings.live_memory_mib as u64 * (1 << 20);
+        if needed <= budget {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "the live session's window ({bg_frames} bg frames of {}x{}, {fg_frames} fg frames of {}x{}) needs {} MiB, over live_memory_mib {}: use two passes, a shorter live_lag or a larger budget",
+            bg.1,
+            bg.2,
+            fg.1,
+            fg.2,
+            needed >> 20,
+            self.settings.live_memory_mib
+        )))
     }
 
     fn fg_ready_to_lock(&self) -> bool {

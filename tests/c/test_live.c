@@ -274,8 +274,38 @@ static void too_few_matched(void) {
     vidkompy_settings_free(&s);
 }
 
+/* The window's bytes are bounded by "live_memory_mib" at any frame size: 4K bg frames whose
+ * window would need more are refused with UNSUPPORTED at the first send that shows it, and
+ * nothing stays held. */
+static void memory_budget(void) {
+    enum { W4K = 3840, H4K = 2160 };
+    static uint8_t plane[W4K * H4K];
+    VidkompySettings *s = NULL;
+    CHECK(vidkompy_settings_new(&s) == VIDKOMPY_OK);
+    CHECK(vidkompy_settings_set(s, "live_memory_mib", "64") == VIDKOMPY_OK);
+    CHECK(vidkompy_settings_set(s, "live_memory_mib", "8") == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    VidkompyFrame fg = fg_frame(0), bg;
+    memset(&bg, 0, sizeof bg);
+    bg.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
+    bg.width = W4K;
+    bg.height = H4K;
+    bg.data[0] = plane;
+    bg.stride[0] = W4K;
+    bg.time_base_num = 1;
+    bg.time_base_den = 25;
+    CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
+    CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_ERROR_UNSUPPORTED);
+    CHECK(strstr(vidkompy_live_last_error(lv), "live_memory_mib") != NULL);
+    CHECK(vidkompy_live_held_bytes(lv) == 0);
+    vidkompy_live_free(&lv);
+    vidkompy_settings_free(&s);
+}
+
 int main(void) {
     make_frames();
+    memory_budget();
     /* Under valgrind (VIDKOMPY_C_TEST_SHORT set by CI), where every start analysis costs
      * minutes, the placement is given (one order, an early stop, streams that never meet);
      * the unwrapped run does everything. */
