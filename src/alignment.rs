@@ -244,7 +244,7 @@ impl Alignment {
 
     /// Reads an alignment written by [`Alignment::to_json`], validated ([`Alignment::validate`]).
     pub fn from_json(text: &str) -> Result<Alignment> {
-        let root = json::parse(text)?;
+        let mut root = json::parse(text)?;
         let version = match root.get("format_version") {
             Ok(v) => v.uint()?,
             Err(_) => 1,
@@ -258,21 +258,35 @@ impl Alignment {
             Ok(m) => Some(MediaIdentity { fg: stream_from_json(m.get("fg")?)?, bg: stream_from_json(m.get("bg")?)? }),
             Err(_) => None,
         };
+        // The long arrays are taken out of the document, not copied (a 40 MB map is read
+        // within three times its size, the text included).
+        let (map, outside, confidence) = {
+            let temporal = root.get_mut("temporal")?;
+            let fg_frames = temporal.get("fg_frames")?.uint()? as usize;
+            let map = temporal.take("map")?.into_uints()?;
+            // Refused before anything is sized from the map's length.
+            if map.len() != fg_frames {
+                return Err(Error::invalid_data(format!(
+                    "temporal.map has {} entries for {fg_frames} fg frames",
+                    map.len()
+                )));
+            }
+            let outside = temporal.take("outside")?.into_uints()?;
+            let confidence: Vec<f32> = match temporal.take("frame_confidence") {
+                Ok(v) => v.numbers()?.into_iter().map(|f| f as f32).collect(),
+                Err(_) => vec![0.0; map.len()],
+            };
+            (map, outside, confidence)
+        };
         let placement = root.get("placement")?;
         let temporal = root.get("temporal")?;
-        let content = placement.get("content")?.array()?;
+        let content = placement.get("content")?.uints()?;
         if content.len() != 4 {
             return Err(Error::invalid_data("placement.content must have 4 numbers"));
         }
-        let c = |k: usize| content[k].uint();
+        let c = |k: usize| -> Result<u32> { Ok(content[k]) };
         let fg_frames = temporal.get("fg_frames")?.uint()? as usize;
         let bg_frames = temporal.get("bg_frames")?.uint()? as usize;
-        let map: Vec<u32> = temporal.get("map")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
-        let outside: Vec<u32> = temporal.get("outside")?.array()?.iter().map(|v| v.uint()).collect::<Result<_>>()?;
-        let confidence: Vec<f32> = match temporal.get("frame_confidence") {
-            Ok(v) => v.array()?.iter().map(|x| x.number().map(|f| f as f32)).collect::<Result<_>>()?,
-            Err(_) => vec![0.0; map.len()],
-        };
         let x = placement.get("x")?.int()?;
         let y = placement.get("y")?.int()?;
         let alignment = Alignment {
@@ -324,7 +338,7 @@ fn stream_from_json(v: &json::Value) -> Result<StreamInfo> {
     let name = v.get("format")?.str()?;
     let format = PixelFormat::from_name(name)
         .ok_or_else(|| Error::invalid_data(format!("media: unknown pixel format \"{name}\"")))?;
-    let time_base = v.get("time_base")?.array()?;
+    let time_base: Vec<json::Value> = v.get("time_base")?.numbers()?.into_iter().map(json::Value::Number).collect();
     if time_base.len() != 2 {
         return Err(Error::invalid_data("media: time_base must be [num, den]"));
     }
@@ -351,10 +365,30 @@ mod json {
         Number(f64),
         Str(String),
         Array(Vec<Value>),
+        /// An array of non-negative integers (frame indices): 4 bytes an item.
+        Uints(Vec<u32>),
+        /// An array of other numbers (confidences): 8 bytes an item.
+        Numbers(Vec<f64>),
         Object(Vec<(String, Value)>),
     }
 
+    /// The largest document read: a day of 60 fps frames is under 100 MB.
+    pub const MAX_BYTES: usize = 256 << 20;
+    /// The most keys one object may have (the format has at most 10).
+    const MAX_KEYS: usize = 256;
+
     impl Value {
+        pub fn get_mut(&mut self, key: &str) -> Result<&mut Value> {
+            match self {
+                Value::Object(fields) => fields
+                    .iter_mut()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v)
+                    .ok_or_else(|| Error::invalid_data(format!("alignment JSON lacks \"{key}\""))),
+                _ => Err(Error::invalid_data(format!("alignment JSON: \"{key}\" looked up in a non-object"))),
+            }
+        }
+
         pub fn get(&self, key: &str) -> Result<&Value> {
             match self {
                 Value::Object(fields) => fields
@@ -366,10 +400,43 @@ mod json {
             }
         }
 
-        pub fn array(&self) -> Result<&[Value]> {
+        /// The array's items as non-negative integers.
+        pub fn uints(&self) -> Result<Vec<u32>> {
             match self {
-                Value::Array(v) => Ok(v),
+                Value::Uints(v) => Ok(v.clone()),
+                Value::Numbers(v) => v.iter().map(|&n| Value::Number(n).uint()).collect(),
+                Value::Array(v) => v.iter().map(Value::uint).collect(),
                 _ => Err(Error::invalid_data("alignment JSON: expected an array")),
+            }
+        }
+
+        /// The array's items as numbers.
+        pub fn numbers(&self) -> Result<Vec<f64>> {
+            match self {
+                Value::Uints(v) => Ok(v.iter().map(|&n| n as f64).collect()),
+                Value::Numbers(v) => Ok(v.clone()),
+                Value::Array(v) => v.iter().map(Value::number).collect(),
+                _ => Err(Error::invalid_data("alignment JSON: expected an array")),
+            }
+        }
+
+        /// Takes a key's value out of an object (no copy of a long array).
+        pub fn take(&mut self, key: &str) -> Result<Value> {
+            match self {
+                Value::Object(fields) => fields
+                    .iter_mut()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| std::mem::replace(v, Value::Null))
+                    .ok_or_else(|| Error::invalid_data(format!("alignment JSON lacks \"{key}\""))),
+                _ => Err(Error::invalid_data(format!("alignment JSON: \"{key}\" looked up in a non-object"))),
+            }
+        }
+
+        /// A long array of indices without a copy (see [`Value::take`]).
+        pub fn into_uints(self) -> Result<Vec<u32>> {
+            match self {
+                Value::Uints(v) => Ok(v),
+                other => other.uints(),
             }
         }
 
@@ -414,6 +481,12 @@ mod json {
     }
 
     pub fn parse(text: &str) -> Result<Value> {
+        if text.len() > MAX_BYTES {
+            return Err(Error::invalid_data(format!(
+                "alignment JSON of {} bytes: this library reads at most {MAX_BYTES}",
+                text.len()
+            )));
+        }
         let mut p = Parser { b: text.as_bytes(), i: 0, depth: 0 };
         let v = p.value()?;
         p.ws();
@@ -467,6 +540,12 @@ mod json {
                         loop {
                             self.ws();
                             let k = self.string()?;
+                            if fields.iter().any(|(f, _): &(String, Value)| *f == k) {
+                                return Err(self.err(&format!("duplicate key \"{k}\"")));
+                            }
+                            if fields.len() >= MAX_KEYS {
+                                return Err(self.err("too many keys in one object"));
+                            }
                             self.eat(b':')?;
                             let v = self.value()?;
                             fields.push((k, v));
@@ -483,6 +562,7 @@ mod json {
                     }
                     Value::Object(fields)
                 }
+                Some(b'[') if self.numbers_ahead().is_some() => self.number_array()?,
                 Some(b'[') => {
                     self.i += 1;
                     let mut items = Vec::new();
@@ -537,6 +617,55 @@ mod json {
             };
             self.depth -= 1;
             Ok(v)
+        }
+
+        /// How many items the array starting here has, when all of them are numbers (only
+        /// number characters, commas and spaces up to its ']'): read then into a vector sized
+        /// once, 4 or 8 bytes an item instead of a value each.
+        fn numbers_ahead(&self) -> Option<usize> {
+            let (mut commas, mut digits) = (0, false);
+            for &c in &self.b[self.i + 1..] {
+                match c {
+                    b']' => return digits.then_some(commas + 1),
+                    b',' => commas += 1,
+                    b'0'..=b'9' => digits = true,
+                    b'-' | b'+' | b'.' | b'e' | b'E' => {}
+                    c if c.is_ascii_whitespace() => {}
+                    _ => return None,
+                }
+            }
+            None
+        }
+
+        fn number_array(&mut self) -> Result<Value> {
+            let count = self.numbers_ahead().unwrap_or(0);
+            self.i += 1;
+            let mut uints: Vec<u32> = Vec::with_capacity(count);
+            let mut numbers: Option<Vec<f64>> = None;
+            loop {
+                let Value::Number(n) = self.value()? else { return Err(self.err("expected a number")) };
+                match &mut numbers {
+                    Some(all) => all.push(n),
+                    None if n >= 0.0 && n <= u32::MAX as f64 && n.fract() == 0.0 => uints.push(n as u32),
+                    None => {
+                        let mut all = Vec::with_capacity(count);
+                        all.extend(uints.drain(..).map(|u| u as f64));
+                        all.push(n);
+                        uints = Vec::new();
+                        numbers = Some(all);
+                    }
+                }
+                self.ws();
+                match self.b.get(self.i) {
+                    Some(b',') => self.i += 1,
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.err("expected ',' or ']'")),
+                }
+            }
+            Ok(numbers.map_or(Value::Uints(uints), Value::Numbers))
         }
 
         fn string(&mut self) -> Result<String> {

@@ -333,3 +333,27 @@ fn live_steady_state_allocates_nothing() {
     assert_eq!(count, 0, "{count} allocations over 100 frames, the largest {largest} bytes (a bg frame is {frame})");
     assert!(live.held_bytes() <= held_before + frame, "held {} bytes, was {held_before}", live.held_bytes());
 }
+
+/// A saved alignment is read within about its own size: a 40 MB map array ("1,1,1,...")
+/// peaks under twice the text's size on top of the text (the text and the parse within three
+/// times it), then is refused for its frame count; larger than the cap, it is refused unread.
+#[test]
+fn a_huge_saved_alignment_is_read_within_three_times_its_size() {
+    let items = 20_000_000;
+    let mut text = String::with_capacity(2 * items + 400);
+    text.push_str(r#"{"placement": {"x": 0, "y": 0, "width": 8, "height": 8, "scale": 1, "confidence": 1, "content": [0, 0, 8, 8]}, "temporal": {"fg_frames": 1, "bg_frames": 1, "outside": [], "confidence": 1, "map": ["#);
+    for k in 0..items {
+        text.push_str(if k == 0 { "1" } else { ",1" });
+    }
+    text.push_str("]}}");
+    let mut result = None;
+    let peak = peak_bytes(|| result = Some(vidkompy::alignment::Alignment::from_json(&text)));
+    let e = result.unwrap().unwrap_err().to_string();
+    assert!(e.contains("map"), "{e}");
+    println!("{} MB of JSON: {} MB at peak beyond it", text.len() >> 20, peak >> 20);
+    // The map's 4 bytes an item are twice its 2 bytes of text; the rest of the tree is small.
+    assert!(peak <= 2 * text.len() + (64 << 10), "{peak} bytes at peak for {} bytes of JSON", text.len());
+    let dup = r#"{"format_version": 2, "format_version": 99, "placement": {}}"#;
+    let e = vidkompy::alignment::Alignment::from_json(dup).unwrap_err().to_string();
+    assert!(e.contains("duplicate key \"format_version\""), "{e}");
+}

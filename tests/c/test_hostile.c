@@ -46,6 +46,9 @@ static void saved_alignments(void) {
     CHECK(from_json(PLACEMENT(0, 16000, 16000, 2000, 8, 8)) == VIDKOMPY_ERROR_INVALID_DATA);
     CHECK(from_json(PLACEMENT(0, 8, 8, 1e999, 8, 8)) == VIDKOMPY_ERROR_INVALID_DATA);
     CHECK(strstr(vidkompy_last_error(), "out of range") != NULL);
+    /* A key given twice is refused, whichever value would have won. */
+    CHECK(from_json("{\"format_version\": 2, \"format_version\": 99}") == VIDKOMPY_ERROR_INVALID_DATA);
+    CHECK(strstr(vidkompy_last_error(), "duplicate key") != NULL);
 
     /* A large but valid paste over a small bg composites at once, for the visible part only. */
     VidkompyAlignment *al = NULL;
