@@ -594,7 +594,10 @@ int vidkompy_locate(const struct VidkompySettings *settings,
 
 /*
  Sets the analyzer's log and progress callbacks (either may be NULL to clear it) and the
- user pointer passed to them.
+ user pointer passed to them. A callback (this pair or the frame provider) may call other
+ handles, but not its own analyzer: any call on it from inside its callbacks, freeing
+ included, does nothing and answers VIDKOMPY_ERROR_BAD_STATE (the reason in
+ vidkompy_last_error).
 
  # Safety
  `analyzer` must be NULL or live; the callbacks must be safe to call with `user` from the

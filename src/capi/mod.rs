@@ -728,10 +728,53 @@ impl LastError for VidkompyCompositor {
 /// # Safety
 /// `ptr` must be NULL or a live handle of its type.
 unsafe fn with_handle<H: LastError>(ptr: *mut H, what: &str, f: impl FnOnce(&mut H) -> Result<c_int>) -> c_int {
-    // SAFETY: NULL-checked by as_mut; otherwise the caller's contract.
-    match unsafe { ptr.as_mut() } {
-        None => ffi_call_free(|| Err(Error::invalid(format!("{what} is NULL")))),
-        Some(h) => ffi_call(Some(h), |h| f(h.expect("handle is non-null"))),
+    if ptr.is_null() {
+        return ffi_call_free(|| Err(Error::invalid(format!("{what} is NULL"))));
+    }
+    let Some(_turn) = HandleInUse::enter(ptr as usize) else { return refused_inside_callback(what) };
+    // SAFETY: non-null, a live handle by the caller's contract, and not in use further up this
+    // thread's stack (a callback calling back into its own handle is refused above).
+    let h = unsafe { &mut *ptr };
+    ffi_call(Some(h), |h| f(h.expect("handle is non-null")))
+}
+
+/// BAD_STATE (thread-local message) for a call on a handle that is running one of its own
+/// callbacks: the handle is not touched, so its running call keeps a consistent state.
+fn refused_inside_callback(what: &str) -> c_int {
+    ffi_call_free(|| {
+        Err(Error::bad_state(format!(
+            "the {what} was called from inside one of its own callbacks (log, progress or frame provider): call it after the callback returns"
+        )))
+    })
+}
+
+/// Handles a call on this thread is using now: a host callback (progress, log, frame
+/// provider) that calls back into the same handle would otherwise hold a second `&mut` to it
+/// (pushing, finishing, replacing the running callback or freeing the handle under it).
+struct HandleInUse(usize);
+
+thread_local! {
+    static HANDLES_IN_USE: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl HandleInUse {
+    fn enter(address: usize) -> Option<HandleInUse> {
+        HANDLES_IN_USE
+            .with(|used| {
+                let mut used = used.borrow_mut();
+                (!used.contains(&address)).then(|| used.push(address))
+            })
+            .map(|()| HandleInUse(address))
+    }
+
+    fn is_in_use(address: usize) -> bool {
+        HANDLES_IN_USE.with(|used| used.borrow().contains(&address))
+    }
+}
+
+impl Drop for HandleInUse {
+    fn drop(&mut self) {
+        HANDLES_IN_USE.with(|used| used.borrow_mut().retain(|&a| a != self.0));
     }
 }
 
@@ -743,6 +786,10 @@ unsafe fn free_handle<H>(slot: *mut *mut H) {
     ffi_call_free(|| {
         // SAFETY: NULL-checked; the handle came from Box::into_raw.
         if let Some(slot) = unsafe { slot.as_mut() } {
+            if HandleInUse::is_in_use(*slot as usize) {
+                // Freed from inside its own callback: left alive (the running call uses it).
+                return Err(Error::bad_state("a handle was freed from inside one of its own callbacks; it was not"));
+            }
             if !slot.is_null() {
                 drop(unsafe { Box::from_raw(*slot) });
             }
@@ -791,7 +838,10 @@ impl UserPointer {
 }
 
 /// Sets the analyzer's log and progress callbacks (either may be NULL to clear it) and the
-/// user pointer passed to them.
+/// user pointer passed to them. A callback (this pair or the frame provider) may call other
+/// handles, but not its own analyzer: any call on it from inside its callbacks, freeing
+/// included, does nothing and answers VIDKOMPY_ERROR_BAD_STATE (the reason in
+/// vidkompy_last_error).
 ///
 /// # Safety
 /// `analyzer` must be NULL or live; the callbacks must be safe to call with `user` from the

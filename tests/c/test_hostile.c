@@ -290,6 +290,45 @@ static void compositor_timestamps(void) {
 #undef STREAM
 }
 
+/* A progress callback that calls back into its own analyzer (push, finish, set_callbacks,
+ * free) gets BAD_STATE for each, with the reason in vidkompy_last_error; the running push
+ * completes and the analyzer stays usable. */
+typedef struct {
+    VidkompyAnalyzer *an;
+    int calls, refused;
+} Reentry;
+
+static void reenter(void *user, size_t fg, size_t bg) {
+    (void)fg;
+    (void)bg;
+    Reentry *r = (Reentry *)user;
+    VidkompyFrame f = gray(W, H, 100 + r->calls);
+    VidkompyAlignment *al = NULL;
+    r->calls++;
+    r->refused += vidkompy_analyzer_push(r->an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_BAD_STATE;
+    r->refused += vidkompy_analyzer_finish(r->an, &al) == VIDKOMPY_ERROR_BAD_STATE;
+    r->refused += vidkompy_analyzer_set_callbacks(r->an, NULL, NULL, NULL) == VIDKOMPY_ERROR_BAD_STATE;
+    CHECK(strstr(vidkompy_last_error(), "inside one of its own callbacks") != NULL);
+    VidkompyAnalyzer *an = r->an;
+    vidkompy_analyzer_free(&an);
+    r->refused += an == r->an;
+    CHECK(al == NULL);
+}
+
+static void reentrant_callbacks(void) {
+    Reentry r = {NULL, 0, 0};
+    CHECK(vidkompy_analyzer_new(NULL, &r.an) == VIDKOMPY_OK);
+    CHECK(vidkompy_analyzer_set_callbacks(r.an, NULL, reenter, &r) == VIDKOMPY_OK);
+    VidkompyFrame f = gray(W, H, 0);
+    CHECK(vidkompy_analyzer_push(r.an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(r.calls == 1 && r.refused == 4);
+    f = gray(W, H, 1);
+    CHECK(vidkompy_analyzer_push(r.an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(r.calls == 2 && r.refused == 8);
+    vidkompy_analyzer_free(&r.an);
+    CHECK(r.an == NULL);
+}
+
 int main(void) {
     for (int k = 0; k < W * H; k++) pixels[k] = (uint8_t)((k * 37) ^ (k >> 3));
     for (int k = 0; k < W * H + 64; k++) elsewhere[k] = (uint8_t)((k * 2654435761u) >> 13);
@@ -300,5 +339,6 @@ int main(void) {
     refusal();
     fg_whole_before_bg();
     compositor_timestamps();
+    reentrant_callbacks();
     return finish("test_hostile");
 }
