@@ -160,18 +160,20 @@ fn the_static_library_exports_every_header_function() {
     build_cdylib();
     let lib = library_dir().join("libvidkompy.a");
     assert!(lib.exists(), "{} is missing", lib.display());
+    // The archive's index, not its members' symbol tables: with LTO (release) the members are
+    // LLVM bitcode that binutils cannot read, while the index lists what a C linker finds.
     let nm = Command::new("nm")
-        .args(["-g", "--defined-only"])
+        .arg("--print-armap")
         .arg(&lib)
         .output()
         .unwrap_or_else(|e| panic!("cannot run nm (binutils): {e}"));
-    let exported: BTreeSet<String> = String::from_utf8_lossy(&nm.stdout)
+    let listing = String::from_utf8_lossy(&nm.stdout);
+    let index = listing.split("Archive index:").nth(1).unwrap_or_else(|| panic!("{} has no index", lib.display()));
+    let exported: BTreeSet<String> = index
         .lines()
-        .filter_map(|l| {
-            let mut words = l.split_whitespace();
-            let (_, kind, name) = (words.next()?, words.next()?, words.next()?);
-            "TDBRWV".contains(kind).then(|| name.to_string())
-        })
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(" in ").map(|(name, _)| name.trim().to_string()))
         .collect();
     let declared: BTreeSet<String> = prototypes(&header()).iter().map(|p| function_name(p)).collect();
     let ours: BTreeSet<String> = exported.iter().filter(|s| s.starts_with("vidkompy_")).cloned().collect();

@@ -544,4 +544,55 @@ mod with_ffmpeg {
         assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
         no_leftovers(&d);
     }
+
+    /// From FFmpeg inputs: a Y4M output carries fg's rate (not the time base), the default
+    /// path's report carries the media record, `-q` and `align` print nothing (FFmpeg's and
+    /// x265's own lines included), and a codec the container cannot hold is named as such.
+    #[test]
+    fn ffmpeg_inputs_y4m_rate_media_record_and_quiet_encoders() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("quiet");
+        let (bg, fg) = (d.join("bg.mp4"), d.join("fg.mkv"));
+        let bg_args =
+            ["-i", &s(&src), "-t", "4", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", &s(&bg)];
+        if ffmpeg(&bg_args).is_none()
+            || derive(&src, &fg, "1", "2", "crop=640:360:320:200,eq=contrast=1.1", &["-an"]).is_none()
+        {
+            return;
+        }
+        let (y4m, report) = (d.join("out.y4m"), d.join("out.json"));
+        let r = bin()
+            .args(["comp", "-q", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&y4m), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(stderr(&r), "", "-q prints nothing");
+        let header = std::fs::read(&y4m).unwrap();
+        let header = String::from_utf8_lossy(&header[..header.iter().position(|&b| b == b'\n').unwrap()]).to_string();
+        assert!(header.contains(" F24:1 "), "Y4M header {header}");
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.contains("\"path\": \"one-pass\""), "{text}");
+        let a = Alignment::from_json(&text).unwrap();
+        let media = a.media.expect("the one pass's report carries the media record");
+        assert_eq!((media.fg.width, media.fg.height, media.fg.frames), (640, 360, 48));
+        assert!((media.bg.frame_rate - 24.0).abs() < 0.01, "{media:?}");
+
+        let x265 = d.join("x265.mp4");
+        let r = bin()
+            .args(["comp", "-q", "--codec", "libx265", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&x265)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(stderr(&r), "", "-q with libx265 prints nothing");
+        let r = bin().args(["align", &s(&fg), &s(&bg)]).output().unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        assert_eq!(stderr(&r), "", "align prints only its result");
+        let r = bin()
+            .args(["comp", "-q", "--codec", "ffv1", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&d.join("x.mp4"))])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2));
+        assert!(stderr(&r).contains("cannot hold ffv1"), "{}", stderr(&r));
+        no_leftovers(&d);
+    }
 }

@@ -141,6 +141,8 @@ fn align(args: &[OsString]) -> Result<(), Failure> {
         }
     }
     let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into()).into()) };
+    #[cfg(feature = "ffmpeg")]
+    vidkompy::io::ffmpeg::quiet_library_log(false);
     let p = locate_inputs(fg, bg, &settings).map_err(|e| not_found(e, fg, bg))?;
     if json {
         result_line!(

@@ -212,9 +212,22 @@ impl Drop for Scaler {
 // SAFETY: a SwsContext is used by one thread at a time (its owner's).
 unsafe impl Send for Scaler {}
 
-/// Quiets FFmpeg's own logging: errors reach the user through our messages.
+/// Quiets FFmpeg's own logging and the encoders that print for themselves (x265 through
+/// `x265-params`, see output.rs; SVT-AV1 through its SVT_LOG variable): errors reach the user
+/// through our messages. Call it at the start of a program, before any thread starts.
 pub fn quiet_library_log(verbose: bool) {
     let level = if verbose { ff::AV_LOG_WARNING } else { ff::AV_LOG_FATAL };
     // SAFETY: sets a global integer.
     unsafe { ff::av_log_set_level(level) };
+    if !verbose && std::env::var_os("SVT_LOG").is_none() {
+        // SAFETY: called at the program's start, before any thread that could read the
+        // environment exists (the contract above). 1 = errors only.
+        unsafe { std::env::set_var("SVT_LOG", "1") };
+    }
+}
+
+/// Whether FFmpeg's log is quieted (encoders with logs of their own are told to be quiet too).
+pub(crate) fn library_log_quiet() -> bool {
+    // SAFETY: reads a global integer.
+    unsafe { ff::av_log_get_level() < ff::AV_LOG_WARNING }
 }

@@ -177,7 +177,12 @@ impl VideoOutput {
             let x26x = matches!(codec_name(codec).as_str(), "libx264" | "libx265");
             let crf = options.crf.clone().or_else(|| (x26x && options.bitrate.is_none()).then(|| "18".to_string()));
             let preset = options.preset.clone().or_else(|| x26x.then(|| "medium".to_string()));
-            for (key, value) in [("crf", crf), ("preset", preset), ("b", options.bitrate.clone())] {
+            // x265 prints its own banner and statistics on stderr unless told otherwise.
+            let x265_quiet =
+                (codec_name(codec) == "libx265" && super::library_log_quiet()).then(|| "log-level=error".into());
+            for (key, value) in
+                [("crf", crf), ("preset", preset), ("b", options.bitrate.clone()), ("x265-params", x265_quiet)]
+            {
                 if let Some(v) = value {
                     ff::av_dict_set(&mut dict, c_string(key)?.as_ptr(), c_string(&v)?.as_ptr(), 0);
                 }
