@@ -445,7 +445,9 @@ mod with_ffmpeg {
         // SAFETY: sends a signal to our own child process.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
         let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(130), "{status:?}");
+        // Ended by the signal itself, as without a handler (a shell shows 130).
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
         let names: Vec<String> =
             std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
         assert_eq!(names, ["fg.mp4"], "no output and no temporary file remain");
@@ -593,6 +595,39 @@ mod with_ffmpeg {
             .unwrap();
         assert_eq!(r.status.code(), Some(2));
         assert!(stderr(&r).contains("cannot hold ffv1"), "{}", stderr(&r));
+        no_leftovers(&d);
+    }
+
+    /// A bg cut short at any byte offset (its index at the front, so it still opens) is
+    /// refused the same way, naming the file and where, never composited with exit 0.
+    #[test]
+    fn a_bg_cut_short_anywhere_is_refused_the_same_way() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("cut-short");
+        let (bg, fg) = (d.join("bg.mp4"), d.join("fg.mkv"));
+        let bg_args =
+            ["-i", &s(&src), "-t", "6", "-an", "-c:v", "mpeg4", "-q:v", "3", "-movflags", "+faststart", &s(&bg)];
+        if ffmpeg(&bg_args).is_none() || derive(&src, &fg, "1", "2", "crop=640:360:320:200", &["-an"]).is_none() {
+            return;
+        }
+        let bytes = std::fs::read(&bg).unwrap();
+        let out = d.join("out.mkv");
+        // fg spans 1 to 3 s of the 6 s bg: each cut falls before or inside it (a cut after
+        // fg's span leaves the one pass every frame it needs).
+        for share in [10, 25, 40] {
+            let cut = d.join(format!("cut{share}.mp4"));
+            std::fs::write(&cut, &bytes[..bytes.len() * share / 100]).unwrap();
+            for path in ["auto", "two-pass"] {
+                let r = bin()
+                    .args(["comp", "-q", "--path", path, "--bg", &s(&cut), "--fg", &s(&fg), "-o", &s(&out)])
+                    .output()
+                    .unwrap();
+                let err = stderr(&r);
+                assert_eq!(r.status.code(), Some(2), "cut at {share} %, --path {path}: {err}");
+                assert!(err.contains(&format!("cut{share}.mp4")) && err.contains("cut short or corrupt near"), "{err}");
+                assert!(!out.exists());
+            }
+        }
         no_leftovers(&d);
     }
 }

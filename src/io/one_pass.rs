@@ -33,6 +33,9 @@ pub enum Outcome {
     NotInWindow(Error),
 }
 
+/// A send to an encoder thread that has ended (its own error says why).
+const ENCODER_GONE: &str = "the encoder stopped early";
+
 /// The encoder thread, started at the first composited frame (when bg's shape is known).
 struct Encoder<'scope> {
     tx: Sender<ToEncoder>,
@@ -58,7 +61,7 @@ impl<'scope> Encoder<'scope> {
             Err(_) => FrameBuf::from_frame(frame)?,
         };
         buf.pts = frame.pts;
-        self.tx.send(ToEncoder::Frame(buf, frame.pts)).map_err(|_| Error::Internal("the encoder stopped early".into()))
+        self.tx.send(ToEncoder::Frame(buf, frame.pts)).map_err(|_| Error::Internal(ENCODER_GONE.into()))
     }
 }
 
@@ -136,11 +139,21 @@ pub fn composite<I: InputFile, O: OutputFile>(
         let encode_ms = match encoder {
             Some(Encoder { tx, thread, .. }) => {
                 drop(tx);
-                // The encoder's own error (a full disk, say) explains a failed send best.
-                let ms = joined(thread)??;
-                if let Some(e) = result? {
-                    return Err(Error::Internal(format!("the one pass ended after its output began: {e}")));
-                }
+                // The encoder's own error (a full disk, say) explains a send to it that failed
+                // best; otherwise the session's (its end verdict, say) explains why the encoder
+                // was never told to finish.
+                let encoded = joined(thread)?;
+                let ms = match (result, encoded) {
+                    (Err(Error::Internal(m)), Err(enc)) if m == ENCODER_GONE => return Err(enc),
+                    (Err(e), _) => return Err(e),
+                    (Ok(_), Err(enc)) => return Err(enc),
+                    (Ok(ended), Ok(ms)) => {
+                        if let Some(e) = ended {
+                            return Err(Error::Internal(format!("the one pass ended after its output began: {e}")));
+                        }
+                        ms
+                    }
+                };
                 ms
             }
             None => match result? {

@@ -89,6 +89,10 @@ pub struct VideoInput {
     draining: bool,
     decoded: u64,
     info: VideoInfo,
+    /// Where the video stream ends by the container's own count (its index), in seconds.
+    declared_end: Option<f64>,
+    /// The end of the last video packet read, in seconds.
+    read_until: Option<f64>,
 }
 
 // SAFETY: the FFmpeg contexts are owned by this value and used only through `&mut self`, so by
@@ -117,6 +121,8 @@ impl VideoInput {
             scaler: None,
             draining: false,
             decoded: 0,
+            declared_end: None,
+            read_until: None,
             info: VideoInfo {
                 width: 0,
                 height: 0,
@@ -175,6 +181,9 @@ impl VideoInput {
             };
             let seconds = |ts: i64| (ts as f64) * tb.num as f64 / tb.den as f64;
             let start = if (*stream).start_time != ff::AV_NOPTS_VALUE { seconds((*stream).start_time) } else { 0.0 };
+            if (*stream).duration != ff::AV_NOPTS_VALUE && (*stream).duration > 0 {
+                input.declared_end = Some(start + seconds((*stream).duration));
+            }
             let duration = if (*stream).duration != ff::AV_NOPTS_VALUE && (*stream).duration > 0 {
                 Some(seconds((*stream).duration))
             } else if (*input.context).duration > 0 {
@@ -265,6 +274,7 @@ impl VideoInput {
             // SAFETY: context open, packet owned and unreferenced between reads.
             let r = unsafe { ff::av_read_frame(self.context, self.packet.0) };
             if r == ff::AVERROR_EOF {
+                self.check_whole()?;
                 self.draining = true;
                 // SAFETY: a NULL packet starts draining.
                 let r = unsafe { ff::avcodec_send_packet(self.decoder, std::ptr::null()) };
@@ -274,11 +284,12 @@ impl VideoInput {
                 continue;
             }
             if r < 0 {
-                return Err(av_error(&self.path, "cannot read the video stream", r));
+                return Err(self.corrupt(r));
             }
             // SAFETY: the packet was just filled by av_read_frame.
             let result = unsafe {
                 let r = if (*self.packet.0).stream_index == self.stream {
+                    self.note_packet_end();
                     ff::avcodec_send_packet(self.decoder, self.packet.0)
                 } else {
                     0
@@ -292,13 +303,50 @@ impl VideoInput {
         }
     }
 
+    /// A read or decode failure, said the same way wherever the file was cut or damaged.
     fn corrupt(&self, code: i32) -> Error {
-        let at = self.decoded as f64 * self.info.frame_period();
-        let e = av_error(&self.path, &format!("corrupt video stream near {at:.2} s"), code);
+        let e = av_error(&self.path, &self.cut_short_message(), code);
         match e {
             Error::Io(m) => Error::InvalidData(m),
             other => other,
         }
+    }
+
+    fn cut_short_message(&self) -> String {
+        let at = self.read_until.unwrap_or(self.decoded as f64 * self.info.frame_period());
+        format!("the video stream is cut short or corrupt near {at:.2} s")
+    }
+
+    /// At the end of the packets: refuses a stream that ends more than a frame and a half
+    /// before the container's own count says (a file cut short while its index survived: the
+    /// frames after the cut would otherwise just be missing).
+    fn check_whole(&self) -> Result<()> {
+        let (Some(declared), period) = (self.declared_end, self.info.frame_period()) else { return Ok(()) };
+        let read = self.read_until.unwrap_or(self.info.start_seconds);
+        if read + 1.5 * period.max(1e-3) < declared {
+            return Err(Error::InvalidData(format!(
+                "{}: {} (its index goes on to {declared:.2} s)",
+                self.path.display(),
+                self.cut_short_message()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Records where the video packet just read ends.
+    ///
+    /// # Safety
+    /// `self.packet` holds a packet from av_read_frame.
+    unsafe fn note_packet_end(&mut self) {
+        // SAFETY: the caller's contract.
+        let p = unsafe { &*self.packet.0 };
+        let ts = if p.pts != ff::AV_NOPTS_VALUE { p.pts } else { p.dts };
+        if ts == ff::AV_NOPTS_VALUE {
+            return;
+        }
+        let tb = self.info.time_base;
+        let end = (ts + p.duration.max(0)) as f64 * tb.num as f64 / tb.den.max(1) as f64;
+        self.read_until = Some(self.read_until.map_or(end, |r| r.max(end)));
     }
 
     /// Timestamps a decoded frame and brings it into a format the library takes.
