@@ -630,4 +630,50 @@ mod with_ffmpeg {
         }
         no_leftovers(&d);
     }
+
+    /// Stored turned with a display matrix (as phones record): read upright, as players show
+    /// them. A turned fg is found where its upright picture is; a turned bg gives an output
+    /// stored upright (it shows as bg shows, with no matrix left to apply).
+    #[test]
+    fn streams_stored_turned_are_read_upright() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("turned");
+        // Pixels turned a quarter clockwise, and a matrix telling players to turn them back.
+        let turned = |input: &Path, out: &Path, extra: &[&str]| -> Option<()> {
+            let raw = out.with_extension("raw.mp4");
+            let mut args = vec!["-i".to_string(), s(input)];
+            args.extend(extra.iter().map(|a| a.to_string()));
+            args.extend(
+                ["-an", "-vf", "transpose=clock", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16"]
+                    .map(String::from),
+            );
+            args.push(s(&raw));
+            ffmpeg(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+            ffmpeg(&["-i", &s(&raw), "-c", "copy", "-metadata:s:v:0", "rotate=90", &s(out)])
+        };
+        let (fg_upright, fg_turned) = (d.join("fg.mkv"), d.join("fg_turned.mp4"));
+        if derive(&src, &fg_upright, "1", "2", "crop=640:360:320:200", &["-an"]).is_none()
+            || turned(&fg_upright, &fg_turned, &[]).is_none()
+        {
+            return;
+        }
+        let bg = d.join("bg.mp4");
+        if ffmpeg(&["-i", &s(&src), "-t", "4", "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", &s(&bg)])
+            .is_none()
+        {
+            return;
+        }
+        let a = comp_with_report(&bg, &fg_turned, &d.join("out.mkv"));
+        assert_eq!((a.placement.x, a.placement.y, a.placement.width, a.placement.height), (320, 200, 640, 360));
+        assert_eq!(a.time.map[0], 24, "fg starts 1 s in: {:?}", &a.time.map[..5]);
+        let bg_turned = d.join("bg_turned.mp4");
+        if turned(&bg, &bg_turned, &[]).is_none() {
+            return;
+        }
+        let out = d.join("out2.mkv");
+        let a = comp_with_report(&bg_turned, &fg_upright, &out);
+        assert_eq!((a.placement.x, a.placement.y), (320, 200));
+        assert_eq!(probe(&out, "v", "width,height"), "1280,720", "stored upright");
+        no_leftovers(&d);
+    }
 }

@@ -37,12 +37,12 @@ impl EncodeOptions {
                 return Err(Error::InvalidArgument(format!("--crf takes a number from 0 to 63, got '{crf}'")));
             }
         }
-        if let Some(bitrate) = &self.bitrate {
-            if !valid_bitrate(bitrate) {
-                return Err(Error::InvalidArgument(format!(
-                    "--bitrate takes a positive number of bits per second (2500k, 8M), got '{bitrate}'"
-                )));
-            }
+        if let Some(bitrate) = &self.bitrate
+            && !valid_bitrate(bitrate)
+        {
+            return Err(Error::InvalidArgument(format!(
+                "--bitrate takes a positive number of bits per second (2500k, 8M), got '{bitrate}'"
+            )));
         }
         for (flag, name) in [("--preset", &self.preset), ("--codec", &self.codec)] {
             if let Some(name) = name {

@@ -143,18 +143,15 @@ pub fn composite<I: InputFile, O: OutputFile>(
                 // best; otherwise the session's (its end verdict, say) explains why the encoder
                 // was never told to finish.
                 let encoded = joined(thread)?;
-                let ms = match (result, encoded) {
+                match (result, encoded) {
                     (Err(Error::Internal(m)), Err(enc)) if m == ENCODER_GONE => return Err(enc),
                     (Err(e), _) => return Err(e),
                     (Ok(_), Err(enc)) => return Err(enc),
-                    (Ok(ended), Ok(ms)) => {
-                        if let Some(e) = ended {
-                            return Err(Error::Internal(format!("the one pass ended after its output began: {e}")));
-                        }
-                        ms
+                    (Ok(Some(e)), Ok(_)) => {
+                        return Err(Error::Internal(format!("the one pass ended after its output began: {e}")));
                     }
-                };
-                ms
+                    (Ok(None), Ok(ms)) => ms,
+                }
             }
             None => match result? {
                 Some(not_found) => return Ok(Outcome::NotInWindow(not_found)),

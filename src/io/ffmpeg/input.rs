@@ -93,6 +93,8 @@ pub struct VideoInput {
     declared_end: Option<f64>,
     /// The end of the last video packet read, in seconds.
     read_until: Option<f64>,
+    /// Quarter turns clockwise that show the stream upright (its display matrix).
+    turns: u8,
 }
 
 // SAFETY: the FFmpeg contexts are owned by this value and used only through `&mut self`, so by
@@ -123,6 +125,7 @@ impl VideoInput {
             decoded: 0,
             declared_end: None,
             read_until: None,
+            turns: 0,
             info: VideoInfo {
                 width: 0,
                 height: 0,
@@ -173,6 +176,9 @@ impl VideoInput {
             if par.width <= 0 || par.height <= 0 {
                 return Err(Error::InvalidData(format!("{}: the video stream has no picture size", path.display())));
             }
+            input.turns = super::rotation::quarter_turns(stream).map_err(|e| with_path(path, e))?;
+            let (shown_width, shown_height) =
+                if input.turns % 2 == 1 { (par.height, par.width) } else { (par.width, par.height) };
             let tb = (*stream).time_base;
             let rate = if (*stream).avg_frame_rate.num > 0 && (*stream).avg_frame_rate.den > 0 {
                 (*stream).avg_frame_rate
@@ -206,8 +212,8 @@ impl VideoInput {
                 0,
             );
             input.info = VideoInfo {
-                width: par.width as u32,
-                height: par.height as u32,
+                width: shown_width as u32,
+                height: shown_height as u32,
                 time_base: time_base(tb),
                 frame_rate: (rate.num, rate.den),
                 start_seconds: start,
@@ -351,6 +357,19 @@ impl VideoInput {
 
     /// Timestamps a decoded frame and brings it into a format the library takes.
     fn finish_frame(&mut self, frame: AvFrame) -> Result<DecodedFrame> {
+        let mut decoded = self.taken_frame(frame)?;
+        if self.turns != 0 {
+            let mut upright = None;
+            super::rotation::turned(&decoded.as_frame(), self.turns, &mut upright)?;
+            let upright = upright.expect("turned fills it");
+            decoded.format = upright.format();
+            decoded.converted = Some(upright);
+        }
+        Ok(decoded)
+    }
+
+    /// A decoded frame timestamped, in a format the library takes (as stored: not turned).
+    fn taken_frame(&mut self, frame: AvFrame) -> Result<DecodedFrame> {
         let period_ticks = {
             let tb = self.info.time_base;
             self.info.frame_period() * tb.den as f64 / tb.num.max(1) as f64
@@ -363,7 +382,10 @@ impl VideoInput {
         let pts = if best != ff::AV_NOPTS_VALUE { best } else { (self.decoded as f64 * period_ticks).round() as i64 };
         self.decoded += 1;
         let tb = self.info.time_base;
-        if let Some(format) = pixel_format_of(av_format).filter(|_| !negative) {
+        // 4:2:2 turned by a quarter would be 4:4:0: such frames become I420 first.
+        let turns_sideways = self.turns % 2 == 1;
+        let direct = pixel_format_of(av_format).filter(|f| !(negative || turns_sideways && f.chroma_shift() == (1, 0)));
+        if let Some(format) = direct {
             // SAFETY: a decoded frame we own, checked now so that `as_frame` cannot fail.
             unsafe { frame_view(frame.0, format) }.map_err(|e| with_path(&self.path, e))?;
             return Ok(DecodedFrame { frame, converted: None, format, pts, time_base: tb });

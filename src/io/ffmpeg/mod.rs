@@ -6,6 +6,7 @@ mod audio;
 mod input;
 mod job;
 mod output;
+mod rotation;
 
 pub use input::{DecodedFrame, VideoInfo, VideoInput};
 pub use job::{align_files, composite, locate_files};
