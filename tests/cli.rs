@@ -556,3 +556,42 @@ fn a_full_disk_is_named_and_leaves_nothing() {
     }
     unmount().unwrap();
 }
+
+/// Every failure names the files it is about, even when the library's message cannot (it
+/// knows frames, not files).
+#[test]
+fn failures_name_the_files() {
+    let d = dir("named");
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 30, fg_frames: 20, fg_start: 0.2, ..spec() });
+    let (bg, fg) = write_pair(&pair, &d);
+    // fg and bg swapped, scale pinned to 1: the bigger picture cannot sit in the smaller one.
+    let r = bin()
+        .args(["comp", "-q", "--scale", "1", "--bg"])
+        .arg(&fg)
+        .arg("--fg")
+        .arg(&bg)
+        .arg("-o")
+        .arg(d.join("out.y4m"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("bg.y4m") && err.contains("fg.y4m"), "{err}");
+    // A bg with a header and no frame.
+    let empty = d.join("empty.y4m");
+    let header: Vec<u8> = std::fs::read(&bg).unwrap().into_iter().take_while(|&b| b != b'\n').chain([b'\n']).collect();
+    std::fs::write(&empty, header).unwrap();
+    let r = bin()
+        .args(["comp", "-q", "--bg"])
+        .arg(&empty)
+        .arg("--fg")
+        .arg(&fg)
+        .arg("-o")
+        .arg(d.join("out.y4m"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{err}");
+    assert!(err.contains("empty.y4m"), "{err}");
+    assert!(!d.join("out.y4m").exists());
+}

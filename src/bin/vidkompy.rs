@@ -143,7 +143,7 @@ fn align(args: &[OsString]) -> Result<(), Failure> {
     let [fg, bg] = files.as_slice() else { return Err(usage_error("align needs FG and BG".into()).into()) };
     #[cfg(feature = "ffmpeg")]
     vidkompy::io::ffmpeg::quiet_library_log(false);
-    let p = locate_inputs(fg, bg, &settings).map_err(|e| not_found(e, fg, bg))?;
+    let p = locate_inputs(fg, bg, &settings).map_err(|e| not_found(e, fg, bg, &[]))?;
     if json {
         result_line!(
             "{{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}}}",
@@ -184,12 +184,19 @@ impl From<Error> for Failure {
     }
 }
 
-/// NO_MATCH names both files.
-fn not_found(e: Error, fg: &Path, bg: &Path) -> Failure {
+/// NO_MATCH names both files; so does any other failure whose message names neither ("fg
+/// content 640x360 does not fit in bg 320x180"), so every failure says which files.
+fn not_found(e: Error, fg: &Path, bg: &Path, outputs: &[&Path]) -> Failure {
     let named = matches!(e, Error::NoMatch { .. } | Error::NotInBg(_));
     let mut failure = Failure::from(e);
+    let mentions = |p: &Path| {
+        failure.message.contains(&p.display().to_string())
+            || p.file_name().is_some_and(|n| failure.message.contains(&*n.to_string_lossy()))
+    };
     if named {
         failure.message = format!("{} not found in {}: {}", fg.display(), bg.display(), failure.message);
+    } else if !mentions(fg) && !mentions(bg) && !outputs.iter().any(|o| mentions(o)) {
+        failure.message = format!("{} on {}: {}", fg.display(), bg.display(), failure.message);
     }
     failure
 }
@@ -272,7 +279,10 @@ fn comp(args: &[OsString]) -> Result<(), Failure> {
     let mut bar = ProgressBar::new(quiet, verbose);
     let result = run(&job, &mut bar);
     bar.end_line();
-    let (alignment, timings) = result.map_err(|e| not_found(e, &job.fg, &job.bg))?;
+    let (alignment, timings) = result.map_err(|e| {
+        let outputs: Vec<&Path> = std::iter::once(job.output.as_path()).chain(job.report.as_deref()).collect();
+        not_found(e, &job.fg, &job.bg, &outputs)
+    })?;
     if !quiet {
         status_line!(
             "vidkompy: wrote {} ({} frames) in {:.0} ms",
