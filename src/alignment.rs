@@ -549,14 +549,8 @@ mod json {
                             self.eat(b':')?;
                             let v = self.value()?;
                             fields.push((k, v));
-                            self.ws();
-                            match self.b.get(self.i) {
-                                Some(b',') => self.i += 1,
-                                Some(b'}') => {
-                                    self.i += 1;
-                                    break;
-                                }
-                                _ => return Err(self.err("expected ',' or '}'")),
+                            if self.closed_after_item(b'}')? {
+                                break;
                             }
                         }
                     }
@@ -572,14 +566,8 @@ mod json {
                     } else {
                         loop {
                             items.push(self.value()?);
-                            self.ws();
-                            match self.b.get(self.i) {
-                                Some(b',') => self.i += 1,
-                                Some(b']') => {
-                                    self.i += 1;
-                                    break;
-                                }
-                                _ => return Err(self.err("expected ',' or ']'")),
+                            if self.closed_after_item(b']')? {
+                                break;
                             }
                         }
                     }
@@ -619,6 +607,22 @@ mod json {
             Ok(v)
         }
 
+        /// After an item of a list: a comma (more follow, `false`) or `close` (the end, `true`).
+        fn closed_after_item(&mut self, close: u8) -> Result<bool> {
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => {
+                    self.i += 1;
+                    Ok(false)
+                }
+                Some(&c) if c == close => {
+                    self.i += 1;
+                    Ok(true)
+                }
+                _ => Err(self.err(&format!("expected ',' or '{}'", close as char))),
+            }
+        }
+
         /// How many items the array starting here has, when all of them are numbers (only
         /// number characters, commas and spaces up to its ']'): read then into a vector sized
         /// once, 4 or 8 bytes an item instead of a value each.
@@ -655,14 +659,8 @@ mod json {
                         numbers = Some(all);
                     }
                 }
-                self.ws();
-                match self.b.get(self.i) {
-                    Some(b',') => self.i += 1,
-                    Some(b']') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(self.err("expected ',' or ']'")),
+                if self.closed_after_item(b']')? {
+                    break;
                 }
             }
             Ok(numbers.map_or(Value::Uints(uints), Value::Numbers))

@@ -16,6 +16,13 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vidkompy"))
 }
 
+/// `vidkompy comp -q --bg BG --fg FG -o OUT`, to add options to.
+fn comp_cmd(bg: &Path, fg: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.args(["comp", "-q", "--bg"]).arg(bg).arg("--fg").arg(fg).arg("-o").arg(out);
+    c
+}
+
 /// A temporary folder for one test, removed when the test ends.
 fn dir(name: &str) -> common::TempDir {
     common::TempDir::new("cli", name)
@@ -463,15 +470,7 @@ fn ending_signals_leave_no_temporary_file() {
     let pair = SyntheticPair::new(PairSpec { bg_frames: 150, fg_frames: 90, ..spec() });
     let (bg, fg) = write_pair(&pair, &d);
     for signal in [libc::SIGUSR1, libc::SIGALRM, libc::SIGXCPU, libc::SIGTERM] {
-        let mut child = bin()
-            .args(["comp", "-q", "--bg"])
-            .arg(&bg)
-            .arg("--fg")
-            .arg(&fg)
-            .arg("-o")
-            .arg(d.join("out.y4m"))
-            .spawn()
-            .unwrap();
+        let mut child = comp_cmd(&bg, &fg, &d.join("out.y4m")).spawn().unwrap();
         let partial =
             || std::fs::read_dir(&*d).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial"));
         let started = std::time::Instant::now();
@@ -500,16 +499,7 @@ fn usage_errors_are_one_line_and_bad_values_are_refused() {
     let help = bin().arg("--help").output().unwrap();
     assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("vidkompy comp"));
     for (flag, value) in [("--crf", "99999999999999999999"), ("--crf", "-1"), ("--bitrate", "0"), ("--preset", "")] {
-        let r = bin()
-            .args(["comp", "-q", "--bg"])
-            .arg(&bg)
-            .arg("--fg")
-            .arg(&fg)
-            .arg("-o")
-            .arg(d.join("out.y4m"))
-            .args([flag, value])
-            .output()
-            .unwrap();
+        let r = comp_cmd(&bg, &fg, &d.join("out.y4m")).args([flag, value]).output().unwrap();
         let err = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(2), "{flag} {value}: {err}");
         assert!(err.contains(flag), "{flag} {value}: {err}");
@@ -533,15 +523,7 @@ fn a_full_disk_is_named_and_leaves_nothing() {
     }
     let unmount = || Command::new("umount").arg(&small).status();
     for path in ["auto", "two-pass"] {
-        let r = bin()
-            .args(["comp", "-q", "--path", path, "--bg"])
-            .arg(&bg)
-            .arg("--fg")
-            .arg(&fg)
-            .arg("-o")
-            .arg(small.join("out.y4m"))
-            .output()
-            .unwrap();
+        let r = comp_cmd(&bg, &fg, &small.join("out.y4m")).args(["--path", path]).output().unwrap();
         let err = String::from_utf8_lossy(&r.stderr).to_string();
         let left = std::fs::read_dir(&small).unwrap().count();
         let ok = r.status.code() == Some(2)
@@ -565,15 +547,7 @@ fn failures_name_the_files() {
     let pair = SyntheticPair::new(PairSpec { bg_frames: 30, fg_frames: 20, fg_start: 0.2, ..spec() });
     let (bg, fg) = write_pair(&pair, &d);
     // fg and bg swapped, scale pinned to 1: the bigger picture cannot sit in the smaller one.
-    let r = bin()
-        .args(["comp", "-q", "--scale", "1", "--bg"])
-        .arg(&fg)
-        .arg("--fg")
-        .arg(&bg)
-        .arg("-o")
-        .arg(d.join("out.y4m"))
-        .output()
-        .unwrap();
+    let r = comp_cmd(&fg, &bg, &d.join("out.y4m")).args(["--scale", "1"]).output().unwrap();
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert!(err.contains("bg.y4m") && err.contains("fg.y4m"), "{err}");
