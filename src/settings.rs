@@ -40,6 +40,9 @@ pub struct Settings {
     /// Most MiB of frames a live session may hold (its window of full-size pictures); a
     /// window that would need more is refused (UNSUPPORTED) before it is filled.
     pub live_memory_mib: u32,
+    /// Start analyses a live session may fail (windows of bg without fg's start) before it
+    /// answers NO_MATCH; 0 lets it slide its window over the whole of bg.
+    pub live_start_windows: u32,
     /// fg and bg frames sampled to find the placement.
     pub placement_samples: u32,
     /// Cost per bg frame of deviation from the rate line (keeps static shots on the rate).
@@ -61,6 +64,7 @@ impl Default for Settings {
             band: 24,
             live_lag: 30,
             live_memory_mib: 512,
+            live_start_windows: 0,
             placement_samples: 6,
             rate_penalty: 0.3,
             min_matched_share: 0.5,
@@ -102,6 +106,11 @@ impl Settings {
         Key { name: "band", values: "1..1000 frames, default 24", doc: "half-width of the time-map search band" },
         Key { name: "live_lag", values: "1..1000 frames, default 30", doc: "latency of live (one-pass) alignment" },
         Key {
+            name: "live_start_windows",
+            values: "0..100000, default 0 (no limit)",
+            doc: "failed start analyses after which a live session answers NO_MATCH",
+        },
+        Key {
             name: "live_memory_mib",
             values: "16..1048576 MiB, default 512",
             doc: "most memory a live session's frames may take; a window needing more is refused",
@@ -140,6 +149,7 @@ impl Settings {
             "band" => self.band = parse_u32(key, v, 1, 1000)?,
             "live_lag" => self.live_lag = parse_u32(key, v, 1, 1000)?,
             "live_memory_mib" => self.live_memory_mib = parse_u32(key, v, 16, 1 << 20)?,
+            "live_start_windows" => self.live_start_windows = parse_u32(key, v, 0, 100_000)?,
             "placement_samples" => self.placement_samples = parse_u32(key, v, 1, 64)?,
             "rate_penalty" => self.rate_penalty = parse_f64(key, v, 0.0, 10.0)?,
             "min_matched_share" => self.min_matched_share = parse_f64(key, v, 0.0, 1.0)?,

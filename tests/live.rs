@@ -263,3 +263,25 @@ fn a_window_over_the_memory_budget_is_refused_before_it_is_held() {
     assert!(live.send(Stream::Fg, Some(&stamp(&fg, 0))).is_ok());
     assert!(live.send(Stream::Bg, Some(&stamp(&bg, 0))).is_ok());
 }
+
+/// "live_start_windows" bounds the start search: a host that can run two passes instead sets
+/// 1 and hears NO_MATCH after one start analysis when fg starts beyond the first window; with
+/// no limit the window slides on and finds it.
+#[test]
+fn the_start_search_stops_after_the_windows_allowed() {
+    let (p, fg, bg) = pair(PairSpec { fg_start: 4.0, fg_frames: 60, bg_frames: 200, ..PairSpec::default() });
+    let mut settings = Settings::default();
+    settings.set("live_lag", "8").unwrap();
+    let mut limited = settings.clone();
+    limited.set("live_start_windows", "1").unwrap();
+    let mut live = Live::new(limited);
+    let e = run(&mut live, &fg, &bg, Order::AsAsked).unwrap_err();
+    assert_eq!(e.status(), Status::NoMatch, "{e}");
+    assert!(e.to_string().contains("live_start_windows"), "{e}");
+    assert_eq!(live.status().start_attempts, 1);
+    let mut live = Live::new(settings);
+    let (out, _) = run(&mut live, &fg, &bg, Order::AsAsked).unwrap();
+    let exact = out.iter().filter(|d| p.accepts(d.fg_index, d.bg_index)).count();
+    assert_eq!(exact, out.len(), "without a limit the window slides to fg's start");
+    assert!(live.status().start_attempts > 1);
+}

@@ -464,6 +464,10 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompyS
 /// - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
 /// - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
 /// - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
+/// - "live_start_windows": 0..100000 (default 0, no limit). Start analyses a live session may
+///   fail (windows of bg without fg's start) before it answers VIDKOMPY_ERROR_NO_MATCH: a host
+///   that can fall back to two passes (seekable files) sets 1 or 2 rather than slide the
+///   window over a whole programme.
 /// - "live_memory_mib": 16..1048576 MiB (default 512). Most memory the frames a live session
 ///   holds may take, at any frame size; a session whose window would need more fails with
 ///   VIDKOMPY_ERROR_UNSUPPORTED (naming the sizes) as soon as both frame sizes are known,

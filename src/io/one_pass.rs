@@ -10,7 +10,7 @@ use crossbeam::channel::{Receiver, Sender, bounded};
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
-use crate::io::job::{CompJob, JobObserver, given_placement};
+use crate::io::job::{CompJob, JobObserver, JobPath, given_placement};
 use crate::io::pipeline::{
     CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, OutputFile, ToEncoder, decode_into, encode_from, joined,
     receive,
@@ -98,7 +98,15 @@ impl<F: InputFrame> Inputs<F> {
 /// The live session of a job, with its log lines collected (the start analyses tell where the
 /// placement came from) for the observer at the end.
 fn live_session(job: &CompJob) -> (Live, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    let mut live = Live::new(job.settings.clone());
+    let mut settings = job.settings.clone();
+    // --path auto can run two passes instead: one window of bg without fg's start says the
+    // one pass would slide a full analysis along bg (17 of them for fg 8 s into a 30 s bg,
+    // 58 s against 4 s for the two passes), and a pair that does not match is refused by
+    // the two passes' analysis at once.
+    if job.path == JobPath::Auto && settings.live_start_windows == 0 {
+        settings.live_start_windows = AUTO_START_WINDOWS;
+    }
+    let mut live = Live::new(settings);
     let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let teller = std::sync::Arc::clone(&told);
     live.set_log(Some(Box::new(move |_, line: &str| {
@@ -108,6 +116,9 @@ fn live_session(job: &CompJob) -> (Live, std::sync::Arc<std::sync::Mutex<Vec<Str
     })));
     (live, told)
 }
+
+/// Failed start analyses after which `--path auto` runs two passes instead.
+const AUTO_START_WINDOWS: u32 = 1;
 
 /// The one pass: `create` makes the output at the first composited frame, from bg's shape.
 pub fn composite<I: InputFile, O: OutputFile>(

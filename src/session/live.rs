@@ -292,6 +292,8 @@ pub struct Live {
     line: RecentLine,
     /// The last window's newest fg frame found no counterpart: bg's window may grow.
     reaching: bool,
+    /// Start analyses that found no match (limited by the setting "live_start_windows").
+    failed_starts: usize,
     /// The last decision waited for bg (reaching): `wants` names bg until a bg frame (or bg's
     /// end) arrives, so `receive`'s AGAIN and `wants` always agree.
     decision_needs_bg: bool,
@@ -333,6 +335,7 @@ impl Live {
             line: RecentLine::default(),
             reaching: false,
             decision_needs_bg: false,
+            failed_starts: 0,
             bg_since_attempt: 0,
             history: VecDeque::new(),
             next_out: 0,
@@ -747,6 +750,15 @@ impl Live {
             }
             Err(e) if e.status() == Status::NoMatch => {
                 self.waiting = None;
+                self.failed_starts += 1;
+                let limit = self.settings.live_start_windows as usize;
+                if limit > 0 && self.failed_starts >= limit {
+                    let e = Error::NotInBg(format!(
+                        "fg's start was not in the first {limit} window(s) of bg ({} bg frames; live_start_windows {limit}): {e}",
+                        self.sides[1].count
+                    ));
+                    return Err(self.fail(e));
+                }
                 Ok(())
             }
             Err(e) => Err(self.fail(e)),

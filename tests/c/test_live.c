@@ -148,8 +148,11 @@ static VidkompyFrame turned_bg(int j) {
 
 
 /* `given_placement`: the time map alone decides (each start analysis is then cheap). */
-static void never_meet(int given_placement) {
+static void never_meet(int given_placement, int start_windows) {
     VidkompySettings *s = live_settings();
+    char windows[16];
+    snprintf(windows, sizeof windows, "%d", start_windows);
+    CHECK(vidkompy_settings_set(s, "live_start_windows", windows) == VIDKOMPY_OK);
     VidkompyLive *lv = NULL;
     CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
     if (given_placement) set_true_placement(lv);
@@ -171,7 +174,13 @@ static void never_meet(int given_placement) {
     if (status != VIDKOMPY_ERROR_NO_MATCH) fprintf(stderr, "never meet: %d after %d bg frames\n", status, bg_sent);
     CHECK(status == VIDKOMPY_ERROR_NO_MATCH);
     CHECK(bg_sent < 200);
-    CHECK(strstr(vidkompy_live_last_error(lv), "matched none") != NULL);
+    /* With a limit of one window: NO_MATCH after the first start analysis, naming the limit. */
+    if (start_windows == 1) {
+        CHECK(strstr(vidkompy_live_last_error(lv), "live_start_windows") != NULL);
+        CHECK(bg_sent <= 2 * (LAG + 1) + 2 * BAND + 2);
+    } else {
+        CHECK(strstr(vidkompy_live_last_error(lv), "matched none") != NULL);
+    }
     CHECK(vidkompy_live_held_bytes(lv) == 0);
     VidkompyFrame f = bg_frame(0);
     CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_ERROR_NO_MATCH);
@@ -318,7 +327,8 @@ int main(void) {
     }
     stops_early();
     too_few_matched();
-    never_meet(1);
-    if (!short_run) never_meet(0);
+    never_meet(1, 0);
+    never_meet(1, 1);
+    if (!short_run) never_meet(0, 0);
     return finish("test_live");
 }
