@@ -1,4 +1,5 @@
-//! Push/pull sessions: the analyzer (pass 1) and the compositor (pass 2).
+//! Push/pull sessions: the scout (where in bg fg can lie), the analyzer (pass 1), the
+//! compositor (pass 2) and the live session (one pass).
 
 pub mod analyzer;
 pub mod clock;
@@ -7,9 +8,11 @@ pub mod live;
 pub mod picture_match;
 pub mod placement_check;
 pub mod random_access;
+pub mod scout;
 pub mod store;
 
 pub use analyzer::Analyzer;
 pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
+pub use scout::{Scout, ScoutAnswer, ScoutReport, ScoutSpan};

@@ -62,6 +62,11 @@ impl LumaStore {
         }
     }
 
+    /// The size of the frames copied.
+    pub fn full_size(&self) -> (u32, u32) {
+        self.full
+    }
+
     /// Full-size pixels per copy pixel, across and down (rounded up at the edges).
     pub fn shrink(&self) -> u32 {
         self.shrink

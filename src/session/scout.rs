@@ -1,0 +1,330 @@
+//! The scout: where in a long bg fg can lie, from a sparse sample of bg.
+//!
+//! A host that can seek (files, an editor's media) decodes only a sample of bg, its keyframes
+//! say, and all of fg; the scout answers which spans of bg (in seconds of bg's clock) can hold
+//! fg, with the placement it found and the evidence, so that the host then decodes bg densely
+//! only there. A live source cannot seek and needs no scout (the live session searches as bg
+//! comes).
+//!
+//! Both streams are kept as small grey copies at one shrink (`SCOUT_PIXELS` for bg), fg thinned
+//! in time to at most `FG_COPIES` copies. At the end, fg is located on the copies (the bg samples
+//! most like fg first, as the analyzer does), and every bg sample is compared at that placement
+//! with every fg copy: a sample that shows one of them (`HIT_SCORE`) is a hit, and says where fg
+//! starts in bg (the sample's time minus the matched copy's time into fg). Hits that agree on
+//! the start form a span. Several spans (a repeated shot, shots reordered) are all returned,
+//! most hits first: the dense pass decides between them. No hit: when samples are further apart
+//! than half fg's length, fg may lie between two of them and the scout asks for a denser sample
+//! (`ScoutAnswer::NeedDenser`); otherwise NO_MATCH, with the best score seen.
+
+use crate::error::{Error, Result};
+use crate::frame::{FrameRef, Rect};
+use crate::session::Stream;
+use crate::session::analyzer::matched_rects;
+use crate::session::store::{LumaStore, placement_to_full, shrink_for};
+use crate::settings::Settings;
+use crate::spatial::{Image, Placement, evenly_spaced, likeliest_bg, locate};
+
+/// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
+/// from another picture's, and 32 KB a sample.
+const SCOUT_PIXELS: u64 = 240 * 135;
+/// fg copies kept at most: fg is thinned in time beyond this.
+const FG_COPIES: usize = 256;
+/// bg samples kept at most (64 MiB of copies at `SCOUT_PIXELS`): a denser sample of a longer
+/// bg is refused with UNSUPPORTED.
+pub const MAX_BG_SAMPLES: usize = 2048;
+/// fg copies the placement is searched with.
+const PLACEMENT_FG: usize = 3;
+/// bg samples, most like fg, the placement is searched in (and as many evenly spaced).
+const PLACEMENT_BG: usize = 12;
+/// Width, in pixels, of the pictures a sample is compared by: the placed part of bg and fg's
+/// content, both area-averaged to this width.
+const COMPARE_WIDTH: usize = 32;
+/// Correlation of a bg sample's placed part with an fg copy at which the sample shows fg.
+/// Calibrated on pairs made from the clips (tests/scout.rs): true samples score 0.95 and above
+/// (graded, re-encoded), another picture at most about 0.8.
+pub const HIT_SCORE: f64 = 0.9;
+/// Hits whose starts differ by at most this share of fg's length (or `MIN_AGREE_SECONDS`) tell
+/// of the same span.
+const AGREE_SHARE: f64 = 0.25;
+const MIN_AGREE_SECONDS: f64 = 1.0;
+/// Each span is widened by this share of fg's length (and `MIN_MARGIN_SECONDS`) each way, for
+/// fg re-timed or a start estimated from a thinned fg.
+const MARGIN_SHARE: f64 = 0.25;
+const MIN_MARGIN_SECONDS: f64 = 1.0;
+
+/// A stretch of bg (seconds of bg's clock) that can hold fg, and its evidence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoutSpan {
+    /// From this time (fg's estimated start, less a margin) ...
+    pub start_seconds: f64,
+    /// ... to this one (fg's estimated end, plus a margin).
+    pub end_seconds: f64,
+    /// bg samples that showed fg within the span.
+    pub hits: usize,
+    /// The best of their correlations with fg (0..1).
+    pub best_score: f64,
+}
+
+/// What the scout found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScoutAnswer {
+    /// fg can lie in these spans, most hits first; the placement in full-resolution pixels
+    /// (as precise as the copies: the dense pass refines it).
+    Found { placement: Placement, spans: Vec<ScoutSpan> },
+    /// No sample showed fg, and the samples are too far apart to say fg is not there: sample bg
+    /// at least every this many seconds and ask again (a new scout).
+    NeedDenser { every_seconds: f64 },
+}
+
+/// The scout's answer and what it was based on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoutReport {
+    pub answer: ScoutAnswer,
+    pub bg_samples: usize,
+    pub fg_frames: usize,
+    /// The largest time between consecutive bg samples.
+    pub largest_gap_seconds: f64,
+    /// The best correlation any bg sample had with any fg copy at the placement.
+    pub best_score: f64,
+}
+
+/// Collects fg's frames and a sample of bg's, then answers where fg can lie (`finish`).
+pub struct Scout {
+    settings: Settings,
+    fg: Option<LumaStore>,
+    bg: Option<LumaStore>,
+    /// The shrink both streams' copies share (the larger either stream needs).
+    shrink: u32,
+    last_seconds: [Option<f64>; 2],
+}
+
+impl Scout {
+    pub fn new(settings: Settings) -> Scout {
+        Scout { settings, fg: None, bg: None, shrink: 1, last_seconds: [None, None] }
+    }
+
+    /// Takes the next frame of `stream`: every fg frame (or an even sample of them), and bg's
+    /// samples, each with its pts, in ascending time within each stream. Frames of one stream
+    /// share one size.
+    pub fn push(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
+        let seconds =
+            frame.seconds().ok_or_else(|| Error::invalid("the scout needs each frame's pts and time base"))?;
+        let k = stream as usize;
+        if self.last_seconds[k].is_some_and(|last| seconds <= last) {
+            return Err(Error::invalid(format!("{} frames must come in ascending time", stream.name())));
+        }
+        if stream == Stream::Bg && self.bg.as_ref().is_some_and(|b| b.len() >= MAX_BG_SAMPLES) {
+            return Err(Error::Unsupported(format!(
+                "the scout keeps at most {MAX_BG_SAMPLES} bg samples: sample a long bg more sparsely"
+            )));
+        }
+        self.store_for(stream, frame)?.push(frame, seconds)?;
+        self.last_seconds[k] = Some(seconds);
+        if stream == Stream::Fg
+            && let Some(fg) = self.fg.as_mut()
+            && fg.len() > FG_COPIES
+        {
+            fg.thin();
+        }
+        Ok(())
+    }
+
+    /// The store of `stream`, made at its first frame; a larger shrink than the other stream's
+    /// is then given to both.
+    fn store_for(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<&mut LumaStore> {
+        let (w, h) = (frame.width(), frame.height());
+        let slot = if stream == Stream::Fg { &mut self.fg } else { &mut self.bg };
+        if let Some(store) = slot {
+            if store.full_size() != (w, h) {
+                return Err(Error::invalid(format!("{} frames change size", stream.name())));
+            }
+        } else {
+            self.shrink = self.shrink.max(shrink_for(w, h, SCOUT_PIXELS));
+            *slot = Some(LumaStore::new(w, h, self.shrink));
+        }
+        for other in [self.fg.as_mut(), self.bg.as_mut()].into_iter().flatten() {
+            while other.shrink() < self.shrink {
+                other.halve()?;
+            }
+        }
+        Ok(if stream == Stream::Fg { self.fg.as_mut() } else { self.bg.as_mut() }.expect("made above"))
+    }
+
+    /// Where fg can lie, from what was pushed.
+    pub fn finish(&self) -> Result<ScoutReport> {
+        let (Some(fg), Some(bg)) = (&self.fg, &self.bg) else {
+            return Err(Error::invalid("the scout needs at least one fg frame and one bg sample"));
+        };
+        let fg_length = fg_duration(fg);
+        let gap = largest_gap(bg);
+        let report = |answer, best_score| ScoutReport {
+            answer,
+            bg_samples: bg.len(),
+            fg_frames: fg.frames_pushed(),
+            largest_gap_seconds: gap,
+            best_score,
+        };
+        let too_sparse = gap > fg_length / 2.0;
+        let denser = || ScoutAnswer::NeedDenser { every_seconds: fg_length / 4.0 };
+        let placement = match place_on_copies(fg, bg, &self.settings) {
+            Ok(p) => p,
+            Err(Error::NoMatch { score, .. }) if too_sparse => return Ok(report(denser(), score)),
+            Err(e) => return Err(e),
+        };
+        let matches = sample_matches(fg, bg, &placement);
+        let best_score = matches.iter().map(|m| m.score).fold(0.0, f64::max);
+        let spans = spans_of(fg, bg, &matches, fg_length);
+        if spans.is_empty() {
+            if too_sparse {
+                return Ok(report(denser(), best_score));
+            }
+            return Err(Error::NoMatch { score: best_score, min_confidence: HIT_SCORE });
+        }
+        let placement = refined(fg, bg, &matches, placement, &self.settings);
+        let placement = placement_to_full(&placement, fg, bg);
+        Ok(report(ScoutAnswer::Found { placement, spans }, best_score))
+    }
+}
+
+/// fg's length: from its first frame to past its last (one frame period more).
+fn fg_duration(fg: &LumaStore) -> f64 {
+    let n = fg.frames_pushed();
+    let (first, last) = (fg.seconds_of(0), fg.seconds_of(n - 1));
+    let period = if n > 1 { (last - first) / (n - 1) as f64 } else { 0.0 };
+    last - first + period
+}
+
+/// The largest time between consecutive bg samples (0 for one sample).
+fn largest_gap(bg: &LumaStore) -> f64 {
+    (1..bg.len()).map(|k| bg.frame(k).1 - bg.frame(k - 1).1).fold(0.0, f64::max)
+}
+
+/// fg located on the copies: a few evenly spaced fg copies against the bg samples most like
+/// them and evenly spaced ones.
+fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Result<Placement> {
+    let fg_picks: Vec<FrameRef<'_>> =
+        evenly_spaced(fg.len(), PLACEMENT_FG).into_iter().map(|k| fg.frame(k).0).collect();
+    let all_bg: Vec<FrameRef<'_>> = (0..bg.len()).map(|k| bg.frame(k).0).collect();
+    let mut picks = likeliest_bg(&fg_picks, &all_bg, PLACEMENT_BG);
+    picks.extend(evenly_spaced(bg.len(), PLACEMENT_BG));
+    picks.sort_unstable();
+    picks.dedup();
+    let bg_picks: Vec<FrameRef<'_>> = picks.into_iter().map(|k| all_bg[k]).collect();
+    locate(&fg_picks, &bg_picks, settings)
+}
+
+/// Hits whose pairs the placement is searched on again.
+const REFINE_PAIRS: usize = 3;
+
+/// The placement searched again on the best hits, each with the fg copy it matched: the first
+/// search compared copies of different instants (bg samples are sparse), so moving content
+/// could shift it; a pair of one instant cannot. The best of these and the first is kept.
+fn refined(
+    fg: &LumaStore,
+    bg: &LumaStore,
+    matches: &[SampleMatch],
+    first: Placement,
+    settings: &Settings,
+) -> Placement {
+    let mut best_hits: Vec<(usize, &SampleMatch)> =
+        matches.iter().enumerate().filter(|(_, m)| m.score >= HIT_SCORE).collect();
+    best_hits.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    best_hits
+        .into_iter()
+        .take(REFINE_PAIRS)
+        .filter_map(|(j, m)| locate(&[fg.frame(m.fg_copy).0], &[bg.frame(j).0], settings).ok())
+        .fold(first, |best, p| if p.confidence > best.confidence { p } else { best })
+}
+
+/// How one bg sample compares with fg at the placement: its best fg copy and their correlation.
+#[derive(Debug, Clone, Copy)]
+struct SampleMatch {
+    fg_copy: usize,
+    score: f64,
+}
+
+/// Every bg sample compared with every fg copy at the placement (on the copies).
+fn sample_matches(fg: &LumaStore, bg: &LumaStore, placement: &Placement) -> Vec<SampleMatch> {
+    let (bw, bh) = {
+        let f = bg.frame(0).0;
+        (f.width(), f.height())
+    };
+    let Some((fg_rect, bg_rect)) = matched_rects(placement, bw, bh) else {
+        return Vec::new();
+    };
+    let (w, h) = compare_size(bg_rect);
+    let templates: Vec<Vec<f32>> = (0..fg.len()).map(|k| normalized(&fg.frame(k).0, fg_rect, w, h)).collect();
+    (0..bg.len())
+        .map(|j| {
+            let region = normalized(&bg.frame(j).0, bg_rect, w, h);
+            let mut best = SampleMatch { fg_copy: 0, score: f64::NEG_INFINITY };
+            for (k, t) in templates.iter().enumerate() {
+                let score = t.iter().zip(&region).map(|(a, b)| (a * b) as f64).sum::<f64>();
+                if score > best.score {
+                    best = SampleMatch { fg_copy: k, score };
+                }
+            }
+            best
+        })
+        .collect()
+}
+
+/// The size pictures are compared at: `COMPARE_WIDTH` across (or the rectangle's width when
+/// smaller), the rectangle's shape kept.
+fn compare_size(rect: Rect) -> (usize, usize) {
+    let w = (rect.width as usize).clamp(1, COMPARE_WIDTH);
+    let h = ((rect.height as f64 * w as f64 / rect.width as f64).round() as usize).max(1);
+    (w, h)
+}
+
+/// `rect` of `frame` at `w × h`, less its mean, of unit length (all zeros when flat): the dot
+/// product of two is their correlation.
+fn normalized(frame: &FrameRef<'_>, rect: Rect, w: usize, h: usize) -> Vec<f32> {
+    let mut data = Image::from_frame(frame, rect, w, h).data;
+    let mean = data.iter().sum::<f32>() / data.len() as f32;
+    data.iter_mut().for_each(|v| *v -= mean);
+    let norm = data.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let scale = if norm > 1e-3 { 1.0 / norm } else { 0.0 };
+    data.iter_mut().for_each(|v| *v *= scale);
+    data
+}
+
+/// The hits grouped by where they say fg starts, as spans of bg, most hits first.
+fn spans_of(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], fg_length: f64) -> Vec<ScoutSpan> {
+    let fg_start = fg.seconds_of(0);
+    // (fg's start in bg, the sample's time, its time into fg, score) of every hit.
+    let mut hits: Vec<(f64, f64, f64, f64)> = matches
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.score >= HIT_SCORE)
+        .map(|(j, m)| {
+            let into_fg = fg.frame(m.fg_copy).1 - fg_start;
+            let at = bg.frame(j).1;
+            (at - into_fg, at, into_fg, m.score)
+        })
+        .collect();
+    hits.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let agree = (fg_length * AGREE_SHARE).max(MIN_AGREE_SECONDS);
+    let margin = (fg_length * MARGIN_SHARE).max(MIN_MARGIN_SECONDS);
+    let mut spans: Vec<ScoutSpan> = Vec::new();
+    let mut last_start = f64::NEG_INFINITY;
+    for (start, at, into_fg, score) in hits {
+        let end = at + (fg_length - into_fg);
+        match spans.last_mut() {
+            Some(span) if start - last_start <= agree => {
+                span.end_seconds = span.end_seconds.max(end + margin);
+                span.hits += 1;
+                span.best_score = span.best_score.max(score);
+            }
+            _ => spans.push(ScoutSpan {
+                start_seconds: start - margin,
+                end_seconds: end + margin,
+                hits: 1,
+                best_score: score,
+            }),
+        }
+        last_start = start;
+    }
+    spans.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.start_seconds.total_cmp(&b.start_seconds)));
+    spans
+}

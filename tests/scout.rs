@@ -1,0 +1,165 @@
+//! The scout on pairs with known truth: fg late in a long bg sampled like keyframes, samples too
+//! sparse to see fg (it asks for a denser sample, which then finds it), a pair that does not
+//! match, a repeated shot (two spans), and real footage with its scores (the hit threshold's
+//! calibration).
+
+mod common;
+
+use vidkompy::session::{Scout, ScoutAnswer, ScoutReport, Stream};
+use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
+use vidkompy::{Error, FrameBuf, Rect, Settings, Status, TimeBase};
+
+/// A 90 s bg (320x180, 25 fps) and a graded 6 s crop of it from `fg_start` s.
+fn long_pair(fg_start: f64, seed: u64) -> SyntheticPair {
+    SyntheticPair::new(PairSpec {
+        seed,
+        bg_frames: 2250,
+        fg_frames: 150,
+        fg_start,
+        grade: Grade { brightness: 0.03, contrast: 1.08, gamma: 0.95 },
+        fg_noise: 2.0,
+        ..PairSpec::default()
+    })
+}
+
+/// The scout's report on fg's frames and every `step`-th bg frame of `bg_pair` from `first`.
+fn scout(fg_pair: &SyntheticPair, bg_pair: &SyntheticPair, first: usize, step: usize) -> vidkompy::Result<ScoutReport> {
+    let mut scout = Scout::new(Settings::default());
+    for i in 0..fg_pair.spec.fg_frames {
+        scout.push(Stream::Fg, &fg_pair.fg_frame(i).as_frame())?;
+    }
+    for j in (first..bg_pair.spec.bg_frames).step_by(step) {
+        scout.push(Stream::Bg, &bg_pair.bg_frame(j).as_frame())?;
+    }
+    scout.finish()
+}
+
+fn found(report: &ScoutReport) -> (&vidkompy::spatial::Placement, &[vidkompy::session::ScoutSpan]) {
+    match &report.answer {
+        ScoutAnswer::Found { placement, spans } => (placement, spans),
+        other => panic!("expected spans, got {other:?} ({report:?})"),
+    }
+}
+
+#[test]
+fn fg_late_in_a_long_bg_is_found_from_samples_two_seconds_apart() {
+    let pair = long_pair(71.3, 3);
+    let report = scout(&pair, &pair, 0, 50).unwrap();
+    let (placement, spans) = found(&report);
+    let top = spans[0];
+    assert!(top.start_seconds <= 71.3 && top.end_seconds >= 77.3, "span {top:?} must hold fg (71.3-77.3 s)");
+    assert!(top.end_seconds - top.start_seconds < 15.0, "span {top:?} should be tight, not the whole bg");
+    assert!(top.hits >= 2, "{top:?}");
+    // Placement as precise as the copies (a 320x180 bg is copied at full size).
+    assert!((placement.x - 64).abs() <= 1 && (placement.y - 36).abs() <= 1, "{placement:?}");
+    assert!((placement.scale - 1.0).abs() < 0.02, "{placement:?}");
+    assert_eq!(report.bg_samples, 45);
+}
+
+#[test]
+fn samples_further_apart_than_half_fg_ask_for_a_denser_sample_which_then_finds_fg() {
+    // fg 2 s long (50 frames) from 61 s; samples every 10 s land at 60 and 70 s, both outside.
+    let pair = SyntheticPair::new(PairSpec { fg_frames: 50, ..long_pair(61.0, 5).spec });
+    let report = scout(&pair, &pair, 0, 250).unwrap();
+    let ScoutAnswer::NeedDenser { every_seconds } = report.answer else {
+        panic!("samples 10 s apart cannot rule out a 2 s fg: {report:?}");
+    };
+    assert!((every_seconds - 0.5).abs() < 1e-9, "a quarter of fg's 2 s: {every_seconds}");
+    let step = (every_seconds * pair.spec.bg_fps).floor() as usize;
+    let report = scout(&pair, &pair, 0, step).unwrap();
+    let (_, spans) = found(&report);
+    assert!(spans[0].start_seconds <= 61.0 && spans[0].end_seconds >= 63.0, "{spans:?}");
+}
+
+#[test]
+fn a_pair_that_does_not_match_is_refused_with_its_best_score() {
+    let fg_pair = long_pair(10.0, 7);
+    let bg_pair = long_pair(10.0, 8);
+    let err = scout(&fg_pair, &bg_pair, 0, 25).unwrap_err();
+    assert_eq!(err.status(), Status::NoMatch, "{err}");
+}
+
+#[test]
+fn a_shot_shown_twice_gives_two_spans() {
+    // bg: 30 s of one pair, then the same 30 s again (pts continuing): fg (6 s from 12 s) is
+    // in both halves.
+    let pair = SyntheticPair::new(PairSpec { bg_frames: 750, ..long_pair(12.0, 9).spec });
+    let mut scout = Scout::new(Settings::default());
+    for i in 0..pair.spec.fg_frames {
+        scout.push(Stream::Fg, &pair.fg_frame(i).as_frame()).unwrap();
+    }
+    let tb = TimeBase::new(1, 25);
+    for (k, j) in (0..750).chain(0..750).enumerate().step_by(25) {
+        scout.push(Stream::Bg, &pair.bg_frame(j).as_frame().with_pts(k as i64, tb)).unwrap();
+    }
+    let report = scout.finish().unwrap();
+    let (_, spans) = found(&report);
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let mut starts: Vec<f64> = spans.iter().map(|s| s.start_seconds).collect();
+    starts.sort_by(f64::total_cmp);
+    assert!(starts[0] <= 12.0 && starts[0] > 6.0, "{spans:?}");
+    assert!(starts[1] <= 42.0 && starts[1] > 36.0, "{spans:?}");
+}
+
+#[test]
+fn frames_out_of_order_or_without_pts_are_refused() {
+    let pair = long_pair(2.0, 1);
+    let mut scout = Scout::new(Settings::default());
+    scout.push(Stream::Bg, &pair.bg_frame(5).as_frame()).unwrap();
+    let err = scout.push(Stream::Bg, &pair.bg_frame(4).as_frame()).unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument, "{err}");
+    let f = pair.bg_frame(6);
+    let err = scout.push(Stream::Bg, &f.as_frame().with_pts(0, TimeBase::new(0, 0))).unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument, "{err}");
+    let err = Scout::new(Settings::default()).finish().unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument, "{err}");
+    let small = FrameBuf::new(vidkompy::PixelFormat::I420, 64, 36).unwrap();
+    let err = scout.push(Stream::Bg, &small.as_frame().with_pts(100, TimeBase::new(1, 25))).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+}
+
+/// Real footage: bg the film then the interview (15.5 s at 640x360), fg a graded 2 s crop of
+/// it from 10.5 s (in the interview); samples every 24 frames (one a second). Then fg from the
+/// film against the interview alone: refused. Prints the scores the hit threshold is
+/// calibrated by.
+#[test]
+fn real_footage_true_and_foreign_fg() {
+    let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+    else {
+        return;
+    };
+    let Some((mut bg, _)) = common::decode(&film, 640, 360, 8.0) else { return };
+    let film_frames = bg.len();
+    let Some((talk, _)) = common::decode(&interview, 640, 360, 8.0) else { return };
+    bg.extend(talk);
+    let tb = TimeBase::new(1, 24);
+    let crop = Rect::new(160, 90, 320, 180);
+    let grade = Grade { brightness: 0.04, contrast: 1.1, gamma: 0.9 };
+    let run = |fg: &[FrameBuf], bg: &[FrameBuf]| {
+        let mut scout = Scout::new(Settings::default());
+        for (i, f) in fg.iter().enumerate() {
+            scout.push(Stream::Fg, &f.as_frame().with_pts(i as i64, tb)).unwrap();
+        }
+        for j in (0..bg.len()).step_by(24) {
+            scout.push(Stream::Bg, &bg[j].as_frame().with_pts(j as i64, tb)).unwrap();
+        }
+        scout.finish()
+    };
+    let start = 252;
+    let fg: Vec<FrameBuf> =
+        (start..start + 48).map(|j| common::crop_grade(&bg[j], crop, grade, 2.0, j as u64)).collect();
+    let report = run(&fg, &bg).unwrap();
+    eprintln!("true fg: best score {:.3}, {:?}", report.best_score, report.answer);
+    let (placement, spans) = found(&report);
+    assert!(spans[0].start_seconds <= 10.5 && spans[0].end_seconds >= 12.5, "{spans:?}");
+    // Copies of a 640x360 bg are 160x90: a copy pixel is 4 px.
+    assert!((placement.x - 160).abs() <= 4 && (placement.y - 90).abs() <= 4, "{placement:?}");
+    let foreign: Vec<FrameBuf> = (60..108).map(|j| common::crop_grade(&bg[j], crop, grade, 2.0, j as u64)).collect();
+    match run(&foreign, &bg[film_frames..]) {
+        Err(e) => {
+            eprintln!("foreign fg: {e}");
+            assert_eq!(e.status(), Status::NoMatch, "{e}");
+        }
+        Ok(r) => panic!("fg from another clip must be refused: {r:?}"),
+    }
+}
