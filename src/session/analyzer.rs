@@ -841,14 +841,13 @@ impl Analyzer {
         // match clearly better. Only on the first map; later maps come from a placement found
         // on matched pairs, and a shift there only finds another pan's lookalike. Not for a
         // move of a copy's pixel or less either: that is the copies' precision, and the
-        // check on full-size pairs (a bg frame either side of each) settles it; the shifted
-        // searches cost more than the rest of the analysis on a short clip.
+        // check on full-size pairs (a bg frame either side of each) settles it.
         let moved = at_full(&found);
         let within_a_copy_pixel = (moved.x - around.x).abs() <= self.shrink as i32
             && (moved.y - around.y).abs() <= self.shrink as i32
             && (moved.width, moved.height) == (around.width, around.height);
+        let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
         if shifts_in_time && !same_box(&moved, &around) && !within_a_copy_pixel {
-            let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
             for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
                 if let Some(other) = located_at(shift, &pinned)
                     && other.confidence > found.confidence + TIME_SHIFT_MARGIN
@@ -856,6 +855,13 @@ impl Analyzer {
                     found = other;
                 }
             }
+        }
+        // When the map follows the lookalike, the matched pairs agree with it and do not move
+        // it; the best of all pairs cannot tell either (a frame where the moving detail that
+        // tells them apart is out of view matches both equally). Each pair searched alone
+        // does: the true pairs, shifted, score better on average.
+        if shifts_in_time && let Some(shifted) = lookalike_shift(&fg, &picks, time, bg_store, &pinned, &found) {
+            found = shifted;
         }
         let placement = at_full(&found);
         placement.validate().is_ok().then_some(placement)
@@ -970,6 +976,44 @@ impl Analyzer {
 }
 
 /// The `LIKELY_PICKS` bg copies most like fg's (see `likeliest_bg`), in time order.
+/// The placement of the matched pairs shifted in time by up to `TIME_SHIFTS` bg frames, each
+/// pair searched alone (at `pinned`'s scale), when their mean score beats the unshifted
+/// pairs' by `TIME_SHIFT_MARGIN` and their best pair is as good as `found` (the best of all
+/// pairs): a pan's lookalike the map followed. `None` otherwise (when the first map is poor,
+/// shifted pairs are no truer than unshifted ones).
+fn lookalike_shift(
+    fg: &[FrameRef<'_>],
+    picks: &[usize],
+    time: &TimeMap,
+    bg_store: &LumaStore,
+    pinned: &Settings,
+    found: &Placement,
+) -> Option<Placement> {
+    let last = bg_store.len().saturating_sub(1) as i64;
+    let pairs_at = |shift: i64| -> Option<(f64, Placement)> {
+        let mut total = 0.0;
+        let mut best: Option<Placement> = None;
+        for (f, &i) in fg.iter().zip(picks) {
+            let j = (time.map[i] as i64 + shift).clamp(0, last) as usize;
+            let p = locate(std::slice::from_ref(f), &[bg_store.frame(j).0], pinned).ok()?;
+            total += p.confidence;
+            best = Some(best.filter(|b| b.confidence >= p.confidence).unwrap_or(p));
+        }
+        Some((total / picks.len().max(1) as f64, best?))
+    };
+    let (mut best_mean, _) = pairs_at(0)?;
+    let mut shifted = None;
+    for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
+        if let Some((mean, p)) = pairs_at(shift)
+            && mean > best_mean + TIME_SHIFT_MARGIN
+            && p.confidence + TIME_SHIFT_MARGIN >= found.confidence
+        {
+            (best_mean, shifted) = (mean, Some(p));
+        }
+    }
+    shifted
+}
+
 fn likeliest_copies<'a>(fg_store: &LumaStore, bg_store: &'a LumaStore) -> Vec<FrameRef<'a>> {
     let fg = evenly_spaced_copies(fg_store, RANKING_FG);
     let all: Vec<FrameRef<'_>> = (0..bg_store.len()).map(|k| bg_store.frame(k).0).collect();
