@@ -240,6 +240,17 @@
 #define VIDKOMPY_STREAM_NONE -1
 
 /*
+ vidkompy_scout_finish's answer: fg can lie in the spans (vidkompy_scout_span).
+ */
+#define VIDKOMPY_SCOUT_FOUND 0
+
+/*
+ vidkompy_scout_finish's answer: no sample showed fg and the samples are too far apart to
+ rule it out: sample bg at least every `every_seconds` and scout again.
+ */
+#define VIDKOMPY_SCOUT_NEED_DENSER 1
+
+/*
  Opaque, immutable result of analysis. May be shared between threads.
  */
 typedef struct VidkompyAlignment VidkompyAlignment;
@@ -258,6 +269,11 @@ typedef struct VidkompyCompositor VidkompyCompositor;
  Opaque live (one-pass) session. Used by one thread at a time; may move between threads.
  */
 typedef struct VidkompyLive VidkompyLive;
+
+/*
+ Opaque scout. Used by one thread at a time; may move between threads.
+ */
+typedef struct VidkompyScout VidkompyScout;
 
 /*
  Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
@@ -428,6 +444,66 @@ typedef struct VidkompyPassStats {
    */
   size_t bg_stand_ins;
 } VidkompyPassStats;
+
+/*
+ What vidkompy_scout_finish found.
+ */
+typedef struct VidkompyScoutResult {
+  /*
+   VIDKOMPY_SCOUT_FOUND or VIDKOMPY_SCOUT_NEED_DENSER.
+   */
+  int answer;
+  /*
+   FOUND: spans, most hits first (vidkompy_scout_span); 0 otherwise.
+   */
+  size_t span_count;
+  /*
+   FOUND: where fg sits, as precise as the scout's small copies (bg at most 240x135):
+   the dense pass refines it.
+   */
+  struct VidkompyPlacement placement;
+  /*
+   NEED_DENSER: the largest time between bg samples that can show fg (a quarter of fg's
+   length); 0 otherwise.
+   */
+  double every_seconds;
+  /*
+   bg samples and fg frames sent.
+   */
+  size_t bg_samples;
+  size_t fg_frames;
+  /*
+   The largest time between consecutive bg samples.
+   */
+  double largest_gap_seconds;
+  /*
+   The best correlation (0..1) of any bg sample with any fg frame at the placement: the
+   evidence for a refusal too (in the last error's message).
+   */
+  double best_score;
+} VidkompyScoutResult;
+
+/*
+ A stretch of bg, in seconds of bg's timestamps, that can hold fg.
+ */
+typedef struct VidkompyScoutSpan {
+  /*
+   fg's estimated start less a margin (may be before bg's first frame).
+   */
+  double start_seconds;
+  /*
+   fg's estimated end plus a margin.
+   */
+  double end_seconds;
+  /*
+   bg samples that showed fg in this span.
+   */
+  size_t hits;
+  /*
+   The best of their correlations with fg (0..1).
+   */
+  double best_score;
+} VidkompyScoutSpan;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1302,6 +1378,89 @@ int vidkompy_live_placement(struct VidkompyLive *live, struct VidkompyPlacement 
  `live` must be NULL or live; `out` NULL or writable.
  */
 int vidkompy_live_offset_seconds(struct VidkompyLive *live, double *out);
+
+/*
+ Creates a scout: where in a long bg fg can lie, from fg's frames and a sparse sample of bg.
+ `settings` may be NULL.
+
+ For a host that can seek (files, an editor's media): send every fg frame (or an even sample
+ of them) and a sample of bg, its keyframes say, or every Nth frame, each with its pts and
+ time base, in ascending time within each stream, in any interleaving. Then
+ vidkompy_scout_finish: FOUND gives the spans of bg (seconds of bg's timestamps) to decode
+ densely, for vidkompy_analyzer or vidkompy_live, from the keyframe before the first span's
+ start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); the error
+ VIDKOMPY_ERROR_NO_MATCH refuses a pair nothing in bg matches, naming the best score. Several
+ spans (a repeated shot, shots reordered) are all given, most hits first: the dense pass
+ decides. A live source that cannot seek needs no scout: vidkompy_live searches as bg comes.
+
+ Memory: a 240x135 grey copy per bg sample (at most 2048 samples, else
+ VIDKOMPY_ERROR_UNSUPPORTED) and at most 256 copies of fg.
+
+ ```c
+ VidkompyScout *sc = NULL;
+ vidkompy_scout_new(NULL, &sc);
+ while (next_fg(&f)) vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &f);
+ while (next_bg_keyframe(&f)) vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &f);
+ VidkompyScoutResult r;
+ if (vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK && r.answer == VIDKOMPY_SCOUT_FOUND) {
+     VidkompyScoutSpan span;
+     vidkompy_scout_span(sc, 0, &span);
+     seek_bg(span.start_seconds);   // then decode bg densely up to span.end_seconds
+ }
+ vidkompy_scout_free(&sc);
+ ```
+
+ # Safety
+ `settings` NULL or live; `out` NULL or writable.
+ */
+int vidkompy_scout_new(const struct VidkompySettings *settings, struct VidkompyScout **out);
+
+/*
+ Frees a scout and sets `*scout` to NULL. Accepts NULL.
+
+ # Safety
+ `scout` must be NULL or point at NULL or a live scout.
+ */
+void vidkompy_scout_free(struct VidkompyScout **scout);
+
+/*
+ The message of the scout's last call if it failed, "" if it succeeded (or for NULL).
+
+ # Safety
+ `scout` must be NULL or live.
+ */
+const char *vidkompy_scout_last_error(const struct VidkompyScout *scout);
+
+/*
+ Sends a frame of `stream` (copied to a small grey copy): an fg frame, or a bg sample. Each
+ needs its pts and time base, later than the stream's previous frame. After
+ vidkompy_scout_finish: VIDKOMPY_ERROR_BAD_STATE.
+
+ # Safety
+ `scout` must be NULL or live; `frame` NULL or a valid frame.
+ */
+int vidkompy_scout_send(struct VidkompyScout *scout, int stream, const struct VidkompyFrame *frame);
+
+/*
+ Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND or NEED_DENSER),
+ or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none shows fg,
+ VIDKOMPY_ERROR_INVALID_ARGUMENT without an fg frame and a bg sample. May be called again
+ (the same answer).
+
+ # Safety
+ `scout` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_scout_finish(struct VidkompyScout *scout, struct VidkompyScoutResult *out);
+
+/*
+ Span `index` (0 = most hits) of a FOUND answer into `*out`. VIDKOMPY_ERROR_BAD_STATE before
+ vidkompy_scout_finish answered FOUND; VIDKOMPY_ERROR_INVALID_ARGUMENT for an index past
+ span_count.
+
+ # Safety
+ `scout` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_scout_span(struct VidkompyScout *scout, size_t index, struct VidkompyScoutSpan *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -22,8 +22,10 @@ use crate::spatial::{Placement, locate};
 
 mod editor;
 mod live;
+mod scout;
 pub use editor::*;
 pub use live::*;
+pub use scout::*;
 
 /// Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
 pub const VIDKOMPY_VERSION_MAJOR: u32 = 0;

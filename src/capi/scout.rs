@@ -1,0 +1,239 @@
+//! The scout at the C boundary: fg's frames and a sparse sample of bg in, the spans of bg that
+//! can hold fg out. Translation only; the logic is in `session::scout`.
+
+use std::ffi::{CString, c_char, c_int};
+
+use super::{
+    LastError, VIDKOMPY_OK, VidkompyFrame, VidkompyPlacement, VidkompySettings, ffi_call_free, frame_from_c,
+    free_handle, settings_or_default, stream_from_c, with_handle,
+};
+use crate::error::Error;
+use crate::session::{Scout, ScoutAnswer, ScoutReport};
+
+/// vidkompy_scout_finish's answer: fg can lie in the spans (vidkompy_scout_span).
+pub const VIDKOMPY_SCOUT_FOUND: c_int = 0;
+/// vidkompy_scout_finish's answer: no sample showed fg and the samples are too far apart to
+/// rule it out: sample bg at least every `every_seconds` and scout again.
+pub const VIDKOMPY_SCOUT_NEED_DENSER: c_int = 1;
+
+/// Opaque scout. Used by one thread at a time; may move between threads.
+pub struct VidkompyScout {
+    scout: Scout,
+    report: Option<ScoutReport>,
+    last_error: CString,
+}
+
+impl LastError for VidkompyScout {
+    fn set_last_error(&mut self, message: CString) {
+        self.last_error = message;
+    }
+}
+
+/// What vidkompy_scout_finish found.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VidkompyScoutResult {
+    /// VIDKOMPY_SCOUT_FOUND or VIDKOMPY_SCOUT_NEED_DENSER.
+    pub answer: c_int,
+    /// FOUND: spans, most hits first (vidkompy_scout_span); 0 otherwise.
+    pub span_count: usize,
+    /// FOUND: where fg sits, as precise as the scout's small copies (bg at most 240x135):
+    /// the dense pass refines it.
+    pub placement: VidkompyPlacement,
+    /// NEED_DENSER: the largest time between bg samples that can show fg (a quarter of fg's
+    /// length); 0 otherwise.
+    pub every_seconds: f64,
+    /// bg samples and fg frames sent.
+    pub bg_samples: usize,
+    pub fg_frames: usize,
+    /// The largest time between consecutive bg samples.
+    pub largest_gap_seconds: f64,
+    /// The best correlation (0..1) of any bg sample with any fg frame at the placement: the
+    /// evidence for a refusal too (in the last error's message).
+    pub best_score: f64,
+}
+
+/// A stretch of bg, in seconds of bg's timestamps, that can hold fg.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VidkompyScoutSpan {
+    /// fg's estimated start less a margin (may be before bg's first frame).
+    pub start_seconds: f64,
+    /// fg's estimated end plus a margin.
+    pub end_seconds: f64,
+    /// bg samples that showed fg in this span.
+    pub hits: usize,
+    /// The best of their correlations with fg (0..1).
+    pub best_score: f64,
+}
+
+/// Creates a scout: where in a long bg fg can lie, from fg's frames and a sparse sample of bg.
+/// `settings` may be NULL.
+///
+/// For a host that can seek (files, an editor's media): send every fg frame (or an even sample
+/// of them) and a sample of bg, its keyframes say, or every Nth frame, each with its pts and
+/// time base, in ascending time within each stream, in any interleaving. Then
+/// vidkompy_scout_finish: FOUND gives the spans of bg (seconds of bg's timestamps) to decode
+/// densely, for vidkompy_analyzer or vidkompy_live, from the keyframe before the first span's
+/// start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); the error
+/// VIDKOMPY_ERROR_NO_MATCH refuses a pair nothing in bg matches, naming the best score. Several
+/// spans (a repeated shot, shots reordered) are all given, most hits first: the dense pass
+/// decides. A live source that cannot seek needs no scout: vidkompy_live searches as bg comes.
+///
+/// Memory: a 240x135 grey copy per bg sample (at most 2048 samples, else
+/// VIDKOMPY_ERROR_UNSUPPORTED) and at most 256 copies of fg.
+///
+/// ```c
+/// VidkompyScout *sc = NULL;
+/// vidkompy_scout_new(NULL, &sc);
+/// while (next_fg(&f)) vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &f);
+/// while (next_bg_keyframe(&f)) vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &f);
+/// VidkompyScoutResult r;
+/// if (vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK && r.answer == VIDKOMPY_SCOUT_FOUND) {
+///     VidkompyScoutSpan span;
+///     vidkompy_scout_span(sc, 0, &span);
+///     seek_bg(span.start_seconds);   // then decode bg densely up to span.end_seconds
+/// }
+/// vidkompy_scout_free(&sc);
+/// ```
+///
+/// # Safety
+/// `settings` NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_new(settings: *const VidkompySettings, out: *mut *mut VidkompyScout) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: NULL or live by contract.
+        let settings = unsafe { settings_or_default(settings) };
+        let handle =
+            Box::new(VidkompyScout { scout: Scout::new(settings), report: None, last_error: CString::default() });
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(handle) };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Frees a scout and sets `*scout` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `scout` must be NULL or point at NULL or a live scout.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_free(scout: *mut *mut VidkompyScout) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(scout) }
+}
+
+/// The message of the scout's last call if it failed, "" if it succeeded (or for NULL).
+///
+/// # Safety
+/// `scout` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_last_error(scout: *const VidkompyScout) -> *const c_char {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { scout.as_ref() }.map_or(c"".as_ptr(), |s| s.last_error.as_ptr())
+}
+
+/// Sends a frame of `stream` (copied to a small grey copy): an fg frame, or a bg sample. Each
+/// needs its pts and time base, later than the stream's previous frame. After
+/// vidkompy_scout_finish: VIDKOMPY_ERROR_BAD_STATE.
+///
+/// # Safety
+/// `scout` must be NULL or live; `frame` NULL or a valid frame.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_send(
+    scout: *mut VidkompyScout,
+    stream: c_int,
+    frame: *const VidkompyFrame,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            if s.report.is_some() {
+                return Err(Error::bad_state("the scout has finished: make a new one for a new sample"));
+            }
+            let stream = stream_from_c(stream)?;
+            if frame.is_null() {
+                return Err(Error::invalid("frame is NULL"));
+            }
+            s.scout.push(stream, &frame_from_c(frame)?)?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND or NEED_DENSER),
+/// or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none shows fg,
+/// VIDKOMPY_ERROR_INVALID_ARGUMENT without an fg frame and a bg sample. May be called again
+/// (the same answer).
+///
+/// # Safety
+/// `scout` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_finish(scout: *mut VidkompyScout, out: *mut VidkompyScoutResult) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            if s.report.is_none() {
+                s.report = Some(s.scout.finish()?);
+            }
+            *out = result_to_c(s.report.as_ref().expect("set above"));
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+fn result_to_c(report: &ScoutReport) -> VidkompyScoutResult {
+    let mut r = VidkompyScoutResult {
+        bg_samples: report.bg_samples,
+        fg_frames: report.fg_frames,
+        largest_gap_seconds: report.largest_gap_seconds,
+        best_score: report.best_score,
+        ..VidkompyScoutResult::default()
+    };
+    match &report.answer {
+        ScoutAnswer::Found { placement, spans } => {
+            r.answer = VIDKOMPY_SCOUT_FOUND;
+            r.span_count = spans.len();
+            r.placement = (*placement).into();
+        }
+        ScoutAnswer::NeedDenser { every_seconds } => {
+            r.answer = VIDKOMPY_SCOUT_NEED_DENSER;
+            r.every_seconds = *every_seconds;
+        }
+    }
+    r
+}
+
+/// Span `index` (0 = most hits) of a FOUND answer into `*out`. VIDKOMPY_ERROR_BAD_STATE before
+/// vidkompy_scout_finish answered FOUND; VIDKOMPY_ERROR_INVALID_ARGUMENT for an index past
+/// span_count.
+///
+/// # Safety
+/// `scout` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_span(
+    scout: *mut VidkompyScout,
+    index: usize,
+    out: *mut VidkompyScoutSpan,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            let Some(ScoutReport { answer: ScoutAnswer::Found { spans, .. }, .. }) = &s.report else {
+                return Err(Error::bad_state("no spans: vidkompy_scout_finish has not answered FOUND"));
+            };
+            let span = spans.get(index).ok_or_else(|| Error::invalid(format!("span {index} of {}", spans.len())))?;
+            *out = VidkompyScoutSpan {
+                start_seconds: span.start_seconds,
+                end_seconds: span.end_seconds,
+                hits: span.hits,
+                best_score: span.best_score,
+            };
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}

@@ -1,0 +1,261 @@
+/* The scout from C, written from the header alone, driving a seekable source as a host reading
+ * a file would: bg is a 60 s programme (25 fps) decoded through a simulated decoder with
+ * keyframes every GOP frames (a seek lands on the keyframe at or before the time asked, and
+ * every frame decoded is counted). The host sends fg's frames and bg's keyframes only, asks
+ * the scout where fg can lie, seeks to the span and decodes bg densely only there, for the
+ * analyzer: every fg frame must land on its true bg frame, decoding a fraction of bg. With a
+ * 10 s GOP around a 2 s fg the scout asks for a denser sample, which then finds fg; fg from
+ * another programme is refused with NO_MATCH; calls out of order are refused. */
+#include "check.h"
+#include "vidkompy.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { BW = 192, BH = 108, FW = 96, FH = 54, FX = 40, FY = 22, BG_FRAMES = 1500, FPS = 25 };
+
+/* Smooth value noise: hashed lattice values every 6 pixels, bilinear between; no repeats. */
+static double lattice(uint32_t seed, int ix, int iy) {
+    uint32_t h = seed * 0x9E3779B1u ^ (uint32_t)ix * 0x85EBCA77u ^ (uint32_t)iy * 0xC2B2AE3Du;
+    h ^= h >> 15;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    return (double)(h & 0xFF);
+}
+
+static uint8_t world(uint32_t seed, double x, double y) {
+    double gx = x / 6.0, gy = y / 6.0;
+    int ix = (int)gx, iy = (int)gy;
+    double fx = gx - ix, fy = gy - iy;
+    double top = lattice(seed, ix, iy) * (1 - fx) + lattice(seed, ix + 1, iy) * fx;
+    double bottom = lattice(seed, ix, iy + 1) * (1 - fx) + lattice(seed, ix + 1, iy + 1) * fx;
+    double v = top * (1 - fy) + bottom * fy;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+}
+
+/* bg frame t of programme `seed`: the world panning 2 px right and 0.5 px down a frame, and a
+ * bright bar that jumps across the view to a new place each frame (a pan alone, or a bar
+ * moving steadily, would let a later frame at another place pass for fg). */
+static void render_bg(uint32_t seed, int t, uint8_t *out) {
+    for (int y = 0; y < BH; y++)
+        for (int x = 0; x < BW; x++) {
+            int bar = ((x + y / 2 - t * t) % 97 + 97) % 97;
+            int v = world(seed, x + 2.0 * t, y + 0.5 * t + 200.0) + (bar < 8 ? 60 : 0);
+            out[y * BW + x] = (uint8_t)(v > 255 ? 255 : v);
+        }
+}
+
+static VidkompyFrame gray(uint8_t *pixels, int w, int h, int64_t pts) {
+    VidkompyFrame f;
+    memset(&f, 0, sizeof f);
+    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
+    f.width = w;
+    f.height = h;
+    f.data[0] = pixels;
+    f.stride[0] = w;
+    f.pts = pts;
+    f.time_base_num = 1;
+    f.time_base_den = FPS;
+    return f;
+}
+
+/* A seekable bg, as a decoder over a file with a keyframe every `gop` frames. */
+typedef struct {
+    int gop, next, decoded;
+    uint8_t picture[BW * BH];
+} Source;
+
+static void source_seek(Source *s, double seconds) {
+    int j = (int)(seconds * FPS);
+    if (j < 0) j = 0;
+    if (j >= BG_FRAMES) j = BG_FRAMES - 1;
+    s->next = j - j % s->gop;
+}
+
+/* The next frame in decoding order; 0 at the end. */
+static int source_next(Source *s, VidkompyFrame *out) {
+    if (s->next >= BG_FRAMES) return 0;
+    render_bg(1, s->next, s->picture);
+    s->decoded++;
+    *out = gray(s->picture, BW, BH, s->next);
+    s->next++;
+    return 1;
+}
+
+/* fg: frames first..first+count of programme `seed`, cropped at (FX, FY) and re-graded. */
+enum { MAX_FG = 100 };
+static uint8_t fg_pixels[MAX_FG][FW * FH];
+
+static void make_fg(uint32_t seed, int first, int count) {
+    static uint8_t picture[BW * BH];
+    for (int i = 0; i < count; i++) {
+        render_bg(seed, first + i, picture);
+        for (int y = 0; y < FH; y++)
+            for (int x = 0; x < FW; x++) {
+                double v = (picture[(y + FY) * BW + x + FX] - 16.0) * 1.1 + 24.0;
+                fg_pixels[i][y * FW + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+    }
+}
+
+static void send_fg(VidkompyScout *sc, int count) {
+    for (int i = 0; i < count; i++) {
+        VidkompyFrame f = gray(fg_pixels[i], FW, FH, i);
+        CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+    }
+}
+
+/* Sends bg's keyframes (a host decodes only those: FFmpeg's skip_frame). */
+static void send_keyframes(VidkompyScout *sc, Source *s) {
+    static uint8_t picture[BW * BH];
+    for (int j = 0; j < BG_FRAMES; j += s->gop) {
+        render_bg(1, j, picture);
+        s->decoded++;
+        VidkompyFrame f = gray(picture, BW, BH, j);
+        CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    }
+}
+
+/* Decodes bg from the keyframe before `span` to its end into an analyzer with fg; checks
+ * every fg frame lands on bg frame `first + i`. */
+static void dense_pass(Source *s, const VidkompyScoutSpan *span, int first, int count) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    for (int i = 0; i < count; i++) {
+        VidkompyFrame f = gray(fg_pixels[i], FW, FH, i);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+    }
+    source_seek(s, span->start_seconds);
+    int landed = s->next;
+    VidkompyFrame f;
+    while (source_next(s, &f) && (double)f.pts / FPS <= span->end_seconds)
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    VidkompyAlignment *a = NULL;
+    int r = vidkompy_analyzer_finish(an, &a);
+    if (r != VIDKOMPY_OK) fprintf(stderr, "finish: %s\n", vidkompy_analyzer_last_error(an));
+    CHECK(r == VIDKOMPY_OK);
+    int exact = 0;
+    for (int i = 0; a && i < count; i++) {
+        uint32_t j = 0;
+        int outside = 1;
+        CHECK(vidkompy_alignment_bg_index(a, (size_t)i, &j, &outside) == VIDKOMPY_OK);
+        exact += !outside && (int)j + landed == first + i;
+    }
+    if (exact != count) fprintf(stderr, "dense pass: %d of %d exact\n", exact, count);
+    CHECK(exact == count);
+    VidkompyPlacement p;
+    CHECK(a && vidkompy_alignment_placement(a, &p) == VIDKOMPY_OK && p.x == FX && p.y == FY);
+    vidkompy_alignment_free(&a);
+    vidkompy_analyzer_free(&an);
+}
+
+static void found_from_keyframes(void) {
+    enum { FIRST = 1100, COUNT = 75 };
+    make_fg(1, FIRST, COUNT);
+    static Source s;
+    s.gop = 50;
+    VidkompyScout *sc = NULL;
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    send_fg(sc, COUNT);
+    send_keyframes(sc, &s);
+    VidkompyScoutResult r;
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK);
+    CHECK(r.answer == VIDKOMPY_SCOUT_FOUND && r.span_count >= 1);
+    CHECK(r.bg_samples == BG_FRAMES / 50 && r.fg_frames == COUNT);
+    CHECK(r.placement.x >= FX - 1 && r.placement.x <= FX + 1 && r.placement.y >= FY - 1 && r.placement.y <= FY + 1);
+    VidkompyScoutSpan span;
+    CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK);
+    double start = (double)FIRST / FPS, end = (double)(FIRST + COUNT) / FPS;
+    CHECK(span.start_seconds <= start && span.end_seconds >= end);
+    CHECK(span.end_seconds - span.start_seconds < 15.0);
+    CHECK(span.hits >= 1 && span.best_score >= 0.9);
+    CHECK(vidkompy_scout_span(sc, r.span_count, &span) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyFrame f = gray(fg_pixels[0], FW, FH, 1000);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_ERROR_BAD_STATE);
+    /* Asked again: the same answer. */
+    VidkompyScoutResult again;
+    CHECK(vidkompy_scout_finish(sc, &again) == VIDKOMPY_OK && again.span_count == r.span_count);
+    CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK);
+    vidkompy_scout_free(&sc);
+    CHECK(sc == NULL);
+    dense_pass(&s, &span, FIRST, COUNT);
+    printf("keyframes every 2 s: fg at %.1f-%.1f s in span %.1f-%.1f s; %d of %d bg frames decoded\n", start, end,
+           span.start_seconds, span.end_seconds, s.decoded, BG_FRAMES);
+    CHECK(s.decoded < BG_FRAMES / 3);
+}
+
+static void sparse_keyframes_ask_for_a_denser_sample(void) {
+    /* 45.2-47.2 s, keyframes at 40 and 50 s: the pan has moved fg's content out of view in both. */
+    enum { FIRST = 1130, COUNT = 50 };
+    make_fg(1, FIRST, COUNT);
+    static Source s;
+    s.gop = 250;
+    VidkompyScout *sc = NULL;
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    send_fg(sc, COUNT);
+    send_keyframes(sc, &s);
+    VidkompyScoutResult r;
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK);
+    CHECK(r.answer == VIDKOMPY_SCOUT_NEED_DENSER && r.span_count == 0);
+    CHECK(r.every_seconds > 0.4 && r.every_seconds <= 0.5 && r.largest_gap_seconds == 10.0);
+    VidkompyScoutSpan span;
+    CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_ERROR_BAD_STATE);
+    vidkompy_scout_free(&sc);
+    /* The denser sample: every frame decoded, every `step`-th sent. */
+    int step = r.every_seconds * FPS >= 1 ? (int)(r.every_seconds * FPS) : 1;
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    send_fg(sc, COUNT);
+    source_seek(&s, 0);
+    VidkompyFrame f;
+    while (source_next(&s, &f))
+        if (f.pts % step == 0) CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK);
+    CHECK(r.answer == VIDKOMPY_SCOUT_FOUND);
+    CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK);
+    CHECK(span.start_seconds <= (double)FIRST / FPS && span.end_seconds >= (double)(FIRST + COUNT) / FPS);
+    vidkompy_scout_free(&sc);
+}
+
+static void another_programme_is_refused(void) {
+    make_fg(2, 500, 75);
+    static Source s;
+    s.gop = 25;
+    VidkompyScout *sc = NULL;
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    send_fg(sc, 75);
+    send_keyframes(sc, &s);
+    VidkompyScoutResult r;
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_ERROR_NO_MATCH);
+    CHECK(strstr(vidkompy_scout_last_error(sc), "score") != NULL);
+    vidkompy_scout_free(&sc);
+}
+
+static void calls_out_of_order_are_refused(void) {
+    VidkompyScout *sc = NULL;
+    VidkompyScoutResult r;
+    CHECK(vidkompy_scout_new(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_finish(sc, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_send(sc, 7, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    make_fg(1, 0, 2);
+    VidkompyFrame late = gray(fg_pixels[0], FW, FH, 5), early = gray(fg_pixels[1], FW, FH, 4);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &late) == VIDKOMPY_OK);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &early) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strlen(vidkompy_scout_last_error(sc)) > 0);
+    CHECK(vidkompy_scout_send(NULL, VIDKOMPY_STREAM_FG, &late) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strcmp(vidkompy_scout_last_error(NULL), "") == 0);
+    vidkompy_scout_free(&sc);
+    vidkompy_scout_free(&sc);
+    vidkompy_scout_free(NULL);
+}
+
+int main(void) {
+    found_from_keyframes();
+    sparse_keyframes_ask_for_a_denser_sample();
+    another_programme_is_refused();
+    calls_out_of_order_are_refused();
+    return finish("test_scout");
+}
