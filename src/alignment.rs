@@ -64,6 +64,17 @@ pub struct Timings {
     pub frames_decoded: Option<FramesDecoded>,
     /// Whether the job ran in one pass (the live session) rather than two.
     pub one_pass: bool,
+    /// What the scout did, when the job ran it.
+    pub scout: Option<ScoutCost>,
+}
+
+/// A job's scout: its verdict (`"window"` when bg was read only in the span it found, else
+/// why all of bg was read), the span (seconds of bg) and its time.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScoutCost {
+    pub verdict: &'static str,
+    pub span_seconds: Option<(f64, f64)>,
+    pub ms: f64,
 }
 
 /// Frames a job decoded from each input (`[fg, bg]`), per stage.
@@ -78,12 +89,15 @@ pub struct FramesDecoded {
     pub composite: [u64; 2],
     /// The one pass of a job that ran the live session (its only decoding).
     pub one_pass: [u64; 2],
+    /// The scout: fg whole, bg's keyframes.
+    pub scout: [u64; 2],
 }
 
 impl FramesDecoded {
     /// Every frame decoded from each input, `[fg, bg]`.
     pub fn total(&self) -> [u64; 2] {
-        [0, 1].map(|k| self.analysis[k] + self.placement_check[k] + self.composite[k] + self.one_pass[k])
+        [0, 1]
+            .map(|k| self.analysis[k] + self.placement_check[k] + self.composite[k] + self.one_pass[k] + self.scout[k])
     }
 }
 
@@ -157,7 +171,8 @@ impl Alignment {
             let [fg, bg] = d.total();
             let _ = write!(
                 s,
-                ",\n \"frames_decoded\": {{\"fg\": {fg}, \"bg\": {bg}, \"analysis\": {}, \"placement_check\": {}, \"composite\": {}, \"one_pass\": {}}}",
+                ",\n \"frames_decoded\": {{\"fg\": {fg}, \"bg\": {bg}, \"scout\": {}, \"analysis\": {}, \"placement_check\": {}, \"composite\": {}, \"one_pass\": {}}}",
+                pair(d.scout),
                 pair(d.analysis),
                 pair(d.placement_check),
                 pair(d.composite),
@@ -165,8 +180,23 @@ impl Alignment {
             );
         }
         if let Some(tm) = timings {
-            let path = if tm.one_pass { "one-pass" } else { "two-pass" };
+            let windowed = tm.scout.is_some_and(|c| c.span_seconds.is_some());
+            let path = match (windowed, tm.one_pass) {
+                (true, true) => "scout+one-pass",
+                (_, true) => "one-pass",
+                (_, false) => "two-pass",
+            };
             let _ = write!(s, ",\n \"path\": \"{path}\"");
+            if let Some(c) = tm.scout {
+                let span =
+                    c.span_seconds.map_or("null".to_string(), |(a, b)| format!("[{:.3}, {:.3}]", Num(a), Num(b)));
+                let _ = write!(
+                    s,
+                    ",\n \"scout\": {{\"verdict\": \"{}\", \"span_seconds\": {span}, \"ms\": {:.3}}}",
+                    c.verdict,
+                    Num(c.ms)
+                );
+            }
             let _ = write!(
                 s,
                 ",\n \"timings_ms\": {{\"decode\": {:.3}, \"decode_analysis\": {:.3}, \"decode_composite\": {:.3}, \"analyze\": {:.3}, \"placement\": {:.3}, \"time_map\": {:.3}, \"placement_check\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",

@@ -5,6 +5,7 @@ pub mod ffmpeg;
 pub mod job;
 pub mod one_pass;
 pub mod pipeline;
+pub mod scouting;
 pub mod staging;
 pub mod y4m;
 pub mod y4m_files;

@@ -15,6 +15,7 @@ use crate::io::pipeline::{
     CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, OutputFile, ToEncoder, decode_into, encode_from, joined,
     receive,
 };
+use crate::io::scouting::BgWindow;
 use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream};
 
 /// What the one pass did.
@@ -27,10 +28,29 @@ pub struct OnePass {
 }
 
 /// How the one pass ended: done, or fg's start was not within the session's window of bg
-/// (nothing was written; two passes may still find it further on).
+/// (nothing was written; two passes may still find it further on), or fg ran to an edge of
+/// the scout's window of bg (what was written is not trusted: two passes decide).
 pub enum Outcome {
     Done(Box<OnePass>),
     NotInWindow(Error),
+    WindowTooNarrow,
+}
+
+/// bg opened at the scout's window (by seeking; a file that cannot seek there is read up to
+/// it), and the window's first frame; without a window, bg from its start.
+fn open_window<I: InputFile>(job: &CompJob, window: Option<&BgWindow>) -> Result<(I, Option<I::Frame>)> {
+    let mut bg = I::open(&job.bg)?;
+    let Some(w) = window.filter(|w| w.first_index > 0) else { return Ok((bg, None)) };
+    if let Some(frame) = bg.seek_to_frame(w.first_pts)? {
+        return Ok((bg, Some(frame)));
+    }
+    let mut bg = I::open(&job.bg)?;
+    while let Some(frame) = bg.next_frame()? {
+        if frame.as_frame().pts >= w.first_pts {
+            return Ok((bg, Some(frame)));
+        }
+    }
+    Err(Error::InvalidData(format!("{}: ended before the frame the scout named", job.bg.display())))
 }
 
 /// A send to an encoder thread that has ended (its own error says why).
@@ -121,19 +141,24 @@ fn live_session(job: &CompJob) -> (Live, std::sync::Arc<std::sync::Mutex<Vec<Str
 const AUTO_START_WINDOWS: u32 = 1;
 
 /// The one pass: `create` makes the output at the first composited frame, from bg's shape.
+/// With a `window` (the scout's), bg is read only there and the alignment's bg frames are
+/// still numbered from bg's first frame.
 pub fn composite<I: InputFile, O: OutputFile>(
     job: &CompJob,
     observer: &mut dyn JobObserver,
+    window: Option<&BgWindow>,
     create: impl FnOnce((u32, u32, PixelFormat)) -> Result<O>,
 ) -> Result<Outcome> {
-    let (fg, bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
+    let fg = I::open(&job.fg)?;
+    let (bg, first_bg) = open_window::<I>(job, window)?;
+    let until = window.map(|w| w.end_seconds);
     let (mut live, told) = live_session(job);
     let mut decisions: Vec<LiveDecision> = Vec::new();
     std::thread::scope(|s| {
         let (fg_tx, fg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);
         let (bg_tx, bg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);
-        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
-        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx));
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
+        let bg_thread = s.spawn(move || decode_into(bg, first_bg, bg_tx, until));
         let mut inputs = Inputs { fg: fg_rx, bg: bg_rx, pending: None };
         let mut encoder: Option<Encoder<'_>> = None;
         let mut create = Some(create);
@@ -170,8 +195,14 @@ pub fn composite<I: InputFile, O: OutputFile>(
             },
         };
         observer.status(&summary(&live));
+        let alignment = live.alignment_of(&decisions)?;
+        let alignment = match window {
+            Some(w) => w.held_fg(&alignment).map_err(Error::Internal)?.then(|| w.in_whole_bg(alignment)),
+            None => Some(alignment),
+        };
+        let Some(alignment) = alignment else { return Ok(Outcome::WindowTooNarrow) };
         Ok(Outcome::Done(Box::new(OnePass {
-            alignment: live.alignment_of(&decisions)?,
+            alignment,
             decode_ms: fg_ms + bg_ms,
             live: live.times(),
             encode_ms,

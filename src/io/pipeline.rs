@@ -17,11 +17,12 @@ use std::time::Instant;
 
 use crossbeam::channel::{Receiver, Sender, bounded};
 
-use crate::alignment::{Alignment, FramesDecoded, Timings};
+use crate::alignment::{Alignment, FramesDecoded, ScoutCost, Timings};
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::job::{CompJob, JobObserver, JobOutputs, JobPath, given_placement};
 use crate::io::one_pass::{self, Outcome};
+use crate::io::scouting::{self, ScoutRun};
 use crate::io::staging::Staged;
 use crate::session::analyzer::{FrameProvider, StageTimes};
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
@@ -48,6 +49,17 @@ pub trait InputFile: Send + Sized + 'static {
     fn seek_to_frame(&mut self, pts: i64) -> Result<Option<Self::Frame>> {
         let _ = pts;
         Ok(None)
+    }
+    /// Reads the input once decoding only keyframes, each handed to `each` (false: stop), and
+    /// returns every frame's pts in presentation order; `None` when the input cannot say
+    /// (no keyframe index, no timestamps: a scout cannot help, read it all).
+    fn scan_keyframes(&mut self, each: &mut dyn FnMut(Self::Frame) -> bool) -> Result<Option<Vec<i64>>> {
+        let _ = each;
+        Ok(None)
+    }
+    /// Whether `scan_keyframes` can say (a container with keyframes and timestamps may).
+    fn scans_keyframes() -> bool {
+        false
     }
 }
 
@@ -89,6 +101,7 @@ impl Pass1 {
             placement_check: self.check_decoded,
             composite: pass2.map_or([0, 0], |p| p.decoded),
             one_pass: [0, 0],
+            scout: [0, 0],
         }
     }
 }
@@ -192,12 +205,14 @@ impl<I: InputFile> ForwardReader<I> {
 
 pub(crate) type FrameMessage<F> = Result<F>;
 
-/// Decodes `input` into `tx` (after `first`, when given) until the end, an error, or the
-/// receiver leaving. Returns the milliseconds spent decoding and the frames decoded.
+/// Decodes `input` into `tx` (after `first`, when given) until the end (or the first frame
+/// after `until` seconds), an error, or the receiver leaving. Returns the milliseconds spent
+/// decoding and the frames decoded.
 pub(crate) fn decode_into<I: InputFile>(
     mut input: I,
     first: Option<I::Frame>,
     tx: Sender<FrameMessage<I::Frame>>,
+    until: Option<f64>,
 ) -> (f64, u64) {
     if let Some(f) = first
         && tx.send(Ok(f)).is_err()
@@ -210,6 +225,7 @@ pub(crate) fn decode_into<I: InputFile>(
         let next = input.next_frame();
         busy += t.elapsed().as_secs_f64() * 1e3;
         match next {
+            Ok(Some(f)) if until.is_some_and(|end| seconds_of(&f) > end) => break,
             Ok(Some(f)) => {
                 if tx.send(Ok(f)).is_err() {
                     break;
@@ -267,8 +283,8 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
     std::thread::scope(|s| {
         let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
         let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
-        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
-        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx));
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
+        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx, None));
         let mut run = || -> Result<()> {
             let rx = [&fg_rx, &bg_rx];
             let mut next = [receive(rx[0])?, receive(rx[1])?];
@@ -398,8 +414,8 @@ pub fn compose<I: InputFile, O: OutputFile>(
         let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
         let (enc_tx, enc_rx) = bounded(CHANNEL_FRAMES);
         let (recycle_tx, recycle_rx) = bounded(CHANNEL_FRAMES + 2);
-        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx));
-        let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx));
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
+        let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx, None));
         let enc_thread = s.spawn(move || encode_from(output, enc_rx, recycle_tx));
         // Not `Compositor::run`: its sink borrows the compositor's own output frame, which
         // would have to be copied to cross to the encoder thread. Here each frame is composited
@@ -477,10 +493,12 @@ pub fn compose<I: InputFile, O: OutputFile>(
 }
 
 /// A whole composite job: outputs reserved first; then, when `one_pass_allowed` and the job's
-/// path permit, the live session's one pass, else (or when fg's start lies beyond the
-/// session's window of bg) pass 1 and pass 2; the output made by `create` (from the staged
-/// video file, bg's shape and, for two passes, what pass 1 learned); then the report, and
-/// every output renamed into place only when all were written.
+/// path permit, the live session's one pass (under `--path auto`, over the window of bg the
+/// scout found, when the input can be scouted and the scout is sure), else (or when fg's start
+/// lies beyond the session's window of bg, or fg reached an edge of the scout's window) pass 1
+/// and pass 2; the output made by `create` (from the staged video file, bg's shape and, for two
+/// passes, what pass 1 learned); then the report, and every output renamed into place only
+/// when all were written.
 pub fn run<I: InputFile, O: OutputFile>(
     job: &CompJob,
     observer: &mut dyn JobObserver,
@@ -494,26 +512,20 @@ pub fn run<I: InputFile, O: OutputFile>(
         JobPath::OnePass => true,
         JobPath::Auto => one_pass_allowed,
     };
-    if one_pass {
-        match one_pass::composite::<I, O>(job, observer, |shape| create(&outputs.video, shape, None))? {
+    let scouted = if one_pass && job.path == JobPath::Auto && I::scans_keyframes() {
+        let run = scouting::scout::<I>(job)?;
+        observer.status(&run.summary());
+        Some(run)
+    } else {
+        None
+    };
+    let window = scouted.as_ref().and_then(ScoutRun::window);
+    let scout_sure = scouted.as_ref().is_none_or(|s| s.window().is_some());
+    if one_pass && scout_sure {
+        match one_pass::composite::<I, O>(job, observer, window, |shape| create(&outputs.video, shape, None))? {
             Outcome::Done(done) => {
                 tell_alignment(&done.alignment, observer);
-                let timings = Timings {
-                    decode: done.decode_ms,
-                    decode_analysis: 0.0,
-                    decode_composite: done.decode_ms,
-                    analyze: done.live.lock + done.live.align,
-                    // The start analysis's stages; the windows' time maps and describing count
-                    // as time map.
-                    placement: done.live.lock_stages.placement,
-                    time_map: done.live.align + done.live.lock_stages.time_map,
-                    placement_check: done.live.lock_stages.placement_check,
-                    compose: done.live.compose,
-                    encode: done.encode_ms,
-                    total: total.elapsed().as_secs_f64() * 1e3,
-                    frames_decoded: Some(FramesDecoded { one_pass: done.decoded, ..FramesDecoded::default() }),
-                    one_pass: true,
-                };
+                let timings = one_pass_timings(&done, scouted.as_ref(), total);
                 outputs.commit(&done.alignment, &timings)?;
                 return Ok((done.alignment, timings));
             }
@@ -521,12 +533,17 @@ pub fn run<I: InputFile, O: OutputFile>(
             Outcome::NotInWindow(e) => {
                 observer.status(&format!("one pass: {e}; analysing the whole of both files instead"));
             }
+            Outcome::WindowTooNarrow => observer.status(
+                "one pass: fg's match reached an edge of the scout's window of bg; analysing the whole of both files instead",
+            ),
         }
     }
     // A bad input fails here, before any work: analyze opens both inputs first.
     let pass = analyze::<I>(job, observer)?;
     tell_alignment(&pass.alignment, observer);
     let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, Some(&pass)), observer)?;
+    let mut decoded = pass.frames_decoded(Some(&composed));
+    decoded.scout = scouted.as_ref().map_or([0, 0], |s| s.decoded);
     let timings = Timings {
         decode: pass.decode_ms + composed.decode_ms,
         decode_analysis: pass.decode_ms,
@@ -538,11 +555,37 @@ pub fn run<I: InputFile, O: OutputFile>(
         compose: composed.compose_ms,
         encode: composed.encode_ms,
         total: total.elapsed().as_secs_f64() * 1e3,
-        frames_decoded: Some(pass.frames_decoded(Some(&composed))),
+        frames_decoded: Some(decoded),
         one_pass: false,
+        // The two passes read all of bg, whatever the scout said.
+        scout: scouted.as_ref().map(|s| ScoutCost { span_seconds: None, ..s.cost() }),
     };
     outputs.commit(&pass.alignment, &timings)?;
     Ok((pass.alignment, timings))
+}
+
+/// The report's timings of a job done in one pass (after the scout, when it ran).
+fn one_pass_timings(done: &one_pass::OnePass, scouted: Option<&ScoutRun>, total: Instant) -> Timings {
+    Timings {
+        decode: done.decode_ms,
+        decode_analysis: 0.0,
+        decode_composite: done.decode_ms,
+        analyze: done.live.lock + done.live.align,
+        // The start analysis's stages; the windows' time maps and describing count as time map.
+        placement: done.live.lock_stages.placement,
+        time_map: done.live.align + done.live.lock_stages.time_map,
+        placement_check: done.live.lock_stages.placement_check,
+        compose: done.live.compose,
+        encode: done.encode_ms,
+        total: total.elapsed().as_secs_f64() * 1e3,
+        frames_decoded: Some(FramesDecoded {
+            one_pass: done.decoded,
+            scout: scouted.map_or([0, 0], |s| s.decoded),
+            ..FramesDecoded::default()
+        }),
+        one_pass: true,
+        scout: scouted.map(ScoutRun::cost),
+    }
 }
 
 fn tell_alignment(a: &Alignment, observer: &mut dyn JobObserver) {

@@ -47,8 +47,9 @@ pub const HIT_SCORE: f64 = 0.9;
 /// of the same span.
 const AGREE_SHARE: f64 = 0.25;
 const MIN_AGREE_SECONDS: f64 = 1.0;
-/// Each span is widened by this share of fg's length (and `MIN_MARGIN_SECONDS`) each way, for
-/// fg re-timed or a start estimated from a thinned fg.
+/// A hit's estimate of fg's start (its end) is uncertain by this share of the time from it
+/// back to fg's start (on to fg's end), for fg re-timed, plus `MIN_MARGIN_SECONDS` (a thinned
+/// fg's copies, decoding's rounding): an early hit says where fg starts closely.
 const MARGIN_SHARE: f64 = 0.25;
 const MIN_MARGIN_SECONDS: f64 = 1.0;
 
@@ -305,23 +306,20 @@ fn spans_of(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], fg_length: 
         .collect();
     hits.sort_by(|a, b| a.0.total_cmp(&b.0));
     let agree = (fg_length * AGREE_SHARE).max(MIN_AGREE_SECONDS);
-    let margin = (fg_length * MARGIN_SHARE).max(MIN_MARGIN_SECONDS);
+    let margin = |seconds: f64| MIN_MARGIN_SECONDS + MARGIN_SHARE * seconds.max(0.0);
     let mut spans: Vec<ScoutSpan> = Vec::new();
     let mut last_start = f64::NEG_INFINITY;
     for (start, at, into_fg, score) in hits {
-        let end = at + (fg_length - into_fg);
+        let remaining = fg_length - into_fg;
+        let (earliest, latest) = (start - margin(into_fg), at + remaining + margin(remaining));
         match spans.last_mut() {
             Some(span) if start - last_start <= agree => {
-                span.end_seconds = span.end_seconds.max(end + margin);
+                span.start_seconds = span.start_seconds.min(earliest);
+                span.end_seconds = span.end_seconds.max(latest);
                 span.hits += 1;
                 span.best_score = span.best_score.max(score);
             }
-            _ => spans.push(ScoutSpan {
-                start_seconds: start - margin,
-                end_seconds: end + margin,
-                hits: 1,
-                best_score: score,
-            }),
+            _ => spans.push(ScoutSpan { start_seconds: earliest, end_seconds: latest, hits: 1, best_score: score }),
         }
         last_start = start;
     }

@@ -95,6 +95,8 @@ pub struct VideoInput {
     read_until: Option<f64>,
     /// Quarter turns clockwise that show the stream upright (its display matrix).
     turns: u8,
+    /// While scanning for keyframes: every video packet's pts (`None` in it: one had none).
+    packet_pts: Option<Vec<Option<i64>>>,
 }
 
 // SAFETY: the FFmpeg contexts are owned by this value and used only through `&mut self`, so by
@@ -126,6 +128,7 @@ impl VideoInput {
             declared_end: None,
             read_until: None,
             turns: 0,
+            packet_pts: None,
             info: VideoInfo {
                 width: 0,
                 height: 0,
@@ -346,6 +349,9 @@ impl VideoInput {
     unsafe fn note_packet_end(&mut self) {
         // SAFETY: the caller's contract.
         let p = unsafe { &*self.packet.0 };
+        if let Some(all) = self.packet_pts.as_mut() {
+            all.push((p.pts != ff::AV_NOPTS_VALUE).then_some(p.pts));
+        }
         let ts = if p.pts != ff::AV_NOPTS_VALUE { p.pts } else { p.dts };
         if ts == ff::AV_NOPTS_VALUE {
             return;
@@ -458,6 +464,30 @@ impl VideoInput {
         Ok(None)
     }
 
+    /// Reads the whole file once, decoding only its keyframes (each handed to `each`, which
+    /// answers false to stop), and returns every frame's pts in presentation order, read from
+    /// the packets: what a scout needs to sample bg cheaply and to name the frames of a span.
+    /// `None` when a packet has no pts or two share one (frames are then known only by
+    /// decoding them all).
+    pub fn scan_keyframes(&mut self, each: &mut dyn FnMut(DecodedFrame) -> bool) -> Result<Option<Vec<i64>>> {
+        // SAFETY: the decoder is open; these fields may change between packets.
+        unsafe {
+            (*self.decoder).skip_loop_filter = ff::AVDiscard::AVDISCARD_ALL;
+            (*self.decoder).skip_frame = ff::AVDiscard::AVDISCARD_NONKEY;
+        }
+        self.packet_pts = Some(Vec::new());
+        while let Some(frame) = self.next_frame()? {
+            if !each(frame) {
+                return Ok(None);
+            }
+        }
+        let all = self.packet_pts.take().unwrap_or_default();
+        let Some(mut pts) = all.into_iter().collect::<Option<Vec<i64>>>() else { return Ok(None) };
+        pts.sort_unstable();
+        let distinct = pts.windows(2).all(|w| w[0] < w[1]);
+        Ok((distinct && !pts.is_empty()).then_some(pts))
+    }
+
     /// `count` frames spread evenly over the file, found by seeking (for placement). A
     /// picture or a file that cannot seek gives what a forward read finds.
     pub fn samples(&mut self, count: usize) -> Result<Vec<FrameBuf>> {
@@ -549,5 +579,13 @@ impl crate::io::pipeline::InputFile for VideoInput {
 
     fn seek_to_frame(&mut self, pts: i64) -> Result<Option<DecodedFrame>> {
         VideoInput::seek_to_frame(self, pts)
+    }
+
+    fn scan_keyframes(&mut self, each: &mut dyn FnMut(DecodedFrame) -> bool) -> Result<Option<Vec<i64>>> {
+        VideoInput::scan_keyframes(self, each)
+    }
+
+    fn scans_keyframes() -> bool {
+        true
     }
 }

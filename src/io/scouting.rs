@@ -1,0 +1,239 @@
+//! A file job's scout: fg decoded whole and bg's keyframes only, both into the library's
+//! [`Scout`], which says which stretch of bg can hold fg; the one pass then decodes bg only
+//! there. This module only moves frames and turns the scout's seconds into frame indices of bg
+//! (from the packets' timestamps, read while scanning).
+
+use std::time::Instant;
+
+use crossbeam::channel::{bounded, select};
+
+use crate::alignment::{Alignment, ScoutCost};
+use crate::error::{Error, Result, Status};
+use crate::io::job::CompJob;
+use crate::io::pipeline::{CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, decode_into, joined};
+use crate::session::{Scout, ScoutAnswer, ScoutReport, Stream};
+use crate::temporal::no_better_than_chance;
+
+/// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached
+/// by seeking) to the last frame at or before `end_seconds`.
+#[derive(Debug, Clone)]
+pub struct BgWindow {
+    pub first_index: usize,
+    pub first_pts: i64,
+    pub end_seconds: f64,
+    /// bg's frame count and its first frame's time, from the packets.
+    pub total_frames: usize,
+    pub bg_start_seconds: f64,
+    /// Whether the window leaves frames out before it, after it.
+    pub cuts_start: bool,
+    pub cuts_end: bool,
+}
+
+/// What the scout told the job.
+pub enum Scouted {
+    /// Decode bg only in this window.
+    Window(BgWindow),
+    /// Read all of bg: the scout could not help or was not sure (`kind` for the report, a
+    /// sentence for the observer).
+    Unsure { kind: &'static str, why: String },
+}
+
+/// The scout's run: its verdict, what it cost, and the spans it found (seconds of bg).
+pub struct ScoutRun {
+    pub scouted: Scouted,
+    pub ms: f64,
+    pub decoded: [u64; 2],
+    pub span: Option<(f64, f64)>,
+}
+
+impl ScoutRun {
+    /// The window to read bg in, when the scout is sure of one.
+    pub fn window(&self) -> Option<&BgWindow> {
+        match &self.scouted {
+            Scouted::Window(w) => Some(w),
+            Scouted::Unsure { .. } => None,
+        }
+    }
+
+    /// For the report.
+    pub fn cost(&self) -> ScoutCost {
+        let verdict = match &self.scouted {
+            Scouted::Window(_) => "window",
+            Scouted::Unsure { kind, .. } => kind,
+        };
+        ScoutCost { verdict, span_seconds: self.span, ms: self.ms }
+    }
+
+    /// A line for the observer.
+    pub fn summary(&self) -> String {
+        let [fg, bg] = self.decoded;
+        match (&self.scouted, self.span) {
+            (Scouted::Window(w), Some((a, b))) => format!(
+                "scout: fg ({fg} frames) can lie in bg from {a:.2} s to {b:.2} s, found from {bg} keyframes in {:.0} ms; reading bg from frame {}",
+                self.ms, w.first_index
+            ),
+            (Scouted::Unsure { why, .. }, _) => {
+                format!(
+                    "scout: {why} ({fg} fg frames, {bg} bg keyframes, {:.0} ms); analysing the whole of both files",
+                    self.ms
+                )
+            }
+            (Scouted::Window(_), None) => format!("scout: a window without a span ({:.0} ms)", self.ms),
+        }
+    }
+}
+
+/// Scouts the job's bg for fg: fg decoded whole on one thread, bg's keyframes on another.
+pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
+    let started = Instant::now();
+    let (mut fg, mut bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
+    fg.for_analysis();
+    let mut scout = Scout::new(job.settings.clone());
+    let mut refused: Option<Error> = None;
+    let mut bg_time_base = None;
+    let (scan, decoded) = std::thread::scope(|s| -> Result<(Option<Vec<i64>>, [u64; 2])> {
+        let (fg_tx, fg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);
+        let (bg_tx, bg_rx) = bounded::<I::Frame>(CHANNEL_FRAMES);
+        let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
+        let bg_thread = s.spawn(move || {
+            let scan = bg.scan_keyframes(&mut |f| bg_tx.send(f).is_ok());
+            (scan, bg.frames_decoded())
+        });
+        let (mut fg_open, mut bg_open) = (true, true);
+        while fg_open || bg_open {
+            let (stream, frame) = select! {
+                recv(fg_rx) -> m => match m {
+                    Ok(f) => (Stream::Fg, Some(f?)),
+                    Err(_) => { fg_open = false; (Stream::Fg, None) }
+                },
+                recv(bg_rx) -> m => match m {
+                    Ok(f) => (Stream::Bg, Some(f)),
+                    Err(_) => { bg_open = false; (Stream::Bg, None) }
+                },
+            };
+            // A frame the scout refuses (timestamps out of order, say) ends the scouting, not
+            // the job: the two passes read such files by count.
+            let Some(f) = frame else { continue };
+            let view = f.as_frame();
+            if stream == Stream::Bg {
+                bg_time_base.get_or_insert(view.time_base);
+            }
+            if refused.is_none()
+                && let Err(e) = scout.push(stream, &view)
+            {
+                refused = Some(e);
+            }
+        }
+        let (_, fg_decoded) = joined(fg_thread)?;
+        let (scan, bg_decoded) = joined(bg_thread)?;
+        Ok((scan?, [fg_decoded, bg_decoded]))
+    })?;
+    let run = |scouted, span| ScoutRun { scouted, ms: started.elapsed().as_secs_f64() * 1e3, decoded, span };
+    if let Some(e) = refused {
+        return Ok(run(
+            Scouted::Unsure { kind: "refused", why: format!("the scout could not take the frames: {e}") },
+            None,
+        ));
+    }
+    let (Some(all_pts), Some(time_base)) = (scan, bg_time_base) else {
+        let why = "bg's frames cannot be indexed without decoding them (packets without timestamps)".to_string();
+        return Ok(run(Scouted::Unsure { kind: "not-indexed", why }, None));
+    };
+    let report = match scout.finish() {
+        Ok(r) => r,
+        Err(e) if e.status() == Status::NoMatch => {
+            let why = format!("no keyframe of bg showed fg ({e})");
+            return Ok(run(Scouted::Unsure { kind: "no-match", why }, None));
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(match window_of(&report, &all_pts, time_base) {
+        Ok((window, span)) => run(Scouted::Window(window), Some(span)),
+        Err(unsure) => run(unsure, None),
+    })
+}
+
+/// A span with at least this many times the hits of every other is read alone.
+const DOMINANT_HITS: usize = 2;
+
+/// The window of bg to read, as frame indices: the span with the most hits when it has
+/// `DOMINANT_HITS` times any other's (a near-still shot gives stray hits elsewhere; the one
+/// pass's start window then begins near fg's start), else the union of the spans (a repeated
+/// shot, reordered shots: the dense pass decides). A wrong choice shows in the one pass's
+/// result (`held_fg`), and the two passes then read all of bg.
+fn window_of(
+    report: &ScoutReport,
+    all_pts: &[i64],
+    time_base: crate::frame::TimeBase,
+) -> std::result::Result<(BgWindow, (f64, f64)), Scouted> {
+    let spans = match &report.answer {
+        ScoutAnswer::Found { spans, .. } => spans,
+        ScoutAnswer::NeedDenser { every_seconds } => {
+            let why = format!(
+                "bg's keyframes are up to {:.1} s apart and none showed fg; a sample every {:.2} s is needed",
+                report.largest_gap_seconds, every_seconds
+            );
+            return Err(Scouted::Unsure { kind: "need-denser", why });
+        }
+    };
+    let dominant = spans.len() == 1 || spans[0].hits >= DOMINANT_HITS * spans[1].hits;
+    let read = if dominant { &spans[..1] } else { &spans[..] };
+    let start = read.iter().map(|s| s.start_seconds).fold(f64::INFINITY, f64::min);
+    let end = read.iter().map(|s| s.end_seconds).fold(f64::NEG_INFINITY, f64::max);
+    let seconds = |pts: i64| time_base.seconds(pts).unwrap_or(f64::NAN);
+    if !start.is_finite() || !end.is_finite() || !seconds(all_pts[0]).is_finite() {
+        return Err(Scouted::Unsure { kind: "no-span", why: "the scout gave no usable span".into() });
+    }
+    // The last frame at or before the span's start.
+    let first_index = all_pts.partition_point(|&p| seconds(p) <= start).saturating_sub(1);
+    let last_index = all_pts.partition_point(|&p| seconds(p) <= end).saturating_sub(1);
+    Ok((
+        BgWindow {
+            first_index,
+            first_pts: all_pts[first_index],
+            end_seconds: end,
+            total_frames: all_pts.len(),
+            bg_start_seconds: seconds(all_pts[0]),
+            cuts_start: first_index > 0,
+            cuts_end: last_index + 1 < all_pts.len(),
+        },
+        (start, end),
+    ))
+}
+
+impl BgWindow {
+    /// Whether the one pass over the window saw all of fg's match (`relative`: its alignment,
+    /// bg frames numbered from the window's first): false when fg's first or last frames fell
+    /// outside bg, or its match reached the window's first or last frame, at an edge the
+    /// window cut (fg may go on beyond it); false too when a frame was matched no better than
+    /// by chance (its true match may lie where the session's start window did not reach: fg's
+    /// first frames put at the start of a near-still shot before it). An error for an empty
+    /// alignment.
+    pub fn held_fg(&self, relative: &Alignment) -> std::result::Result<bool, String> {
+        let t = &relative.time;
+        let n = t.map.len();
+        if n == 0 || relative.bg_frames == 0 {
+            return Err("the one pass over the scout's window made no frames".into());
+        }
+        let matched = |i: usize| !t.is_outside(i);
+        let (lowest, highest) =
+            (0..n).filter(|&i| matched(i)).map(|i| t.map[i]).fold((u32::MAX, 0), |(lo, hi), j| (lo.min(j), hi.max(j)));
+        let last_bg = relative.bg_frames as u32 - 1;
+        let start_cut = self.cuts_start && (!matched(0) || lowest == 0);
+        let end_cut = self.cuts_end && (!matched(n - 1) || highest >= last_bg);
+        let forced = (0..n).any(|i| matched(i) && no_better_than_chance(t.confidence[i]));
+        Ok(!(start_cut || end_cut || forced))
+    }
+
+    /// A window's alignment with bg's frames numbered from bg's first frame.
+    pub fn in_whole_bg(&self, mut relative: Alignment) -> Alignment {
+        let shift = self.first_index as u32;
+        relative.time.map.iter_mut().for_each(|j| *j += shift);
+        relative.bg_frames = self.total_frames;
+        if let Some(media) = relative.media.as_mut() {
+            media.bg.frames = self.total_frames;
+            media.bg.start_seconds = self.bg_start_seconds;
+        }
+        relative
+    }
+}
