@@ -1432,6 +1432,20 @@ void vidkompy_scout_free(struct VidkompyScout **scout);
 const char *vidkompy_scout_last_error(const struct VidkompyScout *scout);
 
 /*
+ Tells the scout bg's extent: the time of its first frame and the time just past its last, in
+ seconds of bg's timestamps (a file's index knows them). The stretches between them and the
+ nearest samples then count as gaps (a short clip with one keyframe asks for a denser sample
+ instead of being refused). Optional; VIDKOMPY_ERROR_INVALID_ARGUMENT unless start <= end,
+ both finite.
+
+ # Safety
+ `scout` must be NULL or live.
+ */
+int vidkompy_scout_set_bg_extent(struct VidkompyScout *scout,
+                                 double start_seconds,
+                                 double end_seconds);
+
+/*
  Sends a frame of `stream` (copied to a small grey copy): an fg frame, or a bg sample. Each
  needs its pts and time base, later than the stream's previous frame. After
  vidkompy_scout_finish: VIDKOMPY_ERROR_BAD_STATE.

@@ -71,6 +71,30 @@ fn samples_further_apart_than_half_fg_ask_for_a_denser_sample_which_then_finds_f
     assert!(spans[0].start_seconds <= 61.0 && spans[0].end_seconds >= 63.0, "{spans:?}");
 }
 
+/// One sample at bg's start and fg 61 s in: without bg's extent the scout cannot know how much
+/// of bg the sample leaves unseen and refuses; told bg's extent (90 s), it asks for more.
+#[test]
+fn bg_s_extent_counts_the_stretches_before_and_after_the_samples() {
+    let pair = SyntheticPair::new(PairSpec { fg_frames: 50, ..long_pair(61.0, 5).spec });
+    let run = |extent: Option<(f64, f64)>| {
+        let mut scout = Scout::new(Settings::default());
+        if let Some((a, b)) = extent {
+            scout.set_bg_extent(a, b).unwrap();
+        }
+        for i in 0..pair.spec.fg_frames {
+            scout.push(Stream::Fg, &pair.fg_frame(i).as_frame()).unwrap();
+        }
+        scout.push(Stream::Bg, &pair.bg_frame(0).as_frame()).unwrap();
+        scout.finish()
+    };
+    assert_eq!(run(None).unwrap_err().status(), Status::NoMatch);
+    let report = run(Some((0.0, 90.0))).unwrap();
+    assert!(matches!(report.answer, ScoutAnswer::NeedDenser { .. }), "{report:?}");
+    assert_eq!(report.largest_gap_seconds, 90.0);
+    assert!(Scout::new(Settings::default()).set_bg_extent(5.0, 1.0).is_err());
+    assert!(Scout::new(Settings::default()).set_bg_extent(f64::NAN, 1.0).is_err());
+}
+
 #[test]
 fn a_pair_that_does_not_match_is_refused_with_its_best_score() {
     let fg_pair = long_pair(10.0, 7);

@@ -135,6 +135,29 @@ pub unsafe extern "C" fn vidkompy_scout_last_error(scout: *const VidkompyScout) 
     unsafe { scout.as_ref() }.map_or(c"".as_ptr(), |s| s.last_error.as_ptr())
 }
 
+/// Tells the scout bg's extent: the time of its first frame and the time just past its last, in
+/// seconds of bg's timestamps (a file's index knows them). The stretches between them and the
+/// nearest samples then count as gaps (a short clip with one keyframe asks for a denser sample
+/// instead of being refused). Optional; VIDKOMPY_ERROR_INVALID_ARGUMENT unless start <= end,
+/// both finite.
+///
+/// # Safety
+/// `scout` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_set_bg_extent(
+    scout: *mut VidkompyScout,
+    start_seconds: f64,
+    end_seconds: f64,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            s.scout.set_bg_extent(start_seconds, end_seconds)?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
 /// Sends a frame of `stream` (copied to a small grey copy): an fg frame, or a bg sample. Each
 /// needs its pts and time base, later than the stream's previous frame. After
 /// vidkompy_scout_finish: VIDKOMPY_ERROR_BAD_STATE.

@@ -520,8 +520,11 @@ pub fn run<I: InputFile, O: OutputFile>(
         None
     };
     let window = scouted.as_ref().and_then(ScoutRun::window);
-    let scout_sure = scouted.as_ref().is_none_or(|s| s.window().is_some());
-    if one_pass && scout_sure {
+    // No keyframe like fg where keyframes are dense enough: the two passes decide (they refuse
+    // at the cost of one decode, or find what the scout missed). A scout that could not say
+    // (keyframes too far apart, no index) leaves the one pass to read bg from its start.
+    let refused_by_scout = scouted.as_ref().is_some_and(ScoutRun::found_nothing);
+    if one_pass && !refused_by_scout {
         match one_pass::composite::<I, O>(job, observer, window, |shape| create(&outputs.video, shape, None))? {
             Outcome::Done(done) => {
                 tell_alignment(&done.alignment, observer);

@@ -55,6 +55,11 @@ impl ScoutRun {
         }
     }
 
+    /// Whether the scout saw no keyframe like fg where keyframes were dense enough to.
+    pub fn found_nothing(&self) -> bool {
+        matches!(self.scouted, Scouted::Unsure { kind: "no-match", .. })
+    }
+
     /// For the report.
     pub fn cost(&self) -> ScoutCost {
         let verdict = match &self.scouted {
@@ -139,6 +144,14 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
         let why = "bg's frames cannot be indexed without decoding them (packets without timestamps)".to_string();
         return Ok(run(Scouted::Unsure { kind: "not-indexed", why }, None));
     };
+    // bg's extent from its packets: one frame period past the last (the mean period).
+    let seconds = |pts: i64| time_base.seconds(pts).unwrap_or(f64::NAN);
+    let (first, last) = (seconds(all_pts[0]), seconds(all_pts[all_pts.len() - 1]));
+    let period = if all_pts.len() > 1 { (last - first) / (all_pts.len() - 1) as f64 } else { 0.0 };
+    if scout.set_bg_extent(first, last + period).is_err() {
+        let why = "bg's timestamps do not make a time span".to_string();
+        return Ok(run(Scouted::Unsure { kind: "not-indexed", why }, None));
+    }
     let report = match scout.finish() {
         Ok(r) => r,
         Err(e) if e.status() == Status::NoMatch => {

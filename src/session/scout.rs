@@ -97,11 +97,24 @@ pub struct Scout {
     /// The shrink both streams' copies share (the larger either stream needs).
     shrink: u32,
     last_seconds: [Option<f64>; 2],
+    /// bg's first frame's time and the time past its last, when the host knows them.
+    bg_extent: Option<(f64, f64)>,
 }
 
 impl Scout {
     pub fn new(settings: Settings) -> Scout {
-        Scout { settings, fg: None, bg: None, shrink: 1, last_seconds: [None, None] }
+        Scout { settings, fg: None, bg: None, shrink: 1, last_seconds: [None, None], bg_extent: None }
+    }
+
+    /// Tells the time of bg's first frame and the time just past its last (a file's index
+    /// knows them): fg may lie between an end and the sample nearest it, so those stretches
+    /// count as gaps too (one keyframe in a short clip cannot rule fg out).
+    pub fn set_bg_extent(&mut self, start_seconds: f64, end_seconds: f64) -> Result<()> {
+        if !(start_seconds.is_finite() && end_seconds.is_finite() && start_seconds <= end_seconds) {
+            return Err(Error::invalid(format!("bg's extent {start_seconds}..{end_seconds} s is not a time span")));
+        }
+        self.bg_extent = Some((start_seconds, end_seconds));
+        Ok(())
     }
 
     /// Takes the next frame of `stream`: every fg frame (or an even sample of them), and bg's
@@ -157,7 +170,7 @@ impl Scout {
             return Err(Error::invalid("the scout needs at least one fg frame and one bg sample"));
         };
         let fg_length = fg_duration(fg);
-        let gap = largest_gap(bg);
+        let gap = largest_gap(bg, self.bg_extent);
         let report = |answer, best_score| ScoutReport {
             answer,
             bg_samples: bg.len(),
@@ -195,9 +208,13 @@ fn fg_duration(fg: &LumaStore) -> f64 {
     last - first + period
 }
 
-/// The largest time between consecutive bg samples (0 for one sample).
-fn largest_gap(bg: &LumaStore) -> f64 {
-    (1..bg.len()).map(|k| bg.frame(k).1 - bg.frame(k - 1).1).fold(0.0, f64::max)
+/// The largest time between consecutive bg samples, and between bg's ends and the samples
+/// nearest them when they are known.
+fn largest_gap(bg: &LumaStore, extent: Option<(f64, f64)>) -> f64 {
+    let inner = (1..bg.len()).map(|k| bg.frame(k).1 - bg.frame(k - 1).1).fold(0.0, f64::max);
+    let Some((start, end)) = extent else { return inner };
+    let (first, last) = (bg.frame(0).1, bg.frame(bg.len() - 1).1);
+    inner.max(first - start).max(end - last)
 }
 
 /// fg located on the copies: a few evenly spaced fg copies against the bg samples most like
@@ -237,12 +254,18 @@ fn refined(
         .fold(first, |best, p| if p.confidence > best.confidence { p } else { best })
 }
 
-/// How one bg sample compares with fg at the placement: its best fg copy and their correlation.
+/// How one bg sample compares with fg at the placement: its best fg copy and their
+/// correlation, and the first and last fg copies that score within `TIE_SCORE` of it (a still
+/// shot matches many: the sample then says less about where fg starts).
 #[derive(Debug, Clone, Copy)]
 struct SampleMatch {
     fg_copy: usize,
     score: f64,
+    tied: (usize, usize),
 }
+
+/// fg copies scoring within this of a sample's best are as likely its instant.
+const TIE_SCORE: f64 = 0.05;
 
 /// Every bg sample compared with every fg copy at the placement (on the copies).
 fn sample_matches(fg: &LumaStore, bg: &LumaStore, placement: &Placement) -> Vec<SampleMatch> {
@@ -258,14 +281,19 @@ fn sample_matches(fg: &LumaStore, bg: &LumaStore, placement: &Placement) -> Vec<
     (0..bg.len())
         .map(|j| {
             let region = normalized(&bg.frame(j).0, bg_rect, w, h);
-            let mut best = SampleMatch { fg_copy: 0, score: f64::NEG_INFINITY };
-            for (k, t) in templates.iter().enumerate() {
-                let score = t.iter().zip(&region).map(|(a, b)| (a * b) as f64).sum::<f64>();
-                if score > best.score {
-                    best = SampleMatch { fg_copy: k, score };
-                }
-            }
-            best
+            let scores: Vec<f64> =
+                templates.iter().map(|t| t.iter().zip(&region).map(|(a, b)| (a * b) as f64).sum::<f64>()).collect();
+            let (fg_copy, score) = scores
+                .iter()
+                .copied()
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |b, (k, v)| if v > b.1 { (k, v) } else { b });
+            let near = |k: &usize| scores[*k] >= score - TIE_SCORE;
+            let tied = (
+                (0..scores.len()).find(near).unwrap_or(fg_copy),
+                (0..scores.len()).rev().find(near).unwrap_or(fg_copy),
+            );
+            SampleMatch { fg_copy, score, tied }
         })
         .collect()
 }
@@ -290,39 +318,81 @@ fn normalized(frame: &FrameRef<'_>, rect: Rect, w: usize, h: usize) -> Vec<f32> 
     data
 }
 
+/// A bg sample that showed fg (see `spans_of`).
+struct Hit {
+    start: f64,
+    earliest: f64,
+    latest: f64,
+    at: f64,
+    score: f64,
+}
+
+/// A sample scoring under this with every fg copy shows none of fg: fg's span does not reach
+/// it.
+const CLEAR_MISS: f64 = 0.6;
+
+/// `span` kept between the clear misses nearest its first and last hits (`first`, `last`):
+/// a still shot matches fg all along, so its hits alone say little of where fg starts, but
+/// the samples of the shots around it do not match at all (keyframes often fall on cuts).
+fn within_misses(mut span: ScoutSpan, first: f64, last: f64, misses: &[f64]) -> ScoutSpan {
+    if let Some(&before) = misses.iter().rev().find(|&&t| t < first) {
+        span.start_seconds = span.start_seconds.max(before);
+    }
+    if let Some(&after) = misses.iter().find(|&&t| t > last) {
+        span.end_seconds = span.end_seconds.min(after);
+    }
+    span
+}
+
 /// The hits grouped by where they say fg starts, as spans of bg, most hits first.
 fn spans_of(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], fg_length: f64) -> Vec<ScoutSpan> {
     let fg_start = fg.seconds_of(0);
-    // (fg's start in bg, the sample's time, its time into fg, score) of every hit.
-    let mut hits: Vec<(f64, f64, f64, f64)> = matches
+    let margin = |seconds: f64| MIN_MARGIN_SECONDS + MARGIN_SHARE * seconds.max(0.0);
+    // Every hit: fg's start in bg by its best copy; the earliest start and latest end its tied
+    // copies allow; the sample's time and score.
+    let mut hits: Vec<Hit> = matches
         .iter()
         .enumerate()
         .filter(|(_, m)| m.score >= HIT_SCORE)
         .map(|(j, m)| {
-            let into_fg = fg.frame(m.fg_copy).1 - fg_start;
             let at = bg.frame(j).1;
-            (at - into_fg, at, into_fg, m.score)
+            let into = |k: usize| fg.frame(k).1 - fg_start;
+            let (first, last) = (into(m.tied.0), into(m.tied.1));
+            Hit {
+                start: at - into(m.fg_copy),
+                earliest: at - last - margin(last),
+                latest: at + (fg_length - first) + margin(fg_length - first),
+                at,
+                score: m.score,
+            }
         })
         .collect();
-    hits.sort_by(|a, b| a.0.total_cmp(&b.0));
+    hits.sort_by(|a, b| a.start.total_cmp(&b.start));
     let agree = (fg_length * AGREE_SHARE).max(MIN_AGREE_SECONDS);
-    let margin = |seconds: f64| MIN_MARGIN_SECONDS + MARGIN_SHARE * seconds.max(0.0);
-    let mut spans: Vec<ScoutSpan> = Vec::new();
+    // Each span with the times of its first and last hit.
+    let mut spans: Vec<(ScoutSpan, f64, f64)> = Vec::new();
     let mut last_start = f64::NEG_INFINITY;
-    for (start, at, into_fg, score) in hits {
-        let remaining = fg_length - into_fg;
-        let (earliest, latest) = (start - margin(into_fg), at + remaining + margin(remaining));
+    for h in hits {
         match spans.last_mut() {
-            Some(span) if start - last_start <= agree => {
-                span.start_seconds = span.start_seconds.min(earliest);
-                span.end_seconds = span.end_seconds.max(latest);
+            Some((span, first, last)) if h.start - last_start <= agree => {
+                span.start_seconds = span.start_seconds.min(h.earliest);
+                span.end_seconds = span.end_seconds.max(h.latest);
                 span.hits += 1;
-                span.best_score = span.best_score.max(score);
+                span.best_score = span.best_score.max(h.score);
+                (*first, *last) = (first.min(h.at), last.max(h.at));
             }
-            _ => spans.push(ScoutSpan { start_seconds: earliest, end_seconds: latest, hits: 1, best_score: score }),
+            _ => spans.push((
+                ScoutSpan { start_seconds: h.earliest, end_seconds: h.latest, hits: 1, best_score: h.score },
+                h.at,
+                h.at,
+            )),
         }
-        last_start = start;
+        last_start = h.start;
     }
+    let misses: Vec<f64> =
+        matches.iter().enumerate().filter(|(_, m)| m.score < CLEAR_MISS).map(|(j, _)| bg.frame(j).1).collect();
+    let mut spans: Vec<ScoutSpan> =
+        spans.into_iter().map(|(span, first, last)| within_misses(span, first, last, &misses)).collect();
     spans.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.start_seconds.total_cmp(&b.start_seconds)));
     spans
 }

@@ -240,6 +240,9 @@ static void calls_out_of_order_are_refused(void) {
     CHECK(vidkompy_scout_finish(sc, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_send(sc, 7, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_set_bg_extent(sc, 5.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_set_bg_extent(NULL, 0.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_set_bg_extent(sc, 0.0, 60.0) == VIDKOMPY_OK);
     make_fg(1, 0, 2);
     VidkompyFrame late = gray(fg_pixels[0], FW, FH, 5), early = gray(fg_pixels[1], FW, FH, 4);
     CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &late) == VIDKOMPY_OK);
