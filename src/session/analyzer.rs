@@ -36,7 +36,7 @@ use crate::session::placement_check::{
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_parts, narrowed};
+use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
 use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, rate_prior};
 
 /// Bytes the grey copies of both streams may take together.
@@ -989,13 +989,27 @@ fn lookalike_shift(
     pinned: &Settings,
     found: &Placement,
 ) -> Option<Placement> {
+    // On copies of a large picture the searches (3 pairs, 17 shifts) cost more than the rest
+    // of a short clip's analysis; a pan's lookalike shows as well on copies a few times smaller.
+    let by = fg.first().map_or(1, |f| {
+        let width = bg_store.frame(0).0.width().max(f.width());
+        (width / LOOKALIKE_WIDTH).max(1).next_power_of_two()
+    });
+    let fg: Vec<FrameBuf> = fg.iter().map(|f| reduced(f, by)).collect::<Option<_>>()?;
+    let c = found.content;
+    let content = Rect::new(c.x / by, c.y / by, (c.width / by).max(1), (c.height / by).max(1));
     let last = bg_store.len().saturating_sub(1) as i64;
-    let pairs_at = |shift: i64| -> Option<(f64, Placement)> {
+    let mut bg: std::collections::BTreeMap<usize, FrameBuf> = Default::default();
+    let mut pairs_at = |shift: i64| -> Option<(f64, Placement)> {
         let mut total = 0.0;
         let mut best: Option<Placement> = None;
         for (f, &i) in fg.iter().zip(picks) {
             let j = (time.map[i] as i64 + shift).clamp(0, last) as usize;
-            let p = locate(std::slice::from_ref(f), &[bg_store.frame(j).0], pinned).ok()?;
+            if let std::collections::btree_map::Entry::Vacant(e) = bg.entry(j) {
+                e.insert(reduced(&bg_store.frame(j).0, by)?);
+            }
+            // The content box alone: no bars to detect on one frame, no halves to retry.
+            let p = locate_content(&f.as_frame(), &bg[&j].as_frame(), content, pinned).ok()?;
             total += p.confidence;
             best = Some(best.filter(|b| b.confidence >= p.confidence).unwrap_or(p));
         }
@@ -1011,7 +1025,28 @@ fn lookalike_shift(
             (best_mean, shifted) = (mean, Some(p));
         }
     }
-    shifted
+    shifted.map(|p| p.with_box(found.content, p.scale, p.x_subpixel * by as f64, p.y_subpixel * by as f64))
+}
+
+/// Widest copy the pan-lookalike check searches (see `lookalike_shift`).
+const LOOKALIKE_WIDTH: u32 = 320;
+
+/// A grey copy of `frame` `by` times smaller each way (itself, copied, for 1); `None` for a
+/// frame too small to reduce.
+fn reduced(frame: &FrameRef<'_>, by: u32) -> Option<FrameBuf> {
+    let (w, h) = (frame.width() / by, frame.height() / by);
+    if w == 0 || h == 0 {
+        return None;
+    }
+    let img =
+        crate::spatial::Image::from_frame(frame, Rect::full(frame.width(), frame.height()), w as usize, h as usize);
+    let mut buf = FrameBuf::new(PixelFormat::Gray8, w, h).ok()?;
+    for (y, row) in img.data.chunks_exact(w as usize).enumerate() {
+        for (o, &v) in buf.row_mut(0, y).iter_mut().zip(row) {
+            *o = v.round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    Some(buf)
 }
 
 fn likeliest_copies<'a>(fg_store: &LumaStore, bg_store: &'a LumaStore) -> Vec<FrameRef<'a>> {
