@@ -250,3 +250,120 @@ impl BgWindow {
         relative
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::Rect;
+    use crate::spatial::Placement;
+    use crate::temporal::TimeMap;
+
+    /// A window from bg frame 100, cut at both ends, over 2000 frames.
+    fn window() -> BgWindow {
+        BgWindow {
+            first_index: 100,
+            first_pts: 100,
+            end_seconds: 10.0,
+            total_frames: 2000,
+            bg_start_seconds: 0.0,
+            cuts_start: true,
+            cuts_end: true,
+        }
+    }
+
+    /// An alignment of 10 fg frames over a window of 60 bg frames: fg frame i on `first + i`.
+    fn relative(first: u32) -> Alignment {
+        let content = Rect::new(0, 0, 16, 16);
+        Alignment {
+            placement: Placement {
+                x: 0,
+                y: 0,
+                width: 16,
+                height: 16,
+                scale: 1.0,
+                confidence: 1.0,
+                content,
+                x_subpixel: 0.0,
+                y_subpixel: 0.0,
+            },
+            fg_frames: 10,
+            bg_frames: 60,
+            time: TimeMap {
+                map: (first..first + 10).collect(),
+                outside: Vec::new(),
+                cost: vec![0.0; 10],
+                confidence: vec![1.0; 10],
+                overall_confidence: 1.0,
+                offset_seconds: 0.0,
+                rate: 1.0,
+            },
+            media: None,
+        }
+    }
+
+    #[test]
+    fn a_match_inside_the_window_is_held_and_renumbered() {
+        let w = window();
+        assert_eq!(w.held_fg(&relative(20)), Ok(true));
+        let whole = w.in_whole_bg(relative(20));
+        assert_eq!(whole.time.map[0], 120);
+        assert_eq!(whole.bg_frames, 2000);
+    }
+
+    #[test]
+    fn a_match_at_a_cut_edge_or_outside_there_or_at_chance_is_not_held() {
+        let w = window();
+        // fg's first frame on the window's first frame: fg may start before it.
+        assert_eq!(w.held_fg(&relative(0)), Ok(false));
+        // fg's last frame on the window's last: fg may go on after it.
+        assert_eq!(w.held_fg(&relative(50)), Ok(false));
+        // Either end outside bg.
+        for end in [0u32, 9] {
+            let mut a = relative(20);
+            a.time.outside = vec![end];
+            assert_eq!(w.held_fg(&a), Ok(false), "outside at {end}");
+        }
+        // A frame matched no better than by chance.
+        let mut a = relative(20);
+        a.time.confidence[5] = 0.0;
+        assert_eq!(w.held_fg(&a), Ok(false));
+        // An edge the window did not cut (bg's own start, end) holds.
+        let uncut = BgWindow { cuts_start: false, cuts_end: false, ..window() };
+        assert_eq!(uncut.held_fg(&relative(0)), Ok(true));
+        assert_eq!(uncut.held_fg(&relative(50)), Ok(true));
+        let mut empty = relative(0);
+        empty.time.map.clear();
+        assert!(uncut.held_fg(&empty).is_err());
+    }
+
+    fn report(answer: ScoutAnswer) -> ScoutReport {
+        ScoutReport { answer, bg_samples: 30, fg_frames: 50, largest_gap_seconds: 2.0, best_score: 0.99 }
+    }
+
+    fn span(start: f64, end: f64, hits: usize) -> crate::session::ScoutSpan {
+        crate::session::ScoutSpan { start_seconds: start, end_seconds: end, hits, best_score: 0.99 }
+    }
+
+    #[test]
+    fn the_window_is_the_dominant_span_else_the_union_as_frame_indices() {
+        // 25 fps from pts 0, 1500 frames.
+        let pts: Vec<i64> = (0..1500).collect();
+        let tb = crate::frame::TimeBase::new(1, 25);
+        let placement = relative(0).placement;
+        let found = |spans| report(ScoutAnswer::Found { placement, spans });
+        let Ok((w, (a, b))) = window_of(&found(vec![span(10.0, 20.0, 4), span(40.0, 50.0, 2)]), &pts, tb) else {
+            panic!("a window")
+        };
+        assert_eq!((w.first_index, w.first_pts, a, b), (250, 250, 10.0, 20.0));
+        assert!(w.cuts_start && w.cuts_end);
+        let Ok((w, (a, b))) = window_of(&found(vec![span(10.0, 20.0, 3), span(40.0, 50.0, 2)]), &pts, tb) else {
+            panic!("a window")
+        };
+        assert_eq!((w.first_index, a, b), (250, 10.0, 50.0));
+        // A span from before bg's start to past its end cuts nothing.
+        let Ok((w, _)) = window_of(&found(vec![span(-3.0, 90.0, 1)]), &pts, tb) else { panic!("a window") };
+        assert!(!w.cuts_start && !w.cuts_end && w.first_index == 0);
+        let denser = report(ScoutAnswer::NeedDenser { every_seconds: 0.5 });
+        assert!(matches!(window_of(&denser, &pts, tb), Err(Scouted::Unsure { kind: "need-denser", .. })));
+    }
+}
