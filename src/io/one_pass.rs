@@ -29,7 +29,8 @@ pub struct OnePass {
 
 /// How the one pass ended: done, or fg's start was not within the session's window of bg
 /// (nothing was written; two passes may still find it further on), or fg ran to an edge of
-/// the scout's window of bg (what was written is not trusted: two passes decide).
+/// the scout's window of bg, or bg's frames there did not follow its packets (what was written
+/// is not trusted: two passes decide).
 pub enum Outcome {
     Done(Box<OnePass>),
     NotInWindow(Error),
@@ -91,16 +92,43 @@ struct Inputs<F> {
     fg: Receiver<FrameMessage<F>>,
     bg: Receiver<FrameMessage<F>>,
     pending: Option<(Stream, Option<F>)>,
+    /// Reading the scout's window: the pts bg's packets said its frames have from there, and
+    /// how many came; the first frame that differs (`(got, expected)`) stops the pass.
+    bg_expected: Option<(Vec<i64>, usize)>,
+    bg_off_packets: Option<(i64, Option<i64>)>,
 }
 
+/// The error that stops the one pass when bg's frames do not follow its packets (see
+/// `Inputs::next`); the job then reads all of bg in two passes.
+const OFF_PACKETS: &str = "bg's frames do not follow its packets";
+
 impl<F: InputFrame> Inputs<F> {
-    /// The next frame of `stream` (`None` at its end): the refused one, or a new one.
+    fn new(fg: Receiver<FrameMessage<F>>, bg: Receiver<FrameMessage<F>>, window: Option<&BgWindow>) -> Inputs<F> {
+        let bg_expected = window.map(|w| (w.expected_pts.clone(), 0));
+        Inputs { fg, bg, pending: None, bg_expected, bg_off_packets: None }
+    }
+
+    /// The next frame of `stream` (`None` at its end): the refused one, or a new one. In the
+    /// scout's window, each bg frame must have the pts its packet had: the alignment numbers bg
+    /// frames by the packets, so a frame the decoder dropped or added would shift every later
+    /// one.
     fn next(&mut self, stream: Stream) -> Result<Option<F>> {
         match self.pending.take() {
             Some((s, f)) if s == stream => Ok(f),
             other => {
                 self.pending = other;
-                receive(if stream == Stream::Fg { &self.fg } else { &self.bg })
+                let frame = receive(if stream == Stream::Fg { &self.fg } else { &self.bg })?;
+                if stream == Stream::Bg
+                    && let (Some(f), Some((expected, seen))) = (&frame, self.bg_expected.as_mut())
+                {
+                    let (got, want) = (f.as_frame().pts, expected.get(*seen).copied());
+                    if want != Some(got) {
+                        self.bg_off_packets = Some((got, want));
+                        return Err(Error::Internal(OFF_PACKETS.into()));
+                    }
+                    *seen += 1;
+                }
+                Ok(frame)
             }
         }
     }
@@ -159,7 +187,7 @@ pub fn composite<I: InputFile, O: OutputFile>(
         let (bg_tx, bg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);
         let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
         let bg_thread = s.spawn(move || decode_into(bg, first_bg, bg_tx, until));
-        let mut inputs = Inputs { fg: fg_rx, bg: bg_rx, pending: None };
+        let mut inputs = Inputs::new(fg_rx, bg_rx, window);
         let mut encoder: Option<Encoder<'_>> = None;
         let mut create = Some(create);
         let mut start_encoder = |shape| -> Result<Encoder<'_>> {
@@ -169,9 +197,20 @@ pub fn composite<I: InputFile, O: OutputFile>(
         for line in told.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default() {
             observer.status(&line);
         }
+        let off_packets = inputs.bg_off_packets;
         drop(inputs);
         let (fg_ms, fg_decoded) = joined(fg_thread)?;
         let (bg_ms, bg_decoded) = joined(bg_thread)?;
+        if let Some((got, want)) = off_packets {
+            // What was written is let go; the two passes write the output again.
+            if let Some(Encoder { tx, thread, .. }) = encoder {
+                drop(tx);
+                let _ = joined(thread)?;
+            }
+            let want = want.map_or("none".to_string(), |p| p.to_string());
+            observer.status(&format!("one pass: bg frame with pts {got} where its packets said {want}"));
+            return Ok(Outcome::WindowTooNarrow);
+        }
         let encode_ms = match encoder {
             Some(Encoder { tx, thread, .. }) => {
                 drop(tx);
@@ -200,7 +239,12 @@ pub fn composite<I: InputFile, O: OutputFile>(
             Some(w) => w.held_fg(&alignment).map_err(Error::Internal)?.then(|| w.in_whole_bg(alignment)),
             None => Some(alignment),
         };
-        let Some(alignment) = alignment else { return Ok(Outcome::WindowTooNarrow) };
+        let Some(alignment) = alignment else {
+            observer.status(
+                "one pass: fg's match reached an edge of the scout's window of bg, or a frame matched no better than by chance",
+            );
+            return Ok(Outcome::WindowTooNarrow);
+        };
         Ok(Outcome::Done(Box::new(OnePass {
             alignment,
             decode_ms: fg_ms + bg_ms,
@@ -277,4 +321,36 @@ fn summary(live: &Live) -> String {
         "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start analyses, {} bg frames before fg's start dropped; {} matches moved a frame by the full-resolution pictures",
         st.fg_received, st.bg_received, st.output, st.outside, st.start_attempts, st.bg_dropped, st.picture_moves
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::TimeBase;
+
+    fn frame(pts: i64) -> FrameBuf {
+        let mut f = FrameBuf::new(PixelFormat::Gray8, 2, 2).unwrap();
+        (f.pts, f.time_base) = (pts, TimeBase::new(1, 25));
+        f
+    }
+
+    #[test]
+    fn a_bg_frame_off_its_packets_stops_the_pass_and_says_which() {
+        let (fg_tx, fg_rx) = bounded(4);
+        let (bg_tx, bg_rx) = bounded(4);
+        let mut inputs = Inputs::<FrameBuf>::new(fg_rx, bg_rx, None);
+        inputs.bg_expected = Some((vec![10, 11, 12], 0));
+        for pts in [10, 11, 13] {
+            bg_tx.send(Ok(frame(pts))).unwrap();
+        }
+        fg_tx.send(Ok(frame(0))).unwrap();
+        assert_eq!(inputs.next(Stream::Bg).unwrap().unwrap().pts, 10);
+        // A frame sent again after AGAIN is not counted twice.
+        let again = inputs.next(Stream::Bg).unwrap();
+        inputs.refused(Stream::Bg, again).unwrap();
+        assert_eq!(inputs.next(Stream::Fg).unwrap().unwrap().pts, 0);
+        assert_eq!(inputs.next(Stream::Bg).unwrap().unwrap().pts, 11);
+        assert!(inputs.next(Stream::Bg).is_err());
+        assert_eq!(inputs.bg_off_packets, Some((13, Some(12))));
+    }
 }

@@ -536,9 +536,9 @@ pub fn run<I: InputFile, O: OutputFile>(
             Outcome::NotInWindow(e) => {
                 observer.status(&format!("one pass: {e}; analysing the whole of both files instead"));
             }
-            Outcome::WindowTooNarrow => observer.status(
-                "one pass: fg's match reached an edge of the scout's window of bg; analysing the whole of both files instead",
-            ),
+            Outcome::WindowTooNarrow => {
+                observer.status("one pass: not trusted; analysing the whole of both files instead")
+            }
         }
     }
     // A bad input fails here, before any work: analyze opens both inputs first.

@@ -27,6 +27,9 @@ pub struct BgWindow {
     /// Whether the window leaves frames out before it, after it.
     pub cuts_start: bool,
     pub cuts_end: bool,
+    /// The pts of bg's frames from `first_index` on, by its packets: each frame the one pass
+    /// reads must have the next (frames are numbered by them).
+    pub expected_pts: Vec<i64>,
 }
 
 /// What the scout told the job.
@@ -209,6 +212,7 @@ fn window_of(
             bg_start_seconds: seconds(all_pts[0]),
             cuts_start: first_index > 0,
             cuts_end: last_index + 1 < all_pts.len(),
+            expected_pts: all_pts[first_index..].to_vec(),
         },
         (start, end),
     ))
@@ -268,6 +272,7 @@ mod tests {
             bg_start_seconds: 0.0,
             cuts_start: true,
             cuts_end: true,
+            expected_pts: (100..2000).collect(),
         }
     }
 
