@@ -165,3 +165,44 @@ def test_a_pts_needs_its_time_base():
     from fractions import Fraction
     frame = vidkompy.Frame("i420", [y, u, v], pts=512, time_base=Fraction(1, 12800))
     assert (frame._c.time_base_num, frame._c.time_base_den) == (1, 12800)
+
+
+def test_the_scout_finds_fg_s_span_from_a_sparse_sample_of_bg(pair):
+    fg, bg = frames(pair[0]), frames(pair[1])
+    scout = vidkompy.Scout()
+    for frame in fg:
+        scout.push("fg", frame)
+    for frame in bg[::5]:
+        scout.push("bg", frame)
+    scout.set_bg_extent(0.0, BG_FRAMES / 25)
+    found = scout.finish()
+    assert found["answer"] == "found", found
+    assert found["bg_samples"] == len(bg[::5]) and found["fg_frames"] == FG_FRAMES
+    # The binding hands over the library's spans; on this scene (a pan with a bar that repeats
+    # every 64 px) the scout's placement is a pan's lookalike and its span starts late, so the
+    # check is that the span meets fg's (the library's own tests check that spans hold fg).
+    start, end = OFFSET / 25, (OFFSET + FG_FRAMES) / 25
+    assert any(s.start_seconds < end and s.end_seconds > start and s.hits > 0 for s in found["spans"]), found["spans"]
+    assert found["placement"] is not None and found["best_score"] >= 0.9
+    # A finished scout takes no more frames; an extent that is no span is refused.
+    with pytest.raises(vidkompy.Error) as e:
+        scout.push("bg", frames(pair[1])[-1])
+    assert e.value.status == vidkompy.BAD_STATE
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Scout().set_bg_extent(5.0, 1.0)
+    assert e.value.status == vidkompy.INVALID_ARGUMENT
+
+
+def test_the_scout_refuses_a_bg_that_never_shows_fg(pair):
+    rng = np.random.default_rng(3)
+    scout = vidkompy.Scout()
+    for frame in frames(pair[0]):
+        scout.push("fg", frame)
+    for k in range(12):
+        noise = [rng.integers(0, 256, (BH, BW), dtype=np.uint8), np.full((BH // 2, BW // 2), 128, np.uint8),
+                 np.full((BH // 2, BW // 2), 128, np.uint8)]
+        scout.push("bg", vidkompy.Frame("i420", noise, pts=k, time_base=(1, 25)))
+    with pytest.raises(vidkompy.Error) as e:
+        scout.finish()
+    assert e.value.status == vidkompy.NO_MATCH
+    assert "score" in str(e.value)

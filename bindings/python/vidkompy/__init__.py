@@ -22,7 +22,10 @@ from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int, c_int64, c
 
 import numpy as np
 
-__all__ = ["Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Placement", "locate", "composite"]
+__all__ = [
+    "Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Scout", "ScoutSpan", "Placement",
+    "locate", "composite",
+]
 
 OK, AGAIN, EOF = 0, 1, 2
 INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL = range(-1, -9, -1)
@@ -102,6 +105,31 @@ class Placement(ctypes.Structure):
         return f"Placement(x={self.x}, y={self.y}, width={self.width}, height={self.height}, scale={self.scale:.4f}, confidence={self.confidence:.3f})"
 
 
+class ScoutSpan(ctypes.Structure):
+    """A stretch of bg (seconds of bg's timestamps) that can hold fg, and its evidence."""
+
+    _fields_ = [("start_seconds", c_double), ("end_seconds", c_double), ("hits", c_size_t), ("best_score", c_double)]
+
+    def __repr__(self):
+        return f"ScoutSpan({self.start_seconds:.3f}-{self.end_seconds:.3f} s, hits={self.hits}, best={self.best_score:.3f})"
+
+
+class _ScoutResult(ctypes.Structure):
+    _fields_ = [
+        ("answer", c_int),
+        ("span_count", c_size_t),
+        ("placement", Placement),
+        ("every_seconds", c_double),
+        ("bg_samples", c_size_t),
+        ("fg_frames", c_size_t),
+        ("largest_gap_seconds", c_double),
+        ("best_score", c_double),
+    ]
+
+
+SCOUT_FOUND, SCOUT_NEED_DENSER = 0, 1
+
+
 def _load():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.normpath(os.path.join(here, "..", "..", ".."))
@@ -156,6 +184,13 @@ _signatures = {
     "vidkompy_live_wants": (c_int, [_handle]),
     "vidkompy_live_last_frame": (c_int, [_handle, POINTER(ctypes.c_int64), POINTER(ctypes.c_int64), POINTER(c_int)]),
     "vidkompy_live_offset_seconds": (c_int, [_handle, POINTER(ctypes.c_double)]),
+    "vidkompy_scout_new": (c_int, [_handle, POINTER(_handle)]),
+    "vidkompy_scout_free": (None, [POINTER(_handle)]),
+    "vidkompy_scout_last_error": (c_char_p, [_handle]),
+    "vidkompy_scout_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_scout_set_bg_extent": (c_int, [_handle, c_double, c_double]),
+    "vidkompy_scout_finish": (c_int, [_handle, POINTER(_ScoutResult)]),
+    "vidkompy_scout_span": (c_int, [_handle, c_size_t, POINTER(ScoutSpan)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
@@ -459,6 +494,54 @@ class Live:
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_live_free(byref(self._h))
+
+
+class Scout:
+    """Where in a long bg fg can lie, for a host that can seek: push every fg frame (or an even
+    sample) and a sparse sample of bg (its keyframes, say), each with its pts, then finish().
+    finish() returns a dict: "answer" ("found" or "need_denser"), "spans" (ScoutSpans, most hits
+    first: decode bg densely only there), "placement" (as precise as the scout's small copies),
+    "every_seconds" (need_denser: sample bg at least this often and scout again), and the
+    evidence ("bg_samples", "fg_frames", "largest_gap_seconds", "best_score"). NO_MATCH
+    (vidkompy.Error) when the samples are dense enough and none shows fg."""
+
+    def __init__(self, settings=None):
+        self._h = _handle()
+        _check(_lib.vidkompy_scout_new(_settings(settings), byref(self._h)))
+
+    def _check(self, status):
+        return _check(status, handle_message=lambda: _lib.vidkompy_scout_last_error(self._h))
+
+    def push(self, stream, frame):
+        """The next frame of "fg" or a bg sample ("bg"), later than that stream's last."""
+        self._check(_lib.vidkompy_scout_send(self._h, _stream(stream), byref(frame._c)))
+
+    def set_bg_extent(self, start_seconds, end_seconds):
+        """bg's first frame's time and the time just past its last, when known."""
+        self._check(_lib.vidkompy_scout_set_bg_extent(self._h, start_seconds, end_seconds))
+
+    def finish(self):
+        r = _ScoutResult()
+        self._check(_lib.vidkompy_scout_finish(self._h, byref(r)))
+        spans = []
+        for k in range(r.span_count):
+            span = ScoutSpan()
+            self._check(_lib.vidkompy_scout_span(self._h, k, byref(span)))
+            spans.append(span)
+        return {
+            "answer": "found" if r.answer == SCOUT_FOUND else "need_denser",
+            "spans": spans,
+            "placement": r.placement if r.answer == SCOUT_FOUND else None,
+            "every_seconds": r.every_seconds,
+            "bg_samples": r.bg_samples,
+            "fg_frames": r.fg_frames,
+            "largest_gap_seconds": r.largest_gap_seconds,
+            "best_score": r.best_score,
+        }
+
+    def __del__(self):
+        if getattr(self, "_h", None):
+            _lib.vidkompy_scout_free(byref(self._h))
 
 
 def locate(fg, bg, settings=None):
