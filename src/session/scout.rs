@@ -22,7 +22,7 @@ use crate::session::Stream;
 use crate::session::analyzer::matched_rects;
 use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Image, Placement, evenly_spaced, likeliest_bg, locate};
+use crate::spatial::{Image, Placement, evenly_spaced, likeliest_bg, locate, locate_content};
 
 /// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
 /// from another picture's, and 32 KB a sample.
@@ -185,7 +185,17 @@ impl Scout {
             Err(Error::NoMatch { score, .. }) if too_sparse => return Ok(report(denser(), score)),
             Err(e) => return Err(e),
         };
-        let matches = sample_matches(fg, bg, &placement);
+        let mut matches = sample_matches(fg, bg, &placement);
+        let mut placement = placement;
+        // Searched again on the best hits (see `refined`); when that moves it, the samples are
+        // compared again at the new place.
+        let better = refined(fg, bg, &matches, placement, &self.settings);
+        if (better.x, better.y, better.width, better.height)
+            != (placement.x, placement.y, placement.width, placement.height)
+        {
+            placement = better;
+            matches = sample_matches(fg, bg, &placement);
+        }
         let best_score = matches.iter().map(|m| m.score).fold(0.0, f64::max);
         let spans = spans_of(fg, bg, &matches, fg_length);
         if spans.is_empty() {
@@ -194,7 +204,6 @@ impl Scout {
             }
             return Err(Error::NoMatch { score: best_score, min_confidence: HIT_SCORE });
         }
-        let placement = refined(fg, bg, &matches, placement, &self.settings);
         let placement = placement_to_full(&placement, fg, bg);
         Ok(report(ScoutAnswer::Found { placement, spans }, best_score))
     }
@@ -231,12 +240,17 @@ fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Resul
     locate(&fg_picks, &bg_picks, settings)
 }
 
-/// Hits whose pairs the placement is searched on again.
-const REFINE_PAIRS: usize = 3;
+/// Hits whose samples the placement is searched on again.
+const REFINE_PAIRS: usize = 2;
+/// fg copies, evenly spaced, each of those samples is searched with (then the copies around
+/// the best of them).
+const REFINE_COPIES: usize = 48;
 
-/// The placement searched again on the best hits, each with the fg copy it matched: the first
-/// search compared copies of different instants (bg samples are sparse), so moving content
-/// could shift it; a pair of one instant cannot. The best of these and the first is kept.
+/// The placement searched again on the best hits' samples, each against fg copies over all of
+/// fg: the first search compared copies of different instants (bg samples are sparse), so a
+/// pan could shift it, and the copy a sample matched best at the shifted place is a pan's
+/// lookalike, off the sample's instant; the copy of the sample's own instant matches it best,
+/// at the true place. The best of these and the first is kept.
 fn refined(
     fg: &LumaStore,
     bg: &LumaStore,
@@ -244,14 +258,29 @@ fn refined(
     first: Placement,
     settings: &Settings,
 ) -> Placement {
-    let mut best_hits: Vec<(usize, &SampleMatch)> =
-        matches.iter().enumerate().filter(|(_, m)| m.score >= HIT_SCORE).collect();
-    best_hits.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
-    best_hits
-        .into_iter()
-        .take(REFINE_PAIRS)
-        .filter_map(|(j, m)| locate(&[fg.frame(m.fg_copy).0], &[bg.frame(j).0], settings).ok())
-        .fold(first, |best, p| if p.confidence > best.confidence { p } else { best })
+    let mut best_hits: Vec<usize> = (0..matches.len()).filter(|&j| matches[j].score >= HIT_SCORE).collect();
+    best_hits.sort_by(|&a, &b| matches[b].score.total_cmp(&matches[a].score));
+    let pinned = Settings { scale_min: first.scale, scale_max: first.scale, ..settings.clone() };
+    let search = |k: usize, j: usize| locate_content(&fg.frame(k).0, &bg.frame(j).0, first.content, &pinned).ok();
+    let mut best = first;
+    for j in best_hits.into_iter().take(REFINE_PAIRS) {
+        let picks = evenly_spaced(fg.len(), REFINE_COPIES);
+        let step = fg.len().div_ceil(REFINE_COPIES.max(1));
+        let Some((k0, p0)) = picks
+            .into_iter()
+            .filter_map(|k| search(k, j).map(|p| (k, p)))
+            .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
+        else {
+            continue;
+        };
+        let around = k0.saturating_sub(step)..(k0 + step + 1).min(fg.len());
+        let local =
+            around.filter_map(|k| search(k, j)).fold(p0, |b, p| if p.confidence > b.confidence { p } else { b });
+        if local.confidence > best.confidence {
+            best = local;
+        }
+    }
+    best
 }
 
 /// How one bg sample compares with fg at the placement: its best fg copy and their

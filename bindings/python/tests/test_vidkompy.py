@@ -178,12 +178,12 @@ def test_the_scout_finds_fg_s_span_from_a_sparse_sample_of_bg(pair):
     found = scout.finish()
     assert found["answer"] == "found", found
     assert found["bg_samples"] == len(bg[::5]) and found["fg_frames"] == FG_FRAMES
-    # The binding hands over the library's spans; on this scene (a pan with a bar that repeats
-    # every 64 px) the scout's placement is a pan's lookalike and its span starts late, so the
-    # check is that the span meets fg's (the library's own tests check that spans hold fg).
+    # A pan: the first placement, from samples of other instants than fg's copies, was a pan's
+    # lookalike and its span started late; the search again over all of fg finds the true one.
     start, end = OFFSET / 25, (OFFSET + FG_FRAMES) / 25
-    assert any(s.start_seconds < end and s.end_seconds > start and s.hits > 0 for s in found["spans"]), found["spans"]
-    assert found["placement"] is not None and found["best_score"] >= 0.9
+    assert any(s.start_seconds <= start and s.end_seconds >= end for s in found["spans"]), found["spans"]
+    p = found["placement"]
+    assert (p.x, p.y) == (FX, FY), p
     # A finished scout takes no more frames; an extent that is no span is refused.
     with pytest.raises(vidkompy.Error) as e:
         scout.push("bg", frames(pair[1])[-1])
