@@ -269,6 +269,19 @@ static void calls_out_of_order_are_refused(void) {
     vidkompy_scout_free(&sc);
     vidkompy_scout_free(&sc);
     vidkompy_scout_free(NULL);
+    /* The header's bound: at most 2048 bg samples, the next refused with UNSUPPORTED. */
+    static uint8_t tiny[16 * 16];
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    int taken = 0;
+    for (int k = 0; k < 2048; k++) {
+        VidkompyFrame f = gray(tiny, 16, 16, k);
+        taken += vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK;
+    }
+    CHECK(taken == 2048);
+    VidkompyFrame over = gray(tiny, 16, 16, 2048);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_BG, &over) == VIDKOMPY_ERROR_UNSUPPORTED);
+    CHECK(strstr(vidkompy_scout_last_error(sc), "2048") != NULL);
+    vidkompy_scout_free(&sc);
 }
 
 /* A few frames through every call of a found answer: what valgrind watches at the boundary. */
