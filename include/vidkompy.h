@@ -1476,6 +1476,38 @@ int vidkompy_scout_finish(struct VidkompyScout *scout, struct VidkompyScoutResul
  */
 int vidkompy_scout_span(struct VidkompyScout *scout, size_t index, struct VidkompyScoutSpan *out);
 
+/*
+ The stretch of bg to decode densely after a FOUND answer, into `*out`: span 0 alone when it
+ has at least twice the hits of span 1 (a near-still shot gives stray hits elsewhere), else
+ the union of all spans (a repeated shot, shots reordered: the dense pass decides); `hits`
+ counts the hits of the spans it covers and `best_score` is their best. Decode bg from the
+ keyframe at or before `start_seconds` to the last frame at or before `end_seconds`, analyse
+ fg against those frames alone, then ask vidkompy_alignment_check_window whether the window
+ held fg. VIDKOMPY_ERROR_BAD_STATE before vidkompy_scout_finish answered FOUND.
+
+ # Safety
+ `scout` must be NULL or live; `out` NULL or writable.
+ */
+int vidkompy_scout_window(struct VidkompyScout *scout, struct VidkompyScoutSpan *out);
+
+/*
+ Whether an alignment made from a window of bg alone (bg frames numbered from the window's
+ first, as the analyzer numbers what it is given) saw all of fg: VIDKOMPY_OK when it did.
+ `bg_before` / `bg_after`: non-zero when bg has frames before the window's first / after its
+ last. VIDKOMPY_ERROR_NO_MATCH (the message says which) when fg's match reaches an end the
+ window cut (fg's first or last frames outside bg there, or matched on the window's first or
+ last frame: fg may go on beyond it) or a frame is matched no better than by chance: the
+ window's answer may be wrong, so analyse fg against the whole of bg instead. Never keep a
+ window's alignment without this check.
+
+ # Safety
+ `alignment` NULL or live; `err` NULL or writable.
+ */
+int vidkompy_alignment_check_window(const struct VidkompyAlignment *alignment,
+                                    int bg_before,
+                                    int bg_after,
+                                    struct VidkompyError *err);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

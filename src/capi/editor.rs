@@ -19,7 +19,7 @@ pub const VIDKOMPY_STREAM_NONE: c_int = -1;
 
 /// # Safety
 /// `alignment` must be NULL or live.
-unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> Result<&'a crate::alignment::Alignment> {
+pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> Result<&'a crate::alignment::Alignment> {
     // SAFETY: NULL-checked; otherwise live by the caller's contract.
     unsafe { alignment.as_ref() }.map(|a| &a.alignment).ok_or_else(|| Error::invalid("alignment is NULL"))
 }

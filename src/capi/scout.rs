@@ -3,12 +3,13 @@
 
 use std::ffi::{CString, c_char, c_int};
 
+use super::editor::alignment_ref;
 use super::{
-    LastError, VIDKOMPY_OK, VidkompyFrame, VidkompyPlacement, VidkompySettings, ffi_call_free, frame_from_c,
-    free_handle, settings_or_default, stream_from_c, with_handle,
+    LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
+    ffi_call_free, frame_from_c, free_handle, settings_or_default, stream_from_c, with_error, with_handle,
 };
 use crate::error::Error;
-use crate::session::{Scout, ScoutAnswer, ScoutReport};
+use crate::session::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
 
 /// vidkompy_scout_finish's answer: fg can lie in the spans (vidkompy_scout_span).
 pub const VIDKOMPY_SCOUT_FOUND: c_int = 0;
@@ -257,6 +258,73 @@ pub unsafe extern "C" fn vidkompy_scout_span(
                 best_score: span.best_score,
             };
             Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// The stretch of bg to decode densely after a FOUND answer, into `*out`: span 0 alone when it
+/// has at least twice the hits of span 1 (a near-still shot gives stray hits elsewhere), else
+/// the union of all spans (a repeated shot, shots reordered: the dense pass decides); `hits`
+/// counts the hits of the spans it covers and `best_score` is their best. Decode bg from the
+/// keyframe at or before `start_seconds` to the last frame at or before `end_seconds`, analyse
+/// fg against those frames alone, then ask vidkompy_alignment_check_window whether the window
+/// held fg. VIDKOMPY_ERROR_BAD_STATE before vidkompy_scout_finish answered FOUND.
+///
+/// # Safety
+/// `scout` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_window(scout: *mut VidkompyScout, out: *mut VidkompyScoutSpan) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            let out = out.as_mut().ok_or_else(|| Error::invalid("out is NULL"))?;
+            let Some(report @ ScoutReport { answer: ScoutAnswer::Found { spans, .. }, .. }) = &s.report else {
+                return Err(Error::bad_state("no window: vidkompy_scout_finish has not answered FOUND"));
+            };
+            let window = report.dense_window().ok_or_else(|| Error::bad_state("the scout's spans make no window"))?;
+            let covered = spans
+                .iter()
+                .filter(|sp| sp.start_seconds >= window.start_seconds && sp.end_seconds <= window.end_seconds);
+            let (hits, best_score) = covered.fold((0, 0.0f64), |(h, b), sp| (h + sp.hits, b.max(sp.best_score)));
+            *out = VidkompyScoutSpan {
+                start_seconds: window.start_seconds,
+                end_seconds: window.end_seconds,
+                hits,
+                best_score,
+            };
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Whether an alignment made from a window of bg alone (bg frames numbered from the window's
+/// first, as the analyzer numbers what it is given) saw all of fg: VIDKOMPY_OK when it did.
+/// `bg_before` / `bg_after`: non-zero when bg has frames before the window's first / after its
+/// last. VIDKOMPY_ERROR_NO_MATCH (the message says which) when fg's match reaches an end the
+/// window cut (fg's first or last frames outside bg there, or matched on the window's first or
+/// last frame: fg may go on beyond it) or a frame is matched no better than by chance: the
+/// window's answer may be wrong, so analyse fg against the whole of bg instead. Never keep a
+/// window's alignment without this check.
+///
+/// # Safety
+/// `alignment` NULL or live; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_check_window(
+    alignment: *const VidkompyAlignment,
+    bg_before: c_int,
+    bg_after: c_int,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_error(err, || {
+            ffi_call_free(|| {
+                let al = alignment_ref(alignment)?;
+                let cuts = WindowCuts { start: bg_before != 0, end: bg_after != 0 };
+                window_held_fg(al, cuts)
+                    .map_err(|why| Error::NotInBg(format!("the window of bg did not hold all of fg: {why}")))?;
+                Ok(VIDKOMPY_OK)
+            })
         })
     }
 }

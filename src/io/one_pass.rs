@@ -236,14 +236,14 @@ pub fn composite<I: InputFile, O: OutputFile>(
         observer.status(&summary(&live));
         let alignment = live.alignment_of(&decisions)?;
         let alignment = match window {
-            Some(w) => w.held_fg(&alignment).map_err(Error::Internal)?.then(|| w.in_whole_bg(alignment)),
-            None => Some(alignment),
-        };
-        let Some(alignment) = alignment else {
-            observer.status(
-                "one pass: fg's match reached an edge of the scout's window of bg, or a frame matched no better than by chance",
-            );
-            return Ok(Outcome::WindowTooNarrow);
+            Some(w) => match w.held_fg(&alignment) {
+                Ok(()) => w.in_whole_bg(alignment),
+                Err(why) => {
+                    observer.status(&format!("one pass over the scout's window of bg: {why}"));
+                    return Ok(Outcome::WindowTooNarrow);
+                }
+            },
+            None => alignment,
         };
         Ok(Outcome::Done(Box::new(OnePass {
             alignment,

@@ -11,8 +11,7 @@ use crate::alignment::{Alignment, ScoutCost};
 use crate::error::{Error, Result, Status};
 use crate::io::job::CompJob;
 use crate::io::pipeline::{CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, decode_into, joined};
-use crate::session::{Scout, ScoutAnswer, ScoutReport, Stream};
-use crate::temporal::no_better_than_chance;
+use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
 
 /// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached
 /// by seeking) to the last frame at or before `end_seconds`.
@@ -25,8 +24,7 @@ pub struct BgWindow {
     pub total_frames: usize,
     pub bg_start_seconds: f64,
     /// Whether the window leaves frames out before it, after it.
-    pub cuts_start: bool,
-    pub cuts_end: bool,
+    pub cuts: WindowCuts,
     /// The pts of bg's frames from `first_index` on, by its packets: each frame the one pass
     /// reads must have the next (frames are numbered by them).
     pub expected_pts: Vec<i64>,
@@ -169,40 +167,29 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
     })
 }
 
-/// A span with at least this many times the hits of every other is read alone.
-const DOMINANT_HITS: usize = 2;
-
-/// The window of bg to read, as frame indices: the span with the most hits when it has
-/// `DOMINANT_HITS` times any other's (a near-still shot gives stray hits elsewhere; the one
-/// pass's start window then begins near fg's start), else the union of the spans (a repeated
-/// shot, reordered shots: the dense pass decides). A wrong choice shows in the one pass's
-/// result (`held_fg`), and the two passes then read all of bg.
+/// The scout's dense window (`ScoutReport::dense_window`) as frame indices of bg, from its
+/// packets' timestamps.
 fn window_of(
     report: &ScoutReport,
     all_pts: &[i64],
     time_base: crate::frame::TimeBase,
 ) -> std::result::Result<(BgWindow, (f64, f64)), Scouted> {
-    let spans = match &report.answer {
-        ScoutAnswer::Found { spans, .. } => spans,
-        ScoutAnswer::NeedDenser { every_seconds } => {
-            let why = format!(
-                "bg's keyframes are up to {:.1} s apart and none showed fg; a sample every {:.2} s is needed",
-                report.largest_gap_seconds, every_seconds
-            );
-            return Err(Scouted::Unsure { kind: "need-denser", why });
-        }
-    };
-    let dominant = spans.len() == 1 || spans[0].hits >= DOMINANT_HITS * spans[1].hits;
-    let read = if dominant { &spans[..1] } else { &spans[..] };
-    let start = read.iter().map(|s| s.start_seconds).fold(f64::INFINITY, f64::min);
-    let end = read.iter().map(|s| s.end_seconds).fold(f64::NEG_INFINITY, f64::max);
-    let seconds = |pts: i64| time_base.seconds(pts).unwrap_or(f64::NAN);
-    if !start.is_finite() || !end.is_finite() || !seconds(all_pts[0]).is_finite() {
-        return Err(Scouted::Unsure { kind: "no-span", why: "the scout gave no usable span".into() });
+    if let ScoutAnswer::NeedDenser { every_seconds } = &report.answer {
+        let why = format!(
+            "bg's keyframes are up to {:.1} s apart and none showed fg; a sample every {:.2} s is needed",
+            report.largest_gap_seconds, every_seconds
+        );
+        return Err(Scouted::Unsure { kind: "need-denser", why });
     }
+    let seconds = |pts: i64| time_base.seconds(pts).unwrap_or(f64::NAN);
+    let window = report.dense_window().filter(|_| seconds(all_pts[0]).is_finite());
+    let Some(DenseWindow { start_seconds: start, end_seconds: end }) = window else {
+        return Err(Scouted::Unsure { kind: "no-span", why: "the scout gave no usable span".into() });
+    };
     // The last frame at or before the span's start.
     let first_index = all_pts.partition_point(|&p| seconds(p) <= start).saturating_sub(1);
     let last_index = all_pts.partition_point(|&p| seconds(p) <= end).saturating_sub(1);
+    let cuts = WindowCuts { start: first_index > 0, end: last_index + 1 < all_pts.len() };
     Ok((
         BgWindow {
             first_index,
@@ -210,8 +197,7 @@ fn window_of(
             end_seconds: end,
             total_frames: all_pts.len(),
             bg_start_seconds: seconds(all_pts[0]),
-            cuts_start: first_index > 0,
-            cuts_end: last_index + 1 < all_pts.len(),
+            cuts,
             expected_pts: all_pts[first_index..].to_vec(),
         },
         (start, end),
@@ -220,26 +206,9 @@ fn window_of(
 
 impl BgWindow {
     /// Whether the one pass over the window saw all of fg's match (`relative`: its alignment,
-    /// bg frames numbered from the window's first): false when fg's first or last frames fell
-    /// outside bg, or its match reached the window's first or last frame, at an edge the
-    /// window cut (fg may go on beyond it); false too when a frame was matched no better than
-    /// by chance (its true match may lie where the session's start window did not reach: fg's
-    /// first frames put at the start of a near-still shot before it). An error for an empty
-    /// alignment.
-    pub fn held_fg(&self, relative: &Alignment) -> std::result::Result<bool, String> {
-        let t = &relative.time;
-        let n = t.map.len();
-        if n == 0 || relative.bg_frames == 0 {
-            return Err("the one pass over the scout's window made no frames".into());
-        }
-        let matched = |i: usize| !t.is_outside(i);
-        let (lowest, highest) =
-            (0..n).filter(|&i| matched(i)).map(|i| t.map[i]).fold((u32::MAX, 0), |(lo, hi), j| (lo.min(j), hi.max(j)));
-        let last_bg = relative.bg_frames as u32 - 1;
-        let start_cut = self.cuts_start && (!matched(0) || lowest == 0);
-        let end_cut = self.cuts_end && (!matched(n - 1) || highest >= last_bg);
-        let forced = (0..n).any(|i| matched(i) && no_better_than_chance(t.confidence[i]));
-        Ok(!(start_cut || end_cut || forced))
+    /// bg frames numbered from the window's first): the library's check, `window_held_fg`.
+    pub fn held_fg(&self, relative: &Alignment) -> std::result::Result<(), String> {
+        window_held_fg(relative, self.cuts)
     }
 
     /// A window's alignment with bg's frames numbered from bg's first frame.
@@ -258,117 +227,64 @@ impl BgWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::Rect;
+    use crate::session::ScoutSpan;
     use crate::spatial::Placement;
-    use crate::temporal::TimeMap;
 
-    /// A window from bg frame 100, cut at both ends, over 2000 frames.
-    fn window() -> BgWindow {
-        BgWindow {
-            first_index: 100,
-            first_pts: 100,
-            end_seconds: 10.0,
-            total_frames: 2000,
-            bg_start_seconds: 0.0,
-            cuts_start: true,
-            cuts_end: true,
-            expected_pts: (100..2000).collect(),
+    fn placement() -> Placement {
+        let content = crate::frame::Rect::new(0, 0, 16, 16);
+        Placement {
+            x: 0,
+            y: 0,
+            width: 16,
+            height: 16,
+            scale: 1.0,
+            confidence: 1.0,
+            content,
+            x_subpixel: 0.0,
+            y_subpixel: 0.0,
         }
     }
 
-    /// An alignment of 10 fg frames over a window of 60 bg frames: fg frame i on `first + i`.
-    fn relative(first: u32) -> Alignment {
-        let content = Rect::new(0, 0, 16, 16);
-        Alignment {
-            placement: Placement {
-                x: 0,
-                y: 0,
-                width: 16,
-                height: 16,
-                scale: 1.0,
-                confidence: 1.0,
-                content,
-                x_subpixel: 0.0,
-                y_subpixel: 0.0,
-            },
-            fg_frames: 10,
-            bg_frames: 60,
-            time: TimeMap {
-                map: (first..first + 10).collect(),
-                outside: Vec::new(),
-                cost: vec![0.0; 10],
-                confidence: vec![1.0; 10],
-                overall_confidence: 1.0,
-                offset_seconds: 0.0,
-                rate: 1.0,
-            },
-            media: None,
+    fn found(spans: Vec<ScoutSpan>) -> ScoutReport {
+        let placement = placement();
+        ScoutReport {
+            answer: ScoutAnswer::Found { placement, spans },
+            bg_samples: 30,
+            fg_frames: 50,
+            largest_gap_seconds: 2.0,
+            best_score: 0.99,
         }
     }
 
-    #[test]
-    fn a_match_inside_the_window_is_held_and_renumbered() {
-        let w = window();
-        assert_eq!(w.held_fg(&relative(20)), Ok(true));
-        let whole = w.in_whole_bg(relative(20));
-        assert_eq!(whole.time.map[0], 120);
-        assert_eq!(whole.bg_frames, 2000);
+    fn span(start: f64, end: f64) -> ScoutSpan {
+        ScoutSpan { start_seconds: start, end_seconds: end, hits: 3, best_score: 0.99 }
     }
 
     #[test]
-    fn a_match_at_a_cut_edge_or_outside_there_or_at_chance_is_not_held() {
-        let w = window();
-        // fg's first frame on the window's first frame: fg may start before it.
-        assert_eq!(w.held_fg(&relative(0)), Ok(false));
-        // fg's last frame on the window's last: fg may go on after it.
-        assert_eq!(w.held_fg(&relative(50)), Ok(false));
-        // Either end outside bg.
-        for end in [0u32, 9] {
-            let mut a = relative(20);
-            a.time.outside = vec![end];
-            assert_eq!(w.held_fg(&a), Ok(false), "outside at {end}");
-        }
-        // A frame matched no better than by chance.
-        let mut a = relative(20);
-        a.time.confidence[5] = 0.0;
-        assert_eq!(w.held_fg(&a), Ok(false));
-        // An edge the window did not cut (bg's own start, end) holds.
-        let uncut = BgWindow { cuts_start: false, cuts_end: false, ..window() };
-        assert_eq!(uncut.held_fg(&relative(0)), Ok(true));
-        assert_eq!(uncut.held_fg(&relative(50)), Ok(true));
-        let mut empty = relative(0);
-        empty.time.map.clear();
-        assert!(uncut.held_fg(&empty).is_err());
-    }
-
-    fn report(answer: ScoutAnswer) -> ScoutReport {
-        ScoutReport { answer, bg_samples: 30, fg_frames: 50, largest_gap_seconds: 2.0, best_score: 0.99 }
-    }
-
-    fn span(start: f64, end: f64, hits: usize) -> crate::session::ScoutSpan {
-        crate::session::ScoutSpan { start_seconds: start, end_seconds: end, hits, best_score: 0.99 }
-    }
-
-    #[test]
-    fn the_window_is_the_dominant_span_else_the_union_as_frame_indices() {
+    fn the_window_in_frame_indices_and_the_ends_it_cuts() {
         // 25 fps from pts 0, 1500 frames.
         let pts: Vec<i64> = (0..1500).collect();
         let tb = crate::frame::TimeBase::new(1, 25);
-        let placement = relative(0).placement;
-        let found = |spans| report(ScoutAnswer::Found { placement, spans });
-        let Ok((w, (a, b))) = window_of(&found(vec![span(10.0, 20.0, 4), span(40.0, 50.0, 2)]), &pts, tb) else {
-            panic!("a window")
-        };
+        let Ok((w, (a, b))) = window_of(&found(vec![span(10.0, 20.0)]), &pts, tb) else { panic!("a window") };
         assert_eq!((w.first_index, w.first_pts, a, b), (250, 250, 10.0, 20.0));
-        assert!(w.cuts_start && w.cuts_end);
-        let Ok((w, (a, b))) = window_of(&found(vec![span(10.0, 20.0, 3), span(40.0, 50.0, 2)]), &pts, tb) else {
-            panic!("a window")
-        };
-        assert_eq!((w.first_index, a, b), (250, 10.0, 50.0));
+        assert_eq!(w.cuts, WindowCuts { start: true, end: true });
+        assert_eq!(w.expected_pts.len(), 1250);
         // A span from before bg's start to past its end cuts nothing.
-        let Ok((w, _)) = window_of(&found(vec![span(-3.0, 90.0, 1)]), &pts, tb) else { panic!("a window") };
-        assert!(!w.cuts_start && !w.cuts_end && w.first_index == 0);
-        let denser = report(ScoutAnswer::NeedDenser { every_seconds: 0.5 });
+        let Ok((w, _)) = window_of(&found(vec![span(-3.0, 90.0)]), &pts, tb) else { panic!("a window") };
+        assert!(w.cuts == WindowCuts::default() && w.first_index == 0);
+        let denser = ScoutReport { answer: ScoutAnswer::NeedDenser { every_seconds: 0.5 }, ..found(vec![]) };
         assert!(matches!(window_of(&denser, &pts, tb), Err(Scouted::Unsure { kind: "need-denser", .. })));
+    }
+
+    #[test]
+    fn a_window_alignment_is_renumbered_to_the_whole_of_bg() {
+        let pts: Vec<i64> = (0..1500).collect();
+        let tb = crate::frame::TimeBase::new(1, 25);
+        let Ok((w, _)) = window_of(&found(vec![span(10.0, 20.0)]), &pts, tb) else { panic!("a window") };
+        let time = crate::temporal::TimeMap { map: vec![3, 4, 5], ..Default::default() };
+        let a = Alignment { placement: placement(), fg_frames: 3, bg_frames: 60, time, media: None };
+        let whole = w.in_whole_bg(a);
+        assert_eq!(whole.time.map, vec![253, 254, 255]);
+        assert_eq!(whole.bg_frames, 1500);
     }
 }

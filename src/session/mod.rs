@@ -9,6 +9,7 @@ pub mod picture_match;
 pub mod placement_check;
 pub mod random_access;
 pub mod scout;
+pub mod scout_window;
 pub mod store;
 
 pub use analyzer::Analyzer;
@@ -16,3 +17,4 @@ pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Receive
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
 pub use scout::{Scout, ScoutAnswer, ScoutReport, ScoutSpan};
+pub use scout_window::{DenseWindow, WindowCuts, window_held_fg};

@@ -2,8 +2,10 @@
  * a file would: bg is a 60 s programme (25 fps) decoded through a simulated decoder with
  * keyframes every GOP frames (a seek lands on the keyframe at or before the time asked, and
  * every frame decoded is counted). The host sends fg's frames and bg's keyframes only, asks
- * the scout where fg can lie, seeks to the span and decodes bg densely only there, for the
- * analyzer: every fg frame must land on its true bg frame, decoding a fraction of bg. With a
+ * the scout where fg can lie, seeks to its window and decodes bg densely only there, for the
+ * analyzer, and checks that the window held fg: every fg frame must land on its true bg frame,
+ * decoding a fraction of bg; a window that cuts fg's start or end off is refused by the check
+ * (the analyzer alone answers it, wrongly). With a
  * 10 s GOP around a 2 s fg the scout asks for a denser sample, which then finds fg; fg from
  * another programme is refused with NO_MATCH; calls out of order are refused. */
 #include "check.h"
@@ -127,24 +129,43 @@ static void send_keyframes(VidkompyScout *sc, Source *s) {
     }
 }
 
-/* Decodes bg from the keyframe before `span` to its end into an analyzer with fg; checks
- * every fg frame lands on bg frame `first + i`. */
-static void dense_pass(Source *s, const VidkompyScoutSpan *span, int first, int count) {
+/* Decodes bg from the keyframe at or before `start` to the last frame at or before `end`
+ * into an analyzer with fg's `count` frames, as a host does with the scout's window; NULL
+ * when the analyzer refuses. `*landed`: the first bg frame decoded; `*before`, `*after`:
+ * whether bg has frames outside the window (what vidkompy_alignment_check_window asks). */
+static VidkompyAlignment *analyse_window(Source *s, double start, double end, int count, int *landed, int *before,
+                                         int *after) {
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
     for (int i = 0; i < count; i++) {
         VidkompyFrame f = gray(fg_pixels[i], FW, FH, i);
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
     }
-    source_seek(s, span->start_seconds);
-    int landed = s->next;
+    source_seek(s, start);
+    *landed = s->next;
     VidkompyFrame f;
-    while (source_next(s, &f) && (double)f.pts / FPS <= span->end_seconds)
+    while (source_next(s, &f)) {
+        if ((double)f.pts / FPS > end) break;
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    }
+    *before = *landed > 0;
+    *after = s->next < BG_FRAMES;
     VidkompyAlignment *a = NULL;
-    int r = vidkompy_analyzer_finish(an, &a);
-    if (r != VIDKOMPY_OK) fprintf(stderr, "finish: %s\n", vidkompy_analyzer_last_error(an));
-    CHECK(r == VIDKOMPY_OK);
+    if (vidkompy_analyzer_finish(an, &a) != VIDKOMPY_OK) a = NULL;
+    vidkompy_analyzer_free(&an);
+    return a;
+}
+
+/* The dense pass over the scout's window: the window holds fg, every fg frame lands on bg
+ * frame `first + i`, and the placement is exact. */
+static void dense_pass(Source *s, const VidkompyScoutSpan *window, int first, int count) {
+    int landed = 0, before = 0, after = 0;
+    VidkompyAlignment *a = analyse_window(s, window->start_seconds, window->end_seconds, count, &landed, &before, &after);
+    CHECK(a != NULL);
+    VidkompyError err;
+    int held = vidkompy_alignment_check_window(a, before, after, &err);
+    if (held != VIDKOMPY_OK) fprintf(stderr, "check_window: %s\n", err.message);
+    CHECK(held == VIDKOMPY_OK && err.status == VIDKOMPY_OK);
     int exact = 0;
     for (int i = 0; a && i < count; i++) {
         uint32_t j = 0;
@@ -157,7 +178,36 @@ static void dense_pass(Source *s, const VidkompyScoutSpan *span, int first, int 
     VidkompyPlacement p;
     CHECK(a && vidkompy_alignment_placement(a, &p) == VIDKOMPY_OK && p.x == FX && p.y == FY);
     vidkompy_alignment_free(&a);
-    vidkompy_analyzer_free(&an);
+}
+
+/* A window that cuts fg off (starting after fg's first frames, or ending before its last)
+ * must not be kept: either the analyzer refuses it or vidkompy_alignment_check_window does,
+ * naming why; a window over all of bg is never refused for its ends. */
+static void a_window_that_cuts_fg_is_not_kept(void) {
+    enum { FIRST = 1100, COUNT = 75 };
+    make_fg(1, FIRST, COUNT);
+    static Source s;
+    s.gop = 1;
+    const double fg_start = (double)FIRST / FPS, fg_end = (double)(FIRST + COUNT - 1) / FPS;
+    const double cut[2][2] = {{fg_start + 0.6, fg_start + 6.0}, {fg_start - 4.0, fg_end - 0.6}};
+    int checked = 0;
+    for (int k = 0; k < 2; k++) {
+        int landed = 0, before = 0, after = 0;
+        VidkompyAlignment *a = analyse_window(&s, cut[k][0], cut[k][1], COUNT, &landed, &before, &after);
+        CHECK(before && after);
+        if (a == NULL) continue; /* refused by the analyzer: nothing wrong was kept */
+        VidkompyError err;
+        CHECK(vidkompy_alignment_check_window(a, before, after, &err) == VIDKOMPY_ERROR_NO_MATCH);
+        CHECK(err.status == VIDKOMPY_ERROR_NO_MATCH && strstr(err.message, "window") != NULL);
+        printf("a window cutting fg's %s: %s\n", k == 0 ? "start" : "end", err.message);
+        /* The same alignment had the window been all of bg: its ends are bg's own. */
+        CHECK(vidkompy_alignment_check_window(a, 0, 0, NULL) == VIDKOMPY_OK);
+        vidkompy_alignment_free(&a);
+        checked++;
+    }
+    /* On this scene the analyzer answers both windows: the check is what refuses them. */
+    CHECK(checked == 2);
+    CHECK(vidkompy_alignment_check_window(NULL, 0, 0, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
 }
 
 static void found_from_keyframes(void) {
@@ -174,8 +224,12 @@ static void found_from_keyframes(void) {
     CHECK(r.answer == VIDKOMPY_SCOUT_FOUND && r.span_count >= 1);
     CHECK(r.bg_samples == BG_FRAMES / 50 && r.fg_frames == COUNT);
     CHECK(r.placement.x >= FX - 1 && r.placement.x <= FX + 1 && r.placement.y >= FY - 1 && r.placement.y <= FY + 1);
-    VidkompyScoutSpan span;
+    VidkompyScoutSpan span, window;
     CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK);
+    /* One span: the window is that span. */
+    CHECK(vidkompy_scout_window(sc, &window) == VIDKOMPY_OK);
+    CHECK(r.span_count > 1 || (window.start_seconds == span.start_seconds && window.end_seconds == span.end_seconds));
+    CHECK(window.start_seconds <= span.start_seconds && window.end_seconds >= span.end_seconds);
     double start = (double)FIRST / FPS, end = (double)(FIRST + COUNT) / FPS;
     CHECK(span.start_seconds <= start && span.end_seconds >= end);
     CHECK(span.end_seconds - span.start_seconds < 15.0);
@@ -189,9 +243,9 @@ static void found_from_keyframes(void) {
     CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK);
     vidkompy_scout_free(&sc);
     CHECK(sc == NULL);
-    dense_pass(&s, &span, FIRST, COUNT);
-    printf("keyframes every 2 s: fg at %.1f-%.1f s in span %.1f-%.1f s; %d of %d bg frames decoded\n", start, end,
-           span.start_seconds, span.end_seconds, s.decoded, BG_FRAMES);
+    dense_pass(&s, &window, FIRST, COUNT);
+    printf("keyframes every 2 s: fg at %.1f-%.1f s in window %.1f-%.1f s; %d of %d bg frames decoded\n", start, end,
+           window.start_seconds, window.end_seconds, s.decoded, BG_FRAMES);
     CHECK(s.decoded < BG_FRAMES / 3);
 }
 
@@ -211,6 +265,7 @@ static void sparse_keyframes_ask_for_a_denser_sample(void) {
     CHECK(r.every_seconds > 0.4 && r.every_seconds <= 0.5 && r.largest_gap_seconds == 10.0);
     VidkompyScoutSpan span;
     CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(vidkompy_scout_window(sc, &span) == VIDKOMPY_ERROR_BAD_STATE);
     vidkompy_scout_free(&sc);
     /* The denser sample: every frame decoded, every `step`-th sent. */
     int step = r.every_seconds * FPS >= 1 ? (int)(r.every_seconds * FPS) : 1;
@@ -258,6 +313,10 @@ static void calls_out_of_order_are_refused(void) {
     CHECK(vidkompy_scout_send(sc, 7, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_set_bg_extent(sc, 5.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_set_bg_extent(NULL, 0.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyError err;
+    CHECK(vidkompy_alignment_check_window(NULL, 1, 1, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "NULL") != NULL);
+    CHECK(vidkompy_scout_window(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_set_bg_extent(sc, 0.0, 60.0) == VIDKOMPY_OK);
     make_fg(1, 0, 2);
     VidkompyFrame late = gray(fg_pixels[0], FW, FH, 5), early = gray(fg_pixels[1], FW, FH, 4);
@@ -301,6 +360,8 @@ static void a_few_frames_found(void) {
     CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_OK && r.answer == VIDKOMPY_SCOUT_FOUND && r.span_count >= 1);
     VidkompyScoutSpan span;
     CHECK(vidkompy_scout_span(sc, 0, &span) == VIDKOMPY_OK && span.start_seconds <= (double)FIRST / FPS);
+    CHECK(vidkompy_scout_window(sc, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_scout_window(sc, &span) == VIDKOMPY_OK && span.start_seconds <= (double)FIRST / FPS);
     vidkompy_scout_free(&sc);
 }
 
@@ -316,6 +377,7 @@ int main(void) {
     found_from_keyframes();
     sparse_keyframes_ask_for_a_denser_sample();
     another_programme_is_refused();
+    a_window_that_cuts_fg_is_not_kept();
     a_few_frames_found();
     calls_out_of_order_are_refused();
     return finish("test_scout");

@@ -193,6 +193,38 @@ def test_the_scout_finds_fg_s_span_from_a_sparse_sample_of_bg(pair):
     assert e.value.status == vidkompy.INVALID_ARGUMENT
 
 
+def analyse_window(pair, first, last):
+    """fg against bg frames first..last alone, as a host does over the scout's window."""
+    fg, bg = frames(pair[0]), frames(pair[1])
+    analyzer = vidkompy.Analyzer(vidkompy.Settings(min_confidence=0.5))
+    for frame in fg:
+        analyzer.push("fg", frame)
+    for frame in bg[first : last + 1]:
+        analyzer.push("bg", frame)
+    return analyzer.finish()
+
+
+def test_the_scout_s_window_is_analysed_alone_and_checked(pair):
+    scout = vidkompy.Scout()
+    for frame in frames(pair[0]):
+        scout.push("fg", frame)
+    for frame in frames(pair[1])[::5]:
+        scout.push("bg", frame)
+    window = scout.finish()["window"]
+    first = max(0, int(window.start_seconds * 25) // 5 * 5)  # the sample at or before: a keyframe
+    last = min(BG_FRAMES - 1, int(window.end_seconds * 25))
+    assert first <= OFFSET and last >= OFFSET + FG_FRAMES - 1, (window.start_seconds, window.end_seconds)
+    alignment = analyse_window(pair, first, last)
+    alignment.check_window(first > 0, last < BG_FRAMES - 1)
+    assert [first + alignment.bg_index(i) for i in range(FG_FRAMES)] == list(range(OFFSET, OFFSET + FG_FRAMES))
+    # A window that starts after fg's first frames: its answer is refused, saying why.
+    cut = analyse_window(pair, OFFSET + 6, BG_FRAMES - 10)
+    with pytest.raises(vidkompy.Error) as e:
+        cut.check_window(True, True)
+    assert e.value.status == vidkompy.NO_MATCH and "window" in str(e.value)
+    cut.check_window(False, False)
+
+
 def test_the_scout_refuses_a_bg_that_never_shows_fg(pair):
     rng = np.random.default_rng(3)
     scout = vidkompy.Scout()

@@ -191,6 +191,8 @@ _signatures = {
     "vidkompy_scout_set_bg_extent": (c_int, [_handle, c_double, c_double]),
     "vidkompy_scout_finish": (c_int, [_handle, POINTER(_ScoutResult)]),
     "vidkompy_scout_span": (c_int, [_handle, c_size_t, POINTER(ScoutSpan)]),
+    "vidkompy_scout_window": (c_int, [_handle, POINTER(ScoutSpan)]),
+    "vidkompy_alignment_check_window": (c_int, [_handle, c_int, c_int, POINTER(_Error)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
@@ -323,6 +325,13 @@ class Alignment:
         buf = ctypes.create_string_buffer(needed.value)
         _check(_lib.vidkompy_alignment_to_json_ex(self._h, buf, needed, byref(needed), byref(err)), err)
         return buf.value.decode()
+
+    def check_window(self, bg_before, bg_after):
+        """For an alignment made from a window of bg alone: raises vidkompy.Error (NO_MATCH,
+        saying why) unless the window held all of fg; `bg_before` / `bg_after`: whether bg has
+        frames before / after the window. Never keep a window's alignment without it."""
+        err = _Error()
+        _check(_lib.vidkompy_alignment_check_window(self._h, int(bool(bg_before)), int(bool(bg_after)), byref(err)), err)
 
     @property
     def placement(self):
@@ -537,7 +546,14 @@ class Scout:
             "fg_frames": r.fg_frames,
             "largest_gap_seconds": r.largest_gap_seconds,
             "best_score": r.best_score,
+            "window": self._window() if r.answer == SCOUT_FOUND else None,
         }
+
+    def _window(self):
+        """The stretch of bg to decode densely (a ScoutSpan): the dominant span, else the union."""
+        w = ScoutSpan()
+        self._check(_lib.vidkompy_scout_window(self._h, byref(w)))
+        return w
 
     def __del__(self):
         if getattr(self, "_h", None):
