@@ -115,11 +115,39 @@ fn c_sources() -> Vec<PathBuf> {
     sources("tests/c", "c")
 }
 
+/// Each C program is a test of its own, so that the test threads run them side by side (under
+/// valgrind an analysis costs minutes).
+macro_rules! c_programs {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c").join(format!("{}.c", stringify!($name)));
+                compile_and_run(&source, false);
+            }
+        )*
+        const C_PROGRAMS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+c_programs!(
+    test_basics,
+    test_editor,
+    test_families,
+    test_hostile,
+    test_live,
+    test_locate,
+    test_push_orders,
+    test_scout,
+    test_session
+);
+
+/// A C program added to tests/c without a test above would never run.
 #[test]
-fn c_programs_pass_as_c99() {
-    for source in c_sources() {
-        compile_and_run(&source, false);
-    }
+fn every_c_program_has_a_test() {
+    let listed: Vec<String> =
+        c_sources().iter().map(|p| p.file_stem().unwrap().to_string_lossy().to_string()).collect();
+    assert_eq!(listed, C_PROGRAMS, "tests/c and the c_programs! list differ");
 }
 
 /// The C++ programs use include/vidkompy.hpp (RAII, exceptions) as a C++ host would.
