@@ -802,7 +802,10 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
  vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
  the placement is not found, when fewer than "min_matched_share" of the fg frames find a
  counterpart in bg, or when they match no better than by chance (the message gives the
- counts and the match distance against chance; see vidkompy_settings_set).
+ counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
+ a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
+ another order than bg's: the map cannot go back yet; the message names the run and where it
+ matched) rather than leaving it outside.
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.
@@ -1496,9 +1499,11 @@ int vidkompy_scout_window(struct VidkompyScout *scout, struct VidkompyScoutSpan 
  `bg_before` / `bg_after`: non-zero when bg has frames before the window's first / after its
  last. VIDKOMPY_ERROR_NO_MATCH (the message says which) when fg's match reaches an end the
  window cut (fg's first or last frames outside bg there, or matched on the window's first or
- last frame: fg may go on beyond it) or a frame is matched no better than by chance: the
- window's answer may be wrong, so analyse fg against the whole of bg instead. Never keep a
- window's alignment without this check.
+ last frame: fg may go on beyond it), a run of 12 or more fg frames matched nothing (they
+ may lie elsewhere in bg: a shot from earlier footage), or a frame is matched no better than
+ by chance: the window's answer may be wrong, so analyse fg against the whole of bg instead
+ (the analyzer looks for such runs in all of bg, and refuses with UNSUPPORTED a shot that
+ goes back in bg). Never keep a window's alignment without this check.
 
  # Safety
  `alignment` NULL or live; `err` NULL or writable.

@@ -4,12 +4,17 @@ mod common;
 
 use vidkompy::Settings;
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
-use vidkompy::temporal::{align, chance_evidence, rate_prior};
+use vidkompy::temporal::{Track, align, chance_evidence, follow_outside_runs, rate_prior};
+use vidkompy::{Error, Status};
 
 fn check(name: &str, spec: PairSpec) {
     let pair = SyntheticPair::new(spec);
     let (fg, bg) = common::tracks(&pair);
-    let map = align(&fg, &bg, &Settings::default()).unwrap();
+    let mut map = align(&fg, &bg, &Settings::default()).unwrap();
+    // Every family also goes through the search for outside runs: none moves or refuses.
+    let before = map.clone();
+    follow_outside_runs(&fg, &bg, &Settings::default(), &mut map).unwrap();
+    assert_eq!(map, before, "{name}: an outside run was moved");
     let s = common::score(&pair, &map);
     eprintln!(
         "{name}: {} frames, exact {:.2}%, off-by-one {}, worse {}, missed outside {}, false outside {}, confidence {:.3}",
@@ -183,4 +188,36 @@ fn a_looping_bg_maps_fg_onto_one_of_its_repetitions() {
     for i in 0..30 {
         assert!(pair.accepts(i, time.map[i] as usize % 60), "fg {i} -> bg {}", time.map[i]);
     }
+}
+
+/// fg frames `order` of `fg`, renumbered at fg's own rate (an edit of fg's shots).
+fn edited(fg: &Track, order: &[std::ops::Range<usize>]) -> Track {
+    let period = fg.period().unwrap();
+    let mut out = Track::new();
+    for i in order.iter().flat_map(|r| r.clone()) {
+        out.hashes.push(fg.hashes[i]);
+        out.thumbs.push(fg.thumbs[i]);
+        out.seconds.push(out.seconds.len() as f64 * period);
+    }
+    out
+}
+
+/// A later shot, then an earlier one (an edit that goes back in bg): the monotone map leaves
+/// the second shot outside, and compositing it over the first shot's bg would be wrong with
+/// exit 0; the run is found alone in bg, before the first shot's frames, and refused.
+#[test]
+fn shots_in_another_order_than_bg_s_are_refused_not_left_outside() {
+    let pair = SyntheticPair::new(PairSpec { fg_start: 1.0, fg_frames: 200, ..PairSpec::default() });
+    let (fg, bg) = common::tracks(&pair);
+    let back = edited(&fg, &[120..200, 10..70]);
+    let mut map = align(&back, &bg, &Settings::default()).unwrap();
+    let outside_before = map.outside.len();
+    let err = follow_outside_runs(&back, &bg, &Settings::default(), &mut map).unwrap_err();
+    eprintln!("{outside_before} outside frames in the monotone map; {err}");
+    assert!(outside_before >= 40, "the monotone map left {outside_before} frames outside");
+    assert_eq!(err.status(), Status::Unsupported);
+    assert!(
+        matches!(&err, Error::Unsupported(m) if m.contains("another order") && m.contains("fg frames 80-")),
+        "{err}"
+    );
 }

@@ -1083,7 +1083,10 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
 /// the placement is not found, when fewer than "min_matched_share" of the fg frames find a
 /// counterpart in bg, or when they match no better than by chance (the message gives the
-/// counts and the match distance against chance; see vidkompy_settings_set).
+/// counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
+/// a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
+/// another order than bg's: the map cannot go back yet; the message names the run and where it
+/// matched) rather than leaving it outside.
 ///
 /// # Safety
 /// `analyzer` must be NULL or live; `out` NULL or writable.

@@ -302,9 +302,11 @@ pub unsafe extern "C" fn vidkompy_scout_window(scout: *mut VidkompyScout, out: *
 /// `bg_before` / `bg_after`: non-zero when bg has frames before the window's first / after its
 /// last. VIDKOMPY_ERROR_NO_MATCH (the message says which) when fg's match reaches an end the
 /// window cut (fg's first or last frames outside bg there, or matched on the window's first or
-/// last frame: fg may go on beyond it) or a frame is matched no better than by chance: the
-/// window's answer may be wrong, so analyse fg against the whole of bg instead. Never keep a
-/// window's alignment without this check.
+/// last frame: fg may go on beyond it), a run of 12 or more fg frames matched nothing (they
+/// may lie elsewhere in bg: a shot from earlier footage), or a frame is matched no better than
+/// by chance: the window's answer may be wrong, so analyse fg against the whole of bg instead
+/// (the analyzer looks for such runs in all of bg, and refuses with UNSUPPORTED a shot that
+/// goes back in bg). Never keep a window's alignment without this check.
 ///
 /// # Safety
 /// `alignment` NULL or live; `err` NULL or writable.

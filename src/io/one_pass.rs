@@ -16,7 +16,7 @@ use crate::io::pipeline::{
     receive,
 };
 use crate::io::scouting::BgWindow;
-use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream};
+use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream, no_run_matched_nowhere};
 
 /// What the one pass did.
 pub struct OnePass {
@@ -235,14 +235,18 @@ pub fn composite<I: InputFile, O: OutputFile>(
         };
         observer.status(&summary(&live));
         let alignment = live.alignment_of(&decisions)?;
+        // Without a scout's window the pass read bg from its start and cut nothing; a long run
+        // of fg matched nowhere may still lie in bg the session no longer holds.
+        let held = match window {
+            Some(w) => w.held_fg(&alignment),
+            None => no_run_matched_nowhere(&alignment),
+        };
+        if let Err(why) = held {
+            observer.status(&format!("one pass: {why}"));
+            return Ok(Outcome::WindowTooNarrow);
+        }
         let alignment = match window {
-            Some(w) => match w.held_fg(&alignment) {
-                Ok(()) => w.in_whole_bg(alignment),
-                Err(why) => {
-                    observer.status(&format!("one pass over the scout's window of bg: {why}"));
-                    return Ok(Outcome::WindowTooNarrow);
-                }
-            },
+            Some(w) => w.in_whole_bg(alignment),
             None => alignment,
         };
         Ok(Outcome::Done(Box::new(OnePass {

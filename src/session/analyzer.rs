@@ -37,7 +37,7 @@ use crate::session::placement_check::{
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
-use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, rate_prior};
+use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, follow_outside_runs, rate_prior};
 
 /// Bytes the grey copies of both streams may take together.
 pub const STORE_BUDGET: usize = 48 << 20;
@@ -654,6 +654,7 @@ impl Analyzer {
         while self.describe_borrowed(&time)? {
             time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         }
+        follow_outside_runs(&self.streams[0].track, &self.streams[1].track, &self.settings, &mut time)?;
         Ok(time)
     }
 

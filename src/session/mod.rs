@@ -17,4 +17,4 @@ pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Receive
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
 pub use scout::{Scout, ScoutAnswer, ScoutReport, ScoutSpan};
-pub use scout_window::{DenseWindow, WindowCuts, window_held_fg};
+pub use scout_window::{DenseWindow, WindowCuts, no_run_matched_nowhere, window_held_fg};

@@ -10,12 +10,15 @@
 //! off there. The alignment over the window then shows fg's first (last) frames outside bg, or
 //! its match reaching the window's first (last) frame. A frame matched no better than by chance
 //! says its true match may lie outside the window (fg's first frames put at the start of a
-//! near-still shot before them). Any of these: analyse fg against the whole of bg instead. A
+//! near-still shot before them). A run of `MIN_RUN` or more fg frames that match nothing in the
+//! window may match elsewhere in bg (an edit that goes back to earlier footage: the window's
+//! monotone map leaves it outside, and compositing it there would be wrong); the whole-bg
+//! analysis finds it or refuses. Any of these: analyse fg against the whole of bg instead. A
 //! window's answer is never kept unverified: this check is what makes the scout's shortcut safe.
 
 use crate::alignment::Alignment;
 use crate::session::{ScoutAnswer, ScoutReport};
-use crate::temporal::no_better_than_chance;
+use crate::temporal::{no_better_than_chance, outside_runs};
 
 /// A span with at least this many times the hits of every other is read alone.
 pub const DOMINANT_HITS: usize = 2;
@@ -54,6 +57,20 @@ pub struct WindowCuts {
     pub end: bool,
 }
 
+/// `Err` when `MIN_RUN` or more consecutive fg frames matched nothing in the bg the alignment
+/// was made from: they may lie in bg that was not searched (before a window, or behind a live
+/// session's history), so the alignment is not verified; the whole-bg analysis (which looks
+/// for such runs alone, `temporal::follow_outside_runs`) decides.
+pub fn no_run_matched_nowhere(alignment: &Alignment) -> Result<(), String> {
+    match outside_runs(&alignment.time).first() {
+        Some(&(a, b)) => Err(format!(
+            "fg frames {a}-{} match nothing in the bg searched: they may lie elsewhere in bg (a shot from earlier footage)",
+            b - 1
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Whether the alignment of fg against a window of bg alone (bg frames numbered from the
 /// window's first) saw all of fg's match: `Err` says why not, and the host then analyses fg
 /// against the whole of bg.
@@ -73,6 +90,7 @@ pub fn window_held_fg(alignment: &Alignment, cuts: WindowCuts) -> Result<(), Str
     if cuts.end && (!matched(n - 1) || highest >= last_bg) {
         return Err("fg's match reaches the window's last frame, and bg goes on after it".into());
     }
+    no_run_matched_nowhere(alignment)?;
     if let Some(i) = (0..n).find(|&i| matched(i) && no_better_than_chance(time.confidence[i])) {
         return Err(format!("fg frame {i} is matched no better than by chance: its match may lie outside the window"));
     }
@@ -85,7 +103,7 @@ mod tests {
     use crate::frame::Rect;
     use crate::session::ScoutSpan;
     use crate::spatial::Placement;
-    use crate::temporal::TimeMap;
+    use crate::temporal::{MIN_RUN, TimeMap};
 
     const CUT_BOTH: WindowCuts = WindowCuts { start: true, end: true };
 
@@ -132,6 +150,16 @@ mod tests {
             a.time.outside = vec![end];
             assert!(window_held_fg(&a, CUT_BOTH).is_err(), "outside at {end}");
         }
+        // A long run matched nowhere in the window, even where the window cut nothing.
+        let mut a = relative(20);
+        a.time.map = (20..20 + MIN_RUN as u32 + 10).collect();
+        a.time.cost = vec![0.0; MIN_RUN + 10];
+        a.time.confidence = vec![1.0; MIN_RUN + 10];
+        a.time.outside = (5..5 + MIN_RUN as u32).collect();
+        let why = window_held_fg(&a, WindowCuts::default()).unwrap_err();
+        assert!(why.contains(&format!("fg frames 5-{}", 4 + MIN_RUN)), "{why}");
+        a.time.outside.pop();
+        assert_eq!(window_held_fg(&a, WindowCuts::default()), Ok(()));
         let mut a = relative(20);
         a.time.confidence[5] = 0.0;
         assert!(window_held_fg(&a, CUT_BOTH).unwrap_err().contains("fg frame 5"));

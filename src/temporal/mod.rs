@@ -23,6 +23,9 @@ use crate::kernels::{self, Thumb};
 use crate::settings::Settings;
 
 mod segments;
+mod shots;
+
+pub use shots::{MIN_RUN, follow_outside_runs, outside_runs};
 
 /// Weight of the pHash distance (normalized by 32, the distance of unrelated frames).
 const WEIGHT_HASH: f32 = 0.15;
@@ -330,6 +333,8 @@ pub fn align(fg: &Track, bg: &Track, settings: &Settings) -> Result<TimeMap> {
 }
 
 /// [`align`] into `time`, with `scratch`'s buffers (no allocation once they have grown).
+/// The map is monotone: fg's shots in another order than bg's leave runs of outside frames,
+/// which [`follow_outside_runs`] then looks for on their own.
 pub fn align_into(
     fg: &Track,
     bg: &Track,

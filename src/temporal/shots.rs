@@ -1,0 +1,154 @@
+//! Runs of fg frames the monotone map leaves outside bg, looked for again on their own.
+//!
+//! The banded DP keeps the map monotone. An edit that goes back in bg (a shot of earlier
+//! footage after a later one) therefore comes out as a run of outside frames, and so can a jump
+//! forward too far for the DP to re-acquire. Each run of at least `MIN_RUN` frames is aligned
+//! again, alone, against all of bg. When most of the run clearly matches there:
+//! - between the matches around the run (the map stays monotone), the run takes that match;
+//! - elsewhere (back before frames already used, or past those after it), the map cannot be
+//!   composited in one forward pass over bg. Leaving the run outside would paste its frames
+//!   over the wrong bg with exit 0, so the alignment is refused (UNSUPPORTED), naming the run
+//!   and where it matched.
+//!
+//! Footage bg lacks (inserted, flipped, from another programme) matches nowhere and stays
+//! outside, as before.
+
+use super::{TimeMap, Track, align_into};
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+
+/// Shortest run of outside frames looked for again (0.5 s at 24 fps): a shorter one is a
+/// transition or a few damaged frames.
+pub const MIN_RUN: usize = 12;
+/// Runs looked for again at most, longest first (each costs an offset search over all of bg).
+const MAX_RUNS: usize = 16;
+/// Share of a run that must match for the run to be placed (or refused).
+const MATCHED_SHARE: f64 = 0.8;
+/// Median confidence its matched frames must reach: true shots have medians of 0.89 and
+/// above (the calibration in `frame_confidence`); a lookalike in another shot stays below.
+const CLEAR_CONFIDENCE: f32 = 0.85;
+
+/// Looks for each long outside run of `time` alone in bg and places it where it keeps the map
+/// monotone; refuses a run that clearly matches elsewhere in bg (see the module's docs).
+pub fn follow_outside_runs(fg: &Track, bg: &Track, settings: &Settings, time: &mut TimeMap) -> Result<()> {
+    let mut runs = outside_runs(time);
+    runs.sort_by_key(|&(a, b)| std::cmp::Reverse(b - a));
+    runs.truncate(MAX_RUNS);
+    let mut changed = false;
+    for (a, b) in runs {
+        let Some(run_time) = align_run(fg, bg, settings, a, b) else { continue };
+        let (floor, ceiling) = bounds_around(time, a, b, bg.len());
+        let matched: Vec<usize> = (0..b - a).filter(|&k| !run_time.is_outside(k)).collect();
+        let (lowest, highest) = matched.iter().fold((u32::MAX, 0), |(lo, hi), &k| {
+            let j = run_time.map[k];
+            (lo.min(j), hi.max(j))
+        });
+        if lowest < floor || highest > ceiling {
+            let (side, neighbour) = if lowest < floor {
+                ("earlier", (0..a).rev().find(|&i| !time.is_outside(i)))
+            } else {
+                ("later", (b..time.map.len()).find(|&i| !time.is_outside(i)))
+            };
+            let beside =
+                neighbour.map_or(String::new(), |i| format!(" than fg frame {i}'s (bg frame {})", time.map[i]));
+            return Err(Error::Unsupported(format!(
+                "fg frames {a}-{} match bg frames {lowest}-{highest}, {side} in bg{beside}: fg's shots are in another order than bg's, and such a map cannot be composited in one pass over bg yet",
+                b - 1
+            )));
+        }
+        for k in matched {
+            let i = a + k;
+            time.map[i] = run_time.map[k];
+            time.cost[i] = run_time.cost[k];
+            time.confidence[i] = run_time.confidence[k];
+        }
+        time.outside.retain(|&i| (i as usize) < a || (i as usize) >= b || run_time.is_outside(i as usize - a));
+        changed = true;
+    }
+    if changed {
+        let matched = time.map.len() - time.outside.len();
+        time.overall_confidence = time.confidence.iter().map(|&c| c as f64).sum::<f64>() / matched.max(1) as f64;
+    }
+    Ok(())
+}
+
+/// Runs `a..b` of consecutive outside frames, at least `MIN_RUN` long.
+pub fn outside_runs(time: &TimeMap) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start: Option<(usize, usize)> = None;
+    for &i in &time.outside {
+        let i = i as usize;
+        start = match start {
+            Some((a, last)) if last + 1 == i => Some((a, i)),
+            Some((a, last)) => {
+                runs.push((a, last + 1));
+                Some((i, i))
+            }
+            None => Some((i, i)),
+        };
+    }
+    runs.extend(start.map(|(a, last)| (a, last + 1)));
+    runs.retain(|&(a, b)| b - a >= MIN_RUN);
+    runs
+}
+
+/// fg frames `a..b` aligned alone against bg, when most of them clearly match.
+fn align_run(fg: &Track, bg: &Track, settings: &Settings, a: usize, b: usize) -> Option<TimeMap> {
+    let run = Track {
+        hashes: fg.hashes[a..b].to_vec(),
+        thumbs: fg.thumbs[a..b].to_vec(),
+        seconds: fg.seconds[a..b].to_vec(),
+    };
+    let mut time = TimeMap::default();
+    align_into(&run, bg, settings, &mut Default::default(), &mut time).ok()?;
+    let mut confidences: Vec<f32> = (0..b - a).filter(|&k| !time.is_outside(k)).map(|k| time.confidence[k]).collect();
+    if (confidences.len() as f64) < MATCHED_SHARE * (b - a) as f64 {
+        return None;
+    }
+    confidences.sort_by(f32::total_cmp);
+    (confidences[confidences.len() / 2] >= CLEAR_CONFIDENCE).then_some(time)
+}
+
+/// The bg frames a run must stay between for the map to stay monotone: the match of the last
+/// matched frame before it (or 0) and of the first after it (or bg's last frame).
+fn bounds_around(time: &TimeMap, a: usize, b: usize, bg_frames: usize) -> (u32, u32) {
+    let floor = (0..a).rev().find(|&i| !time.is_outside(i)).map_or(0, |i| time.map[i]);
+    let ceiling =
+        (b..time.map.len()).find(|&i| !time.is_outside(i)).map_or(bg_frames.saturating_sub(1) as u32, |i| time.map[i]);
+    (floor, ceiling)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_outside(n: usize, outside: &[u32]) -> TimeMap {
+        TimeMap {
+            map: (0..n as u32).collect(),
+            outside: outside.to_vec(),
+            cost: vec![0.0; n],
+            confidence: vec![1.0; n],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn runs_of_outside_frames_at_least_min_run_long() {
+        let mut outside: Vec<u32> = (5..5 + MIN_RUN as u32).collect();
+        outside.extend(40..43);
+        outside.extend(60..60 + MIN_RUN as u32 + 3);
+        let time = with_outside(100, &outside);
+        assert_eq!(outside_runs(&time), vec![(5, 5 + MIN_RUN), (60, 60 + MIN_RUN + 3)]);
+        assert_eq!(outside_runs(&with_outside(10, &[])), vec![]);
+    }
+
+    #[test]
+    fn a_run_s_bounds_are_the_matches_around_it() {
+        let time = with_outside(100, &(20..40).collect::<Vec<u32>>());
+        assert_eq!(bounds_around(&time, 20, 40, 500), (19, 40));
+        let time = with_outside(100, &(0..40).collect::<Vec<u32>>());
+        assert_eq!(bounds_around(&time, 0, 40, 500), (0, 40));
+        let time = with_outside(100, &(60..100).collect::<Vec<u32>>());
+        assert_eq!(bounds_around(&time, 60, 100, 500), (59, 499));
+    }
+}
