@@ -424,6 +424,128 @@ func (al *Alignment) Close() {
 	runtime.SetFinalizer(al, nil)
 }
 
+// CheckWindow tells whether an alignment made from a window of bg alone (bg frames numbered
+// from the window's first) saw all of fg: nil when it did; an *Error with StatusNoMatch saying
+// why when fg's match reaches an end the window cut (bgBefore / bgAfter: bg has frames before /
+// after the window), a run of fg matched nothing, or a frame matched only by chance. Then
+// analyse fg against the whole of bg. Never keep a window's alignment without it.
+func (al *Alignment) CheckWindow(bgBefore, bgAfter bool) error {
+	defer runtime.KeepAlive(al)
+	var e C.VidkompyError
+	return check(C.vidkompy_alignment_check_window(al.c, cBool(bgBefore), cBool(bgAfter), &e), &e)
+}
+
+func cBool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Scout says where in a long bg fg can lie, for a host that can seek: push every fg frame (or
+// an even sample) and a sparse sample of bg (its keyframes, say), each with its pts, then
+// Finish. A live source needs no scout.
+type Scout struct{ c *C.VidkompyScout }
+
+// ScoutSpan is a stretch of bg (seconds of bg's timestamps) that can hold fg, and its evidence.
+type ScoutSpan struct {
+	StartSeconds, EndSeconds float64
+	Hits                     int
+	BestScore                float64
+}
+
+// ScoutResult is what Finish found. Found: Spans (most hits first), Window (the stretch to
+// decode densely: from the keyframe at or before its start to its end) and Placement (as
+// precise as the scout's small copies). Not found: sample bg at least every EverySeconds and
+// scout again.
+type ScoutResult struct {
+	Found             bool
+	Spans             []ScoutSpan
+	Window            ScoutSpan
+	Placement         Placement
+	EverySeconds      float64
+	BgSamples         int
+	FgFrames          int
+	LargestGapSeconds float64
+	BestScore         float64
+}
+
+// NewScout makes a scout (settings may be nil for defaults).
+func NewScout(settings *Settings) (*Scout, error) {
+	defer runtime.KeepAlive(settings)
+	s := &Scout{}
+	if status := C.vidkompy_scout_new(settingsPtr(settings), &s.c); status != C.VIDKOMPY_OK {
+		return nil, checkHandle(status, C.vidkompy_last_error())
+	}
+	runtime.SetFinalizer(s, (*Scout).Close)
+	return s, nil
+}
+
+func (s *Scout) check(status C.int) error {
+	defer runtime.KeepAlive(s)
+	return checkHandle(status, C.vidkompy_scout_last_error(s.c))
+}
+
+// Push gives the next fg frame or bg sample, later than that stream's last.
+func (s *Scout) Push(stream Stream, f *Frame) error {
+	defer runtime.KeepAlive(s)
+	defer runtime.KeepAlive(f)
+	if f == nil {
+		return &Error{Status: StatusInvalidArgument, Message: "the scout takes frames, not an end of stream"}
+	}
+	return s.check(C.vidkompy_scout_send(s.c, C.int(stream), &f.c))
+}
+
+// SetBgExtent tells bg's first frame's time and the time just past its last, when known.
+func (s *Scout) SetBgExtent(startSeconds, endSeconds float64) error {
+	defer runtime.KeepAlive(s)
+	return s.check(C.vidkompy_scout_set_bg_extent(s.c, C.double(startSeconds), C.double(endSeconds)))
+}
+
+// Finish answers where fg can lie; an *Error with StatusNoMatch when the samples are dense
+// enough and none shows fg.
+func (s *Scout) Finish() (ScoutResult, error) {
+	defer runtime.KeepAlive(s)
+	var r C.VidkompyScoutResult
+	if err := s.check(C.vidkompy_scout_finish(s.c, &r)); err != nil {
+		return ScoutResult{}, err
+	}
+	out := ScoutResult{
+		Found:             r.answer == C.VIDKOMPY_SCOUT_FOUND,
+		EverySeconds:      float64(r.every_seconds),
+		BgSamples:         int(r.bg_samples),
+		FgFrames:          int(r.fg_frames),
+		LargestGapSeconds: float64(r.largest_gap_seconds),
+		BestScore:         float64(r.best_score),
+	}
+	if !out.Found {
+		return out, nil
+	}
+	out.Placement = r.placement
+	span := func(c C.VidkompyScoutSpan) ScoutSpan {
+		return ScoutSpan{float64(c.start_seconds), float64(c.end_seconds), int(c.hits), float64(c.best_score)}
+	}
+	for k := 0; k < int(r.span_count); k++ {
+		var c C.VidkompyScoutSpan
+		if err := s.check(C.vidkompy_scout_span(s.c, C.size_t(k), &c)); err != nil {
+			return ScoutResult{}, err
+		}
+		out.Spans = append(out.Spans, span(c))
+	}
+	var w C.VidkompyScoutSpan
+	if err := s.check(C.vidkompy_scout_window(s.c, &w)); err != nil {
+		return ScoutResult{}, err
+	}
+	out.Window = span(w)
+	return out, nil
+}
+
+// Close frees the scout.
+func (s *Scout) Close() {
+	C.vidkompy_scout_free(&s.c)
+	runtime.SetFinalizer(s, nil)
+}
+
 // Composite renders fg frame i onto its bg frame (BgIndex(i)) into dst, which has bg's format
 // and size. No state: any order, any number of goroutines.
 func Composite(al *Alignment, settings *Settings, i int, fg, bg, dst *Frame) error {

@@ -360,3 +360,84 @@ func TestHandlesOutliveTheirCallsUnderForcedGC(t *testing.T) {
 		}
 	}
 }
+
+// The scout from Go as a seeking host uses it: all of fg and every 5th bg frame in, the window
+// out; fg analysed against the window's frames alone lands on its true frames and the window
+// check passes; a window that starts after fg's first frames is refused by the check.
+func TestTheScoutsWindowIsAnalysedAloneAndChecked(t *testing.T) {
+	fg, bg := scene(t)
+	sc, err := NewScout(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	for _, f := range fg {
+		if err := sc.Push(Fg, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for j := 0; j < bgFrames; j += 5 {
+		if err := sc.Push(Bg, bg[j]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := sc.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Found || len(r.Spans) == 0 || r.BgSamples != bgFrames/5 || r.FgFrames != fgFrames {
+		t.Fatalf("scout: %+v", r)
+	}
+	first := int(r.Window.StartSeconds*25) / 5 * 5 // the sample at or before: a keyframe
+	if first < 0 {
+		first = 0
+	}
+	last := int(r.Window.EndSeconds * 25)
+	if last > bgFrames-1 {
+		last = bgFrames - 1
+	}
+	if first > offset || last < offset+fgFrames-1 {
+		t.Fatalf("window %+v does not hold fg (bg frames %d-%d)", r.Window, offset, offset+fgFrames-1)
+	}
+	alone := func(from, to int) *Alignment {
+		a, err := NewAnalyzer(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		for _, f := range fg {
+			if err := a.Push(Fg, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := from; j <= to; j++ {
+			if err := a.Push(Bg, bg[j]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		al, err := a.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return al
+	}
+	al := alone(first, last)
+	defer al.Close()
+	if err := al.CheckWindow(first > 0, last < bgFrames-1); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < fgFrames; i++ {
+		if j, err := al.BgIndex(i); err != nil || first+j != offset+i {
+			t.Fatalf("fg frame %d on window frame %d (+%d), want bg frame %d (%v)", i, j, first, offset+i, err)
+		}
+	}
+	cut := alone(offset+6, bgFrames-10)
+	defer cut.Close()
+	var e *Error
+	if err := cut.CheckWindow(true, true); !errors.As(err, &e) || e.Status != StatusNoMatch || !strings.Contains(e.Message, "window") {
+		t.Fatalf("a window cutting fg's start: %v", err)
+	}
+	if err := sc.Push(Bg, bg[bgFrames-1]); !errors.As(err, &e) || e.Status != StatusBadState {
+		t.Fatalf("a finished scout took a frame: %v", err)
+	}
+}
