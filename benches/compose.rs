@@ -118,6 +118,7 @@ fn random_access(c: &mut Criterion) {
             rate: 1.0,
         },
         media: None,
+        placement_approximate: false,
     };
     let settings = Settings::default();
     let mut out = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();

@@ -1091,6 +1091,20 @@ int vidkompy_alignment_frame_confidence(const struct VidkompyAlignment *alignmen
                                         struct VidkompyError *err);
 
 /*
+ Whether the placement is approximate: found on the analyzer's reduced copies and never
+ checked on full-size frames (no frame provider, or one that gave no frames, on frames larger
+ than the copies). `*out` is 1 then (it can be a pixel or more off: set a frame provider, or
+ correct it with vidkompy_alignment_set_placement), 0 when it was found or checked at full
+ size or given by the host. Saved in the JSON as `placement.approximate`.
+
+ # Safety
+ `alignment` NULL or live; `out` and `err` NULL or writable.
+ */
+int vidkompy_alignment_placement_approximate(const struct VidkompyAlignment *alignment,
+                                             int *out,
+                                             struct VidkompyError *err);
+
+/*
  The fg frames that have no counterpart in bg, in increasing order: `*count` (not NULL)
  receives how many there are, and up to `capacity` of them are written to `indices` (which
  may be NULL when `capacity` is 0, to ask for the count).

@@ -3,7 +3,7 @@
 //! ```json
 //! {"format_version": 2,
 //!  "placement": {"x": 64, "y": 36, "width": 192, "height": 108, "scale": 1.0, "confidence": 0.99,
-//!                "content": [0, 0, 192, 108]},
+//!                "content": [0, 0, 192, 108], "approximate": false},
 //!  "temporal": {"fg_frames": 150, "bg_frames": 250, "map": [50, 51, ...], "outside": [],
 //!               "confidence": 0.97, "offset_seconds": 2.0, "rate": 1.0, "frame_confidence": [...]},
 //!  "media": {"fg": {"format": "i420", "width": 192, "height": 108, "frames": 150,
@@ -37,6 +37,10 @@ pub struct Alignment {
     pub time: TimeMap,
     /// The streams the alignment was made from (absent in version-1 files).
     pub media: Option<MediaIdentity>,
+    /// The placement was found on reduced copies and never checked on full-size frames (no
+    /// frame provider, frames larger than the copies): it can be a pixel or more off. Written
+    /// as `placement.approximate` (absent: false).
+    pub placement_approximate: bool,
 }
 
 /// The alignment JSON's format version written by this library, and the newest it reads.
@@ -138,7 +142,7 @@ impl Alignment {
         let mut s = format!("{{\"format_version\": {FORMAT_VERSION},\n");
         let _ = writeln!(
             s,
-            " \"placement\": {{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}, \"content\": [{}, {}, {}, {}]}},",
+            " \"placement\": {{\"x\": {}, \"y\": {}, \"width\": {}, \"height\": {}, \"scale\": {}, \"confidence\": {:.6}, \"content\": [{}, {}, {}, {}], \"approximate\": {}}},",
             p.x,
             p.y,
             p.width,
@@ -148,7 +152,8 @@ impl Alignment {
             p.content.x,
             p.content.y,
             p.content.width,
-            p.content.height
+            p.content.height,
+            self.placement_approximate
         );
         let _ = write!(
             s,
@@ -343,6 +348,7 @@ impl Alignment {
                 rate: temporal.get("rate").and_then(|v| v.number()).unwrap_or(1.0),
             },
             media,
+            placement_approximate: placement.get("approximate").and_then(|v| v.bool()).unwrap_or(false),
         };
         alignment.validate()?;
         Ok(alignment)

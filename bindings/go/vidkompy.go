@@ -424,6 +424,16 @@ func (al *Alignment) Close() {
 	runtime.SetFinalizer(al, nil)
 }
 
+// PlacementApproximate tells whether the placement was found on reduced copies and never
+// checked on full-size frames (no frame provider): it can be a pixel or more off.
+func (al *Alignment) PlacementApproximate() (bool, error) {
+	defer runtime.KeepAlive(al)
+	var out C.int
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_placement_approximate(al.c, &out, &e), &e)
+	return out != 0, err
+}
+
 // CheckWindow tells whether an alignment made from a window of bg alone (bg frames numbered
 // from the window's first) saw all of fg: nil when it did; an *Error with StatusNoMatch saying
 // why when fg's match reaches an end the window cut (bgBefore / bgAfter: bg has frames before /

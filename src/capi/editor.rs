@@ -238,6 +238,32 @@ pub unsafe extern "C" fn vidkompy_alignment_frame_confidence(
     }
 }
 
+/// Whether the placement is approximate: found on the analyzer's reduced copies and never
+/// checked on full-size frames (no frame provider, or one that gave no frames, on frames larger
+/// than the copies). `*out` is 1 then (it can be a pixel or more off: set a frame provider, or
+/// correct it with vidkompy_alignment_set_placement), 0 when it was found or checked at full
+/// size or given by the host. Saved in the JSON as `placement.approximate`.
+///
+/// # Safety
+/// `alignment` NULL or live; `out` and `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_placement_approximate(
+    alignment: *const VidkompyAlignment,
+    out: *mut c_int,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_error(err, || {
+            ffi_call_free(|| {
+                let al = alignment_ref(alignment)?;
+                put(out, "out", c_int::from(al.placement_approximate))?;
+                Ok(VIDKOMPY_OK)
+            })
+        })
+    }
+}
+
 /// The fg frames that have no counterpart in bg, in increasing order: `*count` (not NULL)
 /// receives how many there are, and up to `capacity` of them are written to `indices` (which
 /// may be NULL when `capacity` is 0, to ask for the count).
@@ -299,6 +325,8 @@ pub unsafe extern "C" fn vidkompy_alignment_with_placement(
                 }
                 let mut alignment = al.clone();
                 alignment.placement = p.into();
+                // The host's placement stands on its own word.
+                alignment.placement_approximate = false;
                 alignment.validate()?;
                 *out = Box::into_raw(Box::new(VidkompyAlignment { alignment }));
                 Ok(VIDKOMPY_OK)

@@ -597,4 +597,7 @@ fn tell_alignment(a: &Alignment, observer: &mut dyn JobObserver) {
         "placement x={} y={} {}x{} scale={:.4} confidence={:.3}; bg - fg = {:.3} s, {:.4} bg frames per fg frame",
         p.x, p.y, p.width, p.height, p.scale, p.confidence, a.time.offset_seconds, a.time.rate
     ));
+    if a.placement_approximate {
+        observer.status("the placement is approximate: found on reduced copies, never checked on full-size frames");
+    }
 }

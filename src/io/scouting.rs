@@ -282,7 +282,14 @@ mod tests {
         let tb = crate::frame::TimeBase::new(1, 25);
         let Ok((w, _)) = window_of(&found(vec![span(10.0, 20.0)]), &pts, tb) else { panic!("a window") };
         let time = crate::temporal::TimeMap { map: vec![3, 4, 5], ..Default::default() };
-        let a = Alignment { placement: placement(), fg_frames: 3, bg_frames: 60, time, media: None };
+        let a = Alignment {
+            placement: placement(),
+            fg_frames: 3,
+            bg_frames: 60,
+            time,
+            media: None,
+            placement_approximate: false,
+        };
         let whole = w.in_whole_bg(a);
         assert_eq!(whole.time.map, vec![253, 254, 255]);
         assert_eq!(whole.bg_frames, 1500);

@@ -193,6 +193,9 @@ pub struct Analyzer {
     placement: Option<Placement>,
     /// The placement was found here (not given), so it is checked on matched pairs.
     placement_found: bool,
+    /// The placement is as precise as full-size frames: given by the host, found on its
+    /// full-size samples or copies that are not reduced, or checked on frames the provider gave.
+    placement_full_size: bool,
     streams: [StreamState; 2],
     /// fg was described before bg's first frame, assuming the placement lies inside bg.
     fg_described_early: bool,
@@ -248,6 +251,7 @@ impl Analyzer {
             settings,
             placement: None,
             placement_found: false,
+            placement_full_size: false,
             streams: [StreamState::new(), StreamState::new()],
             fg_described_early: false,
             finished: false,
@@ -316,6 +320,7 @@ impl Analyzer {
         }
         placement.validate()?;
         self.placement = Some(placement);
+        self.placement_full_size = true;
         Ok(())
     }
 
@@ -483,6 +488,7 @@ impl Analyzer {
         let placement = placement?;
         self.placed(placement, "samples");
         self.placement_found = true;
+        self.placement_full_size = true;
         for s in &mut self.streams {
             s.samples = Vec::new();
         }
@@ -509,6 +515,7 @@ impl Analyzer {
         self.matched_part = found.matched_part;
         self.placed(found.placement, from);
         self.placement_found = true;
+        self.placement_full_size = self.shrink <= 1;
     }
 
     /// The placement searched on evenly spaced copies of both streams.
@@ -775,6 +782,7 @@ impl Analyzer {
                 break;
             }
             self.placed(found, "copies of frame pairs the time map matched");
+            self.placement_full_size = self.shrink <= 1;
             time = self.describe_and_align()?;
         }
         for _ in 0..CHECK_ROUNDS {
@@ -782,6 +790,7 @@ impl Analyzer {
             let Some(Checked { placement: checked, map_agrees }) = self.check_on_matched_pairs(&time)? else {
                 break;
             };
+            self.placement_full_size = true;
             if same_box(&before, &checked) {
                 break;
             }
@@ -876,6 +885,7 @@ impl Analyzer {
             bg_frames: self.streams[1].track.len(),
             time: time.clone(),
             media: None,
+            placement_approximate: false,
         };
         pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS)
     }
@@ -972,6 +982,7 @@ impl Analyzer {
             bg_frames: self.streams[1].track.len(),
             time,
             media: Some(MediaIdentity { fg: self.streams[0].info(), bg: self.streams[1].info() }),
+            placement_approximate: !self.placement_full_size,
         })
     }
 }

@@ -207,6 +207,8 @@ impl RecentLine {
 /// What locking found: where fg's content lands in bg, and how it is pasted.
 struct Lock {
     placement: Placement,
+    /// The start analysis could not check the placement on full-size frames.
+    placement_approximate: bool,
     spec: PasteSpec,
     /// bg time minus fg time at the last window's time map (seconds).
     bg_minus_fg: f64,
@@ -216,6 +218,7 @@ struct Lock {
 #[derive(Clone, Copy)]
 struct Found {
     placement: Placement,
+    placement_approximate: bool,
     /// fg's and bg's compared rectangles (fg's content without graphics bg lacks).
     rects: (Rect, Rect),
     bg_minus_fg: f64,
@@ -663,6 +666,7 @@ impl Live {
                 rate: self.rate(),
             },
             media: Some(MediaIdentity { fg: self.sides[0].info(n), bg: self.sides[1].info(self.status.bg_received) }),
+            placement_approximate: self.lock.as_ref().is_some_and(|l| l.placement_approximate),
         })
     }
 
@@ -796,6 +800,7 @@ impl Live {
         let last_matched = (0..time.map.len()).rev().find(matched).unwrap_or(0);
         Ok(Found {
             placement: alignment.placement,
+            placement_approximate: alignment.placement_approximate,
             rects,
             bg_minus_fg: time.offset_seconds - fg[0].seconds,
             keep_from: bg[0].index + first_match.saturating_sub(self.settings.band as usize),
@@ -804,7 +809,7 @@ impl Live {
     }
 
     fn lock_at(&mut self, found: Found) -> Result<()> {
-        let Found { placement, rects: (fg_rect, bg_rect), bg_minus_fg, .. } = found;
+        let Found { placement, placement_approximate, rects: (fg_rect, bg_rect), bg_minus_fg, .. } = found;
         for (side, rect) in self.sides.iter_mut().zip([fg_rect, bg_rect]) {
             side.rect = rect;
             side.fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
@@ -819,7 +824,7 @@ impl Live {
         }
         self.pictures = Some(PictureMatch::new(fg_rect, bg_rect));
         let spec = PasteSpec::new(&placement, &self.settings);
-        self.lock = Some(Lock { placement, spec, bg_minus_fg });
+        self.lock = Some(Lock { placement, placement_approximate, spec, bg_minus_fg });
         self.status.locked = true;
         Ok(())
     }

@@ -130,7 +130,7 @@ mod tests {
             offset_seconds: 0.0,
             rate: 1.0,
         };
-        Alignment { placement, fg_frames: 10, bg_frames: 60, time, media: None }
+        Alignment { placement, fg_frames: 10, bg_frames: 60, time, media: None, placement_approximate: false }
     }
 
     #[test]

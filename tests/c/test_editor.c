@@ -77,6 +77,14 @@ static void correct_the_placement(const VidkompyAlignment *al) {
     CHECK(vidkompy_alignment_with_placement(al, &p, &moved, NULL) == VIDKOMPY_OK);
     VidkompyPlacement q;
     CHECK(vidkompy_alignment_placement(moved, &q) == VIDKOMPY_OK && q.x == FX + 2 && q.y == FY);
+    /* The scene's frames are small enough for the analyzer's copies to hold them whole: its
+     * placement is not approximate, nor is one the host gives. */
+    int approximate = -1;
+    CHECK(vidkompy_alignment_placement_approximate(al, &approximate, NULL) == VIDKOMPY_OK && approximate == 0);
+    approximate = -1;
+    CHECK(vidkompy_alignment_placement_approximate(moved, &approximate, NULL) == VIDKOMPY_OK && approximate == 0);
+    CHECK(vidkompy_alignment_placement_approximate(moved, NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_alignment_placement_approximate(NULL, &approximate, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_alignment_fg_frames(moved) == FG_FRAMES);
     vidkompy_alignment_free(&moved);
     VidkompyError err;

@@ -58,6 +58,8 @@ def test_the_pipeline_finds_the_truth_and_composites_it(pair, alignment):
     assert [alignment.bg_index(i) for i in range(FG_FRAMES)] == list(range(OFFSET, OFFSET + FG_FRAMES))
     assert alignment.outside_frames == []
     assert alignment.confidence >= 0.8 and alignment.placement_confidence >= 0.8
+    # The scene's frames are small enough for the analyzer's copies: found at full size.
+    assert alignment.placement_approximate is False
     copy = vidkompy.Alignment.from_json(alignment.to_json())
     outputs = list(vidkompy.Compositor(copy).run(frames(pair[0]), frames(pair[1])))
     assert len(outputs) == FG_FRAMES

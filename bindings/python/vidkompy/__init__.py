@@ -193,6 +193,7 @@ _signatures = {
     "vidkompy_scout_span": (c_int, [_handle, c_size_t, POINTER(ScoutSpan)]),
     "vidkompy_scout_window": (c_int, [_handle, POINTER(ScoutSpan)]),
     "vidkompy_alignment_check_window": (c_int, [_handle, c_int, c_int, POINTER(_Error)]),
+    "vidkompy_alignment_placement_approximate": (c_int, [_handle, POINTER(c_int), POINTER(_Error)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
@@ -332,6 +333,14 @@ class Alignment:
         frames before / after the window. Never keep a window's alignment without it."""
         err = _Error()
         _check(_lib.vidkompy_alignment_check_window(self._h, int(bool(bg_before)), int(bool(bg_after)), byref(err)), err)
+
+    @property
+    def placement_approximate(self):
+        """True when the placement was found on reduced copies and never checked on full-size
+        frames (no frame provider): it can be a pixel or more off."""
+        out, err = c_int(0), _Error()
+        _check(_lib.vidkompy_alignment_placement_approximate(self._h, byref(out), byref(err)), err)
+        return bool(out.value)
 
     @property
     def placement(self):

@@ -1,0 +1,65 @@
+//! A placement found on reduced copies and never checked on full-size frames says so: the
+//! alignment's `placement_approximate` (JSON `placement.approximate`), true without a frame
+//! provider on frames larger than the copies, false with one, false on frames the copies hold
+//! whole, and kept through JSON.
+
+use std::sync::Arc;
+
+use vidkompy::alignment::Alignment;
+use vidkompy::session::{Analyzer, Stream};
+use vidkompy::synth::{PairSpec, SyntheticPair};
+use vidkompy::{FrameBuf, Settings};
+
+fn analyse(pair: &Arc<SyntheticPair>, with_provider: bool) -> Alignment {
+    let mut a = Analyzer::new(Settings::default());
+    if with_provider {
+        let given = Arc::clone(pair);
+        a.set_frame_provider(Some(Box::new(move |stream: Stream, k: usize| -> Option<FrameBuf> {
+            match stream {
+                Stream::Fg => (k < given.spec.fg_frames).then(|| given.fg_frame(k)),
+                Stream::Bg => (k < given.spec.bg_frames).then(|| given.bg_frame(k)),
+            }
+        })));
+    }
+    for j in 0..pair.spec.bg_frames {
+        a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
+        if j < pair.spec.fg_frames {
+            a.push(Stream::Fg, Some(&pair.fg_frame(j).as_frame())).unwrap();
+        }
+    }
+    a.push(Stream::Fg, None).unwrap();
+    a.push(Stream::Bg, None).unwrap();
+    a.finish().unwrap()
+}
+
+#[test]
+fn a_placement_never_checked_on_full_size_frames_is_marked_approximate() {
+    // 1920x1080 bg, a 1280x720 crop at (311, 173): the copies are reduced.
+    let pair = Arc::new(SyntheticPair::new(PairSpec::placement_bench()));
+    let without = analyse(&pair, false);
+    assert!(without.placement_approximate, "no provider: {:?}", without.placement);
+    let json = without.to_json(None);
+    assert!(json.contains("\"approximate\": true"), "{json}");
+    assert!(Alignment::from_json(&json).unwrap().placement_approximate);
+    let with = analyse(&pair, true);
+    assert!(!with.placement_approximate, "with a provider: {:?}", with.placement);
+    assert_eq!((with.placement.x, with.placement.y), (311, 173));
+    assert!(!Alignment::from_json(&with.to_json(None)).unwrap().placement_approximate);
+}
+
+#[test]
+fn small_frames_the_copies_hold_whole_are_not_approximate() {
+    let pair =
+        Arc::new(SyntheticPair::new(PairSpec { fg_frames: 40, bg_frames: 60, fg_start: 0.4, ..PairSpec::default() }));
+    let a = analyse(&pair, false);
+    assert!(!a.placement_approximate, "{}x{} bg", pair.spec.bg_width, pair.spec.bg_height);
+}
+
+#[test]
+fn an_alignment_without_the_field_reads_as_checked() {
+    let pair =
+        Arc::new(SyntheticPair::new(PairSpec { fg_frames: 20, bg_frames: 30, fg_start: 0.2, ..PairSpec::default() }));
+    let json = analyse(&pair, false).to_json(None).replace(", \"approximate\": false", "");
+    assert!(!json.contains("approximate"));
+    assert!(!Alignment::from_json(&json).unwrap().placement_approximate);
+}
