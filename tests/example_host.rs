@@ -1,4 +1,5 @@
-//! Builds examples/c/vidkompy_host.c (a C host that decodes with libavformat/libavcodec) and
+//! Builds examples/c/vidkompy_host.c (a C host that decodes with libavformat/libavcodec and
+//! gives the analyzer a frame provider that seeks) and
 //! runs it on a pair derived from ../shared/media: bg is the interview clip re-encoded at
 //! 480x270; fg is a crop of it, graded, trimmed to start 0.5 s (12 frames) in, re-encoded.
 //! The report must give the crop's position and fg frame i -> bg frame 12 + i, and the output
@@ -81,11 +82,22 @@ fn c_host_with_libav_is_frame_exact_on_a_real_clip() {
         .arg(&exe);
     assert!(run(&mut cc, "cc (examples/c/vidkompy_host.c)"));
     let (out, report) = (dir.join("out.y4m"), dir.join("report.json"));
-    assert!(run(Command::new(&exe).arg(&bg).arg(&fg).arg(&out).arg(&report), "vidkompy_host"));
+    let host = Command::new(&exe).arg(&bg).arg(&fg).arg(&out).arg(&report).output().unwrap();
+    let stderr = String::from_utf8_lossy(&host.stderr).to_string();
+    assert!(host.status.success(), "vidkompy_host failed:\n{stderr}");
+    // The host seeks for the frames the analyzer asks (the placement check's pairs).
+    let given: usize = stderr
+        .split("the frame provider gave ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no provider count in:\n{stderr}"));
+    assert!(given > 0, "{stderr}");
 
     let alignment = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let p = alignment.placement;
     assert_eq!((p.x, p.y, p.width, p.height, p.scale), (96, 54, 288, 162, 1.0), "{p:?}");
+    assert!(!alignment.placement_approximate);
     let wrong: Vec<(usize, u32)> =
         alignment.time.map.iter().enumerate().filter(|&(i, &j)| j as usize != 12 + i).map(|(i, &j)| (i, j)).collect();
     assert!(wrong.is_empty(), "fg frames off the truth (fg, bg): {wrong:?}");

@@ -1,6 +1,8 @@
 /*
  * A complete vidkompy host in C: decodes two video files with libavformat/libavcodec,
- * runs pass 1 (analyzer) and pass 2 (compositor), and writes the composite as Y4M.
+ * runs pass 1 (analyzer, with a frame provider that seeks, as an editor would: the placement
+ * is then checked on full-size frames) and pass 2 (compositor), and writes the composite as
+ * Y4M.
  *
  *   vidkompy_host BG FG OUT.y4m [REPORT.json]
  *
@@ -100,6 +102,48 @@ static int input_next(Input *in, VidkompyFrame *out) {
     return 1;
 }
 
+/* Seeks to the keyframe at or before `pts` and decodes up to the frame with that pts. */
+static int input_frame_at(Input *in, int64_t pts, VidkompyFrame *out) {
+    if (av_seek_frame(in->fmt, in->stream, pts, AVSEEK_FLAG_BACKWARD) < 0) return -1;
+    avcodec_flush_buffers(in->dec);
+    in->eof = 0;
+    for (;;) {
+        int got = input_next(in, out);
+        if (got <= 0) return -1;
+        if (out->pts == pts) return 0;
+        if (out->pts > pts) return -1;
+    }
+}
+
+/* The analyzer's frame provider: frame `index` of a stream, by the pts pass 1 saw it with,
+ * from inputs of its own (pass 1's keep reading where they are). */
+typedef struct {
+    Input inputs[2];
+    int64_t *pts[2];
+    size_t count[2], capacity[2];
+    int given;
+} Provider;
+
+static int remember_pts(Provider *pv, int stream, int64_t pts) {
+    if (pv->count[stream] == pv->capacity[stream]) {
+        size_t capacity = pv->capacity[stream] ? 2 * pv->capacity[stream] : 1024;
+        int64_t *grown = realloc(pv->pts[stream], capacity * sizeof *grown);
+        if (!grown) return -1;
+        pv->pts[stream] = grown;
+        pv->capacity[stream] = capacity;
+    }
+    pv->pts[stream][pv->count[stream]++] = pts;
+    return 0;
+}
+
+static int provide(void *user, int stream, int64_t index, VidkompyFrame *frame) {
+    Provider *pv = user;
+    if (stream < 0 || stream > 1 || index < 0 || (size_t)index >= pv->count[stream]) return 1;
+    if (input_frame_at(&pv->inputs[stream], pv->pts[stream][index], frame) != 0) return 1;
+    pv->given++;
+    return 0;
+}
+
 static int fail(const char *what, const char *message) {
     fprintf(stderr, "vidkompy_host: %s: %s\n", what, message);
     return 1;
@@ -117,27 +161,43 @@ int main(int argc, char **argv) {
     if (input_open(&bg, bg_path) || input_open(&fg, fg_path)) return 2;
     VidkompyAnalyzer *an = NULL;
     if (vidkompy_analyzer_new(NULL, &an) != VIDKOMPY_OK) return fail("analyzer", vidkompy_last_error());
+    static Provider provider;
+    if (input_open(&provider.inputs[VIDKOMPY_STREAM_FG], fg_path) ||
+        input_open(&provider.inputs[VIDKOMPY_STREAM_BG], bg_path))
+        return 2;
+    if (vidkompy_analyzer_set_frame_provider(an, provide, &provider) != VIDKOMPY_OK)
+        return fail("provider", vidkompy_analyzer_last_error(an));
     VidkompyFrame bf, ff;
     int have_b = input_next(&bg, &bf), have_f = input_next(&fg, &ff);
     while (have_b > 0 || have_f > 0) {
         double tb = have_b > 0 ? bf.pts * av_q2d(bg.time_base) : 1e30;
         double tf = have_f > 0 ? ff.pts * av_q2d(fg.time_base) : 1e30;
         int use_fg = tf <= tb;
-        int r = vidkompy_analyzer_push(an, use_fg ? VIDKOMPY_STREAM_FG : VIDKOMPY_STREAM_BG, use_fg ? &ff : &bf);
+        int stream = use_fg ? VIDKOMPY_STREAM_FG : VIDKOMPY_STREAM_BG;
+        int r = vidkompy_analyzer_push(an, stream, use_fg ? &ff : &bf);
         if (r != VIDKOMPY_OK) return fail("push", vidkompy_analyzer_last_error(an));
+        if (remember_pts(&provider, stream, use_fg ? ff.pts : bf.pts)) return fail("push", "out of memory");
         if (use_fg) have_f = input_next(&fg, &ff);
         else have_b = input_next(&bg, &bf);
     }
     VidkompyAlignment *al = NULL;
     if (vidkompy_analyzer_finish(an, &al) != VIDKOMPY_OK) return fail("finish", vidkompy_analyzer_last_error(an));
     vidkompy_analyzer_free(&an);
+    fprintf(stderr, "the frame provider gave %d frames\n", provider.given);
     input_close(&bg);
     input_close(&fg);
+    for (int s = 0; s < 2; s++) {
+        input_close(&provider.inputs[s]);
+        free(provider.pts[s]);
+    }
 
     VidkompyPlacement p;
     vidkompy_alignment_placement(al, &p);
-    fprintf(stderr, "placement x=%d y=%d scale=%.3f confidence=%.3f; %zu fg frames over %zu bg frames\n", p.x, p.y,
-            p.scale, p.confidence, vidkompy_alignment_fg_frames(al), vidkompy_alignment_bg_frames(al));
+    int approximate = 1;
+    vidkompy_alignment_placement_approximate(al, &approximate, NULL);
+    fprintf(stderr, "placement x=%d y=%d scale=%.3f confidence=%.3f%s; %zu fg frames over %zu bg frames\n", p.x,
+            p.y, p.scale, p.confidence, approximate ? " (approximate: not checked on full-size frames)" : "",
+            vidkompy_alignment_fg_frames(al), vidkompy_alignment_bg_frames(al));
     if (argc > 4) {
         size_t needed = 0;
         vidkompy_alignment_to_json(al, NULL, 0, &needed);
