@@ -19,6 +19,9 @@ const LOCAL_WINDOW: usize = 15;
 const MIN_SHIFTED: usize = 8;
 /// Frames of a segment sampled for its shift, at most.
 const SHIFT_SAMPLES: usize = 256;
+/// Where a window's mean and median differ by more than this (bg frames), the offset bends
+/// inside the window (a speed ramp's knee) and the median, exact on any monotone run, is taken.
+const KNEE_FRAMES: f64 = 0.75;
 /// A new shift or cut must lower the summed cost by this much: ties keep the first path.
 const MARGIN: f32 = 1e-3;
 
@@ -59,6 +62,7 @@ pub(super) struct Scratch {
     segments: Vec<Segment>,
     raw: Vec<f64>,
     offset: Vec<f64>,
+    window: Vec<f64>,
     samples: Vec<usize>,
     line: Vec<f64>,
     residuals: Vec<f64>,
@@ -78,10 +82,13 @@ struct CutCosts {
 /// leaves bg) and each matched frame's offset, the mean within ±`LOCAL_WINDOW` frames of its
 /// segment: a slight rate error drifts smoothly, and a path that alternates between the two
 /// bg frames around a line midway between them gives that line (a median would step from one
-/// to the other inside the segment).
+/// to the other inside the segment). Where the offset bends (a speed ramp: fg at half speed
+/// shifts it half a frame per frame), the mean lags the bend by up to a quarter of the window's
+/// change, two frames; the median of a monotone run is its centre exactly, so where the two
+/// differ by more than `KNEE_FRAMES` the median is taken.
 fn split(first: &[(i64, bool)], position: &[f64], scratch: &mut Scratch) {
     let n = first.len();
-    let Scratch { segments, raw, offset, .. } = scratch;
+    let Scratch { segments, raw, offset, window, .. } = scratch;
     segments.clear();
     raw.clear();
     raw.resize(n, 0.0);
@@ -105,7 +112,12 @@ fn split(first: &[(i64, bool)], position: &[f64], scratch: &mut Scratch) {
     for s in segments.iter() {
         for (i, o) in offset.iter_mut().enumerate().take(s.end).skip(s.start) {
             let (a, b) = (i.saturating_sub(LOCAL_WINDOW).max(s.start), (i + LOCAL_WINDOW + 1).min(s.end));
-            *o = raw[a..b].iter().sum::<f64>() / (b - a) as f64;
+            let mean = raw[a..b].iter().sum::<f64>() / (b - a) as f64;
+            window.clear();
+            window.extend_from_slice(&raw[a..b]);
+            let middle = window.len() / 2;
+            let median = *window.select_nth_unstable_by(middle, f64::total_cmp).1;
+            *o = if (mean - median).abs() > KNEE_FRAMES { median } else { mean };
         }
     }
 }
