@@ -5,16 +5,37 @@
 #include "../c/check.h"
 #include "../c/scene.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
 static vidkompy::Frame frame_of(VidkompyFrame f) { return vidkompy::Frame(f); }
 
+/* Under valgrind (VIDKOMPY_C_TEST_SHORT set by CI), where the placement search costs minutes
+ * (faer's fused multiply-adds are emulated lane by lane), the analyzer is given the true
+ * placement; the unwrapped run searches it. */
+static bool short_run() { return std::getenv("VIDKOMPY_C_TEST_SHORT") != nullptr; }
+
+static vidkompy::Placement true_placement() {
+    vidkompy::Placement p;
+    std::memset(&p, 0, sizeof p);
+    p.x = FX;
+    p.y = FY;
+    p.width = FW;
+    p.height = FH;
+    p.scale = 1.0;
+    p.confidence = 1.0;
+    p.content_width = FW;
+    p.content_height = FH;
+    return p;
+}
+
 static vidkompy::Alignment analyze() {
     vidkompy::Settings settings;
     settings.set("min_confidence", "0.5");
     vidkompy::Analyzer analyzer(&settings);
+    if (short_run()) analyzer.set_placement(true_placement());
     for (int j = 0; j < BG_FRAMES; j++) {
         analyzer.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
         if (j >= OFFSET && j - OFFSET < FG_FRAMES) analyzer.push(vidkompy::Stream::Fg, frame_of(fg_frame(j - OFFSET)));
@@ -90,14 +111,17 @@ int main() {
     CHECK(equal);
 
     std::vector<vidkompy::Frame> fg{frame_of(fg_frame(0))}, bg{frame_of(bg_frame(OFFSET))};
-    vidkompy::Placement located = vidkompy::locate(fg, bg);
-    CHECK(located.x == FX && located.y == FY);
+    if (!short_run()) {
+        vidkompy::Placement located = vidkompy::locate(fg, bg);
+        CHECK(located.x == FX && located.y == FY);
+    }
 
     // The live session: the offline map, frame by frame; NO_MATCH as an exception.
     vidkompy::Settings live_settings;
     live_settings.set("live_lag", "8");
     live_settings.set("band", "8");
     vidkompy::Live live(&live_settings);
+    if (short_run()) live.set_placement(true_placement());
     int live_out = 0, live_wrong = 0;
     fg_next = bg_next = 0;
     for (vidkompy::Received r; (r = live.receive(out)) != vidkompy::Received::Eof;) {
