@@ -67,6 +67,21 @@ static VidkompyFrame i420(uint8_t *y, uint8_t *u, uint8_t *v, int w, int h, int6
 static inline VidkompyFrame bg_frame(int j) { return i420(bg_frames[j].y, bg_frames[j].u, bg_frames[j].v, BW, BH, j); }
 static inline VidkompyFrame fg_frame(int i) { return i420(fg_frames[i].y, fg_frames[i].u, fg_frames[i].v, FW, FH, i); }
 
+/* fg's true placement in bg (what a host that knows it gives instead of a search). */
+static inline VidkompyPlacement scene_placement(void) {
+    VidkompyPlacement p;
+    memset(&p, 0, sizeof p);
+    p.x = FX;
+    p.y = FY;
+    p.width = FW;
+    p.height = FH;
+    p.scale = 1.0;
+    p.confidence = 1.0;
+    p.content_width = FW;
+    p.content_height = FH;
+    return p;
+}
+
 static void make_frames(void) {
     make_world();
     for (int t = 0; t < BG_FRAMES; t++) {

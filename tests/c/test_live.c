@@ -84,16 +84,7 @@ static int run(VidkompyLive *lv, int order, Run *r) {
 }
 
 static void set_true_placement(VidkompyLive *lv) {
-    VidkompyPlacement p;
-    memset(&p, 0, sizeof p);
-    p.x = FX;
-    p.y = FY;
-    p.width = FW;
-    p.height = FH;
-    p.scale = 1.0;
-    p.confidence = 1.0;
-    p.content_width = FW;
-    p.content_height = FH;
+    VidkompyPlacement p = scene_placement();
     CHECK(vidkompy_live_set_placement(lv, &p) == VIDKOMPY_OK);
 }
 

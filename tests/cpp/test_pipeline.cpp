@@ -17,25 +17,11 @@ static vidkompy::Frame frame_of(VidkompyFrame f) { return vidkompy::Frame(f); }
  * placement; the unwrapped run searches it. */
 static bool short_run() { return std::getenv("VIDKOMPY_C_TEST_SHORT") != nullptr; }
 
-static vidkompy::Placement true_placement() {
-    vidkompy::Placement p;
-    std::memset(&p, 0, sizeof p);
-    p.x = FX;
-    p.y = FY;
-    p.width = FW;
-    p.height = FH;
-    p.scale = 1.0;
-    p.confidence = 1.0;
-    p.content_width = FW;
-    p.content_height = FH;
-    return p;
-}
-
 static vidkompy::Alignment analyze() {
     vidkompy::Settings settings;
     settings.set("min_confidence", "0.5");
     vidkompy::Analyzer analyzer(&settings);
-    if (short_run()) analyzer.set_placement(true_placement());
+    if (short_run()) analyzer.set_placement(scene_placement());
     for (int j = 0; j < BG_FRAMES; j++) {
         analyzer.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
         if (j >= OFFSET && j - OFFSET < FG_FRAMES) analyzer.push(vidkompy::Stream::Fg, frame_of(fg_frame(j - OFFSET)));
@@ -121,7 +107,7 @@ int main() {
     live_settings.set("live_lag", "8");
     live_settings.set("band", "8");
     vidkompy::Live live(&live_settings);
-    if (short_run()) live.set_placement(true_placement());
+    if (short_run()) live.set_placement(scene_placement());
     int live_out = 0, live_wrong = 0;
     fg_next = bg_next = 0;
     for (vidkompy::Received r; (r = live.receive(out)) != vidkompy::Received::Eof;) {
