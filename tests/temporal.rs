@@ -247,3 +247,31 @@ fn a_speed_ramp_to_half_speed_and_back_is_frame_exact() {
     assert!(wrong.is_empty(), "{} of {} frames off (fg, got, truth): {wrong:?}", wrong.len(), picked.len());
     assert!(map.overall_confidence >= 0.9, "confidence {}", map.overall_confidence);
 }
+
+/// A freeze frame: fg holds one picture for a second, then goes on from the next bg frame. On
+/// the clips the DP, which moves along bg, left the held run outside (the synthetic scene's
+/// DP holds it; the run is put outside here as there); aligned alone, its identical frames
+/// drifted along bg's neighbouring frames, earlier than the frames before the run, and the
+/// pair was refused as shots in another order. The run is the bg frame matched just before
+/// it, held.
+#[test]
+fn a_freeze_frame_left_outside_holds_its_bg_frame() {
+    let pair = SyntheticPair::new(PairSpec { fg_start: 1.0, fg_frames: 200, ..PairSpec::default() });
+    let (fg, bg) = common::tracks(&pair);
+    let mut picked: Vec<usize> = (0..50).collect();
+    picked.extend(std::iter::repeat_n(49, 25));
+    picked.extend(50..100);
+    let frozen = edited(&fg, &picked.iter().map(|&k| k..k + 1).collect::<Vec<_>>());
+    let mut map = align(&frozen, &bg, &Settings::default()).unwrap();
+    map.outside = (50..75).collect();
+    follow_outside_runs(&frozen, &bg, &Settings::default(), &mut map).unwrap();
+    let wrong: Vec<(usize, u32, usize)> = picked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &k)| {
+            let truth = pair.truth(k).unwrap();
+            (map.is_outside(i) || map.map[i] as usize != truth).then_some((i, map.map[i], truth))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{} of {} frames off (fg, got, truth): {wrong:?}", wrong.len(), picked.len());
+}

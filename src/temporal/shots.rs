@@ -10,10 +10,14 @@
 //!   over the wrong bg with exit 0, so the alignment is refused (UNSUPPORTED), naming the run
 //!   and where it matched.
 //!
+//! Before that, a run is tried as a freeze frame: an editor holding the picture of the bg frame
+//! just before the run (or just after it) leaves a run the DP, which moves along bg, cannot
+//! follow; aligned alone, its identical frames would drift along bg's neighbouring frames.
+//!
 //! Footage bg lacks (inserted, flipped, from another programme) matches nowhere and stays
 //! outside, as before.
 
-use super::{TimeMap, Track, align_into};
+use super::{TimeMap, Track, align_into, chance_cost_of, frame_confidence, frame_cost_of};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 
@@ -36,6 +40,10 @@ pub fn follow_outside_runs(fg: &Track, bg: &Track, settings: &Settings, time: &m
     runs.truncate(MAX_RUNS);
     let mut changed = false;
     for (a, b) in runs {
+        if hold_frame(fg, bg, a, b, time) {
+            changed = true;
+            continue;
+        }
         let Some(run_time) = align_run(fg, bg, settings, a, b) else { continue };
         let (floor, ceiling) = bounds_around(time, a, b, bg.len());
         let matched: Vec<usize> = (0..b - a).filter(|&k| !run_time.is_outside(k)).collect();
@@ -90,6 +98,40 @@ pub fn outside_runs(time: &TimeMap) -> Vec<(usize, usize)> {
     runs.extend(start.map(|(a, last)| (a, last + 1)));
     runs.retain(|&(a, b)| b - a >= MIN_RUN);
     runs
+}
+
+/// Maps the outside run `a..b` onto one bg frame when it is a freeze of the bg frame matched
+/// just before it or just after it: most of its frames clearly match that frame. Whether it
+/// did.
+fn hold_frame(fg: &Track, bg: &Track, a: usize, b: usize, time: &mut TimeMap) -> bool {
+    let before = (0..a).rev().find(|&i| !time.is_outside(i)).map(|i| time.map[i] as usize);
+    let after = (b..time.map.len()).find(|&i| !time.is_outside(i)).map(|i| time.map[i] as usize);
+    let held = |j: usize| -> Option<(f32, Vec<(f32, f32)>)> {
+        let scored: Vec<(f32, f32)> = (a..b)
+            .map(|i| {
+                let cost = frame_cost_of(fg, i, bg, j);
+                (cost, frame_confidence(cost, chance_cost_of(fg, i, bg, j)))
+            })
+            .collect();
+        let mut confidences: Vec<f32> = scored.iter().map(|s| s.1).collect();
+        confidences.sort_by(f32::total_cmp);
+        let clear = confidences.iter().filter(|&&c| c >= CLEAR_CONFIDENCE).count();
+        let median = confidences[confidences.len() / 2];
+        (clear as f64 >= MATCHED_SHARE * (b - a) as f64).then_some((median, scored))
+    };
+    let best = [before, after]
+        .into_iter()
+        .flatten()
+        .filter_map(|j| held(j).map(|(median, scored)| (j, median, scored)))
+        .max_by(|x, y| x.1.total_cmp(&y.1));
+    let Some((j, _, scored)) = best else { return false };
+    for (k, (cost, confidence)) in scored.into_iter().enumerate() {
+        time.map[a + k] = j as u32;
+        time.cost[a + k] = cost;
+        time.confidence[a + k] = confidence;
+    }
+    time.outside.retain(|&i| (i as usize) < a || (i as usize) >= b);
+    true
 }
 
 /// fg frames `a..b` aligned alone against bg, when most of them clearly match.
