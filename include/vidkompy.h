@@ -107,6 +107,12 @@
 #define VIDKOMPY_ERROR_INTERNAL -8
 
 /*
+ Two answers score alike (two placements in a repetitive picture): the message names both.
+ Nothing is guessed; a host may give the placement ("placement" setting) and analyse again.
+ */
+#define VIDKOMPY_ERROR_AMBIGUOUS -9
+
+/*
  8-bit luma only. One plane.
  */
 #define VIDKOMPY_PIXEL_FORMAT_GRAY8 0
@@ -805,7 +811,9 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
  counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
  a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
  another order than bg's: the map cannot go back yet; the message names the run and where it
- matched) rather than leaving it outside.
+ matched) rather than leaving it outside. AMBIGUOUS when another place scored nearly as well
+ as the placement found and the time maps at the two do not tell them apart (a repetitive
+ picture; the message names both places: give the placement to choose).
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.

@@ -24,10 +24,11 @@ pub enum Status {
     Io = -6,
     InvalidData = -7,
     Internal = -8,
+    Ambiguous = -9,
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
+    pub const ALL: [Status; 12] = [
         Status::Ok,
         Status::Again,
         Status::Eof,
@@ -39,6 +40,7 @@ impl Status {
         Status::Io,
         Status::InvalidData,
         Status::Internal,
+        Status::Ambiguous,
     ];
 
     pub fn code(self) -> i32 {
@@ -63,6 +65,7 @@ impl Status {
             Status::Io => "input/output error",
             Status::InvalidData => "invalid or corrupt data",
             Status::Internal => "internal error",
+            Status::Ambiguous => "ambiguous: two answers score alike",
         }
     }
 }
@@ -84,6 +87,8 @@ pub enum Error {
     Io(String),
     InvalidData(String),
     Internal(String),
+    /// Two answers (placements, or spans of bg) score alike; the message names both.
+    Ambiguous(String),
 }
 
 impl Error {
@@ -97,6 +102,7 @@ impl Error {
             Error::Io(_) => Status::Io,
             Error::InvalidData(_) => Status::InvalidData,
             Error::Internal(_) => Status::Internal,
+            Error::Ambiguous(_) => Status::Ambiguous,
         }
     }
 
@@ -127,6 +133,7 @@ impl fmt::Display for Error {
             Error::Io(m) => write!(f, "i/o error: {m}"),
             Error::InvalidData(m) => write!(f, "invalid data: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
+            Error::Ambiguous(m) => write!(f, "ambiguous: {m}"),
         }
     }
 }

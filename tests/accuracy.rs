@@ -590,6 +590,8 @@ mod with_ffmpeg {
                 let score = field(&stderr, "best placement score ");
                 let why = if stderr.contains("no better than by chance") {
                     "no closer than chance"
+                } else if stderr.contains("two placements score alike") {
+                    "ambiguous: two placements alike"
                 } else if stderr.contains("bg frames seen") {
                     "fg's start beyond the one pass's reach"
                 } else if stderr.contains("matched none") {

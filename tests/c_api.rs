@@ -131,6 +131,7 @@ macro_rules! c_programs {
 }
 
 c_programs!(
+    test_ambiguous,
     test_basics,
     test_editor,
     test_families,

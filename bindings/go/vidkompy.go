@@ -42,6 +42,7 @@ const (
 	StatusIO              = int(C.VIDKOMPY_ERROR_IO)
 	StatusInvalidData     = int(C.VIDKOMPY_ERROR_INVALID_DATA)
 	StatusInternal        = int(C.VIDKOMPY_ERROR_INTERNAL)
+	StatusAmbiguous       = int(C.VIDKOMPY_ERROR_AMBIGUOUS)
 )
 
 // Pixel formats (see vidkompy.h); or them with the FrameRange*/FrameMatrix* bits.

@@ -177,7 +177,7 @@ struct Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         let code = match e {
-            Error::NoMatch { .. } | Error::NotInBg(_) => 1,
+            Error::NoMatch { .. } | Error::NotInBg(_) | Error::Ambiguous(_) => 1,
             _ => 2,
         };
         Failure { message: e.to_string(), code }

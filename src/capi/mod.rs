@@ -56,6 +56,9 @@ pub const VIDKOMPY_ERROR_IO: c_int = -6;
 pub const VIDKOMPY_ERROR_INVALID_DATA: c_int = -7;
 /// A bug inside vidkompy (a caught panic). The handle should be freed.
 pub const VIDKOMPY_ERROR_INTERNAL: c_int = -8;
+/// Two answers score alike (two placements in a repetitive picture): the message names both.
+/// Nothing is guessed; a host may give the placement ("placement" setting) and analyse again.
+pub const VIDKOMPY_ERROR_AMBIGUOUS: c_int = -9;
 
 /// 8-bit luma only. One plane.
 pub const VIDKOMPY_PIXEL_FORMAT_GRAY8: c_int = 0;
@@ -361,6 +364,7 @@ pub extern "C" fn vidkompy_status_str(status: c_int) -> *const c_char {
         Some(Status::Io) => c"input/output error",
         Some(Status::InvalidData) => c"invalid or corrupt data",
         Some(Status::Internal) => c"internal error",
+        Some(Status::Ambiguous) => c"ambiguous: two answers score alike",
         None => c"unknown status",
     };
     text.as_ptr()
@@ -1086,7 +1090,9 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
 /// a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
 /// another order than bg's: the map cannot go back yet; the message names the run and where it
-/// matched) rather than leaving it outside.
+/// matched) rather than leaving it outside. AMBIGUOUS when another place scored nearly as well
+/// as the placement found and the time maps at the two do not tell them apart (a repetitive
+/// picture; the message names both places: give the placement to choose).
 ///
 /// # Safety
 /// `analyzer` must be NULL or live; `out` NULL or writable.
@@ -1570,6 +1576,7 @@ mod tests {
                 Status::Io => VIDKOMPY_ERROR_IO,
                 Status::InvalidData => VIDKOMPY_ERROR_INVALID_DATA,
                 Status::Internal => VIDKOMPY_ERROR_INTERNAL,
+                Status::Ambiguous => VIDKOMPY_ERROR_AMBIGUOUS,
             };
             assert_eq!(c, s.code());
         }

@@ -196,6 +196,9 @@ pub struct Analyzer {
     /// The placement is as precise as full-size frames: given by the host, found on its
     /// full-size samples or copies that are not reduced, or checked on frames the provider gave.
     placement_full_size: bool,
+    /// A place that scored nearly as well as the placement found (`Located::rival`), settled
+    /// on the time map in `finish`.
+    rival: Option<Placement>,
     streams: [StreamState; 2],
     /// fg was described before bg's first frame, assuming the placement lies inside bg.
     fg_described_early: bool,
@@ -252,6 +255,7 @@ impl Analyzer {
             placement: None,
             placement_found: false,
             placement_full_size: false,
+            rival: None,
             streams: [StreamState::new(), StreamState::new()],
             fg_described_early: false,
             finished: false,
@@ -513,6 +517,7 @@ impl Analyzer {
             });
         }
         self.matched_part = found.matched_part;
+        self.rival = found.rival;
         self.placed(found.placement, from);
         self.placement_found = true;
         self.placement_full_size = self.shrink <= 1;
@@ -539,7 +544,8 @@ impl Analyzer {
         let found = found?;
         let placement = placement_to_full(&found.placement, fg_store, bg_store);
         placement.validate()?;
-        Ok(Located { placement, matched_part: found.matched_part.map(|part| fg_store.to_full(part)) })
+        let rival = found.rival.map(|r| placement_to_full(&r, fg_store, bg_store));
+        Ok(Located { placement, matched_part: found.matched_part.map(|part| fg_store.to_full(part)), rival })
     }
 
     /// fg's and bg's rectangles the time map compared (after `finish`): at the placement,
@@ -647,8 +653,73 @@ impl Analyzer {
             time = self.check_placement(time)?;
             self.stage_ms.placement_check += elapsed_ms(started);
         }
+        // After the check, which may already have moved a pan's lookalike onto the truth.
+        if let Some(rival) = self.rival.take() {
+            time = self.settle_rival(time, rival)?;
+        }
         self.drop_stores();
         self.decide(time)
+    }
+
+    /// The placement or its rival, whichever the time map matches clearly better (its median
+    /// match distance under chance's, `chance_evidence`, `DECISIVE` times smaller), and its
+    /// time map; `Error::Ambiguous` naming both when neither is. A repetitive picture (tiles
+    /// scrolling) matches many places and starts almost alike, and a lookalike answered with
+    /// OK is the worst answer; a pan's other instants match shifted places too, but the true
+    /// one matches every frame better.
+    fn settle_rival(&mut self, time: TimeMap, rival: Placement) -> Result<TimeMap> {
+        let chosen = self.placement.expect("located before the time map");
+        let at_chosen = self.accepted_ratio(&time);
+        self.placement = Some(rival);
+        let rival_time = self.describe_and_align();
+        let at_rival = rival_time.as_ref().ok().and_then(|t| self.accepted_ratio(t));
+        self.log(LogLevel::Info, || {
+            format!(
+                "placement ({}, {}) and its rival ({}, {}) scored {:.4} and {:.4}; their time maps match at {at_chosen:?} and {at_rival:?} of chance",
+                chosen.x, chosen.y, rival.x, rival.y, chosen.confidence, rival.confidence
+            )
+        });
+        let alike = |why: String| {
+            Err(Error::Ambiguous(format!(
+                "two placements score alike: ({}, {}) at {:.4} and ({}, {}) at {:.4}, {why} (a repetitive picture); give the placement to choose",
+                chosen.x, chosen.y, chosen.confidence, rival.x, rival.y, rival.confidence
+            )))
+        };
+        let clear = |r: f32| r <= CLEAR_MATCH;
+        match (at_chosen, at_rival, &rival_time) {
+            (Some(a), Some(b), _) if b * DECISIVE <= a => return rival_time,
+            (Some(a), Some(b), _) if a * DECISIVE > b && !clear(a) => {
+                return alike(format!("their time maps matching at {a:.3} and {b:.3} of chance"));
+            }
+            // Only the rival's map would be accepted: taken when it matches clearly.
+            (None, Some(b), _) if clear(b) => return rival_time,
+            (None, Some(b), _) => return alike(format!("the second's time map matching at {b:.3} of chance")),
+            // No accepted map at the rival (its runs matched out of order, or a live session's
+            // window cut it short) is no evidence against it: in a repetitive picture the
+            // chosen place is as likely a lookalike, unless its own map is clear.
+            (Some(a), None, Err(e)) if !clear(a) => {
+                return alike(format!("and the time map at the second failed ({e})"));
+            }
+            (Some(a), None, Ok(_)) if !clear(a) => {
+                return alike(format!("the first's time map matching at {a:.3} of chance, the second's refused"));
+            }
+            // The chosen place stands (or neither map would be accepted, and `decide` says why).
+            _ => {}
+        }
+        self.placement = Some(chosen);
+        self.describe_and_align()
+    }
+
+    /// A time map's median match distance over chance's (`chance_evidence`), when the map
+    /// would be accepted (`decide`'s rules); `None` when it would be refused.
+    fn accepted_ratio(&self, time: &TimeMap) -> Option<f32> {
+        let (n, outside) = (time.map.len(), time.outside.len());
+        if ((n - outside) as f64) < self.settings.min_matched_share * n as f64 {
+            return None;
+        }
+        let e = chance_evidence(&self.streams[0].track, &self.streams[1].track, time)?;
+        let ratio = e.matched_cost / e.chance_cost.max(f32::MIN_POSITIVE);
+        (self.settings.min_matched_share == 0.0 || ratio <= CHANCE_RATIO).then_some(ratio)
     }
 
     /// Describes the kept copies at the placement and aligns; then describes, on frames the
@@ -986,6 +1057,17 @@ impl Analyzer {
         })
     }
 }
+
+/// How many times smaller (relative to chance) one placement's median match distance must be
+/// than its rival's to be taken (`Analyzer::settle_rival`).
+/// Measured on a tiled texture scrolling under a faint blob (tests/repetitive.rs): lookalikes
+/// 0.14-0.36 of chance, one lookalike 2x another's in a live session's window; the C tests'
+/// panning scene: the truth 0.001, its pan lookalike 0.054.
+const DECISIVE: f32 = 4.0;
+/// A placement whose time map matches under this fraction of chance stands against a rival
+/// that is not decisively better: the repetitive picture's lookalikes stayed above 0.14; the
+/// panning scene's truth at scale 2, on copies a quarter its size, 0.054 (its rival 0.066).
+const CLEAR_MATCH: f32 = 0.1;
 
 /// The `LIKELY_PICKS` bg copies most like fg's (see `likeliest_bg`), in time order.
 /// The placement of the matched pairs shifted in time by up to `TIME_SHIFTS` bg frames, each

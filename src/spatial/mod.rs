@@ -586,6 +586,9 @@ struct Found {
     score: f32,
     x_sub: f64,
     y_sub: f64,
+    /// The best score of another sample pair at a place more than `RIVAL_DISTANCE` of the
+    /// template's width away, and that place (set by the search over sample pairs).
+    rival: Option<(f32, (usize, usize))>,
 }
 
 /// fg's content at bg scale at every pyramid level (coarsest first), each level made from the
@@ -615,6 +618,17 @@ impl TemplatePyramid {
         Some(TemplatePyramid { levels })
     }
 }
+
+/// How far (a share of the template's width) another sample pair's best place must lie from
+/// the chosen one to count as a rival placement.
+const RIVAL_DISTANCE: f64 = 0.125;
+
+/// A place another sample pair scores within this much of the chosen one is its rival (see
+/// `Located::rival`). True pairs from the clips (graded, crf 38, cut, ramp, reordered): the
+/// best other place scores 0.06-0.22 under the chosen one; a tiled texture scrolling a pixel a
+/// frame with a faint drifting blob (tests/repetitive.rs): 0.0014; the C tests' panning
+/// scene, whose other instants match shifted places but for a sweeping bar: 0.003.
+const AMBIGUITY_MARGIN: f32 = 0.02;
 
 /// Coarse-to-fine search of a template pyramid in the bg levels of the same `factors`.
 fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], coarse_only: bool) -> Option<Found> {
@@ -673,11 +687,11 @@ fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], coarse_only
             let c = best.score as f64;
             let x_sub = best.x as f64 + parabola_vertex(at(bx - 1, by), c, at(bx + 1, by));
             let y_sub = best.y as f64 + parabola_vertex(at(bx, by - 1), c, at(bx, by + 1));
-            return Some(Found { x: best.x, y: best.y, score: best.score, x_sub, y_sub });
+            return Some(Found { x: best.x, y: best.y, score: best.score, x_sub, y_sub, rival: None });
         }
     }
     let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
-    Some(Found { x: best.x, y: best.y, score: best.score, x_sub: best.x as f64, y_sub: best.y as f64 })
+    Some(Found { x: best.x, y: best.y, score: best.score, x_sub: best.x as f64, y_sub: best.y as f64, rival: None })
 }
 
 /// Where the parabola through scores `m`, `c`, `p` at -1, 0, +1 peaks (within ±0.5); 0 when a
@@ -702,6 +716,10 @@ const PART_MARGIN: f64 = 0.05;
 pub struct Located {
     pub placement: Placement,
     pub matched_part: Option<Rect>,
+    /// Another place that scored within `AMBIGUITY_MARGIN` of this one (from another sample
+    /// pair, away from it): a repetitive picture, or a pan's lookalike. The analyzer settles
+    /// it on the time map (`Analyzer::settle_rival`).
+    pub rival: Option<Placement>,
 }
 
 /// Locates fg in bg from sample frames of each. Every fg sample is tried against every bg
@@ -729,14 +747,15 @@ pub fn locate_parts(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], se
         }
     }
     let content = content_rect(fg_samples);
-    let whole = best_placement(fg_samples, bg_samples, content, settings)?;
-    let mut best = Located { placement: whole, matched_part: None };
+    let (whole, rival) = best_placement(fg_samples, bg_samples, content, settings)?;
+    let mut best = Located { placement: whole, matched_part: None, rival };
     if whole.confidence < PART_RETRY {
         for part in halves(content) {
-            if let Ok(p) = best_placement(fg_samples, bg_samples, part, settings)
+            if let Ok((p, rival)) = best_placement(fg_samples, bg_samples, part, settings)
                 && p.confidence > best.placement.confidence + PART_MARGIN
             {
-                best = Located { placement: widened(&p, content), matched_part: Some(part) };
+                let rival = rival.map(|r| widened(&r, content));
+                best = Located { placement: widened(&p, content), matched_part: Some(part), rival };
             }
         }
     }
@@ -823,7 +842,7 @@ fn widened(part: &Placement, content: Rect) -> Placement {
 /// [`locate`] of a given part of fg (`content`, fg pixels), without detecting bars: what a
 /// check on one frame pair searches, since one frame's dark edges are not bars.
 pub fn locate_content(fg: &FrameRef<'_>, bg: &FrameRef<'_>, content: Rect, settings: &Settings) -> Result<Placement> {
-    best_placement(&[*fg], &[*bg], content, settings)
+    best_placement(&[*fg], &[*bg], content, settings).map(|(p, _)| p)
 }
 
 fn best_placement(
@@ -831,7 +850,7 @@ fn best_placement(
     bg_samples: &[FrameRef<'_>],
     content: Rect,
     settings: &Settings,
-) -> Result<Placement> {
+) -> Result<(Placement, Option<Placement>)> {
     let bg0 = &bg_samples[0];
     let (bw, bh) = (bg0.width() as f64, bg0.height() as f64);
     let (cw, ch) = (content.width as usize, content.height as usize);
@@ -906,15 +925,20 @@ fn best_placement(
         Some(RankedPairs { factors, templates, pairs })
     };
     let search_ranked = |r: &RankedPairs| -> Option<(Found, usize, usize)> {
-        let mut best: Option<(Found, usize, usize)> = None;
+        let mut all: Vec<(Found, usize, usize)> = Vec::with_capacity(r.pairs.len());
         for &(fi, bi) in &r.pairs {
-            if let Some(found) = search(&r.templates[fi], bg_pyramids[bi].levels_for(&r.factors), &r.factors, false)
-                && best.is_none_or(|b| found.score > b.0.score)
-            {
-                best = Some((found, fi, bi));
+            if let Some(found) = search(&r.templates[fi], bg_pyramids[bi].levels_for(&r.factors), &r.factors, false) {
+                all.push((found, fi, bi));
             }
         }
-        best
+        let (mut best, fi, bi) = *all.iter().max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
+        let far = (r.templates[fi].levels.last()?.0.width as f64 * RIVAL_DISTANCE).max(2.0) as usize;
+        best.rival = all
+            .iter()
+            .filter(|(f, _, _)| f.x.abs_diff(best.x).max(f.y.abs_diff(best.y)) > far)
+            .max_by(|a, b| a.0.score.total_cmp(&b.0.score))
+            .map(|(f, _, _)| (f.score, (f.x, f.y)));
+        Some((best, fi, bi))
     };
     let best_for_scale = |scale: f64| ranked_pairs(scale).and_then(|r| search_ranked(&r));
 
@@ -942,6 +966,10 @@ fn best_placement(
     }
     let (chosen_scale, mut found, fi, bi) =
         chosen.ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
+    // Under min_confidence nothing matched (`locate` says so): rivals there are noise.
+    let rival = found
+        .rival
+        .filter(|&(score, _)| found.score as f64 >= settings.min_confidence && found.score - score < AMBIGUITY_MARGIN);
     if factors.len() < all_factors.len() {
         // Frames beyond the budget: the chosen pair alone, searched down to full resolution
         // (the other samples' levels are let go first).
@@ -955,7 +983,7 @@ fn best_placement(
             .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))?;
     }
     let confidence = found.score.max(0.0) as f64;
-    Ok(Placement {
+    let placement = Placement {
         x: found.x as i32,
         y: found.y as i32,
         width: (content.width as f64 * chosen_scale).round() as u32,
@@ -965,7 +993,12 @@ fn best_placement(
         content,
         x_subpixel: found.x_sub,
         y_subpixel: found.y_sub,
-    })
+    };
+    let rival = rival.map(|(score, (x, y))| {
+        let (x, y) = ((x as f64 * finest).round(), (y as f64 * finest).round());
+        Placement { x: x as i32, y: y as i32, confidence: score as f64, x_subpixel: x, y_subpixel: y, ..placement }
+    });
+    Ok((placement, rival))
 }
 
 /// Width, in pixels, of fg's content when bg frames are ranked by likeness

@@ -188,9 +188,10 @@ static void long_bg(int with_provider) {
 }
 
 /* The scene's 60 bg frames over and over (7200 frames, pts rising) pushed before fg, with a
- * provider: fg's picture is in every repetition. The analyzer may match it or refuse, never
- * fail inside (this once traced a time map through positions before bg's first frame and
- * answered VIDKOMPY_ERROR_INTERNAL). */
+ * provider: fg's picture is in every repetition. The analyzer may match it or refuse (NO_MATCH,
+ * or AMBIGUOUS: two of the pan's lookalike places, (69, 36) and (31, 24), score alike, their
+ * time maps at 0.108 and 0.107 of chance), never fail inside (this once traced a time map
+ * through positions before bg's first frame and answered VIDKOMPY_ERROR_INTERNAL). */
 static int provide_looped(void *user, int stream, int64_t index, VidkompyFrame *frame) {
     (void)user;
     if (stream == VIDKOMPY_STREAM_FG && index >= 0 && index < FG_FRAMES) {
@@ -217,9 +218,9 @@ static void looping_bg(void) {
     for (int i = 0; i < FG_FRAMES; i++) push(an, VIDKOMPY_STREAM_FG, i);
     VidkompyAlignment *al = NULL;
     int status = vidkompy_analyzer_finish(an, &al);
-    if (status != VIDKOMPY_OK && status != VIDKOMPY_ERROR_NO_MATCH)
+    if (status != VIDKOMPY_OK && status != VIDKOMPY_ERROR_NO_MATCH && status != VIDKOMPY_ERROR_AMBIGUOUS)
         fprintf(stderr, "looping bg: %s\n", vidkompy_analyzer_last_error(an));
-    CHECK(status == VIDKOMPY_OK || status == VIDKOMPY_ERROR_NO_MATCH);
+    CHECK(status == VIDKOMPY_OK || status == VIDKOMPY_ERROR_NO_MATCH || status == VIDKOMPY_ERROR_AMBIGUOUS);
     CHECK((status == VIDKOMPY_OK) == (al != NULL));
     vidkompy_alignment_free(&al);
     vidkompy_analyzer_free(&an);

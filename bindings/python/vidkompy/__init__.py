@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 OK, AGAIN, EOF = 0, 1, 2
-INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL = range(-1, -9, -1)
+INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL, AMBIGUOUS = range(-1, -10, -1)
 STREAMS = {"fg": 0, "bg": 1}
 
 # name: (code, sample dtype, planes as (width divisor, height divisor, samples per pixel)).
