@@ -758,7 +758,7 @@ mod with_ffmpeg {
 
     /// Families that do not reach the bar yet, shown as such in the table; the test fails when
     /// one of them starts passing, so the list cannot go stale.
-    const NOT_YET: &[&str] = &["speed ramp"];
+    const NOT_YET: &[&str] = &[];
     /// The same for the one pass (`comp --path one-pass`, the live session).
     const NOT_YET_ONE_PASS: &[&str] = &[];
 

@@ -383,10 +383,41 @@ pub fn align_into(
 
     // --- 4. The map, its costs and confidences. ---
     fill_time_map(fg, bg, &ws.path, kern, time);
+    hold_repeated_pictures(fg, bg, time);
     time.offset_seconds = offset_seconds;
     time.rate = rate;
     Ok(())
 }
+
+/// An fg frame that repeats the picture before it (a frame doubled by re-timing, a speed ramp's
+/// slow part) shows the bg frame that one shows: where the rate line moved it on to the next bg
+/// frame, it is moved back when its descriptors match that frame clearly better. On a static
+/// shot neighbouring bg frames match alike, and nothing moves.
+///
+/// Measured on the clips' speed ramp (bg 100-129 at half speed): the frame left one on had a
+/// repeat cost of 0.006, 0.041 against the held bg frame and 0.067 against the one it was put
+/// on.
+fn hold_repeated_pictures(fg: &Track, bg: &Track, time: &mut TimeMap) {
+    for i in 1..time.map.len() {
+        let (before, here) = (time.map[i - 1], time.map[i]);
+        if here <= before || time.is_outside(i) || time.is_outside(i - 1) {
+            continue;
+        }
+        let repeated = frame_cost_of(fg, i, fg, i - 1);
+        let held = frame_cost_of(fg, i, bg, before as usize);
+        if REPEAT_RATIO * repeated <= held && HELD_RATIO * held <= time.cost[i] {
+            time.map[i] = before;
+            time.cost[i] = held;
+            time.confidence[i] = frame_confidence(held, chance_cost_of(fg, i, bg, before as usize));
+        }
+    }
+}
+
+/// How much closer an fg frame must be to the frame before it than to the held bg frame to be
+/// a repeat (`hold_repeated_pictures`).
+const REPEAT_RATIO: f32 = 4.0;
+/// How much closer it must match the held bg frame than the one the rate line put it on.
+const HELD_RATIO: f32 = 1.5;
 
 /// --- 2. Global offset search over whole bg frames: the best `CANDIDATES` offsets, at least
 /// three frames apart, into `ws.candidates`.
@@ -836,4 +867,53 @@ fn refine_offset(
         }
     }
     offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::THUMB_BYTES;
+
+    /// A thumb of pseudo-random values from `seed`, plus `noise` on every value.
+    fn thumb(seed: u32, noise: i8) -> Thumb {
+        let mut t = [0i8; THUMB_BYTES];
+        let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        for (k, v) in t.iter_mut().enumerate() {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            *v = ((s >> 16) as i8 / 2).saturating_add(if k % 2 == 0 { noise } else { -noise });
+        }
+        t
+    }
+
+    fn track(thumbs: Vec<Thumb>) -> Track {
+        let n = thumbs.len();
+        Track { hashes: vec![0; n], thumbs, seconds: (0..n).map(|k| k as f64 / 25.0).collect() }
+    }
+
+    /// `map` with every frame matched, costs and confidences as `fill_time_map` would set.
+    fn matched(fg: &Track, bg: &Track, map: Vec<u32>) -> TimeMap {
+        let cost: Vec<f32> = map.iter().enumerate().map(|(i, &j)| frame_cost_of(fg, i, bg, j as usize)).collect();
+        let n = map.len();
+        TimeMap { map, outside: Vec::new(), cost, confidence: vec![1.0; n], ..Default::default() }
+    }
+
+    #[test]
+    fn a_repeated_fg_picture_put_on_the_next_bg_frame_is_held() {
+        // bg frames 0..4 differ; fg (graded: 4 off) shows 0, 1, 1 again (re-encoded: 1 more), 2.
+        let bg = track((0..4).map(|j| thumb(j, 0)).collect());
+        let fg = track(vec![thumb(0, 4), thumb(1, 4), thumb(1, 5), thumb(2, 4)]);
+        let mut time = matched(&fg, &bg, vec![0, 1, 2, 2]);
+        hold_repeated_pictures(&fg, &bg, &mut time);
+        assert_eq!(time.map, vec![0, 1, 1, 2]);
+    }
+
+    #[test]
+    fn a_static_shot_is_not_held_back() {
+        // bg frames alike but for noise (a static shot); fg repeats its pictures too.
+        let bg = track((0..4).map(|j| thumb(7, j as i8)).collect());
+        let fg = track((0..4).map(|i| thumb(7, i as i8 + 1)).collect());
+        let mut time = matched(&fg, &bg, vec![0, 1, 2, 3]);
+        hold_repeated_pictures(&fg, &bg, &mut time);
+        assert_eq!(time.map, vec![0, 1, 2, 3]);
+    }
 }
