@@ -69,6 +69,9 @@ mod with_ffmpeg {
 
     /// One family's result, as the table shows it.
     struct Measured {
+        /// The same family through the C host example (examples/c/vidkompy_host.c), with its
+        /// seeking frame provider and without one: the table's cell, and whether it passed.
+        c_host: Option<[(String, bool); 2]>,
         /// The same family through the one pass (the live session), and on how many fg
         /// frames its map equals this one's (the two passes').
         one_pass: Option<Box<Measured>>,
@@ -606,6 +609,7 @@ mod with_ffmpeg {
                     "other"
                 };
                 let m = Measured {
+                    c_host: None,
                     one_pass: None,
                     same_as_two_pass: 0,
                     fg_frames: 0,
@@ -650,9 +654,49 @@ mod with_ffmpeg {
         }
     }
 
+    /// `family` through the C host example, with its seeking frame provider or without one
+    /// (run after `run`, which made fg and the family's own bg in `dir`): the table's cell and
+    /// whether it passed (the same bar as `comp`: matched at 99.5 %, or refused with nothing
+    /// written).
+    fn c_host(family: &Family, bg: &Path, dir: &Path, provider: bool) -> (String, bool) {
+        let Some(host) = common::build_c_host() else { return ("not run".into(), true) };
+        let bg = if family.own_bg.is_some() { dir.join("bg.mkv") } else { bg.to_path_buf() };
+        let report = dir.join(format!("c-host-{provider}.json"));
+        let mut cmd = Command::new(host);
+        cmd.arg(&bg).arg(dir.join("fg.mkv")).arg("/dev/null").arg(&report);
+        if !provider {
+            cmd.arg("--no-provider");
+        }
+        let r = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+        match &family.expect {
+            Expect::Refusal { .. } => {
+                let refused = r.status.code() == Some(1) && !report.exists();
+                (if refused { "refused".into() } else { format!("NOT refused: {stderr}") }, refused)
+            }
+            Expect::Match { truth, free } => {
+                if !r.status.success() {
+                    return (format!("FAIL: {stderr}"), false);
+                }
+                let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+                let m = score(family, &a, truth, free);
+                let share = percent(m.exact + m.outside_right, truth.len() - m.free);
+                let approximate =
+                    if a.placement_approximate { format!(", {} approximate", m.placement) } else { String::new() };
+                let cell = if m.passed {
+                    format!("{share}{approximate}")
+                } else {
+                    format!("**short of the bar**: {share}, placement {}{approximate}", m.placement)
+                };
+                (cell, m.passed)
+            }
+        }
+    }
+
     fn score(family: &Family, a: &Alignment, truth: &[Option<usize>], free: &[bool]) -> Measured {
         assert_eq!(a.fg_frames, truth.len(), "{}: fg frames", family.name);
         let mut m = Measured {
+            c_host: None,
             one_pass: None,
             same_as_two_pass: 0,
             fg_frames: truth.len(),
@@ -690,7 +734,11 @@ mod with_ffmpeg {
         let judged = truth.len() - m.free;
         let share = (m.exact + m.outside_right) as f64 / judged as f64;
         let at = family.own_bg.as_ref().map_or((96, 54), |o| o.fg_at);
-        let placed = (a.placement.x, a.placement.y) == at && (a.placement.scale - 1.0).abs() < 0.005;
+        // A placement found without full-size frames (no provider) says so, and is within the
+        // analyzer's copies' resolution: 2 px.
+        let off = (a.placement.x - at.0).abs().max((a.placement.y - at.1).abs());
+        let within = if a.placement_approximate { 2 } else { 0 };
+        let placed = off <= within && (a.placement.scale - 1.0).abs() < 0.005;
         m.passed = share >= 0.995 && m.worse == 0 && placed;
         m.verdict = if m.passed { "pass".into() } else { format!("FAIL: placement {}, frames {wrong:?}", m.placement) };
         m
@@ -702,8 +750,8 @@ mod with_ffmpeg {
 
     fn table(rows: &[(&Family, Measured)]) -> String {
         let mut t = String::from(
-            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | score | placement conf. | time-map conf. | result | one pass: exact | one pass = two passes | one pass |\n\
-             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---|\n",
+            "| family | fg | frames | exact | off by 1 | worse | outside (of truly outside) | placement | score | placement conf. | time-map conf. | result | one pass: exact | one pass = two passes | one pass | C host | C host, no provider |\n\
+             |---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---|---|---|\n",
         );
         for (f, m) in rows {
             let conf = |c: f64| if c.is_nan() { "-".to_string() } else { format!("{c:.2}") };
@@ -716,9 +764,10 @@ mod with_ffmpeg {
                 "FAIL" => format!("**short of the bar** (placement {})", one.placement),
                 v => v.to_string(),
             };
+            let [with, without] = m.c_host.clone().expect("the C host ran").map(|c| c.0);
             if m.fg_frames == 0 {
                 t += &format!(
-                    "| {}: {} | {} | | | | | | - | {} | {} | {} | {} | | | {} |\n",
+                    "| {}: {} | {} | | | | | | - | {} | {} | {} | {} | | | {} | {with} | {without} |\n",
                     f.group,
                     f.name,
                     f.how,
@@ -733,7 +782,7 @@ mod with_ffmpeg {
             let judged = m.fg_frames - m.free;
             let free = if m.free > 0 { format!(" ({} free)", m.free) } else { String::new() };
             t += &format!(
-                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {:.2} | {} | {} | {} | {} | {} | {} |\n",
+                "| {}: {} | {} | {}{free} | {} | {} | {} | {} of {} | {} | {:.2} | {} | {} | {} | {} | {} | {} | {with} | {without} |\n",
                 f.group,
                 f.name,
                 f.how,
@@ -761,6 +810,10 @@ mod with_ffmpeg {
     const NOT_YET: &[&str] = &[];
     /// The same for the one pass (`comp --path one-pass`, the live session).
     const NOT_YET_ONE_PASS: &[&str] = &[];
+    /// The same for the C host without a frame provider. The logo box: the analyzer's reduced
+    /// copies alone settle on a pan's lookalike 6 px and 3 frames off at confidence 0.99
+    /// (reported approximate; with a provider the full-size check corrects it).
+    const NOT_YET_C_HOST_BARE: &[&str] = &["static logo box"];
 
     const BEGIN: &str = "<!-- accuracy table: written by tests/accuracy.rs -->\n";
     const END: &str = "<!-- end of accuracy table -->";
@@ -801,6 +854,7 @@ mod with_ffmpeg {
                         std::fs::create_dir_all(&dir).unwrap();
                         let (mut m, two) = run(family, &bg, &media, &dir, "two-pass");
                         let (one, live) = run(family, &bg, &media, &dir, "one-pass");
+                        m.c_host = Some([true, false].map(|provider| c_host(family, &bg, &dir, provider)));
                         if let (Some(a), Some(b)) = (&two, &live) {
                             m.same_as_two_pass = (0..a.fg_frames.min(b.fg_frames))
                                 .filter(|&i| match (a.time.is_outside(i), b.time.is_outside(i)) {
@@ -843,6 +897,17 @@ mod with_ffmpeg {
                     .filter(|(f, m)| !one_passed(m) && !NOT_YET_ONE_PASS.contains(&f.name))
                     .map(|(f, m)| format!("{} (one pass): {}", f.name, m.one_pass.as_ref().unwrap().verdict)),
             )
+            .chain(rows.iter().flat_map(|(f, m)| {
+                let runs = m.c_host.clone().expect("the C host ran");
+                ["C host", "C host without a provider"]
+                    .into_iter()
+                    .zip(runs)
+                    .filter(|(how, (_, passed))| {
+                        let known = how.ends_with("provider") && NOT_YET_C_HOST_BARE.contains(&f.name);
+                        !passed && !known
+                    })
+                    .map(move |(how, (cell, _))| format!("{} ({how}): {cell}", f.name))
+            }))
             .collect();
         assert!(failed.is_empty(), "families below 99.5 % exact or not refused:\n{}", failed.join("\n"));
         let mended: Vec<&str> =
@@ -854,6 +919,15 @@ mod with_ffmpeg {
             .map(|(f, _)| f.name)
             .collect();
         assert!(mended.is_empty(), "{mended:?} now pass in one pass: take them off NOT_YET_ONE_PASS");
+        let mended: Vec<&str> = rows
+            .iter()
+            .filter(|(f, m)| NOT_YET_C_HOST_BARE.contains(&f.name) && m.c_host.as_ref().is_some_and(|c| c[1].1))
+            .map(|(f, _)| f.name)
+            .collect();
+        assert!(
+            mended.is_empty(),
+            "{mended:?} now pass through the C host without a provider: take them off NOT_YET_C_HOST_BARE"
+        );
         if only.is_none() {
             check_readme(&measured);
         }

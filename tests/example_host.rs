@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use vidkompy::alignment::Alignment;
@@ -27,17 +26,8 @@ fn run(cmd: &mut Command, what: &str) -> bool {
 #[test]
 fn c_host_with_libav_is_frame_exact_on_a_real_clip() {
     let Some(clip) = common::media("interview-1080p24.mp4") else { return };
-    let pkg = Command::new("pkg-config")
-        .args(["--cflags", "--libs", "libavformat", "libavcodec", "libswscale", "libavutil"])
-        .output();
-    let flags = match pkg {
-        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).to_string(),
-        _ => return common::cannot_run("the FFmpeg development libraries (libavformat-dev ...) are not installed"),
-    };
-    common::build_cdylib();
-    let lib_dir = common::library_dir();
-    let dir = lib_dir.join("example-host");
-    std::fs::create_dir_all(&dir).unwrap();
+    let Some(exe) = common::build_c_host() else { return };
+    let dir = exe.parent().unwrap().to_path_buf();
     let (bg, fg) = (dir.join("bg.mp4"), dir.join("fg.mp4"));
     let ok = run(
         Command::new("ffmpeg")
@@ -67,20 +57,6 @@ fn c_host_with_libav_is_frame_exact_on_a_real_clip() {
     if !ok {
         return;
     }
-    let exe = dir.join("vidkompy_host");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut cc = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()));
-    cc.args(["-std=c99", "-Wall", "-Wextra", "-Werror"])
-        .arg(root.join("examples/c/vidkompy_host.c"))
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg(format!("-L{}", lib_dir.display()))
-        .arg(format!("-Wl,-rpath,{}", lib_dir.join("c-tests").display()))
-        .arg("-lvidkompy")
-        .args(flags.split_whitespace())
-        .arg("-o")
-        .arg(&exe);
-    assert!(run(&mut cc, "cc (examples/c/vidkompy_host.c)"));
     let (out, report) = (dir.join("out.y4m"), dir.join("report.json"));
     let host = Command::new(&exe).arg(&bg).arg(&fg).arg(&out).arg(&report).output().unwrap();
     let stderr = String::from_utf8_lossy(&host.stderr).to_string();

@@ -4,7 +4,10 @@
  * is then checked on full-size frames) and pass 2 (compositor), and writes the composite as
  * Y4M.
  *
- *   vidkompy_host BG FG OUT.y4m [REPORT.json]
+ *   vidkompy_host BG FG OUT.y4m [REPORT.json] [--no-provider]
+ *
+ * --no-provider: no frame provider (a host that cannot seek): the placement is then found on the
+ * analyzer's reduced copies and reported approximate.
  *
  * Build (see tests/example_host.rs, which builds and runs it on clips from ../shared/media):
  *   cc -std=c99 vidkompy_host.c -Iinclude -Ltarget/release -lvidkompy \
@@ -150,8 +153,13 @@ static int fail(const char *what, const char *message) {
 }
 
 int main(int argc, char **argv) {
+    int with_provider = 1;
+    if (argc > 4 && strcmp(argv[argc - 1], "--no-provider") == 0) {
+        with_provider = 0;
+        argc--;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: %s BG FG OUT.y4m [REPORT.json]\n", argv[0]);
+        fprintf(stderr, "usage: %s BG FG OUT.y4m [REPORT.json] [--no-provider]\n", argv[0]);
         return 2;
     }
     const char *bg_path = argv[1], *fg_path = argv[2], *out_path = argv[3];
@@ -162,11 +170,13 @@ int main(int argc, char **argv) {
     VidkompyAnalyzer *an = NULL;
     if (vidkompy_analyzer_new(NULL, &an) != VIDKOMPY_OK) return fail("analyzer", vidkompy_last_error());
     static Provider provider;
-    if (input_open(&provider.inputs[VIDKOMPY_STREAM_FG], fg_path) ||
-        input_open(&provider.inputs[VIDKOMPY_STREAM_BG], bg_path))
-        return 2;
-    if (vidkompy_analyzer_set_frame_provider(an, provide, &provider) != VIDKOMPY_OK)
-        return fail("provider", vidkompy_analyzer_last_error(an));
+    if (with_provider) {
+        if (input_open(&provider.inputs[VIDKOMPY_STREAM_FG], fg_path) ||
+            input_open(&provider.inputs[VIDKOMPY_STREAM_BG], bg_path))
+            return 2;
+        if (vidkompy_analyzer_set_frame_provider(an, provide, &provider) != VIDKOMPY_OK)
+            return fail("provider", vidkompy_analyzer_last_error(an));
+    }
     VidkompyFrame bf, ff;
     int have_b = input_next(&bg, &bf), have_f = input_next(&fg, &ff);
     while (have_b > 0 || have_f > 0) {
@@ -187,7 +197,7 @@ int main(int argc, char **argv) {
     input_close(&bg);
     input_close(&fg);
     for (int s = 0; s < 2; s++) {
-        input_close(&provider.inputs[s]);
+        if (with_provider) input_close(&provider.inputs[s]);
         free(provider.pts[s]);
     }
 

@@ -186,6 +186,48 @@ pub fn library_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target/<profile>").to_path_buf()
 }
 
+/// Builds examples/c/vidkompy_host.c (a C host decoding with libavformat) against the cdylib,
+/// once per test binary; `None` (having said why) when the FFmpeg development libraries are
+/// missing.
+pub fn build_c_host() -> Option<PathBuf> {
+    static BUILT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let pkg = Command::new("pkg-config")
+                .args(["--cflags", "--libs", "libavformat", "libavcodec", "libswscale", "libavutil"])
+                .output();
+            let flags = match pkg {
+                Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).to_string(),
+                _ => {
+                    cannot_run("the FFmpeg development libraries (libavformat-dev ...) are not installed");
+                    return None;
+                }
+            };
+            build_cdylib();
+            let lib_dir = library_dir();
+            let dir = lib_dir.join("example-host");
+            std::fs::create_dir_all(&dir).unwrap();
+            let exe = dir.join("vidkompy_host");
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let out = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+                .args(["-std=c99", "-Wall", "-Wextra", "-Werror"])
+                .arg(root.join("examples/c/vidkompy_host.c"))
+                .arg("-I")
+                .arg(root.join("include"))
+                .arg(format!("-L{}", lib_dir.display()))
+                .arg(format!("-Wl,-rpath,{}", lib_dir.join("c-tests").display()))
+                .arg("-lvidkompy")
+                .args(flags.split_whitespace())
+                .arg("-o")
+                .arg(&exe)
+                .output()
+                .expect("run the C compiler");
+            assert!(out.status.success(), "cc examples/c/vidkompy_host.c: {}", String::from_utf8_lossy(&out.stderr));
+            Some(exe)
+        })
+        .clone()
+}
+
 /// `cargo test` builds the library only as an rlib for the tests; build the cdylib once.
 pub fn build_cdylib() {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
