@@ -331,15 +331,6 @@ fn fg_not_in_bg_is_refused_unless_accepted() {
 }
 
 /// Writes frames (all of one format and size) as a Y4M file at `fps`.
-fn write_y4m(path: &Path, frames: &[FrameBuf], fps: u32) {
-    let f0 = &frames[0];
-    let file = std::fs::File::create(path).unwrap();
-    let mut w = Y4mWriter::new(file, f0.format(), f0.width(), f0.height(), fps, 1).unwrap();
-    for f in frames {
-        w.write_frame(&f.as_frame()).unwrap();
-    }
-}
-
 /// Every placement family (scales 0.5 to 2, letterbox and pillarbox, burned-in graphics, a
 /// 10-bit fg) through `comp` on Y4M files, no placement given: the exact position of fg's
 /// content, the scale within 0.5 %, and at least 99.5 % of frames exact.
@@ -352,8 +343,8 @@ fn comp_places_every_family_exactly() {
         let fg: Vec<FrameBuf> = (0..s.fg_frames).map(|i| (family.edit)(i, pair.fg_frame(i))).collect();
         let bg: Vec<FrameBuf> = (0..s.bg_frames).map(|j| pair.bg_frame(j)).collect();
         let (fg_path, bg_path, report) = (d.join("fg.y4m"), d.join("bg.y4m"), d.join("r.json"));
-        write_y4m(&fg_path, &fg, s.fg_fps as u32);
-        write_y4m(&bg_path, &bg, s.bg_fps as u32);
+        common::write_y4m(&fg_path, &fg, s.fg_fps as u32);
+        common::write_y4m(&bg_path, &bg, s.bg_fps as u32);
         let out = bin()
             .args(["comp", "-q", "--bg"])
             .arg(&bg_path)

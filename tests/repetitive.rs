@@ -6,7 +6,6 @@
 
 mod common;
 
-use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::{FrameBuf, PixelFormat, Rect, Settings, Status, TimeBase};
 
@@ -94,15 +93,6 @@ fn a_scrolling_tiled_scene_is_exact_or_refused_as_ambiguous() {
     }
 }
 
-fn write_y4m(path: &std::path::Path, frames: &[FrameBuf], width: u32, height: u32) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut w = Y4mWriter::new(file, PixelFormat::Gray8, width, height, 25, 1).unwrap();
-    for f in frames {
-        w.write_frame(&f.as_frame()).unwrap();
-    }
-    w.flush().unwrap();
-}
-
 /// The same scene through `vidkompy comp` on both paths: exit 1 naming both places, nothing
 /// written.
 #[test]
@@ -110,8 +100,8 @@ fn comp_refuses_the_repetitive_scene_on_both_paths() {
     let d = common::TempDir::new("repetitive", "comp");
     let (bg, fg) = scene(20.0);
     let (bg_path, fg_path) = (d.join("bg.y4m"), d.join("fg.y4m"));
-    write_y4m(&bg_path, &bg, W, H);
-    write_y4m(&fg_path, &fg, AT.width, AT.height);
+    common::write_y4m(&bg_path, &bg, 25);
+    common::write_y4m(&fg_path, &fg, 25);
     for path in ["two-pass", "one-pass", "auto"] {
         let (out, report) = (d.join(format!("out-{path}.y4m")), d.join(format!("report-{path}.json")));
         let r = std::process::Command::new(env!("CARGO_BIN_EXE_vidkompy"))

@@ -190,6 +190,16 @@ fn a_looping_bg_maps_fg_onto_one_of_its_repetitions() {
     }
 }
 
+/// The frames of an fg made of `picked` fg frames of `pair` that `map` puts outside or off
+/// their picture's bg frame: (fg frame, got, truth).
+fn frames_off(pair: &SyntheticPair, picked: &[usize], map: &vidkompy::temporal::TimeMap) -> Vec<(usize, u32, usize)> {
+    let off = |(i, &k): (usize, &usize)| {
+        let truth = pair.truth(k).unwrap();
+        (map.is_outside(i) || map.map[i] as usize != truth).then_some((i, map.map[i], truth))
+    };
+    picked.iter().enumerate().filter_map(off).collect()
+}
+
 /// fg frames `order` of `fg`, renumbered at fg's own rate (an edit of fg's shots).
 fn edited(fg: &Track, order: &[std::ops::Range<usize>]) -> Track {
     let period = fg.period().unwrap();
@@ -236,14 +246,7 @@ fn a_speed_ramp_to_half_speed_and_back_is_frame_exact() {
     picked.extend(90..150);
     let ramp = edited(&fg, &picked.iter().map(|&k| k..k + 1).collect::<Vec<_>>());
     let map = align(&ramp, &bg, &Settings::default()).unwrap();
-    let wrong: Vec<(usize, u32, usize)> = picked
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &k)| {
-            let truth = pair.truth(k).unwrap();
-            (map.is_outside(i) || map.map[i] as usize != truth).then_some((i, map.map[i], truth))
-        })
-        .collect();
+    let wrong = frames_off(&pair, &picked, &map);
     assert!(wrong.is_empty(), "{} of {} frames off (fg, got, truth): {wrong:?}", wrong.len(), picked.len());
     assert!(map.overall_confidence >= 0.9, "confidence {}", map.overall_confidence);
 }
@@ -265,13 +268,6 @@ fn a_freeze_frame_left_outside_holds_its_bg_frame() {
     let mut map = align(&frozen, &bg, &Settings::default()).unwrap();
     map.outside = (50..75).collect();
     follow_outside_runs(&frozen, &bg, &Settings::default(), &mut map).unwrap();
-    let wrong: Vec<(usize, u32, usize)> = picked
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &k)| {
-            let truth = pair.truth(k).unwrap();
-            (map.is_outside(i) || map.map[i] as usize != truth).then_some((i, map.map[i], truth))
-        })
-        .collect();
+    let wrong = frames_off(&pair, &picked, &map);
     assert!(wrong.is_empty(), "{} of {} frames off (fg, got, truth): {wrong:?}", wrong.len(), picked.len());
 }

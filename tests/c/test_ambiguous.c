@@ -4,6 +4,7 @@
  * start 79 frames early, with OK). */
 #include "vidkompy.h"
 #include "check.h"
+#include "frames.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -34,20 +35,6 @@ static void draw(int t) {
     }
 }
 
-static VidkompyFrame gray(uint8_t *data, int width, int height, int64_t pts) {
-    VidkompyFrame f;
-    memset(&f, 0, sizeof f);
-    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
-    f.width = width;
-    f.height = height;
-    f.data[0] = data;
-    f.stride[0] = width;
-    f.pts = pts;
-    f.time_base_num = 1;
-    f.time_base_den = 25;
-    return f;
-}
-
 int main(void) {
     /* Under valgrind (VIDKOMPY_C_TEST_SHORT set by CI) the placement search this test is about
      * costs minutes: it runs unwrapped only. */
@@ -59,11 +46,11 @@ int main(void) {
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
     for (int t = 0; t < BG_FRAMES; t++) {
         draw(t);
-        VidkompyFrame bg = gray(frame_y, BW, BH, t);
+        VidkompyFrame bg = gray8_frame(frame_y, BW, BH, BW, t);
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &bg) == VIDKOMPY_OK);
         if (t >= START && t < START + FG_FRAMES) {
             for (int y = 0; y < FH; y++) memcpy(&crop_y[y * FW], &frame_y[(y + FY) * BW + FX], FW);
-            VidkompyFrame fg = gray(crop_y, FW, FH, t - START);
+            VidkompyFrame fg = gray8_frame(crop_y, FW, FH, FW, t - START);
             CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &fg) == VIDKOMPY_OK);
         }
     }

@@ -5,6 +5,7 @@
  * status and a message, never an abort, a crash or unbounded memory. */
 #include "vidkompy.h"
 #include "check.h"
+#include "frames.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,19 +16,7 @@ static uint8_t pixels[W * H];
 /* Unrelated pictures: frame k starts k bytes into this buffer. */
 static uint8_t elsewhere[W * H + 64];
 
-static VidkompyFrame gray(int w, int h, int64_t pts) {
-    VidkompyFrame f;
-    memset(&f, 0, sizeof f);
-    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
-    f.width = w;
-    f.height = h;
-    f.data[0] = pixels;
-    f.stride[0] = W;
-    f.pts = pts;
-    f.time_base_num = 1;
-    f.time_base_den = 25;
-    return f;
-}
+static VidkompyFrame gray(int w, int h, int64_t pts) { return gray8_frame(pixels, w, h, W, pts); }
 
 static int from_json(const char *json) {
     VidkompyAlignment *al = NULL;

@@ -228,6 +228,17 @@ pub fn build_c_host() -> Option<PathBuf> {
         .clone()
 }
 
+/// Writes `frames` (all of one shape) as a Y4M file at `fps`.
+pub fn write_y4m(path: &Path, frames: &[FrameBuf], fps: u32) {
+    let f0 = &frames[0];
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = vidkompy::io::y4m::Y4mWriter::new(file, f0.format(), f0.width(), f0.height(), fps, 1).unwrap();
+    for f in frames {
+        w.write_frame(&f.as_frame()).unwrap();
+    }
+    w.flush().unwrap();
+}
+
 /// `cargo test` builds the library only as an rlib for the tests; build the cdylib once.
 pub fn build_cdylib() {
     static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
