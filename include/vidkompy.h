@@ -808,17 +808,18 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
  vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
  the placement is not found, when fewer than "min_matched_share" of the fg frames find a
  counterpart in bg, or when they match no better than by chance (the message gives the
- counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
- a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
- another order than bg's: the map cannot go back yet; the message names the run and where it
- matched) rather than leaving it outside. AMBIGUOUS when another place scored nearly as well
+ counts and the match distance against chance; see vidkompy_settings_set). A run of fg
+ frames that clearly matches bg earlier than the frames before it (fg's shots in another
+ order than bg's) is mapped there: the map then goes back in bg, and the compositor asks for
+ bg to be sought back (vidkompy_compositor_bg_rewind). AMBIGUOUS when another place scored nearly as well
  as the placement found and the time maps at the two do not tell them apart (a repetitive
  picture; the message names both places: give the placement to choose).
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.
  */
-int vidkompy_analyzer_finish(struct VidkompyAnalyzer *analyzer, struct VidkompyAlignment **out);
+int vidkompy_analyzer_finish(struct VidkompyAnalyzer *analyzer,
+                             struct VidkompyAlignment **out);
 
 /*
  Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
@@ -945,6 +946,10 @@ int vidkompy_alignment_from_json(const char *json, struct VidkompyAlignment **ou
  pts on the frames and an alignment that records the media (format version 2), frames are
  matched by pts: bg may start anywhere up to that frame, and a frame the decoder dropped or
  repeated is counted (vidkompy_compositor_stats) instead of shifting every later frame.
+ Where fg's shots go back in bg (an edit to earlier footage), the next bg frame needed was
+ passed: vidkompy_compositor_bg_rewind then answers 1 with it, and the host seeks bg back and
+ calls vidkompy_compositor_seek_bg before sending bg again (a host that cannot seek gets
+ BAD_STATE there, never a wrong background).
 
  # Safety
  `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
@@ -1164,6 +1169,35 @@ int vidkompy_compositor_first_bg(struct VidkompyCompositor *compositor,
  `compositor` NULL or live.
  */
 int vidkompy_compositor_start_bg_at(struct VidkompyCompositor *compositor, size_t index);
+
+/*
+ Whether bg must be sought back before the compositor can go on: 1 when the next fg frame
+ starts a leg of the map that goes back in bg (fg's shots in another order than bg's, an edit
+ to earlier footage), with that bg frame's index into `*index` and its nominal pts in bg's
+ time base into `*pts` (INT64_MIN when the alignment has no record of bg's timestamps); 0
+ when bg goes on forward. Either output may be NULL. When receive answers AGAIN for bg, a host
+ that can seek asks this, seeks its bg decoder to the keyframe at or before that frame, calls
+ vidkompy_compositor_seek_bg, and sends bg from there. A bg frame sent forward instead is
+ refused (VIDKOMPY_ERROR_BAD_STATE, naming both frames): never a wrong background.
+
+ # Safety
+ `compositor` NULL or live; outputs NULL or writable.
+ */
+int vidkompy_compositor_bg_rewind(struct VidkompyCompositor *compositor,
+                                  size_t *index,
+                                  int64_t *pts);
+
+/*
+ Declares that bg was sought back: the next bg frame sent is bg frame `index` (frames with pts
+ are placed by their pts, and those before the needed one skipped). Only while
+ vidkompy_compositor_bg_rewind answers 1, and not past the frame it names;
+ VIDKOMPY_ERROR_BAD_STATE or _INVALID_ARGUMENT otherwise. A bg stream ended (NULL sent) before
+ the seek may send frames again.
+
+ # Safety
+ `compositor` NULL or live.
+ */
+int vidkompy_compositor_seek_bg(struct VidkompyCompositor *compositor, size_t index);
 
 /*
  The compositor's count of dropped and repeated frames so far, into `*out`.
@@ -1524,8 +1558,8 @@ int vidkompy_scout_window(struct VidkompyScout *scout, struct VidkompyScoutSpan 
  last frame: fg may go on beyond it), a run of 12 or more fg frames matched nothing (they
  may lie elsewhere in bg: a shot from earlier footage), or a frame is matched no better than
  by chance: the window's answer may be wrong, so analyse fg against the whole of bg instead
- (the analyzer looks for such runs in all of bg, and refuses with UNSUPPORTED a shot that
- goes back in bg). Never keep a window's alignment without this check.
+ (the analyzer looks for such runs in all of bg, and maps a shot that goes back in bg
+ there). Never keep a window's alignment without this check.
 
  # Safety
  `alignment` NULL or live; `err` NULL or writable.

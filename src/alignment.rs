@@ -136,6 +136,26 @@ impl Alignment {
         self.time.map.get(i).copied()
     }
 
+    /// The map's legs: runs of fg frames whose bg frames never go back, in fg order. One leg
+    /// for a map that follows bg forward; an edit that goes back in bg (a shot of earlier
+    /// footage after a later one) starts a new leg, and a compositor fed forward has bg sought
+    /// back to the leg's first bg frame there.
+    pub fn legs(&self) -> Vec<std::ops::Range<usize>> {
+        let map = &self.time.map;
+        let mut legs = Vec::new();
+        let mut start = 0;
+        for i in 1..map.len() {
+            if map[i] < map[i - 1] {
+                legs.push(start..i);
+                start = i;
+            }
+        }
+        if !map.is_empty() {
+            legs.push(start..map.len());
+        }
+        legs
+    }
+
     pub fn to_json(&self, timings: Option<&Timings>) -> String {
         let p = &self.placement;
         let t = &self.time;
@@ -222,7 +242,7 @@ impl Alignment {
     }
 
     /// Checks that the alignment is whole and within limits: a valid placement, one bg index
-    /// per fg frame that never goes back and names a bg frame, increasing "outside" indices,
+    /// per fg frame that names a bg frame (it may go back: see [`Alignment::legs`]), increasing "outside" indices,
     /// finite numbers. A compositor refuses an alignment that fails this.
     pub fn validate(&self) -> Result<()> {
         self.placement.validate().map_err(|e| Error::invalid_data(e.to_string()))?;
@@ -237,9 +257,6 @@ impl Alignment {
         }
         if let Some(&j) = t.map.iter().find(|&&j| j as usize >= bg_frames.max(1)) {
             return Err(Error::invalid_data(format!("temporal.map names bg frame {j} of {bg_frames}")));
-        }
-        if t.map.windows(2).any(|w| w[1] < w[0]) {
-            return Err(Error::invalid_data("temporal.map goes back in bg"));
         }
         if t.outside.windows(2).any(|w| w[1] <= w[0]) || t.outside.last().is_some_and(|&i| i as usize >= fg_frames) {
             return Err(Error::invalid_data("temporal.outside must be increasing fg indices"));

@@ -1,8 +1,8 @@
 /*
  * A complete vidkompy host in C: decodes two video files with libavformat/libavcodec,
  * runs pass 1 (analyzer, with a frame provider that seeks, as an editor would: the placement
- * is then checked on full-size frames) and pass 2 (compositor), and writes the composite as
- * Y4M.
+ * is then checked on full-size frames) and pass 2 (compositor, seeking bg back where fg's shots
+ * go back in bg), and writes the composite as Y4M.
  *
  *   vidkompy_host BG FG OUT.y4m [REPORT.json] [--no-provider]
  *
@@ -255,7 +255,18 @@ int main(int argc, char **argv) {
         int s = vidkompy_compositor_wants(c);
         Input *in = s == VIDKOMPY_STREAM_FG ? &fg : &bg;
         VidkompyFrame f;
-        int got = input_next(in, &f);
+        size_t back = 0;
+        int64_t back_pts = INT64_MIN;
+        int got;
+        if (s == VIDKOMPY_STREAM_BG && vidkompy_compositor_bg_rewind(c, &back, &back_pts) == 1) {
+            /* fg's shots go back in bg here (an edit to earlier footage): seek bg back. */
+            if (back_pts == INT64_MIN || input_frame_at(&bg, back_pts, &f) != 0) return fail("seek", bg_path);
+            if (vidkompy_compositor_seek_bg(c, back) != VIDKOMPY_OK)
+                return fail("seek", vidkompy_compositor_last_error(c));
+            got = 1;
+        } else {
+            got = input_next(in, &f);
+        }
         if (got < 0) return fail("decode", s == VIDKOMPY_STREAM_FG ? fg_path : bg_path);
         int sent = vidkompy_compositor_send(c, s, got ? &f : NULL);
         if (sent < 0) return fail("send", vidkompy_compositor_last_error(c));

@@ -375,6 +375,52 @@ pub unsafe extern "C" fn vidkompy_compositor_start_bg_at(compositor: *mut Vidkom
     unsafe { with_handle(compositor, "compositor", |c| c.compositor.start_bg_at(index).map(|_| VIDKOMPY_OK)) }
 }
 
+/// Whether bg must be sought back before the compositor can go on: 1 when the next fg frame
+/// starts a leg of the map that goes back in bg (fg's shots in another order than bg's, an edit
+/// to earlier footage), with that bg frame's index into `*index` and its nominal pts in bg's
+/// time base into `*pts` (INT64_MIN when the alignment has no record of bg's timestamps); 0
+/// when bg goes on forward. Either output may be NULL. When receive answers AGAIN for bg, a host
+/// that can seek asks this, seeks its bg decoder to the keyframe at or before that frame, calls
+/// vidkompy_compositor_seek_bg, and sends bg from there. A bg frame sent forward instead is
+/// refused (VIDKOMPY_ERROR_BAD_STATE, naming both frames): never a wrong background.
+///
+/// # Safety
+/// `compositor` NULL or live; outputs NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_bg_rewind(
+    compositor: *mut VidkompyCompositor,
+    index: *mut usize,
+    pts: *mut i64,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_handle(compositor, "compositor", |c| {
+            let Some(need) = c.compositor.bg_rewind() else { return Ok(0) };
+            if let Some(i) = index.as_mut() {
+                *i = need;
+            }
+            if let Some(p) = pts.as_mut() {
+                *p = c.compositor.bg_rewind_pts().map_or(NO_PTS, |(pts, _)| pts);
+            }
+            Ok(1)
+        })
+    }
+}
+
+/// Declares that bg was sought back: the next bg frame sent is bg frame `index` (frames with pts
+/// are placed by their pts, and those before the needed one skipped). Only while
+/// vidkompy_compositor_bg_rewind answers 1, and not past the frame it names;
+/// VIDKOMPY_ERROR_BAD_STATE or _INVALID_ARGUMENT otherwise. A bg stream ended (NULL sent) before
+/// the seek may send frames again.
+///
+/// # Safety
+/// `compositor` NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_compositor_seek_bg(compositor: *mut VidkompyCompositor, index: usize) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(compositor, "compositor", |c| c.compositor.seek_bg(index).map(|_| VIDKOMPY_OK)) }
+}
+
 /// Frames the host's decoder dropped or repeated in pass 2, as their pts show (frames without
 /// pts, or of a variable-rate stream, are matched by count and cannot be checked).
 #[repr(C)]

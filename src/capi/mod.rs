@@ -1087,10 +1087,10 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// vidkompy_alignment_free). Once only. BAD_STATE when a stream has no frame; NO_MATCH when
 /// the placement is not found, when fewer than "min_matched_share" of the fg frames find a
 /// counterpart in bg, or when they match no better than by chance (the message gives the
-/// counts and the match distance against chance; see vidkompy_settings_set). UNSUPPORTED when
-/// a run of fg frames clearly matches bg earlier than the frames before it (fg's shots in
-/// another order than bg's: the map cannot go back yet; the message names the run and where it
-/// matched) rather than leaving it outside. AMBIGUOUS when another place scored nearly as well
+/// counts and the match distance against chance; see vidkompy_settings_set). A run of fg
+/// frames that clearly matches bg earlier than the frames before it (fg's shots in another
+/// order than bg's) is mapped there: the map then goes back in bg, and the compositor asks for
+/// bg to be sought back (vidkompy_compositor_bg_rewind). AMBIGUOUS when another place scored nearly as well
 /// as the placement found and the time maps at the two do not tell them apart (a repetitive
 /// picture; the message names both places: give the placement to choose).
 ///
@@ -1305,6 +1305,10 @@ pub unsafe extern "C" fn vidkompy_alignment_from_json(json: *const c_char, out: 
 /// pts on the frames and an alignment that records the media (format version 2), frames are
 /// matched by pts: bg may start anywhere up to that frame, and a frame the decoder dropped or
 /// repeated is counted (vidkompy_compositor_stats) instead of shifting every later frame.
+/// Where fg's shots go back in bg (an edit to earlier footage), the next bg frame needed was
+/// passed: vidkompy_compositor_bg_rewind then answers 1 with it, and the host seeks bg back and
+/// calls vidkompy_compositor_seek_bg before sending bg again (a host that cannot seek gets
+/// BAD_STATE there, never a wrong background).
 ///
 /// # Safety
 /// `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.

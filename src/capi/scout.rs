@@ -305,8 +305,8 @@ pub unsafe extern "C" fn vidkompy_scout_window(scout: *mut VidkompyScout, out: *
 /// last frame: fg may go on beyond it), a run of 12 or more fg frames matched nothing (they
 /// may lie elsewhere in bg: a shot from earlier footage), or a frame is matched no better than
 /// by chance: the window's answer may be wrong, so analyse fg against the whole of bg instead
-/// (the analyzer looks for such runs in all of bg, and refuses with UNSUPPORTED a shot that
-/// goes back in bg). Never keep a window's alignment without this check.
+/// (the analyzer looks for such runs in all of bg, and maps a shot that goes back in bg
+/// there). Never keep a window's alignment without this check.
 ///
 /// # Safety
 /// `alignment` NULL or live; `err` NULL or writable.

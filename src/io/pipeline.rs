@@ -372,23 +372,69 @@ pub(crate) fn encode_from<O: OutputFile>(
     }
 }
 
-/// bg opened at the first frame the compositor needs (by seeking when the file can), and
-/// that frame.
-fn open_bg_at<I: InputFile>(job: &CompJob, pass: &Pass1, compositor: &mut Compositor) -> Result<(I, I::Frame)> {
+/// bg opened at frame `index` (by seeking when the file can, else from its first frame): the
+/// input, its first frame, and that frame's index.
+fn open_bg_from<I: InputFile>(job: &CompJob, pass: &Pass1, index: usize) -> Result<(I, I::Frame, usize)> {
     let mut bg = I::open(&job.bg)?;
-    let first_needed = compositor.first_needed_bg();
-    if first_needed > 0
-        && let Some(&pts) = pass.bg_pts.get(first_needed)
+    if index > 0
+        && let Some(&pts) = pass.bg_pts.get(index)
         && let Some(frame) = bg.seek_to_frame(pts)?
     {
-        compositor.start_bg_at(first_needed)?;
-        return Ok((bg, frame));
+        return Ok((bg, frame, index));
     }
-    if first_needed > 0 {
+    if index > 0 {
         bg = I::open(&job.bg)?;
     }
     let first = bg.next_frame()?.ok_or_else(|| Error::InvalidData(format!("{}: no video frames", job.bg.display())))?;
+    Ok((bg, first, 0))
+}
+
+/// bg opened at the first frame the compositor needs, and that frame.
+fn open_bg_at<I: InputFile>(job: &CompJob, pass: &Pass1, compositor: &mut Compositor) -> Result<(I, I::Frame)> {
+    let (bg, first, start) = open_bg_from::<I>(job, pass, compositor.first_needed_bg())?;
+    if start > 0 {
+        compositor.start_bg_at(start)?;
+    }
     Ok((bg, first))
+}
+
+/// bg's decoder thread in pass 2. Where the map goes back in bg (fg's shots in another order),
+/// it is replaced by one reading from the frame the compositor needs.
+struct BgFeed<'scope, F> {
+    rx: Receiver<FrameMessage<F>>,
+    thread: ScopedJoinHandle<'scope, (f64, u64)>,
+    /// Milliseconds and frames of the decoders replaced so far.
+    replaced: (f64, u64),
+}
+
+impl<'scope, F: InputFrame> BgFeed<'scope, F> {
+    fn start<'env, I: InputFile<Frame = F>>(s: &'scope std::thread::Scope<'scope, 'env>, input: I, first: F) -> Self {
+        let (tx, rx) = bounded(CHANNEL_FRAMES);
+        let thread = s.spawn(move || decode_into(input, Some(first), tx, None));
+        BgFeed { rx, thread, replaced: (0.0, 0) }
+    }
+
+    /// Stops the current decoder and starts `input` from `first`.
+    fn restart<'env, I: InputFile<Frame = F>>(
+        &mut self,
+        s: &'scope std::thread::Scope<'scope, 'env>,
+        input: I,
+        first: F,
+    ) -> Result<()> {
+        let replaced = self.replaced;
+        let old = std::mem::replace(self, BgFeed::start(s, input, first));
+        drop(old.rx);
+        let (ms, decoded) = joined(old.thread)?;
+        self.replaced = (replaced.0 + ms, replaced.1 + decoded);
+        Ok(())
+    }
+
+    /// Milliseconds decoding and frames decoded, over every decoder.
+    fn finish(self) -> Result<(f64, u64)> {
+        drop(self.rx);
+        let (ms, decoded) = joined(self.thread)?;
+        Ok((self.replaced.0 + ms, self.replaced.1 + decoded))
+    }
 }
 
 /// Pass 2: the composite of every fg frame onto its bg frame, written by `create`'s output
@@ -411,11 +457,10 @@ pub fn compose<I: InputFile, O: OutputFile>(
     let mut compose_ms = 0.0;
     std::thread::scope(|s| {
         let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
-        let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
         let (enc_tx, enc_rx) = bounded(CHANNEL_FRAMES);
         let (recycle_tx, recycle_rx) = bounded(CHANNEL_FRAMES + 2);
         let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
-        let bg_thread = s.spawn(move || decode_into(bg, Some(first_bg), bg_tx, None));
+        let mut bg_feed = BgFeed::start(s, bg, first_bg);
         let enc_thread = s.spawn(move || encode_from(output, enc_rx, recycle_tx));
         // Not `Compositor::run`: its sink borrows the compositor's own output frame, which
         // would have to be copied to cross to the encoder thread. Here each frame is composited
@@ -453,7 +498,14 @@ pub fn compose<I: InputFile, O: OutputFile>(
                     }
                     Some(Received::Again(stream)) => {
                         spare = Some(buf);
-                        let rx = if stream == Stream::Fg { &fg_rx } else { &bg_rx };
+                        if stream == Stream::Bg
+                            && let Some(need) = compositor.bg_rewind()
+                        {
+                            let (input, first, start) = open_bg_from::<I>(job, pass, need)?;
+                            compositor.seek_bg(start)?;
+                            bg_feed.restart(s, input, first)?;
+                        }
+                        let rx = if stream == Stream::Fg { &fg_rx } else { &bg_feed.rx };
                         let frame = receive(rx)?;
                         let view: Option<FrameRef<'_>> = frame.as_ref().map(InputFrame::as_frame);
                         let started = Instant::now();
@@ -478,9 +530,9 @@ pub fn compose<I: InputFile, O: OutputFile>(
                 stats.fg_missing, stats.fg_repeated, stats.bg_missing, stats.bg_repeated, stats.bg_stand_ins
             ));
         }
-        drop((fg_rx, bg_rx, enc_tx));
+        drop((fg_rx, enc_tx));
         let (fg_ms, fg_decoded) = joined(fg_thread)?;
-        let (bg_ms, bg_decoded) = joined(bg_thread)?;
+        let (bg_ms, bg_decoded) = bg_feed.finish()?;
         // The encoder's own error (a full disk, say) explains a refused send best.
         let encoded = joined(enc_thread)?;
         let finished = result?;

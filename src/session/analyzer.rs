@@ -732,7 +732,7 @@ impl Analyzer {
         while self.describe_borrowed(&time)? {
             time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
         }
-        follow_outside_runs(&self.streams[0].track, &self.streams[1].track, &self.settings, &mut time)?;
+        follow_outside_runs(&self.streams[0].track, &self.streams[1].track, &self.settings, &mut time);
         Ok(time)
     }
 

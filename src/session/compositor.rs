@@ -63,6 +63,9 @@ pub enum Received<'a> {
 
 struct Held {
     buf: Option<FrameBuf>,
+    /// The buffer of a frame let go at a seek, kept for reuse: after a seek back no picture
+    /// from the leg before may stand in for a frame of the next.
+    spare: Option<FrameBuf>,
     index: usize,
     shape: Option<(PixelFormat, u32, u32)>,
     /// Time of the last frame sent with a timestamp, and how many frames were sent.
@@ -72,7 +75,7 @@ struct Held {
 
 impl Held {
     fn new() -> Held {
-        Held { buf: None, index: 0, shape: None, last_seconds: None, sent: 0 }
+        Held { buf: None, spare: None, index: 0, shape: None, last_seconds: None, sent: 0 }
     }
 
     /// The frame's time, refused when it goes back: a decoder's stream never does, and
@@ -117,12 +120,23 @@ impl Held {
     }
 
     fn store(&mut self, frame: &FrameRef<'_>, index: usize) -> Result<()> {
+        if self.buf.is_none() {
+            self.buf = self.spare.take();
+        }
         match &mut self.buf {
             Some(b) => b.copy_from(frame)?,
             None => self.buf = Some(FrameBuf::from_frame(frame)?),
         }
         self.index = index;
         Ok(())
+    }
+
+    /// Lets the held frame go and forgets the stream's last time: the host sought back.
+    fn sought(&mut self) {
+        if let Some(buf) = self.buf.take() {
+            self.spare = Some(buf);
+        }
+        self.last_seconds = None;
     }
 }
 
@@ -145,6 +159,8 @@ pub struct PassStats {
 pub struct Compositor {
     alignment: Alignment,
     spec: PasteSpec,
+    /// The first bg frame the map's first leg needs (its lowest).
+    first_needed: usize,
     /// Next fg frame to output.
     next_fg: usize,
     /// fg frames sent so far.
@@ -168,9 +184,12 @@ impl Compositor {
         // Everything sized from the alignment (the pasted area) is checked before use.
         alignment.validate()?;
         let spec = PasteSpec::new(&alignment.placement, settings);
+        let first_leg = alignment.legs().into_iter().next().unwrap_or(0..0);
+        let first_needed = alignment.time.map[first_leg].iter().copied().min().unwrap_or(0) as usize;
         Ok(Compositor {
             alignment,
             spec,
+            first_needed,
             next_fg: 0,
             fg_sent: 0,
             bg_sent: 0,
@@ -188,6 +207,48 @@ impl Compositor {
         self.alignment.time.map.get(self.next_fg).map(|&j| j as usize)
     }
 
+    /// The bg frame bg must be sought back to: `Some` when the next fg frame starts a leg of
+    /// the map that goes back to a bg frame already passed (an edit to earlier footage, see
+    /// [`Alignment::legs`]). Until [`Compositor::seek_bg`], `receive` waits for bg and a bg
+    /// frame sent forward is refused.
+    pub fn bg_rewind(&self) -> Option<usize> {
+        let need = self.needed_bg()?;
+        let have = self.bg.buf.is_some() && self.bg.index == need;
+        (need < self.bg_sent && !have).then_some(need)
+    }
+
+    /// The nominal pts of [`Compositor::bg_rewind`]'s frame in bg's time base, when the
+    /// alignment records bg's timing.
+    pub fn bg_rewind_pts(&self) -> Option<(i64, crate::frame::TimeBase)> {
+        let bg = self.alignment.media.as_ref()?.bg;
+        Some((bg.pts_of(self.bg_rewind()?)?, bg.time_base))
+    }
+
+    /// Declares that bg was sought back: the next bg frame sent is bg frame `index` (or, with
+    /// pts, is placed by its pts; frames before the one needed are skipped). Only while
+    /// [`Compositor::bg_rewind`] names a frame, and not past it. A bg stream ended before the
+    /// seek may send again.
+    pub fn seek_bg(&mut self, index: usize) -> Result<()> {
+        let Some(need) = self.bg_rewind() else {
+            return Err(Error::bad_state("bg need not be sought back: the next fg frame's bg frame is ahead"));
+        };
+        if index > need {
+            return Err(Error::invalid(format!("bg cannot restart at frame {index}: fg needs frame {need}")));
+        }
+        self.bg.sought();
+        self.bg_sent = index;
+        self.ended[1] = false;
+        Ok(())
+    }
+
+    /// Why a bg frame cannot be taken now: the map went back and bg was not sought.
+    fn rewind_error(&self, need: usize) -> Error {
+        Error::bad_state(format!(
+            "fg frame {} needs bg frame {need}, which bg has passed (fg's shots go back in bg here): seek bg back to it and call seek_bg",
+            self.next_fg
+        ))
+    }
+
     /// Which stream `receive` needs next, or None when it can produce output (or is done).
     pub fn wants(&self) -> Option<Stream> {
         if self.next_fg >= self.alignment.fg_frames {
@@ -195,6 +256,9 @@ impl Compositor {
         }
         if !self.fg_pending {
             return (!self.ended[0]).then_some(Stream::Fg);
+        }
+        if self.bg_rewind().is_some() {
+            return Some(Stream::Bg);
         }
         let need = self.needed_bg()?;
         let have = self.bg.buf.is_some() && self.bg.index == need;
@@ -255,6 +319,9 @@ impl Compositor {
             }
             Stream::Bg => {
                 self.bg.check_shape(stream, frame)?;
+                if let Some(need) = self.bg_rewind() {
+                    return Err(self.rewind_error(need));
+                }
                 let seconds = self.bg.checked_time(stream, frame)?;
                 let index = self.index_of(Stream::Bg, frame, self.bg_sent);
                 self.check_within(stream, index, self.alignment.bg_frames)?;
@@ -343,6 +410,9 @@ impl Compositor {
             }
             return Ok(Err(Received::Again(Stream::Fg)));
         }
+        if let Some(need) = self.bg_rewind() {
+            return if self.ended[1] { Err(self.rewind_error(need)) } else { Ok(Err(Received::Again(Stream::Bg))) };
+        }
         let need = self.needed_bg().expect("next_fg < fg_frames");
         if !(self.bg.buf.is_some() && self.bg.index == need) {
             if !self.ended[1] {
@@ -401,9 +471,10 @@ impl Compositor {
         Ok(None)
     }
 
-    /// The first bg frame any fg frame needs: a host that can seek may start bg there.
+    /// The first bg frame any fg frame of the map's first leg needs: a host that can seek may
+    /// start bg there.
     pub fn first_needed_bg(&self) -> usize {
-        self.alignment.time.map.iter().copied().min().unwrap_or(0) as usize
+        self.first_needed
     }
 
     /// The nominal pts of [`Compositor::first_needed_bg`] in bg's time base, when the
@@ -458,6 +529,14 @@ impl Compositor {
                 Received::Again(stream) => stream,
                 Received::Eof => return Ok(written),
             };
+            if stream == Stream::Bg
+                && let Some(need) = self.bg_rewind()
+            {
+                if !bg.seek_to(need)? {
+                    return Err(self.rewind_error(need));
+                }
+                self.seek_bg(need)?;
+            }
             let source: &mut dyn FrameSource = if stream == Stream::Fg { fg } else { bg };
             let frame = source.next_frame()?;
             // AGAIN: the frame after one the source lost (its pts skips one); the frame before
@@ -482,21 +561,35 @@ impl Compositor {
 pub trait FrameSource {
     /// The next frame, valid until the next call, or `None` at the end of the stream.
     fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>>;
+    /// Moves back so that the next frame is frame `index` (a map that goes back in bg needs
+    /// it); false when the source cannot.
+    fn seek_to(&mut self, index: usize) -> Result<bool> {
+        let _ = index;
+        Ok(false)
+    }
 }
 
 /// Frames already in memory, in order.
 pub struct BufferedFrames<'a> {
-    frames: std::slice::Iter<'a, FrameBuf>,
+    frames: &'a [FrameBuf],
+    next: usize,
 }
 
 impl<'a> BufferedFrames<'a> {
     pub fn new(frames: &'a [FrameBuf]) -> BufferedFrames<'a> {
-        BufferedFrames { frames: frames.iter() }
+        BufferedFrames { frames, next: 0 }
     }
 }
 
 impl FrameSource for BufferedFrames<'_> {
     fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>> {
-        Ok(self.frames.next().map(FrameBuf::as_frame))
+        let frame = self.frames.get(self.next).map(FrameBuf::as_frame);
+        self.next += 1;
+        Ok(frame)
+    }
+
+    fn seek_to(&mut self, index: usize) -> Result<bool> {
+        self.next = index.min(self.frames.len());
+        Ok(true)
     }
 }

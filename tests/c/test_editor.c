@@ -21,6 +21,8 @@ static OutFrame reference[FG_FRAMES];
 
 static VidkompyFrame out_frame(OutFrame *o) { return i420(o->y, o->u, o->v, BW, BH, 0); }
 
+static int same(const OutFrame *a, const OutFrame *b) { return memcmp(a, b, sizeof *a) == 0; }
+
 /* Under valgrind (VIDKOMPY_C_TEST_SHORT set by CI), where the placement search costs minutes
  * (faer's fused multiply-adds are emulated lane by lane), the analyzer is given the true
  * placement and aligns in time only; the unwrapped run searches it. */
@@ -46,10 +48,18 @@ static VidkompyAlignment *analyze(void) {
     return al;
 }
 
-/* fg's shots in another order than bg's (fg frames 14-29, then 0-13: an edit that goes back):
- * the header promises UNSUPPORTED naming the run, not OK with a shot left outside. The true
- * placement is given, so this runs under valgrind too. */
-static void shots_in_another_order_are_refused(void) {
+/* fg frame n of the reordered fg: scene frame (n + 14) % FG_FRAMES, with pts n. */
+static VidkompyFrame reordered_fg(int n) {
+    VidkompyFrame g = fg_frame((n + 14) % FG_FRAMES);
+    g.pts = n;
+    return g;
+}
+
+/* fg's shots in another order than bg's (scene frames 14-29, then 0-13: an edit that goes
+ * back): the map follows the edit, and the compositor has bg sought back where it goes back;
+ * a bg frame sent forward there is refused, never composited over. Every output equals random
+ * access's. The true placement is given, so this runs under valgrind too. */
+static void shots_in_another_order_are_followed(void) {
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
     VidkompyPlacement p = scene_placement();
@@ -59,17 +69,73 @@ static void shots_in_another_order_are_refused(void) {
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
     }
     for (int n = 0; n < FG_FRAMES; n++) {
-        VidkompyFrame g = fg_frame((n + 14) % FG_FRAMES);
-        g.pts = n;
+        VidkompyFrame g = reordered_fg(n);
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
     }
     VidkompyAlignment *al = NULL;
     int r = vidkompy_analyzer_finish(an, &al);
-    if (r != VIDKOMPY_ERROR_UNSUPPORTED) fprintf(stderr, "reordered shots: %d %s\n", r, vidkompy_analyzer_last_error(an));
-    CHECK(r == VIDKOMPY_ERROR_UNSUPPORTED && al == NULL);
-    CHECK(strstr(vidkompy_analyzer_last_error(an), "another order") != NULL);
-    vidkompy_alignment_free(&al);
+    if (r != VIDKOMPY_OK) fprintf(stderr, "reordered shots: %d %s\n", r, vidkompy_analyzer_last_error(an));
+    CHECK(r == VIDKOMPY_OK && al != NULL);
     vidkompy_analyzer_free(&an);
+    if (al == NULL) return;
+    int exact = 0;
+    for (int n = 0; n < FG_FRAMES; n++) {
+        uint32_t j = 0;
+        int outside = 1;
+        CHECK(vidkompy_alignment_bg_index(al, (size_t)n, &j, &outside) == VIDKOMPY_OK);
+        exact += !outside && (int)j == OFFSET + (n + 14) % FG_FRAMES;
+    }
+    if (exact != FG_FRAMES) fprintf(stderr, "reordered shots: %d of %d exact\n", exact, FG_FRAMES);
+    CHECK(exact == FG_FRAMES);
+
+    VidkompyCompositor *c = NULL;
+    CHECK(vidkompy_compositor_new(al, NULL, &c) == VIDKOMPY_OK);
+    size_t first = 0, back = 0;
+    int64_t back_pts = 0;
+    CHECK(vidkompy_compositor_first_bg(c, &first, NULL) == VIDKOMPY_OK && first == OFFSET + 14);
+    CHECK(vidkompy_compositor_bg_rewind(c, &back, &back_pts) == 0);
+    CHECK(vidkompy_compositor_seek_bg(c, 0) == VIDKOMPY_ERROR_BAD_STATE);
+    static OutFrame out, expected;
+    int fg_next = 0, bg_next = (int)first, written = 0, rewinds = 0, equal = 1;
+    for (int guard = 0; guard < 10000; guard++) {
+        VidkompyFrame dst = out_frame(&out);
+        r = vidkompy_compositor_receive_into(c, &dst);
+        if (r == VIDKOMPY_OK) {
+            uint32_t j = 0;
+            CHECK(vidkompy_alignment_bg_index(al, (size_t)written, &j, NULL) == VIDKOMPY_OK);
+            VidkompyFrame g = reordered_fg(written), b = bg_frame((int)j), e = out_frame(&expected);
+            CHECK(vidkompy_composite(al, NULL, (size_t)written, &g, &b, &e, NULL) == VIDKOMPY_OK);
+            equal &= same(&out, &expected);
+            written++;
+            continue;
+        }
+        if (r == VIDKOMPY_EOF) break;
+        CHECK(r == VIDKOMPY_AGAIN);
+        if (r != VIDKOMPY_AGAIN) break;
+        int s = vidkompy_compositor_wants(c);
+        if (s == VIDKOMPY_STREAM_FG) {
+            VidkompyFrame g = reordered_fg(fg_next++);
+            CHECK(vidkompy_compositor_send(c, s, &g) == VIDKOMPY_OK);
+            continue;
+        }
+        if (vidkompy_compositor_bg_rewind(c, &back, &back_pts) == 1) {
+            /* The edit goes back: fg frame 16 (scene frame 0) needs bg frame OFFSET. */
+            CHECK(written == FG_FRAMES - 14 && back == OFFSET && back_pts == OFFSET);
+            VidkompyFrame forward = bg_frame(bg_next);
+            CHECK(vidkompy_compositor_send(c, VIDKOMPY_STREAM_BG, &forward) == VIDKOMPY_ERROR_BAD_STATE);
+            CHECK(strstr(vidkompy_compositor_last_error(c), "passed") != NULL);
+            CHECK(vidkompy_compositor_seek_bg(c, back + 1) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+            CHECK(vidkompy_compositor_seek_bg(c, back - 3) == VIDKOMPY_OK);
+            bg_next = (int)back - 3;
+            rewinds++;
+        }
+        VidkompyFrame f = bg_frame(bg_next);
+        CHECK(vidkompy_compositor_send(c, s, bg_next < BG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
+        bg_next++;
+    }
+    CHECK(written == FG_FRAMES && rewinds == 1 && equal);
+    vidkompy_compositor_free(&c);
+    vidkompy_alignment_free(&al);
 }
 
 static void ask_the_alignment(const VidkompyAlignment *al) {
@@ -166,8 +232,6 @@ static int run_compositor(const VidkompyAlignment *al, int bg_from, int skip_bg,
     vidkompy_compositor_free(&c);
     return written;
 }
-
-static int same(const OutFrame *a, const OutFrame *b) { return memcmp(a, b, sizeof *a) == 0; }
 
 static void seek_and_survive_drops(const VidkompyAlignment *al) {
     VidkompyPassStats stats;
@@ -452,6 +516,6 @@ int main(void) {
     frame_model(al);
     edges(al);
     vidkompy_alignment_free(&al);
-    shots_in_another_order_are_refused();
+    shots_in_another_order_are_followed();
     return finish("test_editor");
 }
