@@ -167,11 +167,30 @@ pub enum ColorRange {
     Full,
 }
 
+/// RGB <-> YUV matrix: a frame's YCbCr matrix, or the settings' default for frames that do not
+/// say (used when fg and bg pixel formats differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ColorMatrix {
+    Bt601 = 0,
+    Bt709 = 1,
+}
+
+impl ColorMatrix {
+    pub fn from_raw(v: i32) -> Option<ColorMatrix> {
+        match v {
+            0 => Some(ColorMatrix::Bt601),
+            1 => Some(ColorMatrix::Bt709),
+            _ => None,
+        }
+    }
+}
+
 /// A frame's colour description: its range and YCbCr matrix (`None`: the settings' matrix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FrameColor {
     pub range: ColorRange,
-    pub matrix: Option<crate::settings::ColorMatrix>,
+    pub matrix: Option<ColorMatrix>,
 }
 
 impl FrameColor {

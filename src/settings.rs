@@ -2,24 +2,9 @@
 //! the CLI. Every key is listed in `Settings::KEYS` (and so in the C header's documentation).
 
 use crate::error::{Error, Result};
-
-/// RGB <-> YUV matrix used when fg and bg pixel formats differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(i32)]
-pub enum ColorMatrix {
-    Bt601 = 0,
-    Bt709 = 1,
-}
-
-impl ColorMatrix {
-    pub fn from_raw(v: i32) -> Option<ColorMatrix> {
-        match v {
-            0 => Some(ColorMatrix::Bt601),
-            1 => Some(ColorMatrix::Bt709),
-            _ => None,
-        }
-    }
-}
+/// The settings give the default of a frame's colour matrix; it lives with the frame's colour,
+/// so that `frame` needs nothing of the settings.
+pub use crate::frame::ColorMatrix;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {

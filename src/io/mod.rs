@@ -2,11 +2,14 @@
 
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
+pub mod files;
 pub mod job;
 pub mod one_pass;
 pub mod pipeline;
 pub mod scouting;
 pub mod staging;
+pub mod threads;
+pub mod two_pass;
 pub mod y4m;
 pub mod y4m_files;
 

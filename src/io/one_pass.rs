@@ -10,12 +10,10 @@ use crossbeam::channel::{Receiver, Sender, bounded};
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
+use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobPath, given_placement};
-use crate::io::pipeline::{
-    CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, OutputFile, ToEncoder, decode_into, encode_from, joined,
-    receive,
-};
 use crate::io::scouting::BgWindow;
+use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive};
 use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream, no_run_matched_nowhere};
 
 /// What the one pass did.

@@ -9,8 +9,9 @@ use crossbeam::channel::{bounded, select};
 
 use crate::alignment::{Alignment, ScoutCost};
 use crate::error::{Error, Result, Status};
+use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
-use crate::io::pipeline::{CHANNEL_FRAMES, FrameMessage, InputFile, InputFrame, decode_into, joined};
+use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
 use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
 
 /// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached

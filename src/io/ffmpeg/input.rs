@@ -552,13 +552,13 @@ fn with_path(path: &Path, e: Error) -> Error {
     }
 }
 
-impl crate::io::pipeline::InputFrame for DecodedFrame {
+impl crate::io::files::InputFrame for DecodedFrame {
     fn as_frame(&self) -> FrameRef<'_> {
         DecodedFrame::as_frame(self)
     }
 }
 
-impl crate::io::pipeline::InputFile for VideoInput {
+impl crate::io::files::InputFile for VideoInput {
     type Frame = DecodedFrame;
 
     fn open(path: &Path) -> Result<VideoInput> {

@@ -393,7 +393,7 @@ fn chroma_subsampled(format: ff::AVPixelFormat) -> bool {
     !desc.is_null() && unsafe { (*desc).log2_chroma_w > 0 || (*desc).log2_chroma_h > 0 }
 }
 
-impl crate::io::pipeline::OutputFile for VideoOutput {
+impl crate::io::files::OutputFile for VideoOutput {
     fn write(&mut self, frame: &FrameRef<'_>, pts: i64) -> Result<()> {
         VideoOutput::write(self, frame, pts)
     }
