@@ -37,80 +37,19 @@
 #include <stdint.h>
 
 /*
- Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
+ An error.
  */
-#define VIDKOMPY_VERSION_MAJOR 0
+#define VIDKOMPY_LOG_ERROR 0
 
 /*
- Minor version.
+ A warning (e.g. a low-confidence result).
  */
-#define VIDKOMPY_VERSION_MINOR 3
+#define VIDKOMPY_LOG_WARNING 1
 
 /*
- Patch version.
+ Information (e.g. the placement found).
  */
-#define VIDKOMPY_VERSION_PATCH 0
-
-/*
- Success.
- */
-#define VIDKOMPY_OK 0
-
-/*
- Not an error: the call needs more input first, or has output waiting (see each function).
- */
-#define VIDKOMPY_AGAIN 1
-
-/*
- Not an error: the end of the stream was reached.
- */
-#define VIDKOMPY_EOF 2
-
-/*
- An argument was NULL, out of range, or an unknown key/value.
- */
-#define VIDKOMPY_ERROR_INVALID_ARGUMENT -1
-
-/*
- A frame failed validation (size, planes, strides); the message names the cause.
- */
-#define VIDKOMPY_ERROR_INVALID_FRAME -2
-
-/*
- A valid request this build cannot do.
- */
-#define VIDKOMPY_ERROR_UNSUPPORTED -3
-
-/*
- The foreground was not found in the background (score below min_confidence).
- */
-#define VIDKOMPY_ERROR_NO_MATCH -4
-
-/*
- The call is not allowed in the handle's current state.
- */
-#define VIDKOMPY_ERROR_BAD_STATE -5
-
-/*
- Reading or writing failed.
- */
-#define VIDKOMPY_ERROR_IO -6
-
-/*
- Input data (a saved alignment, a file) is malformed.
- */
-#define VIDKOMPY_ERROR_INVALID_DATA -7
-
-/*
- A bug inside vidkompy (a caught panic). The handle should be freed.
- */
-#define VIDKOMPY_ERROR_INTERNAL -8
-
-/*
- Two answers score alike (two placements in a repetitive picture): the message names both.
- Nothing is guessed; a host may give the placement ("placement" setting) and analyse again.
- */
-#define VIDKOMPY_ERROR_AMBIGUOUS -9
+#define VIDKOMPY_LOG_INFO 2
 
 /*
  8-bit luma only. One plane.
@@ -225,21 +164,6 @@
 #define VIDKOMPY_STREAM_BG 1
 
 /*
- An error.
- */
-#define VIDKOMPY_LOG_ERROR 0
-
-/*
- A warning (e.g. a low-confidence result).
- */
-#define VIDKOMPY_LOG_WARNING 1
-
-/*
- Information (e.g. the placement found).
- */
-#define VIDKOMPY_LOG_INFO 2
-
-/*
  What `vidkompy_compositor_wants` answers when no input is needed: receive can produce a
  frame, or every fg frame is out.
  */
@@ -255,6 +179,82 @@
  rule it out: sample bg at least every `every_seconds` and scout again.
  */
 #define VIDKOMPY_SCOUT_NEED_DENSER 1
+
+/*
+ Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
+ */
+#define VIDKOMPY_VERSION_MAJOR 0
+
+/*
+ Minor version.
+ */
+#define VIDKOMPY_VERSION_MINOR 3
+
+/*
+ Patch version.
+ */
+#define VIDKOMPY_VERSION_PATCH 0
+
+/*
+ Success.
+ */
+#define VIDKOMPY_OK 0
+
+/*
+ Not an error: the call needs more input first, or has output waiting (see each function).
+ */
+#define VIDKOMPY_AGAIN 1
+
+/*
+ Not an error: the end of the stream was reached.
+ */
+#define VIDKOMPY_EOF 2
+
+/*
+ An argument was NULL, out of range, or an unknown key/value.
+ */
+#define VIDKOMPY_ERROR_INVALID_ARGUMENT -1
+
+/*
+ A frame failed validation (size, planes, strides); the message names the cause.
+ */
+#define VIDKOMPY_ERROR_INVALID_FRAME -2
+
+/*
+ A valid request this build cannot do.
+ */
+#define VIDKOMPY_ERROR_UNSUPPORTED -3
+
+/*
+ The foreground was not found in the background (score below min_confidence).
+ */
+#define VIDKOMPY_ERROR_NO_MATCH -4
+
+/*
+ The call is not allowed in the handle's current state.
+ */
+#define VIDKOMPY_ERROR_BAD_STATE -5
+
+/*
+ Reading or writing failed.
+ */
+#define VIDKOMPY_ERROR_IO -6
+
+/*
+ Input data (a saved alignment, a file) is malformed.
+ */
+#define VIDKOMPY_ERROR_INVALID_DATA -7
+
+/*
+ A bug inside vidkompy (a caught panic). The handle should be freed.
+ */
+#define VIDKOMPY_ERROR_INTERNAL -8
+
+/*
+ Two answers score alike (two placements in a repetitive picture): the message names both.
+ Nothing is guessed; a host may give the placement ("placement" setting) and analyse again.
+ */
+#define VIDKOMPY_ERROR_AMBIGUOUS -9
 
 /*
  Opaque, immutable result of analysis. May be shared between threads.
@@ -285,34 +285,6 @@ typedef struct VidkompyScout VidkompyScout;
  Opaque settings handle. Create with vidkompy_settings_new, free with vidkompy_settings_free.
  */
 typedef struct VidkompySettings VidkompySettings;
-
-/*
- A frame borrowed from the host for the duration of one call.
-
- `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
- VIDKOMPY_FRAME_MATRIX_* that describe the frame's colour (see VIDKOMPY_FRAME_FORMAT_MASK).
-
- `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
- bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are
- read; the other entries are ignored. `pts` is in units of `time_base_num / time_base_den`
- seconds; set `time_base_den = 0` (or `pts` to INT64_MIN, FFmpeg's AV_NOPTS_VALUE) when
- the frame has no timestamp: it is then placed one frame period after the previous frame of
- its stream. A stride's magnitude may not exceed 2^28 bytes.
- */
-typedef struct VidkompyFrame {
-  /*
-   One of VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with one VIDKOMPY_FRAME_RANGE_* and one
-   VIDKOMPY_FRAME_MATRIX_* (see VIDKOMPY_FRAME_FORMAT_MASK).
-   */
-  int format;
-  int width;
-  int height;
-  const uint8_t *data[4];
-  ptrdiff_t stride[4];
-  int64_t pts;
-  int time_base_num;
-  int time_base_den;
-} VidkompyFrame;
 
 /*
  Where fg's content sits in bg (the result of vidkompy_locate).
@@ -351,51 +323,6 @@ typedef struct VidkompyPlacement {
 } VidkompyPlacement;
 
 /*
- Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
- the call only. Called on the thread that calls the analyzer function that logs.
- */
-typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
-
-/*
- Progress callback: fg and bg frames taken so far. Called on the thread that calls
- vidkompy_analyzer_push, after each frame is taken.
- */
-typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
-
-/*
- Frame provider: fills `frame` with frame `index` of `stream` (0 is the first frame pushed
- of that stream, as pushed: same format and size) and returns 0, or returns any other value
- when it cannot (the analyzer then works from what it kept). The frame is copied before the
- provider is called again or vidkompy_analyzer_finish returns, whichever comes first; its
- memory must stay valid until then. Called on the thread that calls
- vidkompy_analyzer_finish, by index: for a few frames (about 12) to check the placement,
- and, after a stream ran far ahead of the other (see vidkompy_analyzer_new), for the frames
- the analyzer kept no copy of that the time map needs (all of fg's, bg's around fg's
- matches: one at a time, ascending within each stream). No particular order otherwise.
- */
-typedef int (*VidkompyFrameProvider)(void *user,
-                                     int stream,
-                                     int64_t index,
-                                     struct VidkompyFrame *frame);
-
-/*
- A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to
- skip it). The host owns it (on its stack, or in memory it manages); nothing is freed, and
- nothing is shared with other threads, so it is the way to get messages from hosts whose
- code moves between threads (goroutines).
- */
-typedef struct VidkompyError {
-  /*
-   The status the call returned.
-   */
-  int status;
-  /*
-   The message: NUL-terminated, "" on success, cut at a UTF-8 character boundary to fit.
-   */
-  char message[512];
-} VidkompyError;
-
-/*
  One stream as the analyzer saw it (the alignment's record of its media).
  */
 typedef struct VidkompyStreamInfo {
@@ -423,6 +350,79 @@ typedef struct VidkompyStreamInfo {
   int time_base_num;
   int time_base_den;
 } VidkompyStreamInfo;
+
+/*
+ A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to
+ skip it). The host owns it (on its stack, or in memory it manages); nothing is freed, and
+ nothing is shared with other threads, so it is the way to get messages from hosts whose
+ code moves between threads (goroutines).
+ */
+typedef struct VidkompyError {
+  /*
+   The status the call returned.
+   */
+  int status;
+  /*
+   The message: NUL-terminated, "" on success, cut at a UTF-8 character boundary to fit.
+   */
+  char message[512];
+} VidkompyError;
+
+/*
+ Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
+ the call only. Called on the thread that calls the analyzer function that logs.
+ */
+typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
+
+/*
+ Progress callback: fg and bg frames taken so far. Called on the thread that calls
+ vidkompy_analyzer_push, after each frame is taken.
+ */
+typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
+
+/*
+ A frame borrowed from the host for the duration of one call.
+
+ `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
+ VIDKOMPY_FRAME_MATRIX_* that describe the frame's colour (see VIDKOMPY_FRAME_FORMAT_MASK).
+
+ `data[i]` points at the first byte of row 0 (the top row) of plane i; rows are `stride[i]`
+ bytes apart, and a negative stride means bottom-up storage. Only the planes of `format` are
+ read; the other entries are ignored. `pts` is in units of `time_base_num / time_base_den`
+ seconds; set `time_base_den = 0` (or `pts` to INT64_MIN, FFmpeg's AV_NOPTS_VALUE) when
+ the frame has no timestamp: it is then placed one frame period after the previous frame of
+ its stream. A stride's magnitude may not exceed 2^28 bytes.
+ */
+typedef struct VidkompyFrame {
+  /*
+   One of VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with one VIDKOMPY_FRAME_RANGE_* and one
+   VIDKOMPY_FRAME_MATRIX_* (see VIDKOMPY_FRAME_FORMAT_MASK).
+   */
+  int format;
+  int width;
+  int height;
+  const uint8_t *data[4];
+  ptrdiff_t stride[4];
+  int64_t pts;
+  int time_base_num;
+  int time_base_den;
+} VidkompyFrame;
+
+/*
+ Frame provider: fills `frame` with frame `index` of `stream` (0 is the first frame pushed
+ of that stream, as pushed: same format and size) and returns 0, or returns any other value
+ when it cannot (the analyzer then works from what it kept). The frame is copied before the
+ provider is called again or vidkompy_analyzer_finish returns, whichever comes first; its
+ memory must stay valid until then. Called on the thread that calls
+ vidkompy_analyzer_finish, by index: for a few frames (about 12) to check the placement,
+ and, after a stream ran far ahead of the other (see vidkompy_analyzer_new), for the frames
+ the analyzer kept no copy of that the time map needs (all of fg's, bg's around fg's
+ matches: one at a time, ascending within each stream). No particular order otherwise.
+ */
+typedef int (*VidkompyFrameProvider)(void *user,
+                                     int stream,
+                                     int64_t index,
+                                     struct VidkompyFrame *frame);
 
 /*
  Frames the host's decoder dropped or repeated in pass 2, as their pts show (frames without
@@ -516,167 +516,248 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- Returns a static, NUL-terminated description of a status code ("unknown status" for others).
- */
-const char *vidkompy_status_str(int status);
-
-/*
- The run-time library version: (MAJOR << 16) | (MINOR << 8) | PATCH.
- */
-uint32_t vidkompy_version(void);
-
-/*
- The run-time library version as a static string, e.g. "0.3.0".
- */
-const char *vidkompy_version_string(void);
-
-/*
- The message of the last failed call on this thread (any handle), or "" if none failed.
- Valid until the next failing call on this thread.
- */
-const char *vidkompy_last_error(void);
-
-/*
- Checks a frame as every push/send function would, without using it: format, size (at most
- 16384 per side), plane pointers, and strides (at least a row, at most 2^28 bytes, rows
- inside the address space), with every size computed with overflow checks.
- Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
- VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
+ Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
 
  # Safety
- `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
+ `alignment` must be NULL or point at NULL or a live alignment.
  */
-int vidkompy_frame_validate(const struct VidkompyFrame *frame);
+void vidkompy_alignment_free(struct VidkompyAlignment **alignment);
 
 /*
- Creates settings with every key at its default. `*out` receives the handle.
- Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
+ The placement of an alignment.
 
  # Safety
- `out` must be NULL or writable.
+ `alignment` must be NULL or live; `out` NULL or writable.
  */
-int vidkompy_settings_new(struct VidkompySettings **out);
+int vidkompy_alignment_placement(const struct VidkompyAlignment *alignment,
+                                 struct VidkompyPlacement *out);
 
 /*
- Frees settings and sets `*settings` to NULL. Accepts NULL and a pointer to NULL.
+ Number of fg frames in the alignment (0 for NULL).
 
  # Safety
- `settings` must be NULL or point at a handle from vidkompy_settings_new (or NULL).
+ `alignment` must be NULL or live.
  */
-void vidkompy_settings_free(struct VidkompySettings **settings);
+size_t vidkompy_alignment_fg_frames(const struct VidkompyAlignment *alignment);
 
 /*
- The message of this settings handle's last call if it failed, "" if it succeeded. Valid
- until the next call on it.
- Returns "" for a NULL handle.
+ Number of bg frames the alignment was made from (0 for NULL).
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` must be NULL or live.
  */
-const char *vidkompy_settings_last_error(const struct VidkompySettings *settings);
+size_t vidkompy_alignment_bg_frames(const struct VidkompyAlignment *alignment);
 
 /*
- Sets one setting from a string. On error nothing changes. Keys and values:
-
- - "min_confidence": 0..1 (default 0.6). Placement score below which locating fails with
-   VIDKOMPY_ERROR_NO_MATCH.
- - "scale_search": 0, 1 or auto (default auto). Search fg's scale inside bg (scale 1 is kept
-   when it matches nearly as well as the best); 0 pins scale 1.
- - "scale_min": 0.1..1 (default 0.25). Smallest scale tried by the scale search.
- - "scale_max": 1..10 (default 4). Largest scale tried by the scale search.
- - "feather": 0..1024 pixels (default 0). Alpha ramp on fg edges where bg stays visible.
- - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
- - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
- - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
- - "live_start_windows": 0..100000 (default 0, no limit). Start analyses a live session may
-   fail (windows of bg without fg's start) before it answers VIDKOMPY_ERROR_NO_MATCH: a host
-   that can fall back to two passes (seekable files) sets 1 or 2 rather than slide the
-   window over a whole programme.
- - "live_memory_mib": 16..1048576 MiB (default 512). Most memory the frames a live session
-   holds may take, at any frame size; a session whose window would need more fails with
-   VIDKOMPY_ERROR_UNSUPPORTED (naming the sizes) as soon as both frame sizes are known,
-   before it holds that much.
- - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
- - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
- - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a
-   counterpart in bg; below it vidkompy_analyzer_finish is VIDKOMPY_ERROR_NO_MATCH with the
-   counts in the message. Also NO_MATCH: the matched frames' median descriptor distance is
-   not under 0.6 of the distance of the same fg frames to bg frames a third and two thirds
-   of bg away (matching no better than by chance). 0 accepts either.
-
- Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
+ Overall confidence of the time map, 0..1 (0 for NULL): the mean of the matched frames'
+ confidences (vidkompy_alignment_frame_confidence). Measured with the CLI on pairs made from
+ the clips: true pairs 0.85-1.00 (a noisy fg the lowest), a fixed camera's other instants
+ (refused) 0.03; generated true pairs at 0.8 or more in every accuracy test.
 
  # Safety
- `settings` must be NULL or a live handle; `key` and `value` NULL or NUL-terminated strings.
+ `alignment` must be NULL or live.
  */
-int vidkompy_settings_set(struct VidkompySettings *settings, const char *key, const char *value);
+double vidkompy_alignment_confidence(const struct VidkompyAlignment *alignment);
 
 /*
- Typed setter for "min_confidence" (0..1).
+ Confidence in the placement, 0..1 (0 for NULL): 1 / (1 + ((1 - score) / 0.2)^4) of its
+ correlation score (VidkompyPlacement.confidence), one half at score 0.8. Measured on pairs
+ made from the clips: true pairs (graded, blurred, noisy, crf 38, logo box, ticker) 0.99 and
+ above; fg from another film 0.02-0.03, refused under min_confidence 0.6 (0.06). It speaks of
+ the position only: the time map's confidence says whether the instants match.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` must be NULL or live.
  */
-int vidkompy_settings_set_min_confidence(struct VidkompySettings *settings, double value);
+double vidkompy_alignment_placement_confidence(const struct VidkompyAlignment *alignment);
 
 /*
- Typed setter for "scale_search" (0 = scale 1 only, 1 = search).
+ The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
+ counterpart; the nearest bg frame is then given). Either output may be NULL.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` must be NULL or live; outputs NULL or writable.
  */
-int vidkompy_settings_set_scale_search(struct VidkompySettings *settings, int enabled);
+int vidkompy_alignment_bg_index(const struct VidkompyAlignment *alignment,
+                                size_t fg_index,
+                                uint32_t *bg_index,
+                                int *outside);
 
 /*
- Typed setter for "feather" (0..1024 pixels).
+ Writes the alignment as JSON (the report format) into `buffer` of `size` bytes, NUL
+ terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
+ buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
+ is returned; call again with `*needed` bytes.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
+ or writable.
  */
-int vidkompy_settings_set_feather(struct VidkompySettings *settings, int pixels);
+int vidkompy_alignment_to_json(const struct VidkompyAlignment *alignment,
+                               char *buffer,
+                               size_t size,
+                               size_t *needed);
 
 /*
- Typed setter for "color_matrix" (VIDKOMPY_COLOR_MATRIX_*).
+ Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
+ Every field is checked before anything is sized from it: finite numbers only, a content
+ box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
+ the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
+ Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
  */
-int vidkompy_settings_set_color_matrix(struct VidkompySettings *settings, int matrix);
+int vidkompy_alignment_from_json(const char *json, struct VidkompyAlignment **out);
 
 /*
- Typed setter for "band" (1..1000 frames).
+ What the alignment records of `stream` (VIDKOMPY_STREAM_FG or _BG): format, size, frame
+ count and timing. bg's record gives the size of the composite, for allocating the frames
+ of vidkompy_compositor_receive_into and vidkompy_composite. Returns VIDKOMPY_ERROR_BAD_STATE
+ for an alignment read from a version-1 file, which has no such record.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` NULL or live; `out` NULL or writable; `err` NULL or writable.
  */
-int vidkompy_settings_set_band(struct VidkompySettings *settings, int frames);
+int vidkompy_alignment_stream_info(const struct VidkompyAlignment *alignment,
+                                   int stream,
+                                   struct VidkompyStreamInfo *out,
+                                   struct VidkompyError *err);
 
 /*
- Typed setter for "live_lag" (1..1000 frames).
+ The nominal pts of the bg frame under fg frame `fg_index`, in bg's time base (`*time_base_num`
+ / `*time_base_den`, either output may be NULL): bg's first time plus its index over bg's
+ frame rate, exact for a constant-rate bg. Returns VIDKOMPY_ERROR_BAD_STATE when the
+ alignment has no record of bg's timestamps.
 
  # Safety
- `settings` must be NULL or a live handle.
+ `alignment` NULL or live; outputs NULL or writable.
  */
-int vidkompy_settings_set_live_lag(struct VidkompySettings *settings, int frames);
+int vidkompy_alignment_bg_pts(const struct VidkompyAlignment *alignment,
+                              size_t fg_index,
+                              int64_t *pts,
+                              int *time_base_num,
+                              int *time_base_den,
+                              struct VidkompyError *err);
 
 /*
- Finds where fg's content sits in bg from sample frames of each (any number, any times:
- every fg sample is tried against every bg sample). `settings` may be NULL for defaults
- ("min_confidence", "scale_search", "scale_min", "scale_max" apply).
-
- Returns VIDKOMPY_OK and fills `*out`; VIDKOMPY_ERROR_NO_MATCH when the best score is below
- min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
- VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
+ bg's time minus fg's time on the time map's rate line, in seconds (fg from 14 s into bg
+ gives 14). 0 for NULL.
 
  # Safety
- Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
+ `alignment` must be NULL or live.
  */
-int vidkompy_locate(const struct VidkompySettings *settings,
-                    const struct VidkompyFrame *fg_samples,
-                    size_t fg_count,
-                    const struct VidkompyFrame *bg_samples,
-                    size_t bg_count,
-                    struct VidkompyPlacement *out);
+double vidkompy_alignment_offset_seconds(const struct VidkompyAlignment *alignment);
+
+/*
+ bg frames per fg frame along the time map's rate line (1 at the same frame rate; 25/30 for a
+ 30 fps fg in a 25 fps bg). 0 for NULL.
+
+ # Safety
+ `alignment` must be NULL or live.
+ */
+double vidkompy_alignment_rate(const struct VidkompyAlignment *alignment);
+
+/*
+ The confidence of fg frame `fg_index`'s match, 0..1, into `*out` (0 for a frame outside
+ bg): 1 / (1 + (r / 0.5)^5), where r is the match's descriptor distance over the distance of
+ the same fg frame to the bg frames a third and two thirds of bg away (matching by chance).
+ One half at r = 0.5; see vidkompy_alignment_confidence for the calibration.
+
+ # Safety
+ `alignment` NULL or live; `out` and `err` NULL or writable.
+ */
+int vidkompy_alignment_frame_confidence(const struct VidkompyAlignment *alignment,
+                                        size_t fg_index,
+                                        double *out,
+                                        struct VidkompyError *err);
+
+/*
+ Whether the placement is approximate: found on the analyzer's reduced copies and never
+ checked on full-size frames (no frame provider, or one that gave no frames, on frames larger
+ than the copies). `*out` is 1 then (it can be a pixel or more off: set a frame provider, or
+ correct it with vidkompy_alignment_set_placement), 0 when it was found or checked at full
+ size or given by the host. Saved in the JSON as `placement.approximate`.
+
+ # Safety
+ `alignment` NULL or live; `out` and `err` NULL or writable.
+ */
+int vidkompy_alignment_placement_approximate(const struct VidkompyAlignment *alignment,
+                                             int *out,
+                                             struct VidkompyError *err);
+
+/*
+ The fg frames that have no counterpart in bg, in increasing order: `*count` (not NULL)
+ receives how many there are, and up to `capacity` of them are written to `indices` (which
+ may be NULL when `capacity` is 0, to ask for the count).
+
+ # Safety
+ `alignment` NULL or live; `indices` NULL or writable for `capacity` values; `count` and
+ `err` NULL or writable.
+ */
+int vidkompy_alignment_outside_frames(const struct VidkompyAlignment *alignment,
+                                      uint32_t *indices,
+                                      size_t capacity,
+                                      size_t *count,
+                                      struct VidkompyError *err);
+
+/*
+ A new alignment equal to `alignment` but with the placement `*placement` (a correction made
+ by hand, for example). Its x, y, width, height, scale and content rectangle are used (the
+ sub-pixel fields follow x and y) and checked as vidkompy_alignment_from_json checks them.
+ `*out` receives the new alignment, freed with vidkompy_alignment_free.
+
+ # Safety
+ `alignment` NULL or live; `placement` NULL or readable; `out` and `err` NULL or writable.
+ */
+int vidkompy_alignment_with_placement(const struct VidkompyAlignment *alignment,
+                                      const struct VidkompyPlacement *placement,
+                                      struct VidkompyAlignment **out,
+                                      struct VidkompyError *err);
+
+/*
+ vidkompy_alignment_from_json, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_alignment_from_json; `err` NULL or writable.
+ */
+int vidkompy_alignment_from_json_ex(const char *json,
+                                    struct VidkompyAlignment **out,
+                                    struct VidkompyError *err);
+
+/*
+ vidkompy_alignment_placement, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_alignment_placement; `err` NULL or writable.
+ */
+int vidkompy_alignment_placement_ex(const struct VidkompyAlignment *alignment,
+                                    struct VidkompyPlacement *out,
+                                    struct VidkompyError *err);
+
+/*
+ vidkompy_alignment_bg_index, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_alignment_bg_index; `err` NULL or writable.
+ */
+int vidkompy_alignment_bg_index_ex(const struct VidkompyAlignment *alignment,
+                                   size_t fg_index,
+                                   uint32_t *bg_index,
+                                   int *outside,
+                                   struct VidkompyError *err);
+
+/*
+ vidkompy_alignment_to_json, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_alignment_to_json; `err` NULL or writable.
+ */
+int vidkompy_alignment_to_json_ex(const struct VidkompyAlignment *alignment,
+                                  char *buffer,
+                                  size_t size,
+                                  size_t *needed,
+                                  struct VidkompyError *err);
 
 /*
  Sets the analyzer's log and progress callbacks (either may be NULL to clear it) and the
@@ -822,99 +903,37 @@ int vidkompy_analyzer_finish(struct VidkompyAnalyzer *analyzer,
                              struct VidkompyAlignment **out);
 
 /*
- Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
+ vidkompy_analyzer_new, with its outcome in `*err` (NULL to skip).
 
  # Safety
- `alignment` must be NULL or point at NULL or a live alignment.
+ As vidkompy_analyzer_new; `err` NULL or writable.
  */
-void vidkompy_alignment_free(struct VidkompyAlignment **alignment);
+int vidkompy_analyzer_new_ex(const struct VidkompySettings *settings,
+                             struct VidkompyAnalyzer **out,
+                             struct VidkompyError *err);
 
 /*
- The placement of an alignment.
+ Composites fg frame `fg_index` onto its bg frame, straight into the host's `dst` (bg's format
+ and size, planes writable). Random access: no handle and no state, so frames may be rendered
+ in any order and on any number of threads at once, sharing one alignment and one settings
+ handle. `bg` must be bg frame vidkompy_alignment_bg_index(fg_index); when a frame has a pts
+ and the alignment records its stream's timing (alignments made by this version), a frame
+ that is not the one the index names is refused. The result is byte for byte what the
+ compositor gives for that frame. `settings` may be NULL ("feather" and "color_matrix").
+ Returns VIDKOMPY_OK, or an error (also in `*err` when not NULL).
 
  # Safety
- `alignment` must be NULL or live; `out` NULL or writable.
+ `alignment` and `settings` NULL or live; `fg` and `bg` NULL or valid frames; `dst` NULL or a
+ frame whose planes are writable and used by nothing else during the call; `err` NULL or
+ writable.
  */
-int vidkompy_alignment_placement(const struct VidkompyAlignment *alignment,
-                                 struct VidkompyPlacement *out);
-
-/*
- Number of fg frames in the alignment (0 for NULL).
-
- # Safety
- `alignment` must be NULL or live.
- */
-size_t vidkompy_alignment_fg_frames(const struct VidkompyAlignment *alignment);
-
-/*
- Number of bg frames the alignment was made from (0 for NULL).
-
- # Safety
- `alignment` must be NULL or live.
- */
-size_t vidkompy_alignment_bg_frames(const struct VidkompyAlignment *alignment);
-
-/*
- Overall confidence of the time map, 0..1 (0 for NULL): the mean of the matched frames'
- confidences (vidkompy_alignment_frame_confidence). Measured with the CLI on pairs made from
- the clips: true pairs 0.85-1.00 (a noisy fg the lowest), a fixed camera's other instants
- (refused) 0.03; generated true pairs at 0.8 or more in every accuracy test.
-
- # Safety
- `alignment` must be NULL or live.
- */
-double vidkompy_alignment_confidence(const struct VidkompyAlignment *alignment);
-
-/*
- Confidence in the placement, 0..1 (0 for NULL): 1 / (1 + ((1 - score) / 0.2)^4) of its
- correlation score (VidkompyPlacement.confidence), one half at score 0.8. Measured on pairs
- made from the clips: true pairs (graded, blurred, noisy, crf 38, logo box, ticker) 0.99 and
- above; fg from another film 0.02-0.03, refused under min_confidence 0.6 (0.06). It speaks of
- the position only: the time map's confidence says whether the instants match.
-
- # Safety
- `alignment` must be NULL or live.
- */
-double vidkompy_alignment_placement_confidence(const struct VidkompyAlignment *alignment);
-
-/*
- The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
- counterpart; the nearest bg frame is then given). Either output may be NULL.
-
- # Safety
- `alignment` must be NULL or live; outputs NULL or writable.
- */
-int vidkompy_alignment_bg_index(const struct VidkompyAlignment *alignment,
-                                size_t fg_index,
-                                uint32_t *bg_index,
-                                int *outside);
-
-/*
- Writes the alignment as JSON (the report format) into `buffer` of `size` bytes, NUL
- terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
- buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
- is returned; call again with `*needed` bytes.
-
- # Safety
- `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
- or writable.
- */
-int vidkompy_alignment_to_json(const struct VidkompyAlignment *alignment,
-                               char *buffer,
-                               size_t size,
-                               size_t *needed);
-
-/*
- Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
- Every field is checked before anything is sized from it: finite numbers only, a content
- box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
- the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
- Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
-
- # Safety
- `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
- */
-int vidkompy_alignment_from_json(const char *json, struct VidkompyAlignment **out);
+int vidkompy_composite(const struct VidkompyAlignment *alignment,
+                       const struct VidkompySettings *settings,
+                       size_t fg_index,
+                       const struct VidkompyFrame *fg,
+                       const struct VidkompyFrame *bg,
+                       struct VidkompyFrame *dst,
+                       struct VidkompyError *err);
 
 /*
  Creates a compositor (pass 2) from an alignment (copied: the alignment may be freed after).
@@ -1019,134 +1038,6 @@ int vidkompy_compositor_receive_into(struct VidkompyCompositor *compositor,
 int vidkompy_compositor_wants(const struct VidkompyCompositor *compositor);
 
 /*
- Composites fg frame `fg_index` onto its bg frame, straight into the host's `dst` (bg's format
- and size, planes writable). Random access: no handle and no state, so frames may be rendered
- in any order and on any number of threads at once, sharing one alignment and one settings
- handle. `bg` must be bg frame vidkompy_alignment_bg_index(fg_index); when a frame has a pts
- and the alignment records its stream's timing (alignments made by this version), a frame
- that is not the one the index names is refused. The result is byte for byte what the
- compositor gives for that frame. `settings` may be NULL ("feather" and "color_matrix").
- Returns VIDKOMPY_OK, or an error (also in `*err` when not NULL).
-
- # Safety
- `alignment` and `settings` NULL or live; `fg` and `bg` NULL or valid frames; `dst` NULL or a
- frame whose planes are writable and used by nothing else during the call; `err` NULL or
- writable.
- */
-int vidkompy_composite(const struct VidkompyAlignment *alignment,
-                       const struct VidkompySettings *settings,
-                       size_t fg_index,
-                       const struct VidkompyFrame *fg,
-                       const struct VidkompyFrame *bg,
-                       struct VidkompyFrame *dst,
-                       struct VidkompyError *err);
-
-/*
- What the alignment records of `stream` (VIDKOMPY_STREAM_FG or _BG): format, size, frame
- count and timing. bg's record gives the size of the composite, for allocating the frames
- of vidkompy_compositor_receive_into and vidkompy_composite. Returns VIDKOMPY_ERROR_BAD_STATE
- for an alignment read from a version-1 file, which has no such record.
-
- # Safety
- `alignment` NULL or live; `out` NULL or writable; `err` NULL or writable.
- */
-int vidkompy_alignment_stream_info(const struct VidkompyAlignment *alignment,
-                                   int stream,
-                                   struct VidkompyStreamInfo *out,
-                                   struct VidkompyError *err);
-
-/*
- The nominal pts of the bg frame under fg frame `fg_index`, in bg's time base (`*time_base_num`
- / `*time_base_den`, either output may be NULL): bg's first time plus its index over bg's
- frame rate, exact for a constant-rate bg. Returns VIDKOMPY_ERROR_BAD_STATE when the
- alignment has no record of bg's timestamps.
-
- # Safety
- `alignment` NULL or live; outputs NULL or writable.
- */
-int vidkompy_alignment_bg_pts(const struct VidkompyAlignment *alignment,
-                              size_t fg_index,
-                              int64_t *pts,
-                              int *time_base_num,
-                              int *time_base_den,
-                              struct VidkompyError *err);
-
-/*
- bg's time minus fg's time on the time map's rate line, in seconds (fg from 14 s into bg
- gives 14). 0 for NULL.
-
- # Safety
- `alignment` must be NULL or live.
- */
-double vidkompy_alignment_offset_seconds(const struct VidkompyAlignment *alignment);
-
-/*
- bg frames per fg frame along the time map's rate line (1 at the same frame rate; 25/30 for a
- 30 fps fg in a 25 fps bg). 0 for NULL.
-
- # Safety
- `alignment` must be NULL or live.
- */
-double vidkompy_alignment_rate(const struct VidkompyAlignment *alignment);
-
-/*
- The confidence of fg frame `fg_index`'s match, 0..1, into `*out` (0 for a frame outside
- bg): 1 / (1 + (r / 0.5)^5), where r is the match's descriptor distance over the distance of
- the same fg frame to the bg frames a third and two thirds of bg away (matching by chance).
- One half at r = 0.5; see vidkompy_alignment_confidence for the calibration.
-
- # Safety
- `alignment` NULL or live; `out` and `err` NULL or writable.
- */
-int vidkompy_alignment_frame_confidence(const struct VidkompyAlignment *alignment,
-                                        size_t fg_index,
-                                        double *out,
-                                        struct VidkompyError *err);
-
-/*
- Whether the placement is approximate: found on the analyzer's reduced copies and never
- checked on full-size frames (no frame provider, or one that gave no frames, on frames larger
- than the copies). `*out` is 1 then (it can be a pixel or more off: set a frame provider, or
- correct it with vidkompy_alignment_set_placement), 0 when it was found or checked at full
- size or given by the host. Saved in the JSON as `placement.approximate`.
-
- # Safety
- `alignment` NULL or live; `out` and `err` NULL or writable.
- */
-int vidkompy_alignment_placement_approximate(const struct VidkompyAlignment *alignment,
-                                             int *out,
-                                             struct VidkompyError *err);
-
-/*
- The fg frames that have no counterpart in bg, in increasing order: `*count` (not NULL)
- receives how many there are, and up to `capacity` of them are written to `indices` (which
- may be NULL when `capacity` is 0, to ask for the count).
-
- # Safety
- `alignment` NULL or live; `indices` NULL or writable for `capacity` values; `count` and
- `err` NULL or writable.
- */
-int vidkompy_alignment_outside_frames(const struct VidkompyAlignment *alignment,
-                                      uint32_t *indices,
-                                      size_t capacity,
-                                      size_t *count,
-                                      struct VidkompyError *err);
-
-/*
- A new alignment equal to `alignment` but with the placement `*placement` (a correction made
- by hand, for example). Its x, y, width, height, scale and content rectangle are used (the
- sub-pixel fields follow x and y) and checked as vidkompy_alignment_from_json checks them.
- `*out` receives the new alignment, freed with vidkompy_alignment_free.
-
- # Safety
- `alignment` NULL or live; `placement` NULL or readable; `out` and `err` NULL or writable.
- */
-int vidkompy_alignment_with_placement(const struct VidkompyAlignment *alignment,
-                                      const struct VidkompyPlacement *placement,
-                                      struct VidkompyAlignment **out,
-                                      struct VidkompyError *err);
-
-/*
  The first bg frame any fg frame needs, so a host that can seek may start bg there: its index
  into `*index` and its nominal pts in bg's time base into `*pts` (INT64_MIN when the alignment
  has no record of bg's timestamps). Either output may be NULL. Send bg from that frame on:
@@ -1208,38 +1099,6 @@ int vidkompy_compositor_seek_bg(struct VidkompyCompositor *compositor, size_t in
 int vidkompy_compositor_stats(struct VidkompyCompositor *compositor, struct VidkompyPassStats *out);
 
 /*
- vidkompy_frame_validate, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_frame_validate; `err` NULL or writable.
- */
-int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct VidkompyError *err);
-
-/*
- vidkompy_locate, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_locate; `err` NULL or writable.
- */
-int vidkompy_locate_ex(const struct VidkompySettings *settings,
-                       const struct VidkompyFrame *fg_samples,
-                       size_t fg_count,
-                       const struct VidkompyFrame *bg_samples,
-                       size_t bg_count,
-                       struct VidkompyPlacement *out,
-                       struct VidkompyError *err);
-
-/*
- vidkompy_analyzer_new, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_analyzer_new; `err` NULL or writable.
- */
-int vidkompy_analyzer_new_ex(const struct VidkompySettings *settings,
-                             struct VidkompyAnalyzer **out,
-                             struct VidkompyError *err);
-
-/*
  vidkompy_compositor_new, with its outcome in `*err` (NULL to skip).
 
  # Safety
@@ -1251,56 +1110,24 @@ int vidkompy_compositor_new_ex(const struct VidkompyAlignment *alignment,
                                struct VidkompyError *err);
 
 /*
- vidkompy_alignment_from_json, with its outcome in `*err` (NULL to skip).
+ Checks a frame as every push/send function would, without using it: format, size (at most
+ 16384 per side), plane pointers, and strides (at least a row, at most 2^28 bytes, rows
+ inside the address space), with every size computed with overflow checks.
+ Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
+ VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
 
  # Safety
- As vidkompy_alignment_from_json; `err` NULL or writable.
+ `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
  */
-int vidkompy_alignment_from_json_ex(const char *json,
-                                    struct VidkompyAlignment **out,
-                                    struct VidkompyError *err);
+int vidkompy_frame_validate(const struct VidkompyFrame *frame);
 
 /*
- vidkompy_settings_new, with its outcome in `*err` (NULL to skip).
+ vidkompy_frame_validate, with its outcome in `*err` (NULL to skip).
 
  # Safety
- As vidkompy_settings_new; `err` NULL or writable.
+ As vidkompy_frame_validate; `err` NULL or writable.
  */
-int vidkompy_settings_new_ex(struct VidkompySettings **out, struct VidkompyError *err);
-
-/*
- vidkompy_alignment_placement, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_alignment_placement; `err` NULL or writable.
- */
-int vidkompy_alignment_placement_ex(const struct VidkompyAlignment *alignment,
-                                    struct VidkompyPlacement *out,
-                                    struct VidkompyError *err);
-
-/*
- vidkompy_alignment_bg_index, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_alignment_bg_index; `err` NULL or writable.
- */
-int vidkompy_alignment_bg_index_ex(const struct VidkompyAlignment *alignment,
-                                   size_t fg_index,
-                                   uint32_t *bg_index,
-                                   int *outside,
-                                   struct VidkompyError *err);
-
-/*
- vidkompy_alignment_to_json, with its outcome in `*err` (NULL to skip).
-
- # Safety
- As vidkompy_alignment_to_json; `err` NULL or writable.
- */
-int vidkompy_alignment_to_json_ex(const struct VidkompyAlignment *alignment,
-                                  char *buffer,
-                                  size_t size,
-                                  size_t *needed,
-                                  struct VidkompyError *err);
+int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct VidkompyError *err);
 
 /*
  Creates a live session: send fg and bg frames as they arrive (any interleaving, in order
@@ -1439,6 +1266,39 @@ int vidkompy_live_placement(struct VidkompyLive *live, struct VidkompyPlacement 
 int vidkompy_live_offset_seconds(struct VidkompyLive *live, double *out);
 
 /*
+ Finds where fg's content sits in bg from sample frames of each (any number, any times:
+ every fg sample is tried against every bg sample). `settings` may be NULL for defaults
+ ("min_confidence", "scale_search", "scale_min", "scale_max" apply).
+
+ Returns VIDKOMPY_OK and fills `*out`; VIDKOMPY_ERROR_NO_MATCH when the best score is below
+ min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
+ VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
+
+ # Safety
+ Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
+ */
+int vidkompy_locate(const struct VidkompySettings *settings,
+                    const struct VidkompyFrame *fg_samples,
+                    size_t fg_count,
+                    const struct VidkompyFrame *bg_samples,
+                    size_t bg_count,
+                    struct VidkompyPlacement *out);
+
+/*
+ vidkompy_locate, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_locate; `err` NULL or writable.
+ */
+int vidkompy_locate_ex(const struct VidkompySettings *settings,
+                       const struct VidkompyFrame *fg_samples,
+                       size_t fg_count,
+                       const struct VidkompyFrame *bg_samples,
+                       size_t bg_count,
+                       struct VidkompyPlacement *out,
+                       struct VidkompyError *err);
+
+/*
  Creates a scout: where in a long bg fg can lie, from fg's frames and a sparse sample of bg.
  `settings` may be NULL.
 
@@ -1568,6 +1428,146 @@ int vidkompy_alignment_check_window(const struct VidkompyAlignment *alignment,
                                     int bg_before,
                                     int bg_after,
                                     struct VidkompyError *err);
+
+/*
+ Creates settings with every key at its default. `*out` receives the handle.
+ Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
+
+ # Safety
+ `out` must be NULL or writable.
+ */
+int vidkompy_settings_new(struct VidkompySettings **out);
+
+/*
+ Frees settings and sets `*settings` to NULL. Accepts NULL and a pointer to NULL.
+
+ # Safety
+ `settings` must be NULL or point at a handle from vidkompy_settings_new (or NULL).
+ */
+void vidkompy_settings_free(struct VidkompySettings **settings);
+
+/*
+ The message of this settings handle's last call if it failed, "" if it succeeded. Valid
+ until the next call on it.
+ Returns "" for a NULL handle.
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+const char *vidkompy_settings_last_error(const struct VidkompySettings *settings);
+
+/*
+ Sets one setting from a string. On error nothing changes. Keys and values:
+
+ - "min_confidence": 0..1 (default 0.6). Placement score below which locating fails with
+   VIDKOMPY_ERROR_NO_MATCH.
+ - "scale_search": 0, 1 or auto (default auto). Search fg's scale inside bg (scale 1 is kept
+   when it matches nearly as well as the best); 0 pins scale 1.
+ - "scale_min": 0.1..1 (default 0.25). Smallest scale tried by the scale search.
+ - "scale_max": 1..10 (default 4). Largest scale tried by the scale search.
+ - "feather": 0..1024 pixels (default 0). Alpha ramp on fg edges where bg stays visible.
+ - "color_matrix": bt601 or bt709, or 0 or 1 (default bt709). RGB<->YUV conversion matrix.
+ - "band": 1..1000 frames (default 24). Half-width of the time-map search band.
+ - "live_lag": 1..1000 frames (default 30). Latency of live (one-pass) alignment.
+ - "live_start_windows": 0..100000 (default 0, no limit). Start analyses a live session may
+   fail (windows of bg without fg's start) before it answers VIDKOMPY_ERROR_NO_MATCH: a host
+   that can fall back to two passes (seekable files) sets 1 or 2 rather than slide the
+   window over a whole programme.
+ - "live_memory_mib": 16..1048576 MiB (default 512). Most memory the frames a live session
+   holds may take, at any frame size; a session whose window would need more fails with
+   VIDKOMPY_ERROR_UNSUPPORTED (naming the sizes) as soon as both frame sizes are known,
+   before it holds that much.
+ - "placement_samples": 1..64 (default 6). fg and bg frames sampled for placement.
+ - "rate_penalty": 0..10 (default 0.3). Time-map cost of leaving the frame-rate line.
+ - "min_matched_share": 0..1 (default 0.5). Least share of fg frames that must find a
+   counterpart in bg; below it vidkompy_analyzer_finish is VIDKOMPY_ERROR_NO_MATCH with the
+   counts in the message. Also NO_MATCH: the matched frames' median descriptor distance is
+   not under 0.6 of the distance of the same fg frames to bg frames a third and two thirds
+   of bg away (matching no better than by chance). 0 accepts either.
+
+ Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
+
+ # Safety
+ `settings` must be NULL or a live handle; `key` and `value` NULL or NUL-terminated strings.
+ */
+int vidkompy_settings_set(struct VidkompySettings *settings, const char *key, const char *value);
+
+/*
+ Typed setter for "min_confidence" (0..1).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_min_confidence(struct VidkompySettings *settings, double value);
+
+/*
+ Typed setter for "scale_search" (0 = scale 1 only, 1 = search).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_scale_search(struct VidkompySettings *settings, int enabled);
+
+/*
+ Typed setter for "feather" (0..1024 pixels).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_feather(struct VidkompySettings *settings, int pixels);
+
+/*
+ Typed setter for "color_matrix" (VIDKOMPY_COLOR_MATRIX_*).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_color_matrix(struct VidkompySettings *settings, int matrix);
+
+/*
+ Typed setter for "band" (1..1000 frames).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_band(struct VidkompySettings *settings, int frames);
+
+/*
+ Typed setter for "live_lag" (1..1000 frames).
+
+ # Safety
+ `settings` must be NULL or a live handle.
+ */
+int vidkompy_settings_set_live_lag(struct VidkompySettings *settings, int frames);
+
+/*
+ vidkompy_settings_new, with its outcome in `*err` (NULL to skip).
+
+ # Safety
+ As vidkompy_settings_new; `err` NULL or writable.
+ */
+int vidkompy_settings_new_ex(struct VidkompySettings **out, struct VidkompyError *err);
+
+/*
+ Returns a static, NUL-terminated description of a status code ("unknown status" for others).
+ */
+const char *vidkompy_status_str(int status);
+
+/*
+ The run-time library version: (MAJOR << 16) | (MINOR << 8) | PATCH.
+ */
+uint32_t vidkompy_version(void);
+
+/*
+ The run-time library version as a static string, e.g. "0.3.0".
+ */
+const char *vidkompy_version_string(void);
+
+/*
+ The message of the last failed call on this thread (any handle), or "" if none failed.
+ Valid until the next failing call on this thread.
+ */
+const char *vidkompy_last_error(void);
 
 #ifdef __cplusplus
 }  // extern "C"

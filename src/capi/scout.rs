@@ -3,7 +3,7 @@
 
 use std::ffi::{CString, c_char, c_int};
 
-use super::editor::alignment_ref;
+use super::alignment_ref;
 use super::{
     LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
     ffi_call_free, frame_from_c, free_handle, settings_or_default, stream_from_c, with_error, with_handle,

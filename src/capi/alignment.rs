@@ -1,78 +1,172 @@
-//! The C calls an editor needs beyond the two passes: random access, seeking, per-call errors,
-//! and questions to an alignment. Translation only; the logic is in `session` and `alignment`.
+//! The alignment handle: questions, JSON, a moved placement.
 
-use std::ffi::{c_char, c_double, c_int};
+use super::*;
 
-use super::{
-    VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VidkompyAlignment, VidkompyAnalyzer, VidkompyCompositor, VidkompyError,
-    VidkompyFrame, VidkompyPlacement, VidkompySettings, ffi_call_free, frame_from_c, frame_mut_from_c,
-    settings_or_default, stream_from_c, with_error, with_handle,
-};
-use crate::error::{Error, Result};
-use crate::media::StreamInfo;
-use crate::session::clock::NO_PTS;
-use crate::session::{Received, Stream, composite_frame};
+/// Opaque, immutable result of analysis. May be shared between threads.
+pub struct VidkompyAlignment {
+    pub(super) alignment: Alignment,
+}
 
-/// What `vidkompy_compositor_wants` answers when no input is needed: receive can produce a
-/// frame, or every fg frame is out.
-pub const VIDKOMPY_STREAM_NONE: c_int = -1;
+/// Frees an alignment and sets `*alignment` to NULL. Accepts NULL.
+///
+/// # Safety
+/// `alignment` must be NULL or point at NULL or a live alignment.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_free(alignment: *mut *mut VidkompyAlignment) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_handle(alignment) }
+}
 
+/// The placement of an alignment.
+///
+/// # Safety
+/// `alignment` must be NULL or live; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_placement(
+    alignment: *const VidkompyAlignment,
+    out: *mut VidkompyPlacement,
+) -> c_int {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live / writable by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid("out is NULL"))?;
+        *out = al.alignment.placement.into();
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Number of fg frames in the alignment (0 for NULL).
+///
 /// # Safety
 /// `alignment` must be NULL or live.
-pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> Result<&'a crate::alignment::Alignment> {
-    // SAFETY: NULL-checked; otherwise live by the caller's contract.
-    unsafe { alignment.as_ref() }.map(|a| &a.alignment).ok_or_else(|| Error::invalid("alignment is NULL"))
-}
-
-/// Writes `value` through an output pointer that must not be NULL.
-///
-/// # Safety
-/// `out` must be NULL or writable.
-unsafe fn put<T>(out: *mut T, what: &str, value: T) -> Result<()> {
-    // SAFETY: NULL-checked; writable by the caller's contract.
-    let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))?;
-    *out = value;
-    Ok(())
-}
-
-/// Composites fg frame `fg_index` onto its bg frame, straight into the host's `dst` (bg's format
-/// and size, planes writable). Random access: no handle and no state, so frames may be rendered
-/// in any order and on any number of threads at once, sharing one alignment and one settings
-/// handle. `bg` must be bg frame vidkompy_alignment_bg_index(fg_index); when a frame has a pts
-/// and the alignment records its stream's timing (alignments made by this version), a frame
-/// that is not the one the index names is refused. The result is byte for byte what the
-/// compositor gives for that frame. `settings` may be NULL ("feather" and "color_matrix").
-/// Returns VIDKOMPY_OK, or an error (also in `*err` when not NULL).
-///
-/// # Safety
-/// `alignment` and `settings` NULL or live; `fg` and `bg` NULL or valid frames; `dst` NULL or a
-/// frame whose planes are writable and used by nothing else during the call; `err` NULL or
-/// writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_composite(
+pub unsafe extern "C" fn vidkompy_alignment_fg_frames(alignment: *const VidkompyAlignment) -> usize {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0, |a| a.alignment.fg_frames)
+}
+
+/// Number of bg frames the alignment was made from (0 for NULL).
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_bg_frames(alignment: *const VidkompyAlignment) -> usize {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0, |a| a.alignment.bg_frames)
+}
+
+/// Overall confidence of the time map, 0..1 (0 for NULL): the mean of the matched frames'
+/// confidences (vidkompy_alignment_frame_confidence). Measured with the CLI on pairs made from
+/// the clips: true pairs 0.85-1.00 (a noisy fg the lowest), a fixed camera's other instants
+/// (refused) 0.03; generated true pairs at 0.8 or more in every accuracy test.
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_confidence(alignment: *const VidkompyAlignment) -> c_double {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0.0, |a| a.alignment.time.overall_confidence)
+}
+
+/// Confidence in the placement, 0..1 (0 for NULL): 1 / (1 + ((1 - score) / 0.2)^4) of its
+/// correlation score (VidkompyPlacement.confidence), one half at score 0.8. Measured on pairs
+/// made from the clips: true pairs (graded, blurred, noisy, crf 38, logo box, ticker) 0.99 and
+/// above; fg from another film 0.02-0.03, refused under min_confidence 0.6 (0.06). It speaks of
+/// the position only: the time map's confidence says whether the instants match.
+///
+/// # Safety
+/// `alignment` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_placement_confidence(alignment: *const VidkompyAlignment) -> c_double {
+    // SAFETY: NULL-checked; otherwise live.
+    unsafe { alignment.as_ref() }.map_or(0.0, |a| a.alignment.placement.calibrated_confidence())
+}
+
+/// The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
+/// counterpart; the nearest bg frame is then given). Either output may be NULL.
+///
+/// # Safety
+/// `alignment` must be NULL or live; outputs NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_bg_index(
     alignment: *const VidkompyAlignment,
-    settings: *const VidkompySettings,
     fg_index: usize,
-    fg: *const VidkompyFrame,
-    bg: *const VidkompyFrame,
-    dst: *mut VidkompyFrame,
-    err: *mut VidkompyError,
+    bg_index: *mut u32,
+    outside: *mut c_int,
 ) -> c_int {
-    // SAFETY: each pointer is checked or forwarded under the caller's contract above.
-    unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let settings = settings_or_default(settings);
-                let (fg, bg) = (frame_from_c(fg)?, frame_from_c(bg)?);
-                let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
-                let mut out = frame_mut_from_c(d)?;
-                composite_frame(al, &settings, fg_index, &fg, &bg, &mut out)?;
-                (d.pts, d.time_base_num, d.time_base_den) = (fg.pts, fg.time_base.num, fg.time_base.den);
-                Ok(VIDKOMPY_OK)
-            })
-        })
-    }
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live / writable by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let j = al.alignment.bg_index(fg_index).ok_or_else(|| {
+            Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", al.alignment.fg_frames))
+        })?;
+        if let Some(b) = unsafe { bg_index.as_mut() } {
+            *b = j;
+        }
+        if let Some(o) = unsafe { outside.as_mut() } {
+            *o = al.alignment.time.is_outside(fg_index) as c_int;
+        }
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Writes the alignment as JSON (the report format) into `buffer` of `size` bytes, NUL
+/// terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
+/// buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
+/// is returned; call again with `*needed` bytes.
+///
+/// # Safety
+/// `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_to_json(
+    alignment: *const VidkompyAlignment,
+    buffer: *mut c_char,
+    size: usize,
+    needed: *mut usize,
+) -> c_int {
+    ffi_call_free(|| {
+        // SAFETY: NULL-checked; otherwise live by contract.
+        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
+        let json = al.alignment.to_json(None);
+        let n = json.len() + 1;
+        // SAFETY: NULL-checked; writable by contract.
+        if let Some(nd) = unsafe { needed.as_mut() } {
+            *nd = n;
+        }
+        if buffer.is_null() || size < n {
+            return Err(Error::invalid(format!("buffer of {size} bytes is too small: {n} needed")));
+        }
+        // SAFETY: `buffer` is writable for `size >= n` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(json.as_ptr(), buffer.cast::<u8>(), json.len());
+            *buffer.add(json.len()) = 0;
+        }
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// Reads an alignment from JSON (as written by vidkompy_alignment_to_json or the CLI report).
+/// Every field is checked before anything is sized from it: finite numbers only, a content
+/// box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
+/// the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
+/// Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
+///
+/// # Safety
+/// `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_from_json(json: *const c_char, out: *mut *mut VidkompyAlignment) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: forwarded caller contract.
+        let text = unsafe { c_str(json, "json") }?;
+        let alignment = Alignment::from_json(text)?;
+        // SAFETY: non-null and writable by contract.
+        unsafe { *out = Box::into_raw(Box::new(VidkompyAlignment { alignment })) };
+        Ok(VIDKOMPY_OK)
+    })
 }
 
 /// One stream as the analyzer saw it (the alignment's record of its media).
@@ -335,205 +429,6 @@ pub unsafe extern "C" fn vidkompy_alignment_with_placement(
     }
 }
 
-/// The first bg frame any fg frame needs, so a host that can seek may start bg there: its index
-/// into `*index` and its nominal pts in bg's time base into `*pts` (INT64_MIN when the alignment
-/// has no record of bg's timestamps). Either output may be NULL. Send bg from that frame on:
-/// with pts the compositor places each frame by its pts; without, call
-/// vidkompy_compositor_start_bg_at first.
-///
-/// # Safety
-/// `compositor` NULL or live; outputs NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_first_bg(
-    compositor: *mut VidkompyCompositor,
-    index: *mut usize,
-    pts: *mut i64,
-) -> c_int {
-    // SAFETY: pointers checked or forwarded under the contract above.
-    unsafe {
-        with_handle(compositor, "compositor", |c| {
-            if let Some(i) = index.as_mut() {
-                *i = c.compositor.first_needed_bg();
-            }
-            if let Some(p) = pts.as_mut() {
-                *p = c.compositor.first_needed_bg_pts().map_or(NO_PTS, |(pts, _)| pts);
-            }
-            Ok(VIDKOMPY_OK)
-        })
-    }
-}
-
-/// Declares that the first bg frame sent will be bg frame `index` (the host sought there and
-/// its frames have no pts). Only before the first bg frame, and not past
-/// vidkompy_compositor_first_bg; VIDKOMPY_ERROR_BAD_STATE or _INVALID_ARGUMENT otherwise.
-///
-/// # Safety
-/// `compositor` NULL or live.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_start_bg_at(compositor: *mut VidkompyCompositor, index: usize) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_handle(compositor, "compositor", |c| c.compositor.start_bg_at(index).map(|_| VIDKOMPY_OK)) }
-}
-
-/// Whether bg must be sought back before the compositor can go on: 1 when the next fg frame
-/// starts a leg of the map that goes back in bg (fg's shots in another order than bg's, an edit
-/// to earlier footage), with that bg frame's index into `*index` and its nominal pts in bg's
-/// time base into `*pts` (INT64_MIN when the alignment has no record of bg's timestamps); 0
-/// when bg goes on forward. Either output may be NULL. When receive answers AGAIN for bg, a host
-/// that can seek asks this, seeks its bg decoder to the keyframe at or before that frame, calls
-/// vidkompy_compositor_seek_bg, and sends bg from there. A bg frame sent forward instead is
-/// refused (VIDKOMPY_ERROR_BAD_STATE, naming both frames): never a wrong background.
-///
-/// # Safety
-/// `compositor` NULL or live; outputs NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_bg_rewind(
-    compositor: *mut VidkompyCompositor,
-    index: *mut usize,
-    pts: *mut i64,
-) -> c_int {
-    // SAFETY: pointers checked or forwarded under the contract above.
-    unsafe {
-        with_handle(compositor, "compositor", |c| {
-            let Some(need) = c.compositor.bg_rewind() else { return Ok(0) };
-            if let Some(i) = index.as_mut() {
-                *i = need;
-            }
-            if let Some(p) = pts.as_mut() {
-                *p = c.compositor.bg_rewind_pts().map_or(NO_PTS, |(pts, _)| pts);
-            }
-            Ok(1)
-        })
-    }
-}
-
-/// Declares that bg was sought back: the next bg frame sent is bg frame `index` (frames with pts
-/// are placed by their pts, and those before the needed one skipped). Only while
-/// vidkompy_compositor_bg_rewind answers 1, and not past the frame it names;
-/// VIDKOMPY_ERROR_BAD_STATE or _INVALID_ARGUMENT otherwise. A bg stream ended (NULL sent) before
-/// the seek may send frames again.
-///
-/// # Safety
-/// `compositor` NULL or live.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_seek_bg(compositor: *mut VidkompyCompositor, index: usize) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_handle(compositor, "compositor", |c| c.compositor.seek_bg(index).map(|_| VIDKOMPY_OK)) }
-}
-
-/// Frames the host's decoder dropped or repeated in pass 2, as their pts show (frames without
-/// pts, or of a variable-rate stream, are matched by count and cannot be checked).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct VidkompyPassStats {
-    /// fg frames whose pts was skipped over: they have no output.
-    pub fg_missing: usize,
-    /// fg frames whose pts named a frame already sent: ignored.
-    pub fg_repeated: usize,
-    /// bg frames whose pts was skipped over (after the first bg frame sent).
-    pub bg_missing: usize,
-    /// bg frames whose pts named a frame already sent: ignored.
-    pub bg_repeated: usize,
-    /// fg frames composited over the bg frame before the one they need, which never came.
-    pub bg_stand_ins: usize,
-}
-
-/// The compositor's count of dropped and repeated frames so far, into `*out`.
-///
-/// # Safety
-/// `compositor` NULL or live; `out` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_stats(
-    compositor: *mut VidkompyCompositor,
-    out: *mut VidkompyPassStats,
-) -> c_int {
-    // SAFETY: pointers checked or forwarded under the contract above.
-    unsafe {
-        with_handle(compositor, "compositor", |c| {
-            let s = c.compositor.stats();
-            let stats = VidkompyPassStats {
-                fg_missing: s.fg_missing,
-                fg_repeated: s.fg_repeated,
-                bg_missing: s.bg_missing,
-                bg_repeated: s.bg_repeated,
-                bg_stand_ins: s.bg_stand_ins,
-            };
-            put(out, "out", stats)?;
-            Ok(VIDKOMPY_OK)
-        })
-    }
-}
-
-/// What vidkompy_compositor_receive would answer, without producing a frame: VIDKOMPY_OK when
-/// a frame is ready, VIDKOMPY_AGAIN (vidkompy_compositor_wants says which stream), VIDKOMPY_EOF.
-///
-/// # Safety
-/// `compositor` NULL or live.
-pub(super) unsafe fn poll(compositor: &VidkompyCompositor) -> Result<c_int> {
-    Ok(match compositor.compositor.poll()? {
-        None => VIDKOMPY_OK,
-        Some(Received::Eof) => VIDKOMPY_EOF,
-        Some(_) => VIDKOMPY_AGAIN,
-    })
-}
-
-/// vidkompy_frame_validate, with its outcome in `*err` (NULL to skip).
-///
-/// # Safety
-/// As vidkompy_frame_validate; `err` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_frame_validate_ex(frame: *const VidkompyFrame, err: *mut VidkompyError) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || super::vidkompy_frame_validate(frame)) }
-}
-
-/// vidkompy_locate, with its outcome in `*err` (NULL to skip).
-///
-/// # Safety
-/// As vidkompy_locate; `err` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_locate_ex(
-    settings: *const VidkompySettings,
-    fg_samples: *const VidkompyFrame,
-    fg_count: usize,
-    bg_samples: *const VidkompyFrame,
-    bg_count: usize,
-    out: *mut VidkompyPlacement,
-    err: *mut VidkompyError,
-) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || super::vidkompy_locate(settings, fg_samples, fg_count, bg_samples, bg_count, out)) }
-}
-
-/// vidkompy_analyzer_new, with its outcome in `*err` (NULL to skip).
-///
-/// # Safety
-/// As vidkompy_analyzer_new; `err` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_analyzer_new_ex(
-    settings: *const VidkompySettings,
-    out: *mut *mut VidkompyAnalyzer,
-    err: *mut VidkompyError,
-) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || super::vidkompy_analyzer_new(settings, out)) }
-}
-
-/// vidkompy_compositor_new, with its outcome in `*err` (NULL to skip).
-///
-/// # Safety
-/// As vidkompy_compositor_new; `err` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_compositor_new_ex(
-    alignment: *const VidkompyAlignment,
-    settings: *const VidkompySettings,
-    out: *mut *mut VidkompyCompositor,
-    err: *mut VidkompyError,
-) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || super::vidkompy_compositor_new(alignment, settings, out)) }
-}
-
 /// vidkompy_alignment_from_json, with its outcome in `*err` (NULL to skip).
 ///
 /// # Safety
@@ -546,16 +441,6 @@ pub unsafe extern "C" fn vidkompy_alignment_from_json_ex(
 ) -> c_int {
     // SAFETY: forwarded caller contract.
     unsafe { with_error(err, || super::vidkompy_alignment_from_json(json, out)) }
-}
-
-/// vidkompy_settings_new, with its outcome in `*err` (NULL to skip).
-///
-/// # Safety
-/// As vidkompy_settings_new; `err` NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn vidkompy_settings_new_ex(out: *mut *mut VidkompySettings, err: *mut VidkompyError) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || super::vidkompy_settings_new(out)) }
 }
 
 /// vidkompy_alignment_placement, with its outcome in `*err` (NULL to skip).

@@ -1,0 +1,116 @@
+//! Placements, and `vidkompy_locate` (one search, no handle).
+
+use super::*;
+
+/// Where fg's content sits in bg (the result of vidkompy_locate).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VidkompyPlacement {
+    /// Top-left of fg's content in bg pixels.
+    pub x: i32,
+    pub y: i32,
+    /// Size of fg's content in bg pixels (content size times scale).
+    pub width: u32,
+    pub height: u32,
+    /// bg pixels per fg pixel.
+    pub scale: f64,
+    /// The correlation score of the match, 0..1.
+    pub confidence: f64,
+    /// fg's content rectangle without black bars, in fg pixels.
+    pub content_x: u32,
+    pub content_y: u32,
+    pub content_width: u32,
+    pub content_height: u32,
+    /// Sub-pixel estimates of x and y.
+    pub x_subpixel: f64,
+    pub y_subpixel: f64,
+}
+
+impl From<Placement> for VidkompyPlacement {
+    fn from(p: Placement) -> VidkompyPlacement {
+        VidkompyPlacement {
+            x: p.x,
+            y: p.y,
+            width: p.width,
+            height: p.height,
+            scale: p.scale,
+            confidence: p.confidence,
+            content_x: p.content.x,
+            content_y: p.content.y,
+            content_width: p.content.width,
+            content_height: p.content.height,
+            x_subpixel: p.x_subpixel,
+            y_subpixel: p.y_subpixel,
+        }
+    }
+}
+
+/// A host's placement: its sub-pixel fields follow x and y (a host sets whole pixels).
+impl From<&VidkompyPlacement> for Placement {
+    fn from(p: &VidkompyPlacement) -> Placement {
+        Placement {
+            x: p.x,
+            y: p.y,
+            width: p.width,
+            height: p.height,
+            scale: p.scale,
+            confidence: p.confidence,
+            content: crate::frame::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
+            x_subpixel: p.x as f64,
+            y_subpixel: p.y as f64,
+        }
+    }
+}
+
+/// Finds where fg's content sits in bg from sample frames of each (any number, any times:
+/// every fg sample is tried against every bg sample). `settings` may be NULL for defaults
+/// ("min_confidence", "scale_search", "scale_min", "scale_max" apply).
+///
+/// Returns VIDKOMPY_OK and fills `*out`; VIDKOMPY_ERROR_NO_MATCH when the best score is below
+/// min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
+/// VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
+///
+/// # Safety
+/// Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_locate(
+    settings: *const VidkompySettings,
+    fg_samples: *const VidkompyFrame,
+    fg_count: usize,
+    bg_samples: *const VidkompyFrame,
+    bg_count: usize,
+    out: *mut VidkompyPlacement,
+) -> c_int {
+    ffi_call_free(|| {
+        if out.is_null() {
+            return Err(Error::invalid("out is NULL"));
+        }
+        // SAFETY: NULL-checked; a live handle otherwise.
+        let settings = unsafe { settings.as_ref() }.map(|s| s.settings.clone()).unwrap_or_default();
+        // SAFETY: forwarded caller contract.
+        let fg = unsafe { frames_from_c(fg_samples, fg_count, "fg_samples") }?;
+        let bg = unsafe { frames_from_c(bg_samples, bg_count, "bg_samples") }?;
+        let placement = locate(&fg, &bg, &settings)?;
+        // SAFETY: non-null and writable by the caller's contract.
+        unsafe { *out = placement.into() };
+        Ok(VIDKOMPY_OK)
+    })
+}
+
+/// vidkompy_locate, with its outcome in `*err` (NULL to skip).
+///
+/// # Safety
+/// As vidkompy_locate; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_locate_ex(
+    settings: *const VidkompySettings,
+    fg_samples: *const VidkompyFrame,
+    fg_count: usize,
+    bg_samples: *const VidkompyFrame,
+    bg_count: usize,
+    out: *mut VidkompyPlacement,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_error(err, || super::vidkompy_locate(settings, fg_samples, fg_count, bg_samples, bg_count, out)) }
+}
