@@ -1,0 +1,179 @@
+//! `FrameBuf`: a frame the library owns (its planes allocated once and reused).
+
+use super::*;
+
+/// An owned frame with 64-byte-aligned planes and 64-byte-multiple strides.
+#[derive(Clone)]
+pub struct FrameBuf {
+    pub(super) format: PixelFormat,
+    pub(super) width: u32,
+    pub(super) height: u32,
+    pub(super) storage: Vec<u8>,
+    /// Offset of the first aligned byte in `storage` (moving a Vec keeps its heap address).
+    pub(super) base: usize,
+    pub(super) offsets: [usize; 4],
+    pub(super) strides: [usize; 4],
+    pub pts: i64,
+    pub time_base: TimeBase,
+    pub color: FrameColor,
+}
+
+impl fmt::Debug for FrameBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FrameBuf({} {}x{})", self.format, self.width, self.height)
+    }
+}
+
+impl FrameBuf {
+    /// A frame filled with black (limited-range YUV black, opaque RGB black).
+    pub fn new(format: PixelFormat, width: u32, height: u32) -> Result<FrameBuf, FrameError> {
+        validate_size(width, height)?;
+        let mut offsets = [0; 4];
+        let mut strides = [0; 4];
+        let mut total = 0;
+        for i in 0..format.plane_count() {
+            let (row_bytes, rows) = format.plane_size(i, width, height);
+            strides[i] = row_bytes.next_multiple_of(64);
+            offsets[i] = total;
+            total += strides[i] * rows;
+        }
+        let storage = vec![0u8; total + 63];
+        let base = storage.as_ptr().align_offset(64);
+        let mut buf = FrameBuf {
+            format,
+            width,
+            height,
+            storage,
+            base,
+            offsets,
+            strides,
+            pts: 0,
+            time_base: TimeBase::NONE,
+            color: FrameColor::default(),
+        };
+        buf.fill_black();
+        Ok(buf)
+    }
+
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    pub fn stride(&self, plane: usize) -> usize {
+        self.strides[plane]
+    }
+
+    pub(super) fn plane_len(&self, plane: usize) -> usize {
+        self.strides[plane] * self.format.plane_size(plane, self.width, self.height).1
+    }
+
+    /// The whole plane, rows `stride(plane)` bytes apart.
+    /// Bytes of heap the buffer holds.
+    pub fn byte_size(&self) -> usize {
+        self.storage.capacity()
+    }
+
+    pub fn plane(&self, plane: usize) -> &[u8] {
+        let start = self.base + self.offsets[plane];
+        &self.storage[start..start + self.plane_len(plane)]
+    }
+
+    pub fn plane_mut(&mut self, plane: usize) -> &mut [u8] {
+        let start = self.base + self.offsets[plane];
+        let len = self.plane_len(plane);
+        &mut self.storage[start..start + len]
+    }
+
+    pub fn row_mut(&mut self, plane: usize, r: usize) -> &mut [u8] {
+        let row_bytes = self.format.plane_size(plane, self.width, self.height).0;
+        let stride = self.strides[plane];
+        &mut self.plane_mut(plane)[r * stride..r * stride + row_bytes]
+    }
+
+    pub fn as_frame(&self) -> FrameRef<'_> {
+        let mut views = [PlaneView::default(); 4];
+        for (i, view) in views.iter_mut().enumerate().take(self.format.plane_count()) {
+            let row_bytes = self.format.plane_size(i, self.width, self.height).0;
+            *view = PlaneView { data: self.plane(i), stride: self.strides[i] as isize, origin: 0, row_bytes };
+        }
+        FrameRef {
+            format: self.format,
+            width: self.width,
+            height: self.height,
+            planes: views,
+            pts: self.pts,
+            time_base: self.time_base,
+            color: self.color,
+        }
+    }
+
+    /// A mutable view of the planes.
+    pub fn as_frame_mut(&mut self) -> FrameMut<'_> {
+        let mut planes: [(&mut [u8], isize, usize, usize); 4] = Default::default();
+        let (format, width, height) = (self.format, self.width, self.height);
+        let mut lens = [0usize; 4];
+        for (i, len) in lens.iter_mut().enumerate().take(format.plane_count()) {
+            *len = self.plane_len(i);
+        }
+        let mut rest = &mut self.storage[self.base..];
+        for (i, &len) in lens.iter().enumerate().take(format.plane_count()) {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            planes[i] = (head, self.strides[i] as isize, 0, format.plane_size(i, width, height).0);
+            rest = tail;
+        }
+        FrameMut { format, width, height, planes }
+    }
+
+    pub fn fill_black(&mut self) {
+        let format = self.format;
+        for i in 0..format.plane_count() {
+            let plane = self.plane_mut(i);
+            // Limited-range black: luma 16, chroma 128 (times 4 at 10 bits; P010 in the high bits).
+            let (black, grey): (u16, u16) = match format {
+                PixelFormat::P010 => (64 << 6, 512 << 6),
+                f if f.bit_depth() == 10 => (64, 512),
+                _ => (16, 128),
+            };
+            let value = if i == 0 { black } else { grey };
+            match format {
+                PixelFormat::Gray8 | PixelFormat::Rgb24 => plane.fill(0),
+                PixelFormat::Rgba | PixelFormat::Bgra => {
+                    for px in plane.chunks_exact_mut(4) {
+                        px.copy_from_slice(&[0, 0, 0, 255]);
+                    }
+                }
+                f if f.sample_bytes() == 2 => fill_u16(plane, value),
+                _ => plane.fill(value as u8),
+            }
+        }
+    }
+
+    /// Copies a frame of the same format and size into this buffer.
+    pub fn copy_from(&mut self, frame: &FrameRef<'_>) -> Result<(), FrameError> {
+        self.as_frame_mut().copy_from(frame)?;
+        self.pts = frame.pts;
+        self.time_base = frame.time_base;
+        self.color = frame.color;
+        Ok(())
+    }
+
+    pub fn from_frame(frame: &FrameRef<'_>) -> Result<FrameBuf, FrameError> {
+        let mut buf = FrameBuf::new(frame.format(), frame.width(), frame.height())?;
+        buf.copy_from(frame)?;
+        Ok(buf)
+    }
+}
+
+pub(super) fn fill_u16(plane: &mut [u8], value: u16) {
+    for s in plane.chunks_exact_mut(2) {
+        s.copy_from_slice(&value.to_le_bytes());
+    }
+}
