@@ -1,5 +1,6 @@
 //! The one error type of the library and the status codes it maps to at the C boundary.
 
+use std::ffi::CStr;
 use std::fmt;
 
 use crate::frame::FrameError;
@@ -53,19 +54,24 @@ impl Status {
 
     /// A static, human-readable description (what `vidkompy_status_str` returns).
     pub fn description(self) -> &'static str {
+        self.c_description().to_str().expect("the descriptions are ASCII")
+    }
+
+    /// [`Status::description`], NUL-terminated for the C boundary: the one table of them.
+    pub fn c_description(self) -> &'static CStr {
         match self {
-            Status::Ok => "success",
-            Status::Again => "try again: more input is needed or output is waiting",
-            Status::Eof => "end of stream",
-            Status::InvalidArgument => "invalid argument",
-            Status::InvalidFrame => "invalid frame",
-            Status::Unsupported => "unsupported",
-            Status::NoMatch => "no match: the foreground was not found in the background",
-            Status::BadState => "call not allowed in the current state",
-            Status::Io => "input/output error",
-            Status::InvalidData => "invalid or corrupt data",
-            Status::Internal => "internal error",
-            Status::Ambiguous => "ambiguous: two answers score alike",
+            Status::Ok => c"success",
+            Status::Again => c"try again: more input is needed or output is waiting",
+            Status::Eof => c"end of stream",
+            Status::InvalidArgument => c"invalid argument",
+            Status::InvalidFrame => c"invalid frame",
+            Status::Unsupported => c"unsupported",
+            Status::NoMatch => c"no match: the foreground was not found in the background",
+            Status::BadState => c"call not allowed in the current state",
+            Status::Io => c"input/output error",
+            Status::InvalidData => c"invalid or corrupt data",
+            Status::Internal => c"internal error",
+            Status::Ambiguous => c"ambiguous: two answers score alike",
         }
     }
 }

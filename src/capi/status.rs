@@ -50,22 +50,7 @@ pub struct VidkompyError {
 /// Returns a static, NUL-terminated description of a status code ("unknown status" for others).
 #[unsafe(no_mangle)]
 pub extern "C" fn vidkompy_status_str(status: c_int) -> *const c_char {
-    let text: &'static CStr = match Status::from_code(status) {
-        Some(Status::Ok) => c"success",
-        Some(Status::Again) => c"try again: more input is needed or output is waiting",
-        Some(Status::Eof) => c"end of stream",
-        Some(Status::InvalidArgument) => c"invalid argument",
-        Some(Status::InvalidFrame) => c"invalid frame",
-        Some(Status::Unsupported) => c"unsupported",
-        Some(Status::NoMatch) => c"no match: the foreground was not found in the background",
-        Some(Status::BadState) => c"call not allowed in the current state",
-        Some(Status::Io) => c"input/output error",
-        Some(Status::InvalidData) => c"invalid or corrupt data",
-        Some(Status::Internal) => c"internal error",
-        Some(Status::Ambiguous) => c"ambiguous: two answers score alike",
-        None => c"unknown status",
-    };
-    text.as_ptr()
+    Status::from_code(status).map_or(c"unknown status", Status::c_description).as_ptr()
 }
 
 /// The run-time library version: (MAJOR << 16) | (MINOR << 8) | PATCH.
