@@ -8,11 +8,7 @@ pub struct VidkompyAnalyzer {
     last_error: CString,
 }
 
-impl LastError for VidkompyAnalyzer {
-    fn set_last_error(&mut self, message: CString) {
-        self.last_error = message;
-    }
-}
+last_error_field!(VidkompyAnalyzer);
 
 /// Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
 /// the call only. Called on the thread that calls the analyzer function that logs.

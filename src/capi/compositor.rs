@@ -8,11 +8,7 @@ pub struct VidkompyCompositor {
     last_error: CString,
 }
 
-impl LastError for VidkompyCompositor {
-    fn set_last_error(&mut self, message: CString) {
-        self.last_error = message;
-    }
-}
+last_error_field!(VidkompyCompositor);
 
 /// Creates a compositor (pass 2) from an alignment (copied: the alignment may be freed after).
 /// `settings` may be NULL ("feather" and "color_matrix" apply).

@@ -17,11 +17,7 @@ pub struct VidkompyLive {
     last_error: CString,
 }
 
-impl LastError for VidkompyLive {
-    fn set_last_error(&mut self, message: CString) {
-        self.last_error = message;
-    }
-}
+last_error_field!(VidkompyLive);
 
 /// Creates a live session: send fg and bg frames as they arrive (any interleaving, in order
 /// within a stream), receive each fg frame composited onto its bg frame once `live_lag` more

@@ -23,6 +23,17 @@ use crate::settings::ColorMatrix;
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
+/// `LastError` for a handle that keeps its message in a `last_error` field (every handle).
+macro_rules! last_error_field {
+    ($handle:ty) => {
+        impl LastError for $handle {
+            fn set_last_error(&mut self, message: CString) {
+                self.last_error = message;
+            }
+        }
+    };
+}
+
 mod alignment;
 mod analyzer;
 mod composite;
@@ -44,6 +55,11 @@ pub use scout::*;
 pub use settings::*;
 pub use status::*;
 
+/// Handles that keep their last error message.
+trait LastError {
+    fn set_last_error(&mut self, message: CString);
+}
+
 thread_local! {
     static THREAD_LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
 }
@@ -60,11 +76,6 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "unknown panic".to_string()
     }
-}
-
-/// Handles that keep their last error message.
-trait LastError {
-    fn set_last_error(&mut self, message: CString);
 }
 
 thread_local! {

@@ -24,11 +24,7 @@ pub struct VidkompyScout {
     last_error: CString,
 }
 
-impl LastError for VidkompyScout {
-    fn set_last_error(&mut self, message: CString) {
-        self.last_error = message;
-    }
-}
+last_error_field!(VidkompyScout);
 
 /// What vidkompy_scout_finish found.
 #[repr(C)]

@@ -8,11 +8,7 @@ pub struct VidkompySettings {
     pub(super) last_error: CString,
 }
 
-impl LastError for VidkompySettings {
-    fn set_last_error(&mut self, message: CString) {
-        self.last_error = message;
-    }
-}
+last_error_field!(VidkompySettings);
 
 /// Creates settings with every key at its default. `*out` receives the handle.
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
