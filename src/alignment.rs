@@ -19,6 +19,12 @@
 //! each frame once, or "two-pass") and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
 //! without it is version 1 (no `media`), still read. A newer version is refused, since its
 //! fields may mean something this library does not know.
+//!
+//! # Design notes (measured)
+//!
+//! **Saved alignments are validated** (`Alignment::validate`, also run by every compositor) against
+//! the frame limits before anything is sized from them, and composition scales only the part of fg
+//! that lands inside bg.
 
 use std::fmt::Write as _;
 

@@ -6,6 +6,12 @@
 //! `ffi_call`, which turns a Rust panic into VIDKOMPY_ERROR_INTERNAL; no panic unwinds into C.
 //! A failing call stores its message in the handle (`vidkompy_*_last_error`) and in a
 //! thread-local slot (`vidkompy_last_error`).
+//!
+//! # Design notes (measured)
+//!
+//! **Per-handle error getters** (`vidkompy_analyzer_last_error(a)`, …) instead of one
+//! `vidkompy_last_error(void *)`: type-checked by the C compiler. `vidkompy_last_error()` is the
+//! per-thread message.
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_double, c_int, c_void};

@@ -2,6 +2,16 @@
 //! the one pass (`one_pass`, over the window of bg the scout found) or the two passes
 //! (`two_pass`), and commits the outputs only when all were written. The formats only
 //! translate: [`InputFile`] and [`OutputFile`] (`files`).
+//!
+//! # Design notes (measured)
+//!
+//! **One file job for every format** (`src/io/pipeline.rs` chooses; `src/io/two_pass.rs`,
+//! `src/io/one_pass.rs` run; `src/io/threads.rs` and `src/io/files.rs` are what both share): the
+//! command line is a host of the same analyzer and compositor. Pass 1 decodes each input once and
+//! pushes by time; the analyzer's provider re-reads only the frames it checks its placement on;
+//! pass 2 composites, reopening bg where fg's shots go back in it. The report's `frames_decoded`
+//! gives, per input, the frames decoded for the analysis, for the placement check, and for the
+//! composite.
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The two passes of a file job, over any input and output format. Pass 1 pushes both inputs'
 //! frames into an [`Analyzer`] by time, each decoded once; the analyzer finds the placement
 //! itself (unless the user gave one) and asks for the few frames it checks it on through
-//! [`InputFrames`], which decodes forward (or seeks) to them. Pass 2 sends what the
+//! `InputFrames`, which decodes forward (or seeks) to them. Pass 2 sends what the
 //! [`Compositor`] asks for, bg from the first frame it needs (and again from an earlier frame
 //! where fg's shots go back in bg), and hands each composited frame to the output.
 

@@ -6,6 +6,13 @@
 //! known). A negative time base, or a time that does not come after the previous frame's (a
 //! duplicate or out-of-order pts), is refused at once, naming the frame, so a host learns of it
 //! at the frame and not after the whole pass.
+//!
+//! # Design notes (measured)
+//!
+//! **Timestamps are checked at the frame.** A duplicate or out-of-order pts, or a negative time
+//! base, fails that push, naming the frame. A frame without a timestamp (time base denominator 0,
+//! or pts AV_NOPTS_VALUE) is placed one frame period (the stream's mean so far, 1/25 s before that)
+//! after the previous one.
 
 use crate::error::{Error, Result};
 use crate::frame::FrameRef;

@@ -13,6 +13,33 @@
 //! Memory: at most `lag + 1` fg pictures, the bg pictures from the last decision to the
 //! lookahead's reach plus the band, and descriptors of about twice that; none of it grows with
 //! the video's length.
+//!
+//! # Design notes (measured)
+//!
+//! **The live session** (`src/session/live.rs`, DESIGN.md §6). The design's online DP with a fixed
+//! lag would need its own offset search and could not follow cuts the way the offline map does;
+//! instead each decision reuses the offline machinery on a bounded window: the analyzer runs once
+//! on the held start (fg's first `live_lag + 1` frames and a window of bg: two lookaheads and two
+//! bands), giving the placement and the rectangles it compares on (without fg's graphics,
+//! `Analyzer::compared_rects`); then each arriving frame is described there, and fg frame i is
+//! decided from `temporal::align` over the last `live_lag` decided fg frames, the pending ones and
+//! the bg frames described, once fg frame i + `live_lag` and the bg its matches may reach are in. A
+//! match is never left behind; an outside frame stays over the last matched bg frame, so the map
+//! comes back after inserted footage; when the window's newest fg frame finds nothing, or only bg's
+//! newest frames (a cut forward past the lookahead's reach, into a look-alike scene), bg's window
+//! grows to the seeking size before deciding. The start waits for bg when fg's last held frames lie
+//! beyond bg's window, and slides the window (a quarter lookahead per attempt) until fg's start is
+//! found or a whole window has passed: NO_MATCH, and everything is freed. Pictures are held in
+//! reused buffers, and each window's time map is computed into buffers kept from frame to frame
+//! (`temporal::align_into` with an `AlignScratch`): over 100 steady-state frames the session
+//! allocates nothing (`tests/alloc.rs`). Measured: 125 fg frames/s on 1080p bg with a 720p fg, one
+//! thread, decoding excluded (`cargo bench --bench live`, 120 frames with the start analysis; 98
+//! with the placement searched). Through `comp --path one-pass` (table above) every family passes,
+//! all 15 matching ones and all 3 refusals. Each matched decision is checked on the full-size
+//! pictures of the bg frames either side of the descriptors' match (`src/session/picture_match.rs`)
+//! when that match is off the line the recent matches lie on: a window of descriptors is short, and
+//! on a crf 38 pan or the first frames after inserted footage it picked a frame one off, which the
+//! pictures do not.
 
 use std::collections::VecDeque;
 

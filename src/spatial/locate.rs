@@ -1,5 +1,11 @@
 //! The placement search: every fg sample against every bg sample, coarse to fine, scale 1 and a
 //! scale sweep, parts of fg when graphics pull the whole elsewhere, rivals kept for the analyzer.
+//!
+//! # Design notes (measured)
+//!
+//! **Placement within a budget.** Every sample's pyramid is kept only up to about 2 Mpx (a 1080p
+//! frame fits); the sample pair and the scale are chosen there, and on larger frames only the
+//! chosen pair is searched again at full resolution.
 
 use super::*;
 

@@ -18,6 +18,21 @@
 //! another width wins does the descent run.
 //! Scale 1 is kept when its score at the fine level is within `SCALE_ONE_MARGIN` of the best.
 //! The caller then searches the chosen scale as usual (all sample pairs, coarse to fine).
+//!
+//! # Design notes (measured)
+//!
+//! **Scale is searched by default** (0.25–4; `--scale 1` or `scale_search=0` pins scale 1), and
+//! measured in stages on the sample pairs the scale-1 prescreen ranks best: a full search per scale
+//! with templates about 32 px wide, then eighths of a sweep step in a window at about 128 px, then
+//! a descent over whole-pixel template widths down to full resolution (a scaled copy has a
+//! whole-pixel size, and a template one pixel off would move the placement by one). Windows follow
+//! the template's centre, which a scale change keeps, not its corner. Scale 1 wins whenever it
+//! matches within 0.01 of the best, and a measured scale must also win the full search. Templates
+//! under 96×54 px in bg are not tried at scales other than 1: they correlate with almost anything.
+//! When scale 1 already scores 0.95 (or wins the sweep), only the widths next to its own are
+//! checked, at a 160 px template, and the descent runs only if one of them wins: the default costs
+//! 1.09–1.13× the scale-1 search on 720p in 1080p (`benches/placement_vs_opencv.sh`, which also
+//! times OpenCV's `matchTemplate` on the same images).
 
 use super::{BgPyramid, Found, Image, SCALE_ONE_MARGIN, Template, level_size, ncc_at, ncc_full};
 

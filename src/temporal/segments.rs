@@ -9,6 +9,24 @@
 //! so each segment's offset is re-chosen as the whole-frame shift with the lowest total cost;
 //! then each cut is moved to the frame where the two lines' summed costs are lowest, with an
 //! outside run between them where that costs less.
+//!
+//! # Design notes (measured)
+//!
+//! **Segments for edited fg** (`src/temporal/segments.rs`). The design's DP takes a cut as a
+//! restart; on real cuts the first path kept the old line for up to 14 frames and settled on a
+//! near-static shot 6 frames off, because each descriptor alone barely tells neighbouring frames
+//! apart. The local line is now built per segment of the first path: each segment's offset is
+//! re-chosen as the whole-frame shift with the lowest summed cost, put onto whole bg frames when it
+//! steps by whole frames (an edited fg has no single sub-frame phase, and a line midway between
+//! frames rounds either way), and each cut is moved to where the two lines' summed costs are
+//! lowest, with an outside run between them where that costs less. Outside frames hold a bg frame
+//! between the matches around them, so the map never goes back. Five shots cut from the clips: 180
+//! of 180 exact (123 before). Within a segment the offset is the mean of the first path's over ±15
+//! frames, except where it bends (a speed ramp: fg at half speed shifts it half a frame per frame),
+//! where the mean lags the knee by up to two frames: where mean and median differ by more than 0.75
+//! frame the median, exact on any monotone run, is taken (a ramp to half speed and back: 154 of 180
+//! exact through `--path two-pass`, now 179, the last a tie of ffmpeg's frame doubling;
+//! `tests/temporal.rs` holds a synthetic ramp to every frame).
 
 use super::OUTSIDE_COST;
 

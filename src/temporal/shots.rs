@@ -15,6 +15,13 @@
 //!
 //! Footage bg lacks (inserted, flipped, from another programme) matches nowhere and stays
 //! outside, as before.
+//!
+//! # Design notes (measured)
+//!
+//! **Shots in another order** (`src/temporal/shots.rs`): see the accuracy table's note; a run of 12
+//! or more outside frames is searched alone in all of bg and placed where it clearly matches, back
+//! or forward; the map is then made of legs, and pass 2 seeks bg back at a leg that goes back
+//! (`Compositor::bg_rewind`).
 
 use super::{TimeMap, Track, align_into, chance_cost_of, frame_confidence, frame_cost_of};
 use crate::settings::Settings;

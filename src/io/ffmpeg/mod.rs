@@ -1,6 +1,12 @@
 //! Files through FFmpeg's libraries (feature `ffmpeg`): decoding any input FFmpeg reads, encoding
 //! and muxing by the output's extension, audio carried over. Every FFmpeg object lives in one
 //! owner here whose `Drop` frees it, so an early return on error leaks nothing.
+//!
+//! # Design notes (measured)
+//!
+//! **`io/ffmpeg/` is a folder, not one file**: `input.rs` (demux and decode), `output.rs` (encode
+//! and mux), `audio.rs` (copy or re-encode), `job.rs` (what only FFmpeg files have: audio,
+//! pictures): each with its FFmpeg objects freed by its own `Drop`.
 
 mod audio;
 mod input;
