@@ -52,68 +52,9 @@ pub struct Alignment {
 /// The alignment JSON's format version written by this library, and the newest it reads.
 pub const FORMAT_VERSION: u32 = 2;
 
-/// Milliseconds spent in each stage (for reports).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Timings {
-    /// Decoding, both passes (`decode_analysis + decode_composite`).
-    pub decode: f64,
-    /// Decoding in pass 1 (the analysis), on the decoder threads.
-    pub decode_analysis: f64,
-    /// Decoding in pass 2 (the composite), on the decoder threads.
-    pub decode_composite: f64,
-    /// The analyzer, all of it (describing frames, placement, time map, check).
-    pub analyze: f64,
-    /// Parts of `analyze`: the placement search, the time map, the placement check.
-    pub placement: f64,
-    pub time_map: f64,
-    pub placement_check: f64,
-    pub compose: f64,
-    pub encode: f64,
-    pub total: f64,
-    /// Frames decoded per input (`[fg, bg]`) for each stage, when a job knows them.
-    pub frames_decoded: Option<FramesDecoded>,
-    /// Whether the job ran in one pass (the live session) rather than two.
-    pub one_pass: bool,
-    /// What the scout did, when the job ran it.
-    pub scout: Option<ScoutCost>,
-}
-
-/// A job's scout: its verdict (`"window"` when bg was read only in the span it found, else
-/// why all of bg was read), the span (seconds of bg) and its time.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ScoutCost {
-    pub verdict: &'static str,
-    pub span_seconds: Option<(f64, f64)>,
-    pub ms: f64,
-}
-
-/// Frames a job decoded from each input (`[fg, bg]`), per stage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FramesDecoded {
-    /// Pass 1: the analysis (every frame once).
-    pub analysis: [u64; 2],
-    /// Frames the analyzer asked for to check its placement on matched pairs (including
-    /// those decoded on the way to them).
-    pub placement_check: [u64; 2],
-    /// Pass 2: the composite.
-    pub composite: [u64; 2],
-    /// The one pass of a job that ran the live session (its only decoding).
-    pub one_pass: [u64; 2],
-    /// The scout: fg whole, bg's keyframes.
-    pub scout: [u64; 2],
-}
-
-impl FramesDecoded {
-    /// Every frame decoded from each input, `[fg, bg]`.
-    pub fn total(&self) -> [u64; 2] {
-        [0, 1]
-            .map(|k| self.analysis[k] + self.placement_check[k] + self.composite[k] + self.one_pass[k] + self.scout[k])
-    }
-}
-
 /// A JSON number: finite values as Rust prints them (shortest round-trip form), anything
 /// else as `null` (JSON has no infinity or NaN, and a reader refuses `null` there).
-struct Num(f64);
+pub(crate) struct Num(pub(crate) f64);
 
 impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -162,7 +103,9 @@ impl Alignment {
         legs
     }
 
-    pub fn to_json(&self, timings: Option<&Timings>) -> String {
+    /// The alignment as versioned JSON (what [`Alignment::from_json`] reads). A file job's
+    /// report adds its costs (`io::report`).
+    pub fn to_json(&self) -> String {
         let p = &self.placement;
         let t = &self.time;
         let mut s = format!("{{\"format_version\": {FORMAT_VERSION},\n");
@@ -196,52 +139,6 @@ impl Alignment {
         if let Some(media) = &self.media {
             let (fg, bg) = (stream_json(&media.fg), stream_json(&media.bg));
             let _ = write!(s, ",\n \"media\": {{\"fg\": {fg}, \"bg\": {bg}}}");
-        }
-        if let Some(d) = timings.and_then(|t| t.frames_decoded) {
-            let pair = |[fg, bg]: [u64; 2]| format!("{{\"fg\": {fg}, \"bg\": {bg}}}");
-            let [fg, bg] = d.total();
-            let _ = write!(
-                s,
-                ",\n \"frames_decoded\": {{\"fg\": {fg}, \"bg\": {bg}, \"scout\": {}, \"analysis\": {}, \"placement_check\": {}, \"composite\": {}, \"one_pass\": {}}}",
-                pair(d.scout),
-                pair(d.analysis),
-                pair(d.placement_check),
-                pair(d.composite),
-                pair(d.one_pass)
-            );
-        }
-        if let Some(tm) = timings {
-            let windowed = tm.scout.is_some_and(|c| c.span_seconds.is_some());
-            let path = match (windowed, tm.one_pass) {
-                (true, true) => "scout+one-pass",
-                (_, true) => "one-pass",
-                (_, false) => "two-pass",
-            };
-            let _ = write!(s, ",\n \"path\": \"{path}\"");
-            if let Some(c) = tm.scout {
-                let span =
-                    c.span_seconds.map_or("null".to_string(), |(a, b)| format!("[{:.3}, {:.3}]", Num(a), Num(b)));
-                let _ = write!(
-                    s,
-                    ",\n \"scout\": {{\"verdict\": \"{}\", \"span_seconds\": {span}, \"ms\": {:.3}}}",
-                    c.verdict,
-                    Num(c.ms)
-                );
-            }
-            let _ = write!(
-                s,
-                ",\n \"timings_ms\": {{\"decode\": {:.3}, \"decode_analysis\": {:.3}, \"decode_composite\": {:.3}, \"analyze\": {:.3}, \"placement\": {:.3}, \"time_map\": {:.3}, \"placement_check\": {:.3}, \"compose\": {:.3}, \"encode\": {:.3}, \"total\": {:.3}}}",
-                Num(tm.decode),
-                Num(tm.decode_analysis),
-                Num(tm.decode_composite),
-                Num(tm.analyze),
-                Num(tm.placement),
-                Num(tm.time_map),
-                Num(tm.placement_check),
-                Num(tm.compose),
-                Num(tm.encode),
-                Num(tm.total)
-            );
         }
         s.push_str("}\n");
         s

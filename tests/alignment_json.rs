@@ -28,7 +28,7 @@ fn the_media_identity_is_recorded_and_survives_a_round_trip() {
     assert_eq!(media.bg.format, PixelFormat::I420);
     assert!(media.fg.constant_rate && media.bg.constant_rate);
     assert!((media.bg.seconds_of(1) - pair.bg_time(1)).abs() < 1e-6, "{:?}", media.bg);
-    let json = alignment.to_json(None);
+    let json = alignment.to_json();
     assert!(json.starts_with(&format!("{{\"format_version\": {FORMAT_VERSION},")), "{json}");
     let back = Alignment::from_json(&json).unwrap();
     assert_eq!(back.media, alignment.media);
@@ -40,7 +40,7 @@ fn the_media_identity_is_recorded_and_survives_a_round_trip() {
 #[test]
 fn a_version_1_file_is_read_without_media_and_a_newer_one_is_refused() {
     let (alignment, _) = analysed();
-    let json = alignment.to_json(None);
+    let json = alignment.to_json();
     let media_at = json.find(",\n \"media\"").unwrap();
     let version_1 = format!("{{{}}}\n", &json[json.find('\n').unwrap() + 1..media_at]);
     let old = Alignment::from_json(&version_1).unwrap();
@@ -57,7 +57,7 @@ fn a_version_1_file_is_read_without_media_and_a_newer_one_is_refused() {
 #[test]
 fn a_media_record_that_contradicts_the_rest_is_refused() {
     let (alignment, pair) = analysed();
-    let json = alignment.to_json(None);
+    let json = alignment.to_json();
     let frames = format!("\"frames\": {}", pair.spec.bg_frames);
     let wrong = json.replacen(&frames, "\"frames\": 7", 1);
     assert_ne!(wrong, json);

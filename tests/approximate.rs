@@ -38,13 +38,13 @@ fn a_placement_never_checked_on_full_size_frames_is_marked_approximate() {
     let pair = Arc::new(SyntheticPair::new(PairSpec::placement_bench()));
     let without = analyse(&pair, false);
     assert!(without.placement_approximate, "no provider: {:?}", without.placement);
-    let json = without.to_json(None);
+    let json = without.to_json();
     assert!(json.contains("\"approximate\": true"), "{json}");
     assert!(Alignment::from_json(&json).unwrap().placement_approximate);
     let with = analyse(&pair, true);
     assert!(!with.placement_approximate, "with a provider: {:?}", with.placement);
     assert_eq!((with.placement.x, with.placement.y), (311, 173));
-    assert!(!Alignment::from_json(&with.to_json(None)).unwrap().placement_approximate);
+    assert!(!Alignment::from_json(&with.to_json()).unwrap().placement_approximate);
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn small_frames_the_copies_hold_whole_are_not_approximate() {
 fn an_alignment_without_the_field_reads_as_checked() {
     let pair =
         Arc::new(SyntheticPair::new(PairSpec { fg_frames: 20, bg_frames: 30, fg_start: 0.2, ..PairSpec::default() }));
-    let json = analyse(&pair, false).to_json(None).replace(", \"approximate\": false", "");
+    let json = analyse(&pair, false).to_json().replace(", \"approximate\": false", "");
     assert!(!json.contains("approximate"));
     assert!(!Alignment::from_json(&json).unwrap().placement_approximate);
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use vidkompy::alignment::Timings;
 use vidkompy::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, JobPath};
+use vidkompy::io::report::Timings;
 use vidkompy::io::staging::{remove_temporaries_on_signals, write_atomically};
 use vidkompy::io::y4m::Y4mWriter;
 use vidkompy::io::{locate_inputs, run};
@@ -502,7 +502,7 @@ fn demo(dir: &Path) -> vidkompy::Result<()> {
         ..Timings::default()
     };
     write_atomically(&report, true, |w| {
-        w.write_all(alignment.to_json(Some(&timings)).as_bytes()).map_err(Error::from)
+        w.write_all(vidkompy::io::report::report_json(&alignment, &timings).as_bytes()).map_err(Error::from)
     })?;
     result_line!(
         "wrote {} ({} frames at {} fps) and {}",

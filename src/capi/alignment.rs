@@ -128,7 +128,7 @@ pub unsafe extern "C" fn vidkompy_alignment_to_json(
     ffi_call_free(|| {
         // SAFETY: NULL-checked; otherwise live by contract.
         let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
-        let json = al.alignment.to_json(None);
+        let json = al.alignment.to_json();
         let n = json.len() + 1;
         // SAFETY: NULL-checked; writable by contract.
         if let Some(nd) = unsafe { needed.as_mut() } {

@@ -6,9 +6,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::alignment::{Alignment, Timings};
+use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::frame::Rect;
+use crate::io::report::Timings;
 use crate::io::staging::{Staged, check_distinct, commit, write_staged};
 use crate::settings::Settings;
 use crate::spatial::Placement;
@@ -173,7 +174,9 @@ impl JobOutputs {
     pub fn commit(self, alignment: &Alignment, timings: &Timings) -> Result<()> {
         let mut files = vec![self.video];
         if let Some(report) = self.report {
-            write_staged(&report, |w| w.write_all(alignment.to_json(Some(timings)).as_bytes()).map_err(Error::from))?;
+            write_staged(&report, |w| {
+                w.write_all(crate::io::report::report_json(alignment, timings).as_bytes()).map_err(Error::from)
+            })?;
             files.push(report);
         }
         commit(files)

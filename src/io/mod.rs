@@ -6,6 +6,7 @@ pub mod files;
 pub mod job;
 pub mod one_pass;
 pub mod pipeline;
+pub mod report;
 pub mod scouting;
 pub mod staging;
 pub mod threads;
@@ -15,8 +16,9 @@ pub mod y4m_files;
 
 use std::path::Path;
 
-use crate::alignment::{Alignment, Timings};
+use crate::alignment::Alignment;
 use crate::error::Result;
+use crate::io::report::Timings;
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use job::{CompJob, JobObserver};

@@ -15,12 +15,13 @@
 
 use std::time::Instant;
 
-use crate::alignment::{Alignment, FramesDecoded, ScoutCost, Timings};
+use crate::alignment::Alignment;
 use crate::error::Result;
 use crate::frame::PixelFormat;
 pub use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobOutputs, JobPath};
 use crate::io::one_pass::{self, Outcome};
+use crate::io::report::{FramesDecoded, ScoutCost, Timings};
 use crate::io::scouting::{self, ScoutRun};
 use crate::io::staging::Staged;
 pub use crate::io::two_pass::{Pass1, Pass2, analyze, compose};

@@ -7,10 +7,11 @@ use std::time::Instant;
 
 use crossbeam::channel::{bounded, select};
 
-use crate::alignment::{Alignment, ScoutCost};
+use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
 use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
+use crate::io::report::ScoutCost;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
 use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
 

@@ -12,11 +12,12 @@ use std::time::Instant;
 
 use crossbeam::channel::{Receiver, bounded};
 
-use crate::alignment::{Alignment, FramesDecoded};
+use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, given_placement};
+use crate::io::report::FramesDecoded;
 use crate::io::threads::{
     CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive, seconds_of,
 };

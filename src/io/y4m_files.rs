@@ -4,12 +4,13 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crate::alignment::{Alignment, Timings};
+use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat, TimeBase};
 use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{AudioChoice, CompJob, EncodeOptions, JobObserver, Silent};
 use crate::io::pipeline;
+use crate::io::report::Timings;
 use crate::io::staging::Staged;
 use crate::io::y4m::{Y4mReader, Y4mWriter};
 use crate::settings::Settings;

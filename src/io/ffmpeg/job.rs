@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use super::{AudioPlan, VideoInfo, VideoInput, VideoOutput};
-use crate::alignment::{Alignment, Timings};
+use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::frame::FrameBuf;
 use crate::io::job::{AudioChoice, BG_SAMPLES, CompJob, JobObserver, Silent};
 use crate::io::pipeline::{self, Pass1};
+use crate::io::report::Timings;
 use crate::settings::Settings;
 use crate::spatial::{Placement, locate};
 
