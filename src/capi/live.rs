@@ -249,13 +249,12 @@ pub unsafe extern "C" fn vidkompy_live_offset_seconds(live: *mut VidkompyLive, o
 /// # Safety
 /// `out` NULL or writable.
 unsafe fn written_once_locked<T>(out: *mut T, value: Option<T>) -> crate::error::Result<c_int> {
-    // SAFETY: NULL-checked; otherwise writable (caller contract).
-    let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid("out is NULL"))?;
-    Ok(match value {
-        Some(v) => {
-            *out = v;
-            VIDKOMPY_OK
-        }
-        None => VIDKOMPY_AGAIN,
-    })
+    if out.is_null() {
+        return Err(Error::invalid("out is NULL"));
+    }
+    match value {
+        // SAFETY: non-null, writable by the caller's contract.
+        Some(v) => unsafe { super::put(out, "out", v) }.map(|_| VIDKOMPY_OK),
+        None => Ok(VIDKOMPY_AGAIN),
+    }
 }

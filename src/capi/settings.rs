@@ -100,16 +100,13 @@ pub unsafe extern "C" fn vidkompy_settings_set(
     value: *const c_char,
 ) -> c_int {
     // SAFETY: forwarded caller contract for all three pointers.
-    let handle = unsafe { settings.as_mut() };
-    if handle.is_none() {
-        return ffi_call_free(|| Err(Error::invalid("settings is NULL")));
+    unsafe {
+        with_handle(settings, "settings", |h| {
+            let key = c_str(key, "key")?;
+            let value = c_str(value, "value")?;
+            h.settings.set(key, value).map(|_| VIDKOMPY_OK)
+        })
     }
-    ffi_call(handle, |h| {
-        let h = h.ok_or_else(|| Error::invalid("settings is NULL"))?;
-        let key = unsafe { c_str(key, "key") }?;
-        let value = unsafe { c_str(value, "value") }?;
-        h.settings.set(key, value).map(|_| VIDKOMPY_OK)
-    })
 }
 
 /// Typed setter for "min_confidence" (0..1).
@@ -179,14 +176,7 @@ pub unsafe extern "C" fn vidkompy_settings_set_live_lag(settings: *mut VidkompyS
 /// `settings` must be NULL or a live handle.
 unsafe fn set_typed(settings: *mut VidkompySettings, key: &str, value: String) -> c_int {
     // SAFETY: forwarded caller contract.
-    let handle = unsafe { settings.as_mut() };
-    if handle.is_none() {
-        return ffi_call_free(|| Err(Error::invalid("settings is NULL")));
-    }
-    ffi_call(handle, |h| {
-        let h = h.ok_or_else(|| Error::invalid("settings is NULL"))?;
-        h.settings.set(key, &value).map(|_| VIDKOMPY_OK)
-    })
+    unsafe { with_handle(settings, "settings", |h| h.settings.set(key, &value).map(|_| VIDKOMPY_OK)) }
 }
 
 /// vidkompy_settings_new, with its outcome in `*err` (NULL to skip).
