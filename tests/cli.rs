@@ -562,3 +562,35 @@ fn failures_name_the_files() {
     assert!(err.contains("empty.y4m"), "{err}");
     assert!(!d.join("out.y4m").exists());
 }
+
+/// fg's shots in another order than bg's (a later shot, then an earlier one), through `comp`
+/// on Y4M files, which cannot seek: pass 2 reopens bg and reads it again up to the second
+/// shot's first frame. Every frame's map is the truth, and each output frame shows its own bg
+/// frame around fg (row 0 lies above fg's placement).
+#[test]
+fn shots_in_another_order_are_composited_over_their_own_bg_frames() {
+    let d = dir("reordered");
+    let pair = SyntheticPair::new(PairSpec { fg_start: 1.0, fg_frames: 200, bg_frames: 300, ..PairSpec::default() });
+    let picked: Vec<usize> = (120..200).chain(10..70).collect();
+    let fg: Vec<FrameBuf> = picked.iter().map(|&k| pair.fg_frame(k)).collect();
+    let bg: Vec<FrameBuf> = (0..pair.spec.bg_frames).map(|j| pair.bg_frame(j)).collect();
+    let (fg_path, bg_path, out_path, report) =
+        (d.join("fg.y4m"), d.join("bg.y4m"), d.join("out.y4m"), d.join("r.json"));
+    common::write_y4m(&fg_path, &fg, pair.spec.fg_fps as u32);
+    common::write_y4m(&bg_path, &bg, pair.spec.bg_fps as u32);
+    let out =
+        comp_cmd(&bg_path, &fg_path, &out_path).args(["--path", "two-pass", "--report"]).arg(&report).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let truth: Vec<usize> = picked.iter().map(|&k| pair.truth(k).unwrap()).collect();
+    let got: Vec<usize> = a.time.map.iter().map(|&j| j as usize).collect();
+    assert_eq!(got, truth);
+    assert_eq!(a.legs().len(), 2);
+    let mut reader = vidkompy::io::y4m::Y4mReader::new(std::fs::File::open(&out_path).unwrap()).unwrap();
+    let mut i = 0;
+    while let Some(frame) = reader.read_frame().unwrap() {
+        assert_eq!(frame.row(0, 0), bg[truth[i]].as_frame().row(0, 0), "output frame {i} over bg frame {}", truth[i]);
+        i += 1;
+    }
+    assert_eq!(i, picked.len());
+}
