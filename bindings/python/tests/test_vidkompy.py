@@ -240,3 +240,29 @@ def test_the_scout_refuses_a_bg_that_never_shows_fg(pair):
         scout.finish()
     assert e.value.status == vidkompy.NO_MATCH
     assert "score" in str(e.value)
+
+
+def test_shots_in_another_order_have_bg_read_again(pair, alignment):
+    """fg's scene frames 14-29, then 0-13 (an edit that goes back in bg): the map follows it, and
+    run() reads bg again from the frame the second shot needs when bg is a list; from an
+    iterator it raises instead of compositing over a wrong background."""
+    order = list(range(14, FG_FRAMES)) + list(range(14))
+    fg = [vidkompy.Frame("i420", pair[0][k], pts=n, time_base=(1, 25)) for n, k in enumerate(order)]
+    bg = frames(pair[1])
+    analyzer = vidkompy.Analyzer(vidkompy.Settings(min_confidence=0.5))
+    analyzer.set_placement(alignment.placement)
+    for frame in bg:
+        analyzer.push("bg", frame)
+    for frame in fg:
+        analyzer.push("fg", frame)
+    reordered = analyzer.finish()
+    truth = [OFFSET + k for k in order]
+    assert [reordered.bg_index(i) for i in range(FG_FRAMES)] == truth
+    outputs = list(vidkompy.Compositor(reordered).run(fg, bg))
+    assert len(outputs) == FG_FRAMES
+    for i, planes in enumerate(outputs):
+        # Row 0 lies above fg's placement: it is bg's own.
+        assert np.array_equal(planes[0][0], pair[1][truth[i]][0][0]), f"output {i} over bg frame {truth[i]}"
+    with pytest.raises(vidkompy.Error) as e:
+        list(vidkompy.Compositor(reordered).run(fg, iter(bg)))
+    assert e.value.status == vidkompy.BAD_STATE and "passed" in str(e.value)

@@ -176,6 +176,8 @@ _signatures = {
     "vidkompy_compositor_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_compositor_receive": (c_int, [_handle, POINTER(_Frame)]),
     "vidkompy_compositor_wants": (c_int, [_handle]),
+    "vidkompy_compositor_bg_rewind": (c_int, [_handle, POINTER(c_size_t), POINTER(c_int64)]),
+    "vidkompy_compositor_seek_bg": (c_int, [_handle, c_size_t]),
     "vidkompy_live_new": (c_int, [_handle, POINTER(_handle)]),
     "vidkompy_live_free": (None, [POINTER(_handle)]),
     "vidkompy_live_last_error": (c_char_p, [_handle]),
@@ -434,7 +436,10 @@ def _planes_of(c_frame):
 
 class Compositor:
     """Pass 2. run(fg, bg) takes two iterables of Frames and yields the composited frames (lists
-    of numpy planes in bg's format), one per fg frame, at fg's timing."""
+    of numpy planes in bg's format), one per fg frame, at fg's timing. Where fg's shots go back
+    in bg, bg is read again from the frame needed: bg must then be a sequence (a list of
+    Frames, or anything indexable by bg frame); an iterator raises vidkompy.Error (BAD_STATE)
+    there instead of compositing over a wrong background."""
 
     def __init__(self, alignment, settings=None):
         self._alignment = alignment
@@ -458,6 +463,11 @@ class Compositor:
             if status == EOF:
                 return
             stream = _wanted(_lib.vidkompy_compositor_wants(self._h), "compositor")
+            if stream == 1 and hasattr(bg, "__getitem__"):
+                index, pts = c_size_t(), c_int64()
+                if self._check(_lib.vidkompy_compositor_bg_rewind(self._h, byref(index), byref(pts))) == 1:
+                    self._check(_lib.vidkompy_compositor_seek_bg(self._h, index.value))
+                    sources[1] = iter(bg[index.value :])
             frame = next(sources[stream], None)
             if self._send(stream, frame) == AGAIN:
                 pending = (stream, frame)
