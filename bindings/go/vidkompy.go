@@ -574,6 +574,15 @@ type Source interface {
 	NextFrame() (*Frame, error)
 }
 
+// Seeker is a Source that can go back: where fg's shots go back in bg (an edit to earlier
+// footage), Next restarts the bg source at bg frame index (0 is its first frame). With a bg
+// Source that is not a Seeker, Next returns BAD_STATE there instead of compositing over a
+// wrong background.
+type Seeker interface {
+	Source
+	SeekFrame(index int) error
+}
+
 // Compositor is pass 2: Next pulls what it needs from the two sources and returns composited
 // frames in order, then io.EOF.
 type Compositor struct {
@@ -646,6 +655,9 @@ func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 		source := fg
 		if stream == Bg {
 			source = bg
+			if err := c.rewind(bg); err != nil {
+				return nil, err
+			}
 		}
 		f, err := source.NextFrame()
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -663,6 +675,24 @@ func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 			}
 		}
 	}
+}
+
+// rewind restarts a Seeker bg source where the compositor needs a bg frame it has passed.
+func (c *Compositor) rewind(bg Source) error {
+	var index C.size_t
+	var pts C.int64_t
+	r := C.vidkompy_compositor_bg_rewind(c.c, &index, &pts)
+	if r < 0 {
+		return c.check(r)
+	}
+	s, ok := bg.(Seeker)
+	if r != 1 || !ok {
+		return nil
+	}
+	if err := s.SeekFrame(int(index)); err != nil {
+		return err
+	}
+	return c.check(C.vidkompy_compositor_seek_bg(c.c, index))
 }
 
 // Close frees the compositor.

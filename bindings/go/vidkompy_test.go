@@ -445,3 +445,101 @@ func TestTheScoutsWindowIsAnalysedAloneAndChecked(t *testing.T) {
 		t.Fatalf("a finished scout took a frame: %v", err)
 	}
 }
+
+// seekable is a Source over frames in memory that can go back (a Seeker).
+type seekable struct {
+	list []*Frame
+	next int
+}
+
+func (s *seekable) NextFrame() (*Frame, error) {
+	if s.next >= len(s.list) {
+		return nil, io.EOF
+	}
+	s.next++
+	return s.list[s.next-1], nil
+}
+
+func (s *seekable) SeekFrame(index int) error {
+	s.next = index
+	return nil
+}
+
+// fg's scene frames 14-29, then 0-13 (an edit that goes back in bg): the map follows it, Next
+// restarts a Seeker bg source where the second shot needs it, and a plain Source gets
+// BAD_STATE there instead of a wrong background.
+func TestShotsInAnotherOrderHaveBgReadAgain(t *testing.T) {
+	fg, bg := scene(t)
+	var order, truth []int
+	var reordered []*Frame
+	for n := 0; n < fgFrames; n++ {
+		k := (n + 14) % fgFrames
+		order = append(order, k)
+		truth = append(truth, offset+k)
+		fg[k].SetPTS(int64(n), 1, 25)
+		reordered = append(reordered, fg[k])
+	}
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, f := range bg {
+		if err := a.Push(Bg, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range reordered {
+		if err := a.Push(Fg, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Close()
+	for n := range truth {
+		if j, _ := al.BgIndex(n); int(j) != truth[n] {
+			t.Fatalf("fg frame %d over bg frame %d, not %d", n, j, truth[n])
+		}
+	}
+	c, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fgSource, bgSource := &frames{append([]*Frame(nil), reordered...)}, &seekable{list: bg}
+	for n := 0; ; n++ {
+		out, err := c.Next(fgSource, bgSource)
+		if errors.Is(err, io.EOF) {
+			if n != fgFrames {
+				t.Fatalf("%d frames composited", n)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Row 0 lies above fg's placement: it is bg's own.
+		if !bytes.Equal(out.Plane(0)[:bw], bg[truth[n]].Plane(0)[:bw]) {
+			t.Fatalf("output %d is not over bg frame %d", n, truth[n])
+		}
+	}
+	plain, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	fgSource, plainBg := &frames{append([]*Frame(nil), reordered...)}, &frames{append([]*Frame(nil), bg...)}
+	for {
+		_, err := plain.Next(fgSource, plainBg)
+		var e *Error
+		if errors.As(err, &e) && e.Status == StatusBadState && strings.Contains(e.Message, "passed") {
+			break
+		}
+		if err != nil {
+			t.Fatalf("a plain source at the step back: %v", err)
+		}
+	}
+}
