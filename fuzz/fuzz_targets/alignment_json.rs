@@ -1,6 +1,7 @@
 //! A saved alignment on arbitrary text: `Alignment::from_json` accepts it or says why; what it
 //! accepts writes back to JSON that reads again to the same text, and drives a compositor
-//! over small frames without a panic or an allocation beyond the frames' size.
+//! over small frames (seeking bg back where the map goes back) without a panic or an
+//! allocation beyond the frames' size.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -35,7 +36,13 @@ fn composite(alignment: Alignment, seed: usize) {
         match compositor.receive() {
             Ok(Received::Frame(f)) => assert_eq!((f.width(), f.height()), (bw, bh)),
             Ok(Received::Again(Stream::Fg)) => compositor.send(Stream::Fg, Some(&fg.as_frame())).map(|_| ()).unwrap(),
-            Ok(Received::Again(Stream::Bg)) => compositor.send(Stream::Bg, Some(&bg.as_frame())).map(|_| ()).unwrap(),
+            Ok(Received::Again(Stream::Bg)) => {
+                // A map that goes back in bg (shots in another order) has bg sought back.
+                if let Some(j) = compositor.bg_rewind() {
+                    compositor.seek_bg(j).unwrap();
+                }
+                compositor.send(Stream::Bg, Some(&bg.as_frame())).map(|_| ()).unwrap()
+            }
             Ok(Received::Eof) | Err(_) => return,
         }
     }
