@@ -679,6 +679,7 @@ func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 
 // rewind restarts a Seeker bg source where the compositor needs a bg frame it has passed.
 func (c *Compositor) rewind(bg Source) error {
+	defer runtime.KeepAlive(c)
 	var index C.size_t
 	var pts C.int64_t
 	r := C.vidkompy_compositor_bg_rewind(c.c, &index, &pts)
