@@ -2,6 +2,7 @@
 //! matched by pts, so a lost bg frame costs one stand-in and shifts nothing after it.
 
 use vidkompy::FrameBuf;
+use vidkompy::alignment::Alignment;
 use vidkompy::Settings;
 use vidkompy::error::Result;
 use vidkompy::frame::FrameRef;
@@ -36,8 +37,8 @@ fn lossy(frames: &[FrameBuf], skip: Option<usize>, repeat: Option<usize>) -> Los
     Lossy { frames, next: 0, skip, repeat, repeated: false }
 }
 
-#[test]
-fn a_lost_or_repeated_frame_shifts_nothing_after_it() {
+/// A generated pair (fg 30 frames from bg frame 15 of 60), its frames and its alignment.
+fn analysed_pair() -> (Vec<FrameBuf>, Vec<FrameBuf>, Alignment) {
     let pair = SyntheticPair::new(PairSpec { bg_frames: 60, fg_frames: 30, fg_start: 0.6, ..PairSpec::default() });
     let fg: Vec<FrameBuf> = (0..30).map(|i| pair.fg_frame(i)).collect();
     let bg: Vec<FrameBuf> = (0..60).map(|j| pair.bg_frame(j)).collect();
@@ -48,7 +49,12 @@ fn a_lost_or_repeated_frame_shifts_nothing_after_it() {
     for f in &fg {
         analyzer.push(Stream::Fg, Some(&f.as_frame())).unwrap();
     }
-    let alignment = analyzer.finish().unwrap();
+    (fg, bg, analyzer.finish().unwrap())
+}
+
+#[test]
+fn a_lost_or_repeated_frame_shifts_nothing_after_it() {
+    let (fg, bg, alignment) = analysed_pair();
     let run = |bg_skip, bg_repeat| {
         let mut compositor = Compositor::new(alignment.clone(), &Settings::default()).unwrap();
         let mut outputs = Vec::new();
@@ -76,17 +82,7 @@ fn a_lost_or_repeated_frame_shifts_nothing_after_it() {
 /// compositor asks for bg to be sought back, and every frame equals random access's.
 #[test]
 fn a_map_that_goes_back_has_bg_sought_back() {
-    let pair = SyntheticPair::new(PairSpec { bg_frames: 60, fg_frames: 30, fg_start: 0.6, ..PairSpec::default() });
-    let fg: Vec<FrameBuf> = (0..30).map(|i| pair.fg_frame(i)).collect();
-    let bg: Vec<FrameBuf> = (0..60).map(|j| pair.bg_frame(j)).collect();
-    let mut analyzer = Analyzer::new(Settings::default());
-    for f in &bg {
-        analyzer.push(Stream::Bg, Some(&f.as_frame())).unwrap();
-    }
-    for f in &fg {
-        analyzer.push(Stream::Fg, Some(&f.as_frame())).unwrap();
-    }
-    let mut alignment = analyzer.finish().unwrap();
+    let (fg, bg, mut alignment) = analysed_pair();
     // fg 0-14 over bg 40-54, then fg 15-29 over bg 5-19: the edit goes back 50 frames.
     alignment.time.map = (40..55).chain(5..20).collect();
     alignment.time.outside.clear();
