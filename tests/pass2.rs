@@ -2,8 +2,8 @@
 //! matched by pts, so a lost bg frame costs one stand-in and shifts nothing after it.
 
 use vidkompy::FrameBuf;
-use vidkompy::alignment::Alignment;
 use vidkompy::Settings;
+use vidkompy::alignment::Alignment;
 use vidkompy::error::Result;
 use vidkompy::frame::FrameRef;
 use vidkompy::session::{Analyzer, BufferedFrames, Compositor, FrameSource, Received, Stream, composite_frame};
