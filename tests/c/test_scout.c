@@ -9,6 +9,7 @@
  * 10 s GOP around a 2 s fg the scout asks for a denser sample, which then finds fg; fg from
  * another programme is refused with NO_MATCH; calls out of order are refused. */
 #include "check.h"
+#include "frames.h"
 #include "vidkompy.h"
 
 #include <stdint.h>
@@ -49,19 +50,8 @@ static void render_bg(uint32_t seed, int t, uint8_t *out) {
         }
 }
 
-static VidkompyFrame gray(uint8_t *pixels, int w, int h, int64_t pts) {
-    VidkompyFrame f;
-    memset(&f, 0, sizeof f);
-    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
-    f.width = w;
-    f.height = h;
-    f.data[0] = pixels;
-    f.stride[0] = w;
-    f.pts = pts;
-    f.time_base_num = 1;
-    f.time_base_den = FPS;
-    return f;
-}
+/* A Gray8 frame of the scene (FPS is frames.h's 25). */
+static VidkompyFrame gray(uint8_t *pixels, int w, int h, int64_t pts) { return gray8_frame(pixels, w, h, w, pts); }
 
 /* A seekable bg, as a decoder over a file with a keyframe every `gop` frames. */
 typedef struct {
