@@ -274,6 +274,51 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// Another film, with bg's keyframes a second apart and its audio kept (so that the job
+    /// would take two passes): the scout, seeing no keyframe like fg, refuses by default with
+    /// exit 1 and nothing written, having decoded bg's keyframes only; `--path two-pass`
+    /// analyses every frame and refuses too. A fg with graphics bg lacks is not refused by
+    /// the scout (the accuracy table's default column: logo box, ticker strip).
+    #[test]
+    fn another_film_is_refused_by_the_scout_from_bg_s_keyframes() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = dir("scout-refusal");
+        let (fg, bg) = (d.join("fg.mp4"), d.join("bg.mkv"));
+        if derive(&interview, &fg, "1", "3", "crop=640:360:320:180", &["-an"]).is_none() {
+            return;
+        }
+        ffmpeg(&["-i", &s(&film), "-c:v", "mpeg4", "-q:v", "4", "-g", "24", "-c:a", "copy", &s(&bg)]).unwrap();
+        let (out, report) = (d.join("out.mp4"), d.join("report.json"));
+        let r = bin()
+            .args(["comp", "-y", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        assert!(stderr(&r).contains("the scout: no keyframe of bg showed fg"), "{}", stderr(&r));
+        // The scout's scan: 8 keyframes of bg, and no frame decoded by an analysis.
+        assert!(stderr(&r).contains(" 8 bg keyframes"), "{}", stderr(&r));
+        assert!(!stderr(&r).contains("analyze"), "{}", stderr(&r));
+        assert!(!out.exists() && !report.exists());
+        no_leftovers(&d);
+        let r = bin()
+            .args(["comp", "-q", "-y", "--path", "two-pass", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        assert!(!stderr(&r).contains("the scout"), "{}", stderr(&r));
+        assert!(!out.exists());
+        no_leftovers(&d);
+        // Accepting any share of fg matched asks the two passes, not the scout, for a verdict.
+        let r = bin()
+            .args(["comp", "-q", "-y", "--accept-partial", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert!(!stderr(&r).contains("the scout"), "{}", stderr(&r));
+    }
+
     /// A fixed camera's later instants: fg is the interview from 4.2 s, bg its first 3.8 s.
     /// Every fg frame finds a bg frame that looks alike (the same room, the same person), so
     /// the time map matches all 72, but no better than bg's frames at wrong instants do:

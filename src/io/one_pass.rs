@@ -209,6 +209,20 @@ pub fn composite<I: InputFile, O: OutputFile>(
             observer.status(&format!("one pass: bg frame with pts {got} where its packets said {want}"));
             return Ok(Outcome::WindowTooNarrow);
         }
+        // In a window the scout cut from bg, a refusal may be the window's (fg lies partly
+        // beyond it, where a keyframe's lookalike misled the scout): the two passes decide.
+        let cut = window.is_some_and(|w| w.cuts.start || w.cuts.end);
+        let refused_in_cut =
+            |r: &Result<Option<Error>>| cut && r.as_ref().is_err_and(|e| e.status() == Status::NoMatch);
+        if refused_in_cut(&result) {
+            if let Some(Encoder { tx, thread, .. }) = encoder {
+                drop(tx);
+                let _ = joined(thread);
+            }
+            let why = result.err().map_or(String::new(), |e| e.to_string());
+            observer.status(&format!("one pass over the scout's window: {why}"));
+            return Ok(Outcome::WindowTooNarrow);
+        }
         let encode_ms = match encoder {
             Some(Encoder { tx, thread, .. }) => {
                 drop(tx);

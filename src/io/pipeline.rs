@@ -46,7 +46,10 @@ pub fn run<I: InputFile, O: OutputFile>(
         JobPath::OnePass => true,
         JobPath::Auto => one_pass_allowed,
     };
-    let scouted = if one_pass && job.path == JobPath::Auto && I::scans_keyframes() {
+    // The scout runs under `--path auto` even when the job must take two passes (bg's audio
+    // follows fg's timing): its refusal costs a decode of fg and bg's keyframes, the two
+    // passes' a decode of both and a search of bg at every scale.
+    let scouted = if job.path == JobPath::Auto && I::scans_keyframes() {
         let run = scouting::scout::<I>(job)?;
         observer.status(&run.summary());
         Some(run)
@@ -54,11 +57,17 @@ pub fn run<I: InputFile, O: OutputFile>(
         None
     };
     let window = scouted.as_ref().and_then(ScoutRun::window);
-    // No keyframe like fg where keyframes are dense enough: the two passes decide (they refuse
-    // at the cost of one decode, or find what the scout missed). A scout that could not say
-    // (keyframes too far apart, no index) leaves the one pass to read bg from its start.
-    let refused_by_scout = scouted.as_ref().is_some_and(ScoutRun::found_nothing);
-    if one_pass && !refused_by_scout {
+    // No keyframe near fg where keyframes are dense enough (at most half fg's length apart,
+    // so that some keyframe falls within fg's span and shows one of its frames): refused
+    // here. A job that accepts any share of fg matched (`--accept-partial`) asks the two
+    // passes for what they find, and so does a keyframe that came close (a small fg scores
+    // lower on the scout's copies). A scout that could not say (keyframes too far apart, no
+    // index) leaves the one pass to read bg from its start.
+    let accepts_any = job.settings.min_matched_share <= 0.0;
+    if let Some(refusal) = scouted.as_ref().and_then(ScoutRun::refusal).filter(|_| !accepts_any) {
+        return Err(refusal);
+    }
+    if one_pass && !scouted.as_ref().is_some_and(ScoutRun::found_nothing) {
         match one_pass::composite::<I, O>(job, observer, window, |shape| create(&outputs.video, shape, None))? {
             Outcome::Done(done) => {
                 tell_alignment(&done.alignment, observer);

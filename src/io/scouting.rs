@@ -13,7 +13,7 @@ use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
 use crate::io::report::ScoutCost;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
-use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
+use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, is_sure_miss, window_held_fg};
 
 /// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached
 /// by seeking) to the last frame at or before `end_seconds`.
@@ -58,9 +58,18 @@ impl ScoutRun {
         }
     }
 
-    /// Whether the scout saw no keyframe like fg where keyframes were dense enough to.
+    /// Whether the scout saw no keyframe clearly like fg where keyframes were dense enough to
+    /// show it: the one pass would search bg from its start for nothing likelier.
     pub fn found_nothing(&self) -> bool {
-        matches!(self.scouted, Scouted::Unsure { kind: "no-match", .. })
+        matches!(self.scouted, Scouted::Unsure { kind: "no-match" | "weak-match", .. })
+    }
+
+    /// NO_MATCH when the scout saw no keyframe like fg where keyframes were dense enough to
+    /// show it, and none came near (`session::is_sure_miss`; `--path two-pass` still analyses
+    /// every frame of both).
+    pub fn refusal(&self) -> Option<Error> {
+        let Scouted::Unsure { kind: "no-match", why } = &self.scouted else { return None };
+        Some(Error::NotInBg(format!("the scout: {why}; `--path two-pass` analyses every frame of both")))
     }
 
     /// For the report.
@@ -80,6 +89,9 @@ impl ScoutRun {
                 "scout: fg ({fg} frames) can lie in bg from {a:.2} s to {b:.2} s, found from {bg} keyframes in {:.0} ms; reading bg from frame {}",
                 self.ms, w.first_index
             ),
+            (Scouted::Unsure { kind: "no-match", why }, _) => {
+                format!("scout: {why} ({fg} fg frames, {bg} bg keyframes, {:.0} ms)", self.ms)
+            }
             (Scouted::Unsure { why, .. }, _) => {
                 format!(
                     "scout: {why} ({fg} fg frames, {bg} bg keyframes, {:.0} ms); analysing the whole of both files",
@@ -157,9 +169,13 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
     }
     let report = match scout.finish() {
         Ok(r) => r,
-        Err(e) if e.status() == Status::NoMatch => {
+        Err(e) if is_sure_miss(&e) => {
             let why = format!("no keyframe of bg showed fg ({e})");
             return Ok(run(Scouted::Unsure { kind: "no-match", why }, None));
+        }
+        Err(e) if e.status() == Status::NoMatch => {
+            let why = format!("no keyframe of bg clearly showed fg ({e})");
+            return Ok(run(Scouted::Unsure { kind: "weak-match", why }, None));
         }
         Err(e) => return Err(e),
     };

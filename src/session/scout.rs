@@ -40,7 +40,9 @@ use crate::session::Stream;
 use crate::session::analyzer::matched_rects;
 use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
-use crate::spatial::{Image, Placement, evenly_spaced, likeliest_bg, locate, locate_content};
+use crate::spatial::{
+    Image, Located, Placement, evenly_spaced, likeliest_bg, locate_content, locate_parts, narrowed, widened,
+};
 
 /// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
 /// from another picture's, and 32 KB a sample.
@@ -61,6 +63,17 @@ const COMPARE_WIDTH: usize = 32;
 /// Calibrated on pairs made from the clips (tests/scout.rs): true samples score 0.95 and above
 /// (graded, re-encoded), another picture at most about 0.8.
 pub const HIT_SCORE: f64 = 0.9;
+/// A NO_MATCH whose best sample scored under this is sure: no sample came near fg. Another
+/// picture scores up to about 0.8 (0.73-0.77 on the bench's refusal), a true sample of a fg at
+/// half scale scored 0.897 (tests/cli.rs): between the two the scout cannot say.
+pub const SURE_MISS_SCORE: f64 = 0.8;
+
+/// Whether `error`, from [`Scout::finish`], is a NO_MATCH a host may take as the answer
+/// (every sample scored under `SURE_MISS_SCORE`); any other NO_MATCH is unsure, and the host
+/// analyses all of bg.
+pub fn is_sure_miss(error: &Error) -> bool {
+    matches!(error, Error::NoMatch { score, .. } if *score < SURE_MISS_SCORE)
+}
 /// Hits whose starts differ by at most this share of fg's length (or `MIN_AGREE_SECONDS`) tell
 /// of the same span.
 const AGREE_SHARE: f64 = 0.25;
@@ -198,21 +211,30 @@ impl Scout {
         };
         let too_sparse = gap > fg_length / 2.0;
         let denser = || ScoutAnswer::NeedDenser { every_seconds: fg_length / 4.0 };
-        let placement = match place_on_copies(fg, bg, &self.settings) {
-            Ok(p) => p,
+        let located = match place_on_copies(fg, bg, &self.settings) {
+            Ok(l) => l,
             Err(Error::NoMatch { score, .. }) if too_sparse => return Ok(report(denser(), score)),
             Err(e) => return Err(e),
         };
-        let mut matches = sample_matches(fg, bg, &placement);
-        let mut placement = placement;
+        // Graphics burned into fg (a logo, a ticker) that bg lacks: the samples are compared
+        // on the part of fg the placement was found from, as the analyzer compares frames.
+        // Not when the samples are sparse: the whole then scores low for want of a sample at
+        // fg's instants, and a half of a still scene matches a sample outside fg's span (one
+        // keyframe 1 s before fg, tests/cli_ffmpeg.rs).
+        let content = located.placement.content;
+        let part = located.matched_part.filter(|_| !too_sparse);
+        let narrow = |p: &Placement| part.map_or(*p, |part| narrowed(p, part));
+        let widen = |p: Placement| if part.is_some() { widened(&p, content) } else { p };
+        let mut placement = located.placement;
+        let mut matches = sample_matches(fg, bg, &narrow(&placement));
         // Searched again on the best hits (see `refined`); when that moves it, the samples are
         // compared again at the new place.
-        let better = refined(fg, bg, &matches, placement, &self.settings);
+        let better = widen(refined(fg, bg, &matches, narrow(&placement), &self.settings));
         if (better.x, better.y, better.width, better.height)
             != (placement.x, placement.y, placement.width, placement.height)
         {
             placement = better;
-            matches = sample_matches(fg, bg, &placement);
+            matches = sample_matches(fg, bg, &narrow(&placement));
         }
         let best_score = matches.iter().map(|m| m.score).fold(0.0, f64::max);
         let spans = spans_of(fg, bg, &matches, fg_length);
@@ -246,7 +268,7 @@ fn largest_gap(bg: &LumaStore, extent: Option<(f64, f64)>) -> f64 {
 
 /// fg located on the copies: a few evenly spaced fg copies against the bg samples most like
 /// them and evenly spaced ones.
-fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Result<Placement> {
+fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Result<Located> {
     let fg_picks: Vec<FrameRef<'_>> =
         evenly_spaced(fg.len(), PLACEMENT_FG).into_iter().map(|k| fg.frame(k).0).collect();
     let all_bg: Vec<FrameRef<'_>> = (0..bg.len()).map(|k| bg.frame(k).0).collect();
@@ -255,7 +277,7 @@ fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Resul
     picks.sort_unstable();
     picks.dedup();
     let bg_picks: Vec<FrameRef<'_>> = picks.into_iter().map(|k| all_bg[k]).collect();
-    locate(&fg_picks, &bg_picks, settings)
+    locate_parts(&fg_picks, &bg_picks, settings)
 }
 
 /// Hits whose samples the placement is searched on again.

@@ -174,7 +174,7 @@ pub fn narrowed(p: &Placement, part: Rect) -> Placement {
 }
 
 /// A placement of a part of fg's content as the placement of the whole `content`.
-fn widened(part: &Placement, content: Rect) -> Placement {
+pub fn widened(part: &Placement, content: Rect) -> Placement {
     let (dx, dy) = (
         (part.content.x as f64 - content.x as f64) * part.scale,
         (part.content.y as f64 - content.y as f64) * part.scale,
