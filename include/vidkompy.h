@@ -181,6 +181,13 @@
 #define VIDKOMPY_SCOUT_NEED_DENSER 1
 
 /*
+ vidkompy_scout_finish's answer: no sample clearly showed fg, but one came near it (its
+ best_score between a sure miss, 0.8, and a hit, 0.9: a small or scaled fg scores lower on
+ the scout's copies). The scout cannot rule fg out: analyse all of bg densely.
+ */
+#define VIDKOMPY_SCOUT_UNSURE 2
+
+/*
  Major version. Part of the SONAME (libvidkompy.so.MAJOR); changes on ABI breaks.
  */
 #define VIDKOMPY_VERSION_MAJOR 0
@@ -456,7 +463,7 @@ typedef struct VidkompyPassStats {
  */
 typedef struct VidkompyScoutResult {
   /*
-   VIDKOMPY_SCOUT_FOUND or VIDKOMPY_SCOUT_NEED_DENSER.
+   VIDKOMPY_SCOUT_FOUND, VIDKOMPY_SCOUT_NEED_DENSER or VIDKOMPY_SCOUT_UNSURE.
    */
   int answer;
   /*
@@ -1307,7 +1314,8 @@ int vidkompy_locate_ex(const struct VidkompySettings *settings,
  time base, in ascending time within each stream, in any interleaving. Then
  vidkompy_scout_finish: FOUND gives the spans of bg (seconds of bg's timestamps) to decode
  densely, for vidkompy_analyzer or vidkompy_live, from the keyframe before the first span's
- start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); the error
+ start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); UNSURE
+ (a sample came near fg, none clearly showed it) asks for all of bg densely; the error
  VIDKOMPY_ERROR_NO_MATCH refuses a pair nothing in bg matches, naming the best score. Several
  spans (a repeated shot, shots reordered) are all given, most hits first: the dense pass
  decides. A live source that cannot seek needs no scout: vidkompy_live searches as bg comes.
@@ -1375,8 +1383,9 @@ int vidkompy_scout_set_bg_extent(struct VidkompyScout *scout,
 int vidkompy_scout_send(struct VidkompyScout *scout, int stream, const struct VidkompyFrame *frame);
 
 /*
- Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND or NEED_DENSER),
- or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none shows fg,
+ Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND, NEED_DENSER or
+ UNSURE), or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none
+ came near fg (each scored under 0.8: a refusal a host may give at once),
  VIDKOMPY_ERROR_INVALID_ARGUMENT without an fg frame and a bg sample. May be called again
  (the same answer).
 

@@ -95,12 +95,19 @@ fn bg_s_extent_counts_the_stretches_before_and_after_the_samples() {
     assert!(Scout::new(Settings::default()).set_bg_extent(f64::NAN, 1.0).is_err());
 }
 
+/// Two of the generator's programmes (other seeds): no sample shows fg whole, but the
+/// placement was found on a half of fg, and that half alone matches a sample of the other
+/// programme (the generator's scenes share their make): the scout cannot rule fg out (a logo
+/// box over fg looks the same to it), and says UNSURE rather than NO_MATCH; the dense analysis
+/// refuses. Real footage of another clip is a sure miss (`real_footage_true_and_foreign_fg`,
+/// and test_scout.c).
 #[test]
-fn a_pair_that_does_not_match_is_refused_with_its_best_score() {
+fn a_pair_that_does_not_match_is_not_found() {
     let fg_pair = long_pair(10.0, 7);
     let bg_pair = long_pair(10.0, 8);
-    let err = scout(&fg_pair, &bg_pair, 0, 25).unwrap_err();
-    assert_eq!(err.status(), Status::NoMatch, "{err}");
+    let report = scout(&fg_pair, &bg_pair, 0, 25).unwrap();
+    assert_eq!(report.answer, ScoutAnswer::Unsure, "{report:?}");
+    assert!(report.best_score >= vidkompy::session::SURE_MISS_SCORE, "{report:?}");
 }
 
 #[test]

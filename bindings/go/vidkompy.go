@@ -467,10 +467,12 @@ type ScoutSpan struct {
 
 // ScoutResult is what Finish found. Found: Spans (most hits first), Window (the stretch to
 // decode densely: from the keyframe at or before its start to its end) and Placement (as
-// precise as the scout's small copies). Not found: sample bg at least every EverySeconds and
-// scout again.
+// precise as the scout's small copies). Not found: Unsure when a sample came near fg but
+// none clearly showed it (analyse all of bg densely), else sample bg at least every
+// EverySeconds and scout again.
 type ScoutResult struct {
 	Found             bool
+	Unsure            bool
 	Spans             []ScoutSpan
 	Window            ScoutSpan
 	Placement         Placement
@@ -523,6 +525,7 @@ func (s *Scout) Finish() (ScoutResult, error) {
 	}
 	out := ScoutResult{
 		Found:             r.answer == C.VIDKOMPY_SCOUT_FOUND,
+		Unsure:            r.answer == C.VIDKOMPY_SCOUT_UNSURE,
 		EverySeconds:      float64(r.every_seconds),
 		BgSamples:         int(r.bg_samples),
 		FgFrames:          int(r.fg_frames),

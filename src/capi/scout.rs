@@ -16,6 +16,10 @@ pub const VIDKOMPY_SCOUT_FOUND: c_int = 0;
 /// vidkompy_scout_finish's answer: no sample showed fg and the samples are too far apart to
 /// rule it out: sample bg at least every `every_seconds` and scout again.
 pub const VIDKOMPY_SCOUT_NEED_DENSER: c_int = 1;
+/// vidkompy_scout_finish's answer: no sample clearly showed fg, but one came near it (its
+/// best_score between a sure miss, 0.8, and a hit, 0.9: a small or scaled fg scores lower on
+/// the scout's copies). The scout cannot rule fg out: analyse all of bg densely.
+pub const VIDKOMPY_SCOUT_UNSURE: c_int = 2;
 
 /// Opaque scout. Used by one thread at a time; may move between threads.
 pub struct VidkompyScout {
@@ -30,7 +34,7 @@ last_error_field!(VidkompyScout);
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct VidkompyScoutResult {
-    /// VIDKOMPY_SCOUT_FOUND or VIDKOMPY_SCOUT_NEED_DENSER.
+    /// VIDKOMPY_SCOUT_FOUND, VIDKOMPY_SCOUT_NEED_DENSER or VIDKOMPY_SCOUT_UNSURE.
     pub answer: c_int,
     /// FOUND: spans, most hits first (vidkompy_scout_span); 0 otherwise.
     pub span_count: usize,
@@ -72,7 +76,8 @@ pub struct VidkompyScoutSpan {
 /// time base, in ascending time within each stream, in any interleaving. Then
 /// vidkompy_scout_finish: FOUND gives the spans of bg (seconds of bg's timestamps) to decode
 /// densely, for vidkompy_analyzer or vidkompy_live, from the keyframe before the first span's
-/// start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); the error
+/// start; NEED_DENSER asks for a denser sample (a 250-frame GOP around a short fg); UNSURE
+/// (a sample came near fg, none clearly showed it) asks for all of bg densely; the error
 /// VIDKOMPY_ERROR_NO_MATCH refuses a pair nothing in bg matches, naming the best score. Several
 /// spans (a repeated shot, shots reordered) are all given, most hits first: the dense pass
 /// decides. A live source that cannot seek needs no scout: vidkompy_live searches as bg comes.
@@ -183,8 +188,9 @@ pub unsafe extern "C" fn vidkompy_scout_send(
     }
 }
 
-/// Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND or NEED_DENSER),
-/// or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none shows fg,
+/// Answers where fg can lie, into `*out`: VIDKOMPY_OK with the answer (FOUND, NEED_DENSER or
+/// UNSURE), or an error: VIDKOMPY_ERROR_NO_MATCH when the samples are dense enough and none
+/// came near fg (each scored under 0.8: a refusal a host may give at once),
 /// VIDKOMPY_ERROR_INVALID_ARGUMENT without an fg frame and a bg sample. May be called again
 /// (the same answer).
 ///
@@ -223,6 +229,7 @@ fn result_to_c(report: &ScoutReport) -> VidkompyScoutResult {
             r.answer = VIDKOMPY_SCOUT_NEED_DENSER;
             r.every_seconds = *every_seconds;
         }
+        ScoutAnswer::Unsure => r.answer = VIDKOMPY_SCOUT_UNSURE,
     }
     r
 }

@@ -13,7 +13,7 @@ use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
 use crate::io::report::ScoutCost;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
-use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, is_sure_miss, window_held_fg};
+use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
 
 /// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached
 /// by seeking) to the last frame at or before `end_seconds`.
@@ -65,8 +65,7 @@ impl ScoutRun {
     }
 
     /// NO_MATCH when the scout saw no keyframe like fg where keyframes were dense enough to
-    /// show it, and none came near (`session::is_sure_miss`; `--path two-pass` still analyses
-    /// every frame of both).
+    /// show it, and none came near (`--path two-pass` still analyses every frame of both).
     pub fn refusal(&self) -> Option<Error> {
         let Scouted::Unsure { kind: "no-match", why } = &self.scouted else { return None };
         Some(Error::NotInBg(format!("the scout: {why}; `--path two-pass` analyses every frame of both")))
@@ -169,13 +168,9 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
     }
     let report = match scout.finish() {
         Ok(r) => r,
-        Err(e) if is_sure_miss(&e) => {
+        Err(e) if e.status() == Status::NoMatch => {
             let why = format!("no keyframe of bg showed fg ({e})");
             return Ok(run(Scouted::Unsure { kind: "no-match", why }, None));
-        }
-        Err(e) if e.status() == Status::NoMatch => {
-            let why = format!("no keyframe of bg clearly showed fg ({e})");
-            return Ok(run(Scouted::Unsure { kind: "weak-match", why }, None));
         }
         Err(e) => return Err(e),
     };
@@ -198,6 +193,13 @@ fn window_of(
             report.largest_gap_seconds, every_seconds
         );
         return Err(Scouted::Unsure { kind: "need-denser", why });
+    }
+    if report.answer == ScoutAnswer::Unsure {
+        let why = format!(
+            "no keyframe of bg clearly showed fg (the best scored {:.3}, between a miss and a hit)",
+            report.best_score
+        );
+        return Err(Scouted::Unsure { kind: "weak-match", why });
     }
     let seconds = |pts: i64| time_base.seconds(pts).unwrap_or(f64::NAN);
     let window = report.dense_window().filter(|_| seconds(all_pts[0]).is_finite());

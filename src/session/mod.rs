@@ -16,5 +16,5 @@ pub use analyzer::Analyzer;
 pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
-pub use scout::{Scout, ScoutAnswer, ScoutReport, ScoutSpan, is_sure_miss};
+pub use scout::{SURE_MISS_SCORE, Scout, ScoutAnswer, ScoutReport, ScoutSpan};
 pub use scout_window::{DenseWindow, WindowCuts, no_run_matched_nowhere, window_held_fg};

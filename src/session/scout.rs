@@ -14,7 +14,8 @@
 //! the start form a span. Several spans (a repeated shot, shots reordered) are all returned,
 //! most hits first: the dense pass decides between them. No hit: when samples are further apart
 //! than half fg's length, fg may lie between two of them and the scout asks for a denser sample
-//! (`ScoutAnswer::NeedDenser`); otherwise NO_MATCH, with the best score seen.
+//! (`ScoutAnswer::NeedDenser`); otherwise NO_MATCH, with the best score seen, when no sample
+//! came near fg (`SURE_MISS_SCORE`), and `ScoutAnswer::Unsure` when one did.
 //!
 //! # Design notes (measured)
 //!
@@ -63,17 +64,10 @@ const COMPARE_WIDTH: usize = 32;
 /// Calibrated on pairs made from the clips (tests/scout.rs): true samples score 0.95 and above
 /// (graded, re-encoded), another picture at most about 0.8.
 pub const HIT_SCORE: f64 = 0.9;
-/// A NO_MATCH whose best sample scored under this is sure: no sample came near fg. Another
-/// picture scores up to about 0.8 (0.73-0.77 on the bench's refusal), a true sample of a fg at
-/// half scale scored 0.897 (tests/cli.rs): between the two the scout cannot say.
+/// Dense samples that all scored under this are a sure miss (NO_MATCH): none came near fg.
+/// Another picture scores up to about 0.8 (0.73-0.77 on the bench's refusal), a true sample of
+/// a fg at half scale scored 0.897 (tests/cli.rs): between the two the scout is unsure.
 pub const SURE_MISS_SCORE: f64 = 0.8;
-
-/// Whether `error`, from [`Scout::finish`], is a NO_MATCH a host may take as the answer
-/// (every sample scored under `SURE_MISS_SCORE`); any other NO_MATCH is unsure, and the host
-/// analyses all of bg.
-pub fn is_sure_miss(error: &Error) -> bool {
-    matches!(error, Error::NoMatch { score, .. } if *score < SURE_MISS_SCORE)
-}
 /// Hits whose starts differ by at most this share of fg's length (or `MIN_AGREE_SECONDS`) tell
 /// of the same span.
 const AGREE_SHARE: f64 = 0.25;
@@ -106,6 +100,10 @@ pub enum ScoutAnswer {
     /// No sample showed fg, and the samples are too far apart to say fg is not there: sample bg
     /// at least every this many seconds and ask again (a new scout).
     NeedDenser { every_seconds: f64 },
+    /// No sample clearly showed fg, but one came near it (`SURE_MISS_SCORE` to `HIT_SCORE`: a
+    /// small or scaled fg scores lower on the copies): the scout cannot rule fg out, and a host
+    /// analyses all of bg densely.
+    Unsure,
 }
 
 /// The scout's answer and what it was based on.
@@ -211,42 +209,74 @@ impl Scout {
         };
         let too_sparse = gap > fg_length / 2.0;
         let denser = || ScoutAnswer::NeedDenser { every_seconds: fg_length / 4.0 };
+        // Nothing came near fg: NO_MATCH when the samples are dense enough to say so.
+        let missed = |best_score: f64| {
+            if too_sparse {
+                Ok(report(denser(), best_score))
+            } else if best_score < SURE_MISS_SCORE {
+                Err(Error::NotInBg(format!(
+                    "no bg sample came near fg: the best scored {best_score:.3}, under a sure miss's {SURE_MISS_SCORE} (a sample that shows fg scores {HIT_SCORE} and above)"
+                )))
+            } else {
+                Ok(report(ScoutAnswer::Unsure, best_score))
+            }
+        };
         let located = match place_on_copies(fg, bg, &self.settings) {
             Ok(l) => l,
-            Err(Error::NoMatch { score, .. }) if too_sparse => return Ok(report(denser(), score)),
+            Err(Error::NoMatch { score, .. }) => return missed(score),
             Err(e) => return Err(e),
         };
-        // Graphics burned into fg (a logo, a ticker) that bg lacks: the samples are compared
-        // on the part of fg the placement was found from, as the analyzer compares frames.
-        // Not when the samples are sparse: the whole then scores low for want of a sample at
-        // fg's instants, and a half of a still scene matches a sample outside fg's span (one
-        // keyframe 1 s before fg, tests/cli_ffmpeg.rs).
-        let content = located.placement.content;
-        let part = located.matched_part.filter(|_| !too_sparse);
-        let narrow = |p: &Placement| part.map_or(*p, |part| narrowed(p, part));
-        let widen = |p: Placement| if part.is_some() { widened(&p, content) } else { p };
-        let mut placement = located.placement;
-        let mut matches = sample_matches(fg, bg, &narrow(&placement));
-        // Searched again on the best hits (see `refined`); when that moves it, the samples are
-        // compared again at the new place.
-        let better = widen(refined(fg, bg, &matches, narrow(&placement), &self.settings));
-        if (better.x, better.y, better.width, better.height)
-            != (placement.x, placement.y, placement.width, placement.height)
-        {
-            placement = better;
-            matches = sample_matches(fg, bg, &narrow(&placement));
-        }
-        let best_score = matches.iter().map(|m| m.score).fold(0.0, f64::max);
-        let spans = spans_of(fg, bg, &matches, fg_length);
+        let Compared { placement, best_score, spans } =
+            compared(fg, bg, located.placement, None, fg_length, &self.settings);
         if spans.is_empty() {
-            if too_sparse {
-                return Ok(report(denser(), best_score));
-            }
-            return Err(Error::NoMatch { score: best_score, min_confidence: HIT_SCORE });
+            // Graphics burned into fg (a logo, a ticker) that bg lacks lower the whole's score
+            // (the logo box: 0.50): the part of fg the placement was found from, compared alone,
+            // may come near. It says only that fg cannot be ruled out, not where it lies (a half
+            // of a pan or of a still scene matches other instants too), nor when the samples
+            // are sparse (the whole then scores low for want of a sample at fg's instants).
+            let on_part = located.matched_part.filter(|_| !too_sparse).map_or(0.0, |part| {
+                compared(fg, bg, located.placement, Some(part), fg_length, &self.settings).best_score
+            });
+            return missed(best_score.max(on_part));
         }
         let placement = placement_to_full(&placement, fg, bg);
         Ok(report(ScoutAnswer::Found { placement, spans }, best_score))
     }
+}
+
+/// The samples compared with fg at a placement: the spans their hits make.
+struct Compared {
+    placement: Placement,
+    best_score: f64,
+    spans: Vec<ScoutSpan>,
+}
+
+/// Every sample compared with every fg copy at `placement` (on fg's `part` of its content,
+/// or all of it), after the placement is searched again on the best hits (see `refined`;
+/// when that moves it, the samples are compared again at the new place).
+fn compared(
+    fg: &LumaStore,
+    bg: &LumaStore,
+    placement: Placement,
+    part: Option<Rect>,
+    fg_length: f64,
+    settings: &Settings,
+) -> Compared {
+    let content = placement.content;
+    let narrow = |p: &Placement| part.map_or(*p, |part| narrowed(p, part));
+    let widen = |p: Placement| if part.is_some() { widened(&p, content) } else { p };
+    let mut placement = placement;
+    let mut matches = sample_matches(fg, bg, &narrow(&placement));
+    let better = widen(refined(fg, bg, &matches, narrow(&placement), settings));
+    if (better.x, better.y, better.width, better.height)
+        != (placement.x, placement.y, placement.width, placement.height)
+    {
+        placement = better;
+        matches = sample_matches(fg, bg, &narrow(&placement));
+    }
+    let best_score = matches.iter().map(|m| m.score).fold(0.0, f64::max);
+    let spans = spans_of(fg, bg, &matches, fg_length);
+    Compared { placement, best_score, spans }
 }
 
 /// fg's length: from its first frame to past its last (one frame period more).

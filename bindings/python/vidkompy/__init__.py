@@ -127,7 +127,7 @@ class _ScoutResult(ctypes.Structure):
     ]
 
 
-SCOUT_FOUND, SCOUT_NEED_DENSER = 0, 1
+SCOUT_FOUND, SCOUT_NEED_DENSER, SCOUT_UNSURE = 0, 1, 2
 
 
 def _load():
@@ -527,11 +527,12 @@ class Live:
 class Scout:
     """Where in a long bg fg can lie, for a host that can seek: push every fg frame (or an even
     sample) and a sparse sample of bg (its keyframes, say), each with its pts, then finish().
-    finish() returns a dict: "answer" ("found" or "need_denser"), "spans" (ScoutSpans, most hits
+    finish() returns a dict: "answer" ("found", "need_denser", or "unsure": a sample came near
+    fg, none clearly showed it, so analyse all of bg), "spans" (ScoutSpans, most hits
     first: decode bg densely only there), "placement" (as precise as the scout's small copies),
     "every_seconds" (need_denser: sample bg at least this often and scout again), and the
     evidence ("bg_samples", "fg_frames", "largest_gap_seconds", "best_score"). NO_MATCH
-    (vidkompy.Error) when the samples are dense enough and none shows fg."""
+    (vidkompy.Error) when the samples are dense enough and none came near fg."""
 
     def __init__(self, settings=None):
         self._h = _handle()
@@ -557,7 +558,7 @@ class Scout:
             self._check(_lib.vidkompy_scout_span(self._h, k, byref(span)))
             spans.append(span)
         return {
-            "answer": "found" if r.answer == SCOUT_FOUND else "need_denser",
+            "answer": {SCOUT_FOUND: "found", SCOUT_NEED_DENSER: "need_denser", SCOUT_UNSURE: "unsure"}[r.answer],
             "spans": spans,
             "placement": r.placement if r.answer == SCOUT_FOUND else None,
             "every_seconds": r.every_seconds,
