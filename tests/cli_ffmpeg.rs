@@ -274,6 +274,39 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// A white box over the top left of fg's content, where the person is; the right half is
+    /// the film's black backdrop. Both halves without the box place fg (0.99), and frames were
+    /// compared on the first found, the black one, which cannot tell bg's frames apart: 32 of
+    /// 48 fg frames were put on bg frame 24, exit 0. The half with the most detail is chosen
+    /// now (the bottom one, with the person): every frame exact on both paths.
+    #[test]
+    fn a_box_over_the_detail_leaves_frames_compared_on_the_half_that_has_some() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("box-over-detail");
+        let (fg, bg) = (d.join("fg.mkv"), d.join("bg.mp4"));
+        let boxed = "crop=640:360:320:200,eq=contrast=1.1,drawbox=x=20:y=20:w=200:h=120:color=white@1:t=fill";
+        if derive(&src, &fg, "1", "2", boxed, &["-an"]).is_none() {
+            return;
+        }
+        ffmpeg(&["-i", &s(&src), "-t", "4", "-an", "-c:v", "libx264", "-preset", "veryfast", "-g", "24", &s(&bg)])
+            .unwrap();
+        for path in ["two-pass", "auto"] {
+            let (out, report) = (d.join(format!("out-{path}.y4m")), d.join(format!("{path}.json")));
+            let r = bin()
+                .args(["comp", "-q", "--path", path, "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+                .args(["--report", &s(&report)])
+                .output()
+                .unwrap();
+            assert!(r.status.success(), "{path}: {}", stderr(&r));
+            let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+            let wrong: Vec<usize> = (0..a.fg_frames).filter(|&i| a.time.map[i] as usize != 24 + i).collect();
+            assert!(wrong.is_empty(), "{path}: fg frames {wrong:?} off in {:?}", a.time.map);
+            // The full-size check moves the placement a pixel (the box's edge): within 1 px.
+            let p = a.placement;
+            assert!((p.x - 320).abs() <= 1 && (p.y - 200).abs() <= 1, "{path}: {p:?}");
+        }
+    }
+
     /// Another film, with bg's keyframes a second apart and its audio kept (so that the job
     /// would take two passes): the scout, seeing no keyframe like fg, refuses by default with
     /// exit 1 and nothing written, having decoded bg's keyframes only; `--path two-pass`
