@@ -314,6 +314,18 @@ class Compositor {
 
     void start_bg_at(std::size_t index) { check(vidkompy_compositor_start_bg_at(handle_.get(), index)); }
 
+    /// Whether bg must be sought back before the compositor goes on (fg's shots in another
+    /// order than bg's): true with the bg frame to seek to in `index` (its pts in `*pts`,
+    /// INT64_MIN when unknown) when the next fg frame starts a leg of the map that goes back.
+    /// Seek the decoder to the keyframe at or before it, call seek_bg, send bg from there; a
+    /// bg frame sent forward instead is an Error (BAD_STATE). See vidkompy_compositor_bg_rewind.
+    bool bg_rewind(std::size_t &index, int64_t *pts = nullptr) {
+        return check(vidkompy_compositor_bg_rewind(handle_.get(), &index, pts)) == 1;
+    }
+
+    /// Declares that bg was sought back: the next bg frame sent is bg frame `index`.
+    void seek_bg(std::size_t index) { check(vidkompy_compositor_seek_bg(handle_.get(), index)); }
+
     PassStats stats() {
         PassStats s{};
         check(vidkompy_compositor_stats(handle_.get(), &s));

@@ -57,6 +57,57 @@ static void errors_are_exceptions() {
     }
 }
 
+/* fg's second half first (an edit that goes back in bg): the map is written into the analysed
+ * alignment's JSON; the compositor asks for bg to be sought back once, a bg frame sent forward
+ * there is refused, and every output equals random access. */
+static void shots_in_another_order(const vidkompy::Alignment &analysed) {
+    enum { HALF = FG_FRAMES / 2 };
+    std::string json = analysed.to_json();
+    std::size_t from = json.find("\"map\": [") + 8, to = json.find(']', from);
+    std::string map;
+    std::vector<std::size_t> truth;
+    for (int i = 0; i < FG_FRAMES; i++) {
+        truth.push_back(i < HALF ? OFFSET + HALF + i : OFFSET + i - HALF);
+        map += (i ? ", " : "") + std::to_string(truth.back());
+    }
+    vidkompy::Alignment edited = vidkompy::Alignment::from_json(json.substr(0, from) + map + json.substr(to));
+    CHECK(edited.bg_index(0) == OFFSET + HALF && edited.bg_index(HALF) == OFFSET);
+    vidkompy::Compositor compositor(edited);
+    std::size_t back = 0;
+    CHECK(!compositor.bg_rewind(back));
+    std::size_t fg_next = 0, bg_next = compositor.first_bg(), rewinds = 0, written = 0;
+    bool equal = true, refused_forward = false;
+    static uint8_t y[BW * BH], u[BW * BH / 4], v[BW * BH / 4];
+    vidkompy::Frame out, dst = frame_of(i420(y, u, v, BW, BH, 0));
+    for (vidkompy::Received r; (r = compositor.receive(out)) != vidkompy::Received::Eof;) {
+        if (r == vidkompy::Received::Frame) {
+            vidkompy::composite(edited, written, frame_of(fg_frame((int)written)), frame_of(bg_frame((int)truth[written])), dst);
+            for (int row = 0; row < BH; row++) equal &= std::memcmp(y + row * BW, out.plane(0) + row * out.stride(0), BW) == 0;
+            written++;
+            continue;
+        }
+        vidkompy::Stream s;
+        CHECK(compositor.wants(s));
+        if (s == vidkompy::Stream::Bg && compositor.bg_rewind(back)) {
+            CHECK(back == OFFSET);
+            if (!refused_forward) {
+                vidkompy::Frame forward = frame_of(bg_frame((int)bg_next));
+                try {
+                    compositor.send(s, &forward);
+                } catch (const vidkompy::Error &e) {
+                    refused_forward = e.status() == VIDKOMPY_ERROR_BAD_STATE;
+                }
+            }
+            compositor.seek_bg(back);
+            bg_next = back;
+            rewinds++;
+        }
+        vidkompy::Frame next = s == vidkompy::Stream::Fg ? frame_of(fg_frame((int)fg_next++)) : frame_of(bg_frame((int)bg_next++));
+        compositor.send(s, &next);
+    }
+    CHECK(written == FG_FRAMES && rewinds == 1 && refused_forward && equal);
+}
+
 int main() {
     make_frames();
     vidkompy::Alignment alignment = analyze();
@@ -134,6 +185,7 @@ int main() {
     CHECK(live.offset_seconds(live_offset));
     CHECK(live_offset > copy.offset_seconds() - 0.004 && live_offset < copy.offset_seconds() + 0.004);
 
+    shots_in_another_order(alignment);
     errors_are_exceptions();
     return finish("test_pipeline (C++)");
 }
