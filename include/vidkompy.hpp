@@ -66,6 +66,9 @@ struct FreeLive {
 struct FreeCompositor {
     void operator()(VidkompyCompositor *p) const noexcept { vidkompy_compositor_free(&p); }
 };
+struct FreeScout {
+    void operator()(VidkompyScout *p) const noexcept { vidkompy_scout_free(&p); }
+};
 
 } // namespace detail
 
@@ -270,6 +273,59 @@ class Analyzer {
     int check(int status) { return detail::check(status, vidkompy_analyzer_last_error(handle_.get())); }
     std::unique_ptr<VidkompyAnalyzer, detail::FreeAnalyzer> handle_;
 };
+
+using ScoutResult = VidkompyScoutResult;
+using ScoutSpan = VidkompyScoutSpan;
+
+/// Where in a long bg fg can lie, for a host that can seek (see vidkompy_scout_new): send fg's
+/// frames and a sparse sample of bg (its keyframes, each with its pts), then finish().
+class Scout {
+  public:
+    explicit Scout(const Settings *settings = nullptr) {
+        VidkompyScout *s = nullptr;
+        detail::check(vidkompy_scout_new(raw(settings), &s), "");
+        handle_.reset(s);
+    }
+
+    void send(Stream s, const Frame &f) { check(vidkompy_scout_send(handle_.get(), static_cast<int>(s), &f.raw)); }
+    void set_bg_extent(double start_seconds, double end_seconds) {
+        check(vidkompy_scout_set_bg_extent(handle_.get(), start_seconds, end_seconds));
+    }
+
+    /// answer: VIDKOMPY_SCOUT_FOUND, _NEED_DENSER or _UNSURE (analyse all of bg); throws Error
+    /// with VIDKOMPY_ERROR_NO_MATCH when no sample came near fg (a refusal the host may give).
+    ScoutResult finish() {
+        ScoutResult r{};
+        check(vidkompy_scout_finish(handle_.get(), &r));
+        return r;
+    }
+
+    /// Span `index` of a FOUND answer (0: most hits).
+    ScoutSpan span(std::size_t index) {
+        ScoutSpan out{};
+        check(vidkompy_scout_span(handle_.get(), index, &out));
+        return out;
+    }
+
+    /// The stretch of bg to decode densely after a FOUND answer.
+    ScoutSpan window() {
+        ScoutSpan out{};
+        check(vidkompy_scout_window(handle_.get(), &out));
+        return out;
+    }
+
+  private:
+    int check(int status) { return detail::check(status, vidkompy_scout_last_error(handle_.get())); }
+    std::unique_ptr<VidkompyScout, detail::FreeScout> handle_;
+};
+
+/// Throws Error with VIDKOMPY_ERROR_NO_MATCH (saying why) unless an alignment made from a window
+/// of bg alone saw all of fg (vidkompy_alignment_check_window): never keep a window's answer
+/// without this check.
+inline void check_window(const Alignment &alignment, bool bg_before, bool bg_after) {
+    VidkompyError err;
+    detail::check(vidkompy_alignment_check_window(alignment.get(), bg_before, bg_after, &err), err);
+}
 
 /// What Compositor::receive produced.
 enum class Received { Frame, Again, Eof };

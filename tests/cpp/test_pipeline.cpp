@@ -108,6 +108,40 @@ static void shots_in_another_order(const vidkompy::Alignment &analysed) {
     CHECK(written == FG_FRAMES && rewinds == 1 && refused_forward && equal);
 }
 
+/* The scout through the wrapper: every fg frame and every fifth bg frame (as keyframes): the
+ * span holds fg's instants, the window alone analysed passes check_window, and errors are
+ * exceptions with their status. */
+static void scout() {
+    vidkompy::Scout scout;
+    for (int i = 0; i < FG_FRAMES; i++) scout.send(vidkompy::Stream::Fg, frame_of(fg_frame(i)));
+    for (int j = 0; j < BG_FRAMES; j += 5) scout.send(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
+    scout.set_bg_extent(0.0, BG_FRAMES / 25.0);
+    vidkompy::ScoutResult r = scout.finish();
+    CHECK(r.answer == VIDKOMPY_SCOUT_FOUND && r.span_count >= 1);
+    vidkompy::ScoutSpan span = scout.span(0), window = scout.window();
+    CHECK(span.start_seconds <= OFFSET / 25.0 && span.end_seconds >= (OFFSET + FG_FRAMES) / 25.0);
+    CHECK(window.start_seconds <= span.start_seconds && window.end_seconds >= span.end_seconds);
+    int status = 0;
+    try {
+        scout.span(r.span_count);
+    } catch (const vidkompy::Error &e) {
+        status = e.status();
+    }
+    CHECK(status == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    /* bg from the window's first frame: the analyzer numbers from there. */
+    int first = window.start_seconds > 0 ? (int)(window.start_seconds * 25) : 0;
+    int last = window.end_seconds * 25 < BG_FRAMES ? (int)(window.end_seconds * 25) : BG_FRAMES - 1;
+    vidkompy::Settings settings;
+    settings.set("min_confidence", "0.5");
+    vidkompy::Analyzer analyzer(&settings);
+    if (short_run()) analyzer.set_placement(scene_placement());
+    for (int j = first; j <= last; j++) analyzer.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
+    for (int i = 0; i < FG_FRAMES; i++) analyzer.push(vidkompy::Stream::Fg, frame_of(fg_frame(i)));
+    vidkompy::Alignment windowed = analyzer.finish();
+    vidkompy::check_window(windowed, first > 0, last + 1 < BG_FRAMES);
+    CHECK(windowed.bg_index(0) + first == OFFSET);
+}
+
 int main() {
     make_frames();
     vidkompy::Alignment alignment = analyze();
@@ -186,6 +220,7 @@ int main() {
     CHECK(live_offset > copy.offset_seconds() - 0.004 && live_offset < copy.offset_seconds() + 0.004);
 
     shots_in_another_order(alignment);
+    scout();
     errors_are_exceptions();
     return finish("test_pipeline (C++)");
 }
