@@ -1411,7 +1411,9 @@ int vidkompy_scout_span(struct VidkompyScout *scout, size_t index, struct Vidkom
  counts the hits of the spans it covers and `best_score` is their best. Decode bg from the
  keyframe at or before `start_seconds` to the last frame at or before `end_seconds`, analyse
  fg against those frames alone, then ask vidkompy_alignment_check_window whether the window
- held fg. VIDKOMPY_ERROR_BAD_STATE before vidkompy_scout_finish answered FOUND.
+ held fg. A NO_MATCH from the analyzer on the window alone is the window's, not the pair's (a
+ keyframe's lookalike may have placed it): analyse all of bg then too, as comp does.
+ VIDKOMPY_ERROR_BAD_STATE before vidkompy_scout_finish answered FOUND.
 
  # Safety
  `scout` must be NULL or live; `out` NULL or writable.
