@@ -48,6 +48,46 @@ fn compose_1080p(c: &mut Criterion) {
     group.finish();
 }
 
+/// A scaled paste, 720p onto 720p (target: under 1 ms a frame): fg shrunk to 0.75 (the area
+/// filter) and a 640x360 fg enlarged 1.5 times (bilinear), at odd offsets.
+fn compose_scaled_720p(c: &mut Criterion) {
+    let mut bg = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
+    for y in 0..720 {
+        bg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x ^ y) as u8);
+    }
+    let fg_of = |w: u32, h: u32| {
+        let mut fg = FrameBuf::new(PixelFormat::I420, w, h).unwrap();
+        for y in 0..h as usize {
+            fg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x + y) as u8);
+        }
+        fg
+    };
+    let (big, small) = (fg_of(1280, 720), fg_of(640, 360));
+    let mut out = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
+    let mut scratch = ComposeScratch::default();
+    let spec = |fw: u32, fh: u32| PasteSpec {
+        content: Rect::full(fw, fh),
+        x: 161,
+        y: 91,
+        width: 960,
+        height: 540,
+        feather: 0,
+        matrix: ColorMatrix::Bt709,
+    };
+    let mut group = c.benchmark_group("compose_scaled");
+    group.throughput(Throughput::Elements(1));
+    for (name, fg) in [("i420_720p_at_0_75_onto_720p", &big), ("i420_360p_at_1_5_onto_720p", &small)] {
+        let spec = spec(fg.width(), fg.height());
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                compose(black_box(&bg.as_frame()), &fg.as_frame(), &spec, &mut scratch, &mut out.as_frame_mut())
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn session(c: &mut Criterion) {
     let spec = PairSpec { bg_frames: 130, fg_frames: 100, fg_start: 0.8, ..PairSpec::default() };
     let pair = SyntheticPair::new(spec.clone());
@@ -149,5 +189,5 @@ fn random_access(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compose_1080p, session, random_access);
+criterion_group!(benches, compose_1080p, compose_scaled_720p, session, random_access);
 criterion_main!(benches);

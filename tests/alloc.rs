@@ -293,6 +293,35 @@ fn steady_state_allocates_nothing_per_frame() {
     assert_eq!(n, 0, "{n} allocations while compositing {} frames", spec.fg_frames - 2);
 }
 
+/// A scaled paste (shrunk by the area filter, enlarged bilinearly) reuses its tables and
+/// planes: after the first frame, not one allocation.
+#[test]
+fn a_scaled_paste_allocates_nothing_after_the_first() {
+    use vidkompy::compose::{ComposeScratch, PasteSpec, compose};
+    let bg = FrameBuf::new(vidkompy::PixelFormat::I420, 320, 180).unwrap();
+    let mut out = FrameBuf::new(vidkompy::PixelFormat::I420, 320, 180).unwrap();
+    for (fw, fh) in [(256u32, 144u32), (96, 54)] {
+        let fg = FrameBuf::new(vidkompy::PixelFormat::I420, fw, fh).unwrap();
+        let spec = PasteSpec {
+            content: vidkompy::Rect::full(fw, fh),
+            x: 41,
+            y: 23,
+            width: 192,
+            height: 108,
+            feather: 3,
+            matrix: vidkompy::ColorMatrix::Bt709,
+        };
+        let mut scratch = ComposeScratch::default();
+        compose(&bg.as_frame(), &fg.as_frame(), &spec, &mut scratch, &mut out.as_frame_mut()).unwrap();
+        let n = allocations(|| {
+            for _ in 0..5 {
+                compose(&bg.as_frame(), &fg.as_frame(), &spec, &mut scratch, &mut out.as_frame_mut()).unwrap();
+            }
+        });
+        assert_eq!(n, 0, "{n} allocations in 5 pastes of {fw}x{fh} at 192x108");
+    }
+}
+
 /// The live session in steady state reuses its picture buffers, its output, the window's time
 /// map and the buffers it is computed in: over 100 frames, not one allocation, and no growth
 /// of what it holds.

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::frame::{FrameError, FrameMut, FrameRef, PixelFormat, Rect};
 use crate::settings::ColorMatrix;
 use color::{Planes, Resolved, Writer, read_content};
-use resample::{Window, scale_plane};
+use resample::{ScaleScratch, Window, scale_plane};
 
 /// Where and how to paste fg.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,7 +56,7 @@ pub struct ComposeScratch {
     source: Planes,
     scaled: Planes,
     alpha: Vec<u8>,
-    row: Vec<f32>,
+    scale: ScaleScratch,
     chroma_row: Vec<(u32, u32, u8)>,
 }
 
@@ -98,10 +98,10 @@ pub fn compose(
     };
     scratch.scaled.resize(window.width, window.height);
     let source_size = (scratch.source.width, scratch.source.height);
-    let ComposeScratch { source, scaled, alpha, row, chroma_row } = scratch;
-    scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, row);
-    scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, row);
-    scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, row);
+    let ComposeScratch { source, scaled, alpha, scale, chroma_row } = scratch;
+    scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, scale);
+    scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, scale);
+    scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, scale);
     feather_alpha(spec, bw, bh, window, alpha);
     let writer = Writer::new(bg.format(), target);
     write_first_plane(scaled, alpha, visible, writer, out);
