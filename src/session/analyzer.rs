@@ -73,8 +73,8 @@ use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::placement_check::{
-    CHECK_PAIRS, CHECK_ROUNDS, Checked, PairFrames, PairsChecked, near_radius, pick_pairs, refine_scale, same_box,
-    small_move,
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, PairFrames, PairsChecked, near_radius, pick_pairs, refine_scale,
+    same_box, small_move,
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
@@ -254,6 +254,9 @@ pub struct Analyzer {
     /// The part of fg's content (fg pixels) the placement was found from, when graphics
     /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
     matched_part: Option<Rect>,
+    /// From the last check on full-size matched pairs: (pairs, those whose mapped bg frame
+    /// its neighbours score alike, `placement_check::FRAMES_ALIKE`).
+    frames_alike: Option<(usize, usize)>,
     stage_ms: StageTimes,
 }
 
@@ -307,6 +310,7 @@ impl Analyzer {
             warned_thinning: false,
             shrink: 0,
             matched_part: None,
+            frames_alike: None,
             stage_ms: StageTimes::default(),
         }
     }
@@ -900,9 +904,12 @@ impl Analyzer {
         }
         for _ in 0..CHECK_ROUNDS {
             let before = self.placement.expect("found");
-            let Some(Checked { placement: checked, map_agrees }) = self.check_on_matched_pairs(&time)? else {
+            let Some(Checked { placement: checked, map_agrees, pairs, frames_alike }) =
+                self.check_on_matched_pairs(&time)?
+            else {
                 break;
             };
+            self.frames_alike = Some((pairs, frames_alike));
             self.placement_full_size = true;
             if same_box(&before, &checked) {
                 break;
@@ -1081,6 +1088,14 @@ impl Analyzer {
             return Err(Error::NotInBg(format!(
                 "fg's {} matched frames match bg no better than by chance{against_chance}, time-map confidence {confidence:.2} (a match must be under {CHANCE_RATIO} of chance; min_matched_share 0 accepts it)",
                 e.frames
+            )));
+        }
+        if share > 0.0
+            && let Some((pairs, alike)) = self.frames_alike
+            && 2 * alike > pairs
+        {
+            return Err(Error::Ambiguous(format!(
+                "which bg frame fg shows cannot be verified: on {alike} of {pairs} matched pairs checked at full size, the bg frames either side of the match look alike (scores within {FRAMES_ALIKE:e}; a nearly still picture), so the map may be frames off while bg elsewhere moves; min_matched_share 0 accepts it"
             )));
         }
         self.log(LogLevel::Info, || {

@@ -37,7 +37,19 @@ pub struct Checked {
     /// Every pair matched best with the bg frame the time map gave it (not a neighbour), so
     /// the map stands with the checked placement.
     pub map_agrees: bool,
+    /// Pairs checked at one position for all, and those of them whose mapped bg frame and
+    /// its neighbours score within `FRAMES_ALIKE` of each other there (0 of 0 when the pairs
+    /// were judged alone).
+    pub pairs: usize,
+    pub frames_alike: usize,
 }
+
+/// Neighbouring bg frames whose full-size pictures score within this of each other against
+/// fg's cannot be told apart: which of them fg shows is not verified. Measured on the
+/// accuracy table's pairs (3 checked pairs each): a dark, nearly still corner of the
+/// interview scores its mapped frame at most 2.3e-5 from its neighbours; every other
+/// matching family's mapped frame beats its neighbours by at least 1.3e-3.
+pub const FRAMES_ALIKE: f64 = 1e-4;
 
 /// A move of a pixel or two changes the time map too little to be worth analysing again.
 pub fn small_move(a: &Placement, b: &Placement) -> bool {
@@ -327,7 +339,9 @@ impl PairsChecked {
     }
 
     pub fn result(&self) -> Option<Checked> {
-        self.common_position().or_else(|| self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed }))
+        self.common_position().or_else(|| {
+            self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed, pairs: 0, frames_alike: 0 })
+        })
     }
 
     /// The position best summed over the pairs (see the type's comment); `None` when the
@@ -374,7 +388,13 @@ impl PairsChecked {
             return None;
         }
         let placement = Placement { confidence: best_pair.max(0.0), ..mean.placement_at(dx, dy, &around) };
-        Some(Checked { placement, map_agrees })
+        let alike = |p: &&PairScores| {
+            let m = p.mapped.scores[k] as f64;
+            // A bg of one frame has no neighbour to mistake: that is not a tie.
+            !p.neighbours.is_empty() && p.neighbours.iter().all(|n| (n.scores[k] as f64 - m).abs() < FRAMES_ALIKE)
+        };
+        let frames_alike = self.pairs.iter().filter(alike).count();
+        Some(Checked { placement, map_agrees, pairs: self.pairs.len(), frames_alike })
     }
 }
 
@@ -428,6 +448,24 @@ mod tests {
         assert_eq!((checked.placement.x, checked.placement.y), (96, 54));
         assert!(!checked.map_agrees, "the pairs chose the next bg frames");
         assert!((checked.placement.confidence - 0.98219).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bg_frames_that_score_alike_are_counted() {
+        // The pan: every pair's frames score far apart at the common position.
+        assert_eq!(pan_a_frame_early().result().map(|c| (c.pairs, c.frames_alike)), Some((2, 0)));
+        // A nearly still picture (the still backdrop measured: 2.3e-5 apart at most): the
+        // mapped frame and its neighbours alike on the pair changed, the other pair not.
+        let mut still = pan_a_frame_early();
+        still.pairs[0].mapped = row([0.95, 0.96, 0.997650, 0.96, 0.95]);
+        still.pairs[0].neighbours =
+            vec![row([0.95, 0.96, 0.997628, 0.96, 0.95]), row([0.95, 0.96, 0.997640, 0.96, 0.95])];
+        let checked = still.result().unwrap();
+        assert_eq!(checked.placement.x, 96);
+        assert_eq!((checked.pairs, checked.frames_alike), (2, 1));
+        // Judged alone, the pairs give no count (and the analyzer does not refuse on it).
+        let alone = PairsChecked { judged_alone: true, ..pan_a_frame_early() }.result().unwrap();
+        assert_eq!((alone.pairs, alone.frames_alike), (0, 0));
     }
 
     #[test]
