@@ -1,0 +1,187 @@
+//! The GStreamer element (`plugins/gstreamer`) as a pipeline runs it: built with its own
+//! Makefile against the cdylib, run by `gst-launch-1.0` with `filesrc ! decodebin` for both
+//! files, and its Y4M output compared frame by frame with `vidkompy comp --path one-pass` (the
+//! same live session, the same lag) on pairs made from ../shared/media; a pair that does not
+//! match must end in an error on the bus.
+
+mod common;
+
+#[cfg(not(feature = "ffmpeg"))]
+#[test]
+fn needs_the_ffmpeg_feature() {
+    eprintln!("NOT RUN: these tests need `cargo test --features ffmpeg` (CI runs them with --all-features)");
+}
+
+#[cfg(feature = "ffmpeg")]
+mod with_gstreamer {
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    use super::common;
+
+    const LAG: &str = "12";
+
+    fn s(p: &Path) -> String {
+        p.display().to_string()
+    }
+
+    /// Whether a command runs at all; says why not (a failing test in CI) when it cannot.
+    fn have(program: &str, args: &[&str], why: &str) -> bool {
+        let ok = Command::new(program).args(args).output().is_ok_and(|o| o.status.success());
+        if !ok {
+            common::cannot_run(why);
+        }
+        ok
+    }
+
+    /// GStreamer's tools, development files and the H.264 decoder, and FFmpeg; the element
+    /// built into `dir`. `None` (having said why) when something is missing.
+    fn plugin(dir: &Path) -> Option<PathBuf> {
+        let apt = "GStreamer is not installed (apt install gstreamer1.0-tools libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-good gstreamer1.0-libav)";
+        let pkgs = ["--exists", "gstreamer-1.0", "gstreamer-base-1.0", "gstreamer-video-1.0"];
+        if !have("pkg-config", &pkgs, apt) || !have("gst-launch-1.0", &["--version"], apt) {
+            return None;
+        }
+        if !have("ffmpeg", &["-version"], "cannot run ffmpeg") || !have("make", &["--version"], "cannot run make") {
+            return None;
+        }
+        common::build_cdylib();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = Command::new("make")
+            .arg("-C")
+            .arg(root.join("plugins/gstreamer"))
+            .arg(format!("OUT={}", s(dir)))
+            .arg(format!("VIDKOMPY_LIBDIR={}", s(&common::library_dir())))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "the element did not build:\n{}", String::from_utf8_lossy(&out.stderr));
+        let inspect = gst(dir).arg("gst-inspect-1.0").arg("avdec_h264").output().unwrap();
+        if !inspect.status.success() {
+            common::cannot_run("GStreamer's H.264 decoder is missing (apt install gstreamer1.0-libav)");
+            return None;
+        }
+        Some(dir.join("libgstvidkompy.so"))
+    }
+
+    /// A command run with the element on GStreamer's plugin path and a registry of its own.
+    fn gst(dir: &Path) -> Command {
+        let mut c = Command::new("env");
+        c.env("GST_PLUGIN_PATH", dir).env("GST_REGISTRY", dir.join("registry.bin"));
+        c
+    }
+
+    fn ffmpeg(args: &[String]) {
+        let status = Command::new("ffmpeg").args(["-v", "error", "-nostdin", "-y"]).args(args).status().unwrap();
+        assert!(status.success(), "ffmpeg {args:?} failed");
+    }
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    /// bg: `seconds` of `clip` at 640x360; fg: a graded `crop` of bg from `start` for 3 s.
+    fn pair(dir: &Path, clip: &Path, seconds: &str, start: &str, crop: &str) -> (PathBuf, PathBuf) {
+        let (bg, fg) = (dir.join("bg.mp4"), dir.join("fg.mp4"));
+        let mut a = args("-i");
+        a.push(s(clip));
+        a.extend(args(&format!("-t {seconds} -vf scale=640:360,setsar=1 -an -c:v libx264 -preset veryfast -crf 18")));
+        a.push(s(&bg));
+        ffmpeg(&a);
+        let mut a = args(&format!("-ss {start} -i"));
+        a.push(s(&bg));
+        a.extend(args("-t 3 -vf"));
+        a.push(format!("crop={crop},eq=contrast=1.1:brightness=0.03"));
+        a.extend(args("-an -c:v libx264 -preset veryfast -crf 18"));
+        a.push(s(&fg));
+        ffmpeg(&a);
+        (bg, fg)
+    }
+
+    /// `gst-launch-1.0`: both files decoded into the element, its output through y4menc.
+    fn launch(dir: &Path, bg: &Path, fg: &Path, lag: &str, out: &Path) -> std::process::Output {
+        let line = format!(
+            "filesrc location={} ! decodebin ! queue ! vk.bg filesrc location={} ! decodebin ! queue ! vk.fg vidkompy name=vk live-lag={lag} ! y4menc ! filesink location={}",
+            s(bg),
+            s(fg),
+            s(out)
+        );
+        gst(dir).arg("gst-launch-1.0").arg("-m").args(args(&line)).output().unwrap()
+    }
+
+    /// The frames of a 4:2:0 Y4M file (headers differ between writers; the pictures may not).
+    fn y4m_frames(path: &Path) -> Vec<Vec<u8>> {
+        let data = std::fs::read(path).unwrap();
+        let header_end = data.iter().position(|&b| b == b'\n').expect("a Y4M header");
+        let header = String::from_utf8_lossy(&data[..header_end]).to_string();
+        let field = |c: char| -> usize {
+            header.split_whitespace().find_map(|t| t.strip_prefix(c)).and_then(|v| v.parse().ok()).unwrap()
+        };
+        let size = field('W') * field('H') * 3 / 2;
+        let mut frames = Vec::new();
+        let mut at = header_end + 1;
+        while at < data.len() {
+            let line_end = at + data[at..].iter().position(|&b| b == b'\n').expect("a FRAME line");
+            assert!(data[at..].starts_with(b"FRAME"), "{}: a FRAME line", path.display());
+            frames.push(data[line_end + 1..line_end + 1 + size].to_vec());
+            at = line_end + 1 + size;
+        }
+        frames
+    }
+
+    /// The element's output equals `vidkompy comp --path one-pass` at the same lag, frame by
+    /// frame, and it posted the placement it locked on.
+    fn same_as_comp(name: &str, clip: &str, seconds: &str, start: &str, crop: &str, at: (i32, i32)) {
+        let Some(clip) = common::media(clip) else { return };
+        let d = common::TempDir::new("gstreamer", name);
+        let Some(_) = plugin(&d) else { return };
+        let (bg, fg) = pair(&d, &clip, seconds, start, crop);
+        let (from_gst, from_comp) = (d.join("gst.y4m"), d.join("comp.y4m"));
+        let r = launch(&d, &bg, &fg, LAG, &from_gst);
+        let told = String::from_utf8_lossy(&r.stdout).to_string();
+        assert!(r.status.success(), "{name}: gst-launch failed:\n{told}\n{}", String::from_utf8_lossy(&r.stderr));
+        let locked = format!("vidkompy-locked, x=(int){}, y=(int){}", at.0, at.1);
+        assert!(told.contains(&locked), "{name}: no '{locked}' message on the bus:\n{told}");
+        let r = Command::new(env!("CARGO_BIN_EXE_vidkompy"))
+            .args(["comp", "-q", "--path", "one-pass", "--live-lag", LAG, "--audio", "none"])
+            .args(["--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&from_comp)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{name}: comp failed: {}", String::from_utf8_lossy(&r.stderr));
+        let (a, b) = (y4m_frames(&from_gst), y4m_frames(&from_comp));
+        assert_eq!(a.len(), b.len(), "{name}: frame counts");
+        assert!(a.len() >= 70, "{name}: 3 s of fg");
+        let differing: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+        assert!(differing.is_empty(), "{name}: frames {differing:?} differ from comp's");
+    }
+
+    #[test]
+    fn the_film_through_the_element_equals_comp() {
+        same_as_comp("film", "film-720p24.mp4", "6", "1.5", "320:180:96:54", (96, 54));
+    }
+
+    #[test]
+    fn the_interview_through_the_element_equals_comp() {
+        same_as_comp("interview", "interview-1080p24.mp4", "6", "2", "240:160:300:60", (300, 60));
+    }
+
+    #[test]
+    fn a_pair_that_does_not_match_ends_in_a_bus_error() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = common::TempDir::new("gstreamer", "refusal");
+        let Some(_) = plugin(&d) else { return };
+        let (bg, _) = pair(&d, &film, "6", "1", "320:180:96:54");
+        let other = d.join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let (_, fg) = pair(&other, &interview, "5", "1", "320:180:96:54");
+        let out = d.join("gst.y4m");
+        // A longer lag: the live session's start search refuses in 2 s there, 54 s at lag 12
+        // (a window per quarter lookahead, each analysed afresh).
+        let r = launch(&d, &bg, &fg, "50", &out);
+        let told = format!("{}{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
+        assert!(!r.status.success(), "a non-matching pair ran to its end:\n{told}");
+        assert!(told.contains("vidkompy: no match"), "the bus error names the library's reason:\n{told}");
+    }
+}
