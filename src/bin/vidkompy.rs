@@ -23,8 +23,9 @@ const USAGE: &str = "usage:
         composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
         fewer than half of FG's frames are found in BG, or they match no better than by
         chance, unless --accept-partial; --path one-pass decodes each frame once (the live
-        session, --live-lag fg frames behind), auto (the default) does so when fg starts
-        within its window of bg and bg's audio is not wanted, two-pass analyses first
+        session, --live-lag fg frames behind), auto (the default) scouts bg's keyframes
+        first and does so over the span that can hold fg, falling back to two passes when
+        unsure or when bg's audio is wanted; two-pass analyses all of both first
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)
