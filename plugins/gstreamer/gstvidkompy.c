@@ -37,7 +37,7 @@ static GstStaticPadTemplate bg_template =
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(RAW_CAPS));
 
-enum { PROP_0, PROP_LIVE_LAG, PROP_PLACEMENT, PROP_MIN_CONFIDENCE, PROP_FEATHER };
+enum { PROP_0, PROP_LIVE_LAG, PROP_PLACEMENT, PROP_MIN_CONFIDENCE, PROP_FEATHER, PROP_CAPS_MATRIX };
 
 #define DEFAULT_LIVE_LAG 30
 /* Negative: the library's own default. */
@@ -58,6 +58,7 @@ typedef struct {
     gchar *placement;
     gdouble min_confidence;
     gint feather;
+    gboolean caps_matrix;
 } GstVidkompy;
 
 typedef struct {
@@ -89,13 +90,17 @@ static int vidkompy_format(GstVideoFormat format) {
     }
 }
 
-/* The frame's colour bits (range and YCbCr matrix) from the caps' colorimetry. */
-static int color_bits(const GstVideoInfo *info) {
+/* The frame's colour bits from the caps' colorimetry: the range always; the YCbCr matrix only
+ * with caps-matrix=true. When a stream does not say, GStreamer guesses the matrix from the
+ * frame size (BT.601 under 720 lines), and fg, a crop of an HD bg, is usually SD-sized: taking
+ * the guess would convert fg's colours to a matrix bg never had (every frame of a 1080p pair
+ * differed from comp's). Without it the frames say nothing, as FFmpeg's do for such streams. */
+static int color_bits(const GstVideoInfo *info, gboolean with_matrix) {
     int bits = 0;
     if (info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255) bits |= VIDKOMPY_FRAME_RANGE_FULL;
     if (info->colorimetry.range == GST_VIDEO_COLOR_RANGE_16_235) bits |= VIDKOMPY_FRAME_RANGE_LIMITED;
-    if (info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT601) bits |= VIDKOMPY_FRAME_MATRIX_BT601;
-    if (info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709) bits |= VIDKOMPY_FRAME_MATRIX_BT709;
+    if (with_matrix && info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT601) bits |= VIDKOMPY_FRAME_MATRIX_BT601;
+    if (with_matrix && info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709) bits |= VIDKOMPY_FRAME_MATRIX_BT709;
     return bits;
 }
 
@@ -228,7 +233,7 @@ static int send_buffer(GstVidkompy *self, int s, GstBuffer *buf) {
     const GstSegment *segment = &self->pads[s]->segment;
     VidkompyFrame f;
     memset(&f, 0, sizeof f);
-    f.format = vidkompy_format(GST_VIDEO_FRAME_FORMAT(&vf)) | color_bits(&self->info[s]);
+    f.format = vidkompy_format(GST_VIDEO_FRAME_FORMAT(&vf)) | color_bits(&self->info[s], self->caps_matrix);
     f.width = GST_VIDEO_FRAME_WIDTH(&vf);
     f.height = GST_VIDEO_FRAME_HEIGHT(&vf);
     for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&vf) && p < 4; p++) {
@@ -351,6 +356,7 @@ static void gst_vidkompy_set_property(GObject *object, guint id, const GValue *v
         break;
     case PROP_MIN_CONFIDENCE: self->min_confidence = g_value_get_double(value); break;
     case PROP_FEATHER: self->feather = g_value_get_int(value); break;
+    case PROP_CAPS_MATRIX: self->caps_matrix = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -362,6 +368,7 @@ static void gst_vidkompy_get_property(GObject *object, guint id, GValue *value, 
     case PROP_PLACEMENT: g_value_set_string(value, self->placement); break;
     case PROP_MIN_CONFIDENCE: g_value_set_double(value, self->min_confidence); break;
     case PROP_FEATHER: g_value_set_int(value, self->feather); break;
+    case PROP_CAPS_MATRIX: g_value_set_boolean(value, self->caps_matrix); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -398,6 +405,12 @@ static void gst_vidkompy_class_init(GstVidkompyClass *klass) {
         object_class, PROP_FEATHER,
         g_param_spec_int("feather", "Feather", "Pixels over which fg's edge blends into bg (negative: the default)", -1,
                          10000, DEFAULT_FEATHER, flags));
+    g_object_class_install_property(
+        object_class, PROP_CAPS_MATRIX,
+        g_param_spec_boolean("caps-matrix", "Matrix from caps",
+                             "Take each stream's YCbCr matrix from its caps (GStreamer guesses it from the frame size "
+                             "when the stream does not say; off: fg and bg share one)",
+                             FALSE, flags));
     gst_element_class_add_static_pad_template_with_gtype(element_class, &fg_template, GST_TYPE_AGGREGATOR_PAD);
     gst_element_class_add_static_pad_template_with_gtype(element_class, &bg_template, GST_TYPE_AGGREGATOR_PAD);
     gst_element_class_add_static_pad_template_with_gtype(element_class, &src_template, GST_TYPE_AGGREGATOR_PAD);
