@@ -853,10 +853,8 @@ mod with_ffmpeg {
     const NOT_YET_C_HOST: &[&str] = &[];
     /// The same for the C host without a frame provider. The logo box: the analyzer's reduced
     /// copies alone settle on a pan's lookalike 6 px and 3 frames off at confidence 0.99
-    /// (reported approximate; with a provider the full-size check corrects it). A still
-    /// backdrop: without full-size frames nothing tells that bg's frames there look alike,
-    /// and the map is a frame off at exit 0.
-    const NOT_YET_C_HOST_BARE: &[&str] = &["static logo box", "a still backdrop"];
+    /// (reported approximate; with a provider the full-size check corrects it).
+    const NOT_YET_C_HOST_BARE: &[&str] = &["static logo box"];
 
     const BEGIN: &str = "<!-- accuracy table: written by tests/accuracy.rs -->\n";
     const END: &str = "<!-- end of accuracy table -->";

@@ -282,7 +282,10 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// order than bg's) is mapped there: the map then goes back in bg, and the compositor asks for
 /// bg to be sought back (vidkompy_compositor_bg_rewind). AMBIGUOUS when another place scored nearly as well
 /// as the placement found and the time maps at the two do not tell them apart (a repetitive
-/// picture; the message names both places: give the placement to choose).
+/// picture; the message names both places: give the placement to choose); AMBIGUOUS too when
+/// on most of the matched pairs checked, the bg frames either side of the match look as much
+/// like fg as the match (a nearly still picture: which frame fg shows cannot be verified while
+/// bg around fg moves). "min_matched_share" 0 accepts the map then.
 ///
 /// # Safety
 /// `analyzer` must be NULL or live; `out` NULL or writable.

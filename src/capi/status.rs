@@ -31,8 +31,10 @@ pub const VIDKOMPY_ERROR_IO: c_int = -6;
 pub const VIDKOMPY_ERROR_INVALID_DATA: c_int = -7;
 /// A bug inside vidkompy (a caught panic). The handle should be freed.
 pub const VIDKOMPY_ERROR_INTERNAL: c_int = -8;
-/// Two answers score alike (two placements in a repetitive picture): the message names both.
-/// Nothing is guessed; a host may give the placement ("placement" setting) and analyse again.
+/// Two answers score alike (two placements in a repetitive picture, or bg frames a few apart
+/// where fg lies): the message names them.
+/// Nothing is guessed; for two placements a host may give one ("placement" setting) and
+/// analyse again.
 pub const VIDKOMPY_ERROR_AMBIGUOUS: c_int = -9;
 
 /// A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to

@@ -72,9 +72,10 @@ use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::{MediaIdentity, StreamInfo};
 use crate::session::Stream;
 use crate::session::clock::{NO_PTS, StreamClock};
+use crate::session::picture_match::PictureMatch;
 use crate::session::placement_check::{
-    CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, PairFrames, PairsChecked, near_radius, pick_pairs, refine_scale,
-    same_box, small_move,
+    CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, FRAMES_ALIKE_ON_COPIES, PairFrames, PairsChecked, near_radius,
+    pick_pairs, refine_scale, same_box, small_move,
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
@@ -703,6 +704,9 @@ impl Analyzer {
         if let Some(rival) = self.rival.take() {
             time = self.settle_rival(time, rival)?;
         }
+        if self.frames_alike.is_none() {
+            self.frames_alike = self.frames_alike_on_copies(&time);
+        }
         self.drop_stores();
         self.decide(time)
     }
@@ -1008,6 +1012,38 @@ impl Analyzer {
             placement_approximate: false,
         };
         pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS)
+    }
+
+    /// Without full-size frames (no provider, or a given placement): the mapped bg frame and
+    /// its neighbours compared with fg on the copies, for the pairs the check would take
+    /// (pairs, those alike within `FRAMES_ALIKE_ON_COPIES`); `None` unless the copies hold
+    /// every frame.
+    fn frames_alike_on_copies(&self, time: &TimeMap) -> Option<(usize, usize)> {
+        if !self.streams.iter().all(StreamState::store_is_whole) || self.placement.is_none() {
+            return None;
+        }
+        let (fg_store, bg_store) = (self.streams[0].store.as_ref()?, self.streams[1].store.as_ref()?);
+        let (fg_rect, bg_rect) = self.rects().ok()?;
+        let mut pictures = PictureMatch::new(fg_store.to_stored(fg_rect), bg_store.to_stored(bg_rect));
+        let (mut pairs, mut alike) = (0, 0);
+        for i in self.pick_pairs(time) {
+            if time.is_outside(i) {
+                continue;
+            }
+            let mapped = time.map[i] as usize;
+            pictures.set_fg(&fg_store.frame(i).0);
+            let at_mapped = pictures.score(&bg_store.frame(mapped).0);
+            let neighbours: Vec<f64> = [mapped.checked_sub(1), Some(mapped + 1).filter(|&j| j < bg_store.len())]
+                .into_iter()
+                .flatten()
+                .map(|j| pictures.score(&bg_store.frame(j).0))
+                .collect();
+            pairs += 1;
+            alike += (!neighbours.is_empty()
+                && neighbours.iter().all(|n| (n - at_mapped).abs() < FRAMES_ALIKE_ON_COPIES))
+                as usize;
+        }
+        Some((pairs, alike))
     }
 
     /// The placement checked on a few matched pairs at full resolution, on frames the
