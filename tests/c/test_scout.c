@@ -7,7 +7,8 @@
  * decoding a fraction of bg; a window that cuts fg's start or end off is refused by the check
  * (the analyzer alone answers it, wrongly). With a
  * 10 s GOP around a 2 s fg the scout asks for a denser sample, which then finds fg; fg from
- * another programme is refused with NO_MATCH; calls out of order are refused. */
+ * another programme is refused with NO_MATCH, fg half covered by another programme's picture
+ * is UNSURE; calls out of order are refused. */
 #include "check.h"
 #include "frames.h"
 #include "vidkompy.h"
@@ -280,18 +281,46 @@ static void sparse_keyframes_ask_for_a_denser_sample(void) {
     vidkompy_scout_free(&sc);
 }
 
-static void another_programme_is_refused(void) {
-    make_fg(2, 500, 75);
+/* The scout's finish status for the 75 fg frames made, from bg's keyframes 25 frames apart:
+ * its result in `*r` and its message in `message`. */
+static int scout_keyframes(VidkompyScoutResult *r, char *message, size_t size) {
     static Source s;
+    memset(&s, 0, sizeof s);
     s.gop = 25;
     VidkompyScout *sc = NULL;
     CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
     send_fg(sc, 75);
     send_keyframes(sc, &s);
-    VidkompyScoutResult r;
-    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_ERROR_NO_MATCH);
-    CHECK(strstr(vidkompy_scout_last_error(sc), "score") != NULL);
+    int status = vidkompy_scout_finish(sc, r);
+    snprintf(message, size, "%s", vidkompy_scout_last_error(sc));
     vidkompy_scout_free(&sc);
+    return status;
+}
+
+static void another_programme_is_refused(void) {
+    make_fg(2, 500, 75);
+    VidkompyScoutResult r;
+    char message[512];
+    CHECK(scout_keyframes(&r, message, sizeof message) == VIDKOMPY_ERROR_NO_MATCH);
+    CHECK(strstr(message, "score") != NULL);
+}
+
+/* fg whose right half is another programme's picture (graphics bg lacks): no keyframe shows
+ * fg whole, but its left half matches one. The scout cannot rule fg out and answers UNSURE
+ * (not NO_MATCH, which would lose a true pair with a large overlay): the host analyses all of
+ * bg. */
+static void half_foreign_is_unsure(void) {
+    make_fg(1, 500, 75);
+    static uint8_t other[BW * BH];
+    for (int i = 0; i < 75; i++) {
+        render_bg(2, 500 + i, other);
+        for (int y = 0; y < FH; y++)
+            for (int x = FW / 2; x < FW; x++) fg_pixels[i][y * FW + x] = other[(y + FY) * BW + x + FX];
+    }
+    VidkompyScoutResult r;
+    char message[512];
+    CHECK(scout_keyframes(&r, message, sizeof message) == VIDKOMPY_OK);
+    CHECK(r.answer == VIDKOMPY_SCOUT_UNSURE);
 }
 
 static void calls_out_of_order_are_refused(void) {
@@ -369,6 +398,7 @@ int main(void) {
     found_from_keyframes();
     sparse_keyframes_ask_for_a_denser_sample();
     another_programme_is_refused();
+    half_foreign_is_unsure();
     a_window_that_cuts_fg_is_not_kept();
     a_few_frames_found();
     calls_out_of_order_are_refused();
