@@ -11,8 +11,9 @@ message, as C reports it.
     alignment = analyzer.finish()                      # raises vidkompy.Error (NO_MATCH, ...)
     for planes in vidkompy.Compositor(alignment).run(fg_frames, bg_frames): ...
 
-The library is found through VIDKOMPY_LIBRARY (a path), then the repository's target/release and
-target/debug, then the system's library path.
+The library is found through VIDKOMPY_LIBRARY (a path), then beside this file (where `pip install
+./bindings/python` puts it), then the repository's target/release and target/debug, then the
+system's library path.
 """
 
 import ctypes
@@ -133,7 +134,7 @@ SCOUT_FOUND, SCOUT_NEED_DENSER, SCOUT_UNSURE = 0, 1, 2
 def _load():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    candidates = [os.environ.get("VIDKOMPY_LIBRARY")]
+    candidates = [os.environ.get("VIDKOMPY_LIBRARY"), os.path.join(here, "libvidkompy.so")]
     candidates += [os.path.join(root, "target", p, "libvidkompy.so") for p in ("release", "debug")]
     candidates.append(ctypes.util.find_library("vidkompy"))
     for path in candidates:
