@@ -11,13 +11,15 @@
 // cgo forbids handing C a struct that points into Go memory, so FrameFromBytes copies Go slices
 // into C memory once; use NewFrame and fill its planes to avoid that copy.
 //
-// Linking: the package links -lvidkompy. Build the library first (cargo build --release at the
-// repository root) or install it (cargo cinstall); with the library elsewhere, set CGO_LDFLAGS.
+// Linking: the package finds the library through pkg-config (`#cgo pkg-config: vidkompy`).
+// Installed with cargo cinstall, vidkompy.pc is on pkg-config's path (or add its folder to
+// PKG_CONFIG_PATH); from the repository's build tree (cargo build --release), set
+// PKG_CONFIG_PATH to bindings/go/pkgconfig, whose vidkompy.pc points at include/ and
+// target/release.
 package vidkompy
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -Wl,-rpath,${SRCDIR}/../../target/release -lvidkompy
+#cgo pkg-config: vidkompy
 #include <stdlib.h>
 #include <string.h>
 #include "vidkompy.h"
