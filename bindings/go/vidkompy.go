@@ -290,17 +290,34 @@ func settingsPtr(s *Settings) *C.VidkompySettings {
 	return s.c
 }
 
-// Placement is where fg's content sits in bg.
-type Placement = C.VidkompyPlacement
+// Placement is where fg's content sits in bg (VidkompyPlacement as Go values).
+type Placement struct {
+	X, Y          int     // top-left of fg's content in bg pixels
+	Width, Height int     // fg's content size in bg pixels (content size times scale)
+	Scale         float64 // bg pixels per fg pixel
+	Confidence    float64 // the match's correlation score, 0..1
+	// fg's content rectangle without black bars, in fg pixels.
+	ContentX, ContentY, ContentWidth, ContentHeight int
+	XSubpixel, YSubpixel                            float64 // sub-pixel estimates of X and Y
+}
+
+func placementFrom(c C.VidkompyPlacement) Placement {
+	return Placement{
+		X: int(c.x), Y: int(c.y), Width: int(c.width), Height: int(c.height),
+		Scale: float64(c.scale), Confidence: float64(c.confidence),
+		ContentX: int(c.content_x), ContentY: int(c.content_y),
+		ContentWidth: int(c.content_width), ContentHeight: int(c.content_height),
+		XSubpixel: float64(c.x_subpixel), YSubpixel: float64(c.y_subpixel),
+	}
+}
 
 // Locate finds the placement from sample frames of each stream.
 func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
 	defer runtime.KeepAlive(settings)
 	defer runtime.KeepAlive(fg)
 	defer runtime.KeepAlive(bg)
-	var p Placement
 	if len(fg) == 0 || len(bg) == 0 {
-		return p, &Error{Status: StatusInvalidArgument, Message: "locate needs frames of both streams"}
+		return Placement{}, &Error{Status: StatusInvalidArgument, Message: "locate needs frames of both streams"}
 	}
 	cf := make([]C.VidkompyFrame, len(fg))
 	cb := make([]C.VidkompyFrame, len(bg))
@@ -311,8 +328,9 @@ func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
 		cb[i] = f.c
 	}
 	var e C.VidkompyError
+	var p C.VidkompyPlacement
 	err := check(C.vidkompy_locate_ex(settingsPtr(settings), &cf[0], C.size_t(len(cf)), &cb[0], C.size_t(len(cb)), &p, &e), &e)
-	return p, err
+	return placementFrom(p), err
 }
 
 // Analyzer is pass 1: frames of both streams in, an Alignment out.
@@ -395,9 +413,10 @@ func (al *Alignment) JSON() (string, error) {
 // Placement gives where fg sits in bg.
 func (al *Alignment) Placement() (Placement, error) {
 	defer runtime.KeepAlive(al)
-	var p Placement
+	var p C.VidkompyPlacement
 	var e C.VidkompyError
-	return p, check(C.vidkompy_alignment_placement_ex(al.c, &p, &e), &e)
+	err := check(C.vidkompy_alignment_placement_ex(al.c, &p, &e), &e)
+	return placementFrom(p), err
 }
 
 // OffsetSeconds gives bg's time at fg's first frame (seconds).
@@ -537,7 +556,7 @@ func (s *Scout) Finish() (ScoutResult, error) {
 	if !out.Found {
 		return out, nil
 	}
-	out.Placement = r.placement
+	out.Placement = placementFrom(r.placement)
 	span := func(c C.VidkompyScoutSpan) ScoutSpan {
 		return ScoutSpan{float64(c.start_seconds), float64(c.end_seconds), int(c.hits), float64(c.best_score)}
 	}

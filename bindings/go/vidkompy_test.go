@@ -117,7 +117,7 @@ func TestThePipeline(t *testing.T) {
 	al := analyze(t, fg, bg)
 	defer al.Close()
 	p, err := al.Placement()
-	if err != nil || p.x != fx || p.y != fy {
+	if err != nil || p.X != fx || p.Y != fy {
 		t.Fatalf("placement %+v, %v", p, err)
 	}
 	if j, _ := al.BgIndex(5); j != 5+offset {
@@ -162,7 +162,7 @@ func TestThePipeline(t *testing.T) {
 		t.Fatalf("%d frames composited", n)
 	}
 	placement, err := Locate(nil, []*Frame{fg[0]}, []*Frame{bg[offset]})
-	if err != nil || placement.x != fx || placement.y != fy {
+	if err != nil || placement.X != fx || placement.Y != fy {
 		t.Fatalf("locate: %+v %v", placement, err)
 	}
 }
@@ -355,7 +355,7 @@ func TestHandlesOutliveTheirCallsUnderForcedGC(t *testing.T) {
 		if !bytes.Equal(dst.Plane(0), reference.Plane(0)) {
 			t.Fatalf("call %d composited something else: a handle was freed during its call", n)
 		}
-		if p, err := fresh().Placement(); err != nil || p.x != fx || p.y != fy {
+		if p, err := fresh().Placement(); err != nil || p.X != fx || p.Y != fy {
 			t.Fatalf("call %d: placement %+v, %v", n, p, err)
 		}
 	}

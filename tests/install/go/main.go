@@ -6,7 +6,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 
 	"vidkompy"
 )
@@ -39,12 +38,11 @@ func main() {
 	}
 	p, err := vidkompy.Locate(nil, []*vidkompy.Frame{fg}, []*vidkompy.Frame{bg})
 	check(err)
-	got := fmt.Sprintf("%+v", p)
-	if !strings.Contains(got, fmt.Sprintf("x:%d y:%d ", cx, cy)) {
-		fmt.Fprintf(os.Stderr, "placement %s, want x:%d y:%d\n", got, cx, cy)
+	if p.X != cx || p.Y != cy || p.Width != cw || p.Height != ch {
+		fmt.Fprintf(os.Stderr, "placement %+v, want %dx%d at (%d, %d)\n", p, cw, ch, cx, cy)
 		os.Exit(1)
 	}
-	fmt.Println("go through pkg-config:", got)
+	fmt.Printf("go through pkg-config: %+v\n", p)
 }
 
 func check(err error) {
