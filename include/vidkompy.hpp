@@ -199,6 +199,14 @@ class Alignment {
     double offset_seconds() const { return vidkompy_alignment_offset_seconds(get()); }
     double rate() const { return vidkompy_alignment_rate(get()); }
 
+    /// True when the placement was found on reduced copies and never checked on full-size frames.
+    bool placement_approximate() const {
+        int out = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_placement_approximate(get(), &out, &err), err);
+        return out != 0;
+    }
+
     /// The bg frame under fg frame `i`.
     uint32_t bg_index(std::size_t i) const {
         uint32_t j = 0;
@@ -449,10 +457,17 @@ class Live {
         return check(vidkompy_live_offset_seconds(handle_.get(), &seconds)) == VIDKOMPY_OK;
     }
 
+    /// The placement found (or set), once locked; false before.
+    bool placement(Placement &p) { return check(vidkompy_live_placement(handle_.get(), &p)) == VIDKOMPY_OK; }
+
   private:
     int check(int status) { return detail::check(status, vidkompy_live_last_error(handle_.get())); }
     std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;
 };
+
+/// The run-time library version, (MAJOR << 16) | (MINOR << 8) | PATCH, and as text.
+inline std::uint32_t version() { return vidkompy_version(); }
+inline std::string version_string() { return vidkompy_version_string(); }
 
 /// Where fg's content sits in bg, from sample frames of each.
 inline Placement locate(const std::vector<Frame> &fg, const std::vector<Frame> &bg, const Settings *settings = nullptr) {

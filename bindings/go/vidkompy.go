@@ -431,6 +431,42 @@ func (al *Alignment) FgFrames() int {
 	return int(C.vidkompy_alignment_fg_frames(al.c))
 }
 
+// BgFrames gives the number of bg frames analysed.
+func (al *Alignment) BgFrames() int {
+	defer runtime.KeepAlive(al)
+	return int(C.vidkompy_alignment_bg_frames(al.c))
+}
+
+// Confidence gives the time map's overall confidence (0..1).
+func (al *Alignment) Confidence() float64 {
+	defer runtime.KeepAlive(al)
+	return float64(C.vidkompy_alignment_confidence(al.c))
+}
+
+// PlacementConfidence gives the placement's calibrated confidence (0..1).
+func (al *Alignment) PlacementConfidence() float64 {
+	defer runtime.KeepAlive(al)
+	return float64(C.vidkompy_alignment_placement_confidence(al.c))
+}
+
+// Rate gives bg frames per fg frame.
+func (al *Alignment) Rate() float64 {
+	defer runtime.KeepAlive(al)
+	return float64(C.vidkompy_alignment_rate(al.c))
+}
+
+// FrameConfidence gives the time map's confidence for fg frame i (0 when outside bg).
+func (al *Alignment) FrameConfidence(i int) (float64, error) {
+	defer runtime.KeepAlive(al)
+	if i < 0 {
+		return 0, &Error{Status: StatusInvalidArgument, Message: "a negative fg frame index"}
+	}
+	var c C.double
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_frame_confidence(al.c, C.size_t(i), &c, &e), &e)
+	return float64(c), err
+}
+
 // BgIndex gives the bg frame under fg frame i.
 func (al *Alignment) BgIndex(i int) (int, error) {
 	defer runtime.KeepAlive(al)
@@ -822,8 +858,39 @@ func (l *Live) OffsetSeconds() (seconds float64, ok bool, err error) {
 	return float64(c), true, nil
 }
 
+// Placement gives the placement found (or set) once the session has locked; ok is false
+// before.
+func (l *Live) Placement() (p Placement, ok bool, err error) {
+	defer runtime.KeepAlive(l)
+	var c C.VidkompyPlacement
+	status := C.vidkompy_live_placement(l.c, &c)
+	if status == C.VIDKOMPY_AGAIN {
+		return Placement{}, false, nil
+	}
+	if err := l.check(status); err != nil {
+		return Placement{}, false, err
+	}
+	return placementFrom(c), true, nil
+}
+
+// HeldBytes gives the bytes of frames the session holds now.
+func (l *Live) HeldBytes() int {
+	defer runtime.KeepAlive(l)
+	return int(C.vidkompy_live_held_bytes(l.c))
+}
+
 // Close frees the session.
 func (l *Live) Close() {
 	C.vidkompy_live_free(&l.c)
 	runtime.SetFinalizer(l, nil)
+}
+
+// StatusString describes a status code (the C library's own words).
+func StatusString(status int) string {
+	return C.GoString(C.vidkompy_status_str(C.int(status)))
+}
+
+// Version gives the run-time library version, (MAJOR << 16) | (MINOR << 8) | PATCH, and as text.
+func Version() (int, string) {
+	return int(C.vidkompy_version()), C.GoString(C.vidkompy_version_string())
 }

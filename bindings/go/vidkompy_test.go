@@ -123,6 +123,19 @@ func TestThePipeline(t *testing.T) {
 	if j, _ := al.BgIndex(5); j != 5+offset {
 		t.Fatalf("fg frame 5 over bg frame %d", j)
 	}
+	if al.BgFrames() != len(bg) || al.Confidence() < 0.8 || al.PlacementConfidence() < 0.8 || math.Abs(al.Rate()-1) > 0.01 {
+		t.Fatalf("bg frames %d, confidence %v, placement confidence %v, rate %v", al.BgFrames(), al.Confidence(),
+			al.PlacementConfidence(), al.Rate())
+	}
+	if c, err := al.FrameConfidence(5); err != nil || c <= 0 || c > 1 {
+		t.Fatalf("frame 5's confidence %v, %v", c, err)
+	}
+	if _, err := al.FrameConfidence(fgFrames); err == nil {
+		t.Fatal("a confidence for an fg frame past the end")
+	}
+	if v, text := Version(); v>>16 != 0 || !strings.HasPrefix(text, "0.") || StatusString(StatusInvalidArgument) == "" {
+		t.Fatalf("version %x %q, status %q", v, text, StatusString(StatusInvalidArgument))
+	}
 	text, err := al.JSON()
 	if err != nil || !strings.Contains(text, "\"format_version\": 2") {
 		t.Fatalf("JSON: %v", err)
@@ -275,6 +288,9 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 	if _, ok, err := l.OffsetSeconds(); ok || err != nil {
 		t.Fatalf("an offset before the lock (%v)", err)
 	}
+	if _, ok, err := l.Placement(); ok || err != nil {
+		t.Fatalf("a placement before the lock (%v)", err)
+	}
 	fgSource, bgSource := &frames{fg}, &frames{bg}
 	n := 0
 	for {
@@ -293,6 +309,12 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 	}
 	if n != fgFrames {
 		t.Fatalf("%d frames out", n)
+	}
+	if p, ok, err := l.Placement(); !ok || err != nil || p.X != fx || p.Y != fy {
+		t.Fatalf("live placement %+v, %v %v", p, ok, err)
+	}
+	if l.HeldBytes() <= 0 {
+		t.Fatal("the session holds no frames at its end")
 	}
 	offset, ok, err := l.OffsetSeconds()
 	if !ok || err != nil || math.Abs(offset-al.OffsetSeconds()) > 0.004 {

@@ -150,6 +150,8 @@ int main() {
     CHECK(alignment.fg_frames() == FG_FRAMES && alignment.bg_index(3) == 3 + OFFSET);
     CHECK(alignment.bg_pts(3) == 3 + OFFSET && alignment.outside_frames().empty());
     CHECK(alignment.stream_info(vidkompy::Stream::Bg).width == BW);
+    CHECK(!alignment.placement_approximate());
+    CHECK(vidkompy::version() >> 16 == 0 && vidkompy::version_string().rfind("0.", 0) == 0);
 
     vidkompy::Alignment copy = vidkompy::Alignment::from_json(alignment.to_json());
     CHECK(copy.bg_index(0) == OFFSET);
@@ -215,6 +217,8 @@ int main() {
     }
     CHECK(live_out == FG_FRAMES && live_wrong == 0);
     CHECK(live.held_bytes() > 0);
+    vidkompy::Placement live_placement{};
+    CHECK(live.placement(live_placement) && live_placement.x == FX && live_placement.y == FY);
     double live_offset = -1.0;
     CHECK(live.offset_seconds(live_offset));
     CHECK(live_offset > copy.offset_seconds() - 0.004 && live_offset < copy.offset_seconds() + 0.004);

@@ -58,6 +58,11 @@ def test_the_pipeline_finds_the_truth_and_composites_it(pair, alignment):
     assert [alignment.bg_index(i) for i in range(FG_FRAMES)] == list(range(OFFSET, OFFSET + FG_FRAMES))
     assert alignment.outside_frames == []
     assert alignment.confidence >= 0.8 and alignment.placement_confidence >= 0.8
+    assert 0 < alignment.frame_confidence(5) <= 1
+    with pytest.raises(vidkompy.Error):
+        alignment.frame_confidence(FG_FRAMES)
+    number, text = vidkompy.version()
+    assert number >> 16 == 0 and text.startswith("0.") and vidkompy.status_str(vidkompy.NO_MATCH)
     # The scene's frames are small enough for the analyzer's copies: found at full size.
     assert alignment.placement_approximate is False
     copy = vidkompy.Alignment.from_json(alignment.to_json())
@@ -149,9 +154,11 @@ def test_a_bg_frame_the_decoder_lost_shifts_nothing(pair, alignment):
 
 def test_the_live_session_gives_the_offline_map(pair, alignment):
     live = vidkompy.Live(vidkompy.Settings(live_lag=8, band=8))
-    assert live.offset_seconds() is None
+    assert live.offset_seconds() is None and live.placement() is None
     outputs = list(live.run(frames(pair[0]), frames(pair[1])))
     assert abs(live.offset_seconds() - alignment.offset_seconds) < 0.004
+    p = live.placement()
+    assert (p.x, p.y) == (FX, FY) and live.held_bytes > 0
     assert [o[0] for o in outputs] == list(range(FG_FRAMES))
     assert [o[1] for o in outputs] == [alignment.bg_index(i) for i in range(FG_FRAMES)]
     assert not any(o[2] for o in outputs)

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Scout", "ScoutSpan", "Placement",
-    "locate", "composite",
+    "locate", "composite", "status_str", "version",
 ]
 
 OK, AGAIN, EOF = 0, 1, 2
@@ -198,6 +198,12 @@ _signatures = {
     "vidkompy_alignment_check_window": (c_int, [_handle, c_int, c_int, POINTER(_Error)]),
     "vidkompy_alignment_placement_approximate": (c_int, [_handle, POINTER(c_int), POINTER(_Error)]),
     "vidkompy_composite": (c_int, [_handle, _handle, c_size_t, POINTER(_Frame), POINTER(_Frame), POINTER(_Frame), POINTER(_Error)]),
+    "vidkompy_alignment_frame_confidence": (c_int, [_handle, c_size_t, POINTER(c_double), POINTER(_Error)]),
+    "vidkompy_live_placement": (c_int, [_handle, POINTER(Placement)]),
+    "vidkompy_live_held_bytes": (c_size_t, [_handle]),
+    "vidkompy_status_str": (c_char_p, [c_int]),
+    "vidkompy_version": (c_uint32, []),
+    "vidkompy_version_string": (c_char_p, []),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
     _fn = getattr(_lib, _name)
@@ -375,6 +381,12 @@ class Alignment:
     def rate(self):
         return _lib.vidkompy_alignment_rate(self._h)
 
+    def frame_confidence(self, i):
+        """The time map's confidence for fg frame `i` (0 when it lies outside bg)."""
+        c, err = c_double(0), _Error()
+        _check(_lib.vidkompy_alignment_frame_confidence(self._h, i, byref(c), byref(err)), err)
+        return c.value
+
     def bg_index(self, i):
         j, err = c_uint32(0), _Error()
         _check(_lib.vidkompy_alignment_bg_index_ex(self._h, i, byref(j), None, byref(err)), err)
@@ -520,6 +532,18 @@ class Live:
             return None
         return seconds.value
 
+    def placement(self):
+        """The placement found (or set) once the session has locked, else None."""
+        p = Placement()
+        if self._check(_lib.vidkompy_live_placement(self._h, byref(p))) == AGAIN:
+            return None
+        return p
+
+    @property
+    def held_bytes(self):
+        """Bytes of frames the session holds now."""
+        return _lib.vidkompy_live_held_bytes(self._h)
+
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_live_free(byref(self._h))
@@ -579,6 +603,16 @@ class Scout:
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_scout_free(byref(self._h))
+
+
+def status_str(status):
+    """The C library's description of a status code."""
+    return _lib.vidkompy_status_str(status).decode()
+
+
+def version():
+    """The run-time library version: ((MAJOR << 16) | (MINOR << 8) | PATCH, "MAJOR.MINOR.PATCH")."""
+    return _lib.vidkompy_version(), _lib.vidkompy_version_string().decode()
 
 
 def locate(fg, bg, settings=None):
