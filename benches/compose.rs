@@ -12,25 +12,10 @@ use vidkompy::temporal::TimeMap;
 use vidkompy::{ColorMatrix, FrameBuf, PixelFormat, Rect, Settings};
 
 fn compose_1080p(c: &mut Criterion) {
-    let mut bg = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
-    let mut fg = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
-    for y in 0..1080 {
-        bg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x ^ y) as u8);
-    }
-    for y in 0..720 {
-        fg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x + y) as u8);
-    }
+    let (bg, fg) = (bg_of(1920, 1080), fg_of(1280, 720));
     let mut out = FrameBuf::new(PixelFormat::I420, 1920, 1080).unwrap();
     let mut scratch = ComposeScratch::default();
-    let odd = PasteSpec {
-        content: Rect::full(1280, 720),
-        x: 311,
-        y: 173,
-        width: 1280,
-        height: 720,
-        feather: 0,
-        matrix: ColorMatrix::Bt709,
-    };
+    let odd = paste(&fg, (311, 173), (1280, 720));
     let mut group = c.benchmark_group("compose");
     group.throughput(Throughput::Elements(1));
     // Even offsets: the row-copy path. Odd offsets: the general path (chroma re-sited).
@@ -48,36 +33,40 @@ fn compose_1080p(c: &mut Criterion) {
     group.finish();
 }
 
+/// All of `fg` pasted at `(x, y)` as `width × height` bg pixels, unfeathered.
+fn paste(fg: &FrameBuf, (x, y): (i32, i32), (width, height): (u32, u32)) -> PasteSpec {
+    let content = Rect::full(fg.width(), fg.height());
+    PasteSpec { content, x, y, width, height, feather: 0, matrix: ColorMatrix::Bt709 }
+}
+
+/// An I420 frame whose luma is `pattern(x, y)`.
+fn patterned(width: u32, height: u32, pattern: fn(usize, usize) -> usize) -> FrameBuf {
+    let mut f = FrameBuf::new(PixelFormat::I420, width, height).unwrap();
+    for y in 0..height as usize {
+        f.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = pattern(x, y) as u8);
+    }
+    f
+}
+
+fn bg_of(width: u32, height: u32) -> FrameBuf {
+    patterned(width, height, |x, y| x ^ y)
+}
+
+fn fg_of(width: u32, height: u32) -> FrameBuf {
+    patterned(width, height, |x, y| x + y)
+}
+
 /// A scaled paste, 720p onto 720p (target: under 1 ms a frame): fg shrunk to 0.75 (the area
 /// filter) and a 640x360 fg enlarged 1.5 times (bilinear), at odd offsets.
 fn compose_scaled_720p(c: &mut Criterion) {
-    let mut bg = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
-    for y in 0..720 {
-        bg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x ^ y) as u8);
-    }
-    let fg_of = |w: u32, h: u32| {
-        let mut fg = FrameBuf::new(PixelFormat::I420, w, h).unwrap();
-        for y in 0..h as usize {
-            fg.row_mut(0, y).iter_mut().enumerate().for_each(|(x, p)| *p = (x + y) as u8);
-        }
-        fg
-    };
+    let bg = bg_of(1280, 720);
     let (big, small) = (fg_of(1280, 720), fg_of(640, 360));
     let mut out = FrameBuf::new(PixelFormat::I420, 1280, 720).unwrap();
     let mut scratch = ComposeScratch::default();
-    let spec = |fw: u32, fh: u32| PasteSpec {
-        content: Rect::full(fw, fh),
-        x: 161,
-        y: 91,
-        width: 960,
-        height: 540,
-        feather: 0,
-        matrix: ColorMatrix::Bt709,
-    };
     let mut group = c.benchmark_group("compose_scaled");
     group.throughput(Throughput::Elements(1));
     for (name, fg) in [("i420_720p_at_0_75_onto_720p", &big), ("i420_360p_at_1_5_onto_720p", &small)] {
-        let spec = spec(fg.width(), fg.height());
+        let spec = paste(fg, (161, 91), (960, 540));
         group.bench_function(name, |b| {
             b.iter(|| {
                 compose(black_box(&bg.as_frame()), &fg.as_frame(), &spec, &mut scratch, &mut out.as_frame_mut())
