@@ -75,7 +75,7 @@ use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::picture_match::PictureMatch;
 use crate::session::placement_check::{
     CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, FRAMES_ALIKE_ON_COPIES, PairFrames, PairsChecked, near_radius,
-    pick_pairs, refine_scale, same_box, small_move,
+    pick_pairs, refine_scale, same_box, scores_alike, small_move,
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
 use crate::settings::Settings;
@@ -255,9 +255,9 @@ pub struct Analyzer {
     /// The part of fg's content (fg pixels) the placement was found from, when graphics
     /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
     matched_part: Option<Rect>,
-    /// From the last check on full-size matched pairs: (pairs, those whose mapped bg frame
-    /// its neighbours score alike, `placement_check::FRAMES_ALIKE`).
-    frames_alike: Option<(usize, usize)>,
+    /// From the last check on matched pairs: (pairs, those whose mapped bg frame its
+    /// neighbours score alike, `placement_check::FRAMES_ALIKE`, and where they were compared).
+    frames_alike: Option<(usize, usize, &'static str)>,
     stage_ms: StageTimes,
 }
 
@@ -913,7 +913,7 @@ impl Analyzer {
             else {
                 break;
             };
-            self.frames_alike = Some((pairs, frames_alike));
+            self.frames_alike = Some((pairs, frames_alike, "at full size"));
             self.placement_full_size = true;
             if same_box(&before, &checked) {
                 break;
@@ -1018,7 +1018,7 @@ impl Analyzer {
     /// its neighbours compared with fg on the copies, for the pairs the check would take
     /// (pairs, those alike within `FRAMES_ALIKE_ON_COPIES`); `None` unless the copies hold
     /// every frame.
-    fn frames_alike_on_copies(&self, time: &TimeMap) -> Option<(usize, usize)> {
+    fn frames_alike_on_copies(&self, time: &TimeMap) -> Option<(usize, usize, &'static str)> {
         if !self.streams.iter().all(StreamState::store_is_whole) || self.placement.is_none() {
             return None;
         }
@@ -1033,17 +1033,14 @@ impl Analyzer {
             let mapped = time.map[i] as usize;
             pictures.set_fg(&fg_store.frame(i).0);
             let at_mapped = pictures.score(&bg_store.frame(mapped).0);
-            let neighbours: Vec<f64> = [mapped.checked_sub(1), Some(mapped + 1).filter(|&j| j < bg_store.len())]
+            let neighbours = [mapped.checked_sub(1), Some(mapped + 1).filter(|&j| j < bg_store.len())]
                 .into_iter()
                 .flatten()
-                .map(|j| pictures.score(&bg_store.frame(j).0))
-                .collect();
+                .map(|j| pictures.score(&bg_store.frame(j).0));
             pairs += 1;
-            alike += (!neighbours.is_empty()
-                && neighbours.iter().all(|n| (n - at_mapped).abs() < FRAMES_ALIKE_ON_COPIES))
-                as usize;
+            alike += scores_alike(at_mapped, neighbours, FRAMES_ALIKE_ON_COPIES) as usize;
         }
-        Some((pairs, alike))
+        Some((pairs, alike, "on the analyzer's reduced copies"))
     }
 
     /// The placement checked on a few matched pairs at full resolution, on frames the
@@ -1127,11 +1124,11 @@ impl Analyzer {
             )));
         }
         if share > 0.0
-            && let Some((pairs, alike)) = self.frames_alike
+            && let Some((pairs, alike, how)) = self.frames_alike
             && 2 * alike > pairs
         {
             return Err(Error::Ambiguous(format!(
-                "which bg frame fg shows cannot be verified: on {alike} of {pairs} matched pairs checked at full size, the bg frames either side of the match look alike (scores within {FRAMES_ALIKE:e}; a nearly still picture), so the map may be frames off while bg elsewhere moves; min_matched_share 0 accepts it"
+                "which bg frame fg shows cannot be verified: on {alike} of {pairs} matched pairs checked ({how}), the bg frames either side of the match look alike (scores within {FRAMES_ALIKE:e}; a nearly still picture), so the map may be frames off while bg elsewhere moves; min_matched_share 0 accepts it"
             )));
         }
         self.log(LogLevel::Info, || {

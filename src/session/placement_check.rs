@@ -50,6 +50,16 @@ pub struct Checked {
 /// interview scores its mapped frame at most 2.3e-5 from its neighbours; every other
 /// matching family's mapped frame beats its neighbours by at least 1.3e-3.
 pub const FRAMES_ALIKE: f64 = 1e-4;
+/// Whether every neighbour's score lies within `threshold` of the mapped frame's. A bg of one
+/// frame has no neighbour to mistake: that is not a tie.
+pub fn scores_alike(mapped: f64, neighbours: impl IntoIterator<Item = f64>, threshold: f64) -> bool {
+    let mut any = false;
+    neighbours.into_iter().all(|n| {
+        any = true;
+        (n - mapped).abs() < threshold
+    }) && any
+}
+
 /// The same on the analyzer's reduced copies, when no full-size frame is at hand. Measured
 /// there (3 pairs each): the still backdrop 1.4e-5 at most, every other matching family
 /// 7.9e-4 or more.
@@ -393,9 +403,8 @@ impl PairsChecked {
         }
         let placement = Placement { confidence: best_pair.max(0.0), ..mean.placement_at(dx, dy, &around) };
         let alike = |p: &&PairScores| {
-            let m = p.mapped.scores[k] as f64;
-            // A bg of one frame has no neighbour to mistake: that is not a tie.
-            !p.neighbours.is_empty() && p.neighbours.iter().all(|n| (n.scores[k] as f64 - m).abs() < FRAMES_ALIKE)
+            let neighbours = p.neighbours.iter().map(|n| n.scores[k] as f64);
+            scores_alike(p.mapped.scores[k] as f64, neighbours, FRAMES_ALIKE)
         };
         let frames_alike = self.pairs.iter().filter(alike).count();
         Some(Checked { placement, map_agrees, pairs: self.pairs.len(), frames_alike })
