@@ -4,11 +4,16 @@
  * Status codes: every function that can fail returns an int: VIDKOMPY_OK (0), VIDKOMPY_AGAIN or
  * VIDKOMPY_EOF (positive, not errors), or a negative VIDKOMPY_ERROR_*.
  *
- * Error messages, three ways: the handle's own *_last_error() (a successful call on the handle
- * clears it); a VidkompyError the host passes to the calls that take `err` (every call without
- * a handle has such a form, e.g. vidkompy_locate_ex), filled before the call returns, which
- * needs no thread-local state: the way for hosts whose code moves between OS threads, such as
- * goroutines; and vidkompy_last_error(), per OS thread, for plain C.
+ * Error messages, one rule: a call on a settings, analyzer, compositor, live or scout handle
+ * keeps its message in the handle (*_last_error(); a successful call clears it). Every other
+ * call that can fail (the constructors, which fail before there is a handle, the calls
+ * without a handle, and the calls on an alignment, which is shared between threads and keeps
+ * no message) takes a `VidkompyError *err` last (NULL to skip), filled before the call
+ * returns: the way for hosts whose code moves between OS threads, such as goroutines. Calls
+ * added since 0.2 take `err` themselves; the calls of 0.1 keep their prototypes and have an
+ * `_ex` twin that takes it (vidkompy_analyzer_new_ex, vidkompy_locate_ex): new code calls the
+ * twin, the form without `err` is kept for the ABI. vidkompy_last_error() also holds the
+ * message, per OS thread, for plain C.
  *
  * Ownership: objects made by a vidkompy_*_new function are freed with the matching
  * vidkompy_*_free(&ptr), which accepts NULL and sets the pointer to NULL. Strings returned by
@@ -1182,6 +1187,17 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
 int vidkompy_live_new(const struct VidkompySettings *settings, struct VidkompyLive **out);
 
 /*
+ vidkompy_live_new, with its outcome in `*err` (NULL to skip): the form for hosts that read
+ no thread-local state (a failed constructor has no handle to keep its message).
+
+ # Safety
+ As vidkompy_live_new; `err` NULL or writable.
+ */
+int vidkompy_live_new_ex(const struct VidkompySettings *settings,
+                         struct VidkompyLive **out,
+                         struct VidkompyError *err);
+
+/*
  Frees a live session and sets `*live` to NULL. Accepts NULL.
 
  # Safety
@@ -1346,6 +1362,17 @@ int vidkompy_locate_ex(const struct VidkompySettings *settings,
  `settings` NULL or live; `out` NULL or writable.
  */
 int vidkompy_scout_new(const struct VidkompySettings *settings, struct VidkompyScout **out);
+
+/*
+ vidkompy_scout_new, with its outcome in `*err` (NULL to skip): the form for hosts that read
+ no thread-local state (a failed constructor has no handle to keep its message).
+
+ # Safety
+ As vidkompy_scout_new; `err` NULL or writable.
+ */
+int vidkompy_scout_new_ex(const struct VidkompySettings *settings,
+                          struct VidkompyScout **out,
+                          struct VidkompyError *err);
 
 /*
  Frees a scout and sets `*scout` to NULL. Accepts NULL.

@@ -291,7 +291,8 @@ class Scout {
   public:
     explicit Scout(const Settings *settings = nullptr) {
         VidkompyScout *s = nullptr;
-        detail::check(vidkompy_scout_new(raw(settings), &s), "");
+        VidkompyError err;
+        detail::check(vidkompy_scout_new_ex(raw(settings), &s, &err), err);
         handle_.reset(s);
     }
 
@@ -412,7 +413,8 @@ class Live {
   public:
     explicit Live(const Settings *settings = nullptr) {
         VidkompyLive *l = nullptr;
-        detail::check(vidkompy_live_new(raw(settings), &l), vidkompy_last_error());
+        VidkompyError err;
+        detail::check(vidkompy_live_new_ex(raw(settings), &l, &err), err);
         handle_.reset(l);
     }
 

@@ -179,3 +179,37 @@ fn the_static_library_exports_every_header_function() {
     let ours: BTreeSet<String> = exported.iter().filter(|s| s.starts_with("vidkompy_")).cloned().collect();
     assert_eq!(ours, declared, "the static library's vidkompy_* symbols differ from the header's functions");
 }
+
+/// The error rule: a call whose object cannot keep its message can hand it to the host in a
+/// `VidkompyError *err` passed last. That is every constructor (it fails before there is a
+/// handle), every call without a handle, and every call on an alignment (immutable and shared
+/// between threads, so it keeps no message). Calls made since 0.2 take `err` themselves; the
+/// earlier ones keep their prototypes (the ABI) and have an `_ex` twin that takes it. Calls on
+/// the other handles keep their message in the handle (`vidkompy_*_last_error`).
+#[test]
+fn every_call_without_a_message_slot_takes_err() {
+    const HANDLES_WITH_MESSAGES: [&str; 5] =
+        ["VidkompySettings", "VidkompyAnalyzer", "VidkompyCompositor", "VidkompyLive", "VidkompyScout"];
+    let all = prototypes(&header());
+    let takes_err = |p: &String| p.ends_with("struct VidkompyError *err);");
+    let by_name: std::collections::BTreeMap<String, &String> = all.iter().map(|p| (function_name(p), p)).collect();
+    let mut lacking = Vec::new();
+    for prototype in &all {
+        let name = function_name(prototype);
+        if !prototype.starts_with("int ") || takes_err(prototype) {
+            continue; // void (free), strings and numbers (0 for NULL) cannot fail
+        }
+        let first = prototype[prototype.find('(').unwrap() + 1..].trim_start_matches("const ");
+        let on_handle = HANDLES_WITH_MESSAGES.iter().any(|h| first.starts_with(&format!("struct {h} *")));
+        if on_handle && !name.ends_with("_new") {
+            continue;
+        }
+        if !by_name.get(&format!("{name}_ex")).is_some_and(|twin| takes_err(twin)) {
+            lacking.push(name);
+        }
+    }
+    assert!(
+        lacking.is_empty(),
+        "calls with no way to hand their message to the host (add err or an _ex twin): {lacking:?}"
+    );
+}

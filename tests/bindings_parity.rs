@@ -22,6 +22,9 @@ const GO_NOT_YET: &[&str] = &[
     "vidkompy_compositor_start_bg_at",
     "vidkompy_compositor_stats",
     "vidkompy_live_set_placement",
+    // Never: a goroutine may move between OS threads, so Go reads each call's VidkompyError or
+    // its handle's message, not the per-thread one.
+    "vidkompy_last_error",
 ];
 
 /// Not yet bound in Python.
@@ -40,7 +43,12 @@ const PYTHON_NOT_YET: &[&str] = &[
 ];
 
 /// Not yet bound in C++ (the C calls work from C++ as they are).
-const CPP_NOT_YET: &[&str] = &["vidkompy_analyzer_set_callbacks", "vidkompy_analyzer_set_frame_provider"];
+const CPP_NOT_YET: &[&str] = &[
+    "vidkompy_analyzer_set_callbacks",
+    "vidkompy_analyzer_set_frame_provider",
+    // Never: every exception carries its own call's message (VidkompyError or the handle's).
+    "vidkompy_last_error",
+];
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()

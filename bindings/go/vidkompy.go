@@ -543,9 +543,10 @@ type ScoutResult struct {
 // NewScout makes a scout (settings may be nil for defaults).
 func NewScout(settings *Settings) (*Scout, error) {
 	defer runtime.KeepAlive(settings)
+	var e C.VidkompyError
 	s := &Scout{}
-	if status := C.vidkompy_scout_new(settingsPtr(settings), &s.c); status != C.VIDKOMPY_OK {
-		return nil, checkHandle(status, C.vidkompy_last_error())
+	if err := check(C.vidkompy_scout_new_ex(settingsPtr(settings), &s.c, &e), &e); err != nil {
+		return nil, err
 	}
 	runtime.SetFinalizer(s, (*Scout).Close)
 	return s, nil
@@ -777,8 +778,9 @@ type Live struct {
 // NewLive makes a live session (settings may be nil).
 func NewLive(settings *Settings) (*Live, error) {
 	defer runtime.KeepAlive(settings)
+	var e C.VidkompyError
 	l := &Live{}
-	if err := checkHandle(C.vidkompy_live_new(settingsPtr(settings), &l.c), C.vidkompy_last_error()); err != nil {
+	if err := check(C.vidkompy_live_new_ex(settingsPtr(settings), &l.c, &e), &e); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(l, (*Live).Close)

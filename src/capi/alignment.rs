@@ -156,17 +156,8 @@ pub unsafe extern "C" fn vidkompy_alignment_to_json(
 /// `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_alignment_from_json(json: *const c_char, out: *mut *mut VidkompyAlignment) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        // SAFETY: forwarded caller contract.
-        let text = unsafe { c_str(json, "json") }?;
-        let alignment = Alignment::from_json(text)?;
-        // SAFETY: non-null and writable by contract.
-        unsafe { *out = Box::into_raw(Box::new(VidkompyAlignment { alignment })) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `json` NULL or NUL-terminated, `out` NULL or writable, by contract.
+    unsafe { new_handle(out, || Ok(VidkompyAlignment { alignment: Alignment::from_json(c_str(json, "json")?)? })) }
 }
 
 /// One stream as the analyzer saw it (the alignment's record of its media).
@@ -414,16 +405,14 @@ pub unsafe extern "C" fn vidkompy_alignment_with_placement(
             ffi_call_free(|| {
                 let al = alignment_ref(alignment)?;
                 let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
-                if out.is_null() {
-                    return Err(Error::invalid("out is NULL"));
-                }
-                let mut alignment = al.clone();
-                alignment.placement = p.into();
-                // The host's placement stands on its own word.
-                alignment.placement_approximate = false;
-                alignment.validate()?;
-                *out = Box::into_raw(Box::new(VidkompyAlignment { alignment }));
-                Ok(VIDKOMPY_OK)
+                hand_over(out, || {
+                    let mut alignment = al.clone();
+                    alignment.placement = p.into();
+                    // The host's placement stands on its own word.
+                    alignment.placement_approximate = false;
+                    alignment.validate()?;
+                    Ok(VidkompyAlignment { alignment })
+                })
             })
         })
     }

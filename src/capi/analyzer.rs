@@ -164,17 +164,15 @@ pub unsafe extern "C" fn vidkompy_analyzer_new(
     settings: *const VidkompySettings,
     out: *mut *mut VidkompyAnalyzer,
 ) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        // SAFETY: forwarded caller contract.
-        let settings = unsafe { settings_or_default(settings) };
-        let handle = Box::new(VidkompyAnalyzer { analyzer: Analyzer::new(settings), last_error: CString::default() });
-        // SAFETY: non-null and writable by contract.
-        unsafe { *out = Box::into_raw(handle) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `settings` NULL or live, `out` NULL or writable, by contract.
+    unsafe {
+        new_handle(out, || {
+            Ok(VidkompyAnalyzer {
+                analyzer: Analyzer::new(settings_or_default(settings)),
+                last_error: CString::default(),
+            })
+        })
+    }
 }
 
 /// Frees an analyzer and sets `*analyzer` to NULL. Accepts NULL.
@@ -297,12 +295,7 @@ pub unsafe extern "C" fn vidkompy_analyzer_finish(
     // SAFETY: forwarded caller contract.
     unsafe {
         with_handle(analyzer, "analyzer", |a| {
-            if out.is_null() {
-                return Err(Error::invalid("out is NULL"));
-            }
-            let alignment = a.analyzer.finish()?;
-            *out = Box::into_raw(Box::new(VidkompyAlignment { alignment }));
-            Ok(VIDKOMPY_OK)
+            hand_over(out, || Ok(VidkompyAlignment { alignment: a.analyzer.finish()? }))
         })
     }
 }

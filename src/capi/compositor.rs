@@ -52,18 +52,14 @@ pub unsafe extern "C" fn vidkompy_compositor_new(
     settings: *const VidkompySettings,
     out: *mut *mut VidkompyCompositor,
 ) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        // SAFETY: NULL-checked; otherwise live by contract.
-        let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
-        let settings = unsafe { settings_or_default(settings) };
-        let compositor = Compositor::new(al.alignment.clone(), &settings)?;
-        // SAFETY: non-null and writable by contract.
-        unsafe { *out = Box::into_raw(Box::new(VidkompyCompositor { compositor, last_error: CString::default() })) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `alignment` and `settings` NULL or live, `out` NULL or writable, by contract.
+    unsafe {
+        new_handle(out, || {
+            let alignment = alignment_ref(alignment)?.clone();
+            let compositor = Compositor::new(alignment, &settings_or_default(settings))?;
+            Ok(VidkompyCompositor { compositor, last_error: CString::default() })
+        })
+    }
 }
 
 /// Frees a compositor and sets `*compositor` to NULL. Accepts NULL.

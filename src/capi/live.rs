@@ -4,9 +4,9 @@
 use std::ffi::{CString, c_char, c_int};
 
 use super::{
-    LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyFrame, VidkompyPlacement,
-    VidkompySettings, ffi_call_free, frame_from_c, frame_to_c, free_handle, settings_or_default, stream_from_c,
-    with_handle,
+    LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyError, VidkompyFrame,
+    VidkompyPlacement, VidkompySettings, frame_from_c, frame_to_c, free_handle, new_handle, settings_or_default,
+    stream_from_c, with_error, with_handle,
 };
 use crate::error::Error;
 use crate::session::{Live, Received, Sent};
@@ -57,17 +57,27 @@ last_error_field!(VidkompyLive);
 /// `settings` NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_live_new(settings: *const VidkompySettings, out: *mut *mut VidkompyLive) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        // SAFETY: NULL or live by contract.
-        let settings = unsafe { settings_or_default(settings) };
-        let handle = Box::new(VidkompyLive { live: Live::new(settings), last_error: CString::default() });
-        // SAFETY: non-null and writable by contract.
-        unsafe { *out = Box::into_raw(handle) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `settings` NULL or live, `out` NULL or writable, by contract.
+    unsafe {
+        new_handle(out, || {
+            Ok(VidkompyLive { live: Live::new(settings_or_default(settings)), last_error: CString::default() })
+        })
+    }
+}
+
+/// vidkompy_live_new, with its outcome in `*err` (NULL to skip): the form for hosts that read
+/// no thread-local state (a failed constructor has no handle to keep its message).
+///
+/// # Safety
+/// As vidkompy_live_new; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_new_ex(
+    settings: *const VidkompySettings,
+    out: *mut *mut VidkompyLive,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_error(err, || vidkompy_live_new(settings, out)) }
 }
 
 /// Frees a live session and sets `*live` to NULL. Accepts NULL.
@@ -249,12 +259,13 @@ pub unsafe extern "C" fn vidkompy_live_offset_seconds(live: *mut VidkompyLive, o
 /// # Safety
 /// `out` NULL or writable.
 unsafe fn written_once_locked<T>(out: *mut T, value: Option<T>) -> crate::error::Result<c_int> {
-    if out.is_null() {
-        return Err(Error::invalid("out is NULL"));
-    }
-    match value {
-        // SAFETY: non-null, writable by the caller's contract.
-        Some(v) => unsafe { super::put(out, "out", v) }.map(|_| VIDKOMPY_OK),
-        None => Ok(VIDKOMPY_AGAIN),
-    }
+    // SAFETY: forwarded caller contract.
+    let out = unsafe { super::writable(out, "out") }?;
+    Ok(match value {
+        Some(v) => {
+            *out = v;
+            VIDKOMPY_OK
+        }
+        None => VIDKOMPY_AGAIN,
+    })
 }

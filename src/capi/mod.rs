@@ -280,15 +280,46 @@ pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> R
     unsafe { alignment.as_ref() }.map(|a| &a.alignment).ok_or_else(|| Error::invalid("alignment is NULL"))
 }
 
+/// An output pointer that must not be NULL, checked before the call does its work (so a
+/// NULL costs nothing and loses nothing).
+///
+/// # Safety
+/// `out` must be NULL or writable, and stay so for `'a`.
+unsafe fn writable<'a, T>(out: *mut T, what: &str) -> Result<&'a mut T> {
+    // SAFETY: NULL-checked; writable by the caller's contract.
+    unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))
+}
+
 /// Writes `value` through an output pointer that must not be NULL.
 ///
 /// # Safety
 /// `out` must be NULL or writable.
 unsafe fn put<T>(out: *mut T, what: &str, value: T) -> Result<()> {
-    // SAFETY: NULL-checked; writable by the caller's contract.
-    let out = unsafe { out.as_mut() }.ok_or_else(|| Error::invalid(format!("{what} is NULL")))?;
-    *out = value;
+    // SAFETY: forwarded caller contract.
+    *unsafe { writable(out, what) }? = value;
     Ok(())
+}
+
+/// Hands a new object to the host through `out`: the one shape of every call that makes one
+/// (the `*_new` calls, reading or changing an alignment, finishing an analyzer). `out` is
+/// checked before `make` runs; the host frees the object with its `*_free`.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+unsafe fn hand_over<H>(out: *mut *mut H, make: impl FnOnce() -> Result<H>) -> Result<c_int> {
+    // SAFETY: forwarded caller contract.
+    let out = unsafe { writable(out, "out") }?;
+    *out = Box::into_raw(Box::new(make()?));
+    Ok(VIDKOMPY_OK)
+}
+
+/// A `*_new` call: `hand_over` behind the panic boundary, with no handle yet to keep a message.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+unsafe fn new_handle<H>(out: *mut *mut H, make: impl FnOnce() -> Result<H>) -> c_int {
+    // SAFETY: forwarded caller contract.
+    ffi_call_free(|| unsafe { hand_over(out, make) })
 }
 
 #[cfg(test)]

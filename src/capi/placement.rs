@@ -82,17 +82,15 @@ pub unsafe extern "C" fn vidkompy_locate(
     out: *mut VidkompyPlacement,
 ) -> c_int {
     ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
+        // SAFETY: the caller's contract: `out` NULL or writable, `settings` NULL or live, the
+        // sample arrays as documented.
+        unsafe {
+            let out = writable(out, "out")?;
+            let settings = settings_or_default(settings);
+            let fg = frames_from_c(fg_samples, fg_count, "fg_samples")?;
+            let bg = frames_from_c(bg_samples, bg_count, "bg_samples")?;
+            *out = locate(&fg, &bg, &settings)?.into();
         }
-        // SAFETY: NULL-checked; a live handle otherwise.
-        let settings = unsafe { settings.as_ref() }.map(|s| s.settings.clone()).unwrap_or_default();
-        // SAFETY: forwarded caller contract.
-        let fg = unsafe { frames_from_c(fg_samples, fg_count, "fg_samples") }?;
-        let bg = unsafe { frames_from_c(bg_samples, bg_count, "bg_samples") }?;
-        let placement = locate(&fg, &bg, &settings)?;
-        // SAFETY: non-null and writable by the caller's contract.
-        unsafe { *out = placement.into() };
         Ok(VIDKOMPY_OK)
     })
 }

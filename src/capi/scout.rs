@@ -6,7 +6,7 @@ use std::ffi::{CString, c_char, c_int};
 use super::alignment_ref;
 use super::{
     LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
-    ffi_call_free, frame_from_c, free_handle, settings_or_default, stream_from_c, with_error, with_handle,
+    ffi_call_free, frame_from_c, free_handle, new_handle, settings_or_default, stream_from_c, with_error, with_handle,
 };
 use crate::error::Error;
 use crate::session::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
@@ -103,18 +103,31 @@ pub struct VidkompyScoutSpan {
 /// `settings` NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_scout_new(settings: *const VidkompySettings, out: *mut *mut VidkompyScout) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        // SAFETY: NULL or live by contract.
-        let settings = unsafe { settings_or_default(settings) };
-        let handle =
-            Box::new(VidkompyScout { scout: Scout::new(settings), report: None, last_error: CString::default() });
-        // SAFETY: non-null and writable by contract.
-        unsafe { *out = Box::into_raw(handle) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `settings` NULL or live, `out` NULL or writable, by contract.
+    unsafe {
+        new_handle(out, || {
+            Ok(VidkompyScout {
+                scout: Scout::new(settings_or_default(settings)),
+                report: None,
+                last_error: CString::default(),
+            })
+        })
+    }
+}
+
+/// vidkompy_scout_new, with its outcome in `*err` (NULL to skip): the form for hosts that read
+/// no thread-local state (a failed constructor has no handle to keep its message).
+///
+/// # Safety
+/// As vidkompy_scout_new; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_new_ex(
+    settings: *const VidkompySettings,
+    out: *mut *mut VidkompyScout,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_error(err, || vidkompy_scout_new(settings, out)) }
 }
 
 /// Frees a scout and sets `*scout` to NULL. Accepts NULL.

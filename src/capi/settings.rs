@@ -17,15 +17,10 @@ last_error_field!(VidkompySettings);
 /// `out` must be NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vidkompy_settings_new(out: *mut *mut VidkompySettings) -> c_int {
-    ffi_call_free(|| {
-        if out.is_null() {
-            return Err(Error::invalid("out is NULL"));
-        }
-        let handle = Box::new(VidkompySettings { settings: Settings::default(), last_error: CString::default() });
-        // SAFETY: `out` is non-null and writable by the caller's contract.
-        unsafe { *out = Box::into_raw(handle) };
-        Ok(VIDKOMPY_OK)
-    })
+    // SAFETY: `out` NULL or writable by the caller's contract.
+    unsafe {
+        new_handle(out, || Ok(VidkompySettings { settings: Settings::default(), last_error: CString::default() }))
+    }
 }
 
 /// Frees settings and sets `*settings` to NULL. Accepts NULL and a pointer to NULL.

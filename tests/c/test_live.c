@@ -195,6 +195,10 @@ static void stops_early(void) {
 static void bad_calls(void) {
     VidkompyFrame out;
     CHECK(vidkompy_live_new(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    /* The constructor's message reaches a host that reads no thread-local state. */
+    VidkompyError err;
+    CHECK(vidkompy_live_new_ex(NULL, NULL, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "out is NULL") != NULL);
     CHECK(vidkompy_live_receive(NULL, &out) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_live_wants(NULL) == VIDKOMPY_STREAM_NONE);
     CHECK(vidkompy_live_held_bytes(NULL) == 0);

@@ -335,6 +335,8 @@ static void calls_out_of_order_are_refused(void) {
     CHECK(vidkompy_scout_set_bg_extent(sc, 5.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_scout_set_bg_extent(NULL, 0.0, 1.0) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     VidkompyError err;
+    CHECK(vidkompy_scout_new_ex(NULL, NULL, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "out is NULL") != NULL);
     CHECK(vidkompy_alignment_check_window(NULL, 1, 1, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(err.status == VIDKOMPY_ERROR_INVALID_ARGUMENT && strstr(err.message, "NULL") != NULL);
     CHECK(vidkompy_scout_window(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);

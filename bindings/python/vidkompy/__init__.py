@@ -179,7 +179,7 @@ _signatures = {
     "vidkompy_compositor_wants": (c_int, [_handle]),
     "vidkompy_compositor_bg_rewind": (c_int, [_handle, POINTER(c_size_t), POINTER(c_int64)]),
     "vidkompy_compositor_seek_bg": (c_int, [_handle, c_size_t]),
-    "vidkompy_live_new": (c_int, [_handle, POINTER(_handle)]),
+    "vidkompy_live_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
     "vidkompy_live_free": (None, [POINTER(_handle)]),
     "vidkompy_live_last_error": (c_char_p, [_handle]),
     "vidkompy_live_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
@@ -187,7 +187,7 @@ _signatures = {
     "vidkompy_live_wants": (c_int, [_handle]),
     "vidkompy_live_last_frame": (c_int, [_handle, POINTER(ctypes.c_int64), POINTER(ctypes.c_int64), POINTER(c_int)]),
     "vidkompy_live_offset_seconds": (c_int, [_handle, POINTER(ctypes.c_double)]),
-    "vidkompy_scout_new": (c_int, [_handle, POINTER(_handle)]),
+    "vidkompy_scout_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
     "vidkompy_scout_free": (None, [POINTER(_handle)]),
     "vidkompy_scout_last_error": (c_char_p, [_handle]),
     "vidkompy_scout_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
@@ -500,8 +500,8 @@ class Live:
     found within the session's window of bg."""
 
     def __init__(self, settings=None):
-        self._h = _handle()
-        _check(_lib.vidkompy_live_new(_settings(settings), byref(self._h)))
+        self._h, err = _handle(), _Error()
+        _check(_lib.vidkompy_live_new_ex(_settings(settings), byref(self._h), byref(err)), err)
 
     def _check(self, status):
         return _check(status, handle_message=lambda: _lib.vidkompy_live_last_error(self._h))
@@ -560,8 +560,8 @@ class Scout:
     (vidkompy.Error) when the samples are dense enough and none came near fg."""
 
     def __init__(self, settings=None):
-        self._h = _handle()
-        _check(_lib.vidkompy_scout_new(_settings(settings), byref(self._h)))
+        self._h, err = _handle(), _Error()
+        _check(_lib.vidkompy_scout_new_ex(_settings(settings), byref(self._h), byref(err)), err)
 
     def _check(self, status):
         return _check(status, handle_message=lambda: _lib.vidkompy_scout_last_error(self._h))
