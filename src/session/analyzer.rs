@@ -68,16 +68,15 @@
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::fingerprint::{Descriptor, Fingerprinter};
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
 use crate::media::{MediaIdentity, StreamInfo};
-use crate::session::Stream;
-use crate::session::clock::{NO_PTS, StreamClock};
 use crate::session::picture_match::PictureMatch;
 use crate::session::placement_check::{
     CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, FRAMES_ALIKE_ON_COPIES, PairFrames, PairsChecked, near_radius,
     pick_pairs, refine_scale, same_box, scores_alike, small_move,
 };
 use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
+use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
 use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, follow_outside_runs, rate_prior};
@@ -144,13 +143,7 @@ pub fn matched_rects(p: &Placement, bg_width: u32, bg_height: u32) -> Option<(Re
 }
 
 struct StreamState {
-    shape: Option<(PixelFormat, u32, u32)>,
-    /// Frames taken (described or kept as copies).
-    count: usize,
-    ended: bool,
-    clock: StreamClock,
-    /// The first frame's time base (0/0 when it had no timestamp).
-    time_base: TimeBase,
+    intake: StreamIntake,
     track: Track,
     /// Describes full-resolution frames, once the placement is known.
     fingerprinter: Option<Fingerprinter>,
@@ -167,13 +160,9 @@ struct StreamState {
 }
 
 impl StreamState {
-    fn new() -> StreamState {
+    fn new(stream: Stream) -> StreamState {
         StreamState {
-            shape: None,
-            count: 0,
-            ended: false,
-            clock: StreamClock::default(),
-            time_base: TimeBase::NONE,
+            intake: StreamIntake::new(stream),
             track: Track::new(),
             fingerprinter: None,
             rect: Rect::default(),
@@ -184,36 +173,9 @@ impl StreamState {
         }
     }
 
-    fn check_shape(&mut self, frame: &FrameRef<'_>) -> Result<()> {
-        let shape = (frame.format(), frame.width(), frame.height());
-        match self.shape {
-            None => self.shape = Some(shape),
-            Some(s) if s != shape => {
-                return Err(FrameError::Mismatch {
-                    expected: format!("{} {}x{}", s.0, s.1, s.2),
-                    got: frame.describe(),
-                }
-                .into());
-            }
-            Some(_) => {}
-        }
-        Ok(())
-    }
-
     /// The stream as analysed, for the alignment's media identity.
     fn info(&self) -> StreamInfo {
-        let (format, width, height) = self.shape.expect("finish checked that each stream has a frame");
-        let (start_seconds, frame_rate, constant_rate) = self.clock.rate();
-        StreamInfo {
-            format,
-            width,
-            height,
-            frames: self.track.len(),
-            start_seconds,
-            frame_rate,
-            constant_rate,
-            time_base: self.time_base,
-        }
+        self.intake.info(self.track.len())
     }
 
     fn stored(&self) -> usize {
@@ -226,7 +188,7 @@ impl StreamState {
 
     /// The copies hold every frame taken, so the stream can be described again from them.
     fn store_is_whole(&self) -> bool {
-        self.count > 0 && self.stored() == self.count
+        self.intake.count > 0 && self.stored() == self.intake.count
     }
 }
 
@@ -242,7 +204,7 @@ pub struct Analyzer {
     /// A place that scored nearly as well as the placement found (`Located::rival`), settled
     /// on the time map in `finish`.
     rival: Option<Placement>,
-    streams: [StreamState; 2],
+    streams: PerStream<StreamState>,
     /// fg was described before bg's first frame, assuming the placement lies inside bg.
     fg_described_early: bool,
     finished: bool,
@@ -302,7 +264,7 @@ impl Analyzer {
             placement_found: false,
             placement_full_size: false,
             rival: None,
-            streams: [StreamState::new(), StreamState::new()],
+            streams: PerStream::new(StreamState::new),
             fg_described_early: false,
             finished: false,
             provider: None,
@@ -361,7 +323,7 @@ impl Analyzer {
     }
 
     fn started(&self) -> bool {
-        self.streams.iter().any(|s| s.count > 0)
+        self.streams.iter().any(|s| s.intake.count > 0)
     }
 
     /// Uses this placement instead of locating one. Only before the first frame is pushed.
@@ -380,7 +342,7 @@ impl Analyzer {
         if self.started() || self.finished {
             return Err(Error::bad_state("add_sample must come before the first frame"));
         }
-        let st = &mut self.streams[stream as usize];
+        let st = &mut self.streams[stream];
         if let Some(first) = st.samples.first()
             && (first.format(), first.width(), first.height()) != (frame.format(), frame.width(), frame.height())
         {
@@ -405,39 +367,29 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("the analyzer has finished"));
         }
-        let si = stream as usize;
         let Some(frame) = frame else {
-            self.streams[si].ended = true;
+            self.streams[stream].intake.ended = true;
             return Ok(());
         };
-        if self.streams[si].ended {
-            return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
-        }
-        self.streams[si].check_shape(frame)?;
-        let seconds = self.streams[si].clock.time_of(frame, stream.name())?;
+        let seconds = self.streams[stream].intake.check(frame)?;
         if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
             self.locate_from_samples()?;
         }
-        if self.describes_at_once(si) {
+        if self.describes_at_once(stream) {
             if self.held_bytes() > 0 {
                 self.describe_stores()?;
                 self.drop_stores();
             }
-            self.describe(si, frame, seconds)?;
+            self.describe(stream, frame, seconds)?;
         } else {
-            if self.streams[si].store.is_none() {
-                self.open_store(si, frame.width(), frame.height())?;
+            if self.streams[stream].store.is_none() {
+                self.open_store(stream, frame.width(), frame.height())?;
             }
-            self.streams[si].store.as_mut().expect("opened above").push(frame, seconds)?;
+            self.streams[stream].store.as_mut().expect("opened above").push(frame, seconds)?;
         }
-        let st = &mut self.streams[si];
-        if st.time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
-            st.time_base = frame.time_base;
-        }
-        st.clock.accept(seconds);
-        st.count += 1;
+        self.streams[stream].intake.taken(frame, seconds);
         self.keep_within_budget()?;
-        let (nf, nb) = (self.streams[0].count, self.streams[1].count);
+        let (nf, nb) = (self.streams.fg.intake.count, self.streams.bg.intake.count);
         if let Some(progress) = &mut self.progress {
             progress(nf, nb);
         }
@@ -446,18 +398,19 @@ impl Analyzer {
 
     /// Whether a frame of stream `si` is described as it arrives: the placement is known and
     /// so is bg's size (fg's compared rectangle depends on it when the placement overhangs).
-    fn describes_at_once(&self, si: usize) -> bool {
-        self.placement.is_some() && (si == 1 || self.streams[1].shape.is_some() || self.fg_described_early)
+    fn describes_at_once(&self, stream: Stream) -> bool {
+        self.placement.is_some()
+            && (stream == Stream::Bg || self.streams.bg.intake.shape.is_some() || self.fg_described_early)
     }
 
     /// Starts keeping copies of a stream at the shrink both streams share: coarse enough
     /// that this stream's copies fit `START_PIXELS` (the other's are halved to match).
-    fn open_store(&mut self, si: usize, width: u32, height: u32) -> Result<()> {
+    fn open_store(&mut self, stream: Stream, width: u32, height: u32) -> Result<()> {
         let needed = shrink_for(width, height, START_PIXELS);
         while self.shrink < needed {
             self.halve_copies()?;
         }
-        self.streams[si].store = Some(LumaStore::new(width, height, self.shrink));
+        self.streams[stream].store = Some(LumaStore::new(width, height, self.shrink));
         Ok(())
     }
 
@@ -501,7 +454,7 @@ impl Analyzer {
                 }
             }
             if self.placement.is_some() {
-                if self.streams[1].shape.is_none() {
+                if self.streams.bg.intake.shape.is_none() {
                     self.fg_described_early = true;
                 }
                 self.describe_stores()?;
@@ -515,7 +468,7 @@ impl Analyzer {
 
     /// Lets every other copy of the stream with more copies go (see `store.rs`).
     fn thin_longer_stream(&mut self) {
-        let longer = if self.streams[0].stored() > self.streams[1].stored() { 0 } else { 1 };
+        let longer = if self.streams.fg.stored() > self.streams.bg.stored() { Stream::Fg } else { Stream::Bg };
         let store = self.streams[longer].store.as_mut().expect("the budget is full, so a stream has copies");
         store.thin();
         let stride = store.stride();
@@ -524,7 +477,7 @@ impl Analyzer {
             self.log(LogLevel::Info, || {
                 format!(
                     "the copies reached their budget before the placement was clear (one stream far ahead, or fg's content not yet seen in bg): a copy of 1 in {stride} {} frames is kept, and the frames the time map needs will be asked of the frame provider",
-                    if longer == 0 { "fg" } else { "bg" }
+                    longer.name()
                 )
             });
         }
@@ -532,8 +485,8 @@ impl Analyzer {
 
     fn locate_from_samples(&mut self) -> Result<()> {
         let started = std::time::Instant::now();
-        let fg: Vec<FrameRef<'_>> = self.streams[0].samples.iter().map(|f| f.as_frame()).collect();
-        let bg: Vec<FrameRef<'_>> = self.streams[1].samples.iter().map(|f| f.as_frame()).collect();
+        let fg: Vec<FrameRef<'_>> = self.streams.fg.samples.iter().map(|f| f.as_frame()).collect();
+        let bg: Vec<FrameRef<'_>> = self.streams.bg.samples.iter().map(|f| f.as_frame()).collect();
         let placement = locate(&fg, &bg, &self.settings);
         self.stage_ms.placement += elapsed_ms(started);
         let placement = placement?;
@@ -572,7 +525,7 @@ impl Analyzer {
 
     /// The placement searched on evenly spaced copies of both streams.
     fn located_from_stores(&self) -> Result<Located> {
-        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
+        let (Some(fg_store), Some(bg_store)) = (&self.streams.fg.store, &self.streams.bg.store) else {
             return Err(Error::bad_state("finding the placement needs frames of both streams"));
         };
         let fg = evenly_spaced_copies(fg_store, self.settings.placement_samples as usize);
@@ -613,18 +566,18 @@ impl Analyzer {
         let p = &self.matched_part.map_or(*whole, |part| narrowed(whole, part));
         // fg described before any bg frame: as if bg were unbounded to the right and below;
         // bg's first frame checks that assumption.
-        let (bg_w, bg_h) = self.streams[1].shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));
+        let (bg_w, bg_h) = self.streams.bg.intake.shape.map_or((u32::MAX / 2, u32::MAX / 2), |(_, w, h)| (w, h));
         matched_rects(p, bg_w, bg_h).ok_or_else(|| Error::invalid("the placement puts fg entirely outside bg"))
     }
 
     /// Describes every stream's copies into its track (from scratch), at the placement.
     fn describe_stores(&mut self) -> Result<()> {
         let (fg_rect, bg_rect) = self.rects()?;
-        for (si, full_rect) in [(0, fg_rect), (1, bg_rect)] {
-            let st = &mut self.streams[si];
+        for (stream, full_rect) in [(Stream::Fg, fg_rect), (Stream::Bg, bg_rect)] {
+            let st = &mut self.streams[stream];
             let Some(store) = st.store.as_ref().filter(|s| !s.is_empty()) else { continue };
-            let (w, h) = st.shape.map(|(_, w, h)| (w, h)).expect("a stored stream has a shape");
-            check_fits(si, full_rect, w, h)?;
+            let (w, h) = st.intake.shape.map(|(_, w, h)| (w, h)).expect("a stored stream has a shape");
+            check_fits(stream, full_rect, w, h)?;
             let rect = store.to_stored(full_rect);
             let mut fingerprinter = Fingerprinter::new(rect.width, rect.height);
             let copies: Vec<Descriptor> =
@@ -646,29 +599,29 @@ impl Analyzer {
     }
 
     fn drop_stores(&mut self) {
-        for s in &mut self.streams {
+        for s in self.streams.iter_mut() {
             s.store = None;
         }
     }
 
-    fn describe(&mut self, si: usize, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
-        if self.streams[si].fingerprinter.is_none() {
+    fn describe(&mut self, stream: Stream, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
+        if self.streams[stream].fingerprinter.is_none() {
             let (fg_rect, bg_rect) = self.rects()?;
-            let fg_track_rect = self.streams[0].rect;
-            if si == 1 && self.fg_described_early && fg_track_rect != fg_rect {
+            let fg_track_rect = self.streams.fg.rect;
+            if stream == Stream::Bg && self.fg_described_early && fg_track_rect != fg_rect {
                 return Err(Error::bad_state(format!(
                     "the placement reaches beyond bg's {}x{} frame, and {} fg frames were pushed before bg's first frame (more than the analyzer keeps): push bg's first frame earlier",
                     frame.width(),
                     frame.height(),
-                    self.streams[0].count
+                    self.streams.fg.intake.count
                 )));
             }
-            let rect = if si == 0 { fg_rect } else { bg_rect };
-            check_fits(si, rect, frame.width(), frame.height())?;
-            self.streams[si].rect = rect;
-            self.streams[si].fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
+            let rect = if stream == Stream::Fg { fg_rect } else { bg_rect };
+            check_fits(stream, rect, frame.width(), frame.height())?;
+            self.streams[stream].rect = rect;
+            self.streams[stream].fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
         }
-        let st = &mut self.streams[si];
+        let st = &mut self.streams[stream];
         let d = st.fingerprinter.as_mut().expect("set above").compute(frame, st.rect);
         st.track.push(&d, seconds);
         Ok(())
@@ -679,14 +632,14 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("finish was already called"));
         }
-        if self.streams.iter().any(|s| s.count == 0) {
+        if self.streams.iter().any(|s| s.intake.count == 0) {
             return Err(Error::bad_state(format!(
                 "both streams need at least one frame (fg: {}, bg: {})",
-                self.streams[0].count, self.streams[1].count
+                self.streams.fg.intake.count, self.streams.bg.intake.count
             )));
         }
-        for s in &mut self.streams {
-            s.ended = true;
+        for s in self.streams.iter_mut() {
+            s.intake.ended = true;
         }
         self.finished = true;
         if self.placement.is_none() {
@@ -767,7 +720,7 @@ impl Analyzer {
         if ((n - outside) as f64) < self.settings.min_matched_share * n as f64 {
             return None;
         }
-        let e = chance_evidence(&self.streams[0].track, &self.streams[1].track, time)?;
+        let e = chance_evidence(&self.streams.fg.track, &self.streams.bg.track, time)?;
         let ratio = e.matched_cost / e.chance_cost.max(f32::MIN_POSITIVE);
         (self.settings.min_matched_share == 0.0 || ratio <= CHANCE_RATIO).then_some(ratio)
     }
@@ -778,11 +731,11 @@ impl Analyzer {
     fn describe_and_align(&mut self) -> Result<TimeMap> {
         self.describe_stores()?;
         self.describe_near_likely_copies()?;
-        let mut time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+        let mut time = align(&self.streams.fg.track, &self.streams.bg.track, &self.settings)?;
         while self.describe_borrowed(&time)? {
-            time = align(&self.streams[0].track, &self.streams[1].track, &self.settings)?;
+            time = align(&self.streams.fg.track, &self.streams.bg.track, &self.settings)?;
         }
-        follow_outside_runs(&self.streams[0].track, &self.streams[1].track, &self.settings, &mut time);
+        follow_outside_runs(&self.streams.fg.track, &self.streams.bg.track, &self.settings, &mut time);
         Ok(time)
     }
 
@@ -790,10 +743,10 @@ impl Analyzer {
     /// frames within a stride of a matched one. False when none was left to describe.
     fn describe_borrowed(&mut self, time: &TimeMap) -> Result<bool> {
         let fg_wanted: Vec<usize> =
-            (0..self.streams[0].borrowed.len()).filter(|&i| self.streams[0].borrowed[i]).collect();
+            (0..self.streams.fg.borrowed.len()).filter(|&i| self.streams.fg.borrowed[i]).collect();
         let bg_wanted = self.borrowed_bg_near_matches(time);
         // Nothing matched on a thinned bg: the frames without a copy may hold the match.
-        let unmatched_thinned = time.outside.len() == time.map.len() && self.streams[1].borrowed.iter().any(|&b| b);
+        let unmatched_thinned = time.outside.len() == time.map.len() && self.streams.bg.borrowed.iter().any(|&b| b);
         if fg_wanted.is_empty() && bg_wanted.is_empty() && !(unmatched_thinned && self.provider.is_none()) {
             return Ok(false);
         }
@@ -820,20 +773,20 @@ impl Analyzer {
     /// most like fg's, over fg's length: a map from borrowed descriptors alone may match no
     /// frame to start from (a pan whose neighbouring frames differ by a moving detail).
     fn describe_near_likely_copies(&mut self) -> Result<()> {
-        if self.provider.is_none() || !self.streams[1].borrowed.iter().any(|&b| b) {
+        if self.provider.is_none() || !self.streams.bg.borrowed.iter().any(|&b| b) {
             return Ok(());
         }
-        let (Some(fg_store), Some(bg_store)) = (&self.streams[0].store, &self.streams[1].store) else {
+        let (Some(fg_store), Some(bg_store)) = (&self.streams.fg.store, &self.streams.bg.store) else {
             return Ok(());
         };
         let stride = bg_store.stride();
-        let reach = (self.streams[0].count as f64 * rate_prior(&self.streams[0].track, &self.streams[1].track)).ceil()
-            as usize
+        let reach = (self.streams.fg.intake.count as f64 * rate_prior(&self.streams.fg.track, &self.streams.bg.track))
+            .ceil() as usize
             + stride;
         let fg = evenly_spaced_copies(fg_store, RANKING_FG);
         let all: Vec<FrameRef<'_>> = (0..bg_store.len()).map(|k| bg_store.frame(k).0).collect();
         let centres: Vec<usize> = likeliest_bg(&fg, &all, NEAR_LIKELY).into_iter().map(|k| k * stride).collect();
-        let borrowed = &self.streams[1].borrowed;
+        let borrowed = &self.streams.bg.borrowed;
         let mut wanted: Vec<usize> = centres
             .iter()
             .flat_map(|&c| c.saturating_sub(reach)..(c + reach + 1).min(borrowed.len()))
@@ -849,8 +802,8 @@ impl Analyzer {
 
     /// Borrowed bg frames within a stride of a bg frame the map matches.
     fn borrowed_bg_near_matches(&self, time: &TimeMap) -> Vec<usize> {
-        let borrowed = &self.streams[1].borrowed;
-        let reach = self.streams[1].store.as_ref().map_or(1, LumaStore::stride);
+        let borrowed = &self.streams.bg.borrowed;
+        let reach = self.streams.bg.store.as_ref().map_or(1, LumaStore::stride);
         let mut wanted = vec![false; borrowed.len()];
         for (i, &j) in time.map.iter().enumerate() {
             if time.is_outside(i) {
@@ -866,8 +819,7 @@ impl Analyzer {
     /// Describes frame `j` of `stream` at full resolution, from the provider, in place of the
     /// descriptor it borrowed.
     fn describe_provided(&mut self, stream: Stream, j: usize) -> Result<()> {
-        let si = stream as usize;
-        let shape = self.streams[si].shape;
+        let shape = self.streams[stream].intake.shape;
         let frame = self
             .provider
             .as_mut()
@@ -879,7 +831,7 @@ impl Analyzer {
                     stream.name()
                 ))
             })?;
-        let st = &mut self.streams[si];
+        let st = &mut self.streams[stream];
         let rect = st.rect;
         let fingerprinter = match &mut st.provided {
             Some((r, f)) if *r == rect => f,
@@ -942,7 +894,7 @@ impl Analyzer {
         if !self.streams.iter().all(StreamState::store_is_whole) {
             return None;
         }
-        let (fg_store, bg_store) = (self.streams[0].store.as_ref()?, self.streams[1].store.as_ref()?);
+        let (fg_store, bg_store) = (self.streams.fg.store.as_ref()?, self.streams.bg.store.as_ref()?);
         let around = self.placement?;
         let picks = self.pick_pairs(time);
         let fg: Vec<FrameRef<'_>> = picks.iter().map(|&i| fg_store.frame(i).0).collect();
@@ -1005,13 +957,13 @@ impl Analyzer {
     fn pick_pairs(&self, time: &TimeMap) -> Vec<usize> {
         let probe = Alignment {
             placement: self.placement.expect("found"),
-            fg_frames: self.streams[0].track.len(),
-            bg_frames: self.streams[1].track.len(),
+            fg_frames: self.streams.fg.track.len(),
+            bg_frames: self.streams.bg.track.len(),
             time: time.clone(),
             media: None,
             placement_approximate: false,
         };
-        pick_pairs(&probe, &self.streams[0].track, &self.streams[1].track, CHECK_PAIRS)
+        pick_pairs(&probe, &self.streams.fg.track, &self.streams.bg.track, CHECK_PAIRS)
     }
 
     /// Without full-size frames (no provider, or a given placement): the mapped bg frame and
@@ -1022,7 +974,7 @@ impl Analyzer {
         if !self.streams.iter().all(StreamState::store_is_whole) || self.placement.is_none() {
             return None;
         }
-        let (fg_store, bg_store) = (self.streams[0].store.as_ref()?, self.streams[1].store.as_ref()?);
+        let (fg_store, bg_store) = (self.streams.fg.store.as_ref()?, self.streams.bg.store.as_ref()?);
         let (fg_rect, bg_rect) = self.rects().ok()?;
         let mut pictures = PictureMatch::new(fg_store.to_stored(fg_rect), bg_store.to_stored(bg_rect));
         let (mut pairs, mut alike) = (0, 0);
@@ -1048,7 +1000,7 @@ impl Analyzer {
     fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
         let mut around = self.placement.expect("found");
         let picks = self.pick_pairs(time);
-        let bg_frames = self.streams[1].track.len();
+        let bg_frames = self.streams.bg.track.len();
         let neighbours = |j: usize| j.saturating_sub(1)..(j + 2).min(bg_frames);
         if self.provider.is_some() {
             // One pair's frames at a time: four full-size frames held at most.
@@ -1091,9 +1043,9 @@ impl Analyzer {
         let mut wanted = vec![(Stream::Fg, i)];
         wanted.extend(bg.clone().map(|j| (Stream::Bg, j)));
         let mut given = provider.frames(&wanted).into_iter();
-        let shapes = [self.streams[0].shape, self.streams[1].shape];
+        let shapes = PerStream { fg: self.streams.fg.intake.shape, bg: self.streams.bg.intake.shape };
         let mut next = |stream: Stream| {
-            given.next().flatten().filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream as usize])
+            given.next().flatten().filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream])
         };
         let fg = next(Stream::Fg)?;
         let bgs = bg.map(|j| next(Stream::Bg).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
@@ -1104,7 +1056,7 @@ impl Analyzer {
     fn decide(&mut self, time: TimeMap) -> Result<Alignment> {
         let (n, outside, confidence) = (time.map.len(), time.outside.len(), time.overall_confidence);
         let share = self.settings.min_matched_share;
-        let evidence = chance_evidence(&self.streams[0].track, &self.streams[1].track, &time);
+        let evidence = chance_evidence(&self.streams.fg.track, &self.streams.bg.track, &time);
         let against_chance = evidence.map_or(String::new(), |e| {
             format!("; median match distance {:.2} against {:.2} by chance", e.matched_cost, e.chance_cost)
         });
@@ -1139,10 +1091,10 @@ impl Analyzer {
         }
         Ok(Alignment {
             placement: self.placement.expect("located above"),
-            fg_frames: self.streams[0].track.len(),
-            bg_frames: self.streams[1].track.len(),
+            fg_frames: self.streams.fg.track.len(),
+            bg_frames: self.streams.bg.track.len(),
             time,
-            media: Some(MediaIdentity { fg: self.streams[0].info(), bg: self.streams[1].info() }),
+            media: Some(MediaIdentity { fg: self.streams.fg.info(), bg: self.streams.bg.info() }),
             placement_approximate: !self.placement_full_size,
         })
     }
@@ -1247,13 +1199,13 @@ fn evenly_spaced_copies(store: &LumaStore, count: usize) -> Vec<FrameRef<'_>> {
 }
 
 /// Refuses a compared rectangle that does not fit the stream's frames.
-fn check_fits(si: usize, rect: Rect, width: u32, height: u32) -> Result<()> {
+fn check_fits(stream: Stream, rect: Rect, width: u32, height: u32) -> Result<()> {
     if rect.fits_in(width, height) {
         return Ok(());
     }
     Err(Error::invalid(format!(
         "the placement's {} rectangle {:?} does not fit the {}x{} frames",
-        if si == 0 { "fg" } else { "bg" },
+        stream.name(),
         rect,
         width,
         height

@@ -13,33 +13,9 @@
 use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameError, FrameMut, FrameRef, PixelFormat};
+use crate::frame::{FrameBuf, FrameMut, FrameRef};
+use crate::session::stream::{Shape, Stream, check_shape};
 use crate::settings::Settings;
-
-/// The two input streams (integers at the C boundary: 0 = fg, 1 = bg).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(i32)]
-pub enum Stream {
-    Fg = 0,
-    Bg = 1,
-}
-
-impl Stream {
-    pub fn from_raw(v: i32) -> Option<Stream> {
-        match v {
-            0 => Some(Stream::Fg),
-            1 => Some(Stream::Bg),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Stream::Fg => "fg",
-            Stream::Bg => "bg",
-        }
-    }
-}
 
 /// What `send` answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +43,7 @@ struct Held {
     /// from the leg before may stand in for a frame of the next.
     spare: Option<FrameBuf>,
     index: usize,
-    shape: Option<(PixelFormat, u32, u32)>,
+    shape: Option<Shape>,
     /// Time of the last frame sent with a timestamp, and how many frames were sent.
     last_seconds: Option<f64>,
     sent: usize,
@@ -101,22 +77,6 @@ impl Held {
             self.last_seconds = seconds;
         }
         self.sent += 1;
-    }
-
-    fn check_shape(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
-        let shape = (frame.format(), frame.width(), frame.height());
-        match self.shape {
-            None => self.shape = Some(shape),
-            Some(s) if s != shape => {
-                return Err(FrameError::Mismatch {
-                    expected: format!("{} frame of {} {}x{}", stream.name(), s.0, s.1, s.2),
-                    got: frame.describe(),
-                }
-                .into());
-            }
-            Some(_) => {}
-        }
-        Ok(())
     }
 
     fn store(&mut self, frame: &FrameRef<'_>, index: usize) -> Result<()> {
@@ -281,7 +241,7 @@ impl Compositor {
         }
         match stream {
             Stream::Fg => {
-                self.fg.check_shape(stream, frame)?;
+                check_shape(&mut self.fg.shape, stream, frame)?;
                 if self.fg_pending {
                     return Ok(Sent::Again);
                 }
@@ -318,7 +278,7 @@ impl Compositor {
                 Ok(Sent::Accepted)
             }
             Stream::Bg => {
-                self.bg.check_shape(stream, frame)?;
+                check_shape(&mut self.bg.shape, stream, frame)?;
                 if let Some(need) = self.bg_rewind() {
                     return Err(self.rewind_error(need));
                 }

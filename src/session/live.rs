@@ -47,12 +47,12 @@ use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
-use crate::media::{MediaIdentity, StreamInfo};
+use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect};
+use crate::media::MediaIdentity;
 use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
-use crate::session::clock::{NO_PTS, StreamClock};
-use crate::session::compositor::{Received, Sent, Stream};
+use crate::session::compositor::{Received, Sent};
 use crate::session::picture_match::{PictureMatch, RATE_PENALTY, best_picture, on_the_line};
+use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use crate::temporal::{AlignScratch, CHANCE_RATIO, TimeMap, Track, align_into, frame_cost_of, no_better_than_chance};
@@ -72,12 +72,7 @@ struct Held {
 
 /// One input stream as the session sees it.
 struct Side {
-    stream: Stream,
-    shape: Option<(PixelFormat, u32, u32)>,
-    clock: StreamClock,
-    /// Frames taken so far.
-    count: usize,
-    ended: bool,
+    intake: StreamIntake,
     /// Pictures held, in index order.
     pictures: VecDeque<Held>,
     /// Spent picture buffers, reused for the next frames (no allocation in steady state).
@@ -87,56 +82,18 @@ struct Side {
     track_first: usize,
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
-    /// The time base of the stream's first timestamped frame (for the alignment's media record).
-    time_base: TimeBase,
 }
 
 impl Side {
     fn new(stream: Stream) -> Side {
         Side {
-            stream,
-            shape: None,
-            clock: StreamClock::default(),
-            count: 0,
-            ended: false,
+            intake: StreamIntake::new(stream),
             pictures: VecDeque::new(),
             spare: Vec::new(),
             track: Track::new(),
             track_first: 0,
             fingerprinter: None,
-            time_base: TimeBase::NONE,
             rect: Rect::default(),
-        }
-    }
-
-    /// The stream as the session saw it, for the alignment's media record (`frames` of it).
-    fn info(&self, frames: usize) -> StreamInfo {
-        let (format, width, height) = self.shape.unwrap_or((PixelFormat::Gray8, 0, 0));
-        let (start_seconds, frame_rate, constant_rate) = self.clock.rate();
-        StreamInfo {
-            format,
-            width,
-            height,
-            frames,
-            start_seconds,
-            frame_rate,
-            constant_rate,
-            time_base: self.time_base,
-        }
-    }
-
-    fn check_shape(&mut self, frame: &FrameRef<'_>) -> Result<()> {
-        let shape = (frame.format(), frame.width(), frame.height());
-        match self.shape {
-            Some(s) if s != shape => Err(FrameError::Mismatch {
-                expected: format!("{} frame of {} {}x{}", self.stream.name(), s.0, s.1, s.2),
-                got: frame.describe(),
-            }
-            .into()),
-            _ => {
-                self.shape = Some(shape);
-                Ok(())
-            }
         }
     }
 
@@ -149,7 +106,7 @@ impl Side {
             }
             None => FrameBuf::from_frame(frame)?,
         };
-        self.pictures.push_back(Held { index: self.count, seconds, buf });
+        self.pictures.push_back(Held { index: self.intake.count, seconds, buf });
         Ok(())
     }
 
@@ -195,7 +152,7 @@ impl Side {
 
     /// Frames per second so far, when two frames have been seen.
     fn fps(&self) -> Option<f64> {
-        let (_, fps, _) = self.clock.rate();
+        let (_, fps, _) = self.intake.clock.rate();
         (fps > 0.0).then_some(fps)
     }
 }
@@ -308,7 +265,7 @@ pub struct LiveDecision {
 pub struct Live {
     settings: Settings,
     lag: usize,
-    sides: [Side; 2],
+    sides: PerStream<Side>,
     given_placement: Option<Placement>,
     lock: Option<Lock>,
     /// Compares each decided fg frame with the bg frames next to its match (once locked).
@@ -354,7 +311,7 @@ impl Live {
         Live {
             lag: settings.live_lag.max(1) as usize,
             settings,
-            sides: [Side::new(Stream::Fg), Side::new(Stream::Bg)],
+            sides: PerStream::new(Side::new),
             given_placement: None,
             lock: None,
             pictures: None,
@@ -389,7 +346,7 @@ impl Live {
 
     /// Uses `placement` instead of searching for it; before the first frame.
     pub fn set_placement(&mut self, placement: Placement) -> Result<()> {
-        if self.sides.iter().any(|s| s.count > 0) {
+        if self.sides.iter().any(|s| s.intake.count > 0) {
             return Err(Error::bad_state("set the placement before the first frame"));
         }
         placement.validate()?;
@@ -433,7 +390,7 @@ impl Live {
         if error.status() == Status::NoMatch {
             self.failed = Some(error.to_string());
         }
-        for side in &mut self.sides {
+        for side in self.sides.iter_mut() {
             side.pictures.clear();
             side.spare.clear();
             side.track = Track::new();
@@ -446,22 +403,17 @@ impl Live {
     /// same frame again.
     pub fn send(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<Sent> {
         self.check_alive()?;
-        let si = stream as usize;
         let Some(frame) = frame else {
-            self.sides[si].ended = true;
+            self.sides[stream].intake.ended = true;
             self.decision_needs_bg &= stream != Stream::Bg;
             return Ok(Sent::Accepted);
         };
-        if self.sides[si].ended {
-            return Err(Error::bad_state(format!("{} frame after the end of its stream", stream.name())));
-        }
-        self.sides[si].check_shape(frame)?;
+        let seconds = self.sides[stream].intake.check(frame)?;
         if let Err(e) = self.check_memory_budget() {
             return Err(self.fail(e));
         }
-        let seconds = self.sides[si].clock.time_of(frame, stream.name())?;
         if self.is_full(stream) {
-            if self.lock.is_none() && stream == Stream::Bg && (self.sides[0].ended || self.fg_ready_to_lock()) {
+            if self.lock.is_none() && stream == Stream::Bg && (self.sides.fg.intake.ended || self.fg_ready_to_lock()) {
                 // Seeking with a full window: analysing finds fg's start, or it is not in the
                 // window's oldest frame, which goes.
                 if self.ready_to_lock() {
@@ -476,18 +428,14 @@ impl Live {
             }
         }
         self.decision_needs_bg &= stream != Stream::Bg;
-        let side = &mut self.sides[si];
+        let side = &mut self.sides[stream];
         side.hold(frame, seconds)?;
         if side.fingerprinter.is_some() {
             let started = std::time::Instant::now();
             side.describe(frame, seconds);
             self.times.align += started.elapsed().as_secs_f64() * 1e3;
         }
-        side.clock.accept(seconds);
-        side.count += 1;
-        if side.time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
-            side.time_base = frame.time_base;
-        }
+        side.intake.taken(frame, seconds);
         match stream {
             Stream::Fg => {
                 self.status.fg_received += 1;
@@ -503,7 +451,7 @@ impl Live {
 
     /// Whether `stream` holds as many pictures as it may.
     fn is_full(&self, stream: Stream) -> bool {
-        let held = self.sides[stream as usize].pictures.len();
+        let held = self.sides[stream].pictures.len();
         match stream {
             Stream::Fg => held > self.lag,
             Stream::Bg => held >= self.bg_capacity(),
@@ -512,7 +460,7 @@ impl Live {
 
     /// bg frames per fg frame, from the streams' rates so far (1 until both are known).
     pub fn rate(&self) -> f64 {
-        match (self.sides[0].fps(), self.sides[1].fps()) {
+        match (self.sides.fg.fps(), self.sides.bg.fps()) {
             (Some(f), Some(b)) => b / f,
             _ => 1.0,
         }
@@ -541,7 +489,7 @@ impl Live {
     /// `live_memory_mib`, once both frame sizes are known and before it holds that much: at
     /// 4K or 8K the window of a long lag is gigabytes.
     fn check_memory_budget(&self) -> Result<()> {
-        let (Some(fg), Some(bg)) = (self.sides[0].shape, self.sides[1].shape) else { return Ok(()) };
+        let (Some(fg), Some(bg)) = (self.sides.fg.intake.shape, self.sides.bg.intake.shape) else { return Ok(()) };
         let bytes = |(format, w, h): (PixelFormat, u32, u32)| -> u64 {
             (0..format.plane_count()).map(|p| format.plane_size(p, w, h)).map(|(row, rows)| (row * rows) as u64).sum()
         };
@@ -564,7 +512,7 @@ impl Live {
     }
 
     fn fg_ready_to_lock(&self) -> bool {
-        self.sides[0].pictures.len() > self.lag
+        self.sides.fg.pictures.len() > self.lag
     }
 
     /// Which stream `receive` needs next, or `None` when it can output a frame (or is done).
@@ -579,13 +527,17 @@ impl Live {
     /// the stream needed, or EOF once every fg frame is out.
     pub fn receive(&mut self) -> Result<Received<'_>> {
         self.check_alive()?;
-        if self.lock.is_none() && self.sides[1].ended && self.sides[1].count == 0 && self.sides[0].count > 0 {
+        if self.lock.is_none()
+            && self.sides.bg.intake.ended
+            && self.sides.bg.intake.count == 0
+            && self.sides.fg.intake.count > 0
+        {
             return Err(Error::bad_state("bg ended before its first frame"));
         }
         if self.lock.is_none() && self.ready_to_lock() {
             self.try_lock()?;
             if self.lock.is_none() {
-                if self.sides[1].ended {
+                if self.sides.bg.intake.ended {
                     return Err(self.no_match_at_end());
                 }
                 return self.again(Stream::Bg);
@@ -617,11 +569,11 @@ impl Live {
     /// AGAIN naming `stream`, which `wants` names too. A stream that has ended can give
     /// nothing more: the session fails with the reason instead of leaving the host waiting.
     fn again(&mut self, stream: Stream) -> Result<Received<'static>> {
-        if self.sides[stream as usize].ended || self.wants() != Some(stream) {
+        if self.sides[stream].intake.ended || self.wants() != Some(stream) {
             let e = Error::Internal(format!(
                 "the session needs more {} frames than the stream gave (it ended after {}); nothing more can be composited",
                 stream.name(),
-                self.sides[stream as usize].count
+                self.sides[stream].intake.count
             ));
             return Err(self.fail(e));
         }
@@ -692,30 +644,33 @@ impl Live {
                 offset_seconds: self.offset_seconds().unwrap_or(0.0),
                 rate: self.rate(),
             },
-            media: Some(MediaIdentity { fg: self.sides[0].info(n), bg: self.sides[1].info(self.status.bg_received) }),
+            media: Some(MediaIdentity {
+                fg: self.sides.fg.intake.info(n),
+                bg: self.sides.bg.intake.info(self.status.bg_received),
+            }),
             placement_approximate: self.lock.as_ref().is_some_and(|l| l.placement_approximate),
         })
     }
 
     /// What the session can do now.
     fn next_step(&self) -> Step {
-        let (fg, bg) = (&self.sides[0], &self.sides[1]);
-        if fg.ended && self.next_out >= fg.count {
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
+        if fg.intake.ended && self.next_out >= fg.intake.count {
             return Step::Done;
         }
         if self.lock.is_none() {
-            if !(fg.ended || self.fg_ready_to_lock()) {
+            if !(fg.intake.ended || self.fg_ready_to_lock()) {
                 return Step::Need(Stream::Fg);
             }
             return Step::Need(Stream::Bg);
         }
-        if !fg.ended && fg.count < self.next_out + self.lag + 1 {
+        if !fg.intake.ended && fg.intake.count < self.next_out + self.lag + 1 {
             return Step::Need(Stream::Fg);
         }
-        if bg.pictures.is_empty() && !bg.ended {
+        if bg.pictures.is_empty() && !bg.intake.ended {
             return Step::Need(Stream::Bg);
         }
-        if !bg.ended && !self.is_full(Stream::Bg) && (self.decision_needs_bg || !self.bg_reaches_lookahead()) {
+        if !bg.intake.ended && !self.is_full(Stream::Bg) && (self.decision_needs_bg || !self.bg_reaches_lookahead()) {
             return Step::Need(Stream::Bg);
         }
         Step::Output
@@ -724,7 +679,7 @@ impl Live {
     /// Whether bg has arrived past where the newest fg frame should match, and the band's
     /// margin beyond.
     fn bg_reaches_lookahead(&self) -> bool {
-        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
         let (Some(lock), Some(fg_newest), Some(bg_newest)) = (&self.lock, fg.newest_seconds(), bg.newest_seconds())
         else {
             return false;
@@ -736,11 +691,11 @@ impl Live {
     /// Whether the held frames are worth analysing: fg's first stretch is held, bg's window is
     /// full (or bg ended), and bg moved on by a quarter lookahead since the last attempt.
     fn ready_to_lock(&self) -> bool {
-        let (fg, bg) = (&self.sides[0], &self.sides[1]);
-        let fg_ready = fg.ended || self.fg_ready_to_lock();
-        let bg_ready = bg.ended || self.is_full(Stream::Bg);
-        let moved_on = if bg.ended { 1 } else { (self.lookahead_bg() / 4).max(1) };
-        fg_ready && bg_ready && fg.count > 0 && bg.count > 0 && self.bg_since_attempt >= moved_on
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
+        let fg_ready = fg.intake.ended || self.fg_ready_to_lock();
+        let bg_ready = bg.intake.ended || self.is_full(Stream::Bg);
+        let moved_on = if bg.intake.ended { 1 } else { (self.lookahead_bg() / 4).max(1) };
+        fg_ready && bg_ready && fg.intake.count > 0 && bg.intake.count > 0 && self.bg_since_attempt >= moved_on
     }
 
     /// Runs the analyzer on the held frames; on a match that bg's window covers, locks the
@@ -756,7 +711,7 @@ impl Live {
         let started = std::time::Instant::now();
         // The held pictures are lent to the analyzer and its frame provider (shared, not
         // copied: a window of 1080p frames is hundreds of MiB), and taken back after.
-        let held = std::sync::Arc::new([0, 1].map(|si| std::mem::take(&mut self.sides[si].pictures)));
+        let held = std::sync::Arc::new([Stream::Fg, Stream::Bg].map(|s| std::mem::take(&mut self.sides[s].pictures)));
         let mut analyzer = Analyzer::new(self.settings.clone());
         analyzer.set_log(self.log.take());
         let analysed = self.analyse_held(&mut analyzer, &held);
@@ -768,10 +723,10 @@ impl Live {
         drop(analyzer);
         let [fg, bg] = std::sync::Arc::try_unwrap(held)
             .map_err(|_| Error::Internal("the analyzer kept the held frames".into()))?;
-        (self.sides[0].pictures, self.sides[1].pictures) = (fg, bg);
+        (self.sides.fg.pictures, self.sides.bg.pictures) = (fg, bg);
         self.times.lock += started.elapsed().as_secs_f64() * 1e3;
         match analysed {
-            Ok(found) if found.covered || self.sides[1].ended => {
+            Ok(found) if found.covered || self.sides.bg.intake.ended => {
                 self.waiting = None;
                 self.lock_at(found)
             }
@@ -786,7 +741,7 @@ impl Live {
                 if limit > 0 && self.failed_starts >= limit {
                     let e = Error::NotInBg(format!(
                         "fg's start was not in the first {limit} window(s) of bg ({} bg frames; live_start_windows {limit}): {e}",
-                        self.sides[1].count
+                        self.sides.bg.intake.count
                     ));
                     return Err(self.fail(e));
                 }
@@ -841,7 +796,7 @@ impl Live {
             side.rect = rect;
             side.fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
             side.track = Track::with_capacity(4 * (self.lag + 1) + 4 * self.settings.band as usize);
-            side.track_first = side.pictures.front().map_or(side.count, |h| h.index);
+            side.track_first = side.pictures.front().map_or(side.intake.count, |h| h.index);
             let rect = side.rect;
             let fp = side.fingerprinter.as_mut().expect("set above");
             for h in &side.pictures {
@@ -860,13 +815,13 @@ impl Live {
     /// past fg's first frames without a match.
     fn drop_oldest_bg(&mut self) -> Result<()> {
         if let Some(w) = self.waiting
-            && self.sides[1].pictures.front().is_some_and(|h| h.index >= w.keep_from)
+            && self.sides.bg.pictures.front().is_some_and(|h| h.index >= w.keep_from)
         {
             // The window cannot move on without losing fg's start: the match found stands.
             self.waiting = None;
             return self.lock_at(w);
         }
-        let bg = &mut self.sides[1];
+        let bg = &mut self.sides.bg;
         if let Some(h) = bg.pictures.pop_front() {
             bg.spare.push(h.buf);
             self.status.bg_dropped += 1;
@@ -874,8 +829,8 @@ impl Live {
         if self.status.bg_dropped >= self.bg_capacity() {
             let e = Error::NotInBg(format!(
                 "fg's first {} frames matched none of the {} bg frames seen ({} windows of {} tried)",
-                self.sides[0].pictures.len(),
-                self.sides[1].count,
+                self.sides.fg.pictures.len(),
+                self.sides.bg.intake.count,
                 self.status.start_attempts,
                 self.bg_capacity()
             ));
@@ -887,8 +842,8 @@ impl Live {
     fn no_match_at_end(&mut self) -> Error {
         let e = Error::NotInBg(format!(
             "bg ended after {} frames and fg's first {} frames matched none of them",
-            self.sides[1].count,
-            self.sides[0].pictures.len()
+            self.sides.bg.intake.count,
+            self.sides.fg.pictures.len()
         ));
         self.fail(e)
     }
@@ -899,7 +854,7 @@ impl Live {
     /// the seeking window's size.
     fn decide(&mut self) -> Result<Option<LiveDecision>> {
         let i = self.next_out;
-        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
         align_into(&fg.track, &bg.track, &self.settings, &mut self.align_scratch, &mut self.time)?;
         let time = &self.time;
         let newest = time.map.len() - 1;
@@ -908,7 +863,7 @@ impl Live {
         // (after a cut forward, a look-alike scene matches there while the true frame is to come).
         let bg_newest = bg.track_first + bg.track.len() - 1;
         let pressed = time.map[newest] as usize + bg.track_first + self.settings.band as usize / 2 > bg_newest;
-        self.reaching = (newest_unmatched || pressed) && !bg.ended;
+        self.reaching = (newest_unmatched || pressed) && !bg.intake.ended;
         if self.reaching && bg.pictures.len() < self.bg_capacity() {
             return Ok(None);
         }
@@ -929,7 +884,7 @@ impl Live {
     }
 
     fn bg_period(&self) -> f64 {
-        self.sides[1].fps().map_or(1.0 / crate::session::clock::DEFAULT_FPS, |f| 1.0 / f)
+        self.sides.bg.fps().map_or(1.0 / crate::session::clock::DEFAULT_FPS, |f| 1.0 / f)
     }
 
     /// A matched decision moved to the bg frame next to it whose picture matches fg's clearly
@@ -942,7 +897,7 @@ impl Live {
         if let Some(held) = self.held_picture(&d) {
             return held;
         }
-        let (Some(pictures), (fg, bg)) = (self.pictures.as_mut(), (&self.sides[0], &self.sides[1])) else { return d };
+        let (Some(pictures), (fg, bg)) = (self.pictures.as_mut(), (&self.sides.fg, &self.sides.bg)) else { return d };
         let Some(fg_picture) = fg.picture(d.fg_index) else { return d };
         // Where the recent matches' line puts this frame; on it, the match stands and the
         // pictures are not compared (most frames: this is the hot path).
@@ -972,7 +927,7 @@ impl Live {
     /// against 0.9807 for the next bg frame; on fg at crf 38, 0.002 apart at most).
     fn held_picture(&mut self, d: &LiveDecision) -> Option<LiveDecision> {
         let last = self.last_matched.filter(|&last| last != d.bg_index)?;
-        let (fg, bg) = (&self.sides[0], &self.sides[1]);
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
         let local = d.fg_index.checked_sub(fg.track_first + 1)? + 1;
         let bg_local = d.bg_index.checked_sub(bg.track_first)?;
         let repeated = frame_cost_of(&fg.track, local, &fg.track, local - 1);
@@ -996,7 +951,7 @@ impl Live {
 
     /// Composites the decided frame and releases what no later decision needs.
     fn output(&mut self, d: LiveDecision) -> Result<()> {
-        let (fg_side, bg_side) = (&self.sides[0], &self.sides[1]);
+        let (fg_side, bg_side) = (&self.sides.fg, &self.sides.bg);
         let fg =
             fg_side.picture(d.fg_index).ok_or_else(|| Error::Internal("the pending fg frame is not held".into()))?;
         // bg ended before the frame decided: its last frame stands in.
@@ -1031,8 +986,8 @@ impl Live {
         self.status.outside += d.outside as usize;
         self.status.chance_like += (!d.outside && no_better_than_chance(d.confidence)) as usize;
         self.history.push_back(d);
-        self.sides[0].release_pictures_before(self.next_out);
-        self.sides[1].release_pictures_before(bg_index);
+        self.sides.fg.release_pictures_before(self.next_out);
+        self.sides.bg.release_pictures_before(bg_index);
         // The window keeps `lag` decided fg frames, and bg's descriptors back to the oldest's match.
         while self.history.len() > self.lag {
             self.history.pop_front();
@@ -1040,8 +995,8 @@ impl Live {
         let (fg_from, bg_from) =
             self.history.front().map_or((self.next_out, bg_index), |h| (h.fg_index, h.bg_index.min(bg_index)));
         let keep_back = self.settings.band as usize / 2;
-        self.sides[0].forget_descriptors_before(fg_from);
-        self.sides[1].forget_descriptors_before(bg_from.saturating_sub(keep_back));
+        self.sides.fg.forget_descriptors_before(fg_from);
+        self.sides.bg.forget_descriptors_before(bg_from.saturating_sub(keep_back));
         Ok(())
     }
 }

@@ -11,10 +11,12 @@ pub mod random_access;
 pub mod scout;
 pub mod scout_window;
 pub mod store;
+pub mod stream;
 
 pub use analyzer::Analyzer;
-pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent, Stream};
+pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Received, Sent};
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
 pub use scout::{SURE_MISS_SCORE, Scout, ScoutAnswer, ScoutReport, ScoutSpan};
 pub use scout_window::{DenseWindow, WindowCuts, no_run_matched_nowhere, window_held_fg};
+pub use stream::Stream;
