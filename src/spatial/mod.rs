@@ -33,12 +33,14 @@ mod ncc;
 mod near;
 mod pyramid;
 mod scale;
+mod search;
 pub use content::*;
 pub use image::*;
 pub use locate::*;
 pub use ncc::*;
 pub use near::*;
 use pyramid::*;
+use search::best_placement;
 
 /// Width the template has at the coarsest level (the full search runs there).
 const COARSE_TEMPLATE_WIDTH: f64 = 96.0;
