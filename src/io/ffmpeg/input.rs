@@ -140,8 +140,8 @@ impl VideoInput {
                 audio_stream: None,
             },
         };
-        // SAFETY: every pointer passed is valid or NULL where FFmpeg allows it; each result is
-        // checked before the next call, and whatever was allocated is freed by Drop.
+        // SAFETY: each stage passes valid pointers (or NULL where FFmpeg allows it) and checks
+        // each result before the next call; whatever was allocated is freed by Drop.
         unsafe {
             let r = ff::avformat_open_input(&mut input.context, c.as_ptr(), std::ptr::null(), std::ptr::null_mut());
             if r < 0 {
@@ -151,37 +151,66 @@ impl VideoInput {
             if r < 0 {
                 return Err(av_error(path, "cannot read stream information", r));
             }
+            let stream = input.open_decoder()?;
+            input.info = input.read_info(stream)?;
+        }
+        Ok(input)
+    }
+
+    /// Finds the best video stream and opens its decoder (FFmpeg's threads, the stream's time
+    /// base on its packets).
+    ///
+    /// # Safety
+    /// The container is open and its stream information read; called once, from `open`.
+    unsafe fn open_decoder(&mut self) -> Result<*mut ff::AVStream> {
+        let path = self.path.as_path();
+        // SAFETY: by contract; results checked before use.
+        unsafe {
             let mut codec: *const ff::AVCodec = std::ptr::null();
-            let r = ff::av_find_best_stream(input.context, ff::AVMediaType::AVMEDIA_TYPE_VIDEO, -1, -1, &mut codec, 0);
+            let r = ff::av_find_best_stream(self.context, ff::AVMediaType::AVMEDIA_TYPE_VIDEO, -1, -1, &mut codec, 0);
             if r == ff::AVERROR_DECODER_NOT_FOUND {
                 return Err(Error::Unsupported(format!("{}: no decoder for its video stream", path.display())));
             }
             if r < 0 {
                 return Err(Error::InvalidData(format!("{}: no video stream", path.display())));
             }
-            input.stream = r;
-            let stream = *(*input.context).streams.add(r as usize);
-            input.decoder = ff::avcodec_alloc_context3(codec);
-            if input.decoder.is_null() {
+            self.stream = r;
+            let stream = *(*self.context).streams.add(r as usize);
+            self.decoder = ff::avcodec_alloc_context3(codec);
+            if self.decoder.is_null() {
                 return Err(Error::Io("out of memory for a decoder".into()));
             }
-            let r = ff::avcodec_parameters_to_context(input.decoder, (*stream).codecpar);
+            let r = ff::avcodec_parameters_to_context(self.decoder, (*stream).codecpar);
             if r < 0 {
                 return Err(av_error(path, "bad video stream parameters", r));
             }
-            (*input.decoder).thread_count = 0;
-            (*input.decoder).pkt_timebase = (*stream).time_base;
-            let r = ff::avcodec_open2(input.decoder, codec, std::ptr::null_mut());
+            (*self.decoder).thread_count = 0;
+            (*self.decoder).pkt_timebase = (*stream).time_base;
+            let r = ff::avcodec_open2(self.decoder, codec, std::ptr::null_mut());
             if r < 0 {
                 return Err(av_error(path, "cannot open the video decoder", r));
             }
+            Ok(stream)
+        }
+    }
+
+    /// What the container says of the video: the picture as shown (turned by its display
+    /// matrix), time base, rate, start, duration, a frame count estimate, and the audio stream
+    /// beside it. Sets the quarter turns and the declared end on the way.
+    ///
+    /// # Safety
+    /// `stream` is this input's video stream, its decoder open.
+    unsafe fn read_info(&mut self, stream: *mut ff::AVStream) -> Result<VideoInfo> {
+        let path = self.path.as_path();
+        // SAFETY: by contract.
+        unsafe {
             let par = &*(*stream).codecpar;
             if par.width <= 0 || par.height <= 0 {
                 return Err(Error::InvalidData(format!("{}: the video stream has no picture size", path.display())));
             }
-            input.turns = super::rotation::quarter_turns(stream).map_err(|e| with_path(path, e))?;
+            self.turns = super::rotation::quarter_turns(stream).map_err(|e| with_path(path, e))?;
             let (shown_width, shown_height) =
-                if input.turns % 2 == 1 { (par.height, par.width) } else { (par.width, par.height) };
+                if self.turns % 2 == 1 { (par.height, par.width) } else { (par.width, par.height) };
             let tb = (*stream).time_base;
             let rate = if (*stream).avg_frame_rate.num > 0 && (*stream).avg_frame_rate.den > 0 {
                 (*stream).avg_frame_rate
@@ -190,13 +219,14 @@ impl VideoInput {
             };
             let seconds = |ts: i64| (ts as f64) * tb.num as f64 / tb.den as f64;
             let start = if (*stream).start_time != ff::AV_NOPTS_VALUE { seconds((*stream).start_time) } else { 0.0 };
-            if (*stream).duration != ff::AV_NOPTS_VALUE && (*stream).duration > 0 {
-                input.declared_end = Some(start + seconds((*stream).duration));
+            let declared = (*stream).duration != ff::AV_NOPTS_VALUE && (*stream).duration > 0;
+            if declared {
+                self.declared_end = Some(start + seconds((*stream).duration));
             }
-            let duration = if (*stream).duration != ff::AV_NOPTS_VALUE && (*stream).duration > 0 {
+            let duration = if declared {
                 Some(seconds((*stream).duration))
-            } else if (*input.context).duration > 0 {
-                Some((*input.context).duration as f64 / ff::AV_TIME_BASE as f64)
+            } else if (*self.context).duration > 0 {
+                Some((*self.context).duration as f64 / ff::AV_TIME_BASE as f64)
             } else {
                 None
             };
@@ -206,15 +236,16 @@ impl VideoInput {
             } else {
                 duration.filter(|_| period > 0.0).map(|d| (d / period).round() as usize)
             };
+            // The audio stream beside the video (FFmpeg prefers one of the same program).
             let audio = ff::av_find_best_stream(
-                input.context,
+                self.context,
                 ff::AVMediaType::AVMEDIA_TYPE_AUDIO,
                 -1,
-                r,
+                self.stream,
                 std::ptr::null_mut(),
                 0,
             );
-            input.info = VideoInfo {
+            Ok(VideoInfo {
                 width: shown_width as u32,
                 height: shown_height as u32,
                 time_base: time_base(tb),
@@ -223,9 +254,8 @@ impl VideoInput {
                 duration_seconds: duration,
                 frame_estimate: estimate,
                 audio_stream: (audio >= 0).then_some(audio),
-            };
+            })
         }
-        Ok(input)
     }
 
     pub fn info(&self) -> &VideoInfo {

@@ -76,6 +76,67 @@ fn codec_name(codec: *const ff::AVCodec) -> String {
     unsafe { CStr::from_ptr((*codec).name) }.to_string_lossy().into_owned()
 }
 
+/// The encoder the host named (a video encoder the container can hold), or the container's
+/// default (libx264 for MP4/MOV/MKV when present).
+///
+/// # Safety
+/// `container` is FFmpeg's static description of the container.
+unsafe fn chosen_encoder(
+    target: &std::path::Path,
+    container: *const ff::AVOutputFormat,
+    options: &EncodeOptions,
+) -> Result<*const ff::AVCodec> {
+    // SAFETY: FFmpeg's static codec and container descriptions; results checked before use.
+    unsafe {
+        let codec = match &options.codec {
+            Some(name) => {
+                let c = ff::avcodec_find_encoder_by_name(c_string(name)?.as_ptr());
+                if c.is_null() {
+                    return Err(Error::Unsupported(format!("no video encoder named '{name}' in this FFmpeg")));
+                }
+                if (*c).type_ != ff::AVMediaType::AVMEDIA_TYPE_VIDEO {
+                    return Err(Error::InvalidArgument(format!("'{name}' is not a video encoder")));
+                }
+                c
+            }
+            None => default_encoder(container)?,
+        };
+        if ff::avformat_query_codec(container, (*codec).id, ff::FF_COMPLIANCE_NORMAL) == 0 {
+            let container = CStr::from_ptr((*container).name).to_string_lossy();
+            return Err(Error::Unsupported(format!(
+                "{}: {container} cannot hold {} video (choose another --codec, or another extension such as .mkv)",
+                target.display(),
+                codec_name(codec)
+            )));
+        }
+        Ok(codec)
+    }
+}
+
+/// The host's --crf, --preset and --bitrate as encoder options (x264/x265: crf 18 and preset
+/// medium unless told otherwise; x265 kept off stderr). The caller frees the dictionary.
+fn encoder_options(codec: &str, options: &EncodeOptions) -> Result<*mut ff::AVDictionary> {
+    let x26x = matches!(codec, "libx264" | "libx265");
+    let crf = options.crf.clone().or_else(|| (x26x && options.bitrate.is_none()).then(|| "18".to_string()));
+    let preset = options.preset.clone().or_else(|| x26x.then(|| "medium".to_string()));
+    // x265 prints its own banner and statistics on stderr unless told otherwise.
+    let x265_quiet = (codec == "libx265" && super::library_log_quiet()).then(|| "log-level=error".into());
+    // Every string is checked before the dictionary is made, so an error leaks nothing.
+    let mut pairs = Vec::new();
+    for (key, value) in [("crf", crf), ("preset", preset), ("b", options.bitrate.clone()), ("x265-params", x265_quiet)]
+    {
+        if let Some(v) = value {
+            pairs.push((c_string(key)?, c_string(&v)?));
+        }
+    }
+    let mut dict: *mut ff::AVDictionary = std::ptr::null_mut();
+    for (key, value) in &pairs {
+        // SAFETY: valid C strings; av_dict_set copies them.
+        unsafe { ff::av_dict_set(&mut dict, key.as_ptr(), value.as_ptr(), 0) };
+    }
+    Ok(dict)
+}
+
 impl VideoOutput {
     /// Opens the staged file (its container chosen by the target's extension) for frames of
     /// bg's shape at fg's rate and time base.
@@ -106,88 +167,94 @@ impl VideoOutput {
             frames_written: 0,
         };
         let c_target = c_path(target)?;
-        let c_temp = c_path(temp)?;
-        // SAFETY: each call gets valid pointers; results are checked before use; everything
-        // allocated is owned by `out`, whose Drop frees it.
+        // SAFETY: each stage gets valid pointers and checks FFmpeg's results before use;
+        // everything allocated is owned by `out`, whose Drop frees it.
+        unsafe {
+            let container = out.container_for(&c_target, frame_rate)?;
+            let codec = chosen_encoder(target, container, options)?;
+            let stream = ff::avformat_new_stream(out.context, std::ptr::null());
+            if stream.is_null() {
+                return Err(Error::Io("out of memory for a stream".into()));
+            }
+            out.open_encoder(container, codec, frame_rate, options)?;
+            out.describe_video_stream(stream, frame_rate)?;
+            if let AudioPlan::Copy { path, shift_seconds, window } = audio {
+                out.audio = AudioTrack::add(out.context, path, *shift_seconds, *window)?;
+            }
+            out.start_writing(container, temp)?;
+        }
+        Ok(out)
+    }
+
+    /// The container the target's extension names, and the muxer context for it.
+    ///
+    /// # Safety
+    /// Called once, from `create`, on an output without a context.
+    unsafe fn container_for(&mut self, c_target: &CStr, frame_rate: (i32, i32)) -> Result<*const ff::AVOutputFormat> {
+        // SAFETY: valid C strings; results checked before use.
         unsafe {
             let guessed = ff::av_guess_format(std::ptr::null(), c_target.as_ptr(), std::ptr::null());
             if guessed.is_null() {
                 return Err(Error::Unsupported(format!(
                     "{}: no container known for this extension (use .mp4, .mov, .mkv or .y4m)",
-                    target.display()
+                    self.target.display()
                 )));
             }
-            // FFmpeg's Y4M muxer writes the stream's time base as the frame rate: give it one frame
-            // period, so the header says fg's rate (25:1, 30000:1001), not 1/15360.
+            // FFmpeg's Y4M muxer writes the stream's time base as the frame rate: give it one
+            // frame period, so the header says fg's rate (25:1, 30000:1001), not 1/15360.
             if CStr::from_ptr((*guessed).name).to_bytes() == b"yuv4mpegpipe" && frame_rate.0 > 0 && frame_rate.1 > 0 {
-                out.stamped_by_count = true;
-                out.encoder_time_base = rational(frame_rate.1, frame_rate.0);
+                self.stamped_by_count = true;
+                self.encoder_time_base = rational(frame_rate.1, frame_rate.0);
             }
-            let r = ff::avformat_alloc_output_context2(&mut out.context, guessed, std::ptr::null(), c_target.as_ptr());
+            let r = ff::avformat_alloc_output_context2(&mut self.context, guessed, std::ptr::null(), c_target.as_ptr());
             if r < 0 {
-                return Err(av_error(target, "cannot set up the container", r));
+                return Err(av_error(&self.target, "cannot set up the container", r));
             }
-            let codec = match &options.codec {
-                Some(name) => {
-                    let c = ff::avcodec_find_encoder_by_name(c_string(name)?.as_ptr());
-                    if c.is_null() {
-                        return Err(Error::Unsupported(format!("no video encoder named '{name}' in this FFmpeg")));
-                    }
-                    if (*c).type_ != ff::AVMediaType::AVMEDIA_TYPE_VIDEO {
-                        return Err(Error::InvalidArgument(format!("'{name}' is not a video encoder")));
-                    }
-                    c
-                }
-                None => default_encoder(guessed)?,
-            };
-            if ff::avformat_query_codec(guessed, (*codec).id, ff::FF_COMPLIANCE_NORMAL) == 0 {
-                let container = CStr::from_ptr((*guessed).name).to_string_lossy();
-                return Err(Error::Unsupported(format!(
-                    "{}: {container} cannot hold {} video (choose another --codec, or another extension such as .mkv)",
-                    target.display(),
-                    codec_name(codec)
-                )));
-            }
-            let stream = ff::avformat_new_stream(out.context, std::ptr::null());
-            if stream.is_null() {
-                return Err(Error::Io("out of memory for a stream".into()));
-            }
-            out.encoder = ff::avcodec_alloc_context3(codec);
-            if out.encoder.is_null() {
+            Ok(guessed)
+        }
+    }
+
+    /// Makes and opens the encoder for frames of bg's size at fg's rate, in the pixel format
+    /// nearest the source's the codec takes, with the host's quality options (x264 and x265
+    /// default to crf 18, preset medium). An option the encoder did not use is refused.
+    ///
+    /// # Safety
+    /// `container` and `codec` are FFmpeg's static descriptions; called once, from `create`.
+    unsafe fn open_encoder(
+        &mut self,
+        container: *const ff::AVOutputFormat,
+        codec: *const ff::AVCodec,
+        frame_rate: (i32, i32),
+        options: &EncodeOptions,
+    ) -> Result<()> {
+        let name = codec_name(codec);
+        let (width, height) = (self.width, self.height);
+        // SAFETY: `codec` and `container` valid by contract; the encoder is checked non-null
+        // before use and owned by `self` (freed by Drop); the dictionary is freed here.
+        unsafe {
+            self.encoder = ff::avcodec_alloc_context3(codec);
+            if self.encoder.is_null() {
                 return Err(Error::Io("out of memory for an encoder".into()));
             }
-            let e = &mut *out.encoder;
+            let e = &mut *self.encoder;
             e.width = width as i32;
             e.height = height as i32;
-            e.time_base = out.encoder_time_base;
+            e.time_base = self.encoder_time_base;
             e.framerate = rational(frame_rate.0, frame_rate.1);
             e.sample_aspect_ratio = rational(1, 1);
             e.thread_count = 0;
-            let wanted = av_pixel_format(source_format);
+            let wanted = av_pixel_format(self.source_format);
             e.pix_fmt = if (*codec).pix_fmts.is_null() {
                 wanted
             } else {
                 ff::avcodec_find_best_pix_fmt_of_list((*codec).pix_fmts, wanted, 0, std::ptr::null_mut())
             };
-            out.encoder_format = e.pix_fmt as i32;
-            if (*guessed).flags & ff::AVFMT_GLOBALHEADER != 0 {
+            self.encoder_format = e.pix_fmt as i32;
+            if (*container).flags & ff::AVFMT_GLOBALHEADER != 0 {
                 e.flags |= ff::AV_CODEC_FLAG_GLOBAL_HEADER as i32;
             }
-            let mut dict: *mut ff::AVDictionary = std::ptr::null_mut();
-            let x26x = matches!(codec_name(codec).as_str(), "libx264" | "libx265");
-            let crf = options.crf.clone().or_else(|| (x26x && options.bitrate.is_none()).then(|| "18".to_string()));
-            let preset = options.preset.clone().or_else(|| x26x.then(|| "medium".to_string()));
-            // x265 prints its own banner and statistics on stderr unless told otherwise.
-            let x265_quiet =
-                (codec_name(codec) == "libx265" && super::library_log_quiet()).then(|| "log-level=error".into());
-            for (key, value) in
-                [("crf", crf), ("preset", preset), ("b", options.bitrate.clone()), ("x265-params", x265_quiet)]
-            {
-                if let Some(v) = value {
-                    ff::av_dict_set(&mut dict, c_string(key)?.as_ptr(), c_string(&v)?.as_ptr(), 0);
-                }
-            }
-            let r = ff::avcodec_open2(out.encoder, codec, &mut dict);
+            let mut dict = encoder_options(&name, options)?;
+            let r = ff::avcodec_open2(self.encoder, codec, &mut dict);
             let unused = if dict.is_null() {
                 None
             } else {
@@ -197,56 +264,74 @@ impl VideoOutput {
             ff::av_dict_free(&mut dict);
             if r < 0 && (width % 2 == 1 || height % 2 == 1) && chroma_subsampled(e.pix_fmt) {
                 return Err(Error::Unsupported(format!(
-                    "{}: the {} encoder cannot take bg's odd size {width}x{height} in {}: write .y4m, or give bg an even width and height",
-                    target.display(),
-                    codec_name(codec),
+                    "{}: the {name} encoder cannot take bg's odd size {width}x{height} in {}: write .y4m, or give bg an even width and height",
+                    self.target.display(),
                     super::pixel_format_name(e.pix_fmt as i32)
                 )));
             }
             if r < 0 {
                 return Err(av_error(
-                    target,
-                    &format!("cannot open the {} encoder (check --crf/--preset/--bitrate)", codec_name(codec)),
+                    &self.target,
+                    &format!("cannot open the {name} encoder (check --crf/--preset/--bitrate)"),
                     r,
                 ));
             }
             if let Some(key) = unused {
                 let flag = if key == "b" { "bitrate".to_string() } else { key };
-                return Err(Error::InvalidArgument(format!("the {} encoder takes no --{flag}", codec_name(codec))));
+                return Err(Error::InvalidArgument(format!("the {name} encoder takes no --{flag}")));
             }
-            let r = ff::avcodec_parameters_from_context((*stream).codecpar, out.encoder);
+        }
+        Ok(())
+    }
+
+    /// The video stream's parameters, from the opened encoder.
+    ///
+    /// # Safety
+    /// `stream` is this output's new stream; the encoder is open.
+    unsafe fn describe_video_stream(&mut self, stream: *mut ff::AVStream, frame_rate: (i32, i32)) -> Result<()> {
+        // SAFETY: by contract.
+        unsafe {
+            let r = ff::avcodec_parameters_from_context((*stream).codecpar, self.encoder);
             if r < 0 {
-                return Err(av_error(target, "cannot set the video stream up", r));
+                return Err(av_error(&self.target, "cannot set the video stream up", r));
             }
-            (*stream).time_base = out.encoder_time_base;
+            (*stream).time_base = self.encoder_time_base;
             (*stream).avg_frame_rate = rational(frame_rate.0, frame_rate.1);
             (*stream).r_frame_rate = rational(frame_rate.0, frame_rate.1);
+        }
+        Ok(())
+    }
 
-            if let AudioPlan::Copy { path, shift_seconds, window } = audio {
-                out.audio = AudioTrack::add(out.context, path, *shift_seconds, *window)?;
-            }
-
-            if (*guessed).flags & ff::AVFMT_NOFILE == 0 {
-                let r = ff::avio_open(&mut (*out.context).pb, c_temp.as_ptr(), ff::AVIO_FLAG_WRITE);
+    /// Creates the staged file, writes the container's header and allocates the frame the
+    /// composites are converted into.
+    ///
+    /// # Safety
+    /// Called once, from `create`, after every stream was added.
+    unsafe fn start_writing(&mut self, container: *const ff::AVOutputFormat, temp: &std::path::Path) -> Result<()> {
+        let c_temp = c_path(temp)?;
+        // SAFETY: the context and frame are this output's, valid; results checked.
+        unsafe {
+            if (*container).flags & ff::AVFMT_NOFILE == 0 {
+                let r = ff::avio_open(&mut (*self.context).pb, c_temp.as_ptr(), ff::AVIO_FLAG_WRITE);
                 if r < 0 {
                     return Err(av_error(temp, "cannot create the output", r));
                 }
             }
-            let r = ff::avformat_write_header(out.context, std::ptr::null_mut());
+            let r = ff::avformat_write_header(self.context, std::ptr::null_mut());
             if r < 0 {
-                return Err(av_error(target, "cannot write the container header", r));
+                return Err(av_error(&self.target, "cannot write the container header", r));
             }
-            out.header_written = true;
-            let f = &mut *out.frame.0;
-            f.format = out.encoder_format;
-            f.width = width as i32;
-            f.height = height as i32;
-            let r = ff::av_frame_get_buffer(out.frame.0, 0);
+            self.header_written = true;
+            let f = &mut *self.frame.0;
+            f.format = self.encoder_format;
+            f.width = self.width as i32;
+            f.height = self.height as i32;
+            let r = ff::av_frame_get_buffer(self.frame.0, 0);
             if r < 0 {
-                return Err(av_error(target, "cannot allocate a frame", r));
+                return Err(av_error(&self.target, "cannot allocate a frame", r));
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Whether an audio stream is being written.
