@@ -5,6 +5,12 @@
 //! The data flows one way: host frame -> [`FrameRef`] -> luma downsample -> descriptors ->
 //! alignment -> composition. The C ABI (`include/vidkompy.h`) wraps the same API.
 
+// The modules, lowest layer first. Each uses only modules listed above it (tests/layering.rs
+// holds this): `frame` and `kernels` are the leaves; `session` ties the analysis and the
+// composition together; `capi`, `io` and `synth` are hosts of the library and `capi` reaches it
+// only through the API below. The modules are public so that the tests, the benches (every
+// SIMD level against its scalar reference) and `cargo doc` (the design guide) reach them; a
+// host needs only the API.
 pub mod alignment;
 pub mod capi;
 pub mod compose;
@@ -20,9 +26,19 @@ pub mod spatial;
 pub mod synth;
 pub mod temporal;
 
+// The API: what a Rust host uses, and all that the C API (src/capi) uses.
+pub use alignment::Alignment;
 pub use error::{Error, Result, Status};
-pub use frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Plane, Rect, TimeBase};
+pub use frame::{ColorRange, FrameBuf, FrameColor, FrameError, FrameMut, FrameRef, PixelFormat, Plane, Rect, TimeBase};
+pub use media::StreamInfo;
+pub use session::analyzer::{FrameProvider, LogFn, LogLevel, ProgressFn};
+pub use session::clock::NO_PTS;
+pub use session::{
+    Analyzer, Compositor, Live, Received, Scout, ScoutAnswer, ScoutReport, Sent, Stream, WindowCuts, composite_frame,
+    window_held_fg,
+};
 pub use settings::{ColorMatrix, Settings};
+pub use spatial::{Placement, locate};
 
 /// The library version, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

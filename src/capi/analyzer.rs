@@ -60,14 +60,14 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_callbacks(
                 let text = to_cstring(message);
                 // SAFETY: the host's callback and pointer, per the contract above.
                 unsafe { f(user.get(), level as c_int, text.as_ptr()) }
-            }) as crate::session::analyzer::LogFn
+            }) as crate::LogFn
         }));
         a.analyzer.set_progress(progress.map(|f| {
             let user = UserPointer(user);
             Box::new(move |fg: usize, bg: usize| {
                 // SAFETY: the host's callback and pointer, per the contract above.
                 unsafe { f(user.get(), fg, bg) }
-            }) as crate::session::analyzer::ProgressFn
+            }) as crate::ProgressFn
         }));
         Ok(VIDKOMPY_OK)
     };
@@ -117,8 +117,8 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
                 }
                 // SAFETY: the provider filled `frame` with memory valid until we return here.
                 let view = unsafe { frame_from_c(&frame) }.ok()?;
-                crate::frame::FrameBuf::from_frame(&view).ok()
-            }) as Box<dyn crate::session::analyzer::FrameProvider>
+                crate::FrameBuf::from_frame(&view).ok()
+            }) as Box<dyn crate::FrameProvider>
         }));
         Ok(VIDKOMPY_OK)
     };

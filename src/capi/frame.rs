@@ -95,7 +95,7 @@ pub(crate) unsafe fn frame_from_c<'a>(frame: *const VidkompyFrame) -> Result<Fra
 
 /// Splits VidkompyFrame.format into the pixel format and the colour description.
 pub(super) fn format_from_c(word: c_int) -> Result<(PixelFormat, FrameColor)> {
-    let unknown = || crate::frame::FrameError::UnknownFormat(word);
+    let unknown = || crate::FrameError::UnknownFormat(word);
     let format = PixelFormat::from_raw(word & VIDKOMPY_FRAME_FORMAT_MASK).ok_or_else(unknown)?;
     let range = match word & 0xf00 {
         0 => ColorRange::Unspecified,

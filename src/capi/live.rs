@@ -8,8 +8,8 @@ use super::{
     VidkompyPlacement, VidkompySettings, frame_from_c, frame_to_c, free_handle, new_handle, settings_or_default,
     stream_from_c, with_error, with_handle,
 };
-use crate::error::Error;
-use crate::session::{Live, Received, Sent};
+use crate::Error;
+use crate::{Live, Received, Sent};
 
 /// Opaque live (one-pass) session. Used by one thread at a time; may move between threads.
 pub struct VidkompyLive {
@@ -258,7 +258,7 @@ pub unsafe extern "C" fn vidkompy_live_offset_seconds(live: *mut VidkompyLive, o
 ///
 /// # Safety
 /// `out` NULL or writable.
-unsafe fn written_once_locked<T>(out: *mut T, value: Option<T>) -> crate::error::Result<c_int> {
+unsafe fn written_once_locked<T>(out: *mut T, value: Option<T>) -> crate::Result<c_int> {
     // SAFETY: forwarded caller contract.
     let out = unsafe { super::writable(out, "out") }?;
     Ok(match value {

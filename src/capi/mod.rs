@@ -17,17 +17,17 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_double, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::alignment::Alignment;
-use crate::error::{Error, Result, Status};
-use crate::frame::{ColorRange, FrameColor, FrameMut, FrameRef, PixelFormat, TimeBase};
-use crate::media::StreamInfo;
-use crate::session::analyzer::LogLevel;
-use crate::session::clock::NO_PTS;
-use crate::session::composite_frame;
-use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
-use crate::settings::ColorMatrix;
-use crate::settings::Settings;
-use crate::spatial::{Placement, locate};
+use crate::Alignment;
+use crate::ColorMatrix;
+use crate::LogLevel;
+use crate::NO_PTS;
+use crate::Settings;
+use crate::StreamInfo;
+use crate::composite_frame;
+use crate::{Analyzer, Compositor, Received, Sent, Stream};
+use crate::{ColorRange, FrameColor, FrameMut, FrameRef, PixelFormat, TimeBase};
+use crate::{Error, Result, Status};
+use crate::{Placement, locate};
 
 /// `LastError` for a handle that keeps its message in a `last_error` field (every handle).
 macro_rules! last_error_field {
@@ -275,7 +275,7 @@ unsafe fn settings_or_default(settings: *const VidkompySettings) -> Settings {
 
 /// # Safety
 /// `alignment` must be NULL or live.
-pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> Result<&'a crate::alignment::Alignment> {
+pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> Result<&'a crate::Alignment> {
     // SAFETY: NULL-checked; otherwise live by the caller's contract.
     unsafe { alignment.as_ref() }.map(|a| &a.alignment).ok_or_else(|| Error::invalid("alignment is NULL"))
 }
@@ -325,7 +325,7 @@ unsafe fn new_handle<H>(out: *mut *mut H, make: impl FnOnce() -> Result<H>) -> c
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::ColorMatrix;
+    use crate::ColorMatrix;
 
     /// Run by `caught_panics_print_nothing`, in a child process whose stderr it reads.
     #[test]

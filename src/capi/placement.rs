@@ -55,7 +55,7 @@ impl From<&VidkompyPlacement> for Placement {
             height: p.height,
             scale: p.scale,
             confidence: p.confidence,
-            content: crate::frame::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
+            content: crate::Rect::new(p.content_x, p.content_y, p.content_width, p.content_height),
             x_subpixel: p.x as f64,
             y_subpixel: p.y as f64,
         }

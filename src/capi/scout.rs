@@ -8,8 +8,8 @@ use super::{
     LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
     ffi_call_free, frame_from_c, free_handle, new_handle, settings_or_default, stream_from_c, with_error, with_handle,
 };
-use crate::error::Error;
-use crate::session::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
+use crate::Error;
+use crate::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
 
 /// vidkompy_scout_finish's answer: fg can lie in the spans (vidkompy_scout_span).
 pub const VIDKOMPY_SCOUT_FOUND: c_int = 0;
