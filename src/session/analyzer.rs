@@ -75,14 +75,13 @@ use crate::session::placement_check::{
     CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, FRAMES_ALIKE_ON_COPIES, PairFrames, PairsChecked, near_radius,
     pick_pairs, refine_scale, same_box, scores_alike, small_move,
 };
-use crate::session::store::{FLOOR_PIXELS, LumaStore, START_PIXELS, placement_to_full, shrink_for};
+use crate::session::store::{Copies, LumaStore, placement_to_full};
 use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
 use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, follow_outside_runs, rate_prior};
 
-/// Bytes the grey copies of both streams may take together.
-pub const STORE_BUDGET: usize = 48 << 20;
+pub use crate::session::store::STORE_BUDGET;
 /// A placement from copies of the frames so far is taken before the end only when it scores at
 /// least this (clearly fg's content, not merely texture that correlates).
 const EARLY_CONFIDENCE: f64 = 0.97;
@@ -149,8 +148,6 @@ struct StreamState {
     fingerprinter: Option<Fingerprinter>,
     rect: Rect,
     samples: Vec<FrameBuf>,
-    /// Grey copies of the frames not described at full resolution.
-    store: Option<LumaStore>,
     /// Frames (by index; none past the end) whose descriptors are their nearest kept copy's,
     /// because the store was thinned: described for real when the time map needs them.
     borrowed: Vec<bool>,
@@ -167,7 +164,6 @@ impl StreamState {
             fingerprinter: None,
             rect: Rect::default(),
             samples: Vec::new(),
-            store: None,
             borrowed: Vec::new(),
             provided: None,
         }
@@ -176,19 +172,6 @@ impl StreamState {
     /// The stream as analysed, for the alignment's media identity.
     fn info(&self) -> StreamInfo {
         self.intake.info(self.track.len())
-    }
-
-    fn stored(&self) -> usize {
-        self.store.as_ref().map_or(0, LumaStore::len)
-    }
-
-    fn store_bytes(&self) -> usize {
-        self.store.as_ref().map_or(0, LumaStore::bytes)
-    }
-
-    /// The copies hold every frame taken, so the stream can be described again from them.
-    fn store_is_whole(&self) -> bool {
-        self.intake.count > 0 && self.stored() == self.intake.count
     }
 }
 
@@ -212,8 +195,8 @@ pub struct Analyzer {
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
     warned_thinning: bool,
-    /// The copies' shrink, shared by both streams (0 before the first copy).
-    shrink: u32,
+    /// Grey copies of the frames not described at full resolution.
+    copies: Copies,
     /// The part of fg's content (fg pixels) the placement was found from, when graphics
     /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
     matched_part: Option<Rect>,
@@ -271,7 +254,7 @@ impl Analyzer {
             log: None,
             progress: None,
             warned_thinning: false,
-            shrink: 0,
+            copies: Copies::new(),
             matched_part: None,
             frames_alike: None,
             stage_ms: StageTimes::default(),
@@ -359,7 +342,7 @@ impl Analyzer {
 
     /// Bytes of frame copies held now (for bounds and tests).
     pub fn held_bytes(&self) -> usize {
-        self.streams.iter().map(StreamState::store_bytes).sum()
+        self.copies.bytes()
     }
 
     /// Pushes the next frame of a stream; `None` ends the stream.
@@ -382,10 +365,7 @@ impl Analyzer {
             }
             self.describe(stream, frame, seconds)?;
         } else {
-            if self.streams[stream].store.is_none() {
-                self.open_store(stream, frame.width(), frame.height())?;
-            }
-            self.streams[stream].store.as_mut().expect("opened above").push(frame, seconds)?;
+            self.copies.push(stream, frame, seconds)?;
         }
         self.streams[stream].intake.taken(frame, seconds);
         self.keep_within_budget()?;
@@ -403,44 +383,17 @@ impl Analyzer {
             && (stream == Stream::Bg || self.streams.bg.intake.shape.is_some() || self.fg_described_early)
     }
 
-    /// Starts keeping copies of a stream at the shrink both streams share: coarse enough
-    /// that this stream's copies fit `START_PIXELS` (the other's are halved to match).
-    fn open_store(&mut self, stream: Stream, width: u32, height: u32) -> Result<()> {
-        let needed = shrink_for(width, height, START_PIXELS);
-        while self.shrink < needed {
-            self.halve_copies()?;
-        }
-        self.streams[stream].store = Some(LumaStore::new(width, height, self.shrink));
-        Ok(())
-    }
-
-    /// Halves the copies of both streams.
-    fn halve_copies(&mut self) -> Result<()> {
-        for st in &mut self.streams {
-            if let Some(store) = &mut st.store {
-                store.halve()?;
-            }
-        }
-        self.shrink = (self.shrink * 2).max(1);
-        Ok(())
-    }
-
-    /// Pixels of the larger stream's copies after another halving.
-    fn halved_pixels(&self) -> u64 {
-        self.streams.iter().filter_map(|s| s.store.as_ref()).map(LumaStore::halved_pixels).max().unwrap_or(0)
-    }
-
     /// Keeps the copies within `STORE_BUDGET`: halves them while they stay describable; past
     /// that, decides the placement from what is kept when it is clear, else thins the stream
     /// with more copies in time (or, with a placement and no bg frame yet, describes fg
     /// assuming the placement lies inside bg).
     fn keep_within_budget(&mut self) -> Result<()> {
-        while self.held_bytes() > STORE_BUDGET {
-            if self.halved_pixels() >= FLOOR_PIXELS {
-                self.halve_copies()?;
+        while self.copies.over_budget() {
+            if self.copies.can_halve() {
+                self.copies.halve()?;
                 continue;
             }
-            let both_stored = self.streams.iter().all(|s| s.stored() > 0);
+            let both_stored = self.copies.stored(Stream::Fg) > 0 && self.copies.stored(Stream::Bg) > 0;
             if self.placement.is_none() && both_stored {
                 // Decided early only when clear: fg's content may not have appeared in bg yet
                 // (fg from ten minutes in).
@@ -468,10 +421,7 @@ impl Analyzer {
 
     /// Lets every other copy of the stream with more copies go (see `store.rs`).
     fn thin_longer_stream(&mut self) {
-        let longer = if self.streams.fg.stored() > self.streams.bg.stored() { Stream::Fg } else { Stream::Bg };
-        let store = self.streams[longer].store.as_mut().expect("the budget is full, so a stream has copies");
-        store.thin();
-        let stride = store.stride();
+        let (longer, stride) = self.copies.thin_longer();
         if !self.warned_thinning {
             self.warned_thinning = true;
             self.log(LogLevel::Info, || {
@@ -520,12 +470,12 @@ impl Analyzer {
         self.rival = found.rival;
         self.placed(found.placement, from);
         self.placement_found = true;
-        self.placement_full_size = self.shrink <= 1;
+        self.placement_full_size = self.copies.shrink <= 1;
     }
 
     /// The placement searched on evenly spaced copies of both streams.
     fn located_from_stores(&self) -> Result<Located> {
-        let (Some(fg_store), Some(bg_store)) = (&self.streams.fg.store, &self.streams.bg.store) else {
+        let (Some(fg_store), Some(bg_store)) = (&self.copies.stores.fg, &self.copies.stores.bg) else {
             return Err(Error::bad_state("finding the placement needs frames of both streams"));
         };
         let fg = evenly_spaced_copies(fg_store, self.settings.placement_samples as usize);
@@ -575,7 +525,7 @@ impl Analyzer {
         let (fg_rect, bg_rect) = self.rects()?;
         for (stream, full_rect) in [(Stream::Fg, fg_rect), (Stream::Bg, bg_rect)] {
             let st = &mut self.streams[stream];
-            let Some(store) = st.store.as_ref().filter(|s| !s.is_empty()) else { continue };
+            let Some(store) = self.copies.stores[stream].as_ref().filter(|s| !s.is_empty()) else { continue };
             let (w, h) = st.intake.shape.map(|(_, w, h)| (w, h)).expect("a stored stream has a shape");
             check_fits(stream, full_rect, w, h)?;
             let rect = store.to_stored(full_rect);
@@ -598,10 +548,16 @@ impl Analyzer {
         Ok(())
     }
 
+    /// The copies hold every frame taken of both streams, so they can be described again.
+    fn copies_are_whole(&self) -> bool {
+        [Stream::Fg, Stream::Bg].into_iter().all(|stream| {
+            let taken = self.streams[stream].intake.count;
+            taken > 0 && self.copies.stored(stream) == taken
+        })
+    }
+
     fn drop_stores(&mut self) {
-        for s in self.streams.iter_mut() {
-            s.store = None;
-        }
+        self.copies.drop_all();
     }
 
     fn describe(&mut self, stream: Stream, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
@@ -776,7 +732,7 @@ impl Analyzer {
         if self.provider.is_none() || !self.streams.bg.borrowed.iter().any(|&b| b) {
             return Ok(());
         }
-        let (Some(fg_store), Some(bg_store)) = (&self.streams.fg.store, &self.streams.bg.store) else {
+        let (Some(fg_store), Some(bg_store)) = (&self.copies.stores.fg, &self.copies.stores.bg) else {
             return Ok(());
         };
         let stride = bg_store.stride();
@@ -803,7 +759,7 @@ impl Analyzer {
     /// Borrowed bg frames within a stride of a bg frame the map matches.
     fn borrowed_bg_near_matches(&self, time: &TimeMap) -> Vec<usize> {
         let borrowed = &self.streams.bg.borrowed;
-        let reach = self.streams.bg.store.as_ref().map_or(1, LumaStore::stride);
+        let reach = self.copies.stores.bg.as_ref().map_or(1, LumaStore::stride);
         let mut wanted = vec![false; borrowed.len()];
         for (i, &j) in time.map.iter().enumerate() {
             if time.is_outside(i) {
@@ -855,7 +811,7 @@ impl Analyzer {
                 break;
             }
             self.placed(found, "copies of frame pairs the time map matched");
-            self.placement_full_size = self.shrink <= 1;
+            self.placement_full_size = self.copies.shrink <= 1;
             time = self.describe_and_align()?;
         }
         for _ in 0..CHECK_ROUNDS {
@@ -873,7 +829,7 @@ impl Analyzer {
             self.placed(checked, "the check on matched frame pairs");
             // Copies of every frame, or of some with the provider for the rest (see
             // `describe_borrowed`), can be described again; after an early decision they are gone.
-            let describable = self.streams.iter().all(|s| s.store.is_some());
+            let describable = self.copies.stores.iter().all(Option::is_some);
             if map_agrees && small_move(&before, &checked) || !describable {
                 if !map_agrees {
                     self.log(LogLevel::Warning, || {
@@ -891,10 +847,10 @@ impl Analyzer {
     /// of a few fg frames and the bg frames the map gave them; `None` unless the copies hold
     /// every frame of both streams.
     fn relocate_on_copies(&self, time: &TimeMap, shifts_in_time: bool) -> Option<Placement> {
-        if !self.streams.iter().all(StreamState::store_is_whole) {
+        if !self.copies_are_whole() {
             return None;
         }
-        let (fg_store, bg_store) = (self.streams.fg.store.as_ref()?, self.streams.bg.store.as_ref()?);
+        let (fg_store, bg_store) = (self.copies.stores.fg.as_ref()?, self.copies.stores.bg.as_ref()?);
         let around = self.placement?;
         let picks = self.pick_pairs(time);
         let fg: Vec<FrameRef<'_>> = picks.iter().map(|&i| fg_store.frame(i).0).collect();
@@ -929,8 +885,8 @@ impl Analyzer {
         // move of a copy's pixel or less either: that is the copies' precision, and the
         // check on full-size pairs (a bg frame either side of each) settles it.
         let moved = at_full(&found);
-        let within_a_copy_pixel = (moved.x - around.x).abs() <= self.shrink as i32
-            && (moved.y - around.y).abs() <= self.shrink as i32
+        let within_a_copy_pixel = (moved.x - around.x).abs() <= self.copies.shrink as i32
+            && (moved.y - around.y).abs() <= self.copies.shrink as i32
             && (moved.width, moved.height) == (around.width, around.height);
         let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
         if shifts_in_time && !same_box(&moved, &around) && !within_a_copy_pixel {
@@ -971,10 +927,10 @@ impl Analyzer {
     /// (pairs, those alike within `FRAMES_ALIKE_ON_COPIES`); `None` unless the copies hold
     /// every frame.
     fn frames_alike_on_copies(&self, time: &TimeMap) -> Option<(usize, usize, &'static str)> {
-        if !self.streams.iter().all(StreamState::store_is_whole) || self.placement.is_none() {
+        if !self.copies_are_whole() || self.placement.is_none() {
             return None;
         }
-        let (fg_store, bg_store) = (self.streams.fg.store.as_ref()?, self.streams.bg.store.as_ref()?);
+        let (fg_store, bg_store) = (self.copies.stores.fg.as_ref()?, self.copies.stores.bg.as_ref()?);
         let (fg_rect, bg_rect) = self.rects().ok()?;
         let mut pictures = PictureMatch::new(fg_store.to_stored(fg_rect), bg_store.to_stored(bg_rect));
         let (mut pairs, mut alike) = (0, 0);
@@ -1027,7 +983,7 @@ impl Analyzer {
                     around = better;
                 }
                 rescaled = true;
-                checked.add(&pair, &around, near_radius(self.shrink), &self.settings);
+                checked.add(&pair, &around, near_radius(self.copies.shrink), &self.settings);
             }
             if provided {
                 return Ok(checked.result());

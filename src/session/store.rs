@@ -10,14 +10,88 @@
 //! searching and describing. The frames between are then described like their nearest kept
 //! neighbour until the analyzer asks the host for the ones the time map needs.
 
+use crate::error::Result;
 use crate::frame::{AreaResampler, FrameBuf, FrameRef, PixelFormat, Rect};
+use crate::session::stream::{PerStream, Stream};
 use crate::spatial::Placement;
+
+/// Bytes the grey copies of both streams may take together.
+pub const STORE_BUDGET: usize = 48 << 20;
 
 /// Largest copy kept of a frame, in pixels: 960×540 (1080p halved).
 pub const START_PIXELS: u64 = 960 * 540;
 /// Smallest copy worth describing from, in pixels (a 160×90 picture): below this the
 /// compared rectangles get too few pixels for the 32×32 descriptor grid.
 pub const FLOOR_PIXELS: u64 = 160 * 90;
+
+/// Both streams' copies, at the shrink they share, and their memory budget.
+pub(crate) struct Copies {
+    pub stores: PerStream<Option<LumaStore>>,
+    /// The copies' shrink, shared by both streams (0 before the first copy).
+    pub shrink: u32,
+}
+
+impl Copies {
+    pub fn new() -> Copies {
+        Copies { stores: PerStream::default(), shrink: 0 }
+    }
+
+    /// Keeps a copy of the next frame of `stream`. The stream's first copy opens its store
+    /// at the shrink both streams share: coarse enough that this stream's copies fit
+    /// `START_PIXELS` (the other's are halved to match).
+    pub fn push(&mut self, stream: Stream, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
+        if self.stores[stream].is_none() {
+            let needed = shrink_for(frame.width(), frame.height(), START_PIXELS);
+            while self.shrink < needed {
+                self.halve()?;
+            }
+            self.stores[stream] = Some(LumaStore::new(frame.width(), frame.height(), self.shrink));
+        }
+        self.stores[stream].as_mut().expect("opened above").push(frame, seconds)
+    }
+
+    /// Bytes held by both streams' copies.
+    pub fn bytes(&self) -> usize {
+        self.stores.iter().flatten().map(LumaStore::bytes).sum()
+    }
+
+    pub fn over_budget(&self) -> bool {
+        self.bytes() > STORE_BUDGET
+    }
+
+    /// Copies kept of `stream`'s frames.
+    pub fn stored(&self, stream: Stream) -> usize {
+        self.stores[stream].as_ref().map_or(0, LumaStore::len)
+    }
+
+    /// Whether another halving keeps the larger stream's copies describable (`FLOOR_PIXELS`).
+    pub fn can_halve(&self) -> bool {
+        self.stores.iter().flatten().map(LumaStore::halved_pixels).max().unwrap_or(0) >= FLOOR_PIXELS
+    }
+
+    /// Halves the copies of both streams.
+    pub fn halve(&mut self) -> Result<()> {
+        for store in self.stores.iter_mut().flatten() {
+            store.halve()?;
+        }
+        self.shrink = (self.shrink * 2).max(1);
+        Ok(())
+    }
+
+    /// Lets every other copy of the stream with more copies go; that stream and its new
+    /// stride.
+    pub fn thin_longer(&mut self) -> (Stream, usize) {
+        let longer = if self.stored(Stream::Fg) > self.stored(Stream::Bg) { Stream::Fg } else { Stream::Bg };
+        let store = self.stores[longer].as_mut().expect("the budget is full, so a stream has copies");
+        store.thin();
+        (longer, store.stride())
+    }
+
+    /// Lets every copy go (the frames are described).
+    pub fn drop_all(&mut self) {
+        self.stores = PerStream::default();
+    }
+}
 
 /// Grey copies of one stream's frames, all of one size.
 pub struct LumaStore {
@@ -124,7 +198,7 @@ impl LumaStore {
 
     /// Takes `frame` (of the store's full size) shown at `seconds`: its time always, a grey
     /// copy when it falls on the stride.
-    pub fn push(&mut self, frame: &FrameRef<'_>, seconds: f64) -> crate::error::Result<()> {
+    pub fn push(&mut self, frame: &FrameRef<'_>, seconds: f64) -> Result<()> {
         if self.seconds.len().is_multiple_of(self.stride) {
             let copy = self.copy_of(frame)?;
             self.frames.push((copy, seconds));
@@ -191,7 +265,7 @@ impl LumaStore {
     }
 
     /// Halves every copy's width and height (area average), freeing three quarters.
-    pub fn halve(&mut self) -> crate::error::Result<()> {
+    pub fn halve(&mut self) -> Result<()> {
         self.shrink *= 2;
         self.size = (self.full.0.div_ceil(self.shrink), self.full.1.div_ceil(self.shrink));
         let frames = std::mem::take(&mut self.frames);
