@@ -540,6 +540,8 @@ void vidkompy_alignment_free(struct VidkompyAlignment **alignment);
 /*
  The placement of an alignment.
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_alignment_placement_ex.
+
  # Safety
  `alignment` must be NULL or live; `out` NULL or writable.
  */
@@ -589,6 +591,8 @@ double vidkompy_alignment_placement_confidence(const struct VidkompyAlignment *a
  The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
  counterpart; the nearest bg frame is then given). Either output may be NULL.
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_alignment_bg_index_ex.
+
  # Safety
  `alignment` must be NULL or live; outputs NULL or writable.
  */
@@ -602,6 +606,8 @@ int vidkompy_alignment_bg_index(const struct VidkompyAlignment *alignment,
  terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
  buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
  is returned; call again with `*needed` bytes.
+
+ The form without `err`, kept for the ABI: new code calls vidkompy_alignment_to_json_ex.
 
  # Safety
  `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
@@ -618,6 +624,8 @@ int vidkompy_alignment_to_json(const struct VidkompyAlignment *alignment,
  box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
  the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
  Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
+
+ The form without `err`, kept for the ABI: new code calls vidkompy_alignment_from_json_ex.
 
  # Safety
  `json` must be NULL or a NUL-terminated string; `out` NULL or writable.
@@ -837,6 +845,8 @@ int vidkompy_analyzer_set_frame_provider(struct VidkompyAnalyzer *analyzer,
  in vidkompy_analyzer_finish; without one, finish fails with VIDKOMPY_ERROR_BAD_STATE and a
  message saying to set a provider, give a placement or samples, or interleave the streams.
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_analyzer_new_ex.
+
  # Safety
  `settings` must be NULL or a live handle; `out` NULL or writable.
  */
@@ -987,6 +997,8 @@ int vidkompy_composite(const struct VidkompyAlignment *alignment,
  calls vidkompy_compositor_seek_bg before sending bg again (a host that cannot seek gets
  BAD_STATE there, never a wrong background).
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_compositor_new_ex.
+
  # Safety
  `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
  */
@@ -1133,6 +1145,8 @@ int vidkompy_compositor_new_ex(const struct VidkompyAlignment *alignment,
  Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
  VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_frame_validate_ex.
+
  # Safety
  `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
  */
@@ -1180,6 +1194,8 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
  }
  vidkompy_live_free(&lv);
  ```
+
+ The form without `err`, kept for the ABI: new code calls vidkompy_live_new_ex.
 
  # Safety
  `settings` NULL or live; `out` NULL or writable.
@@ -1302,6 +1318,8 @@ int vidkompy_live_offset_seconds(struct VidkompyLive *live, double *out);
  min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
  VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
 
+ The form without `err`, kept for the ABI: new code calls vidkompy_locate_ex.
+
  # Safety
  Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
  */
@@ -1357,6 +1375,8 @@ int vidkompy_locate_ex(const struct VidkompySettings *settings,
  }
  vidkompy_scout_free(&sc);
  ```
+
+ The form without `err`, kept for the ABI: new code calls vidkompy_scout_new_ex.
 
  # Safety
  `settings` NULL or live; `out` NULL or writable.
@@ -1475,6 +1495,8 @@ int vidkompy_alignment_check_window(const struct VidkompyAlignment *alignment,
 /*
  Creates settings with every key at its default. `*out` receives the handle.
  Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
+
+ The form without `err`, kept for the ABI: new code calls vidkompy_settings_new_ex.
 
  # Safety
  `out` must be NULL or writable.

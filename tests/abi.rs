@@ -213,3 +213,24 @@ fn every_call_without_a_message_slot_takes_err() {
         "calls with no way to hand their message to the host (add err or an _ex twin): {lacking:?}"
     );
 }
+
+/// A call that has an `_ex` twin says so where a host reads it: its own documentation sends new
+/// code to the twin (the form without `err` is kept for the ABI).
+#[test]
+fn every_form_without_err_names_its_twin() {
+    let text = header();
+    let all = prototypes(&text);
+    let names: BTreeSet<String> = all.iter().map(|p| function_name(p)).collect();
+    let mut silent = Vec::new();
+    for name in &names {
+        if !names.contains(&format!("{name}_ex")) {
+            continue;
+        }
+        let at = text.find(&format!("\nint {name}(")).expect("forms with a twin return a status");
+        let doc = &text[text[..at].rfind("/*").unwrap()..at];
+        if !doc.contains(&format!("new code calls {name}_ex")) {
+            silent.push(name.clone());
+        }
+    }
+    assert!(silent.is_empty(), "forms without err whose documentation does not name their _ex twin: {silent:?}");
+}

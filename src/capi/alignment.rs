@@ -19,6 +19,8 @@ pub unsafe extern "C" fn vidkompy_alignment_free(alignment: *mut *mut VidkompyAl
 
 /// The placement of an alignment.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_alignment_placement_ex.
+///
 /// # Safety
 /// `alignment` must be NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -85,6 +87,8 @@ pub unsafe extern "C" fn vidkompy_alignment_placement_confidence(alignment: *con
 /// The bg frame under fg frame `fg_index`, and whether that fg frame is outside bg (no
 /// counterpart; the nearest bg frame is then given). Either output may be NULL.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_alignment_bg_index_ex.
+///
 /// # Safety
 /// `alignment` must be NULL or live; outputs NULL or writable.
 #[unsafe(no_mangle)]
@@ -114,6 +118,8 @@ pub unsafe extern "C" fn vidkompy_alignment_bg_index(
 /// terminated. `*needed` (if not NULL) receives the size needed including the NUL. With a
 /// buffer too small (or NULL with size 0) nothing is written and VIDKOMPY_ERROR_INVALID_ARGUMENT
 /// is returned; call again with `*needed` bytes.
+///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_alignment_to_json_ex.
 ///
 /// # Safety
 /// `alignment` must be NULL or live; `buffer` NULL or writable for `size` bytes; `needed` NULL
@@ -151,6 +157,8 @@ pub unsafe extern "C" fn vidkompy_alignment_to_json(
 /// box within 16384 px per side, a scale within 1/64..64, a size equal to the content's times
 /// the scale, a corner within 2^20 px, a time map that names existing bg frames in order.
 /// Returns VIDKOMPY_ERROR_INVALID_DATA with the reason for anything else.
+///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_alignment_from_json_ex.
 ///
 /// # Safety
 /// `json` must be NULL or a NUL-terminated string; `out` NULL or writable.

@@ -157,6 +157,8 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
 /// in vidkompy_analyzer_finish; without one, finish fails with VIDKOMPY_ERROR_BAD_STATE and a
 /// message saying to set a provider, give a placement or samples, or interleave the streams.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_analyzer_new_ex.
+///
 /// # Safety
 /// `settings` must be NULL or a live handle; `out` NULL or writable.
 #[unsafe(no_mangle)]

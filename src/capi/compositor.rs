@@ -44,6 +44,8 @@ last_error_field!(VidkompyCompositor);
 /// calls vidkompy_compositor_seek_bg before sending bg again (a host that cannot seek gets
 /// BAD_STATE there, never a wrong background).
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_compositor_new_ex.
+///
 /// # Safety
 /// `alignment` must be NULL or live; `settings` NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]

@@ -149,6 +149,8 @@ pub(super) unsafe fn frame_mut_from_c<'a>(d: &VidkompyFrame) -> Result<FrameMut<
 /// Returns VIDKOMPY_OK, VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL frame, negative size) or
 /// VIDKOMPY_ERROR_INVALID_FRAME; vidkompy_last_error() names the exact cause.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_frame_validate_ex.
+///
 /// # Safety
 /// `frame` must be NULL or point at a VidkompyFrame whose planes are readable as it describes.
 #[unsafe(no_mangle)]

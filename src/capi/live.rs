@@ -53,6 +53,8 @@ last_error_field!(VidkompyLive);
 /// vidkompy_live_free(&lv);
 /// ```
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_live_new_ex.
+///
 /// # Safety
 /// `settings` NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]

@@ -70,6 +70,8 @@ impl From<&VidkompyPlacement> for Placement {
 /// min_confidence (the message gives the score); VIDKOMPY_ERROR_INVALID_ARGUMENT or
 /// VIDKOMPY_ERROR_INVALID_FRAME for bad input. `*out` is left unchanged on error.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_locate_ex.
+///
 /// # Safety
 /// Frame arrays must hold `*_count` valid frames; `out` must be NULL or writable.
 #[unsafe(no_mangle)]

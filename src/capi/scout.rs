@@ -99,6 +99,8 @@ pub struct VidkompyScoutSpan {
 /// vidkompy_scout_free(&sc);
 /// ```
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_scout_new_ex.
+///
 /// # Safety
 /// `settings` NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]

@@ -13,6 +13,8 @@ last_error_field!(VidkompySettings);
 /// Creates settings with every key at its default. `*out` receives the handle.
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT when `out` is NULL.
 ///
+/// The form without `err`, kept for the ABI: new code calls vidkompy_settings_new_ex.
+///
 /// # Safety
 /// `out` must be NULL or writable.
 #[unsafe(no_mangle)]
