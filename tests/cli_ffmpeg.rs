@@ -350,6 +350,23 @@ mod with_ffmpeg {
             .output()
             .unwrap();
         assert!(!stderr(&r).contains("the scout"), "{}", stderr(&r));
+        // The one pass at a short lag slides its window along all of bg: the scout rules out
+        // every window on small copies, so no start analysis runs (each took about 2 s).
+        let r = bin()
+            .args(["comp", "-y", "--path", "one-pass", "--live-lag", "12", "--bg", &s(&bg), "--fg", &s(&fg)])
+            .args(["-o", &s(&d.join("one-pass.mp4"))])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        let message = stderr(&r);
+        let count_before = |word: &str| -> usize {
+            let at = message.find(word).unwrap_or_else(|| panic!("no '{word}' in {message}"));
+            message[..at].split_whitespace().last().unwrap().trim_start_matches('(').parse().unwrap()
+        };
+        let (windows, ruled_out) = (count_before("windows of"), count_before("of them ruled out by the scout"));
+        assert!(windows > 1 && ruled_out == windows, "{message}");
+        assert!(!d.join("one-pass.mp4").exists());
+        no_leftovers(&d);
     }
 
     /// A fixed camera's later instants: fg is the interview from 4.2 s, bg its first 3.8 s.

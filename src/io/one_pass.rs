@@ -334,8 +334,15 @@ fn drive<'scope, F: InputFrame>(
 fn summary(live: &Live) -> String {
     let st = live.status();
     format!(
-        "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start analyses, {} bg frames before fg's start dropped; {} matches moved a frame by the full-resolution pictures",
-        st.fg_received, st.bg_received, st.output, st.outside, st.start_attempts, st.bg_dropped, st.picture_moves
+        "one pass: {} fg and {} bg frames in, {} out ({} outside bg); {} start windows ({} ruled out by the scout), {} bg frames before fg's start dropped; {} matches moved a frame by the full-resolution pictures",
+        st.fg_received,
+        st.bg_received,
+        st.output,
+        st.outside,
+        st.start_attempts,
+        st.sure_misses,
+        st.bg_dropped,
+        st.picture_moves
     )
 }
 

@@ -40,6 +40,19 @@
 //! when that match is off the line the recent matches lie on: a window of descriptors is short, and
 //! on a crf 38 pan or the first frames after inserted footage it picked a frame one off, which the
 //! pictures do not.
+//!
+//! **The scout before each start analysis.** A start analysis of a held window costs about 2 s
+//! on 720p (placement on copies of every frame, the parts of fg when the whole matches poorly,
+//! the time map, the checks), and a pair that does not match, or fg far into bg, slides through
+//! a window per quarter lookahead: 25 windows and 54 s to refuse the interview's crop against the
+//! film at `live_lag` 12 (117 s on a loaded machine). Each window is first shown to the scout
+//! (`session::scout`, the same code a seeking host uses on bg's keyframes): on 240×135 grey
+//! copies of the held pictures it places fg and compares every bg picture with every fg picture
+//! there; when none comes near (`SURE_MISS_SCORE`) the window is ruled out and no analysis runs.
+//! That refusal took 3.7 s on the same loaded machine, every window ruled out
+//! (`tests/cli_ffmpeg.rs`). A near score, a hit or an error leaves the window to the analyzer,
+//! so the scout only ever saves work: it never accepts a start. The generator's textures come
+//! near each other (0.87 between two seeds), so on generated pairs every window is analysed.
 
 use std::collections::VecDeque;
 
@@ -47,11 +60,12 @@ use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect};
+use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::MediaIdentity;
 use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
 use crate::session::compositor::{Received, Sent};
 use crate::session::picture_match::{PictureMatch, RATE_PENALTY, best_picture, on_the_line};
+use crate::session::scout::Scout;
 use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::Placement;
@@ -229,6 +243,8 @@ pub struct LiveStatus {
     pub bg_dropped: usize,
     /// Start analyses run (one per window position tried).
     pub start_attempts: usize,
+    /// Of those, the windows the scout ruled out on small copies, without the analyzer.
+    pub sure_misses: usize,
     /// Decisions the full-resolution comparison moved to the bg frame next to the
     /// descriptors' match (`picture_match`).
     pub picture_moves: usize,
@@ -712,15 +728,12 @@ impl Live {
         // The held pictures are lent to the analyzer and its frame provider (shared, not
         // copied: a window of 1080p frames is hundreds of MiB), and taken back after.
         let held = std::sync::Arc::new([Stream::Fg, Stream::Bg].map(|s| std::mem::take(&mut self.sides[s].pictures)));
-        let mut analyzer = Analyzer::new(self.settings.clone());
-        analyzer.set_log(self.log.take());
-        let analysed = self.analyse_held(&mut analyzer, &held);
-        self.log = analyzer.take_log();
-        let stages = analyzer.stage_times();
-        let t = &mut self.times.lock_stages;
-        (t.placement, t.time_map, t.placement_check) =
-            (t.placement + stages.placement, t.time_map + stages.time_map, t.placement_check + stages.placement_check);
-        drop(analyzer);
+        let analysed = if self.scout_rules_out(&held) {
+            self.status.sure_misses += 1;
+            Err(Error::NotInBg("no bg frame of the window came near fg's (the scout's sure miss)".into()))
+        } else {
+            self.analyse_window(&held)
+        };
         let [fg, bg] = std::sync::Arc::try_unwrap(held)
             .map_err(|_| Error::Internal("the analyzer kept the held frames".into()))?;
         (self.sides.fg.pictures, self.sides.bg.pictures) = (fg, bg);
@@ -749,6 +762,43 @@ impl Live {
             }
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// Whether the scout rules fg out of the held window: at the placement it finds on small
+    /// grey copies, no held bg picture comes near any held fg picture (`SURE_MISS_SCORE`; a
+    /// picture that shows fg scores `HIT_SCORE` and above). Such a window needs no start
+    /// analysis, which costs a hundred times more: a pair that does not match, or fg far into
+    /// bg, slides through many. A hit, a near one, or anything the scout cannot judge (a given
+    /// placement, an error) leaves it to the analyzer.
+    fn scout_rules_out(&self, held: &[VecDeque<Held>; 2]) -> bool {
+        if self.given_placement.is_some() {
+            return false;
+        }
+        let mut scout = Scout::new(self.settings.clone());
+        for (stream, pictures) in [(Stream::Fg, &held[0]), (Stream::Bg, &held[1])] {
+            for h in pictures {
+                // The scout times frames by pts; the session's clock has timed each already.
+                let mut frame = h.buf.as_frame();
+                (frame.pts, frame.time_base) = ((h.seconds * 1e6).round() as i64, TimeBase::new(1, 1_000_000));
+                if scout.push(stream, &frame).is_err() {
+                    return false;
+                }
+            }
+        }
+        matches!(scout.finish(), Err(e) if e.status() == Status::NoMatch)
+    }
+
+    /// The start analysis of the held window (its stages' times added to the session's).
+    fn analyse_window(&mut self, held: &std::sync::Arc<[VecDeque<Held>; 2]>) -> Result<Found> {
+        let mut analyzer = Analyzer::new(self.settings.clone());
+        analyzer.set_log(self.log.take());
+        let analysed = self.analyse_held(&mut analyzer, held);
+        self.log = analyzer.take_log();
+        let stages = analyzer.stage_times();
+        let t = &mut self.times.lock_stages;
+        (t.placement, t.time_map, t.placement_check) =
+            (t.placement + stages.placement, t.time_map + stages.time_map, t.placement_check + stages.placement_check);
+        analysed
     }
 
     /// The analyzer on the held pictures, pushed in time order.
@@ -828,11 +878,12 @@ impl Live {
         }
         if self.status.bg_dropped >= self.bg_capacity() {
             let e = Error::NotInBg(format!(
-                "fg's first {} frames matched none of the {} bg frames seen ({} windows of {} tried)",
+                "fg's first {} frames matched none of the {} bg frames seen ({} windows of {} tried, {} of them ruled out by the scout)",
                 self.sides.fg.pictures.len(),
                 self.sides.bg.intake.count,
                 self.status.start_attempts,
-                self.bg_capacity()
+                self.bg_capacity(),
+                self.status.sure_misses
             ));
             return Err(self.fail(e));
         }
