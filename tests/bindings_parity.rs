@@ -9,38 +9,17 @@ use std::path::Path;
 
 /// Not yet bound in Go.
 const GO_NOT_YET: &[&str] = &[
-    "vidkompy_alignment_bg_pts",
-    "vidkompy_alignment_outside_frames",
-    "vidkompy_alignment_stream_info",
-    "vidkompy_alignment_with_placement",
-    "vidkompy_analyzer_add_sample",
     "vidkompy_analyzer_set_callbacks",
     "vidkompy_analyzer_set_frame_provider",
-    "vidkompy_analyzer_set_placement",
-    "vidkompy_compositor_first_bg",
     "vidkompy_compositor_receive_into",
-    "vidkompy_compositor_start_bg_at",
-    "vidkompy_compositor_stats",
-    "vidkompy_live_set_placement",
     // Never: a goroutine may move between OS threads, so Go reads each call's VidkompyError or
     // its handle's message, not the per-thread one.
     "vidkompy_last_error",
 ];
 
 /// Not yet bound in Python.
-const PYTHON_NOT_YET: &[&str] = &[
-    "vidkompy_alignment_bg_pts",
-    "vidkompy_alignment_stream_info",
-    "vidkompy_alignment_with_placement",
-    "vidkompy_analyzer_add_sample",
-    "vidkompy_analyzer_set_callbacks",
-    "vidkompy_analyzer_set_frame_provider",
-    "vidkompy_compositor_first_bg",
-    "vidkompy_compositor_receive_into",
-    "vidkompy_compositor_start_bg_at",
-    "vidkompy_compositor_stats",
-    "vidkompy_live_set_placement",
-];
+const PYTHON_NOT_YET: &[&str] =
+    &["vidkompy_analyzer_set_callbacks", "vidkompy_analyzer_set_frame_provider", "vidkompy_compositor_receive_into"];
 
 /// Not yet bound in C++ (the C calls work from C++ as they are).
 const CPP_NOT_YET: &[&str] = &[

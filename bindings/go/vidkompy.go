@@ -896,3 +896,150 @@ func StatusString(status int) string {
 func Version() (int, string) {
 	return int(C.vidkompy_version()), C.GoString(C.vidkompy_version_string())
 }
+
+func placementToC(p Placement) C.VidkompyPlacement {
+	return C.VidkompyPlacement{
+		x: C.int32_t(p.X), y: C.int32_t(p.Y), width: C.uint32_t(p.Width), height: C.uint32_t(p.Height),
+		scale: C.double(p.Scale), confidence: C.double(p.Confidence),
+		content_x: C.uint32_t(p.ContentX), content_y: C.uint32_t(p.ContentY),
+		content_width: C.uint32_t(p.ContentWidth), content_height: C.uint32_t(p.ContentHeight),
+		x_subpixel: C.double(p.XSubpixel), y_subpixel: C.double(p.YSubpixel),
+	}
+}
+
+// SetPlacement gives the analyzer the placement instead of searching for it (before the
+// first frame): X, Y, Scale and the content rectangle are used.
+func (a *Analyzer) SetPlacement(p Placement) error {
+	defer runtime.KeepAlive(a)
+	c := placementToC(p)
+	return a.check(C.vidkompy_analyzer_set_placement(a.c, &c))
+}
+
+// AddSample gives the analyzer a sample frame of a stream to locate fg from (before pushing).
+func (a *Analyzer) AddSample(s Stream, f *Frame) error {
+	defer runtime.KeepAlive(a)
+	defer runtime.KeepAlive(f)
+	return a.check(C.vidkompy_analyzer_add_sample(a.c, C.int(s), &f.c))
+}
+
+// StreamInfo is what an alignment records of one stream.
+type StreamInfo struct {
+	Format, Width, Height int
+	Frames                int
+	StartSeconds          float64 // time of the first frame
+	FrameRate             float64 // mean frames per second (0 for one frame)
+	ConstantRate          bool
+	TimeBaseNum           int // the time base of the stream's timestamps (0/0: none)
+	TimeBaseDen           int
+}
+
+// StreamInfo gives what the alignment records of a stream (bg's gives the composite's size).
+func (al *Alignment) StreamInfo(s Stream) (StreamInfo, error) {
+	defer runtime.KeepAlive(al)
+	var c C.VidkompyStreamInfo
+	var e C.VidkompyError
+	if err := check(C.vidkompy_alignment_stream_info(al.c, C.int(s), &c, &e), &e); err != nil {
+		return StreamInfo{}, err
+	}
+	return StreamInfo{
+		Format: int(c.format), Width: int(c.width), Height: int(c.height), Frames: int(c.frames),
+		StartSeconds: float64(c.start_seconds), FrameRate: float64(c.frame_rate), ConstantRate: c.constant_rate != 0,
+		TimeBaseNum: int(c.time_base_num), TimeBaseDen: int(c.time_base_den),
+	}, nil
+}
+
+// BgPTS gives the nominal pts of the bg frame under fg frame i, in bg's time base num/den.
+func (al *Alignment) BgPTS(i int) (pts int64, num, den int, err error) {
+	defer runtime.KeepAlive(al)
+	if i < 0 {
+		return 0, 0, 0, &Error{Status: StatusInvalidArgument, Message: "a negative fg frame index"}
+	}
+	var p C.int64_t
+	var n, d C.int
+	var e C.VidkompyError
+	err = check(C.vidkompy_alignment_bg_pts(al.c, C.size_t(i), &p, &n, &d, &e), &e)
+	return int64(p), int(n), int(d), err
+}
+
+// OutsideFrames lists the fg frames that have no counterpart in bg, in increasing order.
+func (al *Alignment) OutsideFrames() ([]int, error) {
+	defer runtime.KeepAlive(al)
+	var count C.size_t
+	var e C.VidkompyError
+	if err := check(C.vidkompy_alignment_outside_frames(al.c, nil, 0, &count, &e), &e); err != nil {
+		return nil, err
+	}
+	if count == 0 {
+		return []int{}, nil
+	}
+	indices := make([]C.uint32_t, int(count))
+	if err := check(C.vidkompy_alignment_outside_frames(al.c, &indices[0], count, &count, &e), &e); err != nil {
+		return nil, err
+	}
+	out := make([]int, int(count))
+	for k := range out {
+		out[k] = int(indices[k])
+	}
+	return out, nil
+}
+
+// WithPlacement makes a new alignment equal to this one with placement p (a correction by
+// hand), checked as a saved alignment is.
+func (al *Alignment) WithPlacement(p Placement) (*Alignment, error) {
+	defer runtime.KeepAlive(al)
+	c := placementToC(p)
+	var e C.VidkompyError
+	out := &Alignment{}
+	if err := check(C.vidkompy_alignment_with_placement(al.c, &c, &out.c, &e), &e); err != nil {
+		return nil, err
+	}
+	runtime.SetFinalizer(out, (*Alignment).Close)
+	return out, nil
+}
+
+// FirstBg gives the first bg frame the compositor needs (index and pts), for a host that
+// seeks bg there before sending.
+func (c *Compositor) FirstBg() (index int, pts int64, err error) {
+	defer runtime.KeepAlive(c)
+	var i C.size_t
+	var p C.int64_t
+	err = c.check(C.vidkompy_compositor_first_bg(c.c, &i, &p))
+	return int(i), int64(p), err
+}
+
+// StartBgAt tells the compositor that bg's first frame sent will be frame index (a host that
+// sought bg without pts to go by).
+func (c *Compositor) StartBgAt(index int) error {
+	defer runtime.KeepAlive(c)
+	if index < 0 {
+		return &Error{Status: StatusInvalidArgument, Message: "a negative bg frame index"}
+	}
+	return c.check(C.vidkompy_compositor_start_bg_at(c.c, C.size_t(index)))
+}
+
+// PassStats counts what pass 2 met: frames a decoder dropped or repeated, and the bg frames
+// stood in for missing ones.
+type PassStats struct {
+	FgMissing, FgRepeated, BgMissing, BgRepeated, BgStandIns int
+}
+
+// Stats gives the compositor's counts so far.
+func (c *Compositor) Stats() (PassStats, error) {
+	defer runtime.KeepAlive(c)
+	var s C.VidkompyPassStats
+	if err := c.check(C.vidkompy_compositor_stats(c.c, &s)); err != nil {
+		return PassStats{}, err
+	}
+	return PassStats{
+		FgMissing: int(s.fg_missing), FgRepeated: int(s.fg_repeated), BgMissing: int(s.bg_missing),
+		BgRepeated: int(s.bg_repeated), BgStandIns: int(s.bg_stand_ins),
+	}, nil
+}
+
+// SetPlacement gives the live session the placement instead of searching for it (before the
+// first frame).
+func (l *Live) SetPlacement(p Placement) error {
+	defer runtime.KeepAlive(l)
+	c := placementToC(p)
+	return l.check(C.vidkompy_live_set_placement(l.c, &c))
+}

@@ -565,3 +565,158 @@ func TestShotsInAnotherOrderHaveBgReadAgain(t *testing.T) {
 		}
 	}
 }
+
+// The queries and controls an editor uses around the pipeline: the media record, bg's pts,
+// frames outside, a corrected placement, where pass 2 starts and what it met, and a
+// placement given to the analyzer and to the live session.
+func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	info, err := al.StreamInfo(Bg)
+	if err != nil || info.Width != bw || info.Height != bh || info.Frames != bgFrames || !info.ConstantRate ||
+		math.Abs(info.FrameRate-25) > 1e-6 || info.TimeBaseNum != 1 || info.TimeBaseDen != 25 {
+		t.Fatalf("bg's record %+v, %v", info, err)
+	}
+	if pts, num, den, err := al.BgPTS(5); err != nil || pts != 5+offset || num != 1 || den != 25 {
+		t.Fatalf("bg pts of fg frame 5: %d %d/%d, %v", pts, num, den, err)
+	}
+	if _, _, _, err := al.BgPTS(-1); err == nil {
+		t.Fatal("a negative index was taken")
+	}
+	if outside, err := al.OutsideFrames(); err != nil || len(outside) != 0 {
+		t.Fatalf("outside frames %v, %v", outside, err)
+	}
+	p, _ := al.Placement()
+	moved := p
+	moved.X, moved.XSubpixel = p.X+2, p.XSubpixel+2
+	corrected, err := al.WithPlacement(moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer corrected.Close()
+	if q, _ := corrected.Placement(); q.X != fx+2 || q.Y != fy {
+		t.Fatalf("corrected placement %+v", q)
+	}
+	if approximate, _ := corrected.PlacementApproximate(); approximate {
+		t.Fatal("a host's placement is not approximate")
+	}
+	far := p
+	far.X = 1 << 22
+	if _, err := al.WithPlacement(far); err == nil {
+		t.Fatal("a placement far outside bg was taken")
+	}
+
+	c, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	first, pts, err := c.FirstBg()
+	if err != nil || first != offset || pts != offset {
+		t.Fatalf("first bg frame %d (pts %d), %v", first, pts, err)
+	}
+	if err := c.StartBgAt(-1); err == nil {
+		t.Fatal("a negative start was taken")
+	}
+	if err := c.StartBgAt(first + 1); err == nil {
+		t.Fatal("a start past the first bg frame needed was taken")
+	}
+	if err := c.StartBgAt(first); err != nil {
+		t.Fatal(err)
+	}
+	// bg from its first needed frame, one frame lost by the decoder on the way.
+	lost := append(append([]*Frame{}, bg[first:first+10]...), bg[first+11:]...)
+	n := 0
+	fgSource, bgSource := &frames{fg}, &frames{lost}
+	for {
+		if _, err := c.Next(fgSource, bgSource); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	stats, err := c.Stats()
+	if err != nil || n != fgFrames || stats.BgMissing != 1 || stats.BgStandIns != 1 || stats.FgMissing != 0 {
+		t.Fatalf("%d frames out, stats %+v, %v", n, stats, err)
+	}
+
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	given := Placement{X: fx, Y: fy, Width: fw, Height: fh, Scale: 1, ContentWidth: fw, ContentHeight: fh}
+	if err := a.SetPlacement(given); err != nil {
+		t.Fatal(err)
+	}
+	for j := range bg {
+		if err := a.Push(Bg, bg[j]); err != nil {
+			t.Fatal(err)
+		}
+		if i := j - offset; i >= 0 && i < fgFrames {
+			if err := a.Push(Fg, fg[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := a.AddSample(Fg, fg[0]); err == nil {
+		t.Fatal("a sample after the first frame was taken")
+	}
+	placed, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer placed.Close()
+	if j, _ := placed.BgIndex(7); j != 7+offset {
+		t.Fatalf("with a given placement fg frame 7 is over bg frame %d", j)
+	}
+	sampled, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sampled.Close()
+	if err := sampled.AddSample(Fg, fg[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := sampled.AddSample(Bg, bg[offset]); err != nil {
+		t.Fatal(err)
+	}
+	for j := range bg {
+		if err := sampled.Push(Bg, bg[j]); err != nil {
+			t.Fatal(err)
+		}
+		if i := j - offset; i >= 0 && i < fgFrames {
+			if err := sampled.Push(Fg, fg[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fromSamples, err := sampled.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromSamples.Close()
+	if q, _ := fromSamples.Placement(); q.X != fx || q.Y != fy {
+		t.Fatalf("the placement from samples %+v", q)
+	}
+
+	l, err := NewLive(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.SetPlacement(given); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := l.Placement(); err != nil || ok {
+		t.Fatalf("a placement before the lock: %v %v", ok, err)
+	}
+	if _, _, _, err := l.Next(&frames{fg}, &frames{bg}); err != nil {
+		t.Fatal(err)
+	}
+	if q, ok, err := l.Placement(); err != nil || !ok || q.X != fx || q.Y != fy {
+		t.Fatalf("the live session's placement %+v %v %v", q, ok, err)
+	}
+}

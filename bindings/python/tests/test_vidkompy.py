@@ -273,3 +273,62 @@ def test_shots_in_another_order_have_bg_read_again(pair, alignment):
     with pytest.raises(vidkompy.Error) as e:
         list(vidkompy.Compositor(reordered).run(fg, iter(bg)))
     assert e.value.status == vidkompy.BAD_STATE and "passed" in str(e.value)
+
+
+def test_queries_seeking_and_given_placements(pair, alignment):
+    """The queries and controls an editor uses around the pipeline: the media record, bg's pts,
+    a corrected placement, where pass 2 starts and what it met, and a placement given to the
+    analyzer and to the live session."""
+    info = alignment.stream_info("bg")
+    assert (info["width"], info["height"], info["frames"], info["time_base"]) == (BW, BH, BG_FRAMES, (1, 25))
+    assert info["constant_rate"] and abs(info["frame_rate"] - 25) < 1e-6
+    assert alignment.bg_pts(5) == (OFFSET + 5, (1, 25))
+    with pytest.raises(vidkompy.Error):
+        alignment.stream_info("sideways")
+    p = alignment.placement
+    p.x, p.x_subpixel = p.x + 2, p.x_subpixel + 2
+    corrected = alignment.with_placement(p)
+    assert (corrected.placement.x, corrected.placement.y) == (FX + 2, FY) and not corrected.placement_approximate
+    p.x = 1 << 22
+    with pytest.raises(vidkompy.Error):
+        alignment.with_placement(p)
+
+    compositor = vidkompy.Compositor(alignment)
+    first, pts = compositor.first_bg()
+    assert (first, pts) == (OFFSET, OFFSET)
+    with pytest.raises(vidkompy.Error):
+        compositor.start_bg_at(first + 1)
+    compositor.start_bg_at(first)
+    bg = [f for j, f in enumerate(frames(pair[1])) if j >= first and j != first + 10]  # sought, one lost
+    outputs = list(compositor.run(frames(pair[0]), bg))
+    assert len(outputs) == FG_FRAMES
+    stats = compositor.stats
+    assert (stats["bg_missing"], stats["bg_stand_ins"], stats["fg_missing"]) == (1, 1, 0)
+
+    given = vidkompy.Placement(x=FX, y=FY, width=FW, height=FH, scale=1.0, content_width=FW, content_height=FH)
+    analyzer = vidkompy.Analyzer()
+    analyzer.set_placement(given)
+    fg, bgs = frames(pair[0]), frames(pair[1])
+    for j, frame in enumerate(bgs):
+        analyzer.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            analyzer.push("fg", fg[j - OFFSET])
+    with pytest.raises(vidkompy.Error):
+        analyzer.add_sample("fg", fg[0])
+    assert analyzer.finish().bg_index(7) == OFFSET + 7
+
+    sampled = vidkompy.Analyzer()
+    sampled.add_sample("fg", fg[0])
+    sampled.add_sample("bg", bgs[OFFSET])
+    for j, frame in enumerate(bgs):
+        sampled.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            sampled.push("fg", fg[j - OFFSET])
+    q = sampled.finish().placement
+    assert (q.x, q.y) == (FX, FY)
+
+    live = vidkompy.Live(vidkompy.Settings(live_lag=8))
+    live.set_placement(given)
+    assert live.placement() is None
+    next(live.run(frames(pair[0]), frames(pair[1])))
+    assert (live.placement().x, live.placement().y) == (FX, FY)

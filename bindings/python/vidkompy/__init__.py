@@ -131,6 +131,24 @@ class _ScoutResult(ctypes.Structure):
 SCOUT_FOUND, SCOUT_NEED_DENSER, SCOUT_UNSURE = 0, 1, 2
 
 
+class _StreamInfo(ctypes.Structure):
+    _fields_ = [
+        ("format", c_int),
+        ("width", c_int),
+        ("height", c_int),
+        ("frames", c_size_t),
+        ("start_seconds", c_double),
+        ("frame_rate", c_double),
+        ("constant_rate", c_int),
+        ("time_base_num", c_int),
+        ("time_base_den", c_int),
+    ]
+
+
+class _PassStats(ctypes.Structure):
+    _fields_ = [(name, c_size_t) for name in ("fg_missing", "fg_repeated", "bg_missing", "bg_repeated", "bg_stand_ins")]
+
+
 def _load():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.normpath(os.path.join(here, "..", "..", ".."))
@@ -158,6 +176,14 @@ _signatures = {
     "vidkompy_analyzer_last_error": (c_char_p, [_handle]),
     "vidkompy_analyzer_push": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_analyzer_set_placement": (c_int, [_handle, POINTER(Placement)]),
+    "vidkompy_analyzer_add_sample": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
+    "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
+    "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
+    "vidkompy_compositor_first_bg": (c_int, [_handle, POINTER(c_size_t), POINTER(c_int64)]),
+    "vidkompy_compositor_start_bg_at": (c_int, [_handle, c_size_t]),
+    "vidkompy_compositor_stats": (c_int, [_handle, POINTER(_PassStats)]),
+    "vidkompy_live_set_placement": (c_int, [_handle, POINTER(Placement)]),
     "vidkompy_analyzer_finish": (c_int, [_handle, POINTER(_handle)]),
     "vidkompy_alignment_free": (None, [POINTER(_handle)]),
     "vidkompy_alignment_placement_ex": (c_int, [_handle, POINTER(Placement), POINTER(_Error)]),
@@ -400,6 +426,29 @@ class Alignment:
         _check(_lib.vidkompy_alignment_outside_frames(self._h, out, count.value, byref(count), byref(err)), err)
         return list(out)
 
+    def stream_info(self, stream):
+        """What the alignment records of "fg" or "bg" (bg's gives the composite's size): a dict
+        of format, width, height, frames, start_seconds, frame_rate, constant_rate, time_base."""
+        info, err = _StreamInfo(), _Error()
+        _check(_lib.vidkompy_alignment_stream_info(self._h, _stream(stream), byref(info), byref(err)), err)
+        fields = {name: getattr(info, name) for name, _ in _StreamInfo._fields_}
+        fields["constant_rate"] = bool(fields["constant_rate"])
+        fields["time_base"] = (fields.pop("time_base_num"), fields.pop("time_base_den"))
+        return fields
+
+    def bg_pts(self, i):
+        """The nominal pts of the bg frame under fg frame `i`, and bg's time base: (pts, (num, den))."""
+        pts, num, den, err = c_int64(), c_int(), c_int(), _Error()
+        _check(_lib.vidkompy_alignment_bg_pts(self._h, i, byref(pts), byref(num), byref(den), byref(err)), err)
+        return pts.value, (num.value, den.value)
+
+    def with_placement(self, placement):
+        """A new Alignment equal to this one with `placement` (a correction by hand), checked as a
+        saved alignment is."""
+        h, err = _handle(), _Error()
+        _check(_lib.vidkompy_alignment_with_placement(self._h, byref(placement), byref(h), byref(err)), err)
+        return Alignment(h)
+
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_alignment_free(byref(self._h))
@@ -421,6 +470,10 @@ class Analyzer:
 
     def set_placement(self, placement):
         self._check(_lib.vidkompy_analyzer_set_placement(self._h, byref(placement)))
+
+    def add_sample(self, stream, frame):
+        """A sample frame of "fg" or "bg" to locate fg from, before the first push."""
+        self._check(_lib.vidkompy_analyzer_add_sample(self._h, _stream(stream), byref(frame._c)))
 
     def finish(self):
         h = _handle()
@@ -488,6 +541,23 @@ class Compositor:
     def _send(self, stream, frame):
         return self._check(_lib.vidkompy_compositor_send(self._h, stream, byref(frame._c) if frame else None))
 
+    def first_bg(self):
+        """The first bg frame the compositor needs, (index, pts): seek bg there before run()."""
+        index, pts = c_size_t(), c_int64()
+        self._check(_lib.vidkompy_compositor_first_bg(self._h, byref(index), byref(pts)))
+        return index.value, pts.value
+
+    def start_bg_at(self, index):
+        """Declares that bg's first frame will be frame `index` (bg sought there, frames without pts)."""
+        self._check(_lib.vidkompy_compositor_start_bg_at(self._h, index))
+
+    @property
+    def stats(self):
+        """What pass 2 met so far: fg_missing, fg_repeated, bg_missing, bg_repeated, bg_stand_ins."""
+        s = _PassStats()
+        self._check(_lib.vidkompy_compositor_stats(self._h, byref(s)))
+        return {name: getattr(s, name) for name, _ in _PassStats._fields_}
+
     def __del__(self):
         if getattr(self, "_h", None):
             _lib.vidkompy_compositor_free(byref(self._h))
@@ -524,6 +594,10 @@ class Live:
             c_frame = byref(frame._c) if frame else None
             if self._check(_lib.vidkompy_live_send(self._h, stream, c_frame)) == AGAIN:
                 waiting[stream] = frame
+
+    def set_placement(self, placement):
+        """Uses `placement` instead of searching for it (before the first frame)."""
+        self._check(_lib.vidkompy_live_set_placement(self._h, byref(placement)))
 
     def offset_seconds(self):
         """bg's time at fg's first frame (seconds) once the session has locked, else None."""
