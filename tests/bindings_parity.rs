@@ -11,15 +11,13 @@ use std::path::Path;
 const GO_NOT_YET: &[&str] = &[
     "vidkompy_analyzer_set_callbacks",
     "vidkompy_analyzer_set_frame_provider",
-    "vidkompy_compositor_receive_into",
     // Never: a goroutine may move between OS threads, so Go reads each call's VidkompyError or
     // its handle's message, not the per-thread one.
     "vidkompy_last_error",
 ];
 
 /// Not yet bound in Python.
-const PYTHON_NOT_YET: &[&str] =
-    &["vidkompy_analyzer_set_callbacks", "vidkompy_analyzer_set_frame_provider", "vidkompy_compositor_receive_into"];
+const PYTHON_NOT_YET: &[&str] = &["vidkompy_analyzer_set_callbacks", "vidkompy_analyzer_set_frame_provider"];
 
 /// Not yet bound in C++ (the C calls work from C++ as they are).
 const CPP_NOT_YET: &[&str] = &[

@@ -690,44 +690,65 @@ func (c *Compositor) check(status C.int) error {
 // after the last fg frame.
 func (c *Compositor) Next(fg, bg Source) (*Frame, error) {
 	defer runtime.KeepAlive(c)
+	if err := c.next(fg, bg, func() C.int { return C.vidkompy_compositor_receive(c.c, &c.out.c) }); err != nil {
+		return nil, err
+	}
+	return &c.out, nil
+}
+
+// NextInto composites the next frame straight into dst (zero copy: a frame of bg's format and
+// size, from NewFrame or WrapC, whose planes it writes; its pts becomes the fg frame's), or
+// answers io.EOF after the last fg frame.
+func (c *Compositor) NextInto(fg, bg Source, dst *Frame) error {
+	defer runtime.KeepAlive(c)
+	defer runtime.KeepAlive(dst)
+	if dst == nil {
+		return &Error{Status: StatusInvalidArgument, Message: "NextInto needs a frame to write into"}
+	}
+	return c.next(fg, bg, func() C.int { return C.vidkompy_compositor_receive_into(c.c, &dst.c) })
+}
+
+// next sends what the compositor asks for until receive gives a frame (nil) or the end (io.EOF).
+func (c *Compositor) next(fg, bg Source, receive func() C.int) error {
+	defer runtime.KeepAlive(c)
 	if c.pending != nil || c.pendingEnd {
 		sent, err := c.send(c.pendingStream, c.pending, c.pendingEnd)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sent != C.VIDKOMPY_AGAIN {
 			c.pending, c.pendingEnd = nil, false
 		}
 	}
 	for {
-		status := C.vidkompy_compositor_receive(c.c, &c.out.c)
+		status := receive()
 		switch {
 		case status == C.VIDKOMPY_OK:
-			return &c.out, nil
+			return nil
 		case status == C.VIDKOMPY_EOF:
-			return nil, io.EOF
+			return io.EOF
 		case status != C.VIDKOMPY_AGAIN:
-			return nil, c.check(status)
+			return c.check(status)
 		}
 		stream := Stream(C.vidkompy_compositor_wants(c.c))
 		if stream != Fg && stream != Bg {
-			return nil, &Error{Status: StatusInternal, Message: "the compositor answered AGAIN without naming a stream"}
+			return &Error{Status: StatusInternal, Message: "the compositor answered AGAIN without naming a stream"}
 		}
 		source := fg
 		if stream == Bg {
 			source = bg
 			if err := c.rewind(bg); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		f, err := source.NextFrame()
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return err
 		}
 		end := f == nil || err != nil
 		sent, err := c.send(stream, f, end)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if sent == C.VIDKOMPY_AGAIN {
 			c.pending, c.pendingStream, c.pendingEnd = f, stream, end

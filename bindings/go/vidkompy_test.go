@@ -720,3 +720,60 @@ func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
 		t.Fatalf("the live session's placement %+v %v %v", q, ok, err)
 	}
 }
+
+// NextInto writes each composite into the host's frame, the same bytes Next gives.
+func TestNextIntoWritesTheHostsFrame(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	var reference [][]byte
+	c, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for fgSource, bgSource := (&frames{fg}), (&frames{bg}); ; {
+		out, err := c.Next(fgSource, bgSource)
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		reference = append(reference, append([]byte{}, out.Plane(0)...))
+	}
+	into, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer into.Close()
+	dst, _ := NewFrame(I420, bw, bh)
+	defer dst.Free()
+	if err := into.NextInto(&frames{fg}, &frames{bg}, nil); err == nil {
+		t.Fatal("NextInto without a frame")
+	}
+	refused, err := NewCompositor(al, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	small, _ := NewFrame(I420, fw, fh)
+	defer small.Free()
+	if err := refused.NextInto(&frames{fg}, &frames{bg}, small); err == nil {
+		t.Fatal("a frame of another size than bg was written")
+	}
+	n := 0
+	for fgSource, bgSource := (&frames{fg}), (&frames{bg}); ; n++ {
+		err := into.NextInto(fgSource, bgSource, dst)
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(dst.Plane(0), reference[n]) || dst.PTS() != int64(n) {
+			t.Fatalf("frame %d differs from Next's", n)
+		}
+	}
+	if n != fgFrames {
+		t.Fatalf("%d frames", n)
+	}
+}

@@ -332,3 +332,21 @@ def test_queries_seeking_and_given_placements(pair, alignment):
     assert live.placement() is None
     next(live.run(frames(pair[0]), frames(pair[1])))
     assert (live.placement().x, live.placement().y) == (FX, FY)
+
+
+def test_run_into_writes_the_host_s_arrays(pair, alignment):
+    reference = list(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1])))
+    planes = [np.zeros((BH, BW), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8)]
+    into = vidkompy.Frame("i420", planes)
+    n = 0
+    for n, out in enumerate(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1]), into=into)):
+        assert out[0] is planes[0]
+        assert all(np.array_equal(a, b) for a, b in zip(planes, reference[n]))
+    assert n == FG_FRAMES - 1
+    read_only = [p.copy() for p in planes]
+    read_only[0].flags.writeable = False
+    with pytest.raises(vidkompy.Error):
+        next(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1]), into=vidkompy.Frame("i420", read_only)))
+    small = vidkompy.Frame("i420", [np.zeros((FH, FW), np.uint8), np.zeros((FH // 2, FW // 2), np.uint8), np.zeros((FH // 2, FW // 2), np.uint8)])
+    with pytest.raises(vidkompy.Error):
+        next(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1]), into=small))

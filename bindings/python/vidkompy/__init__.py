@@ -202,6 +202,7 @@ _signatures = {
     "vidkompy_compositor_last_error": (c_char_p, [_handle]),
     "vidkompy_compositor_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_compositor_receive": (c_int, [_handle, POINTER(_Frame)]),
+    "vidkompy_compositor_receive_into": (c_int, [_handle, POINTER(_Frame)]),
     "vidkompy_compositor_wants": (c_int, [_handle]),
     "vidkompy_compositor_bg_rewind": (c_int, [_handle, POINTER(c_size_t), POINTER(c_int64)]),
     "vidkompy_compositor_seek_bg": (c_int, [_handle, c_size_t]),
@@ -515,14 +516,22 @@ class Compositor:
     def _check(self, status):
         return _check(status, handle_message=lambda: _lib.vidkompy_compositor_last_error(self._h))
 
-    def run(self, fg, bg):
+    def run(self, fg, bg, into=None):
+        """With `into`, a Frame of bg's format and size over writable arrays, each composite is
+        written into those arrays (no copy) and `into.arrays` is yielded: valid until the next."""
+        if into is not None and not all(a.flags.writeable for a in into.arrays):
+            raise Error(INVALID_ARGUMENT, "the frame to composite into has read-only arrays")
         sources = {0: iter(fg), 1: iter(bg)}
         out = _Frame()
+        if into is None:
+            receive = lambda: _lib.vidkompy_compositor_receive(self._h, byref(out))  # noqa: E731
+        else:
+            receive = lambda: _lib.vidkompy_compositor_receive_into(self._h, byref(into._c))  # noqa: E731
         pending = None  # (stream, frame) that send answered AGAIN to: it follows a lost frame
         while True:
-            status = self._check(_lib.vidkompy_compositor_receive(self._h, byref(out)))
+            status = self._check(receive())
             if status == OK:
-                yield _planes_of(out)
+                yield _planes_of(out) if into is None else into.arrays
                 if pending is not None and self._send(*pending) != AGAIN:
                     pending = None
                 continue
