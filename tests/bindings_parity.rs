@@ -17,7 +17,7 @@ const GO_NOT_YET: &[&str] = &[
 ];
 
 /// Not yet bound in Python.
-const PYTHON_NOT_YET: &[&str] = &["vidkompy_analyzer_set_callbacks", "vidkompy_analyzer_set_frame_provider"];
+const PYTHON_NOT_YET: &[&str] = &[];
 
 /// Not yet bound in C++ (the C calls work from C++ as they are).
 const CPP_NOT_YET: &[&str] = &[

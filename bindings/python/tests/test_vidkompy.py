@@ -350,3 +350,46 @@ def test_run_into_writes_the_host_s_arrays(pair, alignment):
     small = vidkompy.Frame("i420", [np.zeros((FH, FW), np.uint8), np.zeros((FH // 2, FW // 2), np.uint8), np.zeros((FH // 2, FW // 2), np.uint8)])
     with pytest.raises(vidkompy.Error):
         next(vidkompy.Compositor(alignment).run(frames(pair[0]), frames(pair[1]), into=small))
+
+
+def test_callbacks_and_a_frame_provider(pair):
+    fg, bg = frames(pair[0]), frames(pair[1])
+    asked, logged, progress = [], [], []
+
+    def provide(stream, index):
+        asked.append((stream, index))
+        return (fg if stream == "fg" else bg)[index]
+
+    analyzer = vidkompy.Analyzer()
+    analyzer.set_callbacks(log=lambda level, text: logged.append((level, text)), progress=lambda f, b: progress.append((f, b)))
+    analyzer.set_frame_provider(provide)
+    for j, frame in enumerate(bg):
+        analyzer.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            analyzer.push("fg", fg[j - OFFSET])
+    alignment = analyzer.finish()
+    assert (alignment.placement.x, alignment.placement.y) == (FX, FY)
+    assert progress[-1] == (FG_FRAMES, BG_FRAMES) and len(progress) == FG_FRAMES + BG_FRAMES
+    assert any(level == vidkompy.LOG_INFO and "placement" in text for level, text in logged)
+    assert len(asked) >= 3, "the placement is checked on full-size frames the provider gives"
+
+    def broken(stream, index):
+        raise RuntimeError("the decoder went away")
+
+    failing = vidkompy.Analyzer()
+    failing.set_callbacks(progress=lambda f, b: None)
+    failing.set_frame_provider(broken)
+    for j, frame in enumerate(bg):
+        failing.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            failing.push("fg", fg[j - OFFSET])
+    with pytest.raises(RuntimeError, match="the decoder went away"):  # raised again, not printed
+        failing.finish()
+
+    def raising_progress(f, b):
+        raise ValueError("stop")
+
+    stopped = vidkompy.Analyzer()
+    stopped.set_callbacks(progress=raising_progress)
+    with pytest.raises(ValueError, match="stop"):
+        stopped.push("bg", bg[0])

@@ -25,7 +25,7 @@ import numpy as np
 
 __all__ = [
     "Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Scout", "ScoutSpan", "Placement",
-    "locate", "composite", "status_str", "version",
+    "locate", "composite", "status_str", "version", "LOG_ERROR", "LOG_WARNING", "LOG_INFO",
 ]
 
 OK, AGAIN, EOF = 0, 1, 2
@@ -129,6 +129,7 @@ class _ScoutResult(ctypes.Structure):
 
 
 SCOUT_FOUND, SCOUT_NEED_DENSER, SCOUT_UNSURE = 0, 1, 2
+LOG_ERROR, LOG_WARNING, LOG_INFO = 0, 1, 2
 
 
 class _StreamInfo(ctypes.Structure):
@@ -163,6 +164,9 @@ def _load():
 
 _lib = _load()
 _handle = c_void_p
+_LogCallback = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_char_p)
+_ProgressCallback = ctypes.CFUNCTYPE(None, c_void_p, c_size_t, c_size_t)
+_FrameProvider = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, POINTER(_Frame))
 _signatures = {
     "vidkompy_last_error": (c_char_p, []),
     "vidkompy_frame_validate_ex": (c_int, [POINTER(_Frame), POINTER(_Error)]),
@@ -177,6 +181,8 @@ _signatures = {
     "vidkompy_analyzer_push": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_analyzer_set_placement": (c_int, [_handle, POINTER(Placement)]),
     "vidkompy_analyzer_add_sample": (c_int, [_handle, c_int, POINTER(_Frame)]),
+    "vidkompy_analyzer_set_callbacks": (c_int, [_handle, _LogCallback, _ProgressCallback, c_void_p]),
+    "vidkompy_analyzer_set_frame_provider": (c_int, [_handle, _FrameProvider, c_void_p]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
     "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
     "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
@@ -462,9 +468,6 @@ class Analyzer:
         self._h, err = _handle(), _Error()
         _check(_lib.vidkompy_analyzer_new_ex(_settings(settings), byref(self._h), byref(err)), err)
 
-    def _check(self, status):
-        return _check(status, handle_message=lambda: _lib.vidkompy_analyzer_last_error(self._h))
-
     def push(self, stream, frame):
         """The next frame of "fg" or "bg"; None ends that stream."""
         self._check(_lib.vidkompy_analyzer_push(self._h, _stream(stream), byref(frame._c) if frame else None))
@@ -475,6 +478,50 @@ class Analyzer:
     def add_sample(self, stream, frame):
         """A sample frame of "fg" or "bg" to locate fg from, before the first push."""
         self._check(_lib.vidkompy_analyzer_add_sample(self._h, _stream(stream), byref(frame._c)))
+
+    def set_callbacks(self, log=None, progress=None):
+        """`log(level, message)` (LOG_ERROR, LOG_WARNING, LOG_INFO) and `progress(fg_frames,
+        bg_frames)`, called on the thread that calls the analyzer; None clears one. An
+        exception a callback raises is raised again by the call that ran it."""
+        self._log = _LogCallback(self._guarded(lambda _, level, text: log(level, text.decode("utf-8", "replace")))) if log else _LogCallback()
+        self._progress = _ProgressCallback(self._guarded(lambda _, fg, bg: progress(fg, bg))) if progress else _ProgressCallback()
+        self._check(_lib.vidkompy_analyzer_set_callbacks(self._h, self._log, self._progress, None))
+
+    def set_frame_provider(self, provider):
+        """`provider(stream, index)` gives frame `index` of "fg" or "bg" (0 is the first pushed,
+        of the same format and size) as a Frame, or None when it cannot; called in finish(),
+        for a few frames to check the placement at full size and for frames the analyzer kept
+        no copy of (see the C header). Without one, a placement found on reduced copies is
+        approximate (Alignment.placement_approximate). None clears it."""
+
+        def provide(_, stream, index, out):
+            frame = provider("fg" if stream == 0 else "bg", index)
+            if frame is None:
+                return 1
+            self._provided = frame  # the library copies it before the next call
+            out[0] = frame._c
+            return 0
+
+        self._provider = _FrameProvider(self._guarded(provide, failed=1)) if provider else _FrameProvider()
+        self._check(_lib.vidkompy_analyzer_set_frame_provider(self._h, self._provider, None))
+
+    def _guarded(self, callback, failed=None):
+        """The callback with its exception kept (not printed) for the call that ran it."""
+
+        def call(*args):
+            try:
+                return callback(*args)
+            except BaseException as e:  # noqa: BLE001 - raised again after the C call returns
+                self._callback_error = self._callback_error or e
+                return failed
+
+        return call
+
+    def _check(self, status):
+        error, self._callback_error = getattr(self, "_callback_error", None), None
+        if error is not None:
+            raise error
+        return _check(status, handle_message=lambda: _lib.vidkompy_analyzer_last_error(self._h))
 
     def finish(self):
         h = _handle()
