@@ -14,10 +14,16 @@ import (
 // a stress test finds only now and then; this check finds a missing KeepAlive every time).
 func TestEveryCgoCallKeepsItsHandlesAlive(t *testing.T) {
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "vidkompy.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"vidkompy.go", "callbacks.go"} {
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkKeepAlive(t, file)
 	}
+}
+
+func checkKeepAlive(t *testing.T, file *ast.File) {
 	for _, decl := range file.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
 		if !ok || fn.Body == nil || fn.Name.Name == "Close" || fn.Name.Name == "Free" || fn.Name.Name == "settingsPtr" {

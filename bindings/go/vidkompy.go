@@ -334,7 +334,10 @@ func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
 }
 
 // Analyzer is pass 1: frames of both streams in, an Alignment out.
-type Analyzer struct{ c *C.VidkompyAnalyzer }
+type Analyzer struct {
+	c  *C.VidkompyAnalyzer
+	cb *analyzerCallbacks // set by SetFrameProvider or SetCallbacks
+}
 
 // NewAnalyzer makes an analyzer (settings may be nil for defaults).
 func NewAnalyzer(settings *Settings) (*Analyzer, error) {
@@ -350,6 +353,11 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 
 func (a *Analyzer) check(status C.int) error {
 	defer runtime.KeepAlive(a)
+	if a.cb != nil && a.cb.failed != nil {
+		err := a.cb.failed
+		a.cb.failed = nil
+		return err
+	}
 	return checkHandle(status, C.vidkompy_analyzer_last_error(a.c))
 }
 
@@ -367,7 +375,12 @@ func (a *Analyzer) Push(s Stream, f *Frame) error {
 func (a *Analyzer) Finish() (*Alignment, error) {
 	defer runtime.KeepAlive(a)
 	al := &Alignment{}
-	if err := a.check(C.vidkompy_analyzer_finish(a.c, &al.c)); err != nil {
+	err := a.check(C.vidkompy_analyzer_finish(a.c, &al.c))
+	if a.cb != nil {
+		a.cb.provided = nil // copied by the library
+	}
+	if err != nil {
+		C.vidkompy_alignment_free(&al.c) // made when only a callback failed
 		return nil, err
 	}
 	runtime.SetFinalizer(al, (*Alignment).Close)
@@ -377,6 +390,10 @@ func (a *Analyzer) Finish() (*Alignment, error) {
 // Close frees the analyzer.
 func (a *Analyzer) Close() {
 	C.vidkompy_analyzer_free(&a.c)
+	if a.cb != nil {
+		a.cb.free()
+		a.cb = nil
+	}
 	runtime.SetFinalizer(a, nil)
 }
 

@@ -777,3 +777,78 @@ func TestNextIntoWritesTheHostsFrame(t *testing.T) {
 		t.Fatalf("%d frames", n)
 	}
 }
+
+// The frame provider and the callbacks: progress for every frame, the placement logged, the
+// frames of the full-size check asked for; a panic in a callback comes back as the call's error.
+func TestCallbacksAndAFrameProvider(t *testing.T) {
+	fg, bg := scene(t)
+	push := func(a *Analyzer) {
+		for j := range bg {
+			if err := a.Push(Bg, bg[j]); err != nil {
+				t.Fatal(err)
+			}
+			if i := j - offset; i >= 0 && i < fgFrames {
+				if err := a.Push(Fg, fg[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	asked, progressed, logged := 0, 0, []string{}
+	err = a.SetFrameProvider(func(s Stream, i int) *Frame {
+		asked++
+		if s == Fg {
+			return fg[i]
+		}
+		return bg[i]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.SetCallbacks(func(level int, m string) { logged = append(logged, m) }, func(f, b int) { progressed++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	push(a)
+	runtime.GC() // the callbacks' state lives on
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Close()
+	if p, _ := al.Placement(); p.X != fx || p.Y != fy {
+		t.Fatalf("placement %+v", p)
+	}
+	if progressed != fgFrames+bgFrames || asked < 3 || len(logged) == 0 {
+		t.Fatalf("progress %d times, provider asked %d times, %d log lines", progressed, asked, len(logged))
+	}
+
+	broken, _ := NewAnalyzer(nil)
+	defer broken.Close()
+	if err := broken.SetFrameProvider(func(Stream, int) *Frame { panic("the decoder went away") }); err != nil {
+		t.Fatal(err)
+	}
+	push(broken)
+	if _, err := broken.Finish(); err == nil || !strings.Contains(err.Error(), "the decoder went away") {
+		t.Fatalf("a panicking provider: %v", err)
+	}
+	stopped, _ := NewAnalyzer(nil)
+	defer stopped.Close()
+	if err := stopped.SetCallbacks(nil, func(int, int) { panic("stop") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := stopped.Push(Bg, bg[0]); err == nil || !strings.Contains(err.Error(), "stop") {
+		t.Fatalf("a panicking progress callback: %v", err)
+	}
+	if err := stopped.SetCallbacks(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := stopped.Push(Bg, bg[1]); err != nil {
+		t.Fatalf("after clearing the callbacks: %v", err)
+	}
+}
