@@ -22,6 +22,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -270,15 +272,84 @@ class Analyzer {
         check(vidkompy_analyzer_add_sample(handle_.get(), static_cast<int>(s), &f.raw));
     }
 
+    /// Gives frame `index` of a stream (0 is the first pushed of it; same format and size) by
+    /// filling `frame`, whose memory must stay valid until the next call or finish() returns,
+    /// and returning true; false when it cannot. finish() calls it for a few frames to check
+    /// the placement at full size and for frames the analyzer kept no copy of (see
+    /// VidkompyFrameProvider). An empty function clears it.
+    using Provider = std::function<bool(Stream s, std::int64_t index, VidkompyFrame &frame)>;
+    void set_frame_provider(Provider provider) {
+        callbacks_->provider = std::move(provider);
+        VidkompyFrameProvider trampoline = callbacks_->provider ? &Callbacks::provide : nullptr;
+        check(vidkompy_analyzer_set_frame_provider(handle_.get(), trampoline, callbacks_.get()));
+    }
+
+    /// The log (level VIDKOMPY_LOG_*, message) and progress (fg and bg frames taken) callbacks,
+    /// called on the thread that calls the analyzer; an empty function clears one. An exception
+    /// a callback throws is caught at the C boundary and rethrown by the call that ran it.
+    void set_callbacks(std::function<void(int level, const char *message)> log,
+                       std::function<void(std::size_t fg_frames, std::size_t bg_frames)> progress) {
+        callbacks_->log = std::move(log);
+        callbacks_->progress = std::move(progress);
+        check(vidkompy_analyzer_set_callbacks(handle_.get(), callbacks_->log ? &Callbacks::log_line : nullptr,
+                                              callbacks_->progress ? &Callbacks::progressed : nullptr,
+                                              callbacks_.get()));
+    }
+
     /// The alignment; throws Error with VIDKOMPY_ERROR_NO_MATCH when fg is not in bg.
     Alignment finish() {
         VidkompyAlignment *a = nullptr;
-        check(vidkompy_analyzer_finish(handle_.get(), &a));
-        return Alignment(a);
+        int status = vidkompy_analyzer_finish(handle_.get(), &a);
+        Alignment alignment(a); // freed if a callback's exception is rethrown below
+        check(status);
+        return alignment;
     }
 
   private:
-    int check(int status) { return detail::check(status, vidkompy_analyzer_last_error(handle_.get())); }
+    /// The host's callbacks, behind the C trampolines' user pointer (its address stays put
+    /// when the Analyzer moves). No exception may unwind through C: each is kept here.
+    struct Callbacks {
+        Provider provider;
+        std::function<void(int, const char *)> log;
+        std::function<void(std::size_t, std::size_t)> progress;
+        std::exception_ptr thrown;
+
+        static int provide(void *user, int stream, std::int64_t index, VidkompyFrame *frame) {
+            auto *self = static_cast<Callbacks *>(user);
+            try {
+                return self->provider(static_cast<Stream>(stream), index, *frame) ? 0 : 1;
+            } catch (...) {
+                if (!self->thrown) self->thrown = std::current_exception();
+                return 1;
+            }
+        }
+        static void log_line(void *user, int level, const char *message) {
+            auto *self = static_cast<Callbacks *>(user);
+            try {
+                self->log(level, message);
+            } catch (...) {
+                if (!self->thrown) self->thrown = std::current_exception();
+            }
+        }
+        static void progressed(void *user, std::size_t fg, std::size_t bg) {
+            auto *self = static_cast<Callbacks *>(user);
+            try {
+                self->progress(fg, bg);
+            } catch (...) {
+                if (!self->thrown) self->thrown = std::current_exception();
+            }
+        }
+    };
+
+    int check(int status) {
+        if (callbacks_->thrown) {
+            std::exception_ptr thrown = callbacks_->thrown;
+            callbacks_->thrown = nullptr;
+            std::rethrow_exception(thrown);
+        }
+        return detail::check(status, vidkompy_analyzer_last_error(handle_.get()));
+    }
+    std::unique_ptr<Callbacks> callbacks_ = std::make_unique<Callbacks>();
     std::unique_ptr<VidkompyAnalyzer, detail::FreeAnalyzer> handle_;
 };
 

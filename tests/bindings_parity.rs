@@ -19,8 +19,6 @@ const PYTHON_NOT_YET: &[&str] = &[];
 
 /// Not yet bound in C++ (the C calls work from C++ as they are).
 const CPP_NOT_YET: &[&str] = &[
-    "vidkompy_analyzer_set_callbacks",
-    "vidkompy_analyzer_set_frame_provider",
     // Never: every exception carries its own call's message (VidkompyError or the handle's).
     "vidkompy_last_error",
 ];

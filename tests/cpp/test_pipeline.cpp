@@ -6,7 +6,9 @@
 #include "../c/scene.h"
 
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -142,8 +144,63 @@ static void scout() {
     CHECK(windowed.bg_index(0) + first == OFFSET);
 }
 
+/* The frame provider and the callbacks: progress for every frame, the provider asked for the
+ * frames of the full-size check; an exception in a callback is rethrown by the call that ran it,
+ * never unwound through C. */
+static void callbacks_and_a_frame_provider() {
+    vidkompy::Settings settings;
+    settings.set("min_confidence", "0.5");
+    int asked = 0, progressed = 0, logged = 0;
+    auto push_all = [](vidkompy::Analyzer &analyzer) {
+        for (int j = 0; j < BG_FRAMES; j++) {
+            analyzer.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
+            if (j >= OFFSET && j - OFFSET < FG_FRAMES) analyzer.push(vidkompy::Stream::Fg, frame_of(fg_frame(j - OFFSET)));
+        }
+    };
+    vidkompy::Analyzer analyzer(&settings);
+    if (short_run()) analyzer.set_placement(scene_placement());
+    analyzer.set_frame_provider([&](vidkompy::Stream s, std::int64_t index, VidkompyFrame &frame) {
+        asked++;
+        frame = s == vidkompy::Stream::Fg ? fg_frame((int)index) : bg_frame((int)index);
+        return true;
+    });
+    analyzer.set_callbacks([&](int, const char *) { logged++; }, [&](std::size_t, std::size_t) { progressed++; });
+    vidkompy::Analyzer moved = std::move(analyzer); /* the callbacks go with it */
+    push_all(moved);
+    vidkompy::Alignment alignment = moved.finish();
+    CHECK(alignment.bg_index(0) == OFFSET && progressed == FG_FRAMES + BG_FRAMES);
+    CHECK(short_run() || (asked >= 3 && logged > 0));
+
+    vidkompy::Analyzer stopped(&settings);
+    stopped.set_callbacks(nullptr, [](std::size_t, std::size_t) { throw std::runtime_error("stop"); });
+    bool rethrown = false;
+    try {
+        stopped.push(vidkompy::Stream::Bg, frame_of(bg_frame(0)));
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "stop";
+    }
+    CHECK(rethrown);
+    stopped.set_callbacks(nullptr, nullptr);
+    stopped.push(vidkompy::Stream::Bg, frame_of(bg_frame(1)));
+
+    if (short_run()) return; /* the provider is called by the placement's full-size check */
+    vidkompy::Analyzer broken(&settings);
+    broken.set_frame_provider([](vidkompy::Stream, std::int64_t, VidkompyFrame &) -> bool {
+        throw std::runtime_error("the decoder went away");
+    });
+    push_all(broken);
+    rethrown = false;
+    try {
+        broken.finish();
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "the decoder went away";
+    }
+    CHECK(rethrown);
+}
+
 int main() {
     make_frames();
+    callbacks_and_a_frame_provider();
     vidkompy::Alignment alignment = analyze();
     vidkompy::Placement p = alignment.placement();
     CHECK(p.x == FX && p.y == FY && p.width == FW && p.height == FH);
