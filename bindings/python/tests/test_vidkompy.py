@@ -393,3 +393,58 @@ def test_callbacks_and_a_frame_provider(pair):
     stopped.set_callbacks(progress=raising_progress)
     with pytest.raises(ValueError, match="stop"):
         stopped.push("bg", bg[0])
+
+
+class _AvPlane(bytearray):
+    """A PyAV VideoPlane: a buffer whose rows lie `line_size` bytes apart (padded, as FFmpeg's)."""
+
+    def __init__(self, array, line_size):
+        rows = array.view(np.uint8).reshape(array.shape[0], -1)
+        padded = np.zeros((rows.shape[0], line_size), np.uint8)
+        padded[:, : rows.shape[1]] = rows
+        super().__init__(padded.tobytes())
+        self.line_size = line_size
+
+
+class _AvFrame:
+    """What Frame.from_av reads of a PyAV VideoFrame."""
+
+    def __init__(self, name, planes, pts, time_base, color_range=0, colorspace=2):
+        self.format = type("Format", (), {"name": name})()
+        self.planes, self.pts, self.time_base = planes, pts, time_base
+        self.width, self.height = BW, BH
+        self.color_range, self.colorspace = color_range, colorspace
+
+
+def test_frames_from_pyav_are_read_in_place_with_their_colour(pair, alignment):
+    from fractions import Fraction
+
+    y, u, v = pair[1][OFFSET]
+    planes = [_AvPlane(y, BW + 64), _AvPlane(u, BW // 2 + 32), _AvPlane(v, BW // 2 + 32)]
+    frame = vidkompy.Frame.from_av(_AvFrame("yuv420p", planes, OFFSET, Fraction(1, 25), color_range=1, colorspace=1))
+    assert (frame.width, frame.height) == (BW, BH)
+    assert np.array_equal(frame.arrays[0], y) and np.array_equal(frame.arrays[2], v)
+    assert frame._c.stride[0] == BW + 64, "read in place, padding and all"
+    assert frame._c.pts == OFFSET and (frame._c.time_base_num, frame._c.time_base_den) == (1, 25)
+    assert frame._c.format == 1 | vidkompy.RANGES["limited"] | vidkompy.MATRICES["bt709"]
+    full = vidkompy.Frame.from_av(_AvFrame("yuvj420p", planes, None, None, color_range=0, colorspace=5))
+    assert full._c.format == 1 | vidkompy.RANGES["full"] | vidkompy.MATRICES["bt601"]
+    unspecified = vidkompy.Frame.from_av(_AvFrame("yuv420p", planes, 3, None))
+    assert unspecified._c.format == 1 and unspecified._c.time_base_den == 0, "no time base: no pts"
+    ten = (np.arange(BW * BH, dtype=np.uint16).reshape(BH, BW) * 7) & 1023
+    half = ten[::2, ::2].copy()
+    p10 = vidkompy.Frame.from_av(
+        _AvFrame("yuv420p10le", [_AvPlane(ten, 2 * BW + 64), _AvPlane(half, BW + 32), _AvPlane(half, BW + 32)], 3, Fraction(1, 25))
+    )
+    assert np.array_equal(p10.arrays[0], ten) and p10._c.format == 6
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Frame.from_av(_AvFrame("yuv410p", [], 0, Fraction(1, 25)))
+    assert e.value.status == vidkompy.UNSUPPORTED
+    # It composites as the numpy frame of the same picture does.
+    fg = frames(pair[0])[0]
+    outputs = []
+    for bg in (frames(pair[1])[OFFSET], vidkompy.Frame.from_av(_AvFrame("yuv420p", planes, OFFSET, Fraction(1, 25)))):
+        out = vidkompy.Frame("i420", [np.zeros((BH, BW), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8)])
+        vidkompy.composite(alignment, 0, fg, bg, out)
+        outputs.append(out.arrays)
+    assert all(np.array_equal(a, b) for a, b in zip(*outputs))

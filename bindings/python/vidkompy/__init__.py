@@ -48,6 +48,15 @@ FORMATS = {
     "i444p10": (11, np.uint16, [(1, 1, 1)] * 3),
 }
 RANGES = {None: 0, "limited": 0x100, "full": 0x200}
+# PyAV's (FFmpeg's) pixel format names: ours, and the range the name implies (yuvj: full).
+_AV_FORMATS = {
+    "gray": ("gray8", None), "yuv420p": ("i420", None), "yuvj420p": ("i420", "full"), "nv12": ("nv12", None),
+    "rgba": ("rgba", None), "bgra": ("bgra", None), "rgb24": ("rgb24", None), "yuv420p10le": ("i420p10", None),
+    "p010le": ("p010", None), "yuv422p": ("i422", None), "yuvj422p": ("i422", "full"), "yuv444p": ("i444", None),
+    "yuvj444p": ("i444", "full"), "yuv422p10le": ("i422p10", None), "yuv444p10le": ("i444p10", None),
+}
+_AV_RANGES = {1: "limited", 2: "full"}  # AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG
+_AV_MATRICES = {1: "bt709", 5: "bt601", 6: "bt601"}  # AVCOL_SPC_BT709, _BT470BG, _SMPTE170M
 MATRICES = {None: 0, "bt601": 0x1000, "bt709": 0x2000}
 
 
@@ -314,6 +323,37 @@ class Frame:
             self._c.pts, (self._c.time_base_num, self._c.time_base_den) = pts, time_base
         err = _Error()
         _check(_lib.vidkompy_frame_validate_ex(byref(self._c), byref(err)), err)
+
+    @staticmethod
+    def from_av(frame):
+        """A Frame over a PyAV VideoFrame's planes, read in place (no copy), with its pts, time
+        base and colour. PyAV's formats map to ours (yuv420p -> i420, yuv420p10le -> i420p10,
+        p010le -> p010, gray -> gray8, the yuvj formats full range, ...); another raises
+        vidkompy.Error (UNSUPPORTED): convert with frame.reformat(format="yuv420p") first.
+        Colour: `color_range` MPEG (1) is limited, JPEG (2) full; `colorspace` BT709 (1) is
+        bt709, BT470BG (5) and SMPTE170M (6) bt601; unspecified (0 or 2) or anything else leaves
+        the bits unset, and the library then reads YUV as limited range and the matrix as the
+        settings' "color_matrix" says (by size when "auto")."""
+        name = frame.format.name
+        if name not in _AV_FORMATS:
+            raise Error(UNSUPPORTED, f"PyAV format {name!r} is not read as is; known: {', '.join(_AV_FORMATS)} (reformat first)")
+        ours, implied_range = _AV_FORMATS[name]
+        _, dtype, layout = FORMATS[ours]
+        itemsize = np.dtype(dtype).itemsize
+        planes = []
+        for plane, (wdiv, hdiv, samples) in zip(frame.planes, layout):
+            rows, cols = (frame.height + hdiv - 1) // hdiv, (frame.width + wdiv - 1) // wdiv
+            raw = np.frombuffer(plane, np.uint8)
+            if raw.size < plane.line_size * (rows - 1) + cols * samples * itemsize:
+                raise Error(INVALID_FRAME, f"PyAV plane of {raw.size} bytes is too small for {rows} rows of {plane.line_size}")
+            rows_view = np.lib.stride_tricks.as_strided(raw, (rows, cols * samples * itemsize), (plane.line_size, 1))
+            planes.append(rows_view.view(dtype))
+        color_range = _AV_RANGES.get(getattr(frame, "color_range", 0), implied_range)
+        matrix = _AV_MATRICES.get(getattr(frame, "colorspace", 2))
+        pts, time_base = frame.pts, getattr(frame, "time_base", None)
+        if time_base is None:
+            pts = None
+        return Frame(ours, planes, pts=pts, time_base=time_base, color_range=color_range, matrix=matrix)
 
     @property
     def width(self):
