@@ -271,6 +271,11 @@
 #define VIDKOMPY_ERROR_AMBIGUOUS -9
 
 /*
+ The host cancelled the call (vidkompy_analyzer_set_cancel_flag); the handle is finished.
+ */
+#define VIDKOMPY_ERROR_CANCELLED -10
+
+/*
  Opaque, immutable result of analysis. May be shared between threads.
  */
 typedef struct VidkompyAlignment VidkompyAlignment;
@@ -812,6 +817,21 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
 int vidkompy_analyzer_set_frame_provider(struct VidkompyAnalyzer *analyzer,
                                          VidkompyFrameProvider provider,
                                          void *user);
+
+/*
+ Sets (or, with NULL, clears) the analyzer's cancel flag: an int the host sets to nonzero,
+ from any thread, to stop the analyzer. It is read (an atomic load) before each frame is
+ taken, between the stages of vidkompy_analyzer_finish (placement search, time map,
+ placement check) and between the frames asked of the frame provider. When set, the running
+ call returns VIDKOMPY_ERROR_CANCELLED and the analyzer is finished: its copies are let go,
+ later calls answer VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it. Set the flag
+ with an atomic store (C11 `atomic_store` on an `_Atomic int`, or `__atomic_store_n`).
+
+ # Safety
+ `analyzer` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as
+ long as it is set, written only by atomic stores.
+ */
+int vidkompy_analyzer_set_cancel_flag(struct VidkompyAnalyzer *analyzer, const int *flag);
 
 /*
  Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.

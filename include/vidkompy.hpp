@@ -21,6 +21,7 @@
 #include "vidkompy.h"
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -262,7 +263,15 @@ class Analyzer {
         VidkompyError err;
         detail::check(vidkompy_analyzer_new_ex(raw(settings), &a, &err), err);
         handle_.reset(a);
+        // The flag is read by the library as an int with atomic loads: std::atomic<int> is one.
+        static_assert(sizeof(std::atomic<int>) == sizeof(int) && std::atomic<int>::is_always_lock_free,
+                      "the cancel flag must be a plain lock-free int");
+        check(vidkompy_analyzer_set_cancel_flag(handle_.get(), reinterpret_cast<const int *>(cancel_.get())));
     }
+
+    /// Stops the analyzer, from any thread (a callback included): the running or next push or
+    /// finish throws Error with VIDKOMPY_ERROR_CANCELLED, and the analyzer is finished.
+    void cancel() { cancel_->store(1, std::memory_order_relaxed); }
 
     void push(Stream s, const Frame &f) { check(vidkompy_analyzer_push(handle_.get(), static_cast<int>(s), &f.raw)); }
     /// Ends a stream.
@@ -350,6 +359,7 @@ class Analyzer {
         return detail::check(status, vidkompy_analyzer_last_error(handle_.get()));
     }
     std::unique_ptr<Callbacks> callbacks_ = std::make_unique<Callbacks>();
+    std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
     std::unique_ptr<VidkompyAnalyzer, detail::FreeAnalyzer> handle_;
 };
 

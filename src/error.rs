@@ -26,10 +26,11 @@ pub enum Status {
     InvalidData = -7,
     Internal = -8,
     Ambiguous = -9,
+    Cancelled = -10,
 }
 
 impl Status {
-    pub const ALL: [Status; 12] = [
+    pub const ALL: [Status; 13] = [
         Status::Ok,
         Status::Again,
         Status::Eof,
@@ -42,6 +43,7 @@ impl Status {
         Status::InvalidData,
         Status::Internal,
         Status::Ambiguous,
+        Status::Cancelled,
     ];
 
     pub fn code(self) -> i32 {
@@ -72,6 +74,7 @@ impl Status {
             Status::InvalidData => c"invalid or corrupt data",
             Status::Internal => c"internal error",
             Status::Ambiguous => c"ambiguous: two answers score alike",
+            Status::Cancelled => c"cancelled by the host",
         }
     }
 }
@@ -95,6 +98,8 @@ pub enum Error {
     Internal(String),
     /// Two answers (placements, or spans of bg) score alike; the message names both.
     Ambiguous(String),
+    /// The host cancelled the call; the message says where it stopped.
+    Cancelled(String),
 }
 
 impl Error {
@@ -109,6 +114,7 @@ impl Error {
             Error::InvalidData(_) => Status::InvalidData,
             Error::Internal(_) => Status::Internal,
             Error::Ambiguous(_) => Status::Ambiguous,
+            Error::Cancelled(_) => Status::Cancelled,
         }
     }
 
@@ -140,6 +146,7 @@ impl fmt::Display for Error {
             Error::InvalidData(m) => write!(f, "invalid data: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
             Error::Ambiguous(m) => write!(f, "ambiguous: {m}"),
+            Error::Cancelled(m) => write!(f, "cancelled: {m}"),
         }
     }
 }

@@ -31,7 +31,7 @@ pub use alignment::Alignment;
 pub use error::{Error, Result, Status};
 pub use frame::{ColorRange, FrameBuf, FrameColor, FrameError, FrameMut, FrameRef, PixelFormat, Plane, Rect, TimeBase};
 pub use media::StreamInfo;
-pub use session::analyzer::{FrameProvider, LogFn, LogLevel, ProgressFn};
+pub use session::analyzer::{CancelFn, FrameProvider, LogFn, LogLevel, ProgressFn};
 pub use session::clock::NO_PTS;
 pub use session::{
     Analyzer, Compositor, Live, Received, Scout, ScoutAnswer, ScoutReport, Sent, Stream, WindowCuts, composite_frame,

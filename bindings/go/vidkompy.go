@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -45,6 +46,7 @@ const (
 	StatusInvalidData     = int(C.VIDKOMPY_ERROR_INVALID_DATA)
 	StatusInternal        = int(C.VIDKOMPY_ERROR_INTERNAL)
 	StatusAmbiguous       = int(C.VIDKOMPY_ERROR_AMBIGUOUS)
+	StatusCancelled       = int(C.VIDKOMPY_ERROR_CANCELLED)
 )
 
 // Pixel formats (see vidkompy.h); or them with the FrameRange*/FrameMatrix* bits.
@@ -335,8 +337,9 @@ func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
 
 // Analyzer is pass 1: frames of both streams in, an Alignment out.
 type Analyzer struct {
-	c  *C.VidkompyAnalyzer
-	cb *analyzerCallbacks // set by SetFrameProvider or SetCallbacks
+	c      *C.VidkompyAnalyzer
+	cb     *analyzerCallbacks // set by SetFrameProvider or SetCallbacks
+	cancel *C.int             // the cancel flag, in C memory (Cancel stores into it atomically)
 }
 
 // NewAnalyzer makes an analyzer (settings may be nil for defaults).
@@ -344,11 +347,26 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 	defer runtime.KeepAlive(settings)
 	var e C.VidkompyError
 	a := &Analyzer{}
+	defer runtime.KeepAlive(a)
 	if err := check(C.vidkompy_analyzer_new_ex(settingsPtr(settings), &a.c, &e), &e); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(a, (*Analyzer).Close)
+	a.cancel = (*C.int)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int(0)))))
+	if err := a.check(C.vidkompy_analyzer_set_cancel_flag(a.c, a.cancel)); err != nil {
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// Cancel stops the analyzer, from any goroutine (a callback included): the running or next
+// Push or Finish returns an *Error with StatusCancelled, and the analyzer is finished.
+func (a *Analyzer) Cancel() {
+	defer runtime.KeepAlive(a)
+	if a.cancel != nil {
+		atomic.StoreInt32((*int32)(unsafe.Pointer(a.cancel)), 1)
+	}
 }
 
 func (a *Analyzer) check(status C.int) error {
@@ -390,6 +408,10 @@ func (a *Analyzer) Finish() (*Alignment, error) {
 // Close frees the analyzer.
 func (a *Analyzer) Close() {
 	C.vidkompy_analyzer_free(&a.c)
+	if a.cancel != nil {
+		C.free(unsafe.Pointer(a.cancel))
+		a.cancel = nil
+	}
 	if a.cb != nil {
 		a.cb.free()
 		a.cb = nil

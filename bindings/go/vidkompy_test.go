@@ -852,3 +852,47 @@ func TestCallbacksAndAFrameProvider(t *testing.T) {
 		t.Fatalf("after clearing the callbacks: %v", err)
 	}
 }
+
+// Cancel from a progress callback stops the next Push; before Finish, Finish stops. Each is
+// StatusCancelled, then the analyzer refuses more (StatusBadState).
+func TestCancelStopsTheAnalyzer(t *testing.T) {
+	_, bg := scene(t)
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.SetCallbacks(nil, func(fg, b int) {
+		if b == 10 {
+			a.Cancel()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	taken := 0
+	for j := range bg {
+		err = a.Push(Bg, bg[j])
+		if err != nil {
+			break
+		}
+		taken++
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Status != StatusCancelled || taken != 10 {
+		t.Fatalf("after %d frames: %v", taken, err)
+	}
+	if err := a.Push(Bg, bg[11]); !errors.As(err, &e) || e.Status != StatusBadState {
+		t.Fatalf("a push after the cancel: %v", err)
+	}
+	b, _ := NewAnalyzer(nil)
+	defer b.Close()
+	for j := range bg {
+		if err := b.Push(Bg, bg[j]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Cancel()
+	if _, err := b.Finish(); !errors.As(err, &e) || e.Status != StatusCancelled {
+		t.Fatalf("finish after a cancel: %v", err)
+	}
+}

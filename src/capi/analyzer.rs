@@ -126,6 +126,52 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
     unsafe { with_handle(analyzer, "analyzer", set) }
 }
 
+/// Sets (or, with NULL, clears) the analyzer's cancel flag: an int the host sets to nonzero,
+/// from any thread, to stop the analyzer. It is read (an atomic load) before each frame is
+/// taken, between the stages of vidkompy_analyzer_finish (placement search, time map,
+/// placement check) and between the frames asked of the frame provider. When set, the running
+/// call returns VIDKOMPY_ERROR_CANCELLED and the analyzer is finished: its copies are let go,
+/// later calls answer VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it. Set the flag
+/// with an atomic store (C11 `atomic_store` on an `_Atomic int`, or `__atomic_store_n`).
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as
+/// long as it is set, written only by atomic stores.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_set_cancel_flag(
+    analyzer: *mut VidkompyAnalyzer,
+    flag: *const c_int,
+) -> c_int {
+    let set = |a: &mut VidkompyAnalyzer| {
+        if !flag.is_null() && !flag.cast::<std::sync::atomic::AtomicI32>().is_aligned() {
+            return Err(Error::invalid("the cancel flag is not an aligned int"));
+        }
+        a.analyzer.set_cancel((!flag.is_null()).then(|| {
+            let flag = CancelFlag(flag);
+            Box::new(move || flag.is_set()) as crate::CancelFn
+        }));
+        Ok(VIDKOMPY_OK)
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(analyzer, "analyzer", set) }
+}
+
+/// The host's cancel flag, read with an atomic load.
+struct CancelFlag(*const c_int);
+
+// SAFETY: the host's contract makes the int valid while set and written only atomically, so
+// reading it from the thread that calls the analyzer (wherever the handle moved) is sound.
+unsafe impl Send for CancelFlag {}
+
+impl CancelFlag {
+    fn is_set(&self) -> bool {
+        // SAFETY: non-null, aligned (checked when set) and valid by the caller's contract; the
+        // host writes it only with atomic stores, so an atomic view of it races with nothing.
+        unsafe { std::sync::atomic::AtomicI32::from_ptr(self.0.cast_mut()) }.load(std::sync::atomic::Ordering::Relaxed)
+            != 0
+    }
+}
+
 /// Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.
 ///
 /// Call sequence:

@@ -420,6 +420,7 @@ mod tests {
                 Status::InvalidData => VIDKOMPY_ERROR_INVALID_DATA,
                 Status::Internal => VIDKOMPY_ERROR_INTERNAL,
                 Status::Ambiguous => VIDKOMPY_ERROR_AMBIGUOUS,
+                Status::Cancelled => VIDKOMPY_ERROR_CANCELLED,
             };
             assert_eq!(c, s.code());
         }

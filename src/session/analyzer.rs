@@ -192,6 +192,8 @@ pub struct Analyzer {
     fg_described_early: bool,
     finished: bool,
     provider: Option<Box<dyn FrameProvider>>,
+    /// Asked between frames and between the stages of `finish`: true stops the call.
+    cancel: Option<CancelFn>,
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
     warned_thinning: bool,
@@ -238,6 +240,8 @@ pub enum LogLevel {
 pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
 /// Receives progress: (frames of fg, frames of bg) described so far, after each frame.
 pub type ProgressFn = Box<dyn FnMut(usize, usize) + Send>;
+/// Whether the host asked the analyzer to stop (see [`Analyzer::set_cancel`]).
+pub type CancelFn = Box<dyn Fn() -> bool + Send>;
 
 impl Analyzer {
     pub fn new(settings: Settings) -> Analyzer {
@@ -251,6 +255,7 @@ impl Analyzer {
             fg_described_early: false,
             finished: false,
             provider: None,
+            cancel: None,
             log: None,
             progress: None,
             warned_thinning: false,
@@ -287,6 +292,25 @@ impl Analyzer {
     /// `None`) the check runs on the analyzer's low-resolution copies.
     pub fn set_frame_provider(&mut self, provider: Option<Box<dyn FrameProvider>>) {
         self.provider = provider;
+    }
+
+    /// Sets (or clears) what tells the analyzer to stop: asked before each frame is taken,
+    /// between the stages of `finish` and between the frames it asks the provider for. When
+    /// it answers true, the running call returns `Error::Cancelled` and the analyzer is
+    /// finished, its copies let go.
+    pub fn set_cancel(&mut self, cancel: Option<CancelFn>) {
+        self.cancel = cancel;
+    }
+
+    /// `Error::Cancelled` (the analyzer finished, its copies let go) when the host asked to
+    /// stop; `stage` says where.
+    fn checkpoint(&mut self, stage: &str) -> Result<()> {
+        if self.cancel.as_ref().is_some_and(|cancelled| cancelled()) {
+            self.finished = true;
+            self.drop_stores();
+            return Err(Error::Cancelled(format!("the analyzer stopped {stage}")));
+        }
+        Ok(())
     }
 
     fn log(&mut self, level: LogLevel, message: impl FnOnce() -> String) {
@@ -350,6 +374,7 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("the analyzer has finished"));
         }
+        self.checkpoint("before taking a frame")?;
         let Some(frame) = frame else {
             self.streams[stream].intake.ended = true;
             return Ok(());
@@ -588,6 +613,7 @@ impl Analyzer {
         if self.finished {
             return Err(Error::bad_state("finish was already called"));
         }
+        self.checkpoint("before finishing")?;
         if self.streams.iter().any(|s| s.intake.count == 0) {
             return Err(Error::bad_state(format!(
                 "both streams need at least one frame (fg: {}, bg: {})",
@@ -599,23 +625,28 @@ impl Analyzer {
         }
         self.finished = true;
         if self.placement.is_none() {
+            self.checkpoint("before the placement search")?;
             self.locate_from_stores("copies of every frame")?;
         }
+        self.checkpoint("before the time map")?;
         let started = std::time::Instant::now();
         let mut time = self.describe_and_align()?;
         self.stage_ms.time_map += elapsed_ms(started);
         if self.placement_found {
+            self.checkpoint("before the placement check")?;
             let started = std::time::Instant::now();
             time = self.check_placement(time)?;
             self.stage_ms.placement_check += elapsed_ms(started);
         }
         // After the check, which may already have moved a pan's lookalike onto the truth.
         if let Some(rival) = self.rival.take() {
+            self.checkpoint("before settling the placement's rival")?;
             time = self.settle_rival(time, rival)?;
         }
         if self.frames_alike.is_none() {
             self.frames_alike = self.frames_alike_on_copies(&time);
         }
+        self.checkpoint("before the decision")?;
         self.drop_stores();
         self.decide(time)
     }
@@ -775,6 +806,7 @@ impl Analyzer {
     /// Describes frame `j` of `stream` at full resolution, from the provider, in place of the
     /// descriptor it borrowed.
     fn describe_provided(&mut self, stream: Stream, j: usize) -> Result<()> {
+        self.checkpoint("while asking the frame provider for frames")?;
         let shape = self.streams[stream].intake.shape;
         let frame = self
             .provider

@@ -183,6 +183,22 @@ static void callbacks_and_a_frame_provider() {
     stopped.set_callbacks(nullptr, nullptr);
     stopped.push(vidkompy::Stream::Bg, frame_of(bg_frame(1)));
 
+    /* cancel() from a progress callback: the next push throws CANCELLED, then BAD_STATE. */
+    vidkompy::Analyzer cancelled(&settings);
+    cancelled.set_callbacks(nullptr, [&cancelled](std::size_t, std::size_t bg) {
+        if (bg == 5) cancelled.cancel();
+    });
+    int status = 0, taken = 0;
+    for (int j = 0; j < BG_FRAMES && status == 0; j++) {
+        try {
+            cancelled.push(vidkompy::Stream::Bg, frame_of(bg_frame(j)));
+            taken++;
+        } catch (const vidkompy::Error &e) {
+            status = e.status();
+        }
+    }
+    CHECK(status == VIDKOMPY_ERROR_CANCELLED && taken == 5);
+
     if (short_run()) return; /* the provider is called by the placement's full-size check */
     vidkompy::Analyzer broken(&settings);
     broken.set_frame_provider([](vidkompy::Stream, std::int64_t, VidkompyFrame &) -> bool {

@@ -448,3 +448,25 @@ def test_frames_from_pyav_are_read_in_place_with_their_colour(pair, alignment):
         vidkompy.composite(alignment, 0, fg, bg, out)
         outputs.append(out.arrays)
     assert all(np.array_equal(a, b) for a, b in zip(*outputs))
+
+
+def test_cancel_stops_the_analyzer(pair):
+    bg = frames(pair[1])
+    analyzer = vidkompy.Analyzer()
+    analyzer.set_callbacks(progress=lambda f, b: analyzer.cancel() if b == 10 else None)
+    taken = 0
+    with pytest.raises(vidkompy.Error) as e:
+        for frame in bg:
+            analyzer.push("bg", frame)
+            taken += 1
+    assert e.value.status == vidkompy.CANCELLED and taken == 10 and "before taking a frame" in e.value.message
+    with pytest.raises(vidkompy.Error) as e:
+        analyzer.push("bg", bg[11])
+    assert e.value.status == vidkompy.BAD_STATE
+    other = vidkompy.Analyzer()
+    for frame in bg:
+        other.push("bg", frame)
+    other.cancel()
+    with pytest.raises(vidkompy.Error) as e:
+        other.finish()
+    assert e.value.status == vidkompy.CANCELLED

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 OK, AGAIN, EOF = 0, 1, 2
-INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL, AMBIGUOUS = range(-1, -10, -1)
+INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL, AMBIGUOUS, CANCELLED = range(-1, -11, -1)
 STREAMS = {"fg": 0, "bg": 1}
 
 # name: (code, sample dtype, planes as (width divisor, height divisor, samples per pixel)).
@@ -192,6 +192,7 @@ _signatures = {
     "vidkompy_analyzer_add_sample": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_analyzer_set_callbacks": (c_int, [_handle, _LogCallback, _ProgressCallback, c_void_p]),
     "vidkompy_analyzer_set_frame_provider": (c_int, [_handle, _FrameProvider, c_void_p]),
+    "vidkompy_analyzer_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
     "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
     "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
@@ -507,6 +508,13 @@ class Analyzer:
     def __init__(self, settings=None):
         self._h, err = _handle(), _Error()
         _check(_lib.vidkompy_analyzer_new_ex(_settings(settings), byref(self._h), byref(err)), err)
+        self._cancel_flag = c_int(0)
+        self._check(_lib.vidkompy_analyzer_set_cancel_flag(self._h, byref(self._cancel_flag)))
+
+    def cancel(self):
+        """Stops the analyzer, from any thread (a callback included): the running or next push
+        or finish raises vidkompy.Error with status CANCELLED, and the analyzer is finished."""
+        self._cancel_flag.value = 1
 
     def push(self, stream, frame):
         """The next frame of "fg" or "bg"; None ends that stream."""
