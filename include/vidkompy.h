@@ -990,6 +990,8 @@ int vidkompy_composite(const struct VidkompyAlignment *alignment,
  ```c
  VidkompyCompositor *c = NULL;
  vidkompy_compositor_new(al, settings, &c);
+ VidkompyFrame *again[2];                                     // a frame send answered AGAIN to
+ int has_again[2] = {0, 0};
  for (;;) {
      VidkompyFrame out;
      int r = vidkompy_compositor_receive(c, &out);
@@ -997,8 +999,9 @@ int vidkompy_composite(const struct VidkompyAlignment *alignment,
      if (r == VIDKOMPY_EOF) break;
      if (r != VIDKOMPY_AGAIN) { puts(vidkompy_compositor_last_error(c)); break; }
      int s = vidkompy_compositor_wants(c);                    // VIDKOMPY_STREAM_FG or _BG
-     VidkompyFrame *f = next_frame_or_null(s);                // NULL: that stream ended
-     vidkompy_compositor_send(c, s, f);
+     VidkompyFrame *f = has_again[s] ? again[s] : next_frame_or_null(s);  // NULL: ended
+     has_again[s] = vidkompy_compositor_send(c, s, f) == VIDKOMPY_AGAIN;  // not taken yet:
+     again[s] = f;                                            // send it again when wanted
  }
  vidkompy_compositor_free(&c);
  ```
@@ -1203,6 +1206,8 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
  ```c
  VidkompyLive *lv = NULL;
  vidkompy_live_new(settings, &lv);
+ VidkompyFrame *again[2];                                      // a frame send answered AGAIN to
+ int has_again[2] = {0, 0};
  for (;;) {
      VidkompyFrame out;
      int r = vidkompy_live_receive(lv, &out);
@@ -1210,7 +1215,9 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
      if (r == VIDKOMPY_EOF) break;
      if (r != VIDKOMPY_AGAIN) { puts(vidkompy_live_last_error(lv)); break; }
      int s = vidkompy_live_wants(lv);                          // VIDKOMPY_STREAM_FG or _BG
-     vidkompy_live_send(lv, s, next_frame_or_null(s));         // NULL: that stream ended
+     VidkompyFrame *f = has_again[s] ? again[s] : next_frame_or_null(s);  // NULL: ended
+     has_again[s] = vidkompy_live_send(lv, s, f) == VIDKOMPY_AGAIN;       // not taken yet:
+     again[s] = f;                                             // send it again when wanted
  }
  vidkompy_live_free(&lv);
  ```

@@ -17,6 +17,8 @@ last_error_field!(VidkompyCompositor);
 /// ```c
 /// VidkompyCompositor *c = NULL;
 /// vidkompy_compositor_new(al, settings, &c);
+/// VidkompyFrame *again[2];                                     // a frame send answered AGAIN to
+/// int has_again[2] = {0, 0};
 /// for (;;) {
 ///     VidkompyFrame out;
 ///     int r = vidkompy_compositor_receive(c, &out);
@@ -24,8 +26,9 @@ last_error_field!(VidkompyCompositor);
 ///     if (r == VIDKOMPY_EOF) break;
 ///     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_compositor_last_error(c)); break; }
 ///     int s = vidkompy_compositor_wants(c);                    // VIDKOMPY_STREAM_FG or _BG
-///     VidkompyFrame *f = next_frame_or_null(s);                // NULL: that stream ended
-///     vidkompy_compositor_send(c, s, f);
+///     VidkompyFrame *f = has_again[s] ? again[s] : next_frame_or_null(s);  // NULL: ended
+///     has_again[s] = vidkompy_compositor_send(c, s, f) == VIDKOMPY_AGAIN;  // not taken yet:
+///     again[s] = f;                                            // send it again when wanted
 /// }
 /// vidkompy_compositor_free(&c);
 /// ```

@@ -41,6 +41,8 @@ last_error_field!(VidkompyLive);
 /// ```c
 /// VidkompyLive *lv = NULL;
 /// vidkompy_live_new(settings, &lv);
+/// VidkompyFrame *again[2];                                      // a frame send answered AGAIN to
+/// int has_again[2] = {0, 0};
 /// for (;;) {
 ///     VidkompyFrame out;
 ///     int r = vidkompy_live_receive(lv, &out);
@@ -48,7 +50,9 @@ last_error_field!(VidkompyLive);
 ///     if (r == VIDKOMPY_EOF) break;
 ///     if (r != VIDKOMPY_AGAIN) { puts(vidkompy_live_last_error(lv)); break; }
 ///     int s = vidkompy_live_wants(lv);                          // VIDKOMPY_STREAM_FG or _BG
-///     vidkompy_live_send(lv, s, next_frame_or_null(s));         // NULL: that stream ended
+///     VidkompyFrame *f = has_again[s] ? again[s] : next_frame_or_null(s);  // NULL: ended
+///     has_again[s] = vidkompy_live_send(lv, s, f) == VIDKOMPY_AGAIN;       // not taken yet:
+///     again[s] = f;                                             // send it again when wanted
 /// }
 /// vidkompy_live_free(&lv);
 /// ```
