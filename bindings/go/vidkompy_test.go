@@ -89,12 +89,9 @@ func (s *frames) NextFrame() (*Frame, error) {
 	return f, nil
 }
 
-func analyze(t *testing.T, fg, bg []*Frame) *Alignment {
-	a, err := NewAnalyzer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+// pushScene pushes the scene as a host would: bg runs ahead of fg by offset frames.
+func pushScene(t *testing.T, a *Analyzer, fg, bg []*Frame) {
+	t.Helper()
 	for j := range bg {
 		if err := a.Push(Bg, bg[j]); err != nil {
 			t.Fatal(err)
@@ -105,6 +102,15 @@ func analyze(t *testing.T, fg, bg []*Frame) *Alignment {
 			}
 		}
 	}
+}
+
+func analyze(t *testing.T, fg, bg []*Frame) *Alignment {
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	pushScene(t, a, fg, bg)
 	al, err := a.Finish()
 	if err != nil {
 		t.Fatal(err)
@@ -651,16 +657,7 @@ func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
 	if err := a.SetPlacement(given); err != nil {
 		t.Fatal(err)
 	}
-	for j := range bg {
-		if err := a.Push(Bg, bg[j]); err != nil {
-			t.Fatal(err)
-		}
-		if i := j - offset; i >= 0 && i < fgFrames {
-			if err := a.Push(Fg, fg[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	pushScene(t, a, fg, bg)
 	if err := a.AddSample(Fg, fg[0]); err == nil {
 		t.Fatal("a sample after the first frame was taken")
 	}
@@ -683,16 +680,7 @@ func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
 	if err := sampled.AddSample(Bg, bg[offset]); err != nil {
 		t.Fatal(err)
 	}
-	for j := range bg {
-		if err := sampled.Push(Bg, bg[j]); err != nil {
-			t.Fatal(err)
-		}
-		if i := j - offset; i >= 0 && i < fgFrames {
-			if err := sampled.Push(Fg, fg[i]); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	pushScene(t, sampled, fg, bg)
 	fromSamples, err := sampled.Finish()
 	if err != nil {
 		t.Fatal(err)
@@ -782,18 +770,6 @@ func TestNextIntoWritesTheHostsFrame(t *testing.T) {
 // frames of the full-size check asked for; a panic in a callback comes back as the call's error.
 func TestCallbacksAndAFrameProvider(t *testing.T) {
 	fg, bg := scene(t)
-	push := func(a *Analyzer) {
-		for j := range bg {
-			if err := a.Push(Bg, bg[j]); err != nil {
-				t.Fatal(err)
-			}
-			if i := j - offset; i >= 0 && i < fgFrames {
-				if err := a.Push(Fg, fg[i]); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
 	a, err := NewAnalyzer(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -814,7 +790,7 @@ func TestCallbacksAndAFrameProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	push(a)
+	pushScene(t, a, fg, bg)
 	runtime.GC() // the callbacks' state lives on
 	al, err := a.Finish()
 	if err != nil {
@@ -833,7 +809,7 @@ func TestCallbacksAndAFrameProvider(t *testing.T) {
 	if err := broken.SetFrameProvider(func(Stream, int) *Frame { panic("the decoder went away") }); err != nil {
 		t.Fatal(err)
 	}
-	push(broken)
+	pushScene(t, broken, fg, bg)
 	if _, err := broken.Finish(); err == nil || !strings.Contains(err.Error(), "the decoder went away") {
 		t.Fatalf("a panicking provider: %v", err)
 	}

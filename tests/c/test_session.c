@@ -196,6 +196,18 @@ static void cancel_after_ten(void *user, size_t fg, size_t bg) {
     if (bg == 10) __atomic_store_n(&cancel_flag, 1, __ATOMIC_RELAXED);
 }
 
+/* Both streams as a host would push them: bg runs ahead by OFFSET frames. */
+static void push_scene(VidkompyAnalyzer *an) {
+    for (int j = 0; j < BG_FRAMES; j++) {
+        VidkompyFrame b = bg_frame(j);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
+        if (j >= OFFSET && j - OFFSET < FG_FRAMES) {
+            VidkompyFrame g = fg_frame(j - OFFSET);
+            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
+        }
+    }
+}
+
 static int provided;
 
 static int provide_and_cancel(void *user, int stream, int64_t index, VidkompyFrame *frame) {
@@ -231,14 +243,7 @@ static void cancelled(void) {
     __atomic_store_n(&cancel_flag, 0, __ATOMIC_RELAXED);
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
     CHECK(vidkompy_analyzer_set_cancel_flag(an, &cancel_flag) == VIDKOMPY_OK);
-    for (int j = 0; j < BG_FRAMES; j++) {
-        VidkompyFrame b = bg_frame(j);
-        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
-        if (j >= OFFSET && j - OFFSET < FG_FRAMES) {
-            VidkompyFrame g = fg_frame(j - OFFSET);
-            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
-        }
-    }
+    push_scene(an);
     __atomic_store_n(&cancel_flag, 1, __ATOMIC_RELAXED);
     CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_ERROR_CANCELLED && al == NULL);
     CHECK(strstr(vidkompy_analyzer_last_error(an), "stopped before finishing") != NULL);
@@ -253,14 +258,7 @@ static void cancelled(void) {
         CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
         CHECK(vidkompy_analyzer_set_cancel_flag(an, &cancel_flag) == VIDKOMPY_OK);
         CHECK(vidkompy_analyzer_set_frame_provider(an, provide_and_cancel, NULL) == VIDKOMPY_OK);
-        for (int j = 0; j < BG_FRAMES; j++) {
-            VidkompyFrame b = bg_frame(j);
-            CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
-            if (j >= OFFSET && j - OFFSET < FG_FRAMES) {
-                VidkompyFrame g = fg_frame(j - OFFSET);
-                CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
-            }
-        }
+        push_scene(an);
         CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_ERROR_CANCELLED && al == NULL);
         CHECK(provided > 0);
         vidkompy_analyzer_free(&an);
