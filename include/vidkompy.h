@@ -223,6 +223,16 @@
 #define VIDKOMPY_EOF 2
 
 /*
+ Not an error, and not verified: vidkompy_analyzer_finish made the alignment (`*out` is set,
+ free it as after OK), but its placement was found on the analyzer's reduced copies and
+ could not be checked on full-size frames (no frame provider, and none of the frames the
+ analyzer keeps for the check was matched; see vidkompy_analyzer_set_frame_provider). The
+ placement may then be a few pixels off, and the time map a few frames;
+ vidkompy_alignment_placement_approximate is 1. Give a frame provider to have it checked.
+ */
+#define VIDKOMPY_APPROXIMATE 3
+
+/*
  An argument was NULL, out of range, or an unknown key/value.
  */
 #define VIDKOMPY_ERROR_INVALID_ARGUMENT -1
@@ -942,6 +952,13 @@ int vidkompy_analyzer_push(struct VidkompyAnalyzer *analyzer,
  on most of the matched pairs checked, the bg frames either side of the match look as much
  like fg as the match (a nearly still picture: which frame fg shows cannot be verified while
  bg around fg moves). "min_matched_share" 0 accepts the map then.
+
+ APPROXIMATE (a positive status: `*out` is set, as after OK) when the placement the
+ analyzer found could not be checked on full-size frames: no frame provider was set and
+ none of the full-size frames the analyzer keeps without one (up to 48 MiB: runs of bg
+ frames and every so many fg frames, spaced wider as the streams grow) was matched, as on a
+ long 1080p bg. The placement is then as precise as the analyzer's reduced copies and
+ vidkompy_alignment_placement_approximate is 1; set a frame provider to have it checked.
 
  # Safety
  `analyzer` must be NULL or live; `out` NULL or writable.

@@ -305,7 +305,9 @@ class Analyzer {
                                               callbacks_.get()));
     }
 
-    /// The alignment; throws Error with VIDKOMPY_ERROR_NO_MATCH when fg is not in bg.
+    /// The alignment; throws Error with VIDKOMPY_ERROR_NO_MATCH when fg is not in bg. When the
+    /// C call answers VIDKOMPY_APPROXIMATE (the placement could not be checked on full-size
+    /// frames), the alignment's placement_approximate() is true.
     Alignment finish() {
         VidkompyAlignment *a = nullptr;
         int status = vidkompy_analyzer_finish(handle_.get(), &a);

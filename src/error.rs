@@ -10,13 +10,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Status codes shared by the Rust API and the C ABI (`VIDKOMPY_*` in the header).
 ///
-/// Zero and positive values are not errors: `Again` and `Eof` steer push/pull loops.
+/// Zero and positive values are not errors: `Again` and `Eof` steer push/pull loops, and
+/// `Approximate` is a result that could not be verified (see `VIDKOMPY_APPROXIMATE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(i32)]
 pub enum Status {
     Ok = 0,
     Again = 1,
     Eof = 2,
+    Approximate = 3,
     InvalidArgument = -1,
     InvalidFrame = -2,
     Unsupported = -3,
@@ -30,10 +32,11 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 13] = [
+    pub const ALL: [Status; 14] = [
         Status::Ok,
         Status::Again,
         Status::Eof,
+        Status::Approximate,
         Status::InvalidArgument,
         Status::InvalidFrame,
         Status::Unsupported,
@@ -65,6 +68,9 @@ impl Status {
             Status::Ok => c"success",
             Status::Again => c"try again: more input is needed or output is waiting",
             Status::Eof => c"end of stream",
+            Status::Approximate => {
+                c"done, not verified: the placement was found on reduced copies and could not be checked on full-size frames"
+            }
             Status::InvalidArgument => c"invalid argument",
             Status::InvalidFrame => c"invalid frame",
             Status::Unsupported => c"unsupported",

@@ -389,7 +389,10 @@ func (a *Analyzer) Push(s Stream, f *Frame) error {
 	return a.check(C.vidkompy_analyzer_push(a.c, C.int(s), &f.c))
 }
 
-// Finish computes the alignment; an *Error with StatusNoMatch when fg is not in bg.
+// Finish computes the alignment; an *Error with StatusNoMatch when fg is not in bg. When its
+// placement could not be checked on full-size frames (no frame provider, and none of the
+// frames the analyzer keeps was matched: the C call answered VIDKOMPY_APPROXIMATE), the
+// alignment's PlacementApproximate() is true.
 func (a *Analyzer) Finish() (*Alignment, error) {
 	defer runtime.KeepAlive(a)
 	al := &Alignment{}

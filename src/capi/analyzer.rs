@@ -333,6 +333,13 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// like fg as the match (a nearly still picture: which frame fg shows cannot be verified while
 /// bg around fg moves). "min_matched_share" 0 accepts the map then.
 ///
+/// APPROXIMATE (a positive status: `*out` is set, as after OK) when the placement the
+/// analyzer found could not be checked on full-size frames: no frame provider was set and
+/// none of the full-size frames the analyzer keeps without one (up to 48 MiB: runs of bg
+/// frames and every so many fg frames, spaced wider as the streams grow) was matched, as on a
+/// long 1080p bg. The placement is then as precise as the analyzer's reduced copies and
+/// vidkompy_alignment_placement_approximate is 1; set a frame provider to have it checked.
+///
 /// # Safety
 /// `analyzer` must be NULL or live; `out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -343,7 +350,13 @@ pub unsafe extern "C" fn vidkompy_analyzer_finish(
     // SAFETY: forwarded caller contract.
     unsafe {
         with_handle(analyzer, "analyzer", |a| {
-            hand_over(out, || Ok(VidkompyAlignment { alignment: a.analyzer.finish()? }))
+            let mut approximate = false;
+            hand_over(out, || {
+                let alignment = a.analyzer.finish()?;
+                approximate = alignment.placement_approximate;
+                Ok(VidkompyAlignment { alignment })
+            })?;
+            Ok(if approximate { VIDKOMPY_APPROXIMATE } else { VIDKOMPY_OK })
         })
     }
 }

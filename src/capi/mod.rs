@@ -411,6 +411,7 @@ mod tests {
                 Status::Ok => VIDKOMPY_OK,
                 Status::Again => VIDKOMPY_AGAIN,
                 Status::Eof => VIDKOMPY_EOF,
+                Status::Approximate => VIDKOMPY_APPROXIMATE,
                 Status::InvalidArgument => VIDKOMPY_ERROR_INVALID_ARGUMENT,
                 Status::InvalidFrame => VIDKOMPY_ERROR_INVALID_FRAME,
                 Status::Unsupported => VIDKOMPY_ERROR_UNSUPPORTED,

@@ -15,6 +15,13 @@ pub const VIDKOMPY_OK: c_int = 0;
 pub const VIDKOMPY_AGAIN: c_int = 1;
 /// Not an error: the end of the stream was reached.
 pub const VIDKOMPY_EOF: c_int = 2;
+/// Not an error, and not verified: vidkompy_analyzer_finish made the alignment (`*out` is set,
+/// free it as after OK), but its placement was found on the analyzer's reduced copies and
+/// could not be checked on full-size frames (no frame provider, and none of the frames the
+/// analyzer keeps for the check was matched; see vidkompy_analyzer_set_frame_provider). The
+/// placement may then be a few pixels off, and the time map a few frames;
+/// vidkompy_alignment_placement_approximate is 1. Give a frame provider to have it checked.
+pub const VIDKOMPY_APPROXIMATE: c_int = 3;
 /// An argument was NULL, out of range, or an unknown key/value.
 pub const VIDKOMPY_ERROR_INVALID_ARGUMENT: c_int = -1;
 /// A frame failed validation (size, planes, strides); the message names the cause.

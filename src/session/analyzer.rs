@@ -14,13 +14,15 @@
 //! are then described at full resolution as they arrive. If it is not clear, the stream with
 //! more copies is thinned in time instead (`LumaStore::thin`): the placement is then also
 //! searched on the copies most like fg's, and the frames without a copy that the time map
-//! needs are described from frames the provider gives. A frame is never held at full
-//! resolution.
+//! needs are described from frames the provider gives. Without a provider, some frames are
+//! also kept at full size for the check below, within their own budget (`kept.rs`).
 //!
 //! A placement the analyzer found is then checked on frame pairs the time map matched
 //! (`placement_check.rs`), at full resolution on frames the host provides on request
-//! (`set_frame_provider`), else on the copies; when the check moves it, the frames are
-//! described again at the checked placement and the map recomputed.
+//! (`set_frame_provider`) or, without a provider, on kept frames the map matched (the bg
+//! frames up to 4 either side of each match); else it is reported approximate (C:
+//! `VIDKOMPY_APPROXIMATE`). When the check moves it, the frames are described again at the
+//! checked placement and the map recomputed.
 //! Timestamps are checked as each frame arrives (`clock.rs`).
 //!
 //! # Design notes (measured)
@@ -45,8 +47,12 @@
 //! top, bottom) is searched too, and a half that scores 0.05 better gives the placement; frames are
 //! then described and compared on that half (`spatial::locate_parts`; `tests/c/test_families.c`:
 //! the box had put fg at (69, 36) instead of (50, 30) and every frame outside, now exact and 30 of
-//! 30). Without a provider the placement is as precise as the copies (measured: 1 px off on a 1.5×
-//! scaled pair, 9 px off on an 8-minute bg), and the alignment says so:
+//! 30). Without a provider the analyzer keeps some frames at full size (`kept.rs`: 16 MiB of fg,
+//! every so many frames, and 32 MiB of bg in runs of 9) and checks on the kept frames the map
+//! matched (the logo-box pair of the accuracy table went from 6 px and 3 frames off to exact).
+//! When none was matched (a long 1080p bg keeps one run), the placement is as precise as the
+//! copies (measured: 1 px off on a 1.5× scaled pair, 9 px off on an 8-minute bg), and the
+//! alignment says so (`finish` from C answers `VIDKOMPY_APPROXIMATE`):
 //! `vidkompy_alignment_placement_approximate` is 1 (JSON `placement.approximate: true`, Python
 //! `placement_approximate`, Go `PlacementApproximate()`, a line from `comp`) whenever the placement
 //! was found on reduced copies and never checked on full-size frames; set a frame provider to have
@@ -70,6 +76,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{Descriptor, Fingerprinter};
 use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
 use crate::media::{MediaIdentity, StreamInfo};
+use crate::session::kept::{KeptFrames, RUN as KEPT_RUN};
 use crate::session::picture_match::PictureMatch;
 use crate::session::placement_check::{
     CHECK_PAIRS, CHECK_ROUNDS, Checked, FRAMES_ALIKE, FRAMES_ALIKE_ON_COPIES, PairFrames, PairsChecked, near_radius,
@@ -81,6 +88,7 @@ use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
 use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, follow_outside_runs, rate_prior};
 
+pub use crate::session::kept::{KEPT_BG_BYTES, KEPT_FG_BYTES};
 pub use crate::session::store::STORE_BUDGET;
 /// A placement from copies of the frames so far is taken before the end only when it scores at
 /// least this (clearly fg's content, not merely texture that correlates).
@@ -199,6 +207,8 @@ pub struct Analyzer {
     warned_thinning: bool,
     /// Grey copies of the frames not described at full resolution.
     copies: Copies,
+    /// Without a provider, some full-size frames to check a found placement on.
+    kept: KeptFrames,
     /// The part of fg's content (fg pixels) the placement was found from, when graphics
     /// burned into fg kept the whole from matching (see `spatial::locate_parts`).
     matched_part: Option<Rect>,
@@ -258,6 +268,7 @@ impl Analyzer {
             cancel: None,
             log: None,
             progress: None,
+            kept: KeptFrames::default(),
             warned_thinning: false,
             copies: Copies::new(),
             matched_part: None,
@@ -291,6 +302,9 @@ impl Analyzer {
     /// check a placement it found at full resolution. Without one (or when it answers
     /// `None`) the check runs on the analyzer's low-resolution copies.
     pub fn set_frame_provider(&mut self, provider: Option<Box<dyn FrameProvider>>) {
+        if provider.is_some() {
+            self.kept.clear();
+        }
         self.provider = provider;
     }
 
@@ -308,6 +322,7 @@ impl Analyzer {
         if self.cancel.as_ref().is_some_and(|cancelled| cancelled()) {
             self.finished = true;
             self.drop_stores();
+            self.kept.clear();
             return Err(Error::Cancelled(format!("the analyzer stopped {stage}")));
         }
         Ok(())
@@ -364,9 +379,9 @@ impl Analyzer {
         self.placement.as_ref()
     }
 
-    /// Bytes of frame copies held now (for bounds and tests).
+    /// Bytes of frame copies held now, reduced and kept at full size (for bounds and tests).
     pub fn held_bytes(&self) -> usize {
-        self.copies.bytes()
+        self.copies.bytes() + self.kept.bytes()
     }
 
     /// Pushes the next frame of a stream; `None` ends the stream.
@@ -380,6 +395,9 @@ impl Analyzer {
             return Ok(());
         };
         let seconds = self.streams[stream].intake.check(frame)?;
+        if self.keeps_full_size_frames() {
+            self.kept.offer(stream, self.streams[stream].intake.count, frame)?;
+        }
         if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
             self.locate_from_samples()?;
         }
@@ -399,6 +417,12 @@ impl Analyzer {
             progress(nf, nb);
         }
         Ok(())
+    }
+
+    /// Whether some full-size frames are kept for the placement check: no provider will give
+    /// them, and the placement is not the host's (which is not checked).
+    fn keeps_full_size_frames(&self) -> bool {
+        self.provider.is_none() && (self.placement.is_none() || self.placement_found)
     }
 
     /// Whether a frame of stream `si` is described as it arrives: the placement is known and
@@ -610,6 +634,12 @@ impl Analyzer {
 
     /// Ends both streams and computes the alignment.
     pub fn finish(&mut self) -> Result<Alignment> {
+        let result = self.finish_stages();
+        self.kept.clear();
+        result
+    }
+
+    fn finish_stages(&mut self) -> Result<Alignment> {
         if self.finished {
             return Err(Error::bad_state("finish was already called"));
         }
@@ -984,13 +1014,17 @@ impl Analyzer {
     }
 
     /// The placement checked on a few matched pairs at full resolution, on frames the
-    /// provider gives; `None` without a provider (or when it cannot give them).
+    /// provider gives or, without one, the frames the analyzer kept (`kept.rs`); `None` when
+    /// neither can give them.
     fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
         let mut around = self.placement.expect("found");
-        let picks = self.pick_pairs(time);
+        let picks = if self.provider.is_some() { self.pick_pairs(time) } else { self.pick_kept_pairs(time) };
         let bg_frames = self.streams.bg.track.len();
-        let neighbours = |j: usize| j.saturating_sub(1)..(j + 2).min(bg_frames);
-        if self.provider.is_some() {
+        // The provider's frames: a bg frame either side; the kept frames: the run around the
+        // match (see `kept::RUN`).
+        let reach = if self.provider.is_some() { 1 } else { KEPT_RUN / 2 };
+        let neighbours = |j: usize| j.saturating_sub(reach)..(j + reach + 1).min(bg_frames);
+        if !picks.is_empty() {
             // One pair's frames at a time: four full-size frames held at most.
             let mut checked = PairsChecked::default();
             let (mut provided, mut rescaled) = (true, false);
@@ -1024,10 +1058,29 @@ impl Analyzer {
         Ok(None)
     }
 
-    /// fg frame `i` and bg frames `bg` from the provider; `None` when it cannot give one of
-    /// them (or gives a frame of another shape than its stream's).
+    /// Matched fg frames whose frames the analyzer kept (see `KeptFrames::can_check`), picked
+    /// as `pick_pairs` picks; none when fewer than `CHECK_PAIRS` can be checked (one or two
+    /// pairs could move a right placement onto a lookalike).
+    fn pick_kept_pairs(&self, time: &TimeMap) -> Vec<usize> {
+        let checkable: Vec<bool> =
+            (0..time.map.len()).map(|i| !time.is_outside(i) && self.kept.can_check(i, time.map[i] as usize)).collect();
+        if checkable.iter().filter(|&&c| c).count() < CHECK_PAIRS {
+            return Vec::new();
+        }
+        let mut only_checkable = time.clone();
+        only_checkable.outside = (0..time.map.len()).filter(|&i| !checkable[i]).map(|i| i as u32).collect();
+        self.pick_pairs(&only_checkable)
+    }
+
+    /// fg frame `i` and bg frames `bg` from the provider or, without one, those of them the
+    /// analyzer kept; `None` when it cannot give one of them (or gives a frame of another
+    /// shape than its stream's).
     fn fetch_pair(&mut self, i: usize, bg: std::ops::Range<usize>) -> Option<(FrameBuf, Vec<(usize, FrameBuf)>)> {
-        let provider = self.provider.as_mut()?;
+        let Some(provider) = self.provider.as_mut() else {
+            let fg = self.kept.frame(Stream::Fg, i)?.clone();
+            let bgs = bg.filter_map(|j| self.kept.frame(Stream::Bg, j).map(|f| (j, f.clone()))).collect();
+            return Some((fg, bgs));
+        };
         let mut wanted = vec![(Stream::Fg, i)];
         wanted.extend(bg.clone().map(|j| (Stream::Bg, j)));
         let mut given = provider.frames(&wanted).into_iter();

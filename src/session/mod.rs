@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod clock;
 pub mod compositor;
+pub mod kept;
 pub mod live;
 pub mod picture_match;
 pub mod placement_check;

@@ -269,6 +269,9 @@ pub struct PairFrames<'a> {
 struct PairScores {
     mapped: NearScores,
     neighbours: Vec<NearScores>,
+    /// Which of `neighbours` are the mapped frame's next neighbours (a frame either side):
+    /// those are what `FRAMES_ALIKE` is measured against.
+    next_to_mapped: Vec<bool>,
 }
 
 /// The check over pairs seen one at a time (so only one pair's frames need be held).
@@ -341,13 +344,18 @@ impl PairsChecked {
             return;
         }
         (self.around, self.radius) = (Some(*around), radius);
-        let (mut at_mapped, mut neighbours) = (None, Vec::new());
+        let (mut at_mapped, mut neighbours, mut next_to_mapped) = (None, Vec::new(), Vec::new());
         for (j, s) in surfaces.into_iter() {
             let s = s.expect("checked above");
-            if j == mapped { at_mapped = Some(s) } else { neighbours.push(s) }
+            if j == mapped {
+                at_mapped = Some(s)
+            } else {
+                neighbours.push(s);
+                next_to_mapped.push(j.abs_diff(mapped) == 1);
+            }
         }
         match at_mapped {
-            Some(mapped) => self.pairs.push(PairScores { mapped, neighbours }),
+            Some(mapped) => self.pairs.push(PairScores { mapped, neighbours, next_to_mapped }),
             None => self.judged_alone = true,
         }
     }
@@ -403,7 +411,8 @@ impl PairsChecked {
         }
         let placement = Placement { confidence: best_pair.max(0.0), ..mean.placement_at(dx, dy, &around) };
         let alike = |p: &&PairScores| {
-            let neighbours = p.neighbours.iter().map(|n| n.scores[k] as f64);
+            let next = p.neighbours.iter().zip(&p.next_to_mapped).filter(|&(_, &next)| next);
+            let neighbours = next.map(|(n, _)| n.scores[k] as f64);
             scores_alike(p.mapped.scores[k] as f64, neighbours, FRAMES_ALIKE)
         };
         let frames_alike = self.pairs.iter().filter(alike).count();
@@ -445,10 +454,12 @@ mod tests {
             PairScores {
                 mapped: row([0.9790, 0.9813, 0.9790, 0.9700, 0.9600]),
                 neighbours: vec![row([0.9600, 0.9780, 0.98219, 0.9780, 0.9600])],
+                next_to_mapped: vec![true],
             },
             PairScores {
                 mapped: row([0.9743, 0.9720, 0.9680, 0.9600, 0.9500]),
                 neighbours: vec![row([0.9500, 0.9700, 0.97696, 0.9700, 0.9500])],
+                next_to_mapped: vec![true],
             },
         ];
         let best = Some(Placement { y: 54, ..scored(95, 0.9813) });
@@ -473,9 +484,14 @@ mod tests {
         still.pairs[0].mapped = row([0.95, 0.96, 0.997650, 0.96, 0.95]);
         still.pairs[0].neighbours =
             vec![row([0.95, 0.96, 0.997628, 0.96, 0.95]), row([0.95, 0.96, 0.997640, 0.96, 0.95])];
+        still.pairs[0].next_to_mapped = vec![true, true];
         let checked = still.result().unwrap();
         assert_eq!(checked.placement.x, 96);
         assert_eq!((checked.pairs, checked.frames_alike), (2, 1));
+        // Frames further off (a run of kept frames) may differ: only the next ones count.
+        still.pairs[0].neighbours.push(row([0.95, 0.96, 0.990, 0.96, 0.95]));
+        still.pairs[0].next_to_mapped.push(false);
+        assert_eq!(still.result().map(|c| (c.pairs, c.frames_alike)), Some((2, 1)));
         // Judged alone, the pairs give no count (and the analyzer does not refuse on it).
         let alone = PairsChecked { judged_alone: true, ..pan_a_frame_early() }.result().unwrap();
         assert_eq!((alone.pairs, alone.frames_alike), (0, 0));

@@ -291,6 +291,11 @@ impl AsRef<std::path::Path> for TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // VIDKOMPY_KEEP_TEMP=1 keeps the pairs a test made, to look at them.
+        if std::env::var_os("VIDKOMPY_KEEP_TEMP").is_some() {
+            eprintln!("kept {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

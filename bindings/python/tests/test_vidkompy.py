@@ -470,3 +470,27 @@ def test_cancel_stops_the_analyzer(pair):
     with pytest.raises(vidkompy.Error) as e:
         other.finish()
     assert e.value.status == vidkompy.CANCELLED
+
+
+def test_a_placement_not_checked_at_full_size_warns():
+    """1080p grey bg, 40 frames, fg a 640x360 crop of bg 20..29 and no frame provider: the
+    frames the analyzer keeps (bg's first nine) hold none fg matched, so the C call answers
+    APPROXIMATE; the alignment comes with a NotVerifiedWarning and says so."""
+    y, x = np.mgrid[0:1080, 0:1920].astype(np.float64)
+
+    def picture(t):
+        v = 120 + 50 * np.sin((x + 3 * t) / 17) * np.cos((y + t) / 11) + 30 * np.sin((x + 2 * y) / 41)
+        v += 60 * (((x.astype(np.int64) + y.astype(np.int64) // 2 - 9 * t) & 127) < 10)
+        return np.clip(v, 0, 255).astype(np.uint8)
+
+    analyzer = vidkompy.Analyzer()
+    for t in range(40):
+        bg = picture(t)
+        analyzer.push("bg", vidkompy.Frame("gray8", [bg], pts=t, time_base=(1, 25)))
+        if 20 <= t < 30:
+            fg = np.ascontiguousarray(bg[200:560, 300:940])
+            analyzer.push("fg", vidkompy.Frame("gray8", [fg], pts=t - 20, time_base=(1, 25)))
+    with pytest.warns(vidkompy.NotVerifiedWarning, match="not verified"):
+        alignment = analyzer.finish()
+    assert alignment.placement_approximate
+    assert vidkompy.APPROXIMATE == 3

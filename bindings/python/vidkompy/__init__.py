@@ -19,16 +19,17 @@ system's library path.
 import ctypes
 import ctypes.util
 import os
+import warnings
 from ctypes import POINTER, byref, c_char, c_char_p, c_double, c_int, c_int64, c_size_t, c_ssize_t, c_uint32, c_void_p
 
 import numpy as np
 
 __all__ = [
     "Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Scout", "ScoutSpan", "Placement",
-    "locate", "composite", "status_str", "version", "LOG_ERROR", "LOG_WARNING", "LOG_INFO",
+    "locate", "composite", "status_str", "version", "LOG_ERROR", "LOG_WARNING", "LOG_INFO", "NotVerifiedWarning",
 ]
 
-OK, AGAIN, EOF = 0, 1, 2
+OK, AGAIN, EOF, APPROXIMATE = 0, 1, 2, 3
 INVALID_ARGUMENT, INVALID_FRAME, UNSUPPORTED, NO_MATCH, BAD_STATE, IO, INVALID_DATA, INTERNAL, AMBIGUOUS, CANCELLED = range(-1, -11, -1)
 STREAMS = {"fg": 0, "bg": 1}
 
@@ -58,6 +59,11 @@ _AV_FORMATS = {
 _AV_RANGES = {1: "limited", 2: "full"}  # AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG
 _AV_MATRICES = {1: "bt709", 5: "bt601", 6: "bt601"}  # AVCOL_SPC_BT709, _BT470BG, _SMPTE170M
 MATRICES = {None: 0, "bt601": 0x1000, "bt709": 0x2000}
+
+
+class NotVerifiedWarning(UserWarning):
+    """A result that could not be verified (status APPROXIMATE): the alignment's placement was
+    found on reduced copies and not checked on full-size frames; give a frame provider."""
 
 
 class Error(Exception):
@@ -572,8 +578,14 @@ class Analyzer:
         return _check(status, handle_message=lambda: _lib.vidkompy_analyzer_last_error(self._h))
 
     def finish(self):
+        """The alignment. When its placement could not be checked on full-size frames (no
+        frame provider, and none of the frames the analyzer keeps was matched: the C call
+        answered APPROXIMATE), its placement_approximate is True and a NotVerifiedWarning
+        says so."""
         h = _handle()
-        self._check(_lib.vidkompy_analyzer_finish(self._h, byref(h)))
+        status = self._check(_lib.vidkompy_analyzer_finish(self._h, byref(h)))
+        if status == APPROXIMATE:
+            warnings.warn(status_str(APPROXIMATE), NotVerifiedWarning, stacklevel=2)
         return Alignment(h)
 
     def __del__(self):
