@@ -308,6 +308,7 @@ mod with_ffmpeg {
         list.push(across_cut("0.5 s before", "the same from 0.5 s before the cut", 12));
         list.push(across_cut("0.2 s before", "the same from 0.2 s before the cut", 5));
         list.push(still_backdrop());
+        list.push(repeated_in_bg());
         list.extend(refusals());
         list
     }
@@ -330,6 +331,36 @@ mod with_ffmpeg {
             how: "the interview's dark corner, 108x60 from 1.5 s (bg the interview, a keyframe every 12 frames): bg frames a few apart alike there",
             make_fg,
             own_bg: Some(OwnBg { make: make_bg, fg_at: (34, 34) }),
+            expect: Expect::Refusal { exit: 1 },
+        }
+    }
+
+    /// bg shows a shot twice (bg frames 0-299, then 40-139 again, the whole with temporal noise
+    /// as a re-encode adds: the two copies differ by their noise); fg, a crop of the clean
+    /// source of bg 60-109, matches both spans alike, and which one it was cut from cannot be
+    /// told (an editor placing fg by the map would get one by chance): refused as ambiguous,
+    /// naming both.
+    fn repeated_in_bg() -> Family {
+        let mut make_bg = args("-i {bg} -filter_complex");
+        make_bg.push(
+            "[0:v]trim=start_frame=0:end_frame=300,setpts=N/(25*TB)[a];\
+             [0:v]trim=start_frame=40:end_frame=140,setpts=N/(25*TB)[b];\
+             [a][b]concat=n=2:v=1:a=0,noise=alls=4:allf=t[v]"
+                .into(),
+        );
+        make_bg.extend(args("-map [v] -r 25 -an -c:v ffv1"));
+        // The common bg's first part is the film at 640x360 and 25 fps (`make_bg`).
+        let mut make_fg = args("-i {media}/film-720p24.mp4 -vf");
+        make_fg.push(format!(
+            "scale=640:360,setsar=1,setpts=N/(25*TB),select='between(n,60,109)',setpts=N/(25*TB),{CROP},{GRADE}"
+        ));
+        make_fg.extend(args("-r 25 -an -c:v libx264 -preset veryfast -crf 16"));
+        Family {
+            group: "edited",
+            name: "bg repeats the shot",
+            how: "bg 0-299, then 40-139 again, with noise; fg a crop of 60-109: two spans alike",
+            make_fg,
+            own_bg: OwnBg::clip(make_bg),
             expect: Expect::Refusal { exit: 1 },
         }
     }
@@ -619,6 +650,8 @@ mod with_ffmpeg {
                     "fg's start matched no bg frame"
                 } else if stderr.contains("cannot be verified") {
                     "bg frames alike, ambiguous"
+                } else if stderr.contains("two spans of bg alike") {
+                    "two spans of bg alike, ambiguous"
                 } else if stderr.contains("no counterpart") {
                     "too few frames matched"
                 } else if stderr.contains("another order") {

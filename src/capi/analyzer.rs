@@ -331,7 +331,9 @@ pub unsafe extern "C" fn vidkompy_analyzer_push(
 /// picture; the message names both places: give the placement to choose); AMBIGUOUS too when
 /// on most of the matched pairs checked, the bg frames either side of the match look as much
 /// like fg as the match (a nearly still picture: which frame fg shows cannot be verified while
-/// bg around fg moves). "min_matched_share" 0 accepts the map then.
+/// bg around fg moves); AMBIGUOUS too when bg shows fg's footage twice (a repeated shot: the
+/// whole map shifted by a second or more matches about as well; the message names both spans
+/// of bg frames). "min_matched_share" 0 accepts the map then.
 ///
 /// APPROXIMATE (a positive status: `*out` is set, as after OK) when the placement the
 /// analyzer found could not be checked on full-size frames: no frame provider was set and

@@ -38,8 +38,8 @@ pub const VIDKOMPY_ERROR_IO: c_int = -6;
 pub const VIDKOMPY_ERROR_INVALID_DATA: c_int = -7;
 /// A bug inside vidkompy (a caught panic). The handle should be freed.
 pub const VIDKOMPY_ERROR_INTERNAL: c_int = -8;
-/// Two answers score alike (two placements in a repetitive picture, or bg frames a few apart
-/// where fg lies): the message names them.
+/// Two answers score alike (two placements in a repetitive picture, bg frames a few apart
+/// where fg lies, or two spans of bg showing fg's footage): the message names them.
 /// Nothing is guessed; for two placements a host may give one ("placement" setting) and
 /// analyse again.
 pub const VIDKOMPY_ERROR_AMBIGUOUS: c_int = -9;

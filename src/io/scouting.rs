@@ -13,7 +13,9 @@ use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
 use crate::io::report::ScoutCost;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
-use crate::session::{DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, window_held_fg};
+use crate::session::{
+    DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, map_entered_every_span, window_held_fg,
+};
 
 /// The stretch of bg the one pass decodes: from frame `first_index` (pts `first_pts`, reached
 /// by seeking) to the last frame at or before `end_seconds`.
@@ -30,6 +32,9 @@ pub struct BgWindow {
     /// The pts of bg's frames from `first_index` on, by its packets: each frame the one pass
     /// reads must have the next (frames are numbered by them).
     pub expected_pts: Vec<i64>,
+    /// The window's frames (from `first_index`, inclusive) in each span the scout read: the
+    /// map must enter each (`map_entered_every_span`).
+    pub spans: Vec<(u32, u32)>,
 }
 
 /// What the scout told the job.
@@ -210,6 +215,16 @@ fn window_of(
     let first_index = all_pts.partition_point(|&p| seconds(p) <= start).saturating_sub(1);
     let last_index = all_pts.partition_point(|&p| seconds(p) <= end).saturating_sub(1);
     let cuts = WindowCuts { start: first_index > 0, end: last_index + 1 < all_pts.len() };
+    let spans = report
+        .read_spans()
+        .iter()
+        .map(|span| {
+            let first = all_pts.partition_point(|&p| seconds(p) < span.start_seconds).max(first_index);
+            let last = all_pts.partition_point(|&p| seconds(p) <= span.end_seconds).saturating_sub(1);
+            ((first - first_index) as u32, last.saturating_sub(first_index) as u32)
+        })
+        .filter(|(a, b)| a <= b)
+        .collect();
     Ok((
         BgWindow {
             first_index,
@@ -219,6 +234,7 @@ fn window_of(
             bg_start_seconds: seconds(all_pts[0]),
             cuts,
             expected_pts: all_pts[first_index..].to_vec(),
+            spans,
         },
         (start, end),
     ))
@@ -228,7 +244,8 @@ impl BgWindow {
     /// Whether the one pass over the window saw all of fg's match (`relative`: its alignment,
     /// bg frames numbered from the window's first): the library's check, `window_held_fg`.
     pub fn held_fg(&self, relative: &Alignment) -> std::result::Result<(), String> {
-        window_held_fg(relative, self.cuts)
+        window_held_fg(relative, self.cuts)?;
+        map_entered_every_span(relative, &self.spans)
     }
 
     /// A window's alignment with bg's frames numbered from bg's first frame.

@@ -86,7 +86,10 @@ use crate::session::store::{Copies, LumaStore, placement_to_full};
 use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
-use crate::temporal::{CHANCE_RATIO, TimeMap, Track, align, chance_evidence, follow_outside_runs, rate_prior};
+use crate::temporal::{
+    CHANCE_RATIO, RepeatedSpan, SPANS_ALIKE, TimeMap, Track, align, chance_evidence, closest_shift,
+    follow_outside_runs, rate_prior,
+};
 
 pub use crate::session::kept::{KEPT_BG_BYTES, KEPT_FG_BYTES};
 pub use crate::session::store::STORE_BUDGET;
@@ -1124,6 +1127,22 @@ impl Analyzer {
                 "which bg frame fg shows cannot be verified: on {alike} of {pairs} matched pairs checked ({how}), the bg frames either side of the match look alike (scores within {FRAMES_ALIKE:e}; a nearly still picture), so the map may be frames off while bg elsewhere moves; min_matched_share 0 accepts it"
             )));
         }
+        if let Some(e) = evidence {
+            let closest = closest_shift(&self.streams.fg.track, &self.streams.bg.track, &time, e.chance_cost);
+            if let Some(r) = closest {
+                self.log(LogLevel::Info, || {
+                    format!(
+                        "the map shifted by {} bg frames comes {:.2} of the way from its match to chance (under {SPANS_ALIKE}: bg shows the footage twice)",
+                        r.shift, r.closeness
+                    )
+                });
+            }
+            if share > 0.0
+                && let Some(r) = closest.filter(|r| r.closeness <= SPANS_ALIKE)
+            {
+                return Err(Error::Ambiguous(two_spans_message(&time, r)));
+            }
+        }
         self.log(LogLevel::Info, || {
             format!("time map: {n} fg frames, {outside} outside bg, confidence {confidence:.3}{against_chance}")
         });
@@ -1139,6 +1158,19 @@ impl Analyzer {
             placement_approximate: !self.placement_full_size,
         })
     }
+}
+
+/// AMBIGUOUS's message for a map bg matches twice (`temporal::repeated_span`).
+fn two_spans_message(time: &TimeMap, repeat: RepeatedSpan) -> String {
+    let matched = (0..time.map.len()).filter(|&i| !time.is_outside(i)).map(|i| time.map[i] as i64);
+    let (first, last) = matched.fold((i64::MAX, i64::MIN), |(a, b), j| (a.min(j), b.max(j)));
+    let shift = repeat.shift;
+    format!(
+        "fg matches two spans of bg alike, bg frames {first}-{last} and {}-{} (bg shows this footage twice: the map shifted by {shift} frames comes {:.2} of the way from its match to chance, under {SPANS_ALIKE}), so which one fg was cut from cannot be told; cut bg to one of them, or min_matched_share 0 accepts the first",
+        first + shift,
+        last + shift,
+        repeat.closeness.max(0.0)
+    )
 }
 
 /// How many times smaller (relative to chance) one placement's median match distance must be

@@ -19,5 +19,5 @@ pub use compositor::{BufferedFrames, Compositor, FrameSource, PassStats, Receive
 pub use live::{Live, LiveDecision, LiveStatus, LiveTimes};
 pub use random_access::composite_frame;
 pub use scout::{SURE_MISS_SCORE, Scout, ScoutAnswer, ScoutReport, ScoutSpan};
-pub use scout_window::{DenseWindow, WindowCuts, no_run_matched_nowhere, window_held_fg};
+pub use scout_window::{DenseWindow, WindowCuts, map_entered_every_span, no_run_matched_nowhere, window_held_fg};
 pub use stream::Stream;

@@ -17,7 +17,7 @@
 //! window's answer is never kept unverified: this check is what makes the scout's shortcut safe.
 
 use crate::alignment::Alignment;
-use crate::session::{ScoutAnswer, ScoutReport};
+use crate::session::{ScoutAnswer, ScoutReport, ScoutSpan};
 use crate::temporal::{no_better_than_chance, outside_runs};
 
 /// A span with at least this many times the hits of every other is read alone.
@@ -34,17 +34,42 @@ pub struct DenseWindow {
 impl ScoutReport {
     /// The stretch of bg to decode densely; None unless the answer is FOUND with finite spans.
     pub fn dense_window(&self) -> Option<DenseWindow> {
-        let ScoutAnswer::Found { spans, .. } = &self.answer else { return None };
-        let dominant = match spans.as_slice() {
-            [] => return None,
-            [_] => true,
-            [first, second, ..] => first.hits >= DOMINANT_HITS * second.hits,
-        };
-        let read = if dominant { &spans[..1] } else { &spans[..] };
+        let read = self.read_spans();
         let start_seconds = read.iter().map(|s| s.start_seconds).fold(f64::INFINITY, f64::min);
         let end_seconds = read.iter().map(|s| s.end_seconds).fold(f64::NEG_INFINITY, f64::max);
         (start_seconds.is_finite() && end_seconds.is_finite() && start_seconds <= end_seconds)
             .then_some(DenseWindow { start_seconds, end_seconds })
+    }
+}
+
+impl ScoutReport {
+    /// The spans the dense window is made of: the dominant one, else all (see the module's
+    /// comment); none unless the answer is FOUND.
+    pub fn read_spans(&self) -> &[ScoutSpan] {
+        let ScoutAnswer::Found { spans, .. } = &self.answer else { return &[] };
+        let dominant = match spans.as_slice() {
+            [] => return &[],
+            [_] => true,
+            [first, second, ..] => first.hits >= DOMINANT_HITS * second.hits,
+        };
+        if dominant { &spans[..1] } else { &spans[..] }
+    }
+}
+
+/// `Err` when the map over a window (bg frames numbered from the window's first) entered none
+/// of the frames of one of the spans the scout read (`spans`: the window's frames in each,
+/// inclusive). The scout saw fg there too: bg may show fg's footage twice (a repeated shot),
+/// and a one pass that locked on the first cannot tell; the whole-bg analysis decides
+/// (`temporal::repeated_span`: AMBIGUOUS when both match alike). Reordered shots enter every
+/// span and pass.
+pub fn map_entered_every_span(alignment: &Alignment, spans: &[(u32, u32)]) -> Result<(), String> {
+    let time = &alignment.time;
+    let matched: Vec<u32> = (0..time.map.len()).filter(|&i| !time.is_outside(i)).map(|i| time.map[i]).collect();
+    match spans.iter().find(|(a, b)| !matched.iter().any(|j| (a..=b).contains(&j))) {
+        Some((a, b)) => Err(format!(
+            "the scout saw fg in the window's bg frames {a}-{b} too, which the map never entered: bg may show fg's footage twice"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -170,6 +195,32 @@ mod tests {
         let mut empty = relative(0);
         empty.time.map.clear();
         assert!(window_held_fg(&empty, uncut).is_err());
+    }
+
+    #[test]
+    fn a_span_the_map_never_entered_is_not_held() {
+        // fg on window frames 20-29: a span there is entered, one at 40-55 (bg showing the
+        // footage again) is not.
+        let a = relative(20);
+        assert_eq!(map_entered_every_span(&a, &[(15, 32)]), Ok(()));
+        let why = map_entered_every_span(&a, &[(15, 32), (40, 55)]).unwrap_err();
+        assert!(why.contains("bg frames 40-55") && why.contains("twice"), "{why}");
+        // Frames outside bg do not enter a span.
+        let mut a = relative(20);
+        a.time.outside = (0..10).collect();
+        assert!(map_entered_every_span(&a, &[(15, 32)]).is_err());
+        // Shots in another order enter every span.
+        let mut a = relative(20);
+        a.time.map = (40..45).chain(20..25).collect();
+        assert_eq!(map_entered_every_span(&a, &[(18, 26), (38, 46)]), Ok(()));
+    }
+
+    #[test]
+    fn the_spans_read_are_the_dominant_one_or_all() {
+        let dominant = found(vec![span(10.0, 20.0, 8), span(40.0, 45.0, 3)]);
+        assert_eq!(dominant.read_spans().len(), 1);
+        let alike = found(vec![span(10.0, 20.0, 8), span(40.0, 50.0, 7)]);
+        assert_eq!(alike.read_spans().len(), 2);
     }
 
     fn found(spans: Vec<ScoutSpan>) -> ScoutReport {

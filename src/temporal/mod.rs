@@ -54,9 +54,11 @@ use crate::fingerprint::Descriptor;
 use crate::kernels::{self, Thumb};
 use crate::settings::Settings;
 
+mod repeats;
 mod segments;
 mod shots;
 
+pub use repeats::{RepeatedSpan, SPANS_ALIKE, closest_shift, repeated_span};
 pub use shots::{MIN_RUN, follow_outside_runs, outside_runs};
 
 /// Weight of the pHash distance (normalized by 32, the distance of unrelated frames).

@@ -273,6 +273,33 @@ static void cancelled(void) {
     vidkompy_analyzer_free(&an);
 }
 
+/* bg shows the scene's frames 14..43 twice (bg 0..59, then 14..43 again as frames 60..89):
+ * fg, a crop of 14..43, matches both spans alike, and finish answers AMBIGUOUS naming both
+ * (before: OK on one of them, by chance). */
+static void repeated_span_is_ambiguous(void) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    for (int k = 0; k < BG_FRAMES + FG_FRAMES; k++) {
+        int j = k < BG_FRAMES ? k : OFFSET + (k - BG_FRAMES);
+        VidkompyFrame b = bg_frame(j);
+        b.pts = k;
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
+    }
+    for (int i = 0; i < FG_FRAMES; i++) {
+        VidkompyFrame g = fg_frame(i);
+        CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
+    }
+    VidkompyAlignment *al = NULL;
+    int status = vidkompy_analyzer_finish(an, &al);
+    const char *why = vidkompy_analyzer_last_error(an);
+    if (status != VIDKOMPY_ERROR_AMBIGUOUS) fprintf(stderr, "finish %d: %s\n", status, why);
+    CHECK(status == VIDKOMPY_ERROR_AMBIGUOUS && al == NULL);
+    CHECK(strstr(why, "two spans of bg alike, bg frames 14-43 and 60-89") != NULL ||
+          strstr(why, "two spans of bg alike, bg frames 60-89 and 14-43") != NULL);
+    vidkompy_alignment_free(&al);
+    vidkompy_analyzer_free(&an);
+}
+
 /* A 1920x1080 grey bg panning under a sweeping bar, 40 frames; fg a 640x360 crop of bg
  * frames 20..29 at (300, 200). Without a frame provider the placement is searched on reduced
  * copies, and the frames the analyzer keeps at full size (bg's first nine here: 32 MiB) hold
@@ -336,6 +363,7 @@ static void approximate_without_provider(void) {
 int main(void) {
     make_frames();
     cancelled();
+    repeated_span_is_ambiguous();
     /* Skipped under valgrind: 40 frames of 1080p cost minutes there. */
     if (getenv("VIDKOMPY_C_TEST_SHORT") == NULL) approximate_without_provider();
     VidkompyAlignment *al = analyze();
