@@ -345,7 +345,12 @@ typedef struct VidkompyPlacement {
   uint32_t content_width;
   uint32_t content_height;
   /*
-   Sub-pixel estimates of x and y.
+   Sub-pixel estimates of x and y: the vertex of a parabola through the correlation at
+   (x, y) and its neighbours (x and y, the best whole-pixel position, lie within half a
+   pixel of these). Measured error: at most 0.1 px on generated
+   pictures at known quarter-pixel positions (tests/subpixel.rs), 0.3 px on real footage
+   (a crop at 333, 217 read 332.70, 216.68): an estimate, not a promise of accuracy.
+   Without a frame provider (VIDKOMPY_APPROXIMATE) as precise as the reduced copies.
    */
   double x_subpixel;
   double y_subpixel;
