@@ -452,6 +452,9 @@ typedef struct VidkompyFrame {
  and, after a stream ran far ahead of the other (see vidkompy_analyzer_new), for the frames
  the analyzer kept no copy of that the time map needs (all of fg's, bg's around fg's
  matches: one at a time, ascending within each stream). No particular order otherwise.
+ On entry `frame->pts`, `time_base_num` and `time_base_den` hold the pts and time base the
+ frame was pushed with (pts INT64_MIN when it had none): a host that seeks its source by pts
+ needs no table of its own (and may leave them, or set the frame's own).
  */
 typedef int (*VidkompyFrameProvider)(void *user,
                                      int stream,

@@ -84,8 +84,50 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_callbacks(
 /// and, after a stream ran far ahead of the other (see vidkompy_analyzer_new), for the frames
 /// the analyzer kept no copy of that the time map needs (all of fg's, bg's around fg's
 /// matches: one at a time, ascending within each stream). No particular order otherwise.
+/// On entry `frame->pts`, `time_base_num` and `time_base_den` hold the pts and time base the
+/// frame was pushed with (pts INT64_MIN when it had none): a host that seeks its source by pts
+/// needs no table of its own (and may leave them, or set the frame's own).
 pub type VidkompyFrameProvider =
     Option<unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64, frame: *mut VidkompyFrame) -> c_int>;
+
+/// A host's frame provider: asked one frame at a time, `frame` filled in with the pts and
+/// time base the frame was pushed with before the call.
+struct CProvider {
+    f: unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64, frame: *mut VidkompyFrame) -> c_int,
+    user: UserPointer,
+}
+
+impl CProvider {
+    fn one(&mut self, stream: Stream, index: usize, pushed: (i64, crate::TimeBase)) -> Option<crate::FrameBuf> {
+        // SAFETY: a zeroed VidkompyFrame is a valid value (null pointers, zero sizes).
+        let mut frame: VidkompyFrame = unsafe { std::mem::zeroed() };
+        (frame.pts, frame.time_base_num, frame.time_base_den) = (pushed.0, pushed.1.num, pushed.1.den);
+        // SAFETY: the host's callback and pointer, per the contract of
+        // vidkompy_analyzer_set_frame_provider; `frame` is a live, writable struct for the
+        // duration of the call.
+        let status = unsafe { (self.f)(self.user.get(), stream as c_int, index as i64, &mut frame) };
+        if status != 0 {
+            return None;
+        }
+        // SAFETY: the provider filled `frame` with memory valid until we return here.
+        let view = unsafe { frame_from_c(&frame) }.ok()?;
+        crate::FrameBuf::from_frame(&view).ok()
+    }
+}
+
+impl crate::FrameProvider for CProvider {
+    fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<crate::FrameBuf>> {
+        wanted.iter().map(|&(stream, index)| self.one(stream, index, (i64::MIN, crate::TimeBase::NONE))).collect()
+    }
+
+    fn frames_pushed_as(
+        &mut self,
+        wanted: &[(Stream, usize)],
+        pushed: &[(i64, crate::TimeBase)],
+    ) -> Vec<Option<crate::FrameBuf>> {
+        wanted.iter().zip(pushed).map(|(&(stream, index), &at)| self.one(stream, index, at)).collect()
+    }
+}
 
 /// Sets (or, with NULL, clears) the analyzer's frame provider and its user pointer. When the
 /// analyzer found the placement itself, vidkompy_analyzer_finish asks the provider for a few
@@ -104,22 +146,9 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
     user: *mut c_void,
 ) -> c_int {
     let set = |a: &mut VidkompyAnalyzer| {
-        a.analyzer.set_frame_provider(provider.map(|f| {
-            let user = UserPointer(user);
-            Box::new(move |stream: Stream, index: usize| {
-                // SAFETY: a zeroed VidkompyFrame is a valid value (null pointers, zero sizes).
-                let mut frame: VidkompyFrame = unsafe { std::mem::zeroed() };
-                // SAFETY: the host's callback and pointer, per the contract above; `frame` is
-                // a live, writable struct for the duration of the call.
-                let status = unsafe { f(user.get(), stream as c_int, index as i64, &mut frame) };
-                if status != 0 {
-                    return None;
-                }
-                // SAFETY: the provider filled `frame` with memory valid until we return here.
-                let view = unsafe { frame_from_c(&frame) }.ok()?;
-                crate::FrameBuf::from_frame(&view).ok()
-            }) as Box<dyn crate::FrameProvider>
-        }));
+        a.analyzer.set_frame_provider(
+            provider.map(|f| Box::new(CProvider { f, user: UserPointer(user) }) as Box<dyn crate::FrameProvider>),
+        );
         Ok(VIDKOMPY_OK)
     };
     // SAFETY: forwarded caller contract.

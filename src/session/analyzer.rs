@@ -74,8 +74,9 @@
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::fingerprint::{Descriptor, Fingerprinter};
-use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect};
+use crate::frame::{FrameBuf, FrameError, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::{MediaIdentity, StreamInfo};
+use crate::session::clock::NO_PTS;
 use crate::session::kept::{KeptFrames, RUN as KEPT_RUN};
 use crate::session::picture_match::PictureMatch;
 use crate::session::placement_check::{
@@ -122,6 +123,14 @@ const NEAR_LIKELY: usize = 3;
 /// `FnMut(Stream, usize) -> Option<FrameBuf>` is one.
 pub trait FrameProvider: Send {
     fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<FrameBuf>>;
+
+    /// The same, told each wanted frame's pts and time base as it was pushed (`pushed[k]` for
+    /// `wanted[k]`; pts `NO_PTS` for a frame pushed without): a host that seeks its source by
+    /// pts needs no table of its own. What the analyzer calls; by default `frames`.
+    fn frames_pushed_as(&mut self, wanted: &[(Stream, usize)], pushed: &[(i64, TimeBase)]) -> Vec<Option<FrameBuf>> {
+        let _ = pushed;
+        self.frames(wanted)
+    }
 }
 
 impl<F: FnMut(Stream, usize) -> Option<FrameBuf> + Send> FrameProvider for F {
@@ -165,6 +174,9 @@ struct StreamState {
     /// Describes the frames the provider gives, for the rectangle it was made for (one per
     /// rectangle, not one per frame: the provider may give hundreds).
     provided: Option<(Rect, Fingerprinter)>,
+    /// Each frame's pts as pushed (`NO_PTS` for none), for the provider
+    /// (`FrameProvider::frames_pushed_as`).
+    pts: Vec<i64>,
 }
 
 impl StreamState {
@@ -177,6 +189,7 @@ impl StreamState {
             samples: Vec::new(),
             borrowed: Vec::new(),
             provided: None,
+            pts: Vec::new(),
         }
     }
 
@@ -414,6 +427,11 @@ impl Analyzer {
             self.copies.push(stream, frame, seconds)?;
         }
         self.streams[stream].intake.taken(frame, seconds);
+        self.streams[stream].pts.push(if frame.pts != NO_PTS && frame.time_base.is_valid() {
+            frame.pts
+        } else {
+            NO_PTS
+        });
         self.keep_within_budget()?;
         let (nf, nb) = (self.streams.fg.intake.count, self.streams.bg.intake.count);
         if let Some(progress) = &mut self.progress {
@@ -841,10 +859,11 @@ impl Analyzer {
     fn describe_provided(&mut self, stream: Stream, j: usize) -> Result<()> {
         self.checkpoint("while asking the frame provider for frames")?;
         let shape = self.streams[stream].intake.shape;
+        let pushed = [self.pushed_as(stream, j)];
         let frame = self
             .provider
             .as_mut()
-            .and_then(|p| p.frames(&[(stream, j)]).pop().flatten())
+            .and_then(|p| p.frames_pushed_as(&[(stream, j)], &pushed).pop().flatten())
             .filter(|f| Some((f.format(), f.width(), f.height())) == shape)
             .ok_or_else(|| {
                 Error::bad_state(format!(
@@ -1079,14 +1098,16 @@ impl Analyzer {
     /// analyzer kept; `None` when it cannot give one of them (or gives a frame of another
     /// shape than its stream's).
     fn fetch_pair(&mut self, i: usize, bg: std::ops::Range<usize>) -> Option<(FrameBuf, Vec<(usize, FrameBuf)>)> {
-        let Some(provider) = self.provider.as_mut() else {
+        if self.provider.is_none() {
             let fg = self.kept.frame(Stream::Fg, i)?.clone();
             let bgs = bg.filter_map(|j| self.kept.frame(Stream::Bg, j).map(|f| (j, f.clone()))).collect();
             return Some((fg, bgs));
-        };
+        }
         let mut wanted = vec![(Stream::Fg, i)];
         wanted.extend(bg.clone().map(|j| (Stream::Bg, j)));
-        let mut given = provider.frames(&wanted).into_iter();
+        let pushed: Vec<(i64, TimeBase)> = wanted.iter().map(|&(s, k)| self.pushed_as(s, k)).collect();
+        let provider = self.provider.as_mut().expect("matched above");
+        let mut given = provider.frames_pushed_as(&wanted, &pushed).into_iter();
         let shapes = PerStream { fg: self.streams.fg.intake.shape, bg: self.streams.bg.intake.shape };
         let mut next = |stream: Stream| {
             given.next().flatten().filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream])
@@ -1094,6 +1115,12 @@ impl Analyzer {
         let fg = next(Stream::Fg)?;
         let bgs = bg.map(|j| next(Stream::Bg).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
         Some((fg, bgs))
+    }
+
+    /// The pts and time base frame `k` of `stream` was pushed with.
+    fn pushed_as(&self, stream: Stream, k: usize) -> (i64, TimeBase) {
+        let st = &self.streams[stream];
+        (st.pts.get(k).copied().unwrap_or(NO_PTS), st.intake.time_base)
     }
 
     /// The alignment, or NO_MATCH when too few fg frames found a counterpart.
