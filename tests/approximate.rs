@@ -5,23 +5,19 @@
 //! they were, false with a provider, false on frames the copies hold whole, and kept through
 //! JSON.
 
+mod common;
+
 use std::sync::Arc;
 
+use vidkompy::Settings;
 use vidkompy::alignment::Alignment;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::synth::{PairSpec, SyntheticPair};
-use vidkompy::{FrameBuf, Settings};
 
 fn analyse(pair: &Arc<SyntheticPair>, with_provider: bool) -> Alignment {
     let mut a = Analyzer::new(Settings::default());
     if with_provider {
-        let given = Arc::clone(pair);
-        a.set_frame_provider(Some(Box::new(move |stream: Stream, k: usize| -> Option<FrameBuf> {
-            match stream {
-                Stream::Fg => (k < given.spec.fg_frames).then(|| given.fg_frame(k)),
-                Stream::Bg => (k < given.spec.bg_frames).then(|| given.bg_frame(k)),
-            }
-        })));
+        a.set_frame_provider(Some(common::pair_provider(pair)));
     }
     for j in 0..pair.spec.bg_frames {
         a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();

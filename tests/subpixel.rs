@@ -4,23 +4,19 @@
 //! the picture continuously, so a fraction is a true sub-pixel shift): the error bound the
 //! header documents (0.1 px here; measured 0.099).
 
+mod common;
+
 use std::sync::Arc;
 
+use vidkompy::Settings;
 use vidkompy::session::{Analyzer, Stream};
 use vidkompy::synth::{PairSpec, SyntheticPair};
-use vidkompy::{FrameBuf, Settings};
 
 fn placed_at(x: f64, y: f64) -> (f64, f64, i32, i32) {
     let spec = PairSpec { x, y, bg_frames: 40, fg_frames: 20, fg_start: 0.4, ..PairSpec::default() };
     let pair = Arc::new(SyntheticPair::new(spec));
     let mut a = Analyzer::new(Settings::default());
-    let given = Arc::clone(&pair);
-    a.set_frame_provider(Some(Box::new(move |stream: Stream, k: usize| -> Option<FrameBuf> {
-        match stream {
-            Stream::Fg => (k < given.spec.fg_frames).then(|| given.fg_frame(k)),
-            Stream::Bg => (k < given.spec.bg_frames).then(|| given.bg_frame(k)),
-        }
-    })));
+    a.set_frame_provider(Some(common::pair_provider(&pair)));
     for j in 0..pair.spec.bg_frames {
         a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
     }

@@ -5,6 +5,7 @@
 #include "vidkompy.h"
 #include "check.h"
 #include "scene.h"
+#include "frames.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -336,20 +337,6 @@ static uint8_t large_picture(int x, int y, int t) {
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-static VidkompyFrame grey(uint8_t *plane, int w, int h, int64_t pts) {
-    VidkompyFrame f;
-    memset(&f, 0, sizeof f);
-    f.format = VIDKOMPY_PIXEL_FORMAT_GRAY8;
-    f.width = w;
-    f.height = h;
-    f.data[0] = plane;
-    f.stride[0] = w;
-    f.pts = pts;
-    f.time_base_num = 1;
-    f.time_base_den = 25;
-    return f;
-}
-
 static void approximate_without_provider(void) {
     uint8_t *bg = malloc((size_t)LW * LH), *fg = malloc((size_t)LFW * LFH);
     CHECK(bg != NULL && fg != NULL);
@@ -359,12 +346,12 @@ static void approximate_without_provider(void) {
     for (int j = 0; j < L_BG; j++) {
         for (int y = 0; y < LH; y++)
             for (int x = 0; x < LW; x++) bg[(size_t)y * LW + x] = large_picture(x, y, j);
-        VidkompyFrame b = grey(bg, LW, LH, j);
+        VidkompyFrame b = gray8_frame(bg, LW, LH, LW, j);
         CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_BG, &b) == VIDKOMPY_OK);
         if (j >= L_OFFSET && j - L_OFFSET < L_FG) {
             for (int y = 0; y < LFH; y++)
                 for (int x = 0; x < LFW; x++) fg[(size_t)y * LFW + x] = large_picture(x + LFX, y + LFY, j);
-            VidkompyFrame g = grey(fg, LFW, LFH, j - L_OFFSET);
+            VidkompyFrame g = gray8_frame(fg, LFW, LFH, LFW, j - L_OFFSET);
             CHECK(vidkompy_analyzer_push(an, VIDKOMPY_STREAM_FG, &g) == VIDKOMPY_OK);
         }
     }

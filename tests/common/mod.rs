@@ -54,6 +54,17 @@ impl Score {
 }
 
 /// Scores a map against the truth; frames of one identical-picture run count as equal.
+/// A frame provider over a generated pair's frames (by index; `None` past each stream's end).
+pub fn pair_provider(pair: &std::sync::Arc<SyntheticPair>) -> Box<dyn vidkompy::session::analyzer::FrameProvider> {
+    let given = std::sync::Arc::clone(pair);
+    Box::new(move |stream: vidkompy::session::Stream, k: usize| -> Option<vidkompy::FrameBuf> {
+        match stream {
+            vidkompy::session::Stream::Fg => (k < given.spec.fg_frames).then(|| given.fg_frame(k)),
+            vidkompy::session::Stream::Bg => (k < given.spec.bg_frames).then(|| given.bg_frame(k)),
+        }
+    })
+}
+
 pub fn score(pair: &SyntheticPair, map: &TimeMap) -> Score {
     let mut s = Score { frames: pair.spec.fg_frames, ..Score::default() };
     for i in 0..pair.spec.fg_frames {
