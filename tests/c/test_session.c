@@ -338,7 +338,7 @@ static uint8_t large_picture(int x, int y, int t) {
 }
 
 static void approximate_without_provider(void) {
-    uint8_t *bg = malloc((size_t)LW * LH), *fg = malloc((size_t)LFW * LFH);
+    uint8_t *bg = (uint8_t *)malloc((size_t)LW * LH), *fg = (uint8_t *)malloc((size_t)LFW * LFH);
     CHECK(bg != NULL && fg != NULL);
     if (!bg || !fg) return;
     VidkompyAnalyzer *an = NULL;
