@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod families;
+pub mod plugin_pairs;
 
 use vidkompy::Rect;
 use vidkompy::fingerprint::Fingerprinter;
