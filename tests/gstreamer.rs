@@ -15,12 +15,14 @@ fn needs_the_ffmpeg_feature() {
 #[cfg(feature = "ffmpeg")]
 mod with_gstreamer {
     use std::path::{Path, PathBuf};
-    use std::process::Command;
+    use std::process::{Command, Output};
 
     use super::common;
     use super::common::plugin_pairs::{args, have, pair, s, y4m_frames};
 
     const LAG: &str = "12";
+    /// The film at 640x360, fg a crop from 1.5 s.
+    const FILM_CROP: (&str, &str, &str) = ("640:360", "1.5", "320:180:96:54");
 
     /// GStreamer's tools, development files and the H.264 decoder, and FFmpeg; the element
     /// built into `dir`. `None` (having said why) when something is missing.
@@ -58,21 +60,27 @@ mod with_gstreamer {
         c
     }
 
-    /// `gst-launch-1.0`: both files decoded into the element, its output through y4menc.
-    /// `properties`: the element's, as gst-launch takes them (`live-lag=12 placement=1,2`).
-    fn launch(dir: &Path, bg: &Path, fg: &Path, properties: &str, out: &Path) -> std::process::Output {
-        let line = format!(
-            "filesrc location={} ! decodebin ! queue ! vk.bg filesrc location={} ! decodebin ! queue ! vk.fg vidkompy name=vk {properties} ! y4menc ! filesink location={}",
+    /// A pipeline with both files decoded into the element (`bg_filter`, if not empty, an
+    /// element and a `!` between bg's decoder and the element) and its output into `sink`.
+    fn pipeline(bg: &Path, fg: &Path, bg_filter: &str, properties: &str, sink: &str) -> String {
+        format!(
+            "filesrc location={} ! decodebin ! {bg_filter} queue ! vk.bg filesrc location={} ! decodebin ! queue ! vk.fg vidkompy name=vk {properties} ! {sink}",
             s(bg),
             s(fg),
-            s(out)
-        );
+        )
+    }
+
+    /// `gst-launch-1.0`: both files decoded into the element, its output through y4menc.
+    /// `properties`: the element's, as gst-launch takes them (`live-lag=12 placement=1,2`).
+    fn launch(dir: &Path, bg: &Path, fg: &Path, bg_filter: &str, properties: &str, out: &Path) -> Output {
+        let line = pipeline(bg, fg, bg_filter, properties, &format!("y4menc ! filesink location={}", s(out)));
         gst(dir).arg("gst-launch-1.0").arg("-m").args(args(&line)).output().unwrap()
     }
 
     /// The element's output equals `vidkompy comp --path one-pass` at the same lag (and the
     /// same given placement, if any), frame by frame, and it posted the placement it locked on.
-    fn same_as_comp(name: &str, clip: &str, size: &str, start: &str, crop: &str, at: (i32, i32), given: bool) {
+    fn same_as_comp(name: &str, clip: &str, crop: (&str, &str, &str), at: (i32, i32), given: bool, bg_filter: &str) {
+        let (size, start, crop) = crop;
         let Some(clip) = common::media(clip) else { return };
         let d = common::TempDir::new("gstreamer", name);
         let Some(_) = plugin(&d) else { return };
@@ -83,7 +91,7 @@ mod with_gstreamer {
             true => format!("live-lag={LAG} placement={placement}"),
             false => format!("live-lag={LAG}"),
         };
-        let r = launch(&d, &bg, &fg, &properties, &from_gst);
+        let r = launch(&d, &bg, &fg, bg_filter, &properties, &from_gst);
         let told = String::from_utf8_lossy(&r.stdout).to_string();
         assert!(r.status.success(), "{name}: gst-launch failed:\n{told}\n{}", String::from_utf8_lossy(&r.stderr));
         let locked = format!("vidkompy-locked, x=(int){}, y=(int){}", at.0, at.1);
@@ -104,7 +112,7 @@ mod with_gstreamer {
 
     #[test]
     fn the_film_through_the_element_equals_comp() {
-        same_as_comp("film", "film-720p24.mp4", "640:360", "1.5", "320:180:96:54", (96, 54), false);
+        same_as_comp("film", "film-720p24.mp4", FILM_CROP, (96, 54), false, "");
     }
 
     /// A given placement: the element composites as comp does with `--placement`; and one
@@ -114,12 +122,12 @@ mod with_gstreamer {
     /// session in ns here, in the file's time base there; not investigated further).
     #[test]
     fn a_given_placement_is_used() {
-        same_as_comp("given", "film-720p24.mp4", "640:360", "1.5", "320:180:96:54", (96, 54), true);
+        same_as_comp("given", "film-720p24.mp4", FILM_CROP, (96, 54), true, "");
         let Some(film) = common::media("film-720p24.mp4") else { return };
         let d = common::TempDir::new("gstreamer", "given-off");
         let Some(_) = plugin(&d) else { return };
         let (bg, fg) = pair(&d, &film, "640:360", "6", "1.5", "320:180:96:54");
-        let r = launch(&d, &bg, &fg, &format!("live-lag={LAG} placement=100,50"), &d.join("gst.y4m"));
+        let r = launch(&d, &bg, &fg, "", &format!("live-lag={LAG} placement=100,50"), &d.join("gst.y4m"));
         let told = String::from_utf8_lossy(&r.stdout).to_string();
         assert!(r.status.success(), "gst-launch failed:\n{told}");
         assert!(told.contains("vidkompy-locked, x=(int)100, y=(int)50"), "not locked on the given placement:\n{told}");
@@ -129,7 +137,32 @@ mod with_gstreamer {
     /// other (neither stream says), and the element must not convert fg's colours for that.
     #[test]
     fn the_interview_through_the_element_equals_comp() {
-        same_as_comp("interview", "interview-1080p24.mp4", "1280:720", "2", "480:270:600:120", (600, 120), false);
+        same_as_comp("interview", "interview-1080p24.mp4", ("1280:720", "2", "480:270:600:120"), (600, 120), false, "");
+    }
+
+    /// bg's buffers a second later than its file's times (as when bg starts later on the
+    /// pipeline's clock): the element matches by running time, and the frames are the same.
+    #[test]
+    fn a_bg_that_starts_later_equals_comp() {
+        same_as_comp("later", "film-720p24.mp4", FILM_CROP, (96, 54), false, "identity ts-offset=1000000000 !");
+    }
+
+    /// The element adds live-lag fg frames to the pipeline's latency: 12 frames at 24 fps are
+    /// half a second, 30 are 1.25 s.
+    #[test]
+    fn the_latency_query_reports_the_lag() {
+        let Some(film) = common::media("film-720p24.mp4") else { return };
+        let d = common::TempDir::new("gstreamer", "latency");
+        let Some(_) = plugin(&d) else { return };
+        let (bg, fg) = pair(&d, &film, FILM_CROP.0, "6", FILM_CROP.1, FILM_CROP.2);
+        for (lag, ns) in [(12, 500_000_000u64), (30, 1_250_000_000)] {
+            let line = pipeline(&bg, &fg, "", &format!("live-lag={lag}"), "fakesink");
+            let r = gst(&d).arg(d.join("latency_query")).arg(&line).output().unwrap();
+            let told = String::from_utf8_lossy(&r.stdout).to_string();
+            assert!(r.status.success(), "no latency answer: {told}{}", String::from_utf8_lossy(&r.stderr));
+            let min = told.split_whitespace().skip_while(|&w| w != "min").nth(1).and_then(|v| v.parse::<u64>().ok());
+            assert_eq!(min, Some(ns), "lag {lag}: {told}");
+        }
     }
 
     #[test]
@@ -147,7 +180,7 @@ mod with_gstreamer {
         let out = d.join("gst.y4m");
         // A longer lag: the live session's start search refuses in 2 s there, 54 s at lag 12
         // (a window per quarter lookahead, each analysed afresh).
-        let r = launch(&d, &bg, &fg, "live-lag=50", &out);
+        let r = launch(&d, &bg, &fg, "", "live-lag=50", &out);
         let told = format!("{}{}", String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
         assert!(!r.status.success(), "a non-matching pair ran to its end:\n{told}");
         assert!(told.contains("vidkompy: no match"), "the bus error names the library's reason:\n{told}");

@@ -3,7 +3,8 @@
 //! builds them (bg on track 0, fg on track 1). Its output, read from the tractor before any
 //! consumer (`render_y4m`), is compared frame by frame with `vidkompy comp --path two-pass`
 //! (the analyzer, as the transition uses it) on pairs made from ../shared/media; a second run
-//! loads the saved alignment instead of analysing; changed media are analysed again; a pair
+//! loads the saved alignment (from its file, and from the properties an NLE saves in its
+//! project) instead of analysing; changed media are analysed again; a pair
 //! that does not match composites nothing and says why; and melt itself runs the transition.
 
 mod common;
@@ -115,6 +116,7 @@ mod with_mlt {
         let property = vec![format!("alignment={}", s(&saved))];
         let log = render(&d, &bg, &fg, &d.join("first.y4m"), &property);
         assert!(log.contains("aligned: fg at"), "{name}: no analysis in the log:\n{log}");
+        assert!(log.contains("transition progress 100"), "{name}: the progress property:\n{log}");
         assert!(saved.exists() && d.join("fg.alignment.json.media").exists(), "{name}: alignment not saved");
         let r = comp_two_pass(&bg, &fg, &d.join("comp.y4m"));
         assert!(r.status.success(), "{name}: comp failed: {}", String::from_utf8_lossy(&r.stderr));
@@ -128,6 +130,15 @@ mod with_mlt {
             "{name}: analysed again:\n{log}"
         );
         assert!(y4m_frames(&d.join("second.y4m")) == ours, "{name}: the loaded alignment composites otherwise");
+
+        // As an NLE reopens a project: the alignment and its record in the properties it saved.
+        let project = [
+            format!("alignment_json={}", std::fs::read_to_string(&saved).unwrap()),
+            format!("alignment_media={}", std::fs::read_to_string(d.join("fg.alignment.json.media")).unwrap()),
+        ];
+        let log = render(&d, &bg, &fg, &d.join("reopened.y4m"), &project);
+        assert!(log.contains("alignment loaded from the project") && !log.contains("aligned: fg at"), "{name}:\n{log}");
+        assert!(y4m_frames(&d.join("reopened.y4m")) == ours, "{name}: the project's alignment composites otherwise");
 
         // The same bytes with another modification time: the record no longer matches.
         let bytes = std::fs::read(&fg).unwrap();

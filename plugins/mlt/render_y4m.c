@@ -7,7 +7,8 @@
  * melt's avformat consumer converts the images it writes (with MLT 7.12 a 4:2:0 image
  * written as 4:2:0 comes out with a changed V plane), so the transition's own output is read
  * here, before any consumer. The profile is bg's (melt's automatic profile). MLT's log (at
- * the info level) goes to stderr. Exit status 0 when every frame was written.
+ * the info level) goes to stderr, and then the transition's `progress` property. Exit status
+ * 0 when every frame was written.
  */
 #include <framework/mlt.h>
 #include <stdio.h>
@@ -67,6 +68,7 @@ int main(int argc, char **argv) {
     for (int position = 0; ok && position < frames; position++)
         ok = write_frame(out, MLT_TRACTOR_SERVICE(tractor), position, profile->width, profile->height);
     ok = (fclose(out) == 0) && ok;
+    fprintf(stderr, "transition progress %d\n", mlt_properties_get_int(MLT_TRANSITION_PROPERTIES(transition), "progress"));
     mlt_transition_close(transition);
     mlt_producer_close(fg);
     mlt_producer_close(bg);
