@@ -162,6 +162,30 @@ mod with_mlt {
         same_as_comp("film", "film-720p24.mp4", "640:360", "1.5", "320:180:20:100");
     }
 
+    /// The properties `placement` and `feather` reach the library as comp's options do.
+    #[test]
+    fn a_given_placement_and_feather_are_used() {
+        let Some(film) = common::media("film-720p24.mp4") else { return };
+        let d = common::TempDir::new("mlt", "given");
+        let Some(_) = plugin(&d) else { return };
+        let (bg, fg) = pair(&d, &film, "640:360", "6", "1.5", "320:180:20:100");
+        let properties = ["placement=20,100".to_string(), "feather=6".to_string()];
+        let log = render(&d, &bg, &fg, &d.join("out.y4m"), &properties);
+        assert!(log.contains("aligned: fg at 20,100"), "{log}");
+        let r = Command::new(env!("CARGO_BIN_EXE_vidkompy"))
+            .args(["comp", "-q", "--path", "two-pass", "--audio", "none", "--placement", "20,100", "--feather", "6"])
+            .args(["--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&d.join("comp.y4m"))])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "comp failed: {}", String::from_utf8_lossy(&r.stderr));
+        let (ours, comp) = (y4m_frames(&d.join("out.y4m")), y4m_frames(&d.join("comp.y4m")));
+        assert_eq!(ours.len(), FG_FRAMES);
+        assert_eq!(differing(&ours, &comp), Vec::<usize>::new(), "frames differ from comp's");
+        let plain = render(&d, &bg, &fg, &d.join("plain.y4m"), &properties[..1]);
+        assert!(plain.contains("aligned: fg at 20,100"));
+        assert!(y4m_frames(&d.join("plain.y4m")) != ours, "feather=6 changed nothing");
+    }
+
     /// fg running past bg's end (by a second): the fg frames the map has are composited as comp composites
     /// them, the others show the a-track's frame unchanged, and the log says so once.
     #[test]
