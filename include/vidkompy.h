@@ -124,7 +124,7 @@
  VIDKOMPY_FRAME_RANGE_* | VIDKOMPY_FRAME_MATRIX_*. Without these bits a frame is read as
  before (YUV limited range, RGB and gray full range, the settings' "color_matrix"). An older
  library refuses a described frame as an unknown format rather than misreading it. Frames the
- library returns carry bg's description.
+ library returns carry bg's description. VIDKOMPY_FRAME_ALPHA_* say what RGBA's alpha means.
  */
 #define VIDKOMPY_FRAME_FORMAT_MASK 255
 
@@ -147,6 +147,19 @@
  The frame's Y'CbCr is BT.709 (high definition).
  */
 #define VIDKOMPY_FRAME_MATRIX_BT709 8192
+
+/*
+ RGBA or BGRA fg whose alpha is straight (unassociated, FFmpeg's): colour as if opaque, the
+ fourth byte its coverage. fg is composited with its alpha (times the feather's); bg's own
+ alpha byte is kept in the composite. Without an ALPHA flag the fourth byte is not read and
+ fg covers its rectangle. Refused (VIDKOMPY_ERROR_INVALID_FRAME) on a format without alpha.
+ */
+#define VIDKOMPY_FRAME_ALPHA_STRAIGHT 65536
+
+/*
+ RGBA or BGRA fg whose colour is premultiplied by its alpha (associated alpha).
+ */
+#define VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED 131072
 
 /*
  BT.601 matrix (standard definition).

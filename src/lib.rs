@@ -29,7 +29,9 @@ pub mod temporal;
 // The API: what a Rust host uses, and all that the C API (src/capi) uses.
 pub use alignment::Alignment;
 pub use error::{Error, Result, Status};
-pub use frame::{ColorRange, FrameBuf, FrameColor, FrameError, FrameMut, FrameRef, PixelFormat, Plane, Rect, TimeBase};
+pub use frame::{
+    AlphaMode, ColorRange, FrameBuf, FrameColor, FrameError, FrameMut, FrameRef, PixelFormat, Plane, Rect, TimeBase,
+};
 pub use media::StreamInfo;
 pub use session::analyzer::{CancelFn, FrameProvider, LogFn, LogLevel, ProgressFn};
 pub use session::clock::NO_PTS;

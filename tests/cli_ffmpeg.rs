@@ -798,4 +798,50 @@ mod with_ffmpeg {
         assert_eq!(probe(&out, "v", "width,height"), "1280,720", "stored upright");
         no_leftovers(&d);
     }
+    /// An fg with alpha (PNG in QuickTime, RGBA): its transparent left half shows bg's pixels
+    /// exactly, its opaque right half the brightened fg.
+    #[test]
+    fn an_fg_with_alpha_shows_bg_where_it_is_transparent() {
+        let Some(film) = common::media("film-720p24.mp4") else { return };
+        let d = dir("alpha");
+        let (bg, fg, out) = (d.join("bg.mp4"), d.join("fg.mov"), d.join("out.y4m"));
+        let scale = ["-t", "4", "-vf", "scale=640:360,setsar=1", "-an", "-c:v", "libx264", "-crf", "16"];
+        let Some(()) = ffmpeg(&[&["-i", &s(&film)][..], &scale, &[&s(&bg)]].concat()) else { return };
+        let alpha = "crop=320:180:20:100,eq=brightness=0.08,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='if(lt(X,160),0,255)'";
+        ffmpeg(&["-ss", "1", "-i", &s(&bg), "-t", "2", "-vf", alpha, "-an", "-c:v", "png", &s(&fg)]).unwrap();
+        let report = d.join("report.json");
+        let r = bin()
+            .args(["comp", "-q", "--path", "two-pass", "--bg", &s(&bg), "--fg", &s(&fg), "-o", &s(&out)])
+            .args(["--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        let (x0, y0) = (a.placement.x as usize, a.placement.y as usize);
+        assert_eq!((x0, y0), (20, 100), "placement");
+        let raw = Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-i", &s(&bg), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"])
+            .output()
+            .unwrap();
+        let n = 640 * 360 * 3 / 2;
+        let bg_frames: Vec<&[u8]> = raw.stdout.chunks(n).collect();
+        let data = std::fs::read(&out).unwrap();
+        let body = &data[data.iter().position(|&b| b == b'\n').unwrap() + 1..];
+        let frames: Vec<&[u8]> = body.chunks(6 + n).map(|f| &f[6..]).collect();
+        assert_eq!(frames.len(), a.fg_frames);
+        for (i, frame) in frames.iter().enumerate() {
+            let under = bg_frames[a.bg_index(i).unwrap() as usize];
+            let (mut differ, mut brighter) = (0, 0i64);
+            for y in y0..y0 + 180 {
+                for x in x0..x0 + 160 {
+                    differ += usize::from(frame[y * 640 + x] != under[y * 640 + x]);
+                }
+                for x in x0 + 170..x0 + 320 {
+                    brighter += frame[y * 640 + x] as i64 - under[y * 640 + x] as i64;
+                }
+            }
+            assert_eq!(differ, 0, "frame {i}: transparent pixels that are not bg's");
+            assert!(brighter > 150 * 180 * 8, "frame {i}: the opaque half is not fg's ({brighter})");
+        }
+    }
 }

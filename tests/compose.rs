@@ -350,7 +350,7 @@ fn chroma_of_422_and_444_in_8_and_10_bits_lands_on_its_samples() {
 #[test]
 fn full_range_fg_maps_onto_limited_range_bg_and_back() {
     use vidkompy::frame::{ColorRange, FrameColor};
-    let full = FrameColor { range: ColorRange::Full, matrix: None };
+    let full = FrameColor { range: ColorRange::Full, ..FrameColor::default() };
     let (fw, fh) = (8u32, 4u32);
     let mut fg = yuv_frame(PixelFormat::I420, fw, fh, |x, _| if x < 4 { 0 } else { 255 }, |_, _, _| 128);
     fg.color = full;
@@ -388,5 +388,54 @@ fn an_fg_in_another_matrix_is_converted_to_bg_s() {
     for (p, want) in want.into_iter().enumerate() {
         let got = get(&out.as_frame(), p, 6, 6);
         assert!(got.abs_diff(want) <= 1, "plane {p}: {got} vs {want}");
+    }
+}
+
+/// An RGBA fg with alpha: the left columns transparent, the middle half covered, the right
+/// opaque. Straight alpha shows bg, the blend, and fg; premultiplied colour gives the same;
+/// without a description the alpha byte is not read; and scaled, the alpha scales with fg.
+#[test]
+fn rgba_fg_is_pasted_with_its_alpha() {
+    use vidkompy::frame::{AlphaMode, FrameColor};
+    let (fw, fh) = (12u32, 6u32);
+    let alpha_at = |x: usize| [0u8, 128, 255][x / 4];
+    let rgba = |premultiplied: bool| {
+        let mut fg = FrameBuf::new(PixelFormat::Rgba, fw, fh).unwrap();
+        for y in 0..fh as usize {
+            for x in 0..fw as usize {
+                let a = alpha_at(x);
+                let c = if premultiplied { (200 * a as u32 + 127) / 255 } else { 200 } as u8;
+                fg.row_mut(0, y)[4 * x..4 * x + 4].copy_from_slice(&[c, c, c, a]);
+            }
+        }
+        fg
+    };
+    for bg_fmt in [PixelFormat::I420, PixelFormat::Rgba, PixelFormat::I444P10] {
+        let bg = frame(bg_fmt, 24, 12, |_, _| 40);
+        let at = |out: &FrameBuf, x: usize| luma(&out.as_frame(), 6 + x, 4);
+        let (bg_luma, fg_luma) = (luma(&bg.as_frame(), 6, 4), 16.0 + 200.0 * 219.0 / 255.0);
+        let mut results = Vec::new();
+        for mode in [AlphaMode::Straight, AlphaMode::Premultiplied] {
+            let mut fg = rgba(mode == AlphaMode::Premultiplied);
+            fg.color = FrameColor { alpha: mode, ..FrameColor::default() };
+            let out = paste(&bg, &fg, &spec(6, 3, fw, fh, Rect::full(fw, fh)));
+            assert!((at(&out, 1) - bg_luma).abs() <= 1.0, "{bg_fmt} {mode:?}: transparent shows bg");
+            let half = bg_luma + (fg_luma - bg_luma) * 128.0 / 255.0;
+            assert!((at(&out, 5) - half).abs() <= 1.5, "{bg_fmt} {mode:?}: half alpha {} vs {half}", at(&out, 5));
+            assert!((at(&out, 10) - fg_luma).abs() <= 1.0, "{bg_fmt} {mode:?}: opaque shows fg");
+            results.push(out);
+        }
+        let (a, b) = (results[0].as_frame(), results[1].as_frame());
+        for x in 0..24 {
+            assert!((luma(&a, x, 4) - luma(&b, x, 4)).abs() <= 1.0, "{bg_fmt}: premultiplied and straight agree");
+        }
+        let ignored = paste(&bg, &rgba(false), &spec(6, 3, fw, fh, Rect::full(fw, fh)));
+        assert!((at(&ignored, 1) - fg_luma).abs() <= 1.0, "{bg_fmt}: undescribed alpha is not read");
+        // Twice the size: the transparent third of fg covers columns 6..14 of bg.
+        let mut fg = rgba(false);
+        fg.color = FrameColor { alpha: AlphaMode::Straight, ..FrameColor::default() };
+        let big = paste(&bg, &fg, &spec(0, 0, 2 * fw, 2 * fh, Rect::full(fw, fh)));
+        let got = |x: usize| luma(&big.as_frame(), x, 5);
+        assert!((got(2) - bg_luma).abs() <= 1.0 && (got(22) - fg_luma).abs() <= 1.0, "{bg_fmt}: scaled alpha");
     }
 }

@@ -68,6 +68,11 @@ const (
 	FrameRangeFull    = int(C.VIDKOMPY_FRAME_RANGE_FULL)
 	FrameMatrixBT601  = int(C.VIDKOMPY_FRAME_MATRIX_BT601)
 	FrameMatrixBT709  = int(C.VIDKOMPY_FRAME_MATRIX_BT709)
+
+	// What an RGBA or BGRA fg's fourth byte means (or-ed into the format, as the colour bits
+	// are); without either it is not read and fg covers its rectangle.
+	FrameAlphaStraight      = int(C.VIDKOMPY_FRAME_ALPHA_STRAIGHT)
+	FrameAlphaPremultiplied = int(C.VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED)
 )
 
 // Stream names one of the two inputs.

@@ -35,7 +35,7 @@ pub const VIDKOMPY_PIXEL_FORMAT_I444P10: c_int = 11;
 /// VIDKOMPY_FRAME_RANGE_* | VIDKOMPY_FRAME_MATRIX_*. Without these bits a frame is read as
 /// before (YUV limited range, RGB and gray full range, the settings' "color_matrix"). An older
 /// library refuses a described frame as an unknown format rather than misreading it. Frames the
-/// library returns carry bg's description.
+/// library returns carry bg's description. VIDKOMPY_FRAME_ALPHA_* say what RGBA's alpha means.
 pub const VIDKOMPY_FRAME_FORMAT_MASK: c_int = 0xff;
 /// Limited ("TV", "MPEG") range: luma 16..235, chroma 16..240, times 4 at 10 bits.
 pub const VIDKOMPY_FRAME_RANGE_LIMITED: c_int = 0x100;
@@ -45,6 +45,14 @@ pub const VIDKOMPY_FRAME_RANGE_FULL: c_int = 0x200;
 pub const VIDKOMPY_FRAME_MATRIX_BT601: c_int = 0x1000;
 /// The frame's Y'CbCr is BT.709 (high definition).
 pub const VIDKOMPY_FRAME_MATRIX_BT709: c_int = 0x2000;
+
+/// RGBA or BGRA fg whose alpha is straight (unassociated, FFmpeg's): colour as if opaque, the
+/// fourth byte its coverage. fg is composited with its alpha (times the feather's); bg's own
+/// alpha byte is kept in the composite. Without an ALPHA flag the fourth byte is not read and
+/// fg covers its rectangle. Refused (VIDKOMPY_ERROR_INVALID_FRAME) on a format without alpha.
+pub const VIDKOMPY_FRAME_ALPHA_STRAIGHT: c_int = 0x10000;
+/// RGBA or BGRA fg whose colour is premultiplied by its alpha (associated alpha).
+pub const VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED: c_int = 0x20000;
 
 /// BT.601 matrix (standard definition).
 pub const VIDKOMPY_COLOR_MATRIX_BT601: c_int = 0;
@@ -109,10 +117,19 @@ pub(super) fn format_from_c(word: c_int) -> Result<(PixelFormat, FrameColor)> {
         VIDKOMPY_FRAME_MATRIX_BT709 => Some(ColorMatrix::Bt709),
         _ => return Err(unknown().into()),
     };
-    if word & !0xffff != 0 {
+    let alpha = match word & 0xf0000 {
+        0 => AlphaMode::Ignored,
+        VIDKOMPY_FRAME_ALPHA_STRAIGHT => AlphaMode::Straight,
+        VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED => AlphaMode::Premultiplied,
+        _ => return Err(unknown().into()),
+    };
+    if word & !0xfffff != 0 {
         return Err(unknown().into());
     }
-    Ok((format, FrameColor { range, matrix }))
+    if alpha != AlphaMode::Ignored && !format.has_alpha() {
+        return Err(crate::FrameError::NoAlpha { format }.into());
+    }
+    Ok((format, FrameColor { range, matrix, alpha }))
 }
 
 /// The VidkompyFrame.format word of a frame: pixel format and colour description.
@@ -127,7 +144,12 @@ pub(super) fn format_to_c(format: PixelFormat, color: FrameColor) -> c_int {
         Some(ColorMatrix::Bt601) => VIDKOMPY_FRAME_MATRIX_BT601,
         Some(ColorMatrix::Bt709) => VIDKOMPY_FRAME_MATRIX_BT709,
     };
-    format as c_int | range | matrix
+    let alpha = match color.alpha {
+        AlphaMode::Ignored => 0,
+        AlphaMode::Straight => VIDKOMPY_FRAME_ALPHA_STRAIGHT,
+        AlphaMode::Premultiplied => VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED,
+    };
+    format as c_int | range | matrix | alpha
 }
 
 /// Borrows a host frame's planes for writing.

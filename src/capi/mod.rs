@@ -24,8 +24,8 @@ use crate::NO_PTS;
 use crate::Settings;
 use crate::StreamInfo;
 use crate::composite_frame;
+use crate::{AlphaMode, ColorRange, FrameColor, FrameMut, FrameRef, PixelFormat, TimeBase};
 use crate::{Analyzer, Compositor, Received, Sent, Stream};
-use crate::{ColorRange, FrameColor, FrameMut, FrameRef, PixelFormat, TimeBase};
 use crate::{Error, Result, Status};
 use crate::{Placement, locate};
 

@@ -6,7 +6,7 @@
 //! all 10 bits, and P010 and I420P10 round alike (both are 10-bit code values here). Samples
 //! that do need converting (full range, another matrix, RGB) go through normalised floats.
 
-use crate::frame::{FrameColor, FrameRef, PixelFormat, Rect};
+use crate::frame::{AlphaMode, FrameColor, FrameRef, PixelFormat, Rect};
 use crate::settings::ColorMatrix;
 
 /// One sample of a format at its own depth (P010's high bits shifted down).
@@ -115,6 +115,8 @@ pub(super) struct Planes {
     pub y: Vec<u16>,
     pub u: Vec<u16>,
     pub v: Vec<u16>,
+    /// fg's alpha (8-bit values times 256), filled only when fg's alpha is read.
+    pub a: Vec<u16>,
 }
 
 impl Planes {
@@ -159,9 +161,15 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
                 let bpp = if format == PixelFormat::Rgb24 { 3 } else { 4 };
                 let (ri, bi) = if format == PixelFormat::Bgra { (2, 0) } else { (0, 2) };
                 let level = |v: u8| if source.full_range { v as f32 / 255.0 } else { (v as f32 - 16.0) / 219.0 };
+                let premultiplied = fg.color.alpha == AlphaMode::Premultiplied;
                 for c in 0..w {
                     let px = &luma[(x0 + c) * bpp..(x0 + c + 1) * bpp];
-                    let (y, cb, cr) = rgb_to_yuv([level(px[ri]), level(px[1]), level(px[bi])], target);
+                    let mut rgb = [level(px[ri]), level(px[1]), level(px[bi])];
+                    if premultiplied && px[3] > 0 {
+                        // The colour as if opaque, which the blend multiplies by alpha again.
+                        rgb = rgb.map(|v| (v * 255.0 / px[3] as f32).min(1.0));
+                    }
+                    let (y, cb, cr) = rgb_to_yuv(rgb, target);
                     (out.y[o + c], out.u[o + c], out.v[o + c]) = to_intermediate(y, cb, cr);
                 }
             }
@@ -191,6 +199,18 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
                     };
                 }
             }
+        }
+    }
+}
+
+/// fg's alpha over its content rectangle into `out.a` (RGBA and BGRA: the fourth byte).
+pub(super) fn read_alpha(fg: &FrameRef<'_>, rect: Rect, out: &mut Planes) {
+    let (w, h) = (rect.width as usize, rect.height as usize);
+    out.a.resize(w * h, 0);
+    for r in 0..h {
+        let row = &fg.row(0, rect.y as usize + r)[rect.x as usize * 4..(rect.x as usize + w) * 4];
+        for (d, px) in out.a[r * w..(r + 1) * w].iter_mut().zip(row.chunks_exact(4)) {
+            *d = (px[3] as u16) << 8;
         }
     }
 }

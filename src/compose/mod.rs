@@ -5,7 +5,9 @@
 //! and 10-bit samples kept whole), scaled to its size in bg (`resample.rs`: area filter when
 //! shrinking, bilinear when enlarging), then written over a copy of bg in bg's format, range and
 //! depth, clipped to bg. With a feather of N px, fg fades in over N px from each edge where bg
-//! stays visible (edges on bg's border stay hard). Subsampled chroma of the pasted region is the
+//! stays visible (edges on bg's border stay hard). An RGBA or BGRA fg whose alpha is described
+//! (straight or premultiplied) is pasted with its alpha, scaled as the colour is, times the
+//! feather's; premultiplied colour is divided by alpha first. Subsampled chroma of the pasted region is the
 //! mean of each chroma block (2×2 for 4:2:0, 2×1 for 4:2:2) of the scaled chroma, placed at
 //! (x >> 1, y >> 1) rounded down: an odd x or y shifts chroma by half a luma pixel.
 //!
@@ -16,9 +18,9 @@ mod color;
 mod resample;
 
 use crate::error::{Error, Result};
-use crate::frame::{FrameError, FrameMut, FrameRef, PixelFormat, Rect};
+use crate::frame::{AlphaMode, FrameError, FrameMut, FrameRef, PixelFormat, Rect};
 use crate::settings::ColorMatrix;
-use color::{Planes, Resolved, Writer, read_content};
+use color::{Planes, Resolved, Writer, read_alpha, read_content};
 use resample::{ScaleScratch, Window, scale_plane};
 
 /// Where and how to paste fg.
@@ -103,6 +105,15 @@ pub fn compose(
     scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, scale);
     scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, scale);
     feather_alpha(spec, bw, bh, window, alpha);
+    if fg.format().has_alpha() && fg.color.alpha != AlphaMode::Ignored {
+        read_alpha(fg, spec.content, source);
+        scaled.a.resize(window.width * window.height, 0);
+        scale_plane(&source.a, source_size, &mut scaled.a, (dw, dh), window, scale);
+        // The paste's coverage: the feather's times fg's own.
+        for (a, &s) in alpha.iter_mut().zip(&scaled.a) {
+            *a = ((*a as u32 * ((s as u32 + 128) >> 8).min(255) + 127) / 255) as u8;
+        }
+    }
     let writer = Writer::new(bg.format(), target);
     write_first_plane(scaled, alpha, visible, writer, out);
     if bg.format().is_planar_yuv() || bg.format().is_semi_planar() {

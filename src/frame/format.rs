@@ -115,6 +115,11 @@ impl PixelFormat {
         matches!(self, PixelFormat::Nv12 | PixelFormat::P010)
     }
 
+    /// Whether the format carries alpha (RGBA, BGRA).
+    pub fn has_alpha(self) -> bool {
+        matches!(self, PixelFormat::Rgba | PixelFormat::Bgra)
+    }
+
     pub fn is_yuv(self) -> bool {
         !matches!(self, PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24)
     }
@@ -173,11 +178,26 @@ impl ColorMatrix {
     }
 }
 
-/// A frame's colour description: its range and YCbCr matrix (`None`: the settings' matrix).
+/// What an RGBA or BGRA frame's fourth byte means when the frame is fg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlphaMode {
+    /// Not read: fg covers its rectangle (the library's behaviour before alpha was read, kept
+    /// for frames that do not say).
+    #[default]
+    Ignored,
+    /// Straight (unassociated) alpha, FFmpeg's: colour as if opaque, alpha its coverage.
+    Straight,
+    /// Premultiplied (associated) alpha: colour already multiplied by alpha.
+    Premultiplied,
+}
+
+/// A frame's colour description: its range and YCbCr matrix (`None`: the settings' matrix),
+/// and what its alpha means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FrameColor {
     pub range: ColorRange,
     pub matrix: Option<ColorMatrix>,
+    pub alpha: AlphaMode,
 }
 
 impl FrameColor {

@@ -72,6 +72,10 @@ pub enum FrameError {
         needed: usize,
         got: usize,
     },
+    /// An alpha description on a format that has no alpha.
+    NoAlpha {
+        format: PixelFormat,
+    },
     /// A frame whose format or size differs from the earlier frames of its stream.
     Mismatch {
         expected: String,
@@ -105,6 +109,9 @@ impl fmt::Display for FrameError {
             }
             FrameError::PlaneTooShort { plane, needed, got } => {
                 write!(f, "plane {plane} has {got} bytes, needs {needed}")
+            }
+            FrameError::NoAlpha { format } => {
+                write!(f, "format {format} has no alpha (the ALPHA flags are for RGBA and BGRA)")
             }
             FrameError::Mismatch { expected, got } => {
                 write!(f, "frame changed mid-stream: expected {expected}, got {got}")

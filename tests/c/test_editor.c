@@ -460,6 +460,56 @@ static void frame_model(const VidkompyAlignment *al) {
     vidkompy_compositor_free(&c);
 }
 
+/* An RGBA fg frame 0 in near-white (235) with alpha by column: transparent left of column 40,
+ * half (128) to column 84, opaque after; straight or premultiplied. */
+static VidkompyFrame alpha_fg(uint8_t *pixels, int premultiplied) {
+    for (int y = 0; y < FH; y++)
+        for (int x = 0; x < FW; x++) {
+            unsigned a = x < 40 ? 0 : x < 84 ? 128 : 255;
+            uint8_t *p = pixels + (y * FW + x) * 4;
+            p[0] = p[1] = p[2] = (uint8_t)(premultiplied ? (235 * a + 127) / 255 : 235);
+            p[3] = (uint8_t)a;
+        }
+    VidkompyFrame f = {VIDKOMPY_PIXEL_FORMAT_RGBA, FW, FH, {pixels, NULL, NULL, NULL}, {FW * 4, 0, 0, 0}, 0, 0, 0};
+    f.format |= premultiplied ? VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED : VIDKOMPY_FRAME_ALPHA_STRAIGHT;
+    return f;
+}
+
+/* fg's alpha over bg, at its edges: bg exactly up to the last transparent column, the blend
+ * from the first half-covered one, fg where opaque; premultiplied colour gives the same; an
+ * ALPHA flag on a format without alpha is refused with the reason. */
+static void alpha_edges(const VidkompyAlignment *al) {
+    static uint8_t straight[FW * FH * 4], premultiplied[FW * FH * 4];
+    static OutFrame outs[2];
+    uint32_t j = 0;
+    CHECK(vidkompy_alignment_bg_index(al, 0, &j, NULL) == VIDKOMPY_OK);
+    VidkompyFrame bg = bg_frame((int)j);
+    VidkompyFrame fgs[2] = {alpha_fg(straight, 0), alpha_fg(premultiplied, 1)};
+    VidkompyError err;
+    for (int k = 0; k < 2; k++) {
+        VidkompyFrame dst = out_frame(&outs[k]);
+        CHECK(vidkompy_composite(al, NULL, 0, &fgs[k], &bg, &dst, &err) == VIDKOMPY_OK);
+    }
+    const int white = 218; /* 16 + 219 * 235 / 255, rounded */
+    int edges_ok = 1, agree = 1;
+    for (int y = FY; y < FY + FH; y++) {
+        const uint8_t *o = outs[0].y + y * BW, *b = bg_frames[j].y + y * BW;
+        edges_ok &= o[FX + 39] == b[FX + 39] && o[FX] == b[FX];
+        int half = b[FX + 40] + (white - b[FX + 40]) * 128 / 255;
+        edges_ok &= abs(o[FX + 40] - half) <= 2 && abs(o[FX + 83] - (b[FX + 83] + (white - b[FX + 83]) * 128 / 255)) <= 2;
+        edges_ok &= abs(o[FX + 84] - white) <= 1 && abs(o[FX + FW - 1] - white) <= 1;
+        for (int x = 0; x < BW; x++) agree &= abs(o[x] - outs[1].y[y * BW + x]) <= 1;
+    }
+    CHECK(edges_ok);
+    CHECK(agree);
+    /* Chroma blocks wholly transparent keep bg's chroma. */
+    CHECK(outs[0].u[(FY / 2 + 4) * (BW / 2) + FX / 2 + 3] == bg_frames[j].u[(FY / 2 + 4) * (BW / 2) + FX / 2 + 3]);
+    VidkompyFrame nv12 = fg_frame(0);
+    nv12.format = VIDKOMPY_PIXEL_FORMAT_I420 | VIDKOMPY_FRAME_ALPHA_STRAIGHT;
+    CHECK(vidkompy_frame_validate_ex(&nv12, &err) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK(strstr(err.message, "has no alpha") != NULL);
+}
+
 /* Promises of the header without a test elsewhere: an alignment read from a version-1 file
  * has no media record (BAD_STATE, first_bg's pts INT64_MIN); receive_into without dst is an
  * error only when a frame is ready; start_bg_at only before bg frames; outside_frames with
@@ -514,6 +564,7 @@ int main(void) {
     errors_per_call();
     versioned_json(al);
     frame_model(al);
+    alpha_edges(al);
     edges(al);
     vidkompy_alignment_free(&al);
     shots_in_another_order_are_followed();

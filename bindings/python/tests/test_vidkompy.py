@@ -450,6 +450,25 @@ def test_frames_from_pyav_are_read_in_place_with_their_colour(pair, alignment):
     assert all(np.array_equal(a, b) for a, b in zip(*outputs))
 
 
+def test_an_rgba_fg_is_pasted_with_its_alpha(pair, alignment):
+    rgba = np.full((FH, FW, 4), 235, np.uint8)
+    rgba[:, :, 3] = 255
+    rgba[:, :40, 3] = 0
+    bg = frames(pair[1])[OFFSET]
+    outputs = {}
+    for alpha in (None, "straight"):
+        out = vidkompy.Frame("i420", [np.zeros((BH, BW), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8)])
+        vidkompy.composite(alignment, 0, vidkompy.Frame("rgba", [rgba], alpha=alpha), bg, out)
+        outputs[alpha] = out.arrays[0]
+    transparent = (slice(FY, FY + FH), slice(FX, FX + 40))
+    assert np.array_equal(outputs["straight"][transparent], bg.arrays[0][transparent]), "transparent: bg's pixels"
+    assert (outputs[None][transparent] == 218).all(), "alpha not described: not read"
+    assert (outputs["straight"][FY : FY + FH, FX + 40 : FX + FW] == 218).all(), "opaque: fg's"
+    with pytest.raises(vidkompy.Error) as e:
+        vidkompy.Frame("i420", bg.arrays, alpha="straight")
+    assert e.value.status == vidkompy.INVALID_FRAME and "has no alpha" in str(e.value)
+
+
 def test_cancel_stops_the_analyzer(pair):
     bg = frames(pair[1])
     analyzer = vidkompy.Analyzer()

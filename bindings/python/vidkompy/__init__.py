@@ -59,6 +59,8 @@ _AV_FORMATS = {
 _AV_RANGES = {1: "limited", 2: "full"}  # AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG
 _AV_MATRICES = {1: "bt709", 5: "bt601", 6: "bt601"}  # AVCOL_SPC_BT709, _BT470BG, _SMPTE170M
 MATRICES = {None: 0, "bt601": 0x1000, "bt709": 0x2000}
+# What an RGBA or BGRA fg's fourth byte means (None: not read, fg covers its rectangle).
+ALPHAS = {None: 0, "straight": 0x10000, "premultiplied": 0x20000}
 
 
 class NotVerifiedWarning(UserWarning):
@@ -285,9 +287,10 @@ class Frame:
 
     `pts` is in units of `time_base` (num, den): a pts needs its time base (PyAV's
     `frame.pts` with `frame.time_base`); without a pts the frame is placed one period after
-    the previous one."""
+    the previous one. `alpha` ("straight", "premultiplied" or None) says what an rgba or bgra
+    fg's fourth byte means: with it fg is pasted with its alpha; None leaves it unread."""
 
-    def __init__(self, format, planes, pts=None, time_base=None, color_range=None, matrix=None):
+    def __init__(self, format, planes, pts=None, time_base=None, color_range=None, matrix=None, alpha=None):
         if format not in FORMATS:
             raise Error(INVALID_FRAME, f"unknown pixel format {format!r}; known: {', '.join(FORMATS)}")
         if pts is not None and time_base is None:
@@ -298,6 +301,8 @@ class Frame:
                     int(time_base.numerator), int(time_base.denominator))
             except (TypeError, ValueError, AttributeError, IndexError):
                 raise Error(INVALID_FRAME, f"time_base must be (num, den) or a Fraction, got {time_base!r}") from None
+        if alpha not in ALPHAS:
+            raise Error(INVALID_FRAME, f"alpha must be one of {', '.join(map(repr, ALPHAS))}, got {alpha!r}")
         code, dtype, layout = FORMATS[format]
         if len(planes) != len(layout):
             raise Error(INVALID_FRAME, f"{format} has {len(layout)} planes, got {len(planes)}")
@@ -307,7 +312,7 @@ class Frame:
         height, width = first.shape[:2]
         self.format, self.arrays = format, []
         self._c = _Frame()
-        self._c.format = code | RANGES[color_range] | MATRICES[matrix]
+        self._c.format = code | RANGES[color_range] | MATRICES[matrix] | ALPHAS[alpha]
         self._c.width, self._c.height = width, height
         for i, (plane, (wdiv, hdiv, samples)) in enumerate(zip(planes, layout)):
             plane = np.asarray(plane)
@@ -340,7 +345,8 @@ class Frame:
         Colour: `color_range` MPEG (1) is limited, JPEG (2) full; `colorspace` BT709 (1) is
         bt709, BT470BG (5) and SMPTE170M (6) bt601; unspecified (0 or 2) or anything else leaves
         the bits unset, and the library then reads YUV as limited range and the matrix as the
-        settings' "color_matrix" says (by size when "auto")."""
+        settings' "color_matrix" says (by size when "auto"). rgba and bgra carry straight alpha,
+        as FFmpeg's do."""
         name = frame.format.name
         if name not in _AV_FORMATS:
             raise Error(UNSUPPORTED, f"PyAV format {name!r} is not read as is; known: {', '.join(_AV_FORMATS)} (reformat first)")
@@ -360,7 +366,8 @@ class Frame:
         pts, time_base = frame.pts, getattr(frame, "time_base", None)
         if time_base is None:
             pts = None
-        return Frame(ours, planes, pts=pts, time_base=time_base, color_range=color_range, matrix=matrix)
+        alpha = "straight" if ours in ("rgba", "bgra") else None  # FFmpeg's alpha is straight
+        return Frame(ours, planes, pts=pts, time_base=time_base, color_range=color_range, matrix=matrix, alpha=alpha)
 
     @property
     def width(self):

@@ -7,7 +7,7 @@ use ffmpeg_sys_next as ff;
 
 use super::{AvFrame, AvPacket, Scaler, av_error, av_pixel_format, c_path, pixel_format_of, time_base};
 use crate::error::{Error, Result};
-use crate::frame::{FrameBuf, FrameRef, PixelFormat, TimeBase};
+use crate::frame::{AlphaMode, FrameBuf, FrameColor, FrameRef, PixelFormat, TimeBase};
 
 /// What a video input holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,14 +51,18 @@ impl DecodedFrame {
     }
 
     pub fn as_frame(&self) -> FrameRef<'_> {
+        // FFmpeg's alpha is straight (unassociated).
+        let alpha = if self.format.has_alpha() { AlphaMode::Straight } else { AlphaMode::Ignored };
+        let color = FrameColor { alpha, ..FrameColor::default() };
         if let Some(buf) = &self.converted {
-            return buf.as_frame().with_pts(self.pts, self.time_base);
+            return buf.as_frame().with_pts(self.pts, self.time_base).with_color(color);
         }
         let f = self.frame.0;
         // SAFETY: the frame is ours and decoded; its planes stay alive and unchanged while we
         // hold it, which outlives the returned borrow. `frame_view` validated the same view
         // when the frame was decoded.
-        unsafe { frame_view(f, self.format) }.expect("validated when decoded").with_pts(self.pts, self.time_base)
+        let view = unsafe { frame_view(f, self.format) }.expect("validated when decoded");
+        view.with_pts(self.pts, self.time_base).with_color(color)
     }
 }
 
