@@ -117,6 +117,25 @@
 #define VIDKOMPY_PIXEL_FORMAT_I444P10 11
 
 /*
+ rgba64le: one plane of R, G, B, A as 16-bit little-endian samples (8 bytes a pixel).
+ */
+#define VIDKOMPY_PIXEL_FORMAT_RGBA64 12
+
+/*
+ One plane of R, G, B, A as IEEE half floats, little-endian, nominally 0..1 (8 bytes a
+ pixel; OpenFX's half RGBA). Values outside 0..1 are clipped where fg is composited.
+ */
+#define VIDKOMPY_PIXEL_FORMAT_RGBAF16 13
+
+/*
+ One plane of R, G, B, A as IEEE single floats, little-endian, nominally 0..1 (16 bytes a
+ pixel; OpenFX's float RGBA). Values outside 0..1 are clipped where fg is composited; bg's
+ pixels that fg does not cover keep their bytes. The transfer (gamma, PQ, HLG) is not
+ interpreted: code values pass through.
+ */
+#define VIDKOMPY_PIXEL_FORMAT_RGBAF32 14
+
+/*
  The bits of VidkompyFrame.format that hold the VIDKOMPY_PIXEL_FORMAT_*.
 
  A frame's colour description shares the `format` field, so that VidkompyFrame keeps its
@@ -149,15 +168,15 @@
 #define VIDKOMPY_FRAME_MATRIX_BT709 8192
 
 /*
- RGBA or BGRA fg whose alpha is straight (unassociated, FFmpeg's): colour as if opaque, the
- fourth byte its coverage. fg is composited with its alpha (times the feather's); bg's own
- alpha byte is kept in the composite. Without an ALPHA flag the fourth byte is not read and
+ An RGBA fg (any of the RGBA and BGRA formats) whose alpha is straight (unassociated,
+ FFmpeg's): colour as if opaque, the fourth sample its coverage. fg is composited with its alpha (times the feather's); bg's own
+ alpha is kept in the composite. Without an ALPHA flag the fourth sample is not read and
  fg covers its rectangle. Refused (VIDKOMPY_ERROR_INVALID_FRAME) on a format without alpha.
  */
 #define VIDKOMPY_FRAME_ALPHA_STRAIGHT 65536
 
 /*
- RGBA or BGRA fg whose colour is premultiplied by its alpha (associated alpha).
+ An RGBA fg whose colour is premultiplied by its alpha (associated alpha).
  */
 #define VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED 131072
 

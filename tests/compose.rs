@@ -2,6 +2,7 @@
 //! fg's picture, everything else is bg untouched, clipping, odd offsets, scaling and feather.
 
 use vidkompy::compose::{ComposeScratch, PasteSpec, compose};
+use vidkompy::frame::wide_rgba;
 use vidkompy::{ColorMatrix, FrameBuf, FrameRef, PixelFormat, Rect};
 
 /// A frame of `format` whose luma is `f(x, y)` (8-bit scale), grey chroma.
@@ -14,6 +15,11 @@ fn frame(format: PixelFormat, w: u32, h: u32, f: impl Fn(usize, usize) -> u8) ->
             match format {
                 PixelFormat::P010 => row[2 * x..2 * x + 2].copy_from_slice(&((v as u16) << 8).to_le_bytes()),
                 PixelFormat::Rgba | PixelFormat::Bgra => row[4 * x..4 * x + 4].copy_from_slice(&[v, v, v, 255]),
+                f if f.is_wide_rgba() => {
+                    for (c, n) in [v as f32 / 255.0, v as f32 / 255.0, v as f32 / 255.0, 1.0].into_iter().enumerate() {
+                        wide_rgba::write_channel(row, x, c, f, n);
+                    }
+                }
                 PixelFormat::Rgb24 => row[3 * x..3 * x + 3].copy_from_slice(&[v, v, v]),
                 f if f.bit_depth() == 10 => row[2 * x..2 * x + 2].copy_from_slice(&((v as u16) << 2).to_le_bytes()),
                 _ => row[x] = v,
@@ -32,6 +38,7 @@ fn luma(f: &FrameRef<'_>, x: usize, y: usize) -> f64 {
         PixelFormat::Gray8 => full(row[x]),
         PixelFormat::P010 => u16::from_le_bytes([row[2 * x], row[2 * x + 1]]) as f64 / 256.0,
         PixelFormat::Rgba | PixelFormat::Bgra => full(row[4 * x + 1]),
+        f if f.is_wide_rgba() => 16.0 + wide_rgba::read(row, x, f)[1] as f64 * 219.0,
         PixelFormat::Rgb24 => full(row[3 * x + 1]),
         f if f.bit_depth() == 10 => u16::from_le_bytes([row[2 * x], row[2 * x + 1]]) as f64 / 4.0,
         _ => row[x] as f64,
@@ -392,25 +399,36 @@ fn an_fg_in_another_matrix_is_converted_to_bg_s() {
 }
 
 /// An RGBA fg with alpha: the left columns transparent, the middle half covered, the right
-/// opaque. Straight alpha shows bg, the blend, and fg; premultiplied colour gives the same;
-/// without a description the alpha byte is not read; and scaled, the alpha scales with fg.
+/// opaque, in 8-bit, 16-bit, half and float RGBA, over YUV, RGBA and float bg. Straight alpha
+/// shows bg, the blend, and fg; premultiplied colour gives the same; without a description
+/// the alpha is not read; and scaled, the alpha scales with fg.
 #[test]
 fn rgba_fg_is_pasted_with_its_alpha() {
     use vidkompy::frame::{AlphaMode, FrameColor};
     let (fw, fh) = (12u32, 6u32);
     let alpha_at = |x: usize| [0u8, 128, 255][x / 4];
-    let rgba = |premultiplied: bool| {
-        let mut fg = FrameBuf::new(PixelFormat::Rgba, fw, fh).unwrap();
-        for y in 0..fh as usize {
-            for x in 0..fw as usize {
-                let a = alpha_at(x);
-                let c = if premultiplied { (200 * a as u32 + 127) / 255 } else { 200 } as u8;
-                fg.row_mut(0, y)[4 * x..4 * x + 4].copy_from_slice(&[c, c, c, a]);
+    let fg_formats = [PixelFormat::Rgba, PixelFormat::Rgba64, PixelFormat::RgbaF16, PixelFormat::RgbaF32];
+    for (bg_fmt, fg_fmt) in [PixelFormat::I420, PixelFormat::Rgba, PixelFormat::I444P10, PixelFormat::RgbaF32]
+        .into_iter()
+        .flat_map(|b| fg_formats.map(|f| (b, f)))
+    {
+        let rgba = |premultiplied: bool| {
+            let mut fg = FrameBuf::new(fg_fmt, fw, fh).unwrap();
+            for y in 0..fh as usize {
+                for x in 0..fw as usize {
+                    let a = alpha_at(x);
+                    let c = if premultiplied { (200 * a as u32 + 127) / 255 } else { 200 } as u8;
+                    if fg_fmt == PixelFormat::Rgba {
+                        fg.row_mut(0, y)[4 * x..4 * x + 4].copy_from_slice(&[c, c, c, a]);
+                    } else {
+                        for (k, v) in [c, c, c, a].into_iter().enumerate() {
+                            wide_rgba::write_channel(fg.row_mut(0, y), x, k, fg_fmt, v as f32 / 255.0);
+                        }
+                    }
+                }
             }
-        }
-        fg
-    };
-    for bg_fmt in [PixelFormat::I420, PixelFormat::Rgba, PixelFormat::I444P10] {
+            fg
+        };
         let bg = frame(bg_fmt, 24, 12, |_, _| 40);
         let at = |out: &FrameBuf, x: usize| luma(&out.as_frame(), 6 + x, 4);
         let (bg_luma, fg_luma) = (luma(&bg.as_frame(), 6, 4), 16.0 + 200.0 * 219.0 / 255.0);
@@ -419,23 +437,63 @@ fn rgba_fg_is_pasted_with_its_alpha() {
             let mut fg = rgba(mode == AlphaMode::Premultiplied);
             fg.color = FrameColor { alpha: mode, ..FrameColor::default() };
             let out = paste(&bg, &fg, &spec(6, 3, fw, fh, Rect::full(fw, fh)));
-            assert!((at(&out, 1) - bg_luma).abs() <= 1.0, "{bg_fmt} {mode:?}: transparent shows bg");
+            assert!((at(&out, 1) - bg_luma).abs() <= 1.0, "{bg_fmt} {fg_fmt} {mode:?}: transparent shows bg");
             let half = bg_luma + (fg_luma - bg_luma) * 128.0 / 255.0;
-            assert!((at(&out, 5) - half).abs() <= 1.5, "{bg_fmt} {mode:?}: half alpha {} vs {half}", at(&out, 5));
-            assert!((at(&out, 10) - fg_luma).abs() <= 1.0, "{bg_fmt} {mode:?}: opaque shows fg");
+            assert!(
+                (at(&out, 5) - half).abs() <= 1.5,
+                "{bg_fmt} {fg_fmt} {mode:?}: half alpha {} vs {half}",
+                at(&out, 5)
+            );
+            assert!((at(&out, 10) - fg_luma).abs() <= 1.0, "{bg_fmt} {fg_fmt} {mode:?}: opaque shows fg");
             results.push(out);
         }
         let (a, b) = (results[0].as_frame(), results[1].as_frame());
         for x in 0..24 {
-            assert!((luma(&a, x, 4) - luma(&b, x, 4)).abs() <= 1.0, "{bg_fmt}: premultiplied and straight agree");
+            assert!(
+                (luma(&a, x, 4) - luma(&b, x, 4)).abs() <= 1.0,
+                "{bg_fmt} {fg_fmt}: premultiplied and straight agree"
+            );
         }
         let ignored = paste(&bg, &rgba(false), &spec(6, 3, fw, fh, Rect::full(fw, fh)));
-        assert!((at(&ignored, 1) - fg_luma).abs() <= 1.0, "{bg_fmt}: undescribed alpha is not read");
+        assert!((at(&ignored, 1) - fg_luma).abs() <= 1.0, "{bg_fmt} {fg_fmt}: undescribed alpha is not read");
         // Twice the size: the transparent third of fg covers columns 6..14 of bg.
         let mut fg = rgba(false);
         fg.color = FrameColor { alpha: AlphaMode::Straight, ..FrameColor::default() };
         let big = paste(&bg, &fg, &spec(0, 0, 2 * fw, 2 * fh, Rect::full(fw, fh)));
         let got = |x: usize| luma(&big.as_frame(), x, 5);
-        assert!((got(2) - bg_luma).abs() <= 1.0 && (got(22) - fg_luma).abs() <= 1.0, "{bg_fmt}: scaled alpha");
+        assert!((got(2) - bg_luma).abs() <= 1.0 && (got(22) - fg_luma).abs() <= 1.0, "{bg_fmt} {fg_fmt}: scaled alpha");
     }
+}
+
+/// Float RGBA: bg's samples outside 0..1 (and NaN) that fg does not cover keep their bytes,
+/// also under fg's transparent pixels; fg's over-range is clipped to 1 where it is pasted.
+#[test]
+fn float_bg_keeps_what_fg_does_not_cover() {
+    use vidkompy::frame::{AlphaMode, FrameColor};
+    let mut bg = FrameBuf::new(PixelFormat::RgbaF32, 16, 8).unwrap();
+    for y in 0..8 {
+        for x in 0..16 {
+            for (c, v) in [4.0, f32::NAN, -0.5, 1.0].into_iter().enumerate() {
+                wide_rgba::write_channel(bg.row_mut(0, y), x, c, PixelFormat::RgbaF32, v);
+            }
+        }
+    }
+    let mut fg = FrameBuf::new(PixelFormat::RgbaF32, 8, 4).unwrap();
+    for y in 0..4 {
+        for x in 0..8 {
+            let a = if x < 4 { 0.0 } else { 1.0 };
+            for (c, v) in [2.0, 2.0, 2.0, a].into_iter().enumerate() {
+                wide_rgba::write_channel(fg.row_mut(0, y), x, c, PixelFormat::RgbaF32, v);
+            }
+        }
+    }
+    fg.color = FrameColor { alpha: AlphaMode::Straight, ..FrameColor::default() };
+    let out = paste(&bg, &fg, &spec(4, 2, 8, 4, Rect::full(8, 4)));
+    let px = |x: usize, y: usize| out.as_frame().row(0, y)[x * 16..x * 16 + 16].to_vec();
+    let original = bg.as_frame().row(0, 0)[..16].to_vec();
+    assert_eq!(px(0, 0), original, "outside fg: bg's bytes");
+    assert_eq!(px(5, 3), original, "under fg's transparent pixels: bg's bytes");
+    let pasted = wide_rgba::read(out.as_frame().row(0, 3), 10, PixelFormat::RgbaF32);
+    assert!(pasted[..3].iter().all(|&v| (v - 1.0).abs() < 1e-3), "fg's 2.0 clipped to 1: {pasted:?}");
+    assert_eq!(pasted[3], 1.0, "bg's alpha kept");
 }

@@ -20,6 +20,8 @@ fn every_format_accepts_odd_sizes_padding_and_negative_strides() {
     for format in PixelFormat::ALL {
         for (w, h) in [(1, 1), (2, 2), (3, 5), (17, 9), (64, 36)] {
             for pad in [0usize, 6, 64] {
+                // Strides are whole samples (4 bytes for float).
+                let pad = pad.next_multiple_of(format.sample_bytes());
                 let planes = planes_for(format, w, h, pad);
                 let views: Vec<Plane> = planes.iter().map(|(d, s)| Plane::new(d, *s as isize)).collect();
                 let f = FrameRef::new(format, w, h, &views).unwrap_or_else(|e| panic!("{format} {w}x{h}: {e}"));
@@ -92,7 +94,7 @@ fn every_invalid_case_has_its_own_error() {
         ),
         (
             FrameRef::new(PixelFormat::P010, 4, 4, &[p(64, 9), p(64, 8)]),
-            FrameError::MisalignedStride { plane: 0, stride: 9 },
+            FrameError::MisalignedStride { plane: 0, stride: 9, sample: 2 },
         ),
         (
             FrameRef::new(PixelFormat::Rgba, 4, 2, &[p(31, 16)]),
@@ -115,7 +117,7 @@ fn every_invalid_case_has_its_own_error() {
         FrameError::UnknownFormat(42).to_string(),
         FrameError::PlaneTooShort { plane: 0, needed: 2, got: 1 }.to_string(),
         FrameError::StrideTooSmall { plane: 0, stride: 1, row_bytes: 2 }.to_string(),
-        FrameError::MisalignedStride { plane: 0, stride: 3 }.to_string(),
+        FrameError::MisalignedStride { plane: 0, stride: 3, sample: 2 }.to_string(),
     ]
     .into_iter()
     .collect();

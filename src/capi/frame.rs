@@ -27,6 +27,16 @@ pub const VIDKOMPY_PIXEL_FORMAT_I444: c_int = 9;
 pub const VIDKOMPY_PIXEL_FORMAT_I422P10: c_int = 10;
 /// yuv444p10le: like I444 with 16-bit little-endian samples (10 low bits used).
 pub const VIDKOMPY_PIXEL_FORMAT_I444P10: c_int = 11;
+/// rgba64le: one plane of R, G, B, A as 16-bit little-endian samples (8 bytes a pixel).
+pub const VIDKOMPY_PIXEL_FORMAT_RGBA64: c_int = 12;
+/// One plane of R, G, B, A as IEEE half floats, little-endian, nominally 0..1 (8 bytes a
+/// pixel; OpenFX's half RGBA). Values outside 0..1 are clipped where fg is composited.
+pub const VIDKOMPY_PIXEL_FORMAT_RGBAF16: c_int = 13;
+/// One plane of R, G, B, A as IEEE single floats, little-endian, nominally 0..1 (16 bytes a
+/// pixel; OpenFX's float RGBA). Values outside 0..1 are clipped where fg is composited; bg's
+/// pixels that fg does not cover keep their bytes. The transfer (gamma, PQ, HLG) is not
+/// interpreted: code values pass through.
+pub const VIDKOMPY_PIXEL_FORMAT_RGBAF32: c_int = 14;
 
 /// The bits of VidkompyFrame.format that hold the VIDKOMPY_PIXEL_FORMAT_*.
 ///
@@ -46,12 +56,12 @@ pub const VIDKOMPY_FRAME_MATRIX_BT601: c_int = 0x1000;
 /// The frame's Y'CbCr is BT.709 (high definition).
 pub const VIDKOMPY_FRAME_MATRIX_BT709: c_int = 0x2000;
 
-/// RGBA or BGRA fg whose alpha is straight (unassociated, FFmpeg's): colour as if opaque, the
-/// fourth byte its coverage. fg is composited with its alpha (times the feather's); bg's own
-/// alpha byte is kept in the composite. Without an ALPHA flag the fourth byte is not read and
+/// An RGBA fg (any of the RGBA and BGRA formats) whose alpha is straight (unassociated,
+/// FFmpeg's): colour as if opaque, the fourth sample its coverage. fg is composited with its alpha (times the feather's); bg's own
+/// alpha is kept in the composite. Without an ALPHA flag the fourth sample is not read and
 /// fg covers its rectangle. Refused (VIDKOMPY_ERROR_INVALID_FRAME) on a format without alpha.
 pub const VIDKOMPY_FRAME_ALPHA_STRAIGHT: c_int = 0x10000;
-/// RGBA or BGRA fg whose colour is premultiplied by its alpha (associated alpha).
+/// An RGBA fg whose colour is premultiplied by its alpha (associated alpha).
 pub const VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED: c_int = 0x20000;
 
 /// BT.601 matrix (standard definition).

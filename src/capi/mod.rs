@@ -399,6 +399,9 @@ mod tests {
             (VIDKOMPY_PIXEL_FORMAT_I444, PixelFormat::I444),
             (VIDKOMPY_PIXEL_FORMAT_I422P10, PixelFormat::I422P10),
             (VIDKOMPY_PIXEL_FORMAT_I444P10, PixelFormat::I444P10),
+            (VIDKOMPY_PIXEL_FORMAT_RGBA64, PixelFormat::Rgba64),
+            (VIDKOMPY_PIXEL_FORMAT_RGBAF16, PixelFormat::RgbaF16),
+            (VIDKOMPY_PIXEL_FORMAT_RGBAF32, PixelFormat::RgbaF32),
         ];
         assert_eq!(formats.len(), PixelFormat::ALL.len());
         for (c, f) in formats {

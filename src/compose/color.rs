@@ -6,7 +6,7 @@
 //! all 10 bits, and P010 and I420P10 round alike (both are 10-bit code values here). Samples
 //! that do need converting (full range, another matrix, RGB) go through normalised floats.
 
-use crate::frame::{AlphaMode, FrameColor, FrameRef, PixelFormat, Rect};
+use crate::frame::{AlphaMode, FrameColor, FrameRef, PixelFormat, Rect, wide_rgba};
 use crate::settings::ColorMatrix;
 
 /// One sample of a format at its own depth (P010's high bits shifted down).
@@ -173,6 +173,16 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
                     (out.y[o + c], out.u[o + c], out.v[o + c]) = to_intermediate(y, cb, cr);
                 }
             }
+            PixelFormat::Rgba64 | PixelFormat::RgbaF16 | PixelFormat::RgbaF32 => {
+                let premultiplied = fg.color.alpha == AlphaMode::Premultiplied;
+                for c in 0..w {
+                    let [r, g, b, a] = wide_rgba::read(luma, x0 + c, format);
+                    let k = if premultiplied && a > 0.0 { 1.0 / a } else { 1.0 };
+                    let rgb = [r, g, b].map(|v| if v.is_nan() { 0.0 } else { (v * k).clamp(0.0, 1.0) });
+                    let (y, cb, cr) = rgb_to_yuv(rgb, target);
+                    (out.y[o + c], out.u[o + c], out.v[o + c]) = to_intermediate(y, cb, cr);
+                }
+            }
             _ => {
                 let semi = format.is_semi_planar();
                 let (urow, vrow) = (fg.row(1, sy >> vs), fg.row(if semi { 1 } else { 2 }, sy >> vs));
@@ -207,10 +217,20 @@ pub(super) fn read_content(fg: &FrameRef<'_>, rect: Rect, source: Resolved, targ
 pub(super) fn read_alpha(fg: &FrameRef<'_>, rect: Rect, out: &mut Planes) {
     let (w, h) = (rect.width as usize, rect.height as usize);
     out.a.resize(w * h, 0);
+    let format = fg.format();
     for r in 0..h {
-        let row = &fg.row(0, rect.y as usize + r)[rect.x as usize * 4..(rect.x as usize + w) * 4];
-        for (d, px) in out.a[r * w..(r + 1) * w].iter_mut().zip(row.chunks_exact(4)) {
-            *d = (px[3] as u16) << 8;
+        let row = fg.row(0, rect.y as usize + r);
+        let dst = &mut out.a[r * w..(r + 1) * w];
+        if format.is_wide_rgba() {
+            for (c, d) in dst.iter_mut().enumerate() {
+                let a = wide_rgba::read(row, rect.x as usize + c, format)[3];
+                *d = if a.is_nan() { 0 } else { (a.clamp(0.0, 1.0) * 65280.0).round() as u16 };
+            }
+        } else {
+            let pixels = &row[rect.x as usize * 4..(rect.x as usize + w) * 4];
+            for (d, px) in dst.iter_mut().zip(pixels.chunks_exact(4)) {
+                *d = (px[3] as u16) << 8;
+            }
         }
     }
 }
@@ -262,6 +282,13 @@ impl Writer {
             (n - 16.0) / 219.0 * max as f32
         };
         v.round().clamp(0.0, max as f32) as u32
+    }
+
+    /// R', G', B' of an RGB output from intermediate samples, normalised (0..1).
+    #[inline]
+    pub fn rgb_normalised(&self, y: u16, u: u16, v: u16) -> [f32; 3] {
+        let (yn, cb, cr) = from_intermediate(y, u, v);
+        yuv_to_rgb(yn, cb, cr, self.color.matrix).map(|c| c.clamp(0.0, 1.0))
     }
 
     /// R', G', B' code values of an RGB output from intermediate samples.

@@ -18,7 +18,7 @@ mod color;
 mod resample;
 
 use crate::error::{Error, Result};
-use crate::frame::{AlphaMode, FrameError, FrameMut, FrameRef, PixelFormat, Rect};
+use crate::frame::{AlphaMode, FrameError, FrameMut, FrameRef, PixelFormat, Rect, wide_rgba};
 use crate::settings::ColorMatrix;
 use color::{Planes, Resolved, Writer, read_alpha, read_content};
 use resample::{ScaleScratch, Window, scale_plane};
@@ -182,6 +182,18 @@ fn write_first_plane(scaled: &Planes, alpha: &[u8], visible: Visible, writer: Wr
                 let fg = writer.yuv(scaled.y[k], false);
                 let old = color::read_sample(row, x, format);
                 color::write_sample(row, x, format, blend(old, fg, a));
+            } else if format.is_wide_rgba() {
+                // bg's alpha stays; R, G, B blend in floats. Uncovered pixels keep bg's bytes
+                // (over-range and NaN included).
+                if a == 0 {
+                    continue;
+                }
+                let rgb = writer.rgb_normalised(scaled.y[k], scaled.u[k], scaled.v[k]);
+                let (old, t) = (wide_rgba::read(row, x, format), a as f32 / 255.0);
+                for (c, fg) in rgb.into_iter().enumerate() {
+                    let bg = if old[c].is_nan() { 0.0 } else { old[c] };
+                    wide_rgba::write_channel(row, x, c, format, fg * t + bg * (1.0 - t));
+                }
             } else {
                 let rgb = writer.rgb(scaled.y[k], scaled.u[k], scaled.v[k]);
                 let p = &mut row[x * bpp..(x + 1) * bpp];

@@ -150,6 +150,14 @@ impl FrameBuf {
                         px.copy_from_slice(&[0, 0, 0, 255]);
                     }
                 }
+                f if f.is_wide_rgba() => {
+                    let width = plane.len() / (4 * f.sample_bytes());
+                    for x in 0..width {
+                        for (c, v) in [0.0, 0.0, 0.0, 1.0].into_iter().enumerate() {
+                            super::wide_rgba::write_channel(plane, x, c, f, v);
+                        }
+                    }
+                }
                 f if f.sample_bytes() == 2 => fill_u16(plane, value),
                 _ => plane.fill(value as u8),
             }

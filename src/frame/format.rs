@@ -30,10 +30,16 @@ pub enum PixelFormat {
     I422P10 = 10,
     /// yuv444p10le: like I444 with 16-bit little-endian samples holding 10 bits (low bits).
     I444P10 = 11,
+    /// rgba64le: one plane of 8 bytes per pixel, R, G, B, A as 16-bit little-endian samples.
+    Rgba64 = 12,
+    /// One plane of R, G, B, A as IEEE half floats (little-endian), 0..1 (OpenFX's half RGBA).
+    RgbaF16 = 13,
+    /// One plane of R, G, B, A as IEEE single floats (little-endian), 0..1 (OpenFX's float RGBA).
+    RgbaF32 = 14,
 }
 
 impl PixelFormat {
-    pub const ALL: [PixelFormat; 12] = [
+    pub const ALL: [PixelFormat; 15] = [
         PixelFormat::Gray8,
         PixelFormat::I420,
         PixelFormat::Nv12,
@@ -46,6 +52,9 @@ impl PixelFormat {
         PixelFormat::I444,
         PixelFormat::I422P10,
         PixelFormat::I444P10,
+        PixelFormat::Rgba64,
+        PixelFormat::RgbaF16,
+        PixelFormat::RgbaF32,
     ];
 
     pub fn from_raw(value: i32) -> Option<PixelFormat> {
@@ -66,6 +75,9 @@ impl PixelFormat {
             PixelFormat::I444 => "i444",
             PixelFormat::I422P10 => "i422p10",
             PixelFormat::I444P10 => "i444p10",
+            PixelFormat::Rgba64 => "rgba64",
+            PixelFormat::RgbaF16 => "rgbaf16",
+            PixelFormat::RgbaF32 => "rgbaf32",
         }
     }
 
@@ -76,23 +88,32 @@ impl PixelFormat {
 
     pub fn plane_count(self) -> usize {
         match self {
-            PixelFormat::Gray8 | PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24 => 1,
+            PixelFormat::Gray8 | PixelFormat::Rgb24 => 1,
+            f if f.has_alpha() => 1,
             PixelFormat::Nv12 | PixelFormat::P010 => 2,
             _ => 3,
         }
     }
 
-    /// Bits of one sample (10 for the 10-bit formats, else 8).
+    /// Bits of one sample (10 for the 10-bit formats, 16 for RGBA64 and half, 32 for float).
     pub fn bit_depth(self) -> u32 {
         match self {
             PixelFormat::I420P10 | PixelFormat::P010 | PixelFormat::I422P10 | PixelFormat::I444P10 => 10,
+            PixelFormat::Rgba64 | PixelFormat::RgbaF16 => 16,
+            PixelFormat::RgbaF32 => 32,
             _ => 8,
         }
     }
 
-    /// Bytes of one sample (2 for the 10-bit formats).
+    /// Bytes of one sample (2 for the 10-bit, 16-bit and half formats, 4 for float).
     pub fn sample_bytes(self) -> usize {
-        if self.bit_depth() > 8 { 2 } else { 1 }
+        (self.bit_depth() as usize).div_ceil(8).next_power_of_two()
+    }
+
+    /// RGBA of more than 8 bits a sample (RGBA64, half, float): read and written as
+    /// normalised floats (`frame::wide_rgba`).
+    pub fn is_wide_rgba(self) -> bool {
+        matches!(self, PixelFormat::Rgba64 | PixelFormat::RgbaF16 | PixelFormat::RgbaF32)
     }
 
     /// Chroma subsampling as (horizontal, vertical) shifts: (1, 1) for 4:2:0, (1, 0) for
@@ -115,13 +136,13 @@ impl PixelFormat {
         matches!(self, PixelFormat::Nv12 | PixelFormat::P010)
     }
 
-    /// Whether the format carries alpha (RGBA, BGRA).
+    /// Whether the format carries alpha (RGBA, BGRA and the wide RGBA formats).
     pub fn has_alpha(self) -> bool {
-        matches!(self, PixelFormat::Rgba | PixelFormat::Bgra)
+        matches!(self, PixelFormat::Rgba | PixelFormat::Bgra) || self.is_wide_rgba()
     }
 
     pub fn is_yuv(self) -> bool {
-        !matches!(self, PixelFormat::Rgba | PixelFormat::Bgra | PixelFormat::Rgb24)
+        !matches!(self, PixelFormat::Rgb24) && !self.has_alpha()
     }
 
     /// (bytes per row, rows) of a plane, without padding.
@@ -132,6 +153,7 @@ impl PixelFormat {
         let s = self.sample_bytes();
         match (self, plane) {
             (PixelFormat::Rgba | PixelFormat::Bgra, 0) => (w * 4, h),
+            (f, 0) if f.is_wide_rgba() => (w * 4 * s, h),
             (PixelFormat::Rgb24, 0) => (w * 3, h),
             (_, 0) => (w * s, h),
             (PixelFormat::Nv12 | PixelFormat::P010, 1) => (cw * 2 * s, ch),

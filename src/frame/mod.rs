@@ -11,7 +11,8 @@
 //! 4:2:0 chroma planes have `ceil(width / 2)` × `ceil(height / 2)` samples (odd sizes are allowed).
 //!
 //! Files: `format` (pixel formats, colour, time bases), `view` (`FrameRef`, `FrameMut` and their
-//! checks), `buf` (`FrameBuf`), `resample` (the area filter); this file holds the frame errors
+//! checks), `buf` (`FrameBuf`), `resample` (the area filter), `wide_rgba` (16-bit, half and
+//! float RGBA pixels as normalised floats); this file holds the frame errors
 //! and `Rect`.
 
 use std::fmt;
@@ -20,6 +21,7 @@ mod buf;
 mod format;
 mod resample;
 mod view;
+pub mod wide_rgba;
 pub use buf::*;
 pub use format::*;
 pub use resample::*;
@@ -63,9 +65,11 @@ pub enum FrameError {
         stride: isize,
         row_bytes: usize,
     },
+    /// A stride that is not a multiple of the format's sample size.
     MisalignedStride {
         plane: usize,
         stride: isize,
+        sample: usize,
     },
     PlaneTooShort {
         plane: usize,
@@ -104,8 +108,8 @@ impl fmt::Display for FrameError {
             FrameError::StrideTooSmall { plane, stride, row_bytes } => {
                 write!(f, "plane {plane} stride {stride} is smaller than its row of {row_bytes} bytes")
             }
-            FrameError::MisalignedStride { plane, stride } => {
-                write!(f, "plane {plane} stride {stride} is odd but samples are 2 bytes")
+            FrameError::MisalignedStride { plane, stride, sample } => {
+                write!(f, "plane {plane} stride {stride} is not a multiple of the {sample}-byte sample")
             }
             FrameError::PlaneTooShort { plane, needed, got } => {
                 write!(f, "plane {plane} has {got} bytes, needs {needed}")

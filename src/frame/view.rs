@@ -81,8 +81,8 @@ pub(super) fn check_stride(
     if stride.unsigned_abs() < row_bytes {
         return Err(FrameError::StrideTooSmall { plane, stride, row_bytes });
     }
-    if format.sample_bytes() == 2 && stride % 2 != 0 {
-        return Err(FrameError::MisalignedStride { plane, stride });
+    if stride % format.sample_bytes() as isize != 0 {
+        return Err(FrameError::MisalignedStride { plane, stride, sample: format.sample_bytes() });
     }
     Ok(())
 }
@@ -226,6 +226,12 @@ impl<'a> FrameRef<'a> {
             PixelFormat::P010 => {
                 for (o, s) in scratch.iter_mut().zip(row[x0 * 2..(x0 + n) * 2].chunks_exact(2)) {
                     *o = s[1];
+                }
+                scratch
+            }
+            PixelFormat::Rgba64 | PixelFormat::RgbaF16 | PixelFormat::RgbaF32 => {
+                for (k, o) in scratch.iter_mut().enumerate() {
+                    *o = super::wide_rgba::luma8(row, x0 + k, self.format);
                 }
                 scratch
             }

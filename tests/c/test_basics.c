@@ -154,7 +154,7 @@ static void test_frames(void) {
     bad.format = VIDKOMPY_PIXEL_FORMAT_P010;
     bad.stride[0] = 129;
     CHECK(vidkompy_frame_validate(&bad) == VIDKOMPY_ERROR_INVALID_FRAME);
-    CHECK_ERR_CONTAINS("is odd");
+    CHECK_ERR_CONTAINS("is not a multiple of the 2-byte sample");
 
     /* Unused plane pointers are ignored: gray needs one plane only. */
     bad = f;

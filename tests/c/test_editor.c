@@ -7,6 +7,7 @@
 #include "check.h"
 #include "scene.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,31 +461,58 @@ static void frame_model(const VidkompyAlignment *al) {
     vidkompy_compositor_free(&c);
 }
 
-/* An RGBA fg frame 0 in near-white (235) with alpha by column: transparent left of column 40,
- * half (128) to column 84, opaque after; straight or premultiplied. */
-static VidkompyFrame alpha_fg(uint8_t *pixels, int premultiplied) {
+/* One sample of an RGBA format, given as 8-bit: as is, 16-bit, half (exact for n/255 only to
+ * 11 bits, as a host's converter would round it) or float. */
+static void put_sample(uint8_t *at, int format, unsigned v8) {
+    double n = v8 / 255.0;
+    if (format == VIDKOMPY_PIXEL_FORMAT_RGBA) {
+        at[0] = (uint8_t)v8;
+    } else if (format == VIDKOMPY_PIXEL_FORMAT_RGBA64) {
+        uint16_t v = (uint16_t)(v8 * 257);
+        memcpy(at, &v, 2);
+    } else if (format == VIDKOMPY_PIXEL_FORMAT_RGBAF16) {
+        /* 0 < n <= 1: exponent e with 2^e <= n < 2^(e+1), ten bits of mantissa. */
+        uint16_t h = 0;
+        if (v8 > 0) {
+            int e = 0;
+            double m = frexp(n, &e); /* n = m * 2^e, 0.5 <= m < 1 */
+            h = (uint16_t)(((e - 1 + 15) << 10) | ((unsigned)lround((m * 2 - 1) * 1024) & 0x3ff));
+            if (v8 == 255) h = 0x3c00;
+        }
+        memcpy(at, &h, 2);
+    } else {
+        float f = (float)n;
+        memcpy(at, &f, 4);
+    }
+}
+
+/* An RGBA fg frame 0 (8-bit, 16-bit, half or float) in near-white (235) with alpha by column:
+ * transparent left of column 40, half (128) to column 84, opaque after; straight or
+ * premultiplied. */
+static VidkompyFrame alpha_fg(uint8_t *pixels, int format, int premultiplied) {
+    int sample = format == VIDKOMPY_PIXEL_FORMAT_RGBA ? 1 : format == VIDKOMPY_PIXEL_FORMAT_RGBAF32 ? 4 : 2;
     for (int y = 0; y < FH; y++)
         for (int x = 0; x < FW; x++) {
             unsigned a = x < 40 ? 0 : x < 84 ? 128 : 255;
-            uint8_t *p = pixels + (y * FW + x) * 4;
-            p[0] = p[1] = p[2] = (uint8_t)(premultiplied ? (235 * a + 127) / 255 : 235);
-            p[3] = (uint8_t)a;
+            uint8_t *p = pixels + (y * FW + x) * 4 * sample;
+            unsigned c = premultiplied ? (235 * a + 127) / 255 : 235;
+            for (int k = 0; k < 4; k++) put_sample(p + k * sample, format, k < 3 ? c : a);
         }
-    VidkompyFrame f = {VIDKOMPY_PIXEL_FORMAT_RGBA, FW, FH, {pixels, NULL, NULL, NULL}, {FW * 4, 0, 0, 0}, 0, 0, 0};
+    VidkompyFrame f = {format, FW, FH, {pixels, NULL, NULL, NULL}, {FW * 4 * sample, 0, 0, 0}, 0, 0, 0};
     f.format |= premultiplied ? VIDKOMPY_FRAME_ALPHA_PREMULTIPLIED : VIDKOMPY_FRAME_ALPHA_STRAIGHT;
     return f;
 }
 
-/* fg's alpha over bg, at its edges: bg exactly up to the last transparent column, the blend
- * from the first half-covered one, fg where opaque; premultiplied colour gives the same; an
- * ALPHA flag on a format without alpha is refused with the reason. */
-static void alpha_edges(const VidkompyAlignment *al) {
-    static uint8_t straight[FW * FH * 4], premultiplied[FW * FH * 4];
+/* fg's alpha over bg, at its edges, in each RGBA format: bg exactly up to the last transparent
+ * column, the blend from the first half-covered one, fg where opaque; premultiplied colour
+ * gives the same; an ALPHA flag on a format without alpha is refused with the reason. */
+static void alpha_edges_in(const VidkompyAlignment *al, int format) {
+    static uint8_t straight[FW * FH * 16], premultiplied[FW * FH * 16];
     static OutFrame outs[2];
     uint32_t j = 0;
     CHECK(vidkompy_alignment_bg_index(al, 0, &j, NULL) == VIDKOMPY_OK);
     VidkompyFrame bg = bg_frame((int)j);
-    VidkompyFrame fgs[2] = {alpha_fg(straight, 0), alpha_fg(premultiplied, 1)};
+    VidkompyFrame fgs[2] = {alpha_fg(straight, format, 0), alpha_fg(premultiplied, format, 1)};
     VidkompyError err;
     for (int k = 0; k < 2; k++) {
         VidkompyFrame dst = out_frame(&outs[k]);
@@ -504,6 +532,13 @@ static void alpha_edges(const VidkompyAlignment *al) {
     CHECK(agree);
     /* Chroma blocks wholly transparent keep bg's chroma. */
     CHECK(outs[0].u[(FY / 2 + 4) * (BW / 2) + FX / 2 + 3] == bg_frames[j].u[(FY / 2 + 4) * (BW / 2) + FX / 2 + 3]);
+}
+
+static void alpha_edges(const VidkompyAlignment *al) {
+    const int formats[] = {VIDKOMPY_PIXEL_FORMAT_RGBA, VIDKOMPY_PIXEL_FORMAT_RGBA64, VIDKOMPY_PIXEL_FORMAT_RGBAF16,
+                           VIDKOMPY_PIXEL_FORMAT_RGBAF32};
+    for (size_t k = 0; k < sizeof formats / sizeof *formats; k++) alpha_edges_in(al, formats[k]);
+    VidkompyError err;
     VidkompyFrame nv12 = fg_frame(0);
     nv12.format = VIDKOMPY_PIXEL_FORMAT_I420 | VIDKOMPY_FRAME_ALPHA_STRAIGHT;
     CHECK(vidkompy_frame_validate_ex(&nv12, &err) == VIDKOMPY_ERROR_INVALID_FRAME);

@@ -464,6 +464,15 @@ def test_an_rgba_fg_is_pasted_with_its_alpha(pair, alignment):
     assert np.array_equal(outputs["straight"][transparent], bg.arrays[0][transparent]), "transparent: bg's pixels"
     assert (outputs[None][transparent] == 218).all(), "alpha not described: not read"
     assert (outputs["straight"][FY : FY + FH, FX + 40 : FX + FW] == 218).all(), "opaque: fg's"
+    # OpenFX's float and half RGBA, and 16-bit: the same edges.
+    for name, dtype, white in (("rgbaf32", np.float32, 235 / 255), ("rgbaf16", np.float16, 235 / 255), ("rgba64", np.uint16, 235 * 257)):
+        wide = np.full((FH, FW, 4), white, dtype)
+        wide[:, :, 3] = 65535 if dtype == np.uint16 else 1.0
+        wide[:, :40, 3] = 0
+        out = vidkompy.Frame("i420", [np.zeros((BH, BW), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8), np.zeros((BH // 2, BW // 2), np.uint8)])
+        vidkompy.composite(alignment, 0, vidkompy.Frame(name, [wide], alpha="straight"), bg, out)
+        assert np.array_equal(out.arrays[0][transparent], bg.arrays[0][transparent]), name
+        assert (np.abs(out.arrays[0][FY : FY + FH, FX + 40 : FX + FW].astype(int) - 218) <= 1).all(), name
     with pytest.raises(vidkompy.Error) as e:
         vidkompy.Frame("i420", bg.arrays, alpha="straight")
     assert e.value.status == vidkompy.INVALID_FRAME and "has no alpha" in str(e.value)

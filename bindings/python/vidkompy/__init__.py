@@ -47,6 +47,9 @@ FORMATS = {
     "i444": (9, np.uint8, [(1, 1, 1)] * 3),
     "i422p10": (10, np.uint16, [(1, 1, 1), (2, 1, 1), (2, 1, 1)]),
     "i444p10": (11, np.uint16, [(1, 1, 1)] * 3),
+    "rgba64": (12, np.uint16, [(1, 1, 4)]),
+    "rgbaf16": (13, np.float16, [(1, 1, 4)]),
+    "rgbaf32": (14, np.float32, [(1, 1, 4)]),
 }
 RANGES = {None: 0, "limited": 0x100, "full": 0x200}
 # PyAV's (FFmpeg's) pixel format names: ours, and the range the name implies (yuvj: full).
@@ -55,6 +58,7 @@ _AV_FORMATS = {
     "rgba": ("rgba", None), "bgra": ("bgra", None), "rgb24": ("rgb24", None), "yuv420p10le": ("i420p10", None),
     "p010le": ("p010", None), "yuv422p": ("i422", None), "yuvj422p": ("i422", "full"), "yuv444p": ("i444", None),
     "yuvj444p": ("i444", "full"), "yuv422p10le": ("i422p10", None), "yuv444p10le": ("i444p10", None),
+    "rgba64le": ("rgba64", None),
 }
 _AV_RANGES = {1: "limited", 2: "full"}  # AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG
 _AV_MATRICES = {1: "bt709", 5: "bt601", 6: "bt601"}  # AVCOL_SPC_BT709, _BT470BG, _SMPTE170M
@@ -366,7 +370,7 @@ class Frame:
         pts, time_base = frame.pts, getattr(frame, "time_base", None)
         if time_base is None:
             pts = None
-        alpha = "straight" if ours in ("rgba", "bgra") else None  # FFmpeg's alpha is straight
+        alpha = "straight" if ours in ("rgba", "bgra", "rgba64") else None  # FFmpeg's alpha is straight
         return Frame(ours, planes, pts=pts, time_base=time_base, color_range=color_range, matrix=matrix, alpha=alpha)
 
     @property

@@ -70,6 +70,7 @@ fn pixel_format_of(av: i32) -> Option<PixelFormat> {
         (F::AV_PIX_FMT_YUV444P, PixelFormat::I444),
         (F::AV_PIX_FMT_YUV422P10LE, PixelFormat::I422P10),
         (F::AV_PIX_FMT_YUV444P10LE, PixelFormat::I444P10),
+        (F::AV_PIX_FMT_RGBA64LE, PixelFormat::Rgba64),
     ];
     table.iter().find(|(f, _)| *f as i32 == av).map(|&(_, p)| p)
 }
@@ -89,6 +90,9 @@ fn av_pixel_format(format: PixelFormat) -> ff::AVPixelFormat {
         PixelFormat::I444 => F::AV_PIX_FMT_YUV444P,
         PixelFormat::I422P10 => F::AV_PIX_FMT_YUV422P10LE,
         PixelFormat::I444P10 => F::AV_PIX_FMT_YUV444P10LE,
+        PixelFormat::Rgba64 => F::AV_PIX_FMT_RGBA64LE,
+        // FFmpeg 5.1 has no packed half or float RGBA; its decoders never give them.
+        PixelFormat::RgbaF16 | PixelFormat::RgbaF32 => F::AV_PIX_FMT_NONE,
     }
 }
 
