@@ -313,7 +313,8 @@
 #define VIDKOMPY_ERROR_AMBIGUOUS -9
 
 /*
- The host cancelled the call (vidkompy_analyzer_set_cancel_flag); the handle is finished.
+ The host cancelled the call (vidkompy_analyzer_set_cancel_flag, vidkompy_live_set_cancel_flag,
+ vidkompy_scout_set_cancel_flag); the handle is finished.
  */
 #define VIDKOMPY_ERROR_CANCELLED -10
 
@@ -1326,6 +1327,20 @@ int vidkompy_live_set_placement(struct VidkompyLive *live,
                                 const struct VidkompyPlacement *placement);
 
 /*
+ Sets (or, with NULL, clears) the session's cancel flag: an int the host sets to nonzero,
+ from any thread, to stop it. It is read (an atomic load) before each frame is taken and
+ inside each start analysis, as the analyzer reads its own (vidkompy_analyzer_set_cancel_flag:
+ between its stages and the frames it compares), so a start search of a long window stops
+ promptly. When set, the running call returns VIDKOMPY_ERROR_CANCELLED, the frames held are
+ let go, later calls answer VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it.
+
+ # Safety
+ `live` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as long as
+ it is set, written only by atomic stores.
+ */
+int vidkompy_live_set_cancel_flag(struct VidkompyLive *live, const int *flag);
+
+/*
  Sends the next frame of `stream` (copied); NULL ends that stream. VIDKOMPY_OK (taken),
  VIDKOMPY_AGAIN (the session holds all it may: call receive, then send the same frame
  again), or an error.
@@ -1509,6 +1524,19 @@ const char *vidkompy_scout_last_error(const struct VidkompyScout *scout);
 int vidkompy_scout_set_bg_extent(struct VidkompyScout *scout,
                                  double start_seconds,
                                  double end_seconds);
+
+/*
+ Sets (or, with NULL, clears) the scout's cancel flag: an int the host sets to nonzero, from
+ any thread, to stop it. It is read (an atomic load) before each frame is taken and around
+ vidkompy_scout_finish's search. When set, the running call returns
+ VIDKOMPY_ERROR_CANCELLED, the copies are let go, later calls answer
+ VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it.
+
+ # Safety
+ `scout` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as long
+ as it is set, written only by atomic stores.
+ */
+int vidkompy_scout_set_cancel_flag(struct VidkompyScout *scout, const int *flag);
 
 /*
  Sends a frame of `stream` (copied to a small grey copy): an fg frame, or a bg sample. Each

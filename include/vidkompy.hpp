@@ -377,7 +377,12 @@ class Scout {
         VidkompyError err;
         detail::check(vidkompy_scout_new_ex(raw(settings), &s, &err), err);
         handle_.reset(s);
+        check(vidkompy_scout_set_cancel_flag(handle_.get(), reinterpret_cast<const int *>(cancel_.get())));
     }
+
+    /// Stops the scout, from any thread: the running or next send or finish throws Error with
+    /// VIDKOMPY_ERROR_CANCELLED, and the scout is finished.
+    void cancel() { cancel_->store(1, std::memory_order_relaxed); }
 
     void send(Stream s, const Frame &f) { check(vidkompy_scout_send(handle_.get(), static_cast<int>(s), &f.raw)); }
     void set_bg_extent(double start_seconds, double end_seconds) {
@@ -409,6 +414,7 @@ class Scout {
   private:
     int check(int status) { return detail::check(status, vidkompy_scout_last_error(handle_.get())); }
     std::unique_ptr<VidkompyScout, detail::FreeScout> handle_;
+    std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
 };
 
 /// Throws Error with VIDKOMPY_ERROR_NO_MATCH (saying why) unless an alignment made from a window
@@ -499,7 +505,13 @@ class Live {
         VidkompyError err;
         detail::check(vidkompy_live_new_ex(raw(settings), &l, &err), err);
         handle_.reset(l);
+        check(vidkompy_live_set_cancel_flag(handle_.get(), reinterpret_cast<const int *>(cancel_.get())));
     }
+
+    /// Stops the session, from any thread: the running or next send throws Error with
+    /// VIDKOMPY_ERROR_CANCELLED (a start search under way stops promptly), and the session is
+    /// finished.
+    void cancel() { cancel_->store(1, std::memory_order_relaxed); }
 
     /// Uses this placement instead of searching for it (before the first frame).
     void set_placement(const Placement &p) { check(vidkompy_live_set_placement(handle_.get(), &p)); }
@@ -548,6 +560,7 @@ class Live {
   private:
     int check(int status) { return detail::check(status, vidkompy_live_last_error(handle_.get())); }
     std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;
+    std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
 };
 
 /// The run-time library version, (MAJOR << 16) | (MINOR << 8) | PATCH, and as text.

@@ -285,3 +285,43 @@ fn the_start_search_stops_after_the_windows_allowed() {
     assert_eq!(exact, out.len(), "without a limit the window slides to fg's start");
     assert!(live.status().start_attempts > 1);
 }
+
+/// A cancel asked while the session analyses its window stops that analysis (the session hands
+/// its cancel to the analyzer): the call returns CANCELLED, everything held is let go, and
+/// later calls answer BAD_STATE. The cancel answers true only once the session has asked it
+/// as many times as frames were sent, so only a check inside the start analysis can see it.
+#[test]
+fn a_cancel_stops_the_start_analysis_under_way() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (_, fg, bg) = pair(PairSpec { fg_start: 1.2, bg_frames: 200, ..PairSpec::default() });
+    let asked = Arc::new(AtomicUsize::new(0));
+    let sends = Arc::new(AtomicUsize::new(0));
+    let (a, s) = (Arc::clone(&asked), Arc::clone(&sends));
+    let mut live = Live::new(Settings { live_lag: 12, ..Settings::default() });
+    live.set_cancel(Some(Arc::new(move || a.fetch_add(1, Ordering::SeqCst) + 1 > s.load(Ordering::SeqCst))));
+    let counting = |live: &mut Live, stream: Stream, frame: &FrameBuf| {
+        sends.fetch_add(1, Ordering::SeqCst);
+        live.send(stream, Some(&frame.as_frame()))
+    };
+    let mut cancelled = None;
+    'feed: for k in 0..bg.len() {
+        for (stream, frames) in [(Stream::Bg, &bg), (Stream::Fg, &fg)] {
+            if let Some(frame) = frames.get(k) {
+                match counting(&mut live, stream, frame) {
+                    Ok(_) => {}
+                    Err(e) => {
+                        cancelled = Some(e);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+    }
+    let e = cancelled.expect("the start analysis asked the cancel");
+    assert_eq!(e.status(), Status::Cancelled, "{e}");
+    assert!(asked.load(Ordering::SeqCst) > sends.load(Ordering::SeqCst), "asked inside the analysis");
+    assert_eq!(live.held_bytes(), 0, "everything held is let go");
+    let later = live.send(Stream::Bg, Some(&bg[0].as_frame())).unwrap_err();
+    assert_eq!(later.status(), Status::BadState, "{later}");
+}

@@ -194,3 +194,26 @@ fn real_footage_true_and_foreign_fg() {
         Ok(r) => panic!("fg from another clip must be refused: {r:?}"),
     }
 }
+
+/// A cancel stops the scout at its next frame or around its search: CANCELLED, then BAD_STATE.
+#[test]
+fn a_cancel_stops_the_scout() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let p = SyntheticPair::new(PairSpec { bg_frames: 100, fg_frames: 30, ..PairSpec::default() });
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut scout = Scout::new(Settings::default());
+    let s = Arc::clone(&stop);
+    scout.set_cancel(Some(Arc::new(move || s.load(Ordering::SeqCst))));
+    for i in 0..30 {
+        scout.push(Stream::Fg, &p.fg_frame(i).as_frame()).unwrap();
+    }
+    for j in (0..100).step_by(10) {
+        scout.push(Stream::Bg, &p.bg_frame(j).as_frame()).unwrap();
+    }
+    stop.store(true, Ordering::SeqCst);
+    assert_eq!(scout.finish().unwrap_err().status(), Status::Cancelled);
+    assert_eq!(scout.finish().unwrap_err().status(), Status::BadState);
+    let again = scout.push(Stream::Bg, &p.bg_frame(99).as_frame()).unwrap_err();
+    assert_eq!(again.status(), Status::BadState, "{again}");
+}

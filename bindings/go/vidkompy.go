@@ -347,7 +347,29 @@ func Locate(settings *Settings, fg, bg []*Frame) (Placement, error) {
 type Analyzer struct {
 	c      *C.VidkompyAnalyzer
 	cb     *analyzerCallbacks // set by SetFrameProvider or SetCallbacks
-	cancel *C.int             // the cancel flag, in C memory (Cancel stores into it atomically)
+	cancel *cancelFlag
+}
+
+// cancelFlag is a handle's cancel flag in C memory: the library reads it with atomic loads,
+// Cancel stores into it atomically from any goroutine.
+type cancelFlag struct{ c *C.int }
+
+func newCancelFlag() *cancelFlag {
+	return &cancelFlag{(*C.int)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int(0)))))}
+}
+
+func (f *cancelFlag) set() {
+	if f != nil && f.c != nil {
+		atomic.StoreInt32((*int32)(unsafe.Pointer(f.c)), 1)
+	}
+}
+
+// free lets the flag go; the handle reading it is freed first.
+func (f *cancelFlag) free() {
+	if f != nil && f.c != nil {
+		C.free(unsafe.Pointer(f.c))
+		f.c = nil
+	}
 }
 
 // NewAnalyzer makes an analyzer (settings may be nil for defaults).
@@ -360,8 +382,8 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 		return nil, err
 	}
 	runtime.SetFinalizer(a, (*Analyzer).Close)
-	a.cancel = (*C.int)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int(0)))))
-	if err := a.check(C.vidkompy_analyzer_set_cancel_flag(a.c, a.cancel)); err != nil {
+	a.cancel = newCancelFlag()
+	if err := a.check(C.vidkompy_analyzer_set_cancel_flag(a.c, a.cancel.c)); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -372,9 +394,7 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 // Push or Finish returns an *Error with StatusCancelled, and the analyzer is finished.
 func (a *Analyzer) Cancel() {
 	defer runtime.KeepAlive(a)
-	if a.cancel != nil {
-		atomic.StoreInt32((*int32)(unsafe.Pointer(a.cancel)), 1)
-	}
+	a.cancel.set()
 }
 
 func (a *Analyzer) check(status C.int) error {
@@ -419,10 +439,7 @@ func (a *Analyzer) Finish() (*Alignment, error) {
 // Close frees the analyzer.
 func (a *Analyzer) Close() {
 	C.vidkompy_analyzer_free(&a.c)
-	if a.cancel != nil {
-		C.free(unsafe.Pointer(a.cancel))
-		a.cancel = nil
-	}
+	a.cancel.free()
 	if a.cb != nil {
 		a.cb.free()
 		a.cb = nil
@@ -563,7 +580,10 @@ func cBool(b bool) C.int {
 // Scout says where in a long bg fg can lie, for a host that can seek: push every fg frame (or
 // an even sample) and a sparse sample of bg (its keyframes, say), each with its pts, then
 // Finish. A live source needs no scout.
-type Scout struct{ c *C.VidkompyScout }
+type Scout struct {
+	c      *C.VidkompyScout
+	cancel *cancelFlag
+}
 
 // ScoutSpan is a stretch of bg (seconds of bg's timestamps) that can hold fg, and its evidence.
 type ScoutSpan struct {
@@ -595,11 +615,24 @@ func NewScout(settings *Settings) (*Scout, error) {
 	defer runtime.KeepAlive(settings)
 	var e C.VidkompyError
 	s := &Scout{}
+	defer runtime.KeepAlive(s)
 	if err := check(C.vidkompy_scout_new_ex(settingsPtr(settings), &s.c, &e), &e); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(s, (*Scout).Close)
+	s.cancel = newCancelFlag()
+	if err := s.check(C.vidkompy_scout_set_cancel_flag(s.c, s.cancel.c)); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// Cancel stops the scout, from any goroutine: the running or next Push or Finish returns an
+// *Error with StatusCancelled, and the scout is finished.
+func (s *Scout) Cancel() {
+	defer runtime.KeepAlive(s)
+	s.cancel.set()
 }
 
 func (s *Scout) check(status C.int) error {
@@ -665,6 +698,7 @@ func (s *Scout) Finish() (ScoutResult, error) {
 // Close frees the scout.
 func (s *Scout) Close() {
 	C.vidkompy_scout_free(&s.c)
+	s.cancel.free()
 	runtime.SetFinalizer(s, nil)
 }
 
@@ -838,8 +872,9 @@ func (c *Compositor) Close() {
 // returns each fg frame composited onto its bg frame, `live_lag` fg frames after it went in,
 // then io.EOF. NO_MATCH when fg's start is not found within its window of bg.
 type Live struct {
-	c   *C.VidkompyLive
-	out Frame
+	c      *C.VidkompyLive
+	cancel *cancelFlag
+	out    Frame
 	// Frames send answered AGAIN to, per stream, sent again when that stream is asked for.
 	waiting    [2]*Frame
 	waitingEnd [2]bool
@@ -851,11 +886,24 @@ func NewLive(settings *Settings) (*Live, error) {
 	defer runtime.KeepAlive(settings)
 	var e C.VidkompyError
 	l := &Live{}
+	defer runtime.KeepAlive(l)
 	if err := check(C.vidkompy_live_new_ex(settingsPtr(settings), &l.c, &e), &e); err != nil {
 		return nil, err
 	}
 	runtime.SetFinalizer(l, (*Live).Close)
+	l.cancel = newCancelFlag()
+	if err := l.check(C.vidkompy_live_set_cancel_flag(l.c, l.cancel.c)); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return l, nil
+}
+
+// Cancel stops the session, from any goroutine: the running or next Next returns an *Error
+// with StatusCancelled (a start search under way stops promptly), and the session is finished.
+func (l *Live) Cancel() {
+	defer runtime.KeepAlive(l)
+	l.cancel.set()
 }
 
 func (l *Live) check(status C.int) error {
@@ -955,6 +1003,7 @@ func (l *Live) HeldBytes() int {
 // Close frees the session.
 func (l *Live) Close() {
 	C.vidkompy_live_free(&l.c)
+	l.cancel.free()
 	runtime.SetFinalizer(l, nil)
 }
 

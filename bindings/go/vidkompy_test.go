@@ -872,3 +872,54 @@ func TestCancelStopsTheAnalyzer(t *testing.T) {
 		t.Fatalf("finish after a cancel: %v", err)
 	}
 }
+
+// cancelling is a source that cancels its session once it has given `after` frames, as a
+// host's other goroutine would.
+type cancelling struct {
+	frames
+	after int
+	live  *Live
+}
+
+func (s *cancelling) NextFrame() (*Frame, error) {
+	if s.after--; s.after == 0 {
+		s.live.Cancel()
+	}
+	return s.frames.NextFrame()
+}
+
+// Cancel stops a live session while it is fed (StatusCancelled, then StatusBadState) and a
+// scout before its Finish.
+func TestCancelStopsTheLiveSessionAndTheScout(t *testing.T) {
+	fg, bg := scene(t)
+	l, err := NewLive(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var e *Error
+	bgSource := &cancelling{frames{bg}, 20, l}
+	if _, _, _, err := l.Next(&frames{fg}, bgSource); !errors.As(err, &e) || e.Status != StatusCancelled {
+		t.Fatalf("live after the cancel: %v", err)
+	}
+	if _, _, _, err := l.Next(&frames{fg}, &frames{bg}); !errors.As(err, &e) || e.Status != StatusBadState {
+		t.Fatalf("live called again: %v", err)
+	}
+	sc, err := NewScout(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	for _, f := range fg {
+		if err := sc.Push(Fg, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc.Cancel()
+	if _, err := sc.Finish(); !errors.As(err, &e) || e.Status != StatusCancelled {
+		t.Fatalf("scout finish after the cancel: %v", err)
+	}
+	if err := sc.Push(Fg, fg[0]); !errors.As(err, &e) || e.Status != StatusBadState {
+		t.Fatalf("scout push after the cancel: %v", err)
+	}
+}

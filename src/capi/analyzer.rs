@@ -172,33 +172,12 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_cancel_flag(
     flag: *const c_int,
 ) -> c_int {
     let set = |a: &mut VidkompyAnalyzer| {
-        if !flag.is_null() && !flag.cast::<std::sync::atomic::AtomicI32>().is_aligned() {
-            return Err(Error::invalid("the cancel flag is not an aligned int"));
-        }
-        a.analyzer.set_cancel((!flag.is_null()).then(|| {
-            let flag = CancelFlag(flag);
-            Box::new(move || flag.is_set()) as crate::CancelFn
-        }));
+        // SAFETY: forwarded caller contract (the flag valid while set, written atomically).
+        a.analyzer.set_cancel(unsafe { cancel_from_flag(flag) }?);
         Ok(VIDKOMPY_OK)
     };
     // SAFETY: forwarded caller contract.
     unsafe { with_handle(analyzer, "analyzer", set) }
-}
-
-/// The host's cancel flag, read with an atomic load.
-struct CancelFlag(*const c_int);
-
-// SAFETY: the host's contract makes the int valid while set and written only atomically, so
-// reading it from the thread that calls the analyzer (wherever the handle moved) is sound.
-unsafe impl Send for CancelFlag {}
-
-impl CancelFlag {
-    fn is_set(&self) -> bool {
-        // SAFETY: non-null, aligned (checked when set) and valid by the caller's contract; the
-        // host writes it only with atomic stores, so an atomic view of it races with nothing.
-        unsafe { std::sync::atomic::AtomicI32::from_ptr(self.0.cast_mut()) }.load(std::sync::atomic::Ordering::Relaxed)
-            != 0
-    }
 }
 
 /// Creates an analyzer (pass 1). `settings` may be NULL for defaults; it is copied.

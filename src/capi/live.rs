@@ -3,6 +3,7 @@
 
 use std::ffi::{CString, c_char, c_int};
 
+use super::cancel_from_flag;
 use super::{
     LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyError, VidkompyFrame,
     VidkompyPlacement, VidkompySettings, frame_from_c, frame_to_c, free_handle, new_handle, settings_or_default,
@@ -121,6 +122,27 @@ pub unsafe extern "C" fn vidkompy_live_set_placement(
         with_handle(live, "live", |l| {
             let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
             l.live.set_placement(p.into())?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Sets (or, with NULL, clears) the session's cancel flag: an int the host sets to nonzero,
+/// from any thread, to stop it. It is read (an atomic load) before each frame is taken and
+/// inside each start analysis, as the analyzer reads its own (vidkompy_analyzer_set_cancel_flag:
+/// between its stages and the frames it compares), so a start search of a long window stops
+/// promptly. When set, the running call returns VIDKOMPY_ERROR_CANCELLED, the frames held are
+/// let go, later calls answer VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it.
+///
+/// # Safety
+/// `live` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as long as
+/// it is set, written only by atomic stores.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_set_cancel_flag(live: *mut VidkompyLive, flag: *const c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            l.live.set_cancel(cancel_from_flag(flag)?);
             Ok(VIDKOMPY_OK)
         })
     }

@@ -40,6 +40,41 @@ macro_rules! last_error_field {
     };
 }
 
+/// A host's cancel flag (an int it sets to nonzero with an atomic store) as the library's
+/// `CancelFn`; NULL clears. Shared by the analyzer, the live session and the scout.
+///
+/// # Safety
+/// `flag` must be NULL, or an int that stays valid for as long as it is set and is written
+/// only by atomic stores.
+unsafe fn cancel_from_flag(flag: *const c_int) -> Result<Option<crate::CancelFn>> {
+    if flag.is_null() {
+        return Ok(None);
+    }
+    if !flag.cast::<std::sync::atomic::AtomicI32>().is_aligned() {
+        return Err(Error::invalid("the cancel flag is not an aligned int"));
+    }
+    let flag = CancelFlag(flag);
+    Ok(Some(std::sync::Arc::new(move || flag.is_set())))
+}
+
+/// The host's cancel flag, read with an atomic load.
+struct CancelFlag(*const c_int);
+
+// SAFETY: the host's contract makes the int valid while set and written only atomically, so
+// reading it from any thread (the one that calls the handle, wherever the handle moved) is
+// sound, and so is sharing the reader between the calls a live session makes.
+unsafe impl Send for CancelFlag {}
+unsafe impl Sync for CancelFlag {}
+
+impl CancelFlag {
+    fn is_set(&self) -> bool {
+        // SAFETY: non-null, aligned (checked when set) and valid by the caller's contract; the
+        // host writes it only with atomic stores, so an atomic view of it races with nothing.
+        unsafe { std::sync::atomic::AtomicI32::from_ptr(self.0.cast_mut()) }.load(std::sync::atomic::Ordering::Relaxed)
+            != 0
+    }
+}
+
 mod alignment;
 mod analyzer;
 mod composite;

@@ -3,11 +3,11 @@
 
 use std::ffi::{CString, c_char, c_int};
 
-use super::alignment_ref;
 use super::{
     LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
     ffi_call_free, frame_from_c, free_handle, new_handle, settings_or_default, stream_from_c, with_error, with_handle,
 };
+use super::{alignment_ref, cancel_from_flag};
 use crate::Error;
 use crate::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
 
@@ -170,6 +170,26 @@ pub unsafe extern "C" fn vidkompy_scout_set_bg_extent(
     unsafe {
         with_handle(scout, "scout", |s| {
             s.scout.set_bg_extent(start_seconds, end_seconds)?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Sets (or, with NULL, clears) the scout's cancel flag: an int the host sets to nonzero, from
+/// any thread, to stop it. It is read (an atomic load) before each frame is taken and around
+/// vidkompy_scout_finish's search. When set, the running call returns
+/// VIDKOMPY_ERROR_CANCELLED, the copies are let go, later calls answer
+/// VIDKOMPY_ERROR_BAD_STATE, and it only remains to free it.
+///
+/// # Safety
+/// `scout` must be NULL or live; `flag` NULL, or an aligned int that stays valid for as long
+/// as it is set, written only by atomic stores.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_scout_set_cancel_flag(scout: *mut VidkompyScout, flag: *const c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(scout, "scout", |s| {
+            s.scout.set_cancel(cancel_from_flag(flag)?);
             Ok(VIDKOMPY_OK)
         })
     }

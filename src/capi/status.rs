@@ -43,7 +43,8 @@ pub const VIDKOMPY_ERROR_INTERNAL: c_int = -8;
 /// Nothing is guessed; for two placements a host may give one ("placement" setting) and
 /// analyse again.
 pub const VIDKOMPY_ERROR_AMBIGUOUS: c_int = -9;
-/// The host cancelled the call (vidkompy_analyzer_set_cancel_flag); the handle is finished.
+/// The host cancelled the call (vidkompy_analyzer_set_cancel_flag, vidkompy_live_set_cancel_flag,
+/// vidkompy_scout_set_cancel_flag); the handle is finished.
 pub const VIDKOMPY_ERROR_CANCELLED: c_int = -10;
 
 /// A call's outcome, for the functions that take a `VidkompyError *err` argument (NULL to

@@ -266,8 +266,9 @@ pub enum LogLevel {
 pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
 /// Receives progress: (frames of fg, frames of bg) described so far, after each frame.
 pub type ProgressFn = Box<dyn FnMut(usize, usize) + Send>;
-/// Whether the host asked the analyzer to stop (see [`Analyzer::set_cancel`]).
-pub type CancelFn = Box<dyn Fn() -> bool + Send>;
+/// Whether the host asked to stop (see [`Analyzer::set_cancel`]): shared, so that a live
+/// session hands it to each start analysis it runs.
+pub type CancelFn = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 impl Analyzer {
     pub fn new(settings: Settings) -> Analyzer {

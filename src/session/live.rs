@@ -62,7 +62,7 @@ use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::MediaIdentity;
-use crate::session::analyzer::{Analyzer, LogFn, StageTimes};
+use crate::session::analyzer::{Analyzer, CancelFn, LogFn, StageTimes};
 use crate::session::compositor::{Received, Sent};
 use crate::session::picture_match::{PictureMatch, RATE_PENALTY, best_picture, on_the_line};
 use crate::session::scout::Scout;
@@ -314,6 +314,9 @@ pub struct Live {
     times: LiveTimes,
     /// Lent to each start analysis, which tells where the placement came from.
     log: Option<LogFn>,
+    /// What tells the session to stop, and whether it did.
+    cancel: Option<CancelFn>,
+    cancelled: bool,
     /// NO_MATCH (or another error that ended the session), repeated on every later call.
     failed: Option<String>,
     /// fg's first frame's time (seconds).
@@ -348,9 +351,32 @@ impl Live {
             status: LiveStatus::default(),
             times: LiveTimes::default(),
             log: None,
+            cancel: None,
+            cancelled: false,
             failed: None,
             fg_first_seconds: None,
         }
+    }
+
+    /// Sets (or clears) what tells the session to stop: asked before each frame is taken and
+    /// inside each start analysis (as the analyzer asks it). When it answers true, the running
+    /// call returns `Error::Cancelled`, everything held is let go, and later calls answer
+    /// `Error::BadState`.
+    pub fn set_cancel(&mut self, cancel: Option<CancelFn>) {
+        self.cancel = cancel;
+    }
+
+    /// `Error::Cancelled` (the session ended) when the host asked to stop.
+    fn checkpoint(&mut self) -> Result<()> {
+        if self.cancel.as_ref().is_some_and(|cancelled| cancelled()) {
+            return Err(self.cancel_now());
+        }
+        Ok(())
+    }
+
+    fn cancel_now(&mut self) -> Error {
+        self.cancelled = true;
+        self.fail(Error::Cancelled("the live session stopped".into()))
     }
 
     /// Sets (or clears) the log callback: the start analyses tell through it where the
@@ -395,6 +421,9 @@ impl Live {
     }
 
     fn check_alive(&self) -> Result<()> {
+        if self.cancelled {
+            return Err(Error::BadState("the live session was cancelled".into()));
+        }
         match &self.failed {
             Some(m) => Err(Error::NotInBg(format!("the session has ended: {m}"))),
             None => Ok(()),
@@ -419,6 +448,7 @@ impl Live {
     /// same frame again.
     pub fn send(&mut self, stream: Stream, frame: Option<&FrameRef<'_>>) -> Result<Sent> {
         self.check_alive()?;
+        self.checkpoint()?;
         let Some(frame) = frame else {
             self.sides[stream].intake.ended = true;
             self.decision_needs_bg &= stream != Stream::Bg;
@@ -760,6 +790,7 @@ impl Live {
                 }
                 Ok(())
             }
+            Err(e) if e.status() == Status::Cancelled => Err(self.cancel_now()),
             Err(e) => Err(self.fail(e)),
         }
     }
@@ -792,6 +823,7 @@ impl Live {
     fn analyse_window(&mut self, held: &std::sync::Arc<[VecDeque<Held>; 2]>) -> Result<Found> {
         let mut analyzer = Analyzer::new(self.settings.clone());
         analyzer.set_log(self.log.take());
+        analyzer.set_cancel(self.cancel.clone());
         let analysed = self.analyse_held(&mut analyzer, held);
         self.log = analyzer.take_log();
         let stages = analyzer.stage_times();

@@ -38,7 +38,7 @@
 use crate::error::{Error, Result};
 use crate::frame::{FrameRef, Rect};
 use crate::session::Stream;
-use crate::session::analyzer::matched_rects;
+use crate::session::analyzer::{CancelFn, matched_rects};
 use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{
@@ -128,11 +128,43 @@ pub struct Scout {
     last_seconds: [Option<f64>; 2],
     /// bg's first frame's time and the time past its last, when the host knows them.
     bg_extent: Option<(f64, f64)>,
+    /// What tells the scout to stop, and whether it did.
+    cancel: Option<CancelFn>,
+    cancelled: bool,
 }
 
 impl Scout {
     pub fn new(settings: Settings) -> Scout {
-        Scout { settings, fg: None, bg: None, shrink: 1, last_seconds: [None, None], bg_extent: None }
+        Scout {
+            settings,
+            fg: None,
+            bg: None,
+            shrink: 1,
+            last_seconds: [None, None],
+            bg_extent: None,
+            cancel: None,
+            cancelled: false,
+        }
+    }
+
+    /// Sets (or clears) what tells the scout to stop: asked before each frame is taken and
+    /// between the stages of `finish`. When it answers true, the running call returns
+    /// `Error::Cancelled`, the copies are let go, and later calls answer `Error::BadState`.
+    pub fn set_cancel(&mut self, cancel: Option<CancelFn>) {
+        self.cancel = cancel;
+    }
+
+    /// `Error::BadState` once cancelled; `Error::Cancelled` (and the copies let go) when the
+    /// host asks to stop now.
+    fn checkpoint(&mut self, stage: &str) -> Result<()> {
+        if self.cancelled {
+            return Err(Error::BadState("the scout was cancelled".into()));
+        }
+        if self.cancel.as_ref().is_some_and(|cancelled| cancelled()) {
+            (self.cancelled, self.fg, self.bg) = (true, None, None);
+            return Err(Error::Cancelled(format!("the scout stopped {stage}")));
+        }
+        Ok(())
     }
 
     /// Tells the time of bg's first frame and the time just past its last (a file's index
@@ -150,6 +182,7 @@ impl Scout {
     /// samples, each with its pts, in ascending time within each stream. Frames of one stream
     /// share one size.
     pub fn push(&mut self, stream: Stream, frame: &FrameRef<'_>) -> Result<()> {
+        self.checkpoint("before taking a frame")?;
         let seconds =
             frame.seconds().ok_or_else(|| Error::invalid("the scout needs each frame's pts and time base"))?;
         let k = stream as usize;
@@ -194,7 +227,15 @@ impl Scout {
     }
 
     /// Where fg can lie, from what was pushed.
-    pub fn finish(&self) -> Result<ScoutReport> {
+    pub fn finish(&mut self) -> Result<ScoutReport> {
+        self.checkpoint("before its search")?;
+        let report = self.search();
+        // The search is one stage; a cancel during it is honoured as it returns.
+        self.checkpoint("after its search")?;
+        report
+    }
+
+    fn search(&self) -> Result<ScoutReport> {
         let (Some(fg), Some(bg)) = (&self.fg, &self.bg) else {
             return Err(Error::invalid("the scout needs at least one fg frame and one bg sample"));
         };

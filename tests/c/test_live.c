@@ -192,6 +192,34 @@ static void stops_early(void) {
     vidkompy_settings_free(&s);
 }
 
+/* The cancel flag, set with an atomic store after 30 bg frames (as a host's UI thread would):
+ * the next send answers CANCELLED, everything held is let go, later calls BAD_STATE. A flag
+ * that is not an aligned int, or no handle, is refused. */
+static void cancelled(void) {
+    static int flag[2];
+    VidkompySettings *s = live_settings();
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    CHECK(vidkompy_live_set_cancel_flag(lv, (const int *)((const char *)flag + 1)) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_live_set_cancel_flag(NULL, &flag[0]) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_live_set_cancel_flag(lv, &flag[0]) == VIDKOMPY_OK);
+    set_true_placement(lv);
+    int status = VIDKOMPY_OK, sent = 0;
+    for (int j = 0; j < BG_FRAMES && status != VIDKOMPY_ERROR_CANCELLED; j++) {
+        if (j == 30) __atomic_store_n(&flag[0], 1, __ATOMIC_RELAXED);
+        VidkompyFrame f = bg_frame(j);
+        status = vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, &f);
+        sent += status == VIDKOMPY_OK;
+    }
+    CHECK(status == VIDKOMPY_ERROR_CANCELLED && sent <= 30);
+    CHECK(vidkompy_live_held_bytes(lv) == 0);
+    VidkompyFrame f = fg_frame(0);
+    CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(vidkompy_live_last_error(lv), "cancelled") != NULL);
+    vidkompy_live_free(&lv);
+    vidkompy_settings_free(&s);
+}
+
 static void bad_calls(void) {
     VidkompyFrame out;
     CHECK(vidkompy_live_new(NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
@@ -315,6 +343,7 @@ int main(void) {
      * the unwrapped run does everything. */
     int short_run = getenv("VIDKOMPY_C_TEST_SHORT") != NULL;
     bad_calls();
+    cancelled();
     for (int order = 0; order < ORDERS; order++) {
         if (short_run && order != AS_ASKED) continue;
         every_order(order, 1);

@@ -388,6 +388,24 @@ static void a_few_frames_found(void) {
     vidkompy_scout_free(&sc);
 }
 
+/* The cancel flag, set before finish: CANCELLED, then BAD_STATE for every call. */
+static void cancelled(void) {
+    static int flag;
+    VidkompyScout *sc = NULL;
+    CHECK(vidkompy_scout_new(NULL, &sc) == VIDKOMPY_OK);
+    CHECK(vidkompy_scout_set_cancel_flag(sc, &flag) == VIDKOMPY_OK);
+    make_fg(1, 0, 10);
+    send_fg(sc, 10);
+    __atomic_store_n(&flag, 1, __ATOMIC_RELAXED);
+    VidkompyScoutResult r;
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_ERROR_CANCELLED);
+    CHECK(vidkompy_scout_finish(sc, &r) == VIDKOMPY_ERROR_BAD_STATE);
+    VidkompyFrame f = gray(fg_pixels[0], FW, FH, 100);
+    CHECK(vidkompy_scout_send(sc, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(vidkompy_scout_set_cancel_flag(NULL, &flag) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    vidkompy_scout_free(&sc);
+}
+
 int main(void) {
     /* Under valgrind (VIDKOMPY_C_TEST_SHORT set by CI), where the scout's searches over a
      * minute of bg cost many minutes, a few frames go through every call; everything runs
@@ -395,6 +413,7 @@ int main(void) {
     if (getenv("VIDKOMPY_C_TEST_SHORT") != NULL) {
         a_few_frames_found();
         calls_out_of_order_are_refused();
+        cancelled();
         return finish("test_scout");
     }
     found_from_keyframes();
@@ -404,5 +423,6 @@ int main(void) {
     a_window_that_cuts_fg_is_not_kept();
     a_few_frames_found();
     calls_out_of_order_are_refused();
+    cancelled();
     return finish("test_scout");
 }

@@ -500,6 +500,36 @@ def test_cancel_stops_the_analyzer(pair):
     assert e.value.status == vidkompy.CANCELLED
 
 
+def test_cancel_stops_the_live_session_and_the_scout(pair):
+    fg, bg = frames(pair[0]), frames(pair[1])
+    live = vidkompy.Live()
+
+    def bg_then_cancel():
+        for j, frame in enumerate(bg):
+            if j == 20:
+                live.cancel()
+            yield frame
+
+    with pytest.raises(vidkompy.Error) as e:
+        for _ in live.run(fg, bg_then_cancel()):
+            pass
+    assert e.value.status == vidkompy.CANCELLED
+    with pytest.raises(vidkompy.Error) as e:
+        for _ in live.run(fg, bg):
+            pass
+    assert e.value.status == vidkompy.BAD_STATE
+    scout = vidkompy.Scout()
+    for frame in fg:
+        scout.push("fg", frame)
+    scout.cancel()
+    with pytest.raises(vidkompy.Error) as e:
+        scout.finish()
+    assert e.value.status == vidkompy.CANCELLED
+    with pytest.raises(vidkompy.Error) as e:
+        scout.push("fg", fg[0])
+    assert e.value.status == vidkompy.BAD_STATE
+
+
 def test_a_placement_not_checked_at_full_size_warns():
     """1080p grey bg, 40 frames, fg a 640x360 crop of bg 20..29 and no frame provider: the
     frames the analyzer keeps (bg's first nine) hold none fg matched, so the C call answers

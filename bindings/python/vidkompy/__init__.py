@@ -236,6 +236,7 @@ _signatures = {
     "vidkompy_compositor_seek_bg": (c_int, [_handle, c_size_t]),
     "vidkompy_live_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
     "vidkompy_live_free": (None, [POINTER(_handle)]),
+    "vidkompy_live_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
     "vidkompy_live_last_error": (c_char_p, [_handle]),
     "vidkompy_live_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_live_receive": (c_int, [_handle, POINTER(_Frame)]),
@@ -244,6 +245,7 @@ _signatures = {
     "vidkompy_live_offset_seconds": (c_int, [_handle, POINTER(ctypes.c_double)]),
     "vidkompy_scout_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
     "vidkompy_scout_free": (None, [POINTER(_handle)]),
+    "vidkompy_scout_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
     "vidkompy_scout_last_error": (c_char_p, [_handle]),
     "vidkompy_scout_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_scout_set_bg_extent": (c_int, [_handle, c_double, c_double]),
@@ -699,6 +701,14 @@ class Live:
     def __init__(self, settings=None):
         self._h, err = _handle(), _Error()
         _check(_lib.vidkompy_live_new_ex(_settings(settings), byref(self._h), byref(err)), err)
+        self._cancel_flag = c_int(0)
+        self._check(_lib.vidkompy_live_set_cancel_flag(self._h, byref(self._cancel_flag)))
+
+    def cancel(self):
+        """Stops the session, from any thread: the running or next step of run() raises
+        vidkompy.Error with status CANCELLED (a start search under way stops promptly), and
+        the session is finished."""
+        self._cancel_flag.value = 1
 
     def _check(self, status):
         return _check(status, handle_message=lambda: _lib.vidkompy_live_last_error(self._h))
@@ -763,6 +773,13 @@ class Scout:
     def __init__(self, settings=None):
         self._h, err = _handle(), _Error()
         _check(_lib.vidkompy_scout_new_ex(_settings(settings), byref(self._h), byref(err)), err)
+        self._cancel_flag = c_int(0)
+        self._check(_lib.vidkompy_scout_set_cancel_flag(self._h, byref(self._cancel_flag)))
+
+    def cancel(self):
+        """Stops the scout, from any thread: the running or next push or finish raises
+        vidkompy.Error with status CANCELLED, and the scout is finished."""
+        self._cancel_flag.value = 1
 
     def _check(self, status):
         return _check(status, handle_message=lambda: _lib.vidkompy_scout_last_error(self._h))
