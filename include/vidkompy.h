@@ -42,6 +42,26 @@
 #include <stdint.h>
 
 /*
+ vidkompy_analyzer_finish: the placement search over every frame's copy.
+ */
+#define VIDKOMPY_STAGE_PLACEMENT 1
+
+/*
+ vidkompy_analyzer_finish: describing the frames at the placement, and the time map.
+ */
+#define VIDKOMPY_STAGE_TIME_MAP 2
+
+/*
+ vidkompy_analyzer_finish: the placement checked on full-size frames (the frame provider's).
+ */
+#define VIDKOMPY_STAGE_PLACEMENT_CHECK 3
+
+/*
+ A live session's start analysis of its window (the analyzer's stages are told inside it).
+ */
+#define VIDKOMPY_STAGE_LIVE_START 4
+
+/*
  An error.
  */
 #define VIDKOMPY_LOG_ERROR 0
@@ -448,6 +468,13 @@ typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
 typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
 
 /*
+ Stage callback: where a call that takes no frame is (`stage`, a VIDKOMPY_STAGE_*) and the
+ share of that stage done, 0..1 (0 as it starts, 1 as it ends, at least). Called on the
+ thread that calls the handle (vidkompy_analyzer_finish, vidkompy_live_send or _receive).
+ */
+typedef void (*VidkompyStageCallback)(void *user, int stage, double done);
+
+/*
  A frame borrowed from the host for the duration of one call.
 
  `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
@@ -852,6 +879,20 @@ int vidkompy_analyzer_set_callbacks(struct VidkompyAnalyzer *analyzer,
                                     VidkompyLogCallback log,
                                     VidkompyProgressCallback progress,
                                     void *user);
+
+/*
+ Sets (or, with NULL, clears) the analyzer's stage callback and its user pointer:
+ vidkompy_analyzer_finish tells it each stage as it starts and ends (VIDKOMPY_STAGE_PLACEMENT,
+ _TIME_MAP, _PLACEMENT_CHECK), the progress a host shows while finish runs (1.6 s on a 10 s
+ 1080p pair with a provider). The rules of vidkompy_analyzer_set_callbacks apply.
+
+ # Safety
+ `analyzer` must be NULL or live; the callback must be safe to call with `user` from the
+ thread that calls the analyzer, for as long as it is set.
+ */
+int vidkompy_analyzer_set_stage_callback(struct VidkompyAnalyzer *analyzer,
+                                         VidkompyStageCallback callback,
+                                         void *user);
 
 /*
  Sets (or, with NULL, clears) the analyzer's frame provider and its user pointer. When the
@@ -1325,6 +1366,20 @@ const char *vidkompy_live_last_error(const struct VidkompyLive *live);
  */
 int vidkompy_live_set_placement(struct VidkompyLive *live,
                                 const struct VidkompyPlacement *placement);
+
+/*
+ Sets (or, with NULL, clears) the session's stage callback and its user pointer: each start
+ analysis is told as VIDKOMPY_STAGE_LIVE_START (0 before, 1 after) and the analyzer's stages
+ inside it, the progress a host shows while a send or receive analyses its window. Called on
+ the thread that calls the session; it may call other handles, not this one.
+
+ # Safety
+ `live` must be NULL or live; the callback must be safe to call with `user` from the thread
+ that calls the session, for as long as it is set.
+ */
+int vidkompy_live_set_stage_callback(struct VidkompyLive *live,
+                                     VidkompyStageCallback callback,
+                                     void *user);
 
 /*
  Sets (or, with NULL, clears) the session's cancel flag: an int the host sets to nonzero,

@@ -73,6 +73,29 @@ struct FreeScout {
     void operator()(VidkompyScout *p) const noexcept { vidkompy_scout_free(&p); }
 };
 
+/// A stage callback behind the C trampoline's user pointer (its address stays put when the
+/// handle moves). No exception may unwind through C: one is kept and rethrown by the call.
+struct StageCallback {
+    std::function<void(int stage, double done)> fn;
+    std::exception_ptr thrown;
+
+    static void told(void *user, int stage, double done) {
+        auto *self = static_cast<StageCallback *>(user);
+        try {
+            self->fn(stage, done);
+        } catch (...) {
+            if (!self->thrown) self->thrown = std::current_exception();
+        }
+    }
+    VidkompyStageCallback trampoline() const { return fn ? &StageCallback::told : nullptr; }
+    void rethrow() {
+        if (!thrown) return;
+        std::exception_ptr t = thrown;
+        thrown = nullptr;
+        std::rethrow_exception(t);
+    }
+};
+
 } // namespace detail
 
 /// The two streams.
@@ -305,6 +328,14 @@ class Analyzer {
                                               callbacks_.get()));
     }
 
+    /// The stage callback (stage VIDKOMPY_STAGE_*, share done 0..1), told by finish() as each
+    /// stage starts and ends; an empty function clears it. An exception it throws is rethrown
+    /// by finish().
+    void set_stage_callback(std::function<void(int stage, double done)> told) {
+        stage_->fn = std::move(told);
+        check(vidkompy_analyzer_set_stage_callback(handle_.get(), stage_->trampoline(), stage_.get()));
+    }
+
     /// The alignment; throws Error with VIDKOMPY_ERROR_NO_MATCH when fg is not in bg. When the
     /// C call answers VIDKOMPY_APPROXIMATE (the placement could not be checked on full-size
     /// frames), the alignment's placement_approximate() is true.
@@ -358,9 +389,11 @@ class Analyzer {
             callbacks_->thrown = nullptr;
             std::rethrow_exception(thrown);
         }
+        stage_->rethrow();
         return detail::check(status, vidkompy_analyzer_last_error(handle_.get()));
     }
     std::unique_ptr<Callbacks> callbacks_ = std::make_unique<Callbacks>();
+    std::unique_ptr<detail::StageCallback> stage_ = std::make_unique<detail::StageCallback>();
     std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
     std::unique_ptr<VidkompyAnalyzer, detail::FreeAnalyzer> handle_;
 };
@@ -413,8 +446,8 @@ class Scout {
 
   private:
     int check(int status) { return detail::check(status, vidkompy_scout_last_error(handle_.get())); }
-    std::unique_ptr<VidkompyScout, detail::FreeScout> handle_;
     std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
+    std::unique_ptr<VidkompyScout, detail::FreeScout> handle_;
 };
 
 /// Throws Error with VIDKOMPY_ERROR_NO_MATCH (saying why) unless an alignment made from a window
@@ -557,10 +590,22 @@ class Live {
     /// The placement found (or set), once locked; false before.
     bool placement(Placement &p) { return check(vidkompy_live_placement(handle_.get(), &p)) == VIDKOMPY_OK; }
 
+    /// The stage callback (stage VIDKOMPY_STAGE_*, share done 0..1): each start analysis as
+    /// VIDKOMPY_STAGE_LIVE_START (0 before, 1 after) and the analyzer's stages inside it; an
+    /// empty function clears it. An exception it throws is rethrown by the call that ran it.
+    void set_stage_callback(std::function<void(int stage, double done)> told) {
+        stage_->fn = std::move(told);
+        check(vidkompy_live_set_stage_callback(handle_.get(), stage_->trampoline(), stage_.get()));
+    }
+
   private:
-    int check(int status) { return detail::check(status, vidkompy_live_last_error(handle_.get())); }
-    std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;
+    int check(int status) {
+        stage_->rethrow();
+        return detail::check(status, vidkompy_live_last_error(handle_.get()));
+    }
+    std::unique_ptr<detail::StageCallback> stage_ = std::make_unique<detail::StageCallback>();
     std::unique_ptr<std::atomic<int>> cancel_ = std::make_unique<std::atomic<int>>(0);
+    std::unique_ptr<VidkompyLive, detail::FreeLive> handle_;
 };
 
 /// The run-time library version, (MAJOR << 16) | (MINOR << 8) | PATCH, and as text.

@@ -33,7 +33,7 @@ pub use frame::{
     AlphaMode, ColorRange, FrameBuf, FrameColor, FrameError, FrameMut, FrameRef, PixelFormat, Plane, Rect, TimeBase,
 };
 pub use media::StreamInfo;
-pub use session::analyzer::{CancelFn, FrameProvider, LogFn, LogLevel, ProgressFn};
+pub use session::analyzer::{CancelFn, FrameProvider, LogFn, LogLevel, ProgressFn, Stage, StageFn};
 pub use session::clock::NO_PTS;
 pub use session::{
     Analyzer, Compositor, Live, Received, Scout, ScoutAnswer, ScoutReport, Sent, Stream, WindowCuts, composite_frame,

@@ -8,6 +8,7 @@ package vidkompy
 extern int vidkompyGoProvide(void *user, int stream, int64_t index, VidkompyFrame *frame);
 extern void vidkompyGoLog(void *user, int level, char *message);
 extern void vidkompyGoProgress(void *user, size_t fg_frames, size_t bg_frames);
+extern void vidkompyGoStage(void *user, int stage, double done);
 */
 import "C"
 
@@ -25,12 +26,22 @@ const (
 	LogInfo    = int(C.VIDKOMPY_LOG_INFO)
 )
 
-// analyzerCallbacks is what an analyzer's C callbacks reach through their user pointer: a
-// cgo.Handle stored in C memory (C keeps no Go pointer), freed with the analyzer.
+// The stages a stage callback is told (SetStageCallback).
+const (
+	StagePlacement      = int(C.VIDKOMPY_STAGE_PLACEMENT)
+	StageTimeMap        = int(C.VIDKOMPY_STAGE_TIME_MAP)
+	StagePlacementCheck = int(C.VIDKOMPY_STAGE_PLACEMENT_CHECK)
+	StageLiveStart      = int(C.VIDKOMPY_STAGE_LIVE_START)
+)
+
+// analyzerCallbacks is what a handle's C callbacks (an analyzer's, or a live session's stage
+// callback) reach through their user pointer: a cgo.Handle stored in C memory (C keeps no Go
+// pointer), freed with the handle.
 type analyzerCallbacks struct {
 	provider func(Stream, int) *Frame
 	log      func(int, string)
 	progress func(int, int)
+	stage    func(int, float64)
 	// The frame last given to C: it must stay alive until the library has copied it.
 	provided *Frame
 	// A panic in a callback, recovered there (it may not unwind through C) and raised again
@@ -40,14 +51,29 @@ type analyzerCallbacks struct {
 	user   unsafe.Pointer
 }
 
+func newCallbacks() *analyzerCallbacks {
+	cb := &analyzerCallbacks{}
+	cb.handle = cgo.NewHandle(cb)
+	cb.user = C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0))))
+	*(*C.uintptr_t)(cb.user) = C.uintptr_t(cb.handle)
+	return cb
+}
+
 func (a *Analyzer) callbacks() *analyzerCallbacks {
 	if a.cb == nil {
-		a.cb = &analyzerCallbacks{}
-		a.cb.handle = cgo.NewHandle(a.cb)
-		a.cb.user = C.malloc(C.size_t(unsafe.Sizeof(C.uintptr_t(0))))
-		*(*C.uintptr_t)(a.cb.user) = C.uintptr_t(a.cb.handle)
+		a.cb = newCallbacks()
 	}
 	return a.cb
+}
+
+// takeFailed returns (and clears) a callback's recovered panic, if any.
+func (cb *analyzerCallbacks) takeFailed() error {
+	if cb == nil || cb.failed == nil {
+		return nil
+	}
+	err := cb.failed
+	cb.failed = nil
+	return err
 }
 
 func (cb *analyzerCallbacks) free() {
@@ -84,6 +110,13 @@ func vidkompyGoLog(user unsafe.Pointer, level C.int, message *C.char) {
 	cb := callbacksOf(user)
 	defer cb.recover()
 	cb.log(int(level), C.GoString(message))
+}
+
+//export vidkompyGoStage
+func vidkompyGoStage(user unsafe.Pointer, stage C.int, done C.double) {
+	cb := callbacksOf(user)
+	defer cb.recover()
+	cb.stage(int(stage), float64(done))
 }
 
 //export vidkompyGoProgress
@@ -124,4 +157,34 @@ func (a *Analyzer) SetCallbacks(log func(level int, message string), progress fu
 		progressFn = C.VidkompyProgressCallback(C.vidkompyGoProgress)
 	}
 	return a.check(C.vidkompy_analyzer_set_callbacks(a.c, logFn, progressFn, cb.user))
+}
+
+// SetStageCallback sets the function Finish tells each stage (StagePlacement, StageTimeMap,
+// StagePlacementCheck) as it starts (done 0) and ends (1); nil clears it. It runs on the
+// goroutine that calls Finish; a panic in it is returned as Finish's error.
+func (a *Analyzer) SetStageCallback(stage func(stage int, done float64)) error {
+	defer runtime.KeepAlive(a)
+	cb := a.callbacks()
+	cb.stage = stage
+	var fn C.VidkompyStageCallback
+	if stage != nil {
+		fn = C.VidkompyStageCallback(C.vidkompyGoStage)
+	}
+	return a.check(C.vidkompy_analyzer_set_stage_callback(a.c, fn, cb.user))
+}
+
+// SetStageCallback sets the function each start analysis is told to (StageLiveStart, done 0
+// before and 1 after, and the analyzer's stages inside it); nil clears it. It runs on the
+// goroutine that calls Next; a panic in it is returned as Next's error.
+func (l *Live) SetStageCallback(stage func(stage int, done float64)) error {
+	defer runtime.KeepAlive(l)
+	if l.cb == nil {
+		l.cb = newCallbacks()
+	}
+	l.cb.stage = stage
+	var fn C.VidkompyStageCallback
+	if stage != nil {
+		fn = C.VidkompyStageCallback(C.vidkompyGoStage)
+	}
+	return l.check(C.vidkompy_live_set_stage_callback(l.c, fn, l.cb.user))
 }

@@ -352,23 +352,23 @@ type Analyzer struct {
 
 // cancelFlag is a handle's cancel flag in C memory: the library reads it with atomic loads,
 // Cancel stores into it atomically from any goroutine.
-type cancelFlag struct{ c *C.int }
+type cancelFlag struct{ mem *C.int }
 
 func newCancelFlag() *cancelFlag {
 	return &cancelFlag{(*C.int)(C.calloc(1, C.size_t(unsafe.Sizeof(C.int(0)))))}
 }
 
 func (f *cancelFlag) set() {
-	if f != nil && f.c != nil {
-		atomic.StoreInt32((*int32)(unsafe.Pointer(f.c)), 1)
+	if f != nil && f.mem != nil {
+		atomic.StoreInt32((*int32)(unsafe.Pointer(f.mem)), 1)
 	}
 }
 
 // free lets the flag go; the handle reading it is freed first.
 func (f *cancelFlag) free() {
-	if f != nil && f.c != nil {
-		C.free(unsafe.Pointer(f.c))
-		f.c = nil
+	if f != nil && f.mem != nil {
+		C.free(unsafe.Pointer(f.mem))
+		f.mem = nil
 	}
 }
 
@@ -383,7 +383,7 @@ func NewAnalyzer(settings *Settings) (*Analyzer, error) {
 	}
 	runtime.SetFinalizer(a, (*Analyzer).Close)
 	a.cancel = newCancelFlag()
-	if err := a.check(C.vidkompy_analyzer_set_cancel_flag(a.c, a.cancel.c)); err != nil {
+	if err := a.check(C.vidkompy_analyzer_set_cancel_flag(a.c, a.cancel.mem)); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -399,9 +399,7 @@ func (a *Analyzer) Cancel() {
 
 func (a *Analyzer) check(status C.int) error {
 	defer runtime.KeepAlive(a)
-	if a.cb != nil && a.cb.failed != nil {
-		err := a.cb.failed
-		a.cb.failed = nil
+	if err := a.cb.takeFailed(); err != nil {
 		return err
 	}
 	return checkHandle(status, C.vidkompy_analyzer_last_error(a.c))
@@ -621,7 +619,7 @@ func NewScout(settings *Settings) (*Scout, error) {
 	}
 	runtime.SetFinalizer(s, (*Scout).Close)
 	s.cancel = newCancelFlag()
-	if err := s.check(C.vidkompy_scout_set_cancel_flag(s.c, s.cancel.c)); err != nil {
+	if err := s.check(C.vidkompy_scout_set_cancel_flag(s.c, s.cancel.mem)); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -874,6 +872,7 @@ func (c *Compositor) Close() {
 type Live struct {
 	c      *C.VidkompyLive
 	cancel *cancelFlag
+	cb     *analyzerCallbacks // set by SetStageCallback
 	out    Frame
 	// Frames send answered AGAIN to, per stream, sent again when that stream is asked for.
 	waiting    [2]*Frame
@@ -892,7 +891,7 @@ func NewLive(settings *Settings) (*Live, error) {
 	}
 	runtime.SetFinalizer(l, (*Live).Close)
 	l.cancel = newCancelFlag()
-	if err := l.check(C.vidkompy_live_set_cancel_flag(l.c, l.cancel.c)); err != nil {
+	if err := l.check(C.vidkompy_live_set_cancel_flag(l.c, l.cancel.mem)); err != nil {
 		l.Close()
 		return nil, err
 	}
@@ -908,6 +907,9 @@ func (l *Live) Cancel() {
 
 func (l *Live) check(status C.int) error {
 	defer runtime.KeepAlive(l)
+	if err := l.cb.takeFailed(); err != nil {
+		return err
+	}
 	return checkHandle(status, C.vidkompy_live_last_error(l.c))
 }
 
@@ -1004,6 +1006,10 @@ func (l *Live) HeldBytes() int {
 func (l *Live) Close() {
 	C.vidkompy_live_free(&l.c)
 	l.cancel.free()
+	if l.cb != nil {
+		l.cb.free()
+		l.cb = nil
+	}
 	runtime.SetFinalizer(l, nil)
 }
 

@@ -923,3 +923,46 @@ func TestCancelStopsTheLiveSessionAndTheScout(t *testing.T) {
 		t.Fatalf("scout push after the cancel: %v", err)
 	}
 }
+
+// Finish tells its stages in order, and a live session each start analysis, begun and ended.
+func TestStagesAreToldByFinishAndTheLiveStart(t *testing.T) {
+	fg, bg := scene(t)
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	var told []int
+	if err := a.SetStageCallback(func(stage int, done float64) { told = append(told, stage*10+int(done)) }); err != nil {
+		t.Fatal(err)
+	}
+	pushScene(t, a, fg, bg)
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	al.Close()
+	want := []int{StagePlacement * 10, StagePlacement*10 + 1, StageTimeMap * 10, StageTimeMap*10 + 1}
+	if len(told) < len(want) || fmt.Sprint(told[:4]) != fmt.Sprint(want) {
+		t.Fatalf("stages told: %v", told)
+	}
+	l, err := NewLive(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	starts := 0
+	if err := l.SetStageCallback(func(stage int, done float64) {
+		if stage == StageLiveStart {
+			starts++
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := l.Next(&frames{fg}, &frames{bg}); err != nil {
+		t.Fatal(err)
+	}
+	if starts < 2 || starts%2 != 0 {
+		t.Fatalf("start analyses told %d times", starts)
+	}
+}

@@ -1,8 +1,9 @@
 //! The live session at the C boundary: one pass, frames in as they arrive, composited frames
 //! out after `live_lag` fg frames. Translation only; the logic is in `session::live`.
 
-use std::ffi::{CString, c_char, c_int};
+use std::ffi::{CString, c_char, c_int, c_void};
 
+use super::analyzer::VidkompyStageCallback;
 use super::cancel_from_flag;
 use super::{
     LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyError, VidkompyFrame,
@@ -122,6 +123,29 @@ pub unsafe extern "C" fn vidkompy_live_set_placement(
         with_handle(live, "live", |l| {
             let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
             l.live.set_placement(p.into())?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
+/// Sets (or, with NULL, clears) the session's stage callback and its user pointer: each start
+/// analysis is told as VIDKOMPY_STAGE_LIVE_START (0 before, 1 after) and the analyzer's stages
+/// inside it, the progress a host shows while a send or receive analyses its window. Called on
+/// the thread that calls the session; it may call other handles, not this one.
+///
+/// # Safety
+/// `live` must be NULL or live; the callback must be safe to call with `user` from the thread
+/// that calls the session, for as long as it is set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_set_stage_callback(
+    live: *mut VidkompyLive,
+    callback: VidkompyStageCallback,
+    user: *mut c_void,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            l.live.set_stage_progress(super::analyzer::stage_fn(callback, user));
             Ok(VIDKOMPY_OK)
         })
     }

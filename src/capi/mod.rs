@@ -442,6 +442,14 @@ mod tests {
         for (c, f) in formats {
             assert_eq!(PixelFormat::from_raw(c), Some(f));
         }
+        for (c, stage) in [
+            (VIDKOMPY_STAGE_PLACEMENT, crate::Stage::Placement),
+            (VIDKOMPY_STAGE_TIME_MAP, crate::Stage::TimeMap),
+            (VIDKOMPY_STAGE_PLACEMENT_CHECK, crate::Stage::PlacementCheck),
+            (VIDKOMPY_STAGE_LIVE_START, crate::Stage::LiveStart),
+        ] {
+            assert_eq!(c, stage as c_int);
+        }
         assert_eq!(ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT601), Some(ColorMatrix::Bt601));
         assert_eq!(ColorMatrix::from_raw(VIDKOMPY_COLOR_MATRIX_BT709), Some(ColorMatrix::Bt709));
         for s in Status::ALL {

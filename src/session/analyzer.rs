@@ -218,6 +218,7 @@ pub struct Analyzer {
     provider: Option<Box<dyn FrameProvider>>,
     /// Asked between frames and between the stages of `finish`: true stops the call.
     cancel: Option<CancelFn>,
+    stage: Option<StageFn>,
     log: Option<LogFn>,
     progress: Option<ProgressFn>,
     warned_thinning: bool,
@@ -266,6 +267,24 @@ pub enum LogLevel {
 pub type LogFn = Box<dyn FnMut(LogLevel, &str) + Send>;
 /// Receives progress: (frames of fg, frames of bg) described so far, after each frame.
 pub type ProgressFn = Box<dyn FnMut(usize, usize) + Send>;
+/// The long stages of a call that takes no frame, for [`StageFn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Stage {
+    /// `finish`: the placement search over every frame's copy.
+    Placement = 1,
+    /// `finish`: describing the frames at the placement and the time map.
+    TimeMap = 2,
+    /// `finish`: checking the placement on full-size frames (the frame provider's).
+    PlacementCheck = 3,
+    /// A live session's start analysis of its window (the analyzer's stages run inside it).
+    LiveStart = 4,
+}
+
+/// Receives progress through the stages: (stage, share done 0..1), at each stage's start (0)
+/// and end (1) at least. Shared, so that a live session hands it to each start analysis.
+pub type StageFn = std::sync::Arc<dyn Fn(Stage, f64) + Send + Sync>;
+
 /// Whether the host asked to stop (see [`Analyzer::set_cancel`]): shared, so that a live
 /// session hands it to each start analysis it runs.
 pub type CancelFn = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
@@ -283,6 +302,7 @@ impl Analyzer {
             finished: false,
             provider: None,
             cancel: None,
+            stage: None,
             log: None,
             progress: None,
             kept: KeptFrames::default(),
@@ -313,6 +333,19 @@ impl Analyzer {
     /// after each frame is taken.
     pub fn set_progress(&mut self, progress: Option<ProgressFn>) {
         self.progress = progress;
+    }
+
+    /// Sets (or clears) the stage callback: `finish` tells it where it is (see [`Stage`]). It
+    /// runs on the thread calling the analyzer.
+    pub fn set_stage_progress(&mut self, stage: Option<StageFn>) {
+        self.stage = stage;
+    }
+
+    /// Tells the stage callback, if any.
+    fn tell_stage(&self, stage: Stage, done: f64) {
+        if let Some(f) = &self.stage {
+            f(stage, done);
+        }
     }
 
     /// Sets (or clears) the frame provider: `finish` asks it for a few frames by index to
@@ -678,17 +711,23 @@ impl Analyzer {
         self.finished = true;
         if self.placement.is_none() {
             self.checkpoint("before the placement search")?;
+            self.tell_stage(Stage::Placement, 0.0);
             self.locate_from_stores("copies of every frame")?;
+            self.tell_stage(Stage::Placement, 1.0);
         }
         self.checkpoint("before the time map")?;
+        self.tell_stage(Stage::TimeMap, 0.0);
         let started = std::time::Instant::now();
         let mut time = self.describe_and_align()?;
         self.stage_ms.time_map += elapsed_ms(started);
+        self.tell_stage(Stage::TimeMap, 1.0);
         if self.placement_found {
             self.checkpoint("before the placement check")?;
+            self.tell_stage(Stage::PlacementCheck, 0.0);
             let started = std::time::Instant::now();
             time = self.check_placement(time)?;
             self.stage_ms.placement_check += elapsed_ms(started);
+            self.tell_stage(Stage::PlacementCheck, 1.0);
         }
         // After the check, which may already have moved a pan's lookalike onto the truth.
         if let Some(rival) = self.rival.take() {

@@ -62,7 +62,7 @@ use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
 use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::MediaIdentity;
-use crate::session::analyzer::{Analyzer, CancelFn, LogFn, StageTimes};
+use crate::session::analyzer::{Analyzer, CancelFn, LogFn, Stage, StageFn, StageTimes};
 use crate::session::compositor::{Received, Sent};
 use crate::session::picture_match::{PictureMatch, RATE_PENALTY, best_picture, on_the_line};
 use crate::session::scout::Scout;
@@ -317,6 +317,8 @@ pub struct Live {
     /// What tells the session to stop, and whether it did.
     cancel: Option<CancelFn>,
     cancelled: bool,
+    /// What is told of each start analysis (and of its stages).
+    stage: Option<StageFn>,
     /// NO_MATCH (or another error that ended the session), repeated on every later call.
     failed: Option<String>,
     /// fg's first frame's time (seconds).
@@ -353,6 +355,7 @@ impl Live {
             log: None,
             cancel: None,
             cancelled: false,
+            stage: None,
             failed: None,
             fg_first_seconds: None,
         }
@@ -364,6 +367,12 @@ impl Live {
     /// `Error::BadState`.
     pub fn set_cancel(&mut self, cancel: Option<CancelFn>) {
         self.cancel = cancel;
+    }
+
+    /// Sets (or clears) the stage callback: each start analysis is told as
+    /// `Stage::LiveStart` (0 before, 1 after), and its analyzer's stages inside it.
+    pub fn set_stage_progress(&mut self, stage: Option<StageFn>) {
+        self.stage = stage;
     }
 
     /// `Error::Cancelled` (the session ended) when the host asked to stop.
@@ -824,7 +833,15 @@ impl Live {
         let mut analyzer = Analyzer::new(self.settings.clone());
         analyzer.set_log(self.log.take());
         analyzer.set_cancel(self.cancel.clone());
+        analyzer.set_stage_progress(self.stage.clone());
+        let tell = |done: f64| {
+            if let Some(f) = &self.stage {
+                f(Stage::LiveStart, done);
+            }
+        };
+        tell(0.0);
         let analysed = self.analyse_held(&mut analyzer, held);
+        tell(1.0);
         self.log = analyzer.take_log();
         let stages = analyzer.stage_times();
         let t = &mut self.times.lock_stages;

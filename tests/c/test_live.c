@@ -90,10 +90,29 @@ static void set_true_placement(VidkompyLive *lv) {
 
 static size_t frame_bytes(int w, int h) { return (size_t)w * h + 2 * (size_t)(w / 2) * (h / 2); }
 
+/* Start analyses told (LIVE_START at 0 and at 1), and stages told inside them. */
+typedef struct {
+    int starts_begun, starts_ended, inside, outside;
+} StagesSeen;
+
+static void on_stage(void *user, int stage, double done) {
+    StagesSeen *seen = (StagesSeen *)user;
+    if (stage == VIDKOMPY_STAGE_LIVE_START) {
+        if (done <= 0.0) seen->starts_begun++;
+        else seen->starts_ended++;
+    } else if (seen->starts_begun > seen->starts_ended) {
+        seen->inside++;
+    } else {
+        seen->outside++;
+    }
+}
+
 static void every_order(int order, int given_placement) {
     VidkompySettings *s = live_settings();
     VidkompyLive *lv = NULL;
     CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    StagesSeen seen = {0, 0, 0, 0};
+    CHECK(vidkompy_live_set_stage_callback(lv, on_stage, &seen) == VIDKOMPY_OK);
     if (given_placement) set_true_placement(lv);
     Run r = {0, 0, FG_FRAMES, BG_FRAMES, 0, 0, 0, 0, 0, 0};
     int status = run(lv, order, &r);
@@ -102,6 +121,8 @@ static void every_order(int order, int given_placement) {
     if (r.wrong_bg || r.out != FG_FRAMES)
         fprintf(stderr, "%s: %d out, %d over the wrong bg frame\n", order_name[order], r.out, r.wrong_bg);
     CHECK(r.out == FG_FRAMES && r.wrong_order == 0 && r.wrong_bg == 0 && r.wrong_pts == 0 && r.outside == 0);
+    /* Each start analysis was told begun and ended, with the analyzer's stages inside. */
+    CHECK(seen.starts_begun >= 1 && seen.starts_begun == seen.starts_ended && seen.inside >= 2 && seen.outside == 0);
     VidkompyPlacement p;
     CHECK(vidkompy_live_placement(lv, &p) == VIDKOMPY_OK);
     CHECK(p.x == FX && p.y == FY && p.scale == 1.0);

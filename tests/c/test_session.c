@@ -33,11 +33,20 @@ static void on_progress(void *user, size_t fg, size_t bg) {
 
 static Observed observed;
 
+/* The stages finish tells, in order: stage * 10 + done (0 or 1). */
+static int stages_told[16], stages_count;
+
+static void on_stage(void *user, int stage, double done) {
+    (void)user;
+    if (stages_count < 16) stages_told[stages_count++] = stage * 10 + (done >= 1.0 ? 1 : 0);
+}
+
 static VidkompyAlignment *analyze(void) {
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
     CHECK(vidkompy_analyzer_set_callbacks(an, on_log, on_progress, &observed) == VIDKOMPY_OK);
     CHECK(vidkompy_analyzer_set_callbacks(NULL, on_log, NULL, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_analyzer_set_stage_callback(an, on_stage, NULL) == VIDKOMPY_OK);
 
     /* Misuse first: each is an error and the analyzer stays usable. */
     VidkompyFrame f = bg_frame(0);
@@ -77,6 +86,11 @@ static VidkompyAlignment *analyze(void) {
     CHECK(observed.placement_logged == 1);
     CHECK(observed.infos >= 2); /* the placement and the time map */
     CHECK(observed.fg_seen == FG_FRAMES && observed.bg_seen == BG_FRAMES);
+    /* finish told each stage as it started and ended: the search, the time map, the check. */
+    const int expected[6] = {VIDKOMPY_STAGE_PLACEMENT * 10, VIDKOMPY_STAGE_PLACEMENT * 10 + 1,
+                             VIDKOMPY_STAGE_TIME_MAP * 10, VIDKOMPY_STAGE_TIME_MAP * 10 + 1,
+                             VIDKOMPY_STAGE_PLACEMENT_CHECK * 10, VIDKOMPY_STAGE_PLACEMENT_CHECK * 10 + 1};
+    CHECK(stages_count == 6 && memcmp(stages_told, expected, sizeof expected) == 0);
     VidkompyAlignment *again = NULL;
     CHECK(vidkompy_analyzer_finish(an, &again) == VIDKOMPY_ERROR_BAD_STATE);
     CHECK(again == NULL);

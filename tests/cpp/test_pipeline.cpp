@@ -165,10 +165,13 @@ static void callbacks_and_a_frame_provider() {
         return true;
     });
     analyzer.set_callbacks([&](int, const char *) { logged++; }, [&](std::size_t, std::size_t) { progressed++; });
+    int time_map_told = 0;
+    analyzer.set_stage_callback([&](int stage, double) { time_map_told += stage == VIDKOMPY_STAGE_TIME_MAP; });
     vidkompy::Analyzer moved = std::move(analyzer); /* the callbacks go with it */
     push_all(moved);
     vidkompy::Alignment alignment = moved.finish();
     CHECK(alignment.bg_index(0) == OFFSET && progressed == FG_FRAMES + BG_FRAMES);
+    CHECK(time_map_told == 2); /* as it started and as it ended */
     CHECK(short_run() || (asked >= 3 && logged > 0));
 
     vidkompy::Analyzer stopped(&settings);
@@ -268,6 +271,8 @@ int main() {
     live_settings.set("band", "8");
     vidkompy::Live live(&live_settings);
     if (short_run()) live.set_placement(scene_placement());
+    int starts_told = 0;
+    live.set_stage_callback([&](int stage, double) { starts_told += stage == VIDKOMPY_STAGE_LIVE_START; });
     int live_out = 0, live_wrong = 0;
     fg_next = bg_next = 0;
     for (vidkompy::Received r; (r = live.receive(out)) != vidkompy::Received::Eof;) {
@@ -288,6 +293,7 @@ int main() {
         vidkompy::Frame next = fg_stream ? frame_of(fg_frame(next_index)) : frame_of(bg_frame(next_index));
         if (live.send(s, &next)) next_index++;
     }
+    CHECK(starts_told >= 2 && starts_told % 2 == 0); /* each start analysis begun and ended */
     CHECK(live_out == FG_FRAMES && live_wrong == 0);
     CHECK(live.held_bytes() > 0);
     vidkompy::Placement live_placement{};

@@ -500,6 +500,30 @@ def test_cancel_stops_the_analyzer(pair):
     assert e.value.status == vidkompy.CANCELLED
 
 
+def test_stages_are_told_by_finish_and_the_live_start(pair):
+    fg, bg = frames(pair[0]), frames(pair[1])
+    told = []
+    analyzer = vidkompy.Analyzer(vidkompy.Settings(min_confidence=0.5))
+    analyzer.set_stage_callback(lambda stage, done: told.append((stage, done)))
+    for j, frame in enumerate(bg):
+        analyzer.push("bg", frame)
+        if 0 <= j - OFFSET < FG_FRAMES:
+            analyzer.push("fg", fg[j - OFFSET])
+    analyzer.finish()
+    assert (vidkompy.STAGE_TIME_MAP, 0.0) in told and (vidkompy.STAGE_TIME_MAP, 1.0) in told
+    assert told.index((vidkompy.STAGE_PLACEMENT, 1.0)) < told.index((vidkompy.STAGE_TIME_MAP, 0.0))
+    live, starts = vidkompy.Live(), []
+    live.set_stage_callback(lambda stage, done: starts.append(done) if stage == vidkompy.STAGE_LIVE_START else None)
+    assert sum(1 for _ in live.run(fg, bg)) == FG_FRAMES
+    assert starts[:2] == [0.0, 1.0]
+    # An exception in the callback is raised by the call that ran it.
+    failing = vidkompy.Live()
+    failing.set_stage_callback(lambda stage, done: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        for _ in failing.run(fg, bg):
+            pass
+
+
 def test_cancel_stops_the_live_session_and_the_scout(pair):
     fg, bg = frames(pair[0]), frames(pair[1])
     live = vidkompy.Live()

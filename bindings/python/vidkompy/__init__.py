@@ -27,6 +27,7 @@ import numpy as np
 __all__ = [
     "Error", "Frame", "Settings", "Analyzer", "Alignment", "Compositor", "Live", "Scout", "ScoutSpan", "Placement",
     "locate", "composite", "status_str", "version", "LOG_ERROR", "LOG_WARNING", "LOG_INFO", "NotVerifiedWarning",
+    "STAGE_PLACEMENT", "STAGE_TIME_MAP", "STAGE_PLACEMENT_CHECK", "STAGE_LIVE_START",
 ]
 
 OK, AGAIN, EOF, APPROXIMATE = 0, 1, 2, 3
@@ -188,6 +189,9 @@ _handle = c_void_p
 _LogCallback = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_char_p)
 _ProgressCallback = ctypes.CFUNCTYPE(None, c_void_p, c_size_t, c_size_t)
 _FrameProvider = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, POINTER(_Frame))
+_StageCallback = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_double)
+# The stages a stage callback is told (VIDKOMPY_STAGE_*).
+STAGE_PLACEMENT, STAGE_TIME_MAP, STAGE_PLACEMENT_CHECK, STAGE_LIVE_START = 1, 2, 3, 4
 _signatures = {
     "vidkompy_last_error": (c_char_p, []),
     "vidkompy_frame_validate_ex": (c_int, [POINTER(_Frame), POINTER(_Error)]),
@@ -205,6 +209,7 @@ _signatures = {
     "vidkompy_analyzer_set_callbacks": (c_int, [_handle, _LogCallback, _ProgressCallback, c_void_p]),
     "vidkompy_analyzer_set_frame_provider": (c_int, [_handle, _FrameProvider, c_void_p]),
     "vidkompy_analyzer_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
+    "vidkompy_analyzer_set_stage_callback": (c_int, [_handle, _StageCallback, c_void_p]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
     "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
     "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
@@ -237,6 +242,7 @@ _signatures = {
     "vidkompy_live_new_ex": (c_int, [_handle, POINTER(_handle), POINTER(_Error)]),
     "vidkompy_live_free": (None, [POINTER(_handle)]),
     "vidkompy_live_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
+    "vidkompy_live_set_stage_callback": (c_int, [_handle, _StageCallback, c_void_p]),
     "vidkompy_live_last_error": (c_char_p, [_handle]),
     "vidkompy_live_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_live_receive": (c_int, [_handle, POINTER(_Frame)]),
@@ -521,7 +527,34 @@ class Alignment:
             _lib.vidkompy_alignment_free(byref(self._h))
 
 
-class Analyzer:
+class _CallbackHost:
+    """A handle whose callbacks keep their exceptions (they may not unwind through C) for the
+    call that ran them to raise."""
+
+    def _guarded(self, callback, failed=None):
+        """The callback with its exception kept (not printed) for the call that ran it."""
+
+        def call(*args):
+            try:
+                return callback(*args)
+            except BaseException as e:  # noqa: BLE001 - raised again after the C call returns
+                self._callback_error = self._callback_error or e
+                return failed
+
+        return call
+
+    def _raise_kept(self):
+        error, self._callback_error = getattr(self, "_callback_error", None), None
+        if error is not None:
+            raise error
+
+    def _stage_callback(self, told):
+        """`told(stage, done)` as a C stage callback (kept alive by the handle), or a null one."""
+        self._stage = _StageCallback(self._guarded(lambda _, stage, done: told(stage, done))) if told else _StageCallback()
+        return self._stage
+
+
+class Analyzer(_CallbackHost):
     """Pass 1: push frames of both streams (any interleaving), then finish() for an Alignment."""
 
     def __init__(self, settings=None):
@@ -572,22 +605,13 @@ class Analyzer:
         self._provider = _FrameProvider(self._guarded(provide, failed=1)) if provider else _FrameProvider()
         self._check(_lib.vidkompy_analyzer_set_frame_provider(self._h, self._provider, None))
 
-    def _guarded(self, callback, failed=None):
-        """The callback with its exception kept (not printed) for the call that ran it."""
-
-        def call(*args):
-            try:
-                return callback(*args)
-            except BaseException as e:  # noqa: BLE001 - raised again after the C call returns
-                self._callback_error = self._callback_error or e
-                return failed
-
-        return call
+    def set_stage_callback(self, told):
+        """`told(stage, done)`: finish() tells each stage (STAGE_PLACEMENT, STAGE_TIME_MAP,
+        STAGE_PLACEMENT_CHECK) as it starts (done 0) and ends (1); None clears it."""
+        self._check(_lib.vidkompy_analyzer_set_stage_callback(self._h, self._stage_callback(told), None))
 
     def _check(self, status):
-        error, self._callback_error = getattr(self, "_callback_error", None), None
-        if error is not None:
-            raise error
+        self._raise_kept()
         return _check(status, handle_message=lambda: _lib.vidkompy_analyzer_last_error(self._h))
 
     def finish(self):
@@ -692,7 +716,7 @@ class Compositor:
             _lib.vidkompy_compositor_free(byref(self._h))
 
 
-class Live:
+class Live(_CallbackHost):
     """The live session (one pass). run(fg, bg) takes two iterables of Frames, feeds them as the
     session asks, and yields (fg index, bg index, outside, planes) for every fg frame, each
     `live_lag` fg frames after it went in. NO_MATCH (vidkompy.Error) when fg's start is not
@@ -710,7 +734,13 @@ class Live:
         the session is finished."""
         self._cancel_flag.value = 1
 
+    def set_stage_callback(self, told):
+        """`told(stage, done)`: each start analysis as STAGE_LIVE_START (0 before, 1 after) and
+        the analyzer's stages inside it; None clears it."""
+        self._check(_lib.vidkompy_live_set_stage_callback(self._h, self._stage_callback(told), None))
+
     def _check(self, status):
+        self._raise_kept()
         return _check(status, handle_message=lambda: _lib.vidkompy_live_last_error(self._h))
 
     def run(self, fg, bg):
