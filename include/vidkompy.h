@@ -730,6 +730,41 @@ int vidkompy_alignment_stream_info(const struct VidkompyAlignment *alignment,
                                    struct VidkompyError *err);
 
 /*
+ The fg frame showing at `time`, in units of `time_base_num / time_base_den` seconds (a
+ timeline's own time base, MPEG's 1/90000 say) on fg's clock (fg's first frame at its first
+ pts): the last frame whose nominal time is not after it, into `*fg_index`. Returns
+ VIDKOMPY_ERROR_INVALID_ARGUMENT for a time outside fg's frames or a time base that is not
+ positive, VIDKOMPY_ERROR_BAD_STATE for a variable-rate fg (frames matched by count) or an
+ alignment without its media record.
+
+ # Safety
+ `alignment` NULL or live; `fg_index` NULL or writable; `err` NULL or writable.
+ */
+int vidkompy_alignment_fg_index_at(const struct VidkompyAlignment *alignment,
+                                   int64_t time,
+                                   int time_base_num,
+                                   int time_base_den,
+                                   size_t *fg_index,
+                                   struct VidkompyError *err);
+
+/*
+ The nominal time of the bg frame under fg frame `fg_index` in a time base of the host's
+ choosing (`time_base_num / time_base_den` seconds a unit, rounded to the nearest), on bg's
+ clock: vidkompy_alignment_bg_pts in a timeline's time base. Returns
+ VIDKOMPY_ERROR_INVALID_ARGUMENT for an index beyond fg or a time base that is not
+ positive, VIDKOMPY_ERROR_BAD_STATE for an alignment without its media record.
+
+ # Safety
+ `alignment` NULL or live; `time` NULL or writable; `err` NULL or writable.
+ */
+int vidkompy_alignment_bg_time(const struct VidkompyAlignment *alignment,
+                               size_t fg_index,
+                               int time_base_num,
+                               int time_base_den,
+                               int64_t *time,
+                               struct VidkompyError *err);
+
+/*
  The nominal pts of the bg frame under fg frame `fg_index`, in bg's time base (`*time_base_num`
  / `*time_base_den`, either output may be NULL): bg's first time plus its index over bg's
  frame rate, exact for a constant-rate bg. Returns VIDKOMPY_ERROR_BAD_STATE when the

@@ -249,6 +249,23 @@ class Alignment {
         return pts;
     }
 
+    /// The fg frame showing at `time`, in units of `num / den` seconds (a timeline's time base)
+    /// on fg's clock.
+    std::size_t fg_index_at(int64_t time, int num, int den) const {
+        std::size_t i = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_fg_index_at(get(), time, num, den, &i, &err), err);
+        return i;
+    }
+
+    /// The nominal time of the bg frame under fg frame `i`, in units of `num / den` seconds.
+    int64_t bg_time(std::size_t i, int num, int den) const {
+        int64_t t = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_bg_time(get(), i, num, den, &t, &err), err);
+        return t;
+    }
+
     double frame_confidence(std::size_t i) const {
         double c = 0;
         VidkompyError err;

@@ -83,6 +83,45 @@ impl Alignment {
         self.time.map.get(i).copied()
     }
 
+    /// The fg frame showing at `time` (units of `time_base`, on fg's own clock: fg's first
+    /// frame at its first pts), as a timeline in any rational time base asks: the last frame
+    /// whose nominal time is not after it.
+    pub fn fg_index_at(&self, time: i64, time_base: TimeBase) -> Result<usize> {
+        let fg = self.media_record()?.fg;
+        let seconds = time_base
+            .seconds(time)
+            .ok_or_else(|| Error::invalid(format!("time base {}/{} is not positive", time_base.num, time_base.den)))?;
+        let index = fg.showing_at(seconds).ok_or_else(|| {
+            Error::bad_state("fg's frames are not evenly timed (variable rate): a time names no frame")
+        })?;
+        usize::try_from(index).ok().filter(|&i| i < self.fg_frames).ok_or_else(|| {
+            Error::invalid(format!(
+                "time {time} x {}/{} s ({seconds:.6} s) is outside fg's {} frames from {:.6} s",
+                time_base.num, time_base.den, self.fg_frames, fg.start_seconds
+            ))
+        })
+    }
+
+    /// The nominal time of the bg frame under fg frame `fg_index`, in units of `time_base`
+    /// (rounded to the nearest), on bg's own clock: what `bg_pts` gives in bg's time base, in a
+    /// timeline's.
+    pub fn bg_time_in(&self, fg_index: usize, time_base: TimeBase) -> Result<i64> {
+        if !time_base.is_valid() {
+            return Err(Error::invalid(format!("time base {}/{} is not positive", time_base.num, time_base.den)));
+        }
+        let j = self
+            .bg_index(fg_index)
+            .ok_or_else(|| Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", self.fg_frames)))?;
+        let seconds = self.media_record()?.bg.seconds_of(j as usize);
+        Ok((seconds * time_base.den as f64 / time_base.num as f64).round() as i64)
+    }
+
+    fn media_record(&self) -> Result<&MediaIdentity> {
+        self.media
+            .as_ref()
+            .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))
+    }
+
     /// The map's legs: runs of fg frames whose bg frames never go back, in fg order. One leg
     /// for a map that follows bg forward; an edit that goes back in bg (a shot of earlier
     /// footage after a later one) starts a new leg, and a compositor fed forward has bg sought

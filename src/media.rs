@@ -44,6 +44,14 @@ impl StreamInfo {
         tb.is_valid().then(|| (self.seconds_of(index) * tb.den as f64 / tb.num as f64).round() as i64)
     }
 
+    /// The frame showing at a time (the last whose nominal time is not after it, to a
+    /// microsecond), for a constant-rate stream; `None` when frames can only be matched by
+    /// count.
+    pub fn showing_at(&self, seconds: f64) -> Option<i64> {
+        (self.constant_rate && self.frame_rate > 0.0 && seconds.is_finite())
+            .then(|| ((seconds - self.start_seconds) * self.frame_rate + 1e-6 * self.frame_rate).floor() as i64)
+    }
+
     /// The frame index a time names, for a constant-rate stream; `None` when frames can only be
     /// matched by count.
     pub fn index_at(&self, seconds: f64) -> Option<i64> {

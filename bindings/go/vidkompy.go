@@ -1087,6 +1087,28 @@ func (al *Alignment) BgPTS(i int) (pts int64, num, den int, err error) {
 	return int64(p), int(n), int(d), err
 }
 
+// FgIndexAt gives the fg frame showing at time, in units of num/den seconds (a timeline's time
+// base, 1/90000 say) on fg's clock.
+func (al *Alignment) FgIndexAt(time int64, num, den int) (int, error) {
+	defer runtime.KeepAlive(al)
+	var i C.size_t
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_fg_index_at(al.c, C.int64_t(time), C.int(num), C.int(den), &i, &e), &e)
+	return int(i), err
+}
+
+// BgTime gives the nominal time of the bg frame under fg frame i, in units of num/den seconds.
+func (al *Alignment) BgTime(i, num, den int) (int64, error) {
+	defer runtime.KeepAlive(al)
+	if i < 0 {
+		return 0, &Error{Status: StatusInvalidArgument, Message: "a negative fg frame index"}
+	}
+	var t C.int64_t
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_bg_time(al.c, C.size_t(i), C.int(num), C.int(den), &t, &e), &e)
+	return int64(t), err
+}
+
 // OutsideFrames lists the fg frames that have no counterpart in bg, in increasing order.
 func (al *Alignment) OutsideFrames() ([]int, error) {
 	defer runtime.KeepAlive(al)

@@ -966,3 +966,31 @@ func TestStagesAreToldByFinishAndTheLiveStart(t *testing.T) {
 		t.Fatalf("start analyses told %d times", starts)
 	}
 }
+
+// Times in a timeline's time base (1/90000: a 25 fps frame is 3600 units).
+func TestTimesInATimelinesTimeBase(t *testing.T) {
+	fg, bg := scene(t)
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	pushScene(t, a, fg, bg)
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Close()
+	for _, i := range []int{0, 5, fgFrames - 1} {
+		if got, err := al.FgIndexAt(int64(i)*3600+3599, 1, 90000); err != nil || got != i {
+			t.Fatalf("FgIndexAt for frame %d: %d, %v", i, got, err)
+		}
+		if got, err := al.BgTime(i, 1, 90000); err != nil || got != int64(i+offset)*3600 {
+			t.Fatalf("BgTime of frame %d: %d, %v", i, got, err)
+		}
+	}
+	var e *Error
+	if _, err := al.FgIndexAt(-1, 1, 90000); !errors.As(err, &e) || e.Status != StatusInvalidArgument {
+		t.Fatalf("a time before fg: %v", err)
+	}
+}

@@ -237,6 +237,65 @@ pub unsafe extern "C" fn vidkompy_alignment_stream_info(
     }
 }
 
+/// The fg frame showing at `time`, in units of `time_base_num / time_base_den` seconds (a
+/// timeline's own time base, MPEG's 1/90000 say) on fg's clock (fg's first frame at its first
+/// pts): the last frame whose nominal time is not after it, into `*fg_index`. Returns
+/// VIDKOMPY_ERROR_INVALID_ARGUMENT for a time outside fg's frames or a time base that is not
+/// positive, VIDKOMPY_ERROR_BAD_STATE for a variable-rate fg (frames matched by count) or an
+/// alignment without its media record.
+///
+/// # Safety
+/// `alignment` NULL or live; `fg_index` NULL or writable; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_fg_index_at(
+    alignment: *const VidkompyAlignment,
+    time: i64,
+    time_base_num: c_int,
+    time_base_den: c_int,
+    fg_index: *mut usize,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_error(err, || {
+            ffi_call_free(|| {
+                let al = alignment_ref(alignment)?;
+                put(fg_index, "fg_index", al.fg_index_at(time, TimeBase::new(time_base_num, time_base_den))?)?;
+                Ok(VIDKOMPY_OK)
+            })
+        })
+    }
+}
+
+/// The nominal time of the bg frame under fg frame `fg_index` in a time base of the host's
+/// choosing (`time_base_num / time_base_den` seconds a unit, rounded to the nearest), on bg's
+/// clock: vidkompy_alignment_bg_pts in a timeline's time base. Returns
+/// VIDKOMPY_ERROR_INVALID_ARGUMENT for an index beyond fg or a time base that is not
+/// positive, VIDKOMPY_ERROR_BAD_STATE for an alignment without its media record.
+///
+/// # Safety
+/// `alignment` NULL or live; `time` NULL or writable; `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_bg_time(
+    alignment: *const VidkompyAlignment,
+    fg_index: usize,
+    time_base_num: c_int,
+    time_base_den: c_int,
+    time: *mut i64,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_error(err, || {
+            ffi_call_free(|| {
+                let al = alignment_ref(alignment)?;
+                put(time, "time", al.bg_time_in(fg_index, TimeBase::new(time_base_num, time_base_den))?)?;
+                Ok(VIDKOMPY_OK)
+            })
+        })
+    }
+}
+
 /// The nominal pts of the bg frame under fg frame `fg_index`, in bg's time base (`*time_base_num`
 /// / `*time_base_den`, either output may be NULL): bg's first time plus its index over bg's
 /// frame rate, exact for a constant-rate bg. Returns VIDKOMPY_ERROR_BAD_STATE when the

@@ -167,6 +167,29 @@ static void ask_the_alignment(const VidkompyAlignment *al) {
     CHECK(fabs(vidkompy_alignment_rate(al) - 1.0) < 1e-6);
     size_t count = 99;
     CHECK(vidkompy_alignment_outside_frames(al, NULL, 0, &count, NULL) == VIDKOMPY_OK && count == 0);
+
+    /* A timeline's own time base (MPEG's 1/90000: a 25 fps frame is 3600 units): the fg frame
+     * showing at a time, and the bg frame's time under it. */
+    int exact = 1;
+    for (size_t i = 0; i < FG_FRAMES; i++) {
+        size_t at = 999, just_before = 999;
+        int64_t t = (int64_t)i * 3600, bg_time = -1;
+        exact &= vidkompy_alignment_fg_index_at(al, t, 1, 90000, &at, NULL) == VIDKOMPY_OK && at == i;
+        exact &= vidkompy_alignment_fg_index_at(al, t + 3599, 1, 90000, &at, NULL) == VIDKOMPY_OK && at == i;
+        if (i > 0) exact &= vidkompy_alignment_fg_index_at(al, t - 1, 1, 90000, &just_before, NULL) == VIDKOMPY_OK &&
+                            just_before == i - 1;
+        exact &= vidkompy_alignment_bg_time(al, i, 1, 90000, &bg_time, NULL) == VIDKOMPY_OK &&
+                 bg_time == (int64_t)(i + OFFSET) * 3600;
+    }
+    CHECK(exact);
+    size_t none = 0;
+    CHECK(vidkompy_alignment_fg_index_at(al, -1, 1, 90000, &none, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "outside fg's") != NULL);
+    CHECK(vidkompy_alignment_fg_index_at(al, FG_FRAMES * 3600, 1, 90000, &none, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_alignment_fg_index_at(al, 0, 0, 0, &none, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    int64_t t = 0;
+    CHECK(vidkompy_alignment_bg_time(al, 0, 1, 0, &t, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(vidkompy_alignment_bg_time(al, FG_FRAMES, 1, 90000, &t, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
 }
 
 static void correct_the_placement(const VidkompyAlignment *al) {

@@ -172,6 +172,9 @@ static void callbacks_and_a_frame_provider() {
     vidkompy::Alignment alignment = moved.finish();
     CHECK(alignment.bg_index(0) == OFFSET && progressed == FG_FRAMES + BG_FRAMES);
     CHECK(time_map_told == 2); /* as it started and as it ended */
+    /* Times in a timeline's time base (1/90000: a 25 fps frame is 3600 units). */
+    CHECK(alignment.fg_index_at(5 * 3600 + 3599, 1, 90000) == 5);
+    CHECK(alignment.bg_time(5, 1, 90000) == (5 + OFFSET) * 3600);
     CHECK(short_run() || (asked >= 3 && logged > 0));
 
     vidkompy::Analyzer stopped(&settings);

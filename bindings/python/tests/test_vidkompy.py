@@ -500,6 +500,18 @@ def test_cancel_stops_the_analyzer(pair):
     assert e.value.status == vidkompy.CANCELLED
 
 
+def test_times_in_a_timelines_time_base(alignment):
+    from fractions import Fraction
+
+    for i in (0, 5, FG_FRAMES - 1):
+        assert alignment.fg_index_at(i * 3600, (1, 90000)) == i
+        assert alignment.fg_index_at(i * 3600 + 3599, Fraction(1, 90000)) == i
+        assert alignment.bg_time(i, (1, 90000)) == (i + OFFSET) * 3600
+    with pytest.raises(vidkompy.Error) as e:
+        alignment.fg_index_at(-1, (1, 90000))
+    assert e.value.status == vidkompy.INVALID_ARGUMENT and "outside fg's" in e.value.message
+
+
 def test_stages_are_told_by_finish_and_the_live_start(pair):
     fg, bg = frames(pair[0]), frames(pair[1])
     told = []

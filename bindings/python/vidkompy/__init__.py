@@ -212,6 +212,8 @@ _signatures = {
     "vidkompy_analyzer_set_stage_callback": (c_int, [_handle, _StageCallback, c_void_p]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
     "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
+    "vidkompy_alignment_fg_index_at": (c_int, [_handle, c_int64, c_int, c_int, POINTER(c_size_t), POINTER(_Error)]),
+    "vidkompy_alignment_bg_time": (c_int, [_handle, c_size_t, c_int, c_int, POINTER(c_int64), POINTER(_Error)]),
     "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
     "vidkompy_compositor_first_bg": (c_int, [_handle, POINTER(c_size_t), POINTER(c_int64)]),
     "vidkompy_compositor_start_bg_at": (c_int, [_handle, c_size_t]),
@@ -284,6 +286,16 @@ def _check(status, err=None, handle_message=None):
     raise Error(status, message)
 
 
+def _rational(time_base):
+    """(num, den) of a time base given as a tuple or a Fraction."""
+    try:
+        if isinstance(time_base, tuple):
+            return int(time_base[0]), int(time_base[1])
+        return int(time_base.numerator), int(time_base.denominator)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        raise Error(INVALID_ARGUMENT, f"a time base is (num, den) or a Fraction, got {time_base!r}") from None
+
+
 def _stream(name):
     if name not in STREAMS:
         raise Error(INVALID_ARGUMENT, f"unknown stream {name!r} (\"fg\" or \"bg\")")
@@ -309,9 +321,8 @@ class Frame:
             raise Error(INVALID_FRAME, "a pts needs its time_base (num, den), e.g. PyAV's frame.time_base")
         if time_base is not None:
             try:
-                time_base = (int(time_base[0]), int(time_base[1])) if isinstance(time_base, tuple) else (
-                    int(time_base.numerator), int(time_base.denominator))
-            except (TypeError, ValueError, AttributeError, IndexError):
+                time_base = _rational(time_base)
+            except Error:
                 raise Error(INVALID_FRAME, f"time_base must be (num, den) or a Fraction, got {time_base!r}") from None
         if alpha not in ALPHAS:
             raise Error(INVALID_FRAME, f"alpha must be one of {', '.join(map(repr, ALPHAS))}, got {alpha!r}")
@@ -514,6 +525,21 @@ class Alignment:
         pts, num, den, err = c_int64(), c_int(), c_int(), _Error()
         _check(_lib.vidkompy_alignment_bg_pts(self._h, i, byref(pts), byref(num), byref(den), byref(err)), err)
         return pts.value, (num.value, den.value)
+
+    def fg_index_at(self, time, time_base):
+        """The fg frame showing at `time`, in units of `time_base` ((num, den) or a Fraction: a
+        timeline's, 1/90000 say) on fg's clock."""
+        num, den = _rational(time_base)
+        index, err = c_size_t(), _Error()
+        _check(_lib.vidkompy_alignment_fg_index_at(self._h, time, num, den, byref(index), byref(err)), err)
+        return index.value
+
+    def bg_time(self, i, time_base):
+        """The nominal time of the bg frame under fg frame `i`, in units of `time_base`."""
+        num, den = _rational(time_base)
+        t, err = c_int64(), _Error()
+        _check(_lib.vidkompy_alignment_bg_time(self._h, i, num, den, byref(t), byref(err)), err)
+        return t.value
 
     def with_placement(self, placement):
         """A new Alignment equal to this one with `placement` (a correction by hand), checked as a
