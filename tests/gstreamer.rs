@@ -18,7 +18,7 @@ mod with_gstreamer {
     use std::process::{Command, Output};
 
     use super::common;
-    use super::common::plugin_pairs::{args, have, pair, s, y4m_frames};
+    use super::common::plugin_pairs::{args, build_plugin, have, pair, s, y4m_frames};
 
     const LAG: &str = "12";
     /// The film at 640x360, fg a crop from 1.5 s.
@@ -35,16 +35,7 @@ mod with_gstreamer {
         if !have("ffmpeg", &["-version"], "cannot run ffmpeg") || !have("make", &["--version"], "cannot run make") {
             return None;
         }
-        common::build_cdylib();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("make")
-            .arg("-C")
-            .arg(root.join("plugins/gstreamer"))
-            .arg(format!("OUT={}", s(dir)))
-            .arg(format!("VIDKOMPY_LIBDIR={}", s(&common::library_dir())))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "the element did not build:\n{}", String::from_utf8_lossy(&out.stderr));
+        build_plugin(dir, "gstreamer");
         let inspect = gst(dir).arg("gst-inspect-1.0").arg("avdec_h264").output().unwrap();
         if !inspect.status.success() {
             common::cannot_run("GStreamer's H.264 decoder is missing (apt install gstreamer1.0-libav)");

@@ -21,7 +21,7 @@ mod with_mlt {
     use std::process::{Command, Output};
 
     use super::common;
-    use super::common::plugin_pairs::{args, ffmpeg, have, pair, s, y4m_frames};
+    use super::common::plugin_pairs::{args, build_plugin, ffmpeg, have, pair, s, y4m_frames};
 
     const FG_FRAMES: usize = 72;
 
@@ -36,16 +36,7 @@ mod with_mlt {
         if !have("ffmpeg", &["-version"], "cannot run ffmpeg") || !have("make", &["--version"], "cannot run make") {
             return None;
         }
-        common::build_cdylib();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("make")
-            .arg("-C")
-            .arg(root.join("plugins/mlt"))
-            .arg(format!("OUT={}", s(dir)))
-            .arg(format!("VIDKOMPY_LIBDIR={}", s(&common::library_dir())))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "the transition did not build:\n{}", String::from_utf8_lossy(&out.stderr));
+        build_plugin(dir, "mlt");
         let modules = Command::new("pkg-config").args(["--variable=moduledir", "mlt-framework-7"]).output().unwrap();
         let modules = PathBuf::from(String::from_utf8_lossy(&modules.stdout).trim());
         let repository = dir.join("modules");

@@ -17,6 +17,20 @@ pub fn have(program: &str, args: &[&str], why: &str) -> bool {
     ok
 }
 
+/// The cdylib, then a plugin's Makefile (`plugins/{folder}`) building into `dir` against it.
+pub fn build_plugin(dir: &Path, folder: &str) {
+    super::build_cdylib();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("make")
+        .arg("-C")
+        .arg(root.join("plugins").join(folder))
+        .arg(format!("OUT={}", s(dir)))
+        .arg(format!("VIDKOMPY_LIBDIR={}", s(&super::library_dir())))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "plugins/{folder} did not build:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
 pub fn ffmpeg(args: &[String]) {
     let status = Command::new("ffmpeg").args(["-v", "error", "-nostdin", "-y"]).args(args).status().unwrap();
     assert!(status.success(), "ffmpeg {args:?} failed");
