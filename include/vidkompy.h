@@ -456,25 +456,6 @@ typedef struct VidkompyError {
 } VidkompyError;
 
 /*
- Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
- the call only. Called on the thread that calls the analyzer function that logs.
- */
-typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
-
-/*
- Progress callback: fg and bg frames taken so far. Called on the thread that calls
- vidkompy_analyzer_push, after each frame is taken.
- */
-typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
-
-/*
- Stage callback: where a call that takes no frame is (`stage`, a VIDKOMPY_STAGE_*) and the
- share of that stage done, 0..1 (0 as it starts, 1 as it ends, at least). Called on the
- thread that calls the handle (vidkompy_analyzer_finish, vidkompy_live_send or _receive).
- */
-typedef void (*VidkompyStageCallback)(void *user, int stage, double done);
-
-/*
  A frame borrowed from the host for the duration of one call.
 
  `format` is a VIDKOMPY_PIXEL_FORMAT_*, optionally or-ed with a VIDKOMPY_FRAME_RANGE_* and a
@@ -501,6 +482,25 @@ typedef struct VidkompyFrame {
   int time_base_num;
   int time_base_den;
 } VidkompyFrame;
+
+/*
+ Log callback: `level` is VIDKOMPY_LOG_ERROR, _WARNING or _INFO; `message` is valid during
+ the call only. Called on the thread that calls the analyzer function that logs.
+ */
+typedef void (*VidkompyLogCallback)(void *user, int level, const char *message);
+
+/*
+ Progress callback: fg and bg frames taken so far. Called on the thread that calls
+ vidkompy_analyzer_push, after each frame is taken.
+ */
+typedef void (*VidkompyProgressCallback)(void *user, size_t fg_frames, size_t bg_frames);
+
+/*
+ Stage callback: where a call that takes no frame is (`stage`, a VIDKOMPY_STAGE_*) and the
+ share of that stage done, 0..1 (0 as it starts, 1 as it ends, at least). Called on the
+ thread that calls the handle (vidkompy_analyzer_finish, vidkompy_live_send or _receive).
+ */
+typedef void (*VidkompyStageCallback)(void *user, int stage, double done);
 
 /*
  Frame provider: fills `frame` with frame `index` of `stream` (0 is the first frame pushed
@@ -728,6 +728,27 @@ int vidkompy_alignment_stream_info(const struct VidkompyAlignment *alignment,
                                    int stream,
                                    struct VidkompyStreamInfo *out,
                                    struct VidkompyError *err);
+
+/*
+ Whether a medium is still the one an alignment was made from, as a project reopened after
+ its files may have changed asks: `*matches` is 1 when `first_frame` (the medium's first
+ frame, decoded as the host decodes it) and `frames` (its frame count) agree with the record
+ of `stream` (VIDKOMPY_STREAM_FG or _BG): the same size and count, and the first frame's
+ 64-bit print within 10 bits of the saved one (a re-encode or a regrade moves a few bits,
+ another picture about half), else 0. The print is saved in the alignment's JSON
+ ("media" ... "print"). Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without
+ prints.
+
+ # Safety
+ `alignment` NULL or live; `first_frame` NULL or a valid frame; `matches` NULL or writable;
+ `err` NULL or writable.
+ */
+int vidkompy_alignment_media_matches(const struct VidkompyAlignment *alignment,
+                                     int stream,
+                                     const struct VidkompyFrame *first_frame,
+                                     size_t frames,
+                                     int *matches,
+                                     struct VidkompyError *err);
 
 /*
  The fg frame showing at `time`, in units of `time_base_num / time_base_den` seconds (a

@@ -249,6 +249,17 @@ class Alignment {
         return pts;
     }
 
+    /// Whether a medium (its first frame as decoded, its frame count) is still the one the
+    /// alignment's record of stream `s` describes (see vidkompy_alignment_media_matches).
+    bool media_matches(Stream s, const Frame &first_frame, std::size_t frames) const {
+        int matches = 0;
+        VidkompyError err;
+        detail::check(vidkompy_alignment_media_matches(get(), static_cast<int>(s), &first_frame.raw, frames, &matches,
+                                                       &err),
+                      err);
+        return matches != 0;
+    }
+
     /// The fg frame showing at `time`, in units of `num / den` seconds (a timeline's time base)
     /// on fg's clock.
     std::size_t fg_index_at(int64_t time, int num, int den) const {

@@ -315,8 +315,10 @@ impl Alignment {
 }
 
 fn stream_json(info: &StreamInfo) -> String {
+    let print =
+        info.print.map_or(String::new(), |p| format!(", \"print\": [\"{:016x}\", \"{:016x}\"]", p.bits, p.mask));
     format!(
-        "{{\"format\": \"{}\", \"width\": {}, \"height\": {}, \"frames\": {}, \"start_seconds\": {}, \"frame_rate\": {}, \"constant_rate\": {}, \"time_base\": [{}, {}]}}",
+        "{{\"format\": \"{}\", \"width\": {}, \"height\": {}, \"frames\": {}, \"start_seconds\": {}, \"frame_rate\": {}, \"constant_rate\": {}, \"time_base\": [{}, {}]{print}}}",
         info.format,
         info.width,
         info.height,
@@ -346,7 +348,28 @@ fn stream_from_json(v: &json::Value) -> Result<StreamInfo> {
         frame_rate: v.get("frame_rate")?.number()?,
         constant_rate: v.get("constant_rate")?.bool()?,
         time_base: TimeBase::new(time_base[0].int()?, time_base[1].int()?),
+        print: match v.get("print") {
+            Ok(p) => Some(print_from_json(p)?),
+            Err(_) => None,
+        },
     })
+}
+
+/// A media record's print: ["bits", "mask"], each 16 hexadecimal digits.
+fn print_from_json(v: &json::Value) -> Result<crate::media::PicturePrint> {
+    let bad = || Error::invalid_data("media: print must be two strings of 16 hexadecimal digits");
+    let json::Value::Array(items) = v else { return Err(bad()) };
+    let hex = |i: usize| -> Result<u64> {
+        let text = items.get(i).ok_or_else(bad)?.str()?;
+        if text.len() != 16 {
+            return Err(bad());
+        }
+        u64::from_str_radix(text, 16).map_err(|_| bad())
+    };
+    if items.len() != 2 {
+        return Err(bad());
+    }
+    Ok(crate::media::PicturePrint { bits: hex(0)?, mask: hex(1)? })
 }
 
 /// A small JSON reader: enough for the report format, with clear errors.

@@ -122,3 +122,31 @@ fn film_retimed_to_29_97() {
         grade: GRADE,
     });
 }
+
+/// The media record's print of a first frame: a regrade with noise of the same picture is the
+/// same picture, the picture two seconds later and another clip are not; a black frame leaves
+/// it to the size and count.
+#[test]
+fn a_first_frames_print_tells_the_same_picture_from_another() {
+    use vidkompy::media::PicturePrint;
+    let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+    else {
+        return;
+    };
+    let Some((frames, _)) = common::decode(&film, 640, 360, 3.5) else { return };
+    let Some((other, _)) = common::decode(&interview, 640, 360, 0.2) else { return };
+    let grade = Grade { brightness: 0.06, contrast: 1.15, gamma: 0.9 };
+    // The film opens nearly black (a print with few pairs that differ): a picture a second in.
+    let print = PicturePrint::of(&frames[24].as_frame());
+    let of = |f: &vidkompy::FrameBuf| PicturePrint::of(&f.as_frame());
+    for seed in 0..4 {
+        let regraded = common::crop_grade(&frames[24], Rect::full(640, 360), grade, 3.0, seed);
+        assert!(print.same_picture(&of(&regraded)), "regraded ({seed}): {print:?} {:?}", of(&regraded));
+    }
+    assert!(print.mask.count_ones() >= 16, "the picture has pairs that differ: {print:?}");
+    assert!(!print.same_picture(&of(&frames[72])), "two seconds later: {print:?} {:?}", of(&frames[72]));
+    assert!(!print.same_picture(&of(&other[0])), "another clip: {print:?} {:?}", of(&other[0]));
+    let black = vidkompy::FrameBuf::new(vidkompy::PixelFormat::I420, 640, 360).unwrap();
+    assert_eq!(of(&black).mask, 0, "a black frame has no pair that differs");
+    assert!(of(&black).same_picture(&print), "left to the size and count");
+}

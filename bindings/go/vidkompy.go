@@ -1087,6 +1087,21 @@ func (al *Alignment) BgPTS(i int) (pts int64, num, den int, err error) {
 	return int64(p), int(n), int(d), err
 }
 
+// MediaMatches says whether a medium (its first frame as decoded, its frame count) is still the
+// one the alignment's record of stream s describes: same size and count, and the first frame's
+// print the same picture's (a project reopened after its files may have changed).
+func (al *Alignment) MediaMatches(s Stream, firstFrame *Frame, frames int) (bool, error) {
+	defer runtime.KeepAlive(al)
+	defer runtime.KeepAlive(firstFrame)
+	if frames < 0 {
+		return false, &Error{Status: StatusInvalidArgument, Message: "a negative frame count"}
+	}
+	var m C.int
+	var e C.VidkompyError
+	err := check(C.vidkompy_alignment_media_matches(al.c, C.int(s), &firstFrame.c, C.size_t(frames), &m, &e), &e)
+	return m != 0, err
+}
+
 // FgIndexAt gives the fg frame showing at time, in units of num/den seconds (a timeline's time
 // base, 1/90000 say) on fg's clock.
 func (al *Alignment) FgIndexAt(time int64, num, den int) (int, error) {

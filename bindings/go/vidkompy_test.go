@@ -994,3 +994,28 @@ func TestTimesInATimelinesTimeBase(t *testing.T) {
 		t.Fatalf("a time before fg: %v", err)
 	}
 }
+
+// The media record tells the same media from changed ones (count, first picture).
+func TestTheMediaRecordTellsChangedMedia(t *testing.T) {
+	fg, bg := scene(t)
+	a, err := NewAnalyzer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	pushScene(t, a, fg, bg)
+	al, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer al.Close()
+	for _, c := range []struct {
+		frame  *Frame
+		frames int
+		want   bool
+	}{{bg[0], bgFrames, true}, {bg[0], bgFrames - 1, false}, {bg[40], bgFrames, false}} {
+		if got, err := al.MediaMatches(Bg, c.frame, c.frames); err != nil || got != c.want {
+			t.Fatalf("MediaMatches(%d frames) = %v, %v; want %v", c.frames, got, err, c.want)
+		}
+	}
+}

@@ -237,6 +237,46 @@ pub unsafe extern "C" fn vidkompy_alignment_stream_info(
     }
 }
 
+/// Whether a medium is still the one an alignment was made from, as a project reopened after
+/// its files may have changed asks: `*matches` is 1 when `first_frame` (the medium's first
+/// frame, decoded as the host decodes it) and `frames` (its frame count) agree with the record
+/// of `stream` (VIDKOMPY_STREAM_FG or _BG): the same size and count, and the first frame's
+/// 64-bit print within 10 bits of the saved one (a re-encode or a regrade moves a few bits,
+/// another picture about half), else 0. The print is saved in the alignment's JSON
+/// ("media" ... "print"). Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without
+/// prints.
+///
+/// # Safety
+/// `alignment` NULL or live; `first_frame` NULL or a valid frame; `matches` NULL or writable;
+/// `err` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_alignment_media_matches(
+    alignment: *const VidkompyAlignment,
+    stream: c_int,
+    first_frame: *const VidkompyFrame,
+    frames: usize,
+    matches: *mut c_int,
+    err: *mut VidkompyError,
+) -> c_int {
+    // SAFETY: pointers checked or forwarded under the contract above.
+    unsafe {
+        with_error(err, || {
+            ffi_call_free(|| {
+                let al = alignment_ref(alignment)?;
+                let stream = stream_from_c(stream)?;
+                let frame = frame_from_c(first_frame)?;
+                let media = al
+                    .media
+                    .as_ref()
+                    .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))?;
+                let info = if stream == Stream::Fg { media.fg } else { media.bg };
+                put(matches, "matches", c_int::from(info.matches(&frame, frames)?))?;
+                Ok(VIDKOMPY_OK)
+            })
+        })
+    }
+}
+
 /// The fg frame showing at `time`, in units of `time_base_num / time_base_den` seconds (a
 /// timeline's own time base, MPEG's 1/90000 say) on fg's clock (fg's first frame at its first
 /// pts): the last frame whose nominal time is not after it, into `*fg_index`. Returns

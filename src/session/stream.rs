@@ -119,6 +119,8 @@ pub(crate) struct StreamIntake {
     pub clock: StreamClock,
     /// The time base of the stream's first timestamped frame (for the alignment's media record).
     pub time_base: TimeBase,
+    /// The first frame's print (for the media record).
+    pub print: Option<crate::media::PicturePrint>,
 }
 
 impl StreamIntake {
@@ -130,6 +132,7 @@ impl StreamIntake {
             ended: false,
             clock: StreamClock::default(),
             time_base: TimeBase::NONE,
+            print: None,
         }
     }
 
@@ -147,6 +150,9 @@ impl StreamIntake {
     /// Records a frame taken at `seconds` (from [`StreamIntake::check`]).
     pub fn taken(&mut self, frame: &FrameRef<'_>, seconds: f64) {
         self.clock.accept(seconds);
+        if self.count == 0 {
+            self.print = Some(crate::media::PicturePrint::of(frame));
+        }
         self.count += 1;
         if self.time_base == TimeBase::NONE && frame.pts != NO_PTS && frame.time_base.is_valid() {
             self.time_base = frame.time_base;
@@ -166,6 +172,7 @@ impl StreamIntake {
             frame_rate,
             constant_rate,
             time_base: self.time_base,
+            print: self.print,
         }
     }
 }

@@ -187,6 +187,20 @@ static void ask_the_alignment(const VidkompyAlignment *al) {
     CHECK(strstr(err.message, "outside fg's") != NULL);
     CHECK(vidkompy_alignment_fg_index_at(al, FG_FRAMES * 3600, 1, 90000, &none, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_alignment_fg_index_at(al, 0, 0, 0, &none, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    /* The media's record: the first frames and counts match; another picture, another count,
+     * a regraded first frame (fg's own frames are a regraded crop) as the check allows. */
+    int matches = -1;
+    VidkompyFrame first_bg = bg_frame(0), later_bg = bg_frame(40), first_fg = fg_frame(0);
+    CHECK(vidkompy_alignment_media_matches(al, VIDKOMPY_STREAM_BG, &first_bg, BG_FRAMES, &matches, &err) == VIDKOMPY_OK &&
+          matches == 1);
+    CHECK(vidkompy_alignment_media_matches(al, VIDKOMPY_STREAM_FG, &first_fg, FG_FRAMES, &matches, NULL) == VIDKOMPY_OK &&
+          matches == 1);
+    CHECK(vidkompy_alignment_media_matches(al, VIDKOMPY_STREAM_BG, &first_bg, BG_FRAMES + 1, &matches, NULL) ==
+              VIDKOMPY_OK &&
+          matches == 0);
+    CHECK(vidkompy_alignment_media_matches(al, VIDKOMPY_STREAM_BG, &later_bg, BG_FRAMES, &matches, NULL) == VIDKOMPY_OK &&
+          matches == 0);
+    CHECK(vidkompy_alignment_media_matches(al, 7, &first_bg, BG_FRAMES, &matches, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     int64_t t = 0;
     CHECK(vidkompy_alignment_bg_time(al, 0, 1, 0, &t, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
     CHECK(vidkompy_alignment_bg_time(al, FG_FRAMES, 1, 90000, &t, &err) == VIDKOMPY_ERROR_INVALID_ARGUMENT);

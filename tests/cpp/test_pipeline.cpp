@@ -175,6 +175,9 @@ static void callbacks_and_a_frame_provider() {
     /* Times in a timeline's time base (1/90000: a 25 fps frame is 3600 units). */
     CHECK(alignment.fg_index_at(5 * 3600 + 3599, 1, 90000) == 5);
     CHECK(alignment.bg_time(5, 1, 90000) == (5 + OFFSET) * 3600);
+    /* The media record: the same first bg frame and count, then another picture. */
+    CHECK(alignment.media_matches(vidkompy::Stream::Bg, frame_of(bg_frame(0)), BG_FRAMES));
+    CHECK(!alignment.media_matches(vidkompy::Stream::Bg, frame_of(bg_frame(40)), BG_FRAMES));
     CHECK(short_run() || (asked >= 3 && logged > 0));
 
     vidkompy::Analyzer stopped(&settings);

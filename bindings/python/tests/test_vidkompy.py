@@ -512,6 +512,13 @@ def test_times_in_a_timelines_time_base(alignment):
     assert e.value.status == vidkompy.INVALID_ARGUMENT and "outside fg's" in e.value.message
 
 
+def test_the_media_record_tells_changed_media(pair, alignment):
+    bg = frames(pair[1])
+    assert alignment.media_matches("bg", bg[0], BG_FRAMES)
+    assert not alignment.media_matches("bg", bg[0], BG_FRAMES - 1)
+    assert not alignment.media_matches("bg", bg[40], BG_FRAMES)
+
+
 def test_stages_are_told_by_finish_and_the_live_start(pair):
     fg, bg = frames(pair[0]), frames(pair[1])
     told = []

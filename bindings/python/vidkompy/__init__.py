@@ -212,6 +212,7 @@ _signatures = {
     "vidkompy_analyzer_set_stage_callback": (c_int, [_handle, _StageCallback, c_void_p]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
     "vidkompy_alignment_bg_pts": (c_int, [_handle, c_size_t, POINTER(c_int64), POINTER(c_int), POINTER(c_int), POINTER(_Error)]),
+    "vidkompy_alignment_media_matches": (c_int, [_handle, c_int, POINTER(_Frame), c_size_t, POINTER(c_int), POINTER(_Error)]),
     "vidkompy_alignment_fg_index_at": (c_int, [_handle, c_int64, c_int, c_int, POINTER(c_size_t), POINTER(_Error)]),
     "vidkompy_alignment_bg_time": (c_int, [_handle, c_size_t, c_int, c_int, POINTER(c_int64), POINTER(_Error)]),
     "vidkompy_alignment_with_placement": (c_int, [_handle, POINTER(Placement), POINTER(_handle), POINTER(_Error)]),
@@ -525,6 +526,15 @@ class Alignment:
         pts, num, den, err = c_int64(), c_int(), c_int(), _Error()
         _check(_lib.vidkompy_alignment_bg_pts(self._h, i, byref(pts), byref(num), byref(den), byref(err)), err)
         return pts.value, (num.value, den.value)
+
+    def media_matches(self, stream, first_frame, frames):
+        """Whether a medium (its first Frame as decoded, its frame count) is still the one the
+        record of "fg" or "bg" describes: same size and count, and the first frame's print the
+        same picture's (a project reopened after its files may have changed)."""
+        matches, err = c_int(), _Error()
+        _check(_lib.vidkompy_alignment_media_matches(self._h, _stream(stream), byref(first_frame._c), frames,
+                                                     byref(matches), byref(err)), err)
+        return bool(matches.value)
 
     def fg_index_at(self, time, time_base):
         """The fg frame showing at `time`, in units of `time_base` ((num, den) or a Fraction: a
