@@ -51,9 +51,20 @@ mod with_mlt {
 
     /// The timeline rendered by `render_y4m` into `out`, with the transition's `properties`.
     fn render(dir: &Path, bg: &Path, fg: &Path, out: &Path, properties: &[String]) -> String {
+        render_frames(dir, (bg, &s(fg)), out, FG_FRAMES, properties)
+    }
+
+    /// As `render`, `frames` long, with the b-track `clips` ("fg.mp4" or "fg.mp4,other.mp4").
+    fn render_frames(
+        dir: &Path,
+        (bg, clips): (&Path, &str),
+        out: &Path,
+        frames: usize,
+        properties: &[String],
+    ) -> String {
         let r = Command::new(dir.join("render_y4m"))
             .env("MLT_REPOSITORY", dir.join("modules"))
-            .args([s(bg), s(fg), s(out), FG_FRAMES.to_string()])
+            .args([s(bg), clips.to_string(), s(out), frames.to_string()])
             .args(properties)
             .output()
             .unwrap();
@@ -211,6 +222,33 @@ mod with_mlt {
         assert_eq!(differing(&ours[..first_outside], &comp[..first_outside]), Vec::<usize>::new(), "inside the map");
         let passed: Vec<usize> = (first_outside..FG_FRAMES).filter(|&k| ours[k] != bg_frames[k]).collect();
         assert!(passed.is_empty(), "outside the map, frames {passed:?} are not the a-track's");
+    }
+
+    /// A b-track that plays another clip after fg: fg's frames are composited as comp's, the
+    /// other clip's are not composited with fg's map (the a-track's frames pass), said once.
+    #[test]
+    fn a_later_clip_on_the_b_track_is_not_composited_with_fgs_map() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = common::TempDir::new("mlt", "later-clip");
+        let Some(_) = plugin(&d) else { return };
+        let (bg, fg) = pair(&d, &film, "640:360", "6", "1.5", "320:180:20:100");
+        let other = d.join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let (_, other_fg) = pair(&other, &interview, "640:360", "5", "1", "320:180:20:100");
+        let clips = format!("{},{}", s(&fg), s(&other_fg));
+        let log = render_frames(&d, (&bg, &clips), &d.join("out.y4m"), 120, &[]);
+        assert_eq!(log.matches("other media than the alignment's").count(), 1, "said once:\n{log}");
+        let r = comp_two_pass(&bg, &fg, &d.join("comp.y4m"));
+        assert!(r.status.success(), "comp failed: {}", String::from_utf8_lossy(&r.stderr));
+        let (ours, comp) = (y4m_frames(&d.join("out.y4m")), y4m_frames(&d.join("comp.y4m")));
+        assert_eq!(ours.len(), 120);
+        assert_eq!(differing(&ours[..FG_FRAMES], &comp), Vec::<usize>::new(), "fg's frames");
+        let bg_frames = raw_frames(&bg, 640 * 360 * 3 / 2);
+        let passed: Vec<usize> = (FG_FRAMES..120).filter(|&k| ours[k] != bg_frames[k]).collect();
+        assert!(passed.is_empty(), "the other clip's positions {passed:?} are not the a-track's frames");
     }
 
     /// A pair that does not match: no alignment is saved, every frame is the a-track's, and

@@ -2,7 +2,8 @@
  * render_y4m: a timeline as melt builds it (bg on track 0, fg on track 1, the transition
  * between them), rendered frame by frame to 4:2:0 Y4M straight from the tractor's images.
  *
- *   render_y4m BG FG OUT.y4m FRAMES [property=value ...]   (the transition's properties)
+ *   render_y4m BG FG[,FG2] OUT.y4m FRAMES [property=value ...]   (the transition's properties;
+ *   FG2: a second clip after FG on the b-track)
  *
  * melt's avformat consumer converts the images it writes (with MLT 7.12 a 4:2:0 image
  * written as 4:2:0 comes out with a changed V plane), so the transition's own output is read
@@ -33,7 +34,7 @@ static int write_frame(FILE *out, mlt_service tractor, int position, int width, 
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s BG FG OUT.y4m FRAMES [property=value ...]\n", argv[0]);
+        fprintf(stderr, "usage: %s BG FG[,FG2] OUT.y4m FRAMES [property=value ...]\n", argv[0]);
         return 2;
     }
     int frames = 0;
@@ -46,13 +47,21 @@ int main(int argc, char **argv) {
     mlt_profile_from_producer(profile, bg);
     mlt_producer_close(bg);
     bg = mlt_factory_producer(profile, NULL, argv[1]);
+    /* FG may name two clips, "a.mp4,b.mp4": a b-track playing one after the other. */
+    char *second = strchr(argv[2], ',');
+    if (second) *second++ = '\0';
     mlt_producer fg = mlt_factory_producer(profile, NULL, argv[2]);
+    mlt_producer next = second ? mlt_factory_producer(profile, NULL, second) : NULL;
+    mlt_playlist clips = mlt_playlist_init();
+    if (!fg || (second && !next) || !clips) return 1;
+    mlt_playlist_append(clips, fg);
+    if (next) mlt_playlist_append(clips, next);
     mlt_transition transition = mlt_factory_transition(profile, "vidkompy", NULL);
     mlt_tractor tractor = mlt_tractor_new(); /* with a field and a multitrack */
     if (!bg || !fg || !transition || !tractor) return 1;
     mlt_producer_set_in_and_out(bg, 0, frames - 1);
     mlt_tractor_set_track(tractor, bg, 0);
-    mlt_tractor_set_track(tractor, fg, 1);
+    mlt_tractor_set_track(tractor, MLT_PLAYLIST_PRODUCER(clips), 1);
     for (int k = 5; k < argc; k++) {
         char *eq = strchr(argv[k], '=');
         if (!eq) return 2;
@@ -70,6 +79,8 @@ int main(int argc, char **argv) {
     ok = (fclose(out) == 0) && ok;
     fprintf(stderr, "transition progress %d\n", mlt_properties_get_int(MLT_TRANSITION_PROPERTIES(transition), "progress"));
     mlt_transition_close(transition);
+    mlt_playlist_close(clips);
+    if (next) mlt_producer_close(next);
     mlt_producer_close(fg);
     mlt_producer_close(bg);
     mlt_tractor_close(tractor);

@@ -19,8 +19,9 @@
  * disturb it): the output at a position is the b-track's fg frame (its frame number in its
  * medium, wherever the clip sits on the timeline) composited onto the bg frame the alignment
  * names, not onto the a-track's frame at that position. Where fg has no counterpart in bg
- * (outside the map), and where the b-track has no frame, the a-track's frame passes
- * unchanged and the log says so once. The profile must have bg's frame size and both media
+ * (outside the map), where the b-track has no frame, and where a track shows other media
+ * than the alignment was made from (a later clip), the a-track's frame passes unchanged and
+ * the log says so once. The profile must have bg's frame size and both media
  * its frame rate (MLT converts frame rates by dropping and repeating, which the alignment
  * would then map). Frames go to the library as 4:2:0 without colour flags: fg and bg are
  * taken to share their range and matrix.
@@ -61,7 +62,8 @@ typedef struct {
     VidkompyAlignment *alignment;
     VidkompySettings *settings;
     int progress_said;
-    int said_outside, said_failure;
+    char resources[2][PATH_MAX]; /* the tracks' media as named when the alignment was made */
+    int said_outside, said_failure, said_other_media;
 } Context;
 
 static mlt_properties props_of(Context *ctx) {
@@ -367,6 +369,8 @@ static int alignment_ready(Context *ctx, mlt_frame a_frame, mlt_frame b_frame) {
     if (ctx->state == ALIGNMENT_NONE) {
         ctx->state = ALIGNMENT_FAILED;
         const char *bg = resource_of(a_frame), *fg = resource_of(b_frame);
+        snprintf(ctx->resources[VIDKOMPY_STREAM_BG], PATH_MAX, "%s", bg ? bg : "");
+        snprintf(ctx->resources[VIDKOMPY_STREAM_FG], PATH_MAX, "%s", fg ? fg : "");
         if (!make_settings(ctx)) {
         } else if (!open_medium(&ctx->media[VIDKOMPY_STREAM_BG], bg) ||
                    !open_medium(&ctx->media[VIDKOMPY_STREAM_FG], fg)) {
@@ -439,6 +443,14 @@ static uint8_t *composite(Context *ctx, int fg_index) {
     return out;
 }
 
+/* Whether the tracks still show the media the alignment was made from: a track may hold other
+ * clips later on, which the map knows nothing of. */
+static int same_media(const Context *ctx, mlt_frame a_frame, mlt_frame b_frame) {
+    const char *bg = resource_of(a_frame), *fg = resource_of(b_frame);
+    return bg && fg && strcmp(bg, ctx->resources[VIDKOMPY_STREAM_BG]) == 0 &&
+           strcmp(fg, ctx->resources[VIDKOMPY_STREAM_FG]) == 0;
+}
+
 static int get_image(mlt_frame a_frame, uint8_t **image, mlt_image_format *format, int *width, int *height,
                      int writable) {
     mlt_frame b_frame = mlt_frame_pop_frame(a_frame);
@@ -447,7 +459,13 @@ static int get_image(mlt_frame a_frame, uint8_t **image, mlt_image_format *forma
     int has_fg = resource_of(b_frame) && !mlt_properties_get_int(MLT_FRAME_PROPERTIES(b_frame), "test_image");
     if (has_fg && alignment_ready(ctx, a_frame, b_frame)) {
         const Medium *bg = &ctx->media[VIDKOMPY_STREAM_BG];
-        uint8_t *out = composite(ctx, fg_index_of(ctx, b_frame));
+        int fg_index = fg_index_of(ctx, b_frame);
+        uint8_t *out = NULL;
+        if (same_media(ctx, a_frame, b_frame))
+            out = composite(ctx, fg_index);
+        else
+            say_once(ctx, &ctx->said_other_media, "a track shows other media than the alignment's: not composited",
+                     fg_index);
         if (out) {
             mlt_frame_set_image(a_frame, out, (int)((size_t)bg->width * bg->height * 3 / 2), mlt_pool_release);
             *image = out;
