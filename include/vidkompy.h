@@ -733,11 +733,14 @@ int vidkompy_alignment_stream_info(const struct VidkompyAlignment *alignment,
  Whether a medium is still the one an alignment was made from, as a project reopened after
  its files may have changed asks: `*matches` is 1 when `first_frame` (the medium's first
  frame, decoded as the host decodes it) and `frames` (its frame count) agree with the record
- of `stream` (VIDKOMPY_STREAM_FG or _BG): the same size and count, and the first frame's
- 64-bit print within 10 bits of the saved one (a re-encode or a regrade moves a few bits,
- another picture about half), else 0. The print is saved in the alignment's JSON
- ("media" ... "print"). Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without
- prints.
+ of `stream` (VIDKOMPY_STREAM_FG or _BG), else 0. They agree when the size and the count are
+ the same and the first frame's print shows the same picture: the print orders the luma
+ means of neighbouring cells of a 9x8 grid, and of the pairs that differ by more than a luma
+ level in both pictures at most one in eight may be in the other order (a regrade with noise
+ keeps them; a picture two seconds later, or another clip, does not). A flat first frame (a
+ black one: fewer than 8 such pairs) cannot be told by its picture, and then the size and
+ the count alone decide. The print is saved in the alignment's JSON ("media" ... "print").
+ Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without prints.
 
  # Safety
  `alignment` NULL or live; `first_frame` NULL or a valid frame; `matches` NULL or writable;

@@ -122,6 +122,12 @@ impl Alignment {
             .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))
     }
 
+    /// The record of one stream's media (`Error::BadState` for a version-1 alignment).
+    pub fn stream_record(&self, stream: crate::session::Stream) -> Result<&StreamInfo> {
+        let media = self.media_record()?;
+        Ok(if stream == crate::session::Stream::Fg { &media.fg } else { &media.bg })
+    }
+
     /// The map's legs: runs of fg frames whose bg frames never go back, in fg order. One leg
     /// for a map that follows bg forward; an edit that goes back in bg (a shot of earlier
     /// footage after a later one) starts a new leg, and a compositor fed forward has bg sought

@@ -969,17 +969,7 @@ func TestStagesAreToldByFinishAndTheLiveStart(t *testing.T) {
 
 // Times in a timeline's time base (1/90000: a 25 fps frame is 3600 units).
 func TestTimesInATimelinesTimeBase(t *testing.T) {
-	fg, bg := scene(t)
-	a, err := NewAnalyzer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	pushScene(t, a, fg, bg)
-	al, err := a.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, al := analysedScene(t)
 	defer al.Close()
 	for _, i := range []int{0, 5, fgFrames - 1} {
 		if got, err := al.FgIndexAt(int64(i)*3600+3599, 1, 90000); err != nil || got != i {
@@ -997,6 +987,22 @@ func TestTimesInATimelinesTimeBase(t *testing.T) {
 
 // The media record tells the same media from changed ones (count, first picture).
 func TestTheMediaRecordTellsChangedMedia(t *testing.T) {
+	_, bg, al := analysedScene(t)
+	defer al.Close()
+	for _, c := range []struct {
+		frame  *Frame
+		frames int
+		want   bool
+	}{{bg[0], bgFrames, true}, {bg[0], bgFrames - 1, false}, {bg[40], bgFrames, false}} {
+		if got, err := al.MediaMatches(Bg, c.frame, c.frames); err != nil || got != c.want {
+			t.Fatalf("MediaMatches(%d frames) = %v, %v; want %v", c.frames, got, err, c.want)
+		}
+	}
+}
+
+// analysedScene is the scene pushed as a host would and finished: its frames and alignment.
+func analysedScene(t *testing.T) ([]*Frame, []*Frame, *Alignment) {
+	t.Helper()
 	fg, bg := scene(t)
 	a, err := NewAnalyzer(nil)
 	if err != nil {
@@ -1008,14 +1014,5 @@ func TestTheMediaRecordTellsChangedMedia(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer al.Close()
-	for _, c := range []struct {
-		frame  *Frame
-		frames int
-		want   bool
-	}{{bg[0], bgFrames, true}, {bg[0], bgFrames - 1, false}, {bg[40], bgFrames, false}} {
-		if got, err := al.MediaMatches(Bg, c.frame, c.frames); err != nil || got != c.want {
-			t.Fatalf("MediaMatches(%d frames) = %v, %v; want %v", c.frames, got, err, c.want)
-		}
-	}
+	return fg, bg, al
 }

@@ -221,30 +221,37 @@ pub unsafe extern "C" fn vidkompy_alignment_stream_info(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let stream = stream_from_c(stream)?;
-                let media = al
-                    .media
-                    .as_ref()
-                    .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))?;
-                let info = if stream == Stream::Fg { media.fg } else { media.bg };
-                put(out, "out", info.into())?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            put(out, "out", (*al.stream_record(stream_from_c(stream)?)?).into())?;
+            Ok(VIDKOMPY_OK)
         })
     }
+}
+
+/// An alignment query: the alignment checked, panics caught, the outcome also in `*err`.
+///
+/// # Safety
+/// `alignment` NULL or live; `err` NULL or writable.
+unsafe fn query(
+    alignment: *const VidkompyAlignment,
+    err: *mut VidkompyError,
+    f: impl FnOnce(&crate::Alignment) -> Result<c_int>,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_error(err, || ffi_call_free(|| f(alignment_ref(alignment)?))) }
 }
 
 /// Whether a medium is still the one an alignment was made from, as a project reopened after
 /// its files may have changed asks: `*matches` is 1 when `first_frame` (the medium's first
 /// frame, decoded as the host decodes it) and `frames` (its frame count) agree with the record
-/// of `stream` (VIDKOMPY_STREAM_FG or _BG): the same size and count, and the first frame's
-/// 64-bit print within 10 bits of the saved one (a re-encode or a regrade moves a few bits,
-/// another picture about half), else 0. The print is saved in the alignment's JSON
-/// ("media" ... "print"). Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without
-/// prints.
+/// of `stream` (VIDKOMPY_STREAM_FG or _BG), else 0. They agree when the size and the count are
+/// the same and the first frame's print shows the same picture: the print orders the luma
+/// means of neighbouring cells of a 9x8 grid, and of the pairs that differ by more than a luma
+/// level in both pictures at most one in eight may be in the other order (a regrade with noise
+/// keeps them; a picture two seconds later, or another clip, does not). A flat first frame (a
+/// black one: fewer than 8 such pairs) cannot be told by its picture, and then the size and
+/// the count alone decide. The print is saved in the alignment's JSON ("media" ... "print").
+/// Returns VIDKOMPY_ERROR_BAD_STATE for an alignment saved without prints.
 ///
 /// # Safety
 /// `alignment` NULL or live; `first_frame` NULL or a valid frame; `matches` NULL or writable;
@@ -260,19 +267,10 @@ pub unsafe extern "C" fn vidkompy_alignment_media_matches(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let stream = stream_from_c(stream)?;
-                let frame = frame_from_c(first_frame)?;
-                let media = al
-                    .media
-                    .as_ref()
-                    .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))?;
-                let info = if stream == Stream::Fg { media.fg } else { media.bg };
-                put(matches, "matches", c_int::from(info.matches(&frame, frames)?))?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            let record = al.stream_record(stream_from_c(stream)?)?;
+            put(matches, "matches", c_int::from(record.matches(&frame_from_c(first_frame)?, frames)?))?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -297,12 +295,9 @@ pub unsafe extern "C" fn vidkompy_alignment_fg_index_at(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                put(fg_index, "fg_index", al.fg_index_at(time, TimeBase::new(time_base_num, time_base_den))?)?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            put(fg_index, "fg_index", al.fg_index_at(time, TimeBase::new(time_base_num, time_base_den))?)?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -326,12 +321,9 @@ pub unsafe extern "C" fn vidkompy_alignment_bg_time(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                put(time, "time", al.bg_time_in(fg_index, TimeBase::new(time_base_num, time_base_den))?)?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            put(time, "time", al.bg_time_in(fg_index, TimeBase::new(time_base_num, time_base_den))?)?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }

@@ -155,6 +155,13 @@ static void test_frames(void) {
     bad.stride[0] = 129;
     CHECK(vidkompy_frame_validate(&bad) == VIDKOMPY_ERROR_INVALID_FRAME);
     CHECK_ERR_CONTAINS("is not a multiple of the 2-byte sample");
+    /* Float RGBA: strides are whole 4-byte samples. */
+    bad.format = VIDKOMPY_PIXEL_FORMAT_RGBAF32;
+    bad.width = 8; /* rows of 128 bytes, within y's plane */
+    bad.height = 2;
+    bad.stride[0] = 130;
+    CHECK(vidkompy_frame_validate(&bad) == VIDKOMPY_ERROR_INVALID_FRAME);
+    CHECK_ERR_CONTAINS("is not a multiple of the 4-byte sample");
 
     /* Unused plane pointers are ignored: gray needs one plane only. */
     bad = f;
