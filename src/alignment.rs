@@ -116,16 +116,11 @@ impl Alignment {
         Ok((seconds * time_base.den as f64 / time_base.num as f64).round() as i64)
     }
 
-    fn media_record(&self) -> Result<&MediaIdentity> {
+    /// The record of both streams' media (`Error::BadState` for a version-1 alignment).
+    pub fn media_record(&self) -> Result<&MediaIdentity> {
         self.media
             .as_ref()
             .ok_or_else(|| Error::bad_state("this alignment was saved without its media (format version 1)"))
-    }
-
-    /// The record of one stream's media (`Error::BadState` for a version-1 alignment).
-    pub fn stream_record(&self, stream: crate::session::Stream) -> Result<&StreamInfo> {
-        let media = self.media_record()?;
-        Ok(if stream == crate::session::Stream::Fg { &media.fg } else { &media.bg })
     }
 
     /// The map's legs: runs of fg frames whose bg frames never go back, in fg order. One leg

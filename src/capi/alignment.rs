@@ -222,10 +222,16 @@ pub unsafe extern "C" fn vidkompy_alignment_stream_info(
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
         query(alignment, err, |al| {
-            put(out, "out", (*al.stream_record(stream_from_c(stream)?)?).into())?;
+            put(out, "out", (*stream_record(al, stream)?).into())?;
             Ok(VIDKOMPY_OK)
         })
     }
+}
+
+/// The record of the stream a C stream number names.
+fn stream_record(al: &crate::Alignment, stream: c_int) -> Result<&StreamInfo> {
+    let media = al.media_record()?;
+    Ok(if stream_from_c(stream)? == Stream::Fg { &media.fg } else { &media.bg })
 }
 
 /// An alignment query: the alignment checked, panics caught, the outcome also in `*err`.
@@ -268,7 +274,7 @@ pub unsafe extern "C" fn vidkompy_alignment_media_matches(
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
         query(alignment, err, |al| {
-            let record = al.stream_record(stream_from_c(stream)?)?;
+            let record = stream_record(al, stream)?;
             put(matches, "matches", c_int::from(record.matches(&frame_from_c(first_frame)?, frames)?))?;
             Ok(VIDKOMPY_OK)
         })
