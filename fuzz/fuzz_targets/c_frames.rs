@@ -49,6 +49,8 @@ fn plane_shape(format: i32, p: usize, w: usize, h: usize) -> Option<(usize, usiz
         (8, _) => (cw, h),
         (10, 0) | (11, _) => (2 * w, h),
         (10, _) => (2 * cw, h),
+        (12, 0) | (13, 0) => (8 * w, h),
+        (14, 0) => (16 * w, h),
         _ => return None,
     })
 }
@@ -62,10 +64,11 @@ fn planes(format: i32) -> usize {
 }
 
 fn host_frame(b: &mut Bytes<'_>) -> HostFrame {
-    let mut format = (b.u8() % 14) as i32 - 1; // -1 and 12 are unknown formats
+    let mut format = (b.u8() % 17) as i32 - 1; // -1 and 15 are unknown formats
     if b.u8() % 4 == 0 {
-        // Colour bits: range and matrix 0..2 are defined, 3 is not.
-        format |= ((b.u8() % 4) as i32) << 8 | ((b.u8() % 4) as i32) << 12;
+        // Colour bits: range and matrix 0..2 are defined, 3 is not; alpha 0..2 are defined
+        // (on the RGBA formats), 3 is not.
+        format |= ((b.u8() % 4) as i32) << 8 | ((b.u8() % 4) as i32) << 12 | ((b.u8() % 4) as i32) << 16;
     }
     let size = |b: &mut Bytes<'_>| -> i32 {
         match b.u8() % 8 {
