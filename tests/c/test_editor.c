@@ -598,6 +598,36 @@ static void edges(const VidkompyAlignment *al) {
     CHECK(strstr(err.message, "version 1") != NULL);
     int64_t pts = 0;
     CHECK(vidkompy_alignment_bg_pts(old, 0, &pts, NULL, NULL, NULL) == VIDKOMPY_ERROR_BAD_STATE);
+    /* Time queries and the media check need the media record too. */
+    size_t at = 0;
+    int matches = -1;
+    VidkompyFrame first_bg = bg_frame(0);
+    CHECK(vidkompy_alignment_fg_index_at(old, 0, 1, 90000, &at, &err) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(err.message, "version 1") != NULL);
+    CHECK(vidkompy_alignment_bg_time(old, 0, 1, 90000, &pts, &err) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(vidkompy_alignment_media_matches(old, VIDKOMPY_STREAM_BG, &first_bg, 60, &matches, &err) ==
+          VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(err.message, "version 1") != NULL && matches == -1);
+    vidkompy_alignment_free(&old);
+    /* A version-2 record without prints (saved before they existed) and with a variable-rate
+     * fg: no time names an fg frame, and the first frames cannot be compared. */
+    const char *v2 = "{\"format_version\": 2, \"placement\": {\"x\": 50, \"y\": 30, \"width\": 128, "
+                     "\"height\": 72, \"scale\": 1, \"confidence\": 1, \"content\": [0, 0, 128, 72]}, "
+                     "\"temporal\": {\"fg_frames\": 2, \"bg_frames\": 60, \"map\": [14, 15], \"outside\": [], "
+                     "\"confidence\": 1}, \"media\": {"
+                     "\"fg\": {\"format\": \"i420\", \"width\": 128, \"height\": 72, \"frames\": 2, "
+                     "\"start_seconds\": 0, \"frame_rate\": 25, \"constant_rate\": false, \"time_base\": [1, 1000]}, "
+                     "\"bg\": {\"format\": \"i420\", \"width\": 256, \"height\": 144, \"frames\": 60, "
+                     "\"start_seconds\": 0, \"frame_rate\": 25, \"constant_rate\": true, \"time_base\": [1, 25]}}}";
+    CHECK(vidkompy_alignment_from_json(v2, &old) == VIDKOMPY_OK);
+    CHECK(vidkompy_alignment_fg_index_at(old, 0, 1, 90000, &at, &err) == VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(err.message, "variable rate") != NULL);
+    CHECK(vidkompy_alignment_bg_time(old, 1, 1, 90000, &pts, &err) == VIDKOMPY_OK && pts == 15 * 3600);
+    CHECK(vidkompy_alignment_media_matches(old, VIDKOMPY_STREAM_BG, &first_bg, 60, &matches, &err) ==
+          VIDKOMPY_ERROR_BAD_STATE);
+    CHECK(strstr(err.message, "no print") != NULL);
+    vidkompy_alignment_free(&old);
+    CHECK(vidkompy_alignment_from_json(v1, &old) == VIDKOMPY_OK);
     VidkompyCompositor *c = NULL;
     CHECK(vidkompy_compositor_new(old, NULL, &c) == VIDKOMPY_OK);
     size_t first = 0;
