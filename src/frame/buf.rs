@@ -139,34 +139,38 @@ impl FrameBuf {
         FrameMut { format, width, height, planes }
     }
 
+    /// Fills the picture with black. The stride's padding is left as it is: zero, as every
+    /// `FrameBuf` allocates it and nothing writes it, so that two buffers with the same
+    /// picture have the same planes however they were made.
     pub fn fill_black(&mut self) {
         let format = self.format;
+        // Limited-range black: luma 16, chroma 128 (times 4 at 10 bits; P010 in the high bits).
+        let (black, grey): (u16, u16) = match format {
+            PixelFormat::P010 => (64 << 6, 512 << 6),
+            f if f.bit_depth() == 10 => (64, 512),
+            _ => (16, 128),
+        };
         for i in 0..format.plane_count() {
-            let plane = self.plane_mut(i);
-            // Limited-range black: luma 16, chroma 128 (times 4 at 10 bits; P010 in the high bits).
-            let (black, grey): (u16, u16) = match format {
-                PixelFormat::P010 => (64 << 6, 512 << 6),
-                f if f.bit_depth() == 10 => (64, 512),
-                _ => (16, 128),
-            };
             let value = if i == 0 { black } else { grey };
-            match format {
-                PixelFormat::Gray8 | PixelFormat::Rgb24 => plane.fill(0),
-                PixelFormat::Rgba | PixelFormat::Bgra => {
-                    for px in plane.chunks_exact_mut(4) {
-                        px.copy_from_slice(&[0, 0, 0, 255]);
-                    }
-                }
-                f if f.is_wide_rgba() => {
-                    let width = plane.len() / (4 * f.sample_bytes());
-                    for x in 0..width {
-                        for (c, v) in [0.0, 0.0, 0.0, 1.0].into_iter().enumerate() {
-                            super::wide_rgba::write_channel(plane, x, c, f, v);
+            for r in 0..format.plane_size(i, self.width, self.height).1 {
+                let row = self.row_mut(i, r);
+                match format {
+                    PixelFormat::Gray8 | PixelFormat::Rgb24 => row.fill(0),
+                    PixelFormat::Rgba | PixelFormat::Bgra => {
+                        for px in row.chunks_exact_mut(4) {
+                            px.copy_from_slice(&[0, 0, 0, 255]);
                         }
                     }
+                    f if f.is_wide_rgba() => {
+                        for x in 0..row.len() / (4 * f.sample_bytes()) {
+                            for (c, v) in [0.0, 0.0, 0.0, 1.0].into_iter().enumerate() {
+                                super::wide_rgba::write_channel(row, x, c, f, v);
+                            }
+                        }
+                    }
+                    f if f.sample_bytes() == 2 => fill_u16(row, value),
+                    _ => row.fill(value as u8),
                 }
-                f if f.sample_bytes() == 2 => fill_u16(plane, value),
-                _ => plane.fill(value as u8),
             }
         }
     }
