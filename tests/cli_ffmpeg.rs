@@ -307,6 +307,35 @@ mod with_ffmpeg {
         }
     }
 
+    /// A crop of the film whose right third stays black in fg's samples: the unlit side of the
+    /// room, which bg shows as dark. Both paths paste all of fg (the analyzer cut that side
+    /// off as a bar, 584 of 960 columns, so a regraded fg would have shown bg's grade there),
+    /// at the right place and frames.
+    #[test]
+    fn the_dark_side_of_a_shot_is_picture_not_a_bar() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("dark-side");
+        let fg = d.join("fg.mp4");
+        if derive(&src, &fg, "2", "4", "crop=960:540:200:100", &["-an"]).is_none() {
+            return;
+        }
+        for path in ["two-pass", "auto"] {
+            let (out, report) = (d.join(format!("out-{path}.y4m")), d.join(format!("{path}.json")));
+            let r = bin()
+                .args(["comp", "-q", "--path", path, "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
+                .args(["--report", &s(&report), "--audio", "none"])
+                .output()
+                .unwrap();
+            assert!(r.status.success(), "{path}: {}", stderr(&r));
+            let a = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+            let p = a.placement;
+            assert_eq!((p.x, p.y, p.width, p.height), (200, 100, 960, 540), "{path}: {p:?}");
+            assert_eq!(p.content, vidkompy::Rect::full(960, 540), "{path}");
+            let wrong: Vec<usize> = (0..a.fg_frames).filter(|&i| a.time.map[i] as usize != 48 + i).collect();
+            assert!(wrong.is_empty(), "{path}: fg frames {wrong:?} off in {:?}", a.time.map);
+        }
+    }
+
     /// Another film, with bg's keyframes a second apart and its audio kept (so that the job
     /// would take two passes): the scout, seeing no keyframe like fg, refuses by default with
     /// exit 1 and nothing written, having decoded bg's keyframes only; `--path two-pass`

@@ -3,7 +3,7 @@
 
 mod common;
 
-use vidkompy::spatial::{Image, content_rect, locate, ncc_full, ncc_reference};
+use vidkompy::spatial::{Image, Placement, bars_given_back, content_rect, locate, ncc_full, ncc_reference};
 use vidkompy::synth::{Grade, PairSpec, SyntheticPair};
 use vidkompy::{Error, FrameBuf, Rect, Settings};
 
@@ -249,4 +249,58 @@ fn placement_confidence_is_calibrated_on_the_clips_pairs() {
     assert_eq!(placement_confidence(f64::NAN), 0.0);
     let scores: Vec<f64> = (0..=100).map(|k| placement_confidence(k as f64 / 100.0)).collect();
     assert!(scores.windows(2).all(|w| w[1] >= w[0]));
+}
+
+/// A gray frame whose value at (x, y) is `f(x, y)`.
+fn gray(w: u32, h: u32, f: impl Fn(usize, usize) -> u8) -> FrameBuf {
+    let mut buf = FrameBuf::new(vidkompy::PixelFormat::Gray8, w, h).unwrap();
+    for y in 0..h as usize {
+        buf.row_mut(0, y).iter_mut().enumerate().for_each(|(x, v)| *v = f(x, y));
+    }
+    buf
+}
+
+/// On one matched pair, a side fg's samples called a bar is given back when bg is as dark
+/// under it (a dark picture they share); a bar over bg's picture, black or carrying a
+/// subtitle, or one that would land outside bg, stays cut.
+#[test]
+fn bars_are_given_back_only_where_they_are_no_bars() {
+    let texture = |x: usize, y: usize| (60 + (x * 7 + y * 13) % 120) as u8;
+    // bg: picture on the left, a dark side (18) from column 50 on.
+    let bg = gray(128, 96, |x, y| if x < 50 { texture(x, y) } else { 18 });
+    let content = Rect::new(0, 0, 40, 48);
+    let at = |x: i32| Placement {
+        x,
+        y: 20,
+        width: 40,
+        height: 48,
+        scale: 1.0,
+        confidence: 0.99,
+        content,
+        x_subpixel: x as f64,
+        y_subpixel: 20.0,
+    };
+    let fg_dark_side = gray(64, 48, |x, y| if x < 40 { texture(x + 10, y + 20) } else { 18 });
+    let given = |fg: &FrameBuf, bg: &FrameBuf, p: &Placement| bars_given_back(&fg.as_frame(), &bg.as_frame(), p);
+    // Placed at x = 10, fg's right strip (columns 40..64) lands on bg's dark side.
+    assert_eq!(given(&fg_dark_side, &bg, &at(10)), Rect::full(64, 48));
+    // A black bar over bg's picture stays cut.
+    let bright_bg = gray(128, 96, texture);
+    let fg_black_bar = gray(64, 48, |x, y| if x < 40 { texture(x + 10, y + 20) } else { 16 });
+    assert_eq!(given(&fg_black_bar, &bright_bg, &at(10)), content);
+    // So does a bar carrying a subtitle in this frame (the samples saw it black).
+    let subtitled = gray(64, 48, |x, y| {
+        if x < 40 {
+            texture(x + 10, y + 20)
+        } else if (44..60).contains(&x) && y == 30 {
+            235
+        } else {
+            16
+        }
+    });
+    assert_eq!(given(&subtitled, &bright_bg, &at(10)), content);
+    // Placed at x = 80, the strip would reach column 144 of 128: it cannot be compared, and
+    // stays cut however dark bg is.
+    let bg_dark = gray(128, 96, |_, _| 18);
+    assert_eq!(given(&fg_dark_side, &bg_dark, &at(80)), content);
 }

@@ -86,7 +86,9 @@ use crate::session::placement_check::{
 use crate::session::store::{Copies, LumaStore, placement_to_full};
 use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
-use crate::spatial::{Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed};
+use crate::spatial::{
+    Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed, widened,
+};
 use crate::temporal::{
     CHANCE_RATIO, RepeatedSpan, SPANS_ALIKE, TimeMap, Track, align, chance_evidence, closest_shift,
     follow_outside_runs, rate_prior,
@@ -938,13 +940,15 @@ impl Analyzer {
             self.placement_full_size = self.copies.shrink <= 1;
             time = self.describe_and_align()?;
         }
+        let mut content_given_back = None;
         for _ in 0..CHECK_ROUNDS {
             let before = self.placement.expect("found");
-            let Some(Checked { placement: checked, map_agrees, pairs, frames_alike }) =
+            let Some(Checked { placement: checked, map_agrees, pairs, frames_alike, content_given_back: back }) =
                 self.check_on_matched_pairs(&time)?
             else {
                 break;
             };
+            content_given_back = back;
             self.frames_alike = Some((pairs, frames_alike, "at full size"));
             self.placement_full_size = true;
             if same_box(&before, &checked) {
@@ -963,6 +967,12 @@ impl Analyzer {
                 break;
             }
             time = self.describe_and_align()?;
+        }
+        if let Some(back) = content_given_back {
+            self.placed(
+                widened(&self.placement.expect("found"), back),
+                "bars that are no bars on matched pairs given back",
+            );
         }
         Ok(time)
     }

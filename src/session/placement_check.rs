@@ -12,7 +12,7 @@ use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
 use crate::spatial::{
-    NearScores, Placement, locate, locate_content, locate_near, locate_near_except, near_scores_except,
+    NearScores, Placement, bars_given_back, locate, locate_content, locate_near, locate_near_except, near_scores_except,
 };
 use crate::temporal::Track;
 
@@ -42,6 +42,10 @@ pub struct Checked {
     /// were judged alone).
     pub pairs: usize,
     pub frames_alike: usize,
+    /// fg's content with the bars every pair gave back (`bars_given_back`), when wider than
+    /// the placement's: the content to paste once the placement stands. The time map needs no
+    /// second look, as what is given back is black in fg's samples.
+    pub content_given_back: Option<Rect>,
 }
 
 /// Neighbouring bg frames whose full-size pictures score within this of each other against
@@ -294,12 +298,16 @@ pub struct PairsChecked {
     /// position.
     judged_alone: bool,
     radius: u32,
+    /// fg's content with the bars every pair so far gave back (`bars_given_back`); `None`
+    /// before the first pair.
+    dark_in_bg: Option<Rect>,
 }
 
 impl PairsChecked {
     /// Checks `around` on one pair: graphics left out (`graphics_tiles`), the bg frame whose
     /// search scores best wins.
     pub fn add(&mut self, pair: &PairFrames<'_>, around: &Placement, radius: u32, settings: &Settings) {
+        self.note_dark_bars(pair, around);
         let frames: Vec<FrameRef<'_>> = pair.bg.iter().map(|(_, f)| *f).collect();
         let except = graphics_tiles(&pair.fg, &frames, around, radius)
             .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS))
@@ -360,10 +368,35 @@ impl PairsChecked {
         }
     }
 
+    /// Narrows `dark_in_bg` to the bars this pair gives back with its mapped bg frame (a pair
+    /// without its mapped frame gives nothing back).
+    fn note_dark_bars(&mut self, pair: &PairFrames<'_>, around: &Placement) {
+        let back = match pair.bg.iter().find(|(j, _)| *j == pair.mapped) {
+            Some((_, bg)) => bars_given_back(&pair.fg, bg, around),
+            None => around.content,
+        };
+        self.dark_in_bg = Some(match self.dark_in_bg {
+            None => back,
+            Some(d) => {
+                let (x0, y0) = (d.x.max(back.x), d.y.max(back.y));
+                let (x1, y1) = ((d.x + d.width).min(back.x + back.width), (d.y + d.height).min(back.y + back.height));
+                Rect::new(x0, y0, x1 - x0, y1 - y0)
+            }
+        });
+    }
+
     pub fn result(&self) -> Option<Checked> {
-        self.common_position().or_else(|| {
-            self.best.map(|placement| Checked { placement, map_agrees: !self.disagreed, pairs: 0, frames_alike: 0 })
-        })
+        let checked = self.common_position().or_else(|| {
+            self.best.map(|placement| Checked {
+                placement,
+                map_agrees: !self.disagreed,
+                pairs: 0,
+                frames_alike: 0,
+                content_given_back: None,
+            })
+        })?;
+        let content_given_back = self.dark_in_bg.filter(|back| *back != checked.placement.content);
+        Some(Checked { content_given_back, ..checked })
     }
 
     /// The position best summed over the pairs (see the type's comment); `None` when the
@@ -416,7 +449,7 @@ impl PairsChecked {
             scores_alike(p.mapped.scores[k] as f64, neighbours, FRAMES_ALIKE)
         };
         let frames_alike = self.pairs.iter().filter(alike).count();
-        Some(Checked { placement, map_agrees, pairs: self.pairs.len(), frames_alike })
+        Some(Checked { placement, map_agrees, pairs: self.pairs.len(), frames_alike, content_given_back: None })
     }
 }
 
@@ -463,7 +496,15 @@ mod tests {
             },
         ];
         let best = Some(Placement { y: 54, ..scored(95, 0.9813) });
-        PairsChecked { best, disagreed: true, around: Some(around), pairs, judged_alone: false, radius: 2 }
+        PairsChecked {
+            best,
+            disagreed: true,
+            around: Some(around),
+            pairs,
+            judged_alone: false,
+            radius: 2,
+            dark_in_bg: None,
+        }
     }
 
     #[test]
