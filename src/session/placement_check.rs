@@ -9,7 +9,7 @@
 //! pan makes near-ties). Every host gets this through the analyzer.
 
 use crate::alignment::Alignment;
-use crate::frame::{FrameRef, Rect};
+use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect};
 use crate::settings::Settings;
 use crate::spatial::{
     NearScores, Placement, bars_given_back, locate, locate_content, locate_near, locate_near_except, near_scores_except,
@@ -241,7 +241,40 @@ pub fn refine_scale(
         min_confidence: 0.0,
         ..settings.clone()
     };
-    locate(&[*fg], &[*bg], &near).ok().filter(|p| p.content == around.content)
+    let (window, luma) = reach_of(bg, around, near.scale_max / around.scale)?;
+    let p = locate(&[*fg], &[luma.as_frame()], &near).ok().filter(|p| p.content == around.content)?;
+    let (dx, dy) = (window.x as i32, window.y as i32);
+    Some(Placement {
+        x: p.x + dx,
+        y: p.y + dy,
+        x_subpixel: p.x_subpixel + dx as f64,
+        y_subpixel: p.y_subpixel + dy as f64,
+        ..p
+    })
+}
+
+/// The part of bg that `around`'s box can cover when its scale grows by `growth` about any
+/// of its points, `NEAR_RADIUS` more each side, and bg's luma there: the scale is searched
+/// again there only (over the whole frame it was most of the check on a scaled pair:
+/// 1.4 s of 2.1 s analysing the film at 4:3 of a crop). `None` when the box leaves bg.
+fn reach_of(bg: &FrameRef<'_>, around: &Placement, growth: f64) -> Option<(Rect, FrameBuf)> {
+    let grow = |size: u32| ((growth - 1.0).max(0.0) * size as f64).ceil() as i64 + NEAR_RADIUS as i64;
+    let (gx, gy) = (grow(around.width), grow(around.height));
+    let x0 = (around.x as i64 - gx).max(0);
+    let y0 = (around.y as i64 - gy).max(0);
+    let x1 = (around.x as i64 + around.width as i64 + gx).min(bg.width() as i64);
+    let y1 = (around.y as i64 + around.height as i64 + gy).min(bg.height() as i64);
+    if x1 - x0 < around.width as i64 || y1 - y0 < around.height as i64 {
+        return None;
+    }
+    let window = Rect::new(x0 as u32, y0 as u32, (x1 - x0) as u32, (y1 - y0) as u32);
+    let mut luma = FrameBuf::new(PixelFormat::Gray8, window.width, window.height).ok()?;
+    let mut scratch = vec![0u8; window.width as usize];
+    for r in 0..window.height as usize {
+        let row = bg.luma_row(window.y as usize + r, window.x as usize, &mut scratch);
+        luma.row_mut(0, r).copy_from_slice(row);
+    }
+    Some((window, luma))
 }
 
 /// A neighbouring bg frame must match better than the mapped one by this much to win. In a
