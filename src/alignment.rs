@@ -83,6 +83,16 @@ impl Alignment {
         self.time.map.get(i).copied()
     }
 
+    /// The bg frame under fg frame `i`, or the error a call taking an fg index answers.
+    pub fn mapped_bg(&self, i: usize) -> Result<u32> {
+        self.bg_index(i).ok_or_else(|| self.beyond_fg(i))
+    }
+
+    /// The error for an fg index past fg's frames.
+    pub fn beyond_fg(&self, i: usize) -> Error {
+        Error::invalid(format!("fg index {i} is beyond the {} fg frames", self.fg_frames))
+    }
+
     /// The fg frame showing at `time` (units of `time_base`, on fg's own clock: fg's first
     /// frame at its first pts), as a timeline in any rational time base asks: the last frame
     /// whose nominal time is not after it.
@@ -109,9 +119,7 @@ impl Alignment {
         if !time_base.is_valid() {
             return Err(Error::invalid(format!("time base {}/{} is not positive", time_base.num, time_base.den)));
         }
-        let j = self
-            .bg_index(fg_index)
-            .ok_or_else(|| Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", self.fg_frames)))?;
+        let j = self.mapped_bg(fg_index)?;
         let seconds = self.media_record()?.bg.seconds_of(j as usize);
         Ok((seconds * time_base.den as f64 / time_base.num as f64).round() as i64)
     }

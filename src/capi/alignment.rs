@@ -101,9 +101,7 @@ pub unsafe extern "C" fn vidkompy_alignment_bg_index(
     ffi_call_free(|| {
         // SAFETY: NULL-checked; otherwise live / writable by contract.
         let al = unsafe { alignment.as_ref() }.ok_or_else(|| Error::invalid("alignment is NULL"))?;
-        let j = al.alignment.bg_index(fg_index).ok_or_else(|| {
-            Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", al.alignment.fg_frames))
-        })?;
+        let j = al.alignment.mapped_bg(fg_index)?;
         if let Some(b) = unsafe { bg_index.as_mut() } {
             *b = j;
         }
@@ -234,19 +232,6 @@ fn stream_record(al: &crate::Alignment, stream: c_int) -> Result<&StreamInfo> {
     Ok(if stream_from_c(stream)? == Stream::Fg { &media.fg } else { &media.bg })
 }
 
-/// An alignment query: the alignment checked, panics caught, the outcome also in `*err`.
-///
-/// # Safety
-/// `alignment` NULL or live; `err` NULL or writable.
-unsafe fn query(
-    alignment: *const VidkompyAlignment,
-    err: *mut VidkompyError,
-    f: impl FnOnce(&crate::Alignment) -> Result<c_int>,
-) -> c_int {
-    // SAFETY: forwarded caller contract.
-    unsafe { with_error(err, || ffi_call_free(|| f(alignment_ref(alignment)?))) }
-}
-
 /// Whether a medium is still the one an alignment was made from, as a project reopened after
 /// its files may have changed asks: `*matches` is 1 when `first_frame` (the medium's first
 /// frame, decoded as the host decodes it) and `frames` (its frame count) agree with the record
@@ -352,27 +337,22 @@ pub unsafe extern "C" fn vidkompy_alignment_bg_pts(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let j = al.bg_index(fg_index).ok_or_else(|| {
-                    Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", al.fg_frames))
-                })?;
-                let bg = al
-                    .media
-                    .as_ref()
-                    .map(|m| m.bg)
-                    .filter(|b| b.time_base.is_valid())
-                    .ok_or_else(|| Error::bad_state("the alignment has no record of bg's timestamps"))?;
-                put(pts, "pts", bg.pts_of(j as usize).unwrap_or(NO_PTS))?;
-                if let Some(n) = time_base_num.as_mut() {
-                    *n = bg.time_base.num;
-                }
-                if let Some(d) = time_base_den.as_mut() {
-                    *d = bg.time_base.den;
-                }
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            let j = al.mapped_bg(fg_index)?;
+            let bg = al
+                .media
+                .as_ref()
+                .map(|m| m.bg)
+                .filter(|b| b.time_base.is_valid())
+                .ok_or_else(|| Error::bad_state("the alignment has no record of bg's timestamps"))?;
+            put(pts, "pts", bg.pts_of(j as usize).unwrap_or(NO_PTS))?;
+            if let Some(n) = time_base_num.as_mut() {
+                *n = bg.time_base.num;
+            }
+            if let Some(d) = time_base_den.as_mut() {
+                *d = bg.time_base.den;
+            }
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -415,15 +395,10 @@ pub unsafe extern "C" fn vidkompy_alignment_frame_confidence(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let c = al.time.confidence.get(fg_index).ok_or_else(|| {
-                    Error::invalid(format!("fg index {fg_index} is beyond the {} fg frames", al.fg_frames))
-                })?;
-                put(out, "out", *c as c_double)?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            let c = al.time.confidence.get(fg_index).ok_or_else(|| al.beyond_fg(fg_index))?;
+            put(out, "out", *c as c_double)?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -444,12 +419,9 @@ pub unsafe extern "C" fn vidkompy_alignment_placement_approximate(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                put(out, "out", c_int::from(al.placement_approximate))?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            put(out, "out", c_int::from(al.placement_approximate))?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -471,21 +443,18 @@ pub unsafe extern "C" fn vidkompy_alignment_outside_frames(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let outside = &al.time.outside;
-                put(count, "count", outside.len())?;
-                let n = outside.len().min(capacity);
-                if n > 0 {
-                    if indices.is_null() {
-                        return Err(Error::invalid("indices is NULL with a capacity above 0"));
-                    }
-                    // SAFETY: non-null and writable for `capacity >= n` values by contract.
-                    std::ptr::copy_nonoverlapping(outside.as_ptr(), indices, n);
+        query(alignment, err, |al| {
+            let outside = &al.time.outside;
+            put(count, "count", outside.len())?;
+            let n = outside.len().min(capacity);
+            if n > 0 {
+                if indices.is_null() {
+                    return Err(Error::invalid("indices is NULL with a capacity above 0"));
                 }
-                Ok(VIDKOMPY_OK)
-            })
+                // SAFETY: non-null and writable for `capacity >= n` values by contract.
+                std::ptr::copy_nonoverlapping(outside.as_ptr(), indices, n);
+            }
+            Ok(VIDKOMPY_OK)
         })
     }
 }
@@ -506,18 +475,15 @@ pub unsafe extern "C" fn vidkompy_alignment_with_placement(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
-                hand_over(out, || {
-                    let mut alignment = al.clone();
-                    alignment.placement = p.into();
-                    // The host's placement stands on its own word.
-                    alignment.placement_approximate = false;
-                    alignment.validate()?;
-                    Ok(VidkompyAlignment { alignment })
-                })
+        query(alignment, err, |al| {
+            let p = placement.as_ref().ok_or_else(|| Error::invalid("placement is NULL"))?;
+            hand_over(out, || {
+                let mut alignment = al.clone();
+                alignment.placement = p.into();
+                // The host's placement stands on its own word.
+                alignment.placement_approximate = false;
+                alignment.validate()?;
+                Ok(VidkompyAlignment { alignment })
             })
         })
     }

@@ -27,17 +27,14 @@ pub unsafe extern "C" fn vidkompy_composite(
 ) -> c_int {
     // SAFETY: each pointer is checked or forwarded under the caller's contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let settings = settings_or_default(settings);
-                let (fg, bg) = (frame_from_c(fg)?, frame_from_c(bg)?);
-                let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
-                let mut out = frame_mut_from_c(d)?;
-                composite_frame(al, &settings, fg_index, &fg, &bg, &mut out)?;
-                (d.pts, d.time_base_num, d.time_base_den) = (fg.pts, fg.time_base.num, fg.time_base.den);
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            let settings = settings_or_default(settings);
+            let (fg, bg) = (frame_from_c(fg)?, frame_from_c(bg)?);
+            let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
+            let mut out = frame_mut_from_c(d)?;
+            composite_frame(al, &settings, fg_index, &fg, &bg, &mut out)?;
+            (d.pts, d.time_base_num, d.time_base_den) = (fg.pts, fg.time_base.num, fg.time_base.den);
+            Ok(VIDKOMPY_OK)
         })
     }
 }

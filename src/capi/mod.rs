@@ -315,6 +315,20 @@ pub(super) unsafe fn alignment_ref<'a>(alignment: *const VidkompyAlignment) -> R
     unsafe { alignment.as_ref() }.map(|a| &a.alignment).ok_or_else(|| Error::invalid("alignment is NULL"))
 }
 
+/// A call on an alignment, for every entry point that takes one with an `err`: the alignment
+/// checked, panics caught, the outcome also in `*err`.
+///
+/// # Safety
+/// `alignment` NULL or live; `err` NULL or writable.
+pub(super) unsafe fn query(
+    alignment: *const VidkompyAlignment,
+    err: *mut VidkompyError,
+    f: impl FnOnce(&crate::Alignment) -> Result<c_int>,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { with_error(err, || ffi_call_free(|| f(alignment_ref(alignment)?))) }
+}
+
 /// An output pointer that must not be NULL, checked before the call does its work (so a
 /// NULL costs nothing and loses nothing).
 ///

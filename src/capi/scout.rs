@@ -5,9 +5,9 @@ use std::ffi::{CString, c_char, c_int};
 
 use super::{
     LastError, VIDKOMPY_OK, VidkompyAlignment, VidkompyError, VidkompyFrame, VidkompyPlacement, VidkompySettings,
-    ffi_call_free, frame_from_c, free_handle, new_handle, settings_or_default, stream_from_c, with_error, with_handle,
+    frame_from_c, free_handle, new_handle, settings_or_default, stream_from_c, with_error, with_handle,
 };
-use super::{alignment_ref, cancel_from_flag};
+use super::{cancel_from_flag, query};
 use crate::Error;
 use crate::{Scout, ScoutAnswer, ScoutReport, WindowCuts, window_held_fg};
 
@@ -359,14 +359,11 @@ pub unsafe extern "C" fn vidkompy_alignment_check_window(
 ) -> c_int {
     // SAFETY: pointers checked or forwarded under the contract above.
     unsafe {
-        with_error(err, || {
-            ffi_call_free(|| {
-                let al = alignment_ref(alignment)?;
-                let cuts = WindowCuts { start: bg_before != 0, end: bg_after != 0 };
-                window_held_fg(al, cuts)
-                    .map_err(|why| Error::NotInBg(format!("the window of bg did not hold all of fg: {why}")))?;
-                Ok(VIDKOMPY_OK)
-            })
+        query(alignment, err, |al| {
+            let cuts = WindowCuts { start: bg_before != 0, end: bg_after != 0 };
+            window_held_fg(al, cuts)
+                .map_err(|why| Error::NotInBg(format!("the window of bg did not hold all of fg: {why}")))?;
+            Ok(VIDKOMPY_OK)
         })
     }
 }
