@@ -11,10 +11,18 @@
 //! mean of each chroma block (2×2 for 4:2:0, 2×1 for 4:2:2) of the scaled chroma, placed at
 //! (x >> 1, y >> 1) rounded down: an odd x or y shifts chroma by half a luma pixel.
 //!
+//! Three paths, the cheapest that applies: row copies (same 8-bit planar format and colour,
+//! scale 1, even offsets: exactly fg's samples); the direct paste (`direct.rs`: 8-bit 4:2:0
+//! of one colour, opaque, unfeathered, any scale or offset: each plane filtered straight from
+//! fg's into the output in fixed point, chroma on bg's chroma grid); and the general path
+//! above for everything else, which the others are tested against.
+//!
 //! All buffers live in [`ComposeScratch`] and are reused, so composing allocates nothing once
 //! the sizes are known.
 
 mod color;
+mod direct;
+mod fixed_filter;
 mod resample;
 
 use crate::error::{Error, Result};
@@ -60,6 +68,7 @@ pub struct ComposeScratch {
     alpha: Vec<u8>,
     scale: ScaleScratch,
     chroma_row: Vec<(u32, u32, u8)>,
+    direct: direct::DirectScratch,
 }
 
 #[inline]
@@ -76,6 +85,26 @@ pub fn compose(
     scratch: &mut ComposeScratch,
     out: &mut FrameMut<'_>,
 ) -> Result<()> {
+    compose_with(bg, fg, spec, scratch, out, Paths::All)
+}
+
+/// Which paths `compose_with` may take: all, or the general one only (the reference the
+/// others are tested against).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Paths {
+    All,
+    #[cfg_attr(not(test), allow(dead_code))]
+    GeneralOnly,
+}
+
+fn compose_with(
+    bg: &FrameRef<'_>,
+    fg: &FrameRef<'_>,
+    spec: &PasteSpec,
+    scratch: &mut ComposeScratch,
+    out: &mut FrameMut<'_>,
+    paths: Paths,
+) -> Result<()> {
     check_request(bg, fg, spec, out)?;
     out.copy_from(bg)?;
     let (bw, bh) = (bg.width() as i64, bg.height() as i64);
@@ -88,19 +117,40 @@ pub fn compose(
     }
     let visible = Visible { x0: vx0, y0: vy0, x1: vx1, y1: vy1 };
     let (source, target) = (Resolved::of(fg, spec.matrix), Resolved::of(bg, spec.matrix));
-    if source == target && paste_by_copy(bg, fg, spec, (vx0, vy0, vx1, vy1), out) {
+    if paths == Paths::All && source == target && paste_by_copy(bg, fg, spec, (vx0, vy0, vx1, vy1), out) {
         return Ok(());
     }
+    if paths == Paths::All && direct::applies(bg, fg, spec, source == target) {
+        direct::paste(fg, spec, visible, &mut scratch.direct, out);
+        return Ok(());
+    }
+    paste_general(bg, fg, spec, visible, scratch, out);
+    Ok(())
+}
+
+/// Any pair of formats: fg's content read into 16-bit planes in bg's colour, scaled at luma
+/// resolution, written in bg's format over `out` (a copy of bg) on `visible`.
+fn paste_general(
+    bg: &FrameRef<'_>,
+    fg: &FrameRef<'_>,
+    spec: &PasteSpec,
+    visible: Visible,
+    scratch: &mut ComposeScratch,
+    out: &mut FrameMut<'_>,
+) {
+    let (source, target) = (Resolved::of(fg, spec.matrix), Resolved::of(bg, spec.matrix));
+    let (bw, bh) = (bg.width() as i64, bg.height() as i64);
+    let (dw, dh) = (spec.width as usize, spec.height as usize);
     read_content(fg, spec.content, source, target.matrix, &mut scratch.source);
     let window = Window {
-        x: (vx0 - spec.x as i64) as usize,
-        y: (vy0 - spec.y as i64) as usize,
-        width: (vx1 - vx0) as usize,
-        height: (vy1 - vy0) as usize,
+        x: (visible.x0 - spec.x as i64) as usize,
+        y: (visible.y0 - spec.y as i64) as usize,
+        width: (visible.x1 - visible.x0) as usize,
+        height: (visible.y1 - visible.y0) as usize,
     };
     scratch.scaled.resize(window.width, window.height);
     let source_size = (scratch.source.width, scratch.source.height);
-    let ComposeScratch { source, scaled, alpha, scale, chroma_row } = scratch;
+    let ComposeScratch { source, scaled, alpha, scale, chroma_row, .. } = scratch;
     scale_plane(&source.y, source_size, &mut scaled.y, (dw, dh), window, scale);
     scale_plane(&source.u, source_size, &mut scaled.u, (dw, dh), window, scale);
     scale_plane(&source.v, source_size, &mut scaled.v, (dw, dh), window, scale);
@@ -119,7 +169,6 @@ pub fn compose(
     if bg.format().is_planar_yuv() || bg.format().is_semi_planar() {
         write_chroma(scaled, alpha, visible, writer, chroma_row, out);
     }
-    Ok(())
 }
 
 fn check_request(bg: &FrameRef<'_>, fg: &FrameRef<'_>, spec: &PasteSpec, out: &FrameMut<'_>) -> Result<()> {

@@ -10,6 +10,8 @@ static NEON: Kernels = Kernels {
     hamming_row,
     sad_thumb,
     dot_sum_sq: super::scalar::dot_sum_sq,
+    weigh_row: super::scalar::weigh_row,
+    taps_row: super::scalar::taps_row,
 };
 
 pub fn available() -> Vec<&'static Kernels> {

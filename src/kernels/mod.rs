@@ -23,6 +23,47 @@ pub type Thumb = [i8; THUMB_BYTES];
 /// `(Σ a·b, Σ a, Σ a²)`.
 pub type DotSumSq = (f32, f32, f32);
 
+/// One row of a fixed-point filter's taps along an axis: output `k` is
+/// `(Σ_t weights[t * n + k] · sums[first[k] - origin + t] + ROUND) >> TAPS_SHIFT`, at most
+/// 255, for `n = first.len()` outputs of `taps` taps. Weights sum to at most `1 << 14` an
+/// output and sums are below `1 << 15`, so no sum leaves a u32. Built by `new`, which checks
+/// once that every tap reads within `sums_len` sums (the SIMD levels gather on that promise).
+#[derive(Debug, Clone, Copy)]
+pub struct TapsRow<'a> {
+    first: &'a [u32],
+    /// Tap-major: the first tap of every output, then the second, ...
+    weights: &'a [u32],
+    taps: usize,
+    origin: u32,
+    sums_len: usize,
+}
+
+impl<'a> TapsRow<'a> {
+    /// `None` when a tap would read outside `sums_len` sums, or the weights are not `taps`
+    /// per output.
+    pub fn new(first: &'a [u32], weights: &'a [u32], taps: usize, origin: u32, sums_len: usize) -> Option<TapsRow<'a>> {
+        let inside =
+            |&f: &u32| f >= origin && ((f - origin) as usize).checked_add(taps).is_some_and(|end| end <= sums_len);
+        (taps >= 1
+            && weights.len() == first.len().checked_mul(taps)?
+            && sums_len <= i32::MAX as usize
+            && first.iter().all(inside))
+        .then_some(TapsRow { first, weights, taps, origin, sums_len })
+    }
+
+    pub fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
+}
+
+/// The shift that brings a tap sum back to 8 bits, and its rounding.
+pub const TAPS_SHIFT: u32 = 21;
+pub const TAPS_ROUND: u32 = 1 << (TAPS_SHIFT - 1);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CpuLevel {
     Scalar,
@@ -66,6 +107,11 @@ pub struct Kernels {
     pub sad_thumb: fn(&Thumb, &Thumb) -> u32,
     /// `(Σ a·b, Σ a, Σ a²)` over equal-length rows (NCC at one position).
     pub dot_sum_sq: fn(&[f32], &[f32]) -> DotSumSq,
+    /// `acc[i] += weight * src[i]` in integers (the vertical pass of the paste's filter).
+    pub weigh_row: fn(&mut [u32], &[u8], u32),
+    /// The horizontal pass of the paste's filter (`TapsRow`); `out.len() == row.len()` and
+    /// `sums.len()` at least the row's `sums_len`.
+    pub taps_row: fn(&TapsRow<'_>, &[u32], &mut [u8]),
 }
 
 /// Every level this CPU can run, lowest first (always starts with `Scalar`).
@@ -157,9 +203,41 @@ mod tests {
                     k.level.name()
                 );
             }
+            taps_rows_equal_scalar(k, &mut rng);
             let lo = [i8::MIN; THUMB_BYTES];
             let hi = [i8::MAX; THUMB_BYTES];
             assert_eq!((k.sad_thumb)(&lo, &hi), 255 * 256, "sad extremes {}", k.level.name());
+        }
+    }
+
+    /// Every tap count from 1 to 6, output counts around the vector widths, sums and weights
+    /// up to their limits, outputs reading the row's last sums.
+    fn taps_rows_equal_scalar(k: &Kernels, rng: &mut Lcg) {
+        for taps in 1..=6usize {
+            for n in [0usize, 1, 7, 8, 9, 16, 17, 100] {
+                let len = n * 2 + taps + 3;
+                let origin = (rng.next() % 50) as u32;
+                let sums: Vec<u32> = (0..len).map(|_| (rng.next() % (255 << 7)) as u32).collect();
+                let mut first: Vec<u32> =
+                    (0..n).map(|_| origin + (rng.next() % (len - taps + 1) as u64) as u32).collect();
+                first.sort();
+                if let Some(last) = first.last_mut() {
+                    *last = origin + (len - taps) as u32;
+                }
+                let weights: Vec<u32> =
+                    (0..n * taps).map(|_| (rng.next() % (1 << 14) as u64) as u32 / taps as u32).collect();
+                let row = TapsRow::new(&first, &weights, taps, origin, len).unwrap();
+                assert!(TapsRow::new(&first, &weights, taps, origin, len - 1).is_none() || n == 0);
+                let (mut want, mut got) = (vec![0u8; n], vec![1u8; n]);
+                (scalar::KERNELS.taps_row)(&row, &sums, &mut want);
+                (k.taps_row)(&row, &sums, &mut got);
+                assert_eq!(got, want, "taps_row {} taps {taps} n {n}", k.level.name());
+                let src: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let (mut want, mut got) = (sums.clone(), sums.clone());
+                (scalar::KERNELS.weigh_row)(&mut want, &src, 16384);
+                (k.weigh_row)(&mut got, &src, 16384);
+                assert_eq!(got, want, "weigh_row {} len {len}", k.level.name());
+            }
         }
     }
 

@@ -1,8 +1,52 @@
 //! The reference implementations. Every SIMD level must give exactly these results.
 
-use super::{CpuLevel, Kernels, Thumb};
+use super::{CpuLevel, Kernels, TAPS_ROUND, TAPS_SHIFT, TapsRow, Thumb};
 
-pub static KERNELS: Kernels = Kernels { level: CpuLevel::Scalar, accumulate_row, hamming_row, sad_thumb, dot_sum_sq };
+pub static KERNELS: Kernels =
+    Kernels { level: CpuLevel::Scalar, accumulate_row, hamming_row, sad_thumb, dot_sum_sq, weigh_row, taps_row };
+
+#[inline(always)]
+pub fn weigh_row(acc: &mut [u32], src: &[u8], weight: u32) {
+    assert_eq!(acc.len(), src.len());
+    for (a, &s) in acc.iter_mut().zip(src) {
+        *a += weight * s as u32;
+    }
+}
+
+/// With the tap count fixed for the common counts: loops the compiler unrolls.
+pub fn taps_row(row: &TapsRow<'_>, sums: &[u32], out: &mut [u8]) {
+    match row.taps {
+        1 => taps_fixed::<1>(row, sums, out),
+        2 => taps_fixed::<2>(row, sums, out),
+        3 => taps_fixed::<3>(row, sums, out),
+        4 => taps_fixed::<4>(row, sums, out),
+        _ => taps_any(row, sums, out, 0),
+    }
+}
+
+fn taps_fixed<const TAPS: usize>(row: &TapsRow<'_>, sums: &[u32], out: &mut [u8]) {
+    let n = row.first.len();
+    assert_eq!(out.len(), n);
+    for (k, (o, &first)) in out.iter_mut().zip(row.first).enumerate() {
+        let at = &sums[(first - row.origin) as usize..][..TAPS];
+        let mut acc = TAPS_ROUND;
+        for (t, &sum) in at.iter().enumerate() {
+            acc += row.weights[t * n + k] * sum;
+        }
+        *o = (acc >> TAPS_SHIFT).min(255) as u8;
+    }
+}
+
+/// Outputs `from..` of any tap count (also the SIMD levels' tail).
+pub fn taps_any(row: &TapsRow<'_>, sums: &[u32], out: &mut [u8], from: usize) {
+    let n = row.first.len();
+    assert_eq!(out.len(), n);
+    for k in from..n {
+        let at = &sums[(row.first[k] - row.origin) as usize..][..row.taps];
+        let acc = (0..row.taps).fold(TAPS_ROUND, |acc, t| acc + row.weights[t * n + k] * at[t]);
+        out[k] = (acc >> TAPS_SHIFT).min(255) as u8;
+    }
+}
 
 /// Separate multiply and add (never fused), so every level rounds identically.
 #[inline(always)]

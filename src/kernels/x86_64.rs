@@ -11,7 +11,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{CpuLevel, Kernels, THUMB_BYTES, Thumb};
+use super::{CpuLevel, Kernels, TAPS_ROUND, TAPS_SHIFT, THUMB_BYTES, TapsRow, Thumb};
 
 static AVX2: Kernels = Kernels {
     level: CpuLevel::Avx2,
@@ -19,6 +19,8 @@ static AVX2: Kernels = Kernels {
     hamming_row: |a, b, o| unsafe { hamming_row_avx2(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx2(a, b) },
     dot_sum_sq: |a, b| unsafe { dot_sum_sq_avx2(a, b) },
+    weigh_row: |a, s, w| unsafe { weigh_row_avx2(a, s, w) },
+    taps_row: |r, s, o| unsafe { taps_row_avx2(r, s, o) },
 };
 
 static AVX512: Kernels = Kernels {
@@ -27,6 +29,8 @@ static AVX512: Kernels = Kernels {
     hamming_row: |a, b, o| unsafe { hamming_row_avx512(a, b, o) },
     sad_thumb: |a, b| unsafe { sad_thumb_avx512(a, b) },
     dot_sum_sq: |a, b| unsafe { dot_sum_sq_avx2(a, b) },
+    weigh_row: |a, s, w| unsafe { weigh_row_avx2(a, s, w) },
+    taps_row: |r, s, o| unsafe { taps_row_avx2(r, s, o) },
 };
 
 pub fn available() -> Vec<&'static Kernels> {
@@ -51,6 +55,49 @@ fn accumulate_row_avx2(acc: &mut [f32], src: &[u8], weight: f32) {
 #[target_feature(enable = "avx2")]
 fn dot_sum_sq_avx2(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
     super::scalar::dot_sum_sq(a, b)
+}
+
+/// The scalar loop compiled for AVX2 (`vpmulld` on eight lanes; integers, so exact).
+#[target_feature(enable = "avx2")]
+fn weigh_row_avx2(acc: &mut [u32], src: &[u8], weight: u32) {
+    super::scalar::weigh_row(acc, src, weight)
+}
+
+/// Eight outputs at a time: each tap's sums gathered at the outputs' first index plus the tap,
+/// multiplied by the tap's weights (contiguous, tap-major) and added; then shifted, capped at
+/// 255 and packed to bytes. The tail runs the scalar loop.
+#[target_feature(enable = "avx2")]
+fn taps_row_avx2(row: &TapsRow<'_>, sums: &[u32], out: &mut [u8]) {
+    let n = row.first.len();
+    assert_eq!(out.len(), n);
+    // Every gathered index in bounds: `TapsRow::new` checked each against `sums_len`.
+    assert!(sums.len() >= row.sums_len);
+    let (round, cap, origin) =
+        (_mm256_set1_epi32(TAPS_ROUND as i32), _mm256_set1_epi32(255), _mm256_set1_epi32(row.origin as i32));
+    let whole = n / 8 * 8;
+    for k in (0..whole).step_by(8) {
+        // SAFETY: `k + 8 <= n`, so the loads of `first` and of each tap's weights (`taps * n`
+        // of them, checked by `TapsRow::new`) read within their slices; each gathered lane
+        // reads `sums[first - origin + t]`, `t < taps`, below `sums_len <= sums.len()`
+        // (`TapsRow::new` and the check above); the two 4-byte stores write `out[k..k + 8]`.
+        unsafe {
+            let index = _mm256_sub_epi32(_mm256_loadu_si256(row.first.as_ptr().add(k).cast()), origin);
+            let mut acc = round;
+            for t in 0..row.taps {
+                let at = _mm256_add_epi32(index, _mm256_set1_epi32(t as i32));
+                let values = _mm256_i32gather_epi32::<4>(sums.as_ptr().cast(), at);
+                let weights = _mm256_loadu_si256(row.weights.as_ptr().add(t * n + k).cast());
+                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(values, weights));
+            }
+            let bytes = _mm256_min_epu32(_mm256_srli_epi32::<{ TAPS_SHIFT as i32 }>(acc), cap);
+            let words = _mm256_packus_epi32(bytes, bytes);
+            let packed = _mm256_packus_epi16(words, words);
+            let (low, high) = (_mm256_castsi256_si128(packed), _mm256_extracti128_si256::<1>(packed));
+            out.as_mut_ptr().add(k).cast::<i32>().write_unaligned(_mm_cvtsi128_si32(low));
+            out.as_mut_ptr().add(k + 4).cast::<i32>().write_unaligned(_mm_cvtsi128_si32(high));
+        }
+    }
+    super::scalar::taps_any(row, sums, out, whole);
 }
 
 #[target_feature(enable = "avx2")]
