@@ -15,7 +15,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("media", &["error", "frame"]),
     ("fingerprint", &["frame", "kernels"]),
     ("spatial", &["error", "frame", "kernels", "settings"]),
-    ("compose", &["error", "frame", "settings", "spatial"]),
+    ("compose", &["error", "frame", "kernels", "settings", "spatial"]),
     ("temporal", &["error", "fingerprint", "kernels", "settings"]),
     ("alignment", &["error", "frame", "media", "spatial", "temporal"]),
     ("session", &["alignment", "compose", "error", "fingerprint", "frame", "media", "settings", "spatial", "temporal"]),
