@@ -1023,8 +1023,13 @@ impl Analyzer {
             && (moved.y - around.y).abs() <= self.copies.shrink as i32
             && (moved.width, moved.height) == (around.width, around.height);
         let pinned = Settings { scale_min: found.scale, scale_max: found.scale, ..near.clone() };
+        // A score is at most 1: past `1 - TIME_SHIFT_MARGIN` no shift can win.
+        let beatable = |p: &Placement| p.confidence + TIME_SHIFT_MARGIN < 1.0;
         if shifts_in_time && !same_box(&moved, &around) && !within_a_copy_pixel {
             for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
+                if !beatable(&found) {
+                    break;
+                }
                 if let Some(other) = located_at(shift, &pinned)
                     && other.confidence > found.confidence + TIME_SHIFT_MARGIN
                 {
@@ -1286,10 +1291,17 @@ fn lookalike_shift(
     let content = Rect::new(c.x / by, c.y / by, (c.width / by).max(1), (c.height / by).max(1));
     let last = bg_store.len().saturating_sub(1) as i64;
     let mut bg: std::collections::BTreeMap<usize, FrameBuf> = Default::default();
-    let mut pairs_at = |shift: i64| -> Option<(f64, Placement)> {
+    let pairs = picks.len().max(1) as f64;
+    // The pairs at `shift`, or `None` as soon as their mean cannot exceed `to_beat` (a score
+    // is at most 1): an exact shortcut, the same answer for less work.
+    let mut pairs_at = |shift: i64, to_beat: f64| -> Option<(f64, Placement)> {
         let mut total = 0.0;
         let mut best: Option<Placement> = None;
-        for (f, &i) in fg.iter().zip(picks) {
+        for (k, (f, &i)) in fg.iter().zip(picks).enumerate() {
+            let unseen = (picks.len() - k) as f64;
+            if total + unseen <= to_beat * pairs {
+                return None;
+            }
             let j = (time.map[i] as i64 + shift).clamp(0, last) as usize;
             if let std::collections::btree_map::Entry::Vacant(e) = bg.entry(j) {
                 e.insert(reduced(&bg_store.frame(j).0, by)?);
@@ -1299,12 +1311,12 @@ fn lookalike_shift(
             total += p.confidence;
             best = Some(best.filter(|b| b.confidence >= p.confidence).unwrap_or(p));
         }
-        Some((total / picks.len().max(1) as f64, best?))
+        Some((total / pairs, best?))
     };
-    let (mut best_mean, _) = pairs_at(0)?;
+    let (mut best_mean, _) = pairs_at(0, f64::NEG_INFINITY)?;
     let mut shifted = None;
     for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
-        if let Some((mean, p)) = pairs_at(shift)
+        if let Some((mean, p)) = pairs_at(shift, best_mean + TIME_SHIFT_MARGIN)
             && mean > best_mean + TIME_SHIFT_MARGIN
             && p.confidence + TIME_SHIFT_MARGIN >= found.confidence
         {
