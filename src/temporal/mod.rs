@@ -348,6 +348,8 @@ pub struct AlignScratch {
     candidates: Vec<i64>,
     rescore: Vec<usize>,
     costs: Vec<(f64, f32)>,
+    /// Per rescored fg frame, the last bg frames its cost was computed against.
+    pair_costs: Vec<PairCosts>,
     residuals: Vec<f64>,
     line: Vec<i64>,
     position: Vec<f64>,
@@ -517,21 +519,54 @@ fn offset_candidates(
     Ok(())
 }
 
+/// The last few bg frames one fg frame's cost was computed against (most recent first), and
+/// those costs.
+#[derive(Debug, Clone, Copy, Default)]
+struct PairCosts {
+    seen: [(i64, f32); 4],
+    len: usize,
+}
+
+impl PairCosts {
+    fn get_or_insert(&mut self, j: i64, cost: impl FnOnce() -> f32) -> f32 {
+        if let Some(&(_, c)) = self.seen[..self.len].iter().find(|&&(k, _)| k == j) {
+            return c;
+        }
+        let c = cost();
+        self.seen.copy_within(0..3, 1);
+        self.seen[0] = (j, c);
+        self.len = (self.len + 1).min(4);
+        c
+    }
+}
+
 /// The offset (seconds) among the candidates: each re-scored with the full cost at
 /// tenth-of-a-frame steps, refined to a fraction of a frame, then centred on its plateau.
 fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratch, kern: &kernels::Kernels) -> f64 {
     let m = bg.len();
     let bg_period = clock.period;
     sample_indices_into(fg.len(), RESCORE_SAMPLES, &mut ws.rescore);
-    let rescore = &ws.rescore;
-    let line_cost = |offset_seconds: f64| -> f32 {
+    let AlignScratch { rescore, pair_costs, candidates, costs, residuals, .. } = ws;
+    pair_costs.clear();
+    pair_costs.resize(rescore.len(), PairCosts::default());
+    // The line is moved by fractions of a frame, so each sampled frame meets the same two or
+    // three bg frames over and over: their costs are remembered (the same sums, a tenth of
+    // the work).
+    let mut line_cost = |offset_seconds: f64| -> f32 {
         let mut total = 0.0;
-        for &i in rescore {
+        for (&i, memo) in rescore.iter().zip(pair_costs.iter_mut()) {
             let j = clock.nearest_index(fg.seconds[i] - fg.seconds[0] + offset_seconds);
             total += if j >= 0 && (j as usize) < m {
-                let ju = j as usize;
-                frame_cost((fg.hashes[i] ^ bg.hashes[ju]).count_ones(), &fg.thumbs[i], &bg.thumbs[ju], kern.sad_thumb)
+                memo.get_or_insert(j, || {
+                    let ju = j as usize;
+                    frame_cost(
+                        (fg.hashes[i] ^ bg.hashes[ju]).count_ones(),
+                        &fg.thumbs[i],
+                        &bg.thumbs[ju],
+                        kern.sad_thumb,
+                    )
                     .min(OUTSIDE_COST)
+                })
             } else {
                 OUTSIDE_COST
             };
@@ -539,7 +574,7 @@ fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratc
         total
     };
     let mut best = (f32::INFINITY, 0.0f64);
-    for &o in &ws.candidates {
+    for &o in candidates.iter() {
         for tenth in -10..=10 {
             let t = clock.time_of(o) + tenth as f64 * 0.1 * bg_period;
             let c = line_cost(t);
@@ -550,18 +585,17 @@ fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratc
             }
         }
     }
-    let refined = refine_offset(fg, bg, clock, best.1, rescore, kern.sad_thumb, &mut ws.residuals);
+    let refined = refine_offset(fg, bg, clock, best.1, rescore, kern.sad_thumb, residuals);
     // Then the line's own cost, which is piecewise constant in the offset (it changes only where
     // a sampled frame's nearest bg frame flips): the centre of the lowest plateau within a frame
     // of the estimate puts every frame as far from a flip as the data allows.
     const STEPS: i32 = 100;
     let step = bg_period / STEPS as f64;
-    ws.costs.clear();
-    ws.costs.extend((-STEPS..=STEPS).map(|k| {
+    costs.clear();
+    costs.extend((-STEPS..=STEPS).map(|k| {
         let t = refined + k as f64 * step;
         (t, line_cost(t))
     }));
-    let costs = &ws.costs;
     let min = costs.iter().map(|c| c.1).fold(f32::INFINITY, f32::min);
     let tolerance = 1e-5 * (1.0 + min.abs());
     let (mut run_start, mut best_run) = (None, (0usize, 0usize, usize::MAX));
