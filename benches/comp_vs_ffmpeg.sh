@@ -15,6 +15,8 @@
 #   ten-bit:   bg the film in 10-bit 4:2:0; fg 6 s from 1 s (8-bit).
 #   long:      bg 8 min at 720p (the film mirrored, looped), then the interview and the film;
 #              fg 10 s from 470 s, near bg's end (mpeg4 only: the encoder is not the point).
+#   scaled:    fg the film pair's crop enlarged to 854x480, so comp shrinks it to 0.75 (ffmpeg
+#              is told the scale too); mpeg4 only. Its placement is printed against the truth.
 #   refusal:   fg from the interview against the film: comp must refuse (exit 1); timed
 #              against ffmpeg decoding both files once (-f null).
 # Usage: benches/comp_vs_ffmpeg.sh [RUNS]
@@ -52,6 +54,9 @@ ffmpeg -v error -nostdin -y -stream_loop 59 -i "$film" -i "$interview" -i "$film
   -map "[v]" -c:v mpeg4 -q:v 3 -g 48 "$work/long-bg.mp4"
 fg_of long "$work/long-bg.mp4" 460 10 320 180 640 360 -an
 fg_of refusal "$interview" 1 3 320 180 640 360 -an
+ffmpeg -v error -nostdin -y -ss 1 -i "$film" -t 6 \
+  -vf "crop=640:360:320:180,scale=854:480,eq=brightness=0.06:contrast=1.15:gamma=0.9" \
+  -c:v libx264 -preset veryfast -crf 16 -c:a aac "$work/scaled.mp4"
 
 # "seconds peak_kib" of one run.
 measure() { /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true; tail -n 1 "$work/time"; }
@@ -75,7 +80,7 @@ run_case() {
     vp+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --path two-pass --placement "$x,$y" --bg "$src" --fg "$fg" -o "$work/vp.mp4")")
     # What ffmpeg needs to be told: where (x, y) and when (bg from `start`).
     ff+=("$(measure ffmpeg -v error -nostdin -y -i "$src" -i "$fg" -filter_complex \
-      "[0:v]trim=start=$start,setpts=PTS-STARTPTS[b];[b][1:v]overlay=$x:$y:shortest=1[v]" \
+      "[0:v]trim=start=$start,setpts=PTS-STARTPTS[b];[1:v]${fgscale:-null}[f];[b][f]overlay=$x:$y:shortest=1[v]" \
       -map "[v]" "${audio[@]}" "${ffenc[@]}" "$work/ff.mp4")")
   done
   read -r d dm < <(printf '%s\n' "${vd[@]}" | best)
@@ -126,4 +131,7 @@ echo "mpeg4 at 4 Mb/s"
 ffenc=(-c:v mpeg4 -b:v 4M)
 all_pairs --codec mpeg4 --bitrate 4M
 run_case long "$work/long-bg.mp4" 460 320 180 --codec mpeg4 --bitrate 4M
+fgscale=scale=640:360 run_case scaled "$film" 1 320 180 --codec mpeg4 --bitrate 4M
+printf '    scaled placement (truth 640x360 at 320,180, scale 0.7494 across, 0.75 down): %s\n' \
+  "$(grep -o '"placement": {[^}]*}' "$work/vd.json" | head -1)"
 refusal --codec mpeg4 --bitrate 4M
