@@ -470,6 +470,37 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// The film's crop at (320, 180), 640x360, 6 s from 1 s, enlarged to 854x480 and re-graded:
+    /// its unlit right side is a bar on the analyzer's samples, and the scale measured on one
+    /// full-size frame saw another content box, so the copies' scale stood: 643x362 (0.5 %
+    /// over, three pixels at the far edge) until the full-size width was climbed on the
+    /// analyzer's box.
+    #[test]
+    fn a_scaled_crop_with_a_dark_side_gets_its_exact_size() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("scaled-dark-side");
+        let fg = d.join("fg.mp4");
+        let filters = "crop=640:360:320:180,scale=854:480,eq=brightness=0.06:contrast=1.15:gamma=0.9";
+        if derive(&src, &fg, "1", "6", filters, &[]).is_none() {
+            return;
+        }
+        // Both paths: two passes, and the default (the scout, then one pass).
+        let two_pass = comp_with_report(&src, &fg, &d.join("two.mp4"));
+        let report = d.join("one.json");
+        let r = bin()
+            .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(&src), "--fg", &s(&fg)])
+            .args(["-o", &s(&d.join("one.mp4")), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let default = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        for a in [two_pass, default] {
+            let p = a.placement;
+            assert_eq!((p.x, p.y, p.width, p.height), (320, 180, 640, 360), "{p:?}");
+            assert_eq!(a.time.map.first(), Some(&24), "bg frame under fg's first");
+        }
+    }
+
     #[test]
     fn scaled_fg_is_found_by_default_and_options_are_honoured() {
         let Some(src) = common::media("film-720p24.mp4") else { return };
