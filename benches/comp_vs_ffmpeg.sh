@@ -77,7 +77,7 @@ run_case() {
   for _ in $(seq "$runs"); do
     vd+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --bg "$src" --fg "$fg" -o "$work/vd.mp4" --report "$work/vd.json")")
     vt+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --path two-pass --bg "$src" --fg "$fg" -o "$work/vt.mp4" --report "$work/vt.json")")
-    vp+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --path two-pass --placement "$x,$y" --bg "$src" --fg "$fg" -o "$work/vp.mp4")")
+    vp+=("$(measure target/release/vidkompy comp -q -y "${ours[@]}" --path two-pass --placement "$x,$y${pscale:+,$pscale}" --bg "$src" --fg "$fg" -o "$work/vp.mp4")")
     # What ffmpeg needs to be told: where (x, y) and when (bg from `start`).
     ff+=("$(measure ffmpeg -v error -nostdin -y -i "$src" -i "$fg" -filter_complex \
       "[0:v]trim=start=$start,setpts=PTS-STARTPTS[b];[1:v]${fgscale:-null}[f];[b][f]overlay=$x:$y:shortest=1[v]" \
@@ -131,7 +131,7 @@ echo "mpeg4 at 4 Mb/s"
 ffenc=(-c:v mpeg4 -b:v 4M)
 all_pairs --codec mpeg4 --bitrate 4M
 run_case long "$work/long-bg.mp4" 460 320 180 --codec mpeg4 --bitrate 4M
-fgscale=scale=640:360 run_case scaled "$film" 1 320 180 --codec mpeg4 --bitrate 4M
+fgscale=scale=640:360 pscale=0.7494 run_case scaled "$film" 1 320 180 --codec mpeg4 --bitrate 4M
 printf '    scaled placement (truth 640x360 at 320,180, scale 0.7494 across, 0.75 down): %s\n' \
   "$(grep -o '"placement": {[^}]*}' "$work/vd.json" | head -1)"
 refusal --codec mpeg4 --bitrate 4M
