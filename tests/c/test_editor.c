@@ -343,6 +343,51 @@ static void *render(void *arg) {
     return NULL;
 }
 
+/* A paste at half size at an odd offset (the direct path of I420 onto I420): a flat fg stays
+ * exactly its colour inside the paste, every luma sample and every chroma block it covers
+ * whole, and bg outside it is bg's, byte for byte. */
+static void a_scaled_paste_is_flat_inside_and_bg_outside(const VidkompyAlignment *al) {
+    VidkompyPlacement p;
+    CHECK(vidkompy_alignment_placement_ex(al, &p, NULL) == VIDKOMPY_OK);
+    p.scale = 0.5;
+    p.width = (uint32_t)(p.content_width / 2);
+    p.height = (uint32_t)(p.content_height / 2);
+    p.x = FX + 1;
+    p.y = FY + 1;
+    VidkompyAlignment *half = NULL;
+    CHECK(vidkompy_alignment_with_placement(al, &p, &half, NULL) == VIDKOMPY_OK);
+    if (!half) return;
+    static uint8_t fy[FW * FH], fu[(FW / 2) * (FH / 2)], fv[(FW / 2) * (FH / 2)];
+    memset(fy, 200, sizeof fy);
+    memset(fu, 90, sizeof fu);
+    memset(fv, 160, sizeof fv);
+    static OutFrame o;
+    const int j = OFFSET; /* fg frame 0's bg frame */
+    VidkompyFrame fg = i420(fy, fu, fv, FW, FH, 0), bg = bg_frame(j), dst = out_frame(&o);
+    VidkompyError err;
+    int r = vidkompy_composite(half, NULL, 0, &fg, &bg, &dst, &err);
+    if (r != VIDKOMPY_OK) fprintf(stderr, "scaled paste: %s\n", err.message);
+    CHECK(r == VIDKOMPY_OK);
+    int x0 = p.x, y0 = p.y, x1 = p.x + (int)p.width, y1 = p.y + (int)p.height;
+    int luma_ok = 1, chroma_ok = 1;
+    for (int y = 0; y < BH; y++)
+        for (int x = 0; x < BW; x++) {
+            int inside = x >= x0 && x < x1 && y >= y0 && y < y1;
+            luma_ok &= o.y[y * BW + x] == (inside ? 200 : bg_frames[j].y[y * BW + x]);
+        }
+    for (int cy = 0; cy < BH / 2; cy++)
+        for (int cx = 0; cx < BW / 2; cx++) {
+            int whole = 2 * cx >= x0 && 2 * cx + 2 <= x1 && 2 * cy >= y0 && 2 * cy + 2 <= y1;
+            int apart = 2 * cx + 2 <= x0 || 2 * cx >= x1 || 2 * cy + 2 <= y0 || 2 * cy >= y1;
+            int k = cy * (BW / 2) + cx;
+            if (whole) chroma_ok &= o.u[k] == 90 && o.v[k] == 160;
+            if (apart) chroma_ok &= o.u[k] == bg_frames[j].u[k] && o.v[k] == bg_frames[j].v[k];
+        }
+    CHECK(luma_ok);
+    CHECK(chroma_ok);
+    vidkompy_alignment_free(&half);
+}
+
 static void random_access(const VidkompyAlignment *al) {
     srand(7);
     for (int i = 0; i < FG_FRAMES; i++) order[i] = i;
@@ -663,6 +708,7 @@ int main(void) {
     correct_the_placement(al);
     seek_and_survive_drops(al);
     random_access(al);
+    a_scaled_paste_is_flat_inside_and_bg_outside(al);
     errors_per_call();
     versioned_json(al);
     frame_model(al);
