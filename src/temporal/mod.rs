@@ -550,8 +550,8 @@ fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratc
     pair_costs.clear();
     pair_costs.resize(rescore.len(), PairCosts::default());
     // The line is moved by fractions of a frame, so each sampled frame meets the same two or
-    // three bg frames over and over: their costs are remembered (the same sums, a tenth of
-    // the work).
+    // three bg frames over and over: their costs are remembered (the same sums; what remains
+    // is finding each frame's nearest bg frame).
     let mut line_cost = |offset_seconds: f64| -> f32 {
         let mut total = 0.0;
         for (&i, memo) in rescore.iter().zip(pair_costs.iter_mut()) {
