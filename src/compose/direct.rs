@@ -16,11 +16,13 @@ use super::fixed_filter::{AxisTaps, FilterScratch, filter_plane};
 use super::{PasteSpec, Visible};
 use crate::frame::{FrameMut, FrameRef, PixelFormat};
 
-/// What the direct paste keeps between calls.
+/// What the direct paste keeps between calls: the filter's tables for luma and chroma, built
+/// for `built_for` (a video's frames share one paste, so they are built once, not per frame).
 #[derive(Debug, Clone, Default)]
 pub(super) struct DirectScratch {
-    rows: AxisTaps,
-    cols: AxisTaps,
+    luma: (AxisTaps, AxisTaps),
+    chroma: (AxisTaps, AxisTaps),
+    built_for: Option<(PasteSpec, Visible)>,
     filter: FilterScratch,
 }
 
@@ -95,30 +97,33 @@ pub(super) fn paste(
         content_at: c.y as usize,
         content_size: c.height as usize,
     };
-    // One rule for both axes, as on the general path (the scale is uniform).
-    let shrink = across.shrinks() && down.shrinks();
-    let DirectScratch { rows, cols, filter } = scratch;
     let (xs, ys) = ((covered.x0, covered.x1), (covered.y0, covered.y1));
-    across.luma(cols, shrink, xs);
-    down.luma(rows, shrink, ys);
+    let DirectScratch { luma, chroma, built_for, filter } = scratch;
+    if *built_for != Some((*spec, covered)) {
+        // One rule for both axes, as on the general path (the scale is uniform).
+        let shrink = across.shrinks() && down.shrinks();
+        across.luma(&mut luma.1, shrink, xs);
+        down.luma(&mut luma.0, shrink, ys);
+        across.chroma(&mut chroma.1, shrink, xs);
+        down.chroma(&mut chroma.0, shrink, ys);
+        *built_for = Some((*spec, covered));
+    }
     filter_plane(
         |r| fg.row(0, r),
-        rows,
-        cols,
+        &luma.0,
+        &luma.1,
         filter,
         |r, line| {
             let at = covered.x0 as usize;
             out.row_mut(0, covered.y0 as usize + r)[at..at + line.len()].copy_from_slice(line);
         },
     );
-    across.chroma(cols, shrink, xs);
-    down.chroma(rows, shrink, ys);
     let (cx, cy) = (chroma_span(covered.x0, covered.x1), chroma_span(covered.y0, covered.y1));
     for plane in 1..3 {
         filter_plane(
             |r| fg.row(plane, r),
-            rows,
-            cols,
+            &chroma.0,
+            &chroma.1,
             filter,
             |r, line| {
                 let y = cy.start + r as i64;
@@ -239,6 +244,31 @@ mod tests {
                     "{spec:?}: plane {plane}: {}",
                     worst(&ours, &general, plane)
                 );
+            }
+        }
+    }
+
+    /// The tables are kept between calls: one scratch through pastes that change and change
+    /// back gives what a fresh scratch gives each time.
+    #[test]
+    fn a_kept_scratch_follows_each_paste() {
+        let (bg, fg) = (picture(96, 64, 5), picture(60, 40, 6));
+        let spec = |x, width, height| PasteSpec {
+            content: Rect::new(0, 0, 60, 40),
+            x,
+            y: 3,
+            width,
+            height,
+            feather: 0,
+            matrix: ColorMatrix::Bt709,
+        };
+        let mut kept = ComposeScratch::default();
+        for s in [spec(5, 45, 30), spec(7, 90, 60), spec(5, 45, 30), spec(4, 45, 30)] {
+            let mut out = FrameBuf::new(PixelFormat::I420, 96, 64).unwrap();
+            compose_with(&bg.as_frame(), &fg.as_frame(), &s, &mut kept, &mut out.as_frame_mut(), Paths::All).unwrap();
+            let fresh = composite(&bg, &fg, &s, Paths::All);
+            for plane in 0..3 {
+                assert_eq!(worst(&out, &fresh, plane), 0, "{s:?} plane {plane}");
             }
         }
     }

@@ -194,7 +194,7 @@ fn check_request(bg: &FrameRef<'_>, fg: &FrameRef<'_>, spec: &PasteSpec, out: &F
 }
 
 /// The visible part of the pasted rectangle in bg pixels: columns x0..x1, rows y0..y1.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Visible {
     x0: i64,
     y0: i64,
