@@ -576,6 +576,8 @@ class Live {
 
     /// Uses this placement instead of searching for it (before the first frame).
     void set_placement(const Placement &p) { check(vidkompy_live_set_placement(handle_.get(), &p)); }
+    /// The host scouted bg and sends it from the keyframe before fg's span (vidkompy_live_set_scouted).
+    void set_scouted(bool scouted) { check(vidkompy_live_set_scouted(handle_.get(), scouted ? 1 : 0)); }
 
     /// Sends a frame (nullptr ends the stream). Returns false for AGAIN: receive first, then
     /// send the same frame again.

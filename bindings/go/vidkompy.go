@@ -1206,3 +1206,15 @@ func (l *Live) SetPlacement(p Placement) error {
 	c := placementToC(p)
 	return l.check(C.vidkompy_live_set_placement(l.c, &c))
 }
+
+// SetScouted tells the live session that the host scouted bg (Scout) and sends it from the
+// keyframe before the span where fg was found: the first window goes straight to the start
+// analysis (before the first frame).
+func (l *Live) SetScouted(scouted bool) error {
+	defer runtime.KeepAlive(l)
+	flag := C.int(0)
+	if scouted {
+		flag = 1
+	}
+	return l.check(C.vidkompy_live_set_scouted(l.c, flag))
+}

@@ -698,6 +698,9 @@ func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
 	if err := l.SetPlacement(given); err != nil {
 		t.Fatal(err)
 	}
+	if err := l.SetScouted(true); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok, err := l.Placement(); err != nil || ok {
 		t.Fatalf("a placement before the lock: %v %v", ok, err)
 	}
@@ -706,6 +709,9 @@ func TestQueriesSeekingAndGivenPlacements(t *testing.T) {
 	}
 	if q, ok, err := l.Placement(); err != nil || !ok || q.X != fx || q.Y != fy {
 		t.Fatalf("the live session's placement %+v %v %v", q, ok, err)
+	}
+	if err := l.SetScouted(false); err == nil {
+		t.Fatal("said scouted after the frames")
 	}
 }
 

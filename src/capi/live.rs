@@ -128,6 +128,26 @@ pub unsafe extern "C" fn vidkompy_live_set_placement(
     }
 }
 
+/// Tells the session (nonzero `scouted`) that the host scouted bg with vidkompy_scout and sends
+/// bg from the keyframe before the span where fg was found: the first window of bg then goes
+/// straight to the start analysis, without the session's own look on small copies (which rules
+/// out windows holding nothing like fg, and would look again at what the host's scout has just
+/// seen to hold fg). Later windows are looked at as usual. Before the first frame only, else
+/// VIDKOMPY_ERROR_BAD_STATE.
+///
+/// # Safety
+/// `live` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_set_scouted(live: *mut VidkompyLive, scouted: c_int) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            l.live.set_start_scouted(scouted != 0)?;
+            Ok(VIDKOMPY_OK)
+        })
+    }
+}
+
 /// Sets (or, with NULL, clears) the session's stage callback and its user pointer: each start
 /// analysis is told as VIDKOMPY_STAGE_LIVE_START (0 before, 1 after) and the analyzer's stages
 /// inside it, the progress a host shows while a send or receive analyses its window. Called on

@@ -179,6 +179,7 @@ pub fn composite<I: InputFile, O: OutputFile>(
     let (bg, first_bg) = open_window::<I>(job, window)?;
     let until = window.map(|w| w.end_seconds);
     let (mut live, told) = live_session(job);
+    live.set_start_scouted(window.is_some())?;
     let mut decisions: Vec<LiveDecision> = Vec::new();
     std::thread::scope(|s| {
         let (fg_tx, fg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);

@@ -297,6 +297,9 @@ pub struct Live {
     reaching: bool,
     /// Start analyses that found no match (limited by the setting "live_start_windows").
     failed_starts: usize,
+    /// The host's scout found fg where bg's frames begin: the first window is analysed
+    /// without the session's own scout (`set_start_scouted`).
+    start_scouted: bool,
     /// The last decision waited for bg (reaching): `wants` names bg until a bg frame (or bg's
     /// end) arrives, so `receive`'s AGAIN and `wants` always agree.
     decision_needs_bg: bool,
@@ -344,6 +347,7 @@ impl Live {
             reaching: false,
             decision_needs_bg: false,
             failed_starts: 0,
+            start_scouted: false,
             bg_since_attempt: 0,
             history: VecDeque::new(),
             next_out: 0,
@@ -402,6 +406,19 @@ impl Live {
         }
         placement.validate()?;
         self.given_placement = Some(placement);
+        Ok(())
+    }
+
+    /// Tells the session that the host scouted bg (`Scout`, on a seekable source) and sends
+    /// bg from the keyframe before the span where fg was found: the first window then goes
+    /// straight to the start analysis. The session's own scout on small copies (which rules
+    /// out windows that hold nothing like fg) would look again at what the host's scout has
+    /// just seen to hold fg. Later windows are scouted as usual. Before the first frame.
+    pub fn set_start_scouted(&mut self, scouted: bool) -> Result<()> {
+        if self.sides.iter().any(|s| s.intake.count > 0) {
+            return Err(Error::bad_state("say that bg was scouted before the first frame"));
+        }
+        self.start_scouted = scouted;
         Ok(())
     }
 
@@ -767,7 +784,8 @@ impl Live {
         // The held pictures are lent to the analyzer and its frame provider (shared, not
         // copied: a window of 1080p frames is hundreds of MiB), and taken back after.
         let held = std::sync::Arc::new([Stream::Fg, Stream::Bg].map(|s| std::mem::take(&mut self.sides[s].pictures)));
-        let analysed = if self.scout_rules_out(&held) {
+        let scouted = self.start_scouted && self.status.start_attempts == 1;
+        let analysed = if !scouted && self.scout_rules_out(&held) {
             self.status.sure_misses += 1;
             Err(Error::NotInBg("no bg frame of the window came near fg's (the scout's sure miss)".into()))
         } else {

@@ -200,6 +200,65 @@ static void never_meet(int given_placement, int start_windows) {
     vidkompy_settings_free(&s);
 }
 
+/* fg's frames: stripes that move, like nothing in bg. */
+static uint8_t stripes_y[FW * FH], stripes_u[(FW / 2) * (FH / 2)], stripes_v[(FW / 2) * (FH / 2)];
+
+static VidkompyFrame stripes_fg(int i) {
+    for (int y = 0; y < FH; y++)
+        for (int x = 0; x < FW; x++) stripes_y[y * FW + x] = (uint8_t)(((x + 2 * i) / 4) % 2 ? 200 : 40);
+    memset(stripes_u, 128, sizeof stripes_u);
+    memset(stripes_v, 128, sizeof stripes_v);
+    return i420(stripes_y, stripes_u, stripes_v, FW, FH, i);
+}
+
+/* One window of bg (live_start_windows 1) that holds nothing like fg: the session's own look
+ * on small copies rules it out without a start analysis (no LIVE_START told), unless the host
+ * said it scouted bg (vidkompy_live_set_scouted), when the first window goes straight to the
+ * analysis, which refuses it too. Both end with NO_MATCH naming the limit. */
+static void scouted_first_window(int scouted) {
+    VidkompySettings *s = live_settings();
+    CHECK(vidkompy_settings_set(s, "live_start_windows", "1") == VIDKOMPY_OK);
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    CHECK(vidkompy_live_set_scouted(lv, scouted) == VIDKOMPY_OK);
+    StagesSeen seen = {0, 0, 0, 0};
+    CHECK(vidkompy_live_set_stage_callback(lv, on_stage, &seen) == VIDKOMPY_OK);
+    int fg_sent = 0, bg_sent = 0, status = VIDKOMPY_OK;
+    while (bg_sent < 1000) {
+        VidkompyFrame out;
+        status = vidkompy_live_receive(lv, &out);
+        if (status != VIDKOMPY_AGAIN) break;
+        if (vidkompy_live_wants(lv) == VIDKOMPY_STREAM_FG) {
+            VidkompyFrame f = stripes_fg(fg_sent++);
+            CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, &f) == VIDKOMPY_OK);
+        } else {
+            VidkompyFrame f = bg_frame(bg_sent % BG_FRAMES);
+            f.pts = bg_sent++;
+            status = vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, &f);
+            if (status != VIDKOMPY_OK && status != VIDKOMPY_AGAIN) break;
+        }
+    }
+    CHECK(status == VIDKOMPY_ERROR_NO_MATCH);
+    CHECK(strstr(vidkompy_live_last_error(lv), "live_start_windows") != NULL);
+    if (scouted) {
+        CHECK(seen.starts_begun == 1 && seen.starts_ended == 1);
+    } else {
+        CHECK(seen.starts_begun == 0);
+        CHECK(strstr(vidkompy_live_last_error(lv), "sure miss") != NULL);
+    }
+    /* Said after the first frame: refused, the session unchanged. */
+    CHECK(vidkompy_live_set_scouted(lv, 1) != VIDKOMPY_OK);
+    vidkompy_live_free(&lv);
+    VidkompyLive *late = NULL;
+    CHECK(vidkompy_live_new(s, &late) == VIDKOMPY_OK);
+    VidkompyFrame f = bg_frame(0);
+    CHECK(vidkompy_live_send(late, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    CHECK(vidkompy_live_set_scouted(late, 1) == VIDKOMPY_ERROR_BAD_STATE);
+    vidkompy_live_free(&late);
+    CHECK(vidkompy_live_set_scouted(NULL, 1) != VIDKOMPY_OK);
+    vidkompy_settings_free(&s);
+}
+
 /* The host stops after 20 fg and 40 bg frames: every fg frame sent comes out, exact. */
 static void stops_early(void) {
     VidkompySettings *s = live_settings();
@@ -375,5 +434,7 @@ int main(void) {
     never_meet(1, 0);
     never_meet(1, 1);
     if (!short_run) never_meet(0, 0);
+    scouted_first_window(0);
+    if (!short_run) scouted_first_window(1);
     return finish("test_live");
 }

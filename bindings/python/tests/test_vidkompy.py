@@ -166,6 +166,15 @@ def test_the_live_session_gives_the_offline_map(pair, alignment):
     assert np.array_equal(y[FY : FY + FH, FX : FX + FW], pair[0][3][0])
 
 
+def test_a_scouted_live_session_gives_the_same_map(pair, alignment):
+    live = vidkompy.Live(vidkompy.Settings(live_lag=8, band=8))
+    live.set_scouted()
+    outputs = list(live.run(frames(pair[0]), frames(pair[1])))
+    assert [o[1] for o in outputs] == [alignment.bg_index(i) for i in range(FG_FRAMES)]
+    with pytest.raises(vidkompy.Error):
+        live.set_scouted(False)
+
+
 def test_a_pts_needs_its_time_base():
     y, u, v = np.zeros((16, 16), np.uint8), np.zeros((8, 8), np.uint8), np.zeros((8, 8), np.uint8)
     with pytest.raises(vidkompy.Error) as e:

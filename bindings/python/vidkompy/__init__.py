@@ -220,6 +220,7 @@ _signatures = {
     "vidkompy_compositor_start_bg_at": (c_int, [_handle, c_size_t]),
     "vidkompy_compositor_stats": (c_int, [_handle, POINTER(_PassStats)]),
     "vidkompy_live_set_placement": (c_int, [_handle, POINTER(Placement)]),
+    "vidkompy_live_set_scouted": (c_int, [_handle, c_int]),
     "vidkompy_analyzer_finish": (c_int, [_handle, POINTER(_handle)]),
     "vidkompy_alignment_free": (None, [POINTER(_handle)]),
     "vidkompy_alignment_placement_ex": (c_int, [_handle, POINTER(Placement), POINTER(_Error)]),
@@ -801,6 +802,11 @@ class Live(_CallbackHost):
     def set_placement(self, placement):
         """Uses `placement` instead of searching for it (before the first frame)."""
         self._check(_lib.vidkompy_live_set_placement(self._h, byref(placement)))
+
+    def set_scouted(self, scouted=True):
+        """The host scouted bg (Scout) and sends it from the keyframe before fg's span: the
+        first window goes straight to the start analysis (before the first frame)."""
+        self._check(_lib.vidkompy_live_set_scouted(self._h, 1 if scouted else 0))
 
     def offset_seconds(self):
         """bg's time at fg's first frame (seconds) once the session has locked, else None."""
