@@ -191,3 +191,21 @@ pub fn ncc_reference(img: &Image, tpl: &Image, x: usize, y: usize) -> f64 {
     }
     if tt <= FLAT_VARIANCE * n || ii <= FLAT_VARIANCE * n { 0.0 } else { num / (tt * ii).sqrt() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `choose_scale` skips the scale sweep when scale 1 scores within SCALE_ONE_MARGIN of 1,
+    /// which is exact only because no score exceeds 1, rounding included.
+    #[test]
+    fn a_score_never_exceeds_one() {
+        let img = Image { width: 3, height: 1, data: vec![1.0, 2.0, 4.0] };
+        let tpl = Template::new(&img);
+        let n = tpl.energy;
+        // The numerator of an exact match, and one rounding made a little too large.
+        assert_eq!(normalize(n, &tpl, n), 1.0);
+        assert_eq!(normalize(n * (1.0 + 1e-6), &tpl, n), 1.0);
+        assert_eq!(normalize(-n * (1.0 + 1e-6), &tpl, n), -1.0);
+    }
+}

@@ -183,7 +183,12 @@ impl<'s> PlacementSearch<'s> {
         let ranked_at_one = if self.one_fits { self.ranked_pairs(1.0) } else { None };
         let at_one = ranked_at_one.as_ref().and_then(|r| self.search_ranked(r));
         let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
-        if self.settings.scale_search {
+        // Another scale replaces scale 1 only by scoring more than SCALE_ONE_MARGIN over it,
+        // and every score is clamped to 1 (`ncc::normalize`): when scale 1 scores within the
+        // margin of 1, the sweep cannot change the answer (on the film pair's copies it was
+        // most of the placement's cost).
+        let one_cannot_lose = at_one.is_some_and(|(one, _, _)| one.score + SCALE_ONE_MARGIN >= 1.0);
+        if self.settings.scale_search && !one_cannot_lose {
             // The scale is measured on the pairs the scale-1 prescreen ranks best (all of them
             // when there are few): the pair that matches best at scale 1 need not be the true one.
             let pairs = match ranked_at_one {
