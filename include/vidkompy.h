@@ -1489,6 +1489,19 @@ int vidkompy_live_send(struct VidkompyLive *live, int stream, const struct Vidko
 int vidkompy_live_receive(struct VidkompyLive *live, struct VidkompyFrame *out);
 
 /*
+ Like vidkompy_live_receive, but composites straight into the host's frame `*dst` (zero
+ copy): its planes must be writable, of bg's format and size (else
+ VIDKOMPY_ERROR_INVALID_ARGUMENT, and the session is unchanged). On VIDKOMPY_OK the planes hold
+ the composite and `dst->pts` and its time base are set to the fg frame's; VIDKOMPY_AGAIN and
+ VIDKOMPY_EOF as vidkompy_live_receive says them, `*dst` untouched.
+
+ # Safety
+ `live` must be NULL or live; `dst` NULL or a frame whose planes are writable and not used by
+ anything else during the call.
+ */
+int vidkompy_live_receive_into(struct VidkompyLive *live, struct VidkompyFrame *dst);
+
+/*
  The stream receive needs next (VIDKOMPY_STREAM_FG or _BG), or VIDKOMPY_STREAM_NONE when it
  can produce output or is done (or for NULL).
 

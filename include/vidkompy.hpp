@@ -592,6 +592,12 @@ class Live {
         return status == VIDKOMPY_OK ? Received::Frame : status == VIDKOMPY_EOF ? Received::Eof : Received::Again;
     }
 
+    /// The next composite written straight into `dst` (bg's format and size; zero copy).
+    Received receive_into(Frame &dst) {
+        int status = check(vidkompy_live_receive_into(handle_.get(), &dst.raw));
+        return status == VIDKOMPY_OK ? Received::Frame : status == VIDKOMPY_EOF ? Received::Eof : Received::Again;
+    }
+
     /// The stream receive needs next, or false when it can produce output or is done.
     bool wants(Stream &s) const {
         int w = vidkompy_live_wants(handle_.get());

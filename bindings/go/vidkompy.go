@@ -917,23 +917,46 @@ func (l *Live) check(status C.int) error {
 // fg and bg frame indices behind it, or io.EOF after the last fg frame.
 func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 	defer runtime.KeepAlive(l)
+	fi, bi, err := l.next(fg, bg, func() C.int { return C.vidkompy_live_receive(l.c, &l.out.c) })
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return &l.out, fi, bi, nil
+}
+
+// NextInto composites the next frame straight into dst (zero copy: a frame of bg's format and
+// size, from NewFrame or WrapC, whose planes it writes; its pts becomes the fg frame's), with
+// the fg and bg frame indices behind it, or io.EOF after the last fg frame.
+func (l *Live) NextInto(fg, bg Source, dst *Frame) (int, int, error) {
+	defer runtime.KeepAlive(l)
+	defer runtime.KeepAlive(dst)
+	if dst == nil {
+		return 0, 0, &Error{Status: StatusInvalidArgument, Message: "NextInto needs a frame to write into"}
+	}
+	return l.next(fg, bg, func() C.int { return C.vidkompy_live_receive_into(l.c, &dst.c) })
+}
+
+// next sends what the session asks for until receive writes a frame (its fg and bg indices)
+// or the end (io.EOF).
+func (l *Live) next(fg, bg Source, receive func() C.int) (int, int, error) {
+	defer runtime.KeepAlive(l)
 	for {
-		status := C.vidkompy_live_receive(l.c, &l.out.c)
+		status := receive()
 		switch {
 		case status == C.VIDKOMPY_OK:
 			var fi, bi C.int64_t
 			if err := l.check(C.vidkompy_live_last_frame(l.c, &fi, &bi, nil)); err != nil {
-				return nil, 0, 0, err
+				return 0, 0, err
 			}
-			return &l.out, int(fi), int(bi), nil
+			return int(fi), int(bi), nil
 		case status == C.VIDKOMPY_EOF:
-			return nil, 0, 0, io.EOF
+			return 0, 0, io.EOF
 		case status != C.VIDKOMPY_AGAIN:
-			return nil, 0, 0, l.check(status)
+			return 0, 0, l.check(status)
 		}
 		stream := Stream(C.vidkompy_live_wants(l.c))
 		if stream != Fg && stream != Bg {
-			return nil, 0, 0, &Error{Status: StatusInternal, Message: "the live session answered AGAIN without naming a stream"}
+			return 0, 0, &Error{Status: StatusInternal, Message: "the live session answered AGAIN without naming a stream"}
 		}
 		var f *Frame
 		var end bool
@@ -947,7 +970,7 @@ func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 			var err error
 			f, err = source.NextFrame()
 			if err != nil && !errors.Is(err, io.EOF) {
-				return nil, 0, 0, err
+				return 0, 0, err
 			}
 			end = f == nil || err != nil
 		}
@@ -958,7 +981,7 @@ func (l *Live) Next(fg, bg Source) (*Frame, int, int, error) {
 			sent = C.vidkompy_live_send(l.c, C.int(stream), &f.c)
 		}
 		if err := l.check(sent); err != nil {
-			return nil, 0, 0, err
+			return 0, 0, err
 		}
 		if sent == C.VIDKOMPY_AGAIN {
 			l.waiting[stream], l.waitingEnd[stream], l.hasWaiting[stream] = f, end, true

@@ -328,6 +328,54 @@ func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
 	}
 }
 
+// The live session's NextInto writes each composite into the host's frame, with fg's pts, over
+// the bg frame the offline map gives; a frame of another size is refused.
+func TestLiveNextIntoWritesTheHostsFrame(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	s, _ := NewSettings()
+	defer s.Close()
+	if err := s.Set("live_lag", "8"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, _, err := l.NextInto(&frames{fg}, &frames{bg}, nil); err == nil {
+		t.Fatal("NextInto without a frame")
+	}
+	small, _ := NewFrame(I420, fw, fh)
+	defer small.Free()
+	fgSource, bgSource := &frames{fg}, &frames{bg}
+	if _, _, err := l.NextInto(fgSource, bgSource, small); err == nil {
+		t.Fatal("a frame of another size than bg was written")
+	}
+	dst, _ := NewFrame(I420, bw, bh)
+	defer dst.Free()
+	n := 0
+	for ; ; n++ {
+		i, j, err := l.NextInto(fgSource, bgSource, dst)
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := al.BgIndex(i)
+		if i != n || j != want || dst.PTS() != int64(n) {
+			t.Fatalf("output %d: fg frame %d over bg frame %d (offline: %d), pts %d", n, i, j, want, dst.PTS())
+		}
+		if !bytes.Equal(dst.Plane(0)[fy*bw+fx:fy*bw+fx+fw], fg[i].Plane(0)[:fw]) {
+			t.Fatalf("frame %d: fg's first row is not at the placement", n)
+		}
+	}
+	if n != fgFrames {
+		t.Fatalf("%d frames out", n)
+	}
+}
+
 // Handles that are unreachable in Go while their C call runs must not be finalized under it:
 // every call keeps its handles alive (runtime.KeepAlive). Here the alignment and the settings
 // exist only as arguments, while another goroutine forces collections and finalizers run;

@@ -7,8 +7,8 @@ use super::analyzer::VidkompyStageCallback;
 use super::cancel_from_flag;
 use super::{
     LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyError, VidkompyFrame,
-    VidkompyPlacement, VidkompySettings, frame_from_c, frame_to_c, free_handle, new_handle, settings_or_default,
-    stream_from_c, with_error, with_handle,
+    VidkompyPlacement, VidkompySettings, frame_from_c, frame_mut_from_c, frame_to_c, free_handle, new_handle,
+    settings_or_default, stream_from_c, with_error, with_handle,
 };
 use crate::Error;
 use crate::{Live, Received, Sent};
@@ -242,6 +242,38 @@ pub unsafe extern "C" fn vidkompy_live_receive(live: *mut VidkompyLive, out: *mu
                 }
                 Received::Again(_) => Ok(VIDKOMPY_AGAIN),
                 Received::Eof => Ok(VIDKOMPY_EOF),
+            }
+        })
+    }
+}
+
+/// Like vidkompy_live_receive, but composites straight into the host's frame `*dst` (zero
+/// copy): its planes must be writable, of bg's format and size (else
+/// VIDKOMPY_ERROR_INVALID_ARGUMENT, and the session is unchanged). On VIDKOMPY_OK the planes hold
+/// the composite and `dst->pts` and its time base are set to the fg frame's; VIDKOMPY_AGAIN and
+/// VIDKOMPY_EOF as vidkompy_live_receive says them, `*dst` untouched.
+///
+/// # Safety
+/// `live` must be NULL or live; `dst` NULL or a frame whose planes are writable and not used by
+/// anything else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_live_receive_into(live: *mut VidkompyLive, dst: *mut VidkompyFrame) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        with_handle(live, "live", |l| {
+            let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
+            let mut out = frame_mut_from_c(d)?;
+            match l.live.receive_into(&mut out)? {
+                None => {
+                    if let Some((pts, tb)) = l.live.last_pts() {
+                        d.pts = pts;
+                        d.time_base_num = tb.num;
+                        d.time_base_den = tb.den;
+                    }
+                    Ok(VIDKOMPY_OK)
+                }
+                Some(Received::Eof) => Ok(VIDKOMPY_EOF),
+                Some(_) => Ok(VIDKOMPY_AGAIN),
             }
         })
     }

@@ -14,6 +14,7 @@ use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobPath, given_placement};
 use crate::io::scouting::BgWindow;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive};
+use crate::session::stream::Shape;
 use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream, no_run_matched_nowhere};
 
 /// What the one pass did.
@@ -70,18 +71,24 @@ impl<'scope> Encoder<'scope> {
         Encoder { tx, recycle, thread }
     }
 
-    /// Hands a composited frame to the encoder, in a buffer it gave back when there is one.
-    fn send(&self, frame: &FrameRef<'_>) -> Result<()> {
-        let mut buf = match self.recycle.try_recv() {
-            Ok(mut b) => {
-                b.copy_from(frame)?;
-                b
-            }
-            Err(_) => FrameBuf::from_frame(frame)?,
-        };
-        buf.pts = frame.pts;
-        self.tx.send(ToEncoder::Frame(buf, frame.pts)).map_err(|_| Error::Internal(ENCODER_GONE.into()))
+    /// Hands a composited frame to the encoder.
+    fn send(&self, buf: FrameBuf) -> Result<()> {
+        let pts = buf.pts;
+        self.tx.send(ToEncoder::Frame(buf, pts)).map_err(|_| Error::Internal(ENCODER_GONE.into()))
     }
+}
+
+/// A frame of `shape` for the session to composite into: one the encoder gave back, the one
+/// kept from the last call, or a new one.
+fn output_buffer(encoder: &Option<Encoder<'_>>, kept: &mut Option<FrameBuf>, shape: Shape) -> Result<FrameBuf> {
+    let fits = |b: &FrameBuf| (b.format(), b.width(), b.height()) == shape;
+    if let Some(b) = kept.take().filter(fits) {
+        return Ok(b);
+    }
+    if let Some(b) = encoder.as_ref().and_then(|e| e.recycle.try_recv().ok()).filter(fits) {
+        return Ok(b);
+    }
+    Ok(FrameBuf::new(shape.0, shape.1, shape.2)?)
 }
 
 /// The decoders' channels, and the frame the session refused (AGAIN), sent again when it asks
@@ -290,26 +297,46 @@ fn drive<'scope, F: InputFrame>(
         live.set_placement(given_placement(given, view.width(), view.height()))?;
     }
     inputs.refused(Stream::Fg, first)?;
+    let mut kept: Option<FrameBuf> = None;
     loop {
         // NO_MATCH before the lock: fg's start was not within the window; UNSUPPORTED: the
         // window does not fit the session's memory budget at these frame sizes.
         let seeking = !live.status().locked;
         let no_match_while_seeking = |e: &Error| seeking && matches!(e.status(), Status::NoMatch | Status::Unsupported);
-        match live.receive() {
+        // The session composites straight into the frame the encoder takes (no copy), once
+        // bg's shape is known; before that it can only ask for frames.
+        let mut out = match live.output_shape() {
+            Some(shape) => Some(output_buffer(encoder, &mut kept, shape)?),
+            None => None,
+        };
+        let received = match out.as_mut() {
+            Some(buf) => live.receive_into(&mut buf.as_frame_mut()),
+            None => live.receive().and_then(|r| match r {
+                Received::Again(stream) => Ok(Some(Received::Again(stream))),
+                Received::Eof => Ok(Some(Received::Eof)),
+                Received::Frame(_) => Err(Error::Internal("a composited frame before bg's first frame".into())),
+            }),
+        };
+        match received {
             Err(e) if no_match_while_seeking(&e) => return Ok(Some(e)),
             Err(e) => return Err(e),
-            Ok(Received::Frame(frame)) => {
+            Ok(None) => {
+                let mut buf = out.take().ok_or_else(|| Error::Internal("no frame was written".into()))?;
+                (buf.pts, buf.time_base) =
+                    live.last_pts().ok_or_else(|| Error::Internal("a frame without pts".into()))?;
                 let enc = match encoder {
                     Some(enc) => enc,
-                    None => encoder.insert(start_encoder((frame.width(), frame.height(), frame.format()))?),
+                    None => encoder.insert(start_encoder((buf.width(), buf.height(), buf.format()))?),
                 };
-                enc.send(&frame)?;
+                enc.send(buf)?;
                 decisions.push(live.last_decision().expect("a frame came out"));
                 if decisions.len().is_multiple_of(10) {
                     observer.progress("one pass", decisions.len(), None);
                 }
             }
-            Ok(Received::Again(stream)) => {
+            Ok(Some(Received::Frame(_))) => return Err(Error::Internal("receive_into lent a frame".into())),
+            Ok(Some(Received::Again(stream))) => {
+                kept = out;
                 let frame = inputs.next(stream)?;
                 let view: Option<FrameRef<'_>> = frame.as_ref().map(InputFrame::as_frame);
                 // The window slides as bg comes: NO_MATCH may come from a send too.
@@ -320,7 +347,7 @@ fn drive<'scope, F: InputFrame>(
                     Ok(Sent::Accepted) => {}
                 }
             }
-            Ok(Received::Eof) => {
+            Ok(Some(Received::Eof)) => {
                 observer.progress("one pass", decisions.len(), Some(decisions.len()));
                 if let Some(enc) = encoder {
                     let _ = enc.tx.send(ToEncoder::Finish);

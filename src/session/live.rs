@@ -60,7 +60,7 @@ use crate::alignment::Alignment;
 use crate::compose::{ComposeScratch, PasteSpec, compose};
 use crate::error::{Error, Result, Status};
 use crate::fingerprint::Fingerprinter;
-use crate::frame::{FrameBuf, FrameRef, PixelFormat, Rect, TimeBase};
+use crate::frame::{FrameBuf, FrameMut, FrameRef, PixelFormat, Rect, TimeBase};
 use crate::media::MediaIdentity;
 use crate::session::analyzer::{Analyzer, CancelFn, LogFn, Stage, StageFn, StageTimes};
 use crate::session::compositor::{Received, Sent};
@@ -326,6 +326,8 @@ pub struct Live {
     failed: Option<String>,
     /// fg's first frame's time (seconds).
     fg_first_seconds: Option<f64>,
+    /// The pts and time base of the last frame out.
+    last_fg_pts: Option<(i64, TimeBase)>,
 }
 
 impl Live {
@@ -362,6 +364,7 @@ impl Live {
             stage: None,
             failed: None,
             fg_first_seconds: None,
+            last_fg_pts: None,
         }
     }
 
@@ -598,7 +601,49 @@ impl Live {
     /// The next composited frame (library-owned, valid until the next call), or AGAIN with
     /// the stream needed, or EOF once every fg frame is out.
     pub fn receive(&mut self) -> Result<Received<'_>> {
+        match self.advance(None)? {
+            Some(missing_or_end) => Ok(missing_or_end),
+            None => Ok(Received::Frame(self.out.as_ref().expect("written").as_frame())),
+        }
+    }
+
+    /// Like `receive`, but composites straight into the host's frame (zero copy), which must
+    /// have bg's format and size: `Ok(None)` when a frame was written (its pts is
+    /// `last_pts`), else AGAIN or EOF as `receive` says them.
+    pub fn receive_into(&mut self, out: &mut FrameMut<'_>) -> Result<Option<Received<'static>>> {
+        self.advance(Some(out))
+    }
+
+    /// The format and size of the frames out (bg's), once bg's first frame is in.
+    pub fn output_shape(&self) -> Option<(PixelFormat, u32, u32)> {
+        self.sides.bg.intake.shape
+    }
+
+    /// Refuses a host frame of another format or size than bg's (once bg's is known: before,
+    /// nothing can be composited), before anything is decided.
+    fn check_output_shape(&self, host: &FrameMut<'_>) -> Result<()> {
+        let got = (host.format(), host.width(), host.height());
+        match self.output_shape() {
+            Some(shape) if shape != got => Err(Error::invalid(format!(
+                "the frame to write into is {:?} {}x{}; bg's frames are {:?} {}x{}",
+                got.0, got.1, got.2, shape.0, shape.1, shape.2
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The pts and time base of the last frame out (fg's frame's), once one is out.
+    pub fn last_pts(&self) -> Option<(i64, TimeBase)> {
+        self.last_fg_pts
+    }
+
+    /// `receive`'s work: `None` once a frame is composited (into `into`, or the session's own
+    /// frame), else what is missing or the end.
+    fn advance(&mut self, into: Option<&mut FrameMut<'_>>) -> Result<Option<Received<'static>>> {
         self.check_alive()?;
+        if let Some(host) = into.as_deref() {
+            self.check_output_shape(host)?;
+        }
         if self.lock.is_none()
             && self.sides.bg.intake.ended
             && self.sides.bg.intake.count == 0
@@ -612,12 +657,12 @@ impl Live {
                 if self.sides.bg.intake.ended {
                     return Err(self.no_match_at_end());
                 }
-                return self.again(Stream::Bg);
+                return self.again(Stream::Bg).map(Some);
             }
         }
         match self.next_step() {
-            Step::Need(s) => self.again(s),
-            Step::Done => self.verdict().map(|()| Received::Eof),
+            Step::Need(s) => self.again(s).map(Some),
+            Step::Done => self.verdict().map(|()| Some(Received::Eof)),
             Step::Output => {
                 let started = std::time::Instant::now();
                 let decision = match self.decide() {
@@ -625,15 +670,15 @@ impl Live {
                     Ok(None) => {
                         self.times.align += started.elapsed().as_secs_f64() * 1e3;
                         self.decision_needs_bg = true;
-                        return self.again(Stream::Bg);
+                        return self.again(Stream::Bg).map(Some);
                     }
                     Err(e) => return Err(self.fail(e)),
                 };
                 let decided = std::time::Instant::now();
                 self.times.align += (decided - started).as_secs_f64() * 1e3;
-                self.output(decision)?;
+                self.output(decision, into)?;
                 self.times.compose += decided.elapsed().as_secs_f64() * 1e3;
-                Ok(Received::Frame(self.out.as_ref().expect("written").as_frame()))
+                Ok(None)
             }
         }
     }
@@ -1067,8 +1112,9 @@ impl Live {
         })
     }
 
-    /// Composites the decided frame and releases what no later decision needs.
-    fn output(&mut self, d: LiveDecision) -> Result<()> {
+    /// Composites the decided frame (into `into`, or the session's own frame) and releases
+    /// what no later decision needs.
+    fn output(&mut self, d: LiveDecision, into: Option<&mut FrameMut<'_>>) -> Result<()> {
         let (fg_side, bg_side) = (&self.sides.fg, &self.sides.bg);
         let fg =
             fg_side.picture(d.fg_index).ok_or_else(|| Error::Internal("the pending fg frame is not held".into()))?;
@@ -1078,19 +1124,24 @@ impl Live {
             .or(bg_side.pictures.back())
             .ok_or_else(|| Error::Internal("no bg frame is held".into()))?;
         let bgf = bg.buf.as_frame();
-        if self
-            .out
-            .as_ref()
-            .is_none_or(|o| (o.format(), o.width(), o.height()) != (bgf.format(), bgf.width(), bgf.height()))
-        {
-            self.out = Some(FrameBuf::new(bgf.format(), bgf.width(), bgf.height())?);
-        }
-        let out = self.out.as_mut().expect("allocated above");
         let spec = &self.lock.as_ref().expect("locked").spec;
-        compose(&bgf, &fg.buf.as_frame(), spec, &mut self.scratch, &mut out.as_frame_mut())?;
-        out.pts = fg.buf.pts;
-        out.time_base = fg.buf.time_base;
-        out.color = bg.buf.color;
+        if let Some(host) = into {
+            compose(&bgf, &fg.buf.as_frame(), spec, &mut self.scratch, host)?;
+        } else {
+            if self
+                .out
+                .as_ref()
+                .is_none_or(|o| (o.format(), o.width(), o.height()) != (bgf.format(), bgf.width(), bgf.height()))
+            {
+                self.out = Some(FrameBuf::new(bgf.format(), bgf.width(), bgf.height())?);
+            }
+            let out = self.out.as_mut().expect("allocated above");
+            compose(&bgf, &fg.buf.as_frame(), spec, &mut self.scratch, &mut out.as_frame_mut())?;
+            out.pts = fg.buf.pts;
+            out.time_base = fg.buf.time_base;
+            out.color = bg.buf.color;
+        }
+        self.last_fg_pts = Some((fg.buf.pts, fg.buf.time_base));
         let (bg_index, fg_seconds) = (bg.index, fg.seconds);
         let d = LiveDecision { bg_index, ..d };
         self.last = Some(d);

@@ -28,7 +28,24 @@ typedef struct {
     int fg_sent, bg_sent, fg_count, bg_count;
     int out, wrong_bg, wrong_order, wrong_pts, outside;
     size_t most_held;
+    /* When set, each frame is composited into this host frame (vidkompy_live_receive_into),
+     * and its pixels are checked: fg's inside the paste, its bg frame's outside. */
+    BgFrame *into;
+    int wrong_pixels;
 } Run;
+
+/* Luma samples of a composite that are neither fg frame `i`'s inside the paste nor bg frame
+ * `j`'s outside it. */
+static int wrong_luma(const uint8_t *y, int i, int j) {
+    int wrong = 0;
+    for (int r = 0; r < BH; r++)
+        for (int c = 0; c < BW; c++) {
+            int inside = r >= FY && r < FY + FH && c >= FX && c < FX + FW;
+            uint8_t want = inside ? fg_frames[i].y[(r - FY) * FW + c - FX] : bg_frames[j].y[r * BW + c];
+            wrong += y[r * BW + c] != want;
+        }
+    return wrong;
+}
 
 /* Sends the next frame of `stream` (NULL past its end); 1 when taken. */
 static int send_next(VidkompyLive *lv, int stream, Run *r) {
@@ -58,11 +75,14 @@ static int run(VidkompyLive *lv, int order, Run *r) {
         size_t held = vidkompy_live_held_bytes(lv);
         if (held > r->most_held) r->most_held = held;
         VidkompyFrame out;
-        int status = vidkompy_live_receive(lv, &out);
+        if (r->into != NULL) out = i420(r->into->y, r->into->u, r->into->v, BW, BH, -1);
+        int status = r->into != NULL ? vidkompy_live_receive_into(lv, &out) : vidkompy_live_receive(lv, &out);
         if (status == VIDKOMPY_OK) {
             int64_t fg = -1, bg = -1;
             int outside = 0;
             CHECK(vidkompy_live_last_frame(lv, &fg, &bg, &outside) == VIDKOMPY_OK);
+            if (r->into != NULL && fg >= 0 && fg < FG_FRAMES && bg >= 0 && bg < BG_FRAMES)
+                r->wrong_pixels += wrong_luma(r->into->y, (int)fg, (int)bg);
             r->wrong_order += fg != r->out;
             r->wrong_bg += bg != fg + OFFSET;
             r->wrong_pts += out.pts != fg;
@@ -114,7 +134,10 @@ static void every_order(int order, int given_placement) {
     StagesSeen seen = {0, 0, 0, 0};
     CHECK(vidkompy_live_set_stage_callback(lv, on_stage, &seen) == VIDKOMPY_OK);
     if (given_placement) set_true_placement(lv);
-    Run r = {0, 0, FG_FRAMES, BG_FRAMES, 0, 0, 0, 0, 0, 0};
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.fg_count = FG_FRAMES;
+    r.bg_count = BG_FRAMES;
     int status = run(lv, order, &r);
     if (status != VIDKOMPY_EOF) fprintf(stderr, "%s: %d %s\n", order_name[order], status, vidkompy_live_last_error(lv));
     CHECK(status == VIDKOMPY_EOF);
@@ -259,13 +282,47 @@ static void scouted_first_window(int scouted) {
     vidkompy_settings_free(&s);
 }
 
+/* Composited straight into the host's frame: every fg frame once, in order, with its pts,
+ * pasted exactly over its true bg frame; a frame of another size is refused once bg's size is
+ * known, and the session goes on. */
+static BgFrame host_frame;
+
+static void into_host_frame(void) {
+    VidkompySettings *s = live_settings();
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    set_true_placement(lv);
+    CHECK(vidkompy_live_receive_into(lv, NULL) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    VidkompyFrame f = bg_frame(0);
+    CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, &f) == VIDKOMPY_OK);
+    static FgFrame small;
+    VidkompyFrame wrong = i420(small.y, small.u, small.v, FW, FH, -1);
+    CHECK(vidkompy_live_receive_into(lv, &wrong) == VIDKOMPY_ERROR_INVALID_ARGUMENT);
+    CHECK(strstr(vidkompy_live_last_error(lv), "bg's frames") != NULL);
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.fg_count = FG_FRAMES;
+    r.bg_count = BG_FRAMES;
+    r.bg_sent = 1;
+    r.into = &host_frame;
+    CHECK(run(lv, AS_ASKED, &r) == VIDKOMPY_EOF);
+    CHECK(r.out == FG_FRAMES);
+    CHECK(r.wrong_order == 0 && r.wrong_bg == 0 && r.wrong_pts == 0 && r.outside == 0);
+    CHECK(r.wrong_pixels == 0);
+    vidkompy_live_free(&lv);
+    vidkompy_settings_free(&s);
+}
+
 /* The host stops after 20 fg and 40 bg frames: every fg frame sent comes out, exact. */
 static void stops_early(void) {
     VidkompySettings *s = live_settings();
     VidkompyLive *lv = NULL;
     CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
     set_true_placement(lv);
-    Run r = {0, 0, 20, 40, 0, 0, 0, 0, 0, 0};
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.fg_count = 20;
+    r.bg_count = 40;
     CHECK(run(lv, AS_ASKED, &r) == VIDKOMPY_EOF);
     CHECK(r.out == 20 && r.wrong_bg == 0 && r.wrong_order == 0);
     vidkompy_live_free(&lv);
@@ -434,6 +491,7 @@ int main(void) {
     never_meet(1, 0);
     never_meet(1, 1);
     if (!short_run) never_meet(0, 0);
+    into_host_frame();
     scouted_first_window(0);
     if (!short_run) scouted_first_window(1);
     return finish("test_live");

@@ -166,6 +166,21 @@ def test_the_live_session_gives_the_offline_map(pair, alignment):
     assert np.array_equal(y[FY : FY + FH, FX : FX + FW], pair[0][3][0])
 
 
+def test_the_live_session_writes_into_the_hosts_frame(pair, alignment):
+    reference = [o[3][0].copy() for o in vidkompy.Live(vidkompy.Settings(live_lag=8)).run(frames(pair[0]), frames(pair[1]))]
+    y, u, v = (np.zeros_like(p) for p in pair[1][0])
+    into = vidkompy.Frame("i420", [y, u, v])
+    live = vidkompy.Live(vidkompy.Settings(live_lag=8))
+    n = 0
+    for n, (i, j, outside, planes) in enumerate(live.run(frames(pair[0]), frames(pair[1]), into=into)):
+        assert i == n and j == alignment.bg_index(i) and not outside
+        assert planes[0] is y and np.array_equal(y, reference[n])
+    assert n == FG_FRAMES - 1
+    small = vidkompy.Frame("i420", [p.copy() for p in pair[0][0]])
+    with pytest.raises(vidkompy.Error):
+        list(vidkompy.Live().run(frames(pair[0]), frames(pair[1]), into=small))
+
+
 def test_a_scouted_live_session_gives_the_same_map(pair, alignment):
     live = vidkompy.Live(vidkompy.Settings(live_lag=8, band=8))
     live.set_scouted()

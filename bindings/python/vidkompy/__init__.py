@@ -250,6 +250,7 @@ _signatures = {
     "vidkompy_live_last_error": (c_char_p, [_handle]),
     "vidkompy_live_send": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_live_receive": (c_int, [_handle, POINTER(_Frame)]),
+    "vidkompy_live_receive_into": (c_int, [_handle, POINTER(_Frame)]),
     "vidkompy_live_wants": (c_int, [_handle]),
     "vidkompy_live_last_frame": (c_int, [_handle, POINTER(ctypes.c_int64), POINTER(ctypes.c_int64), POINTER(c_int)]),
     "vidkompy_live_offset_seconds": (c_int, [_handle, POINTER(ctypes.c_double)]),
@@ -780,16 +781,26 @@ class Live(_CallbackHost):
         self._raise_kept()
         return _check(status, handle_message=lambda: _lib.vidkompy_live_last_error(self._h))
 
-    def run(self, fg, bg):
+    def run(self, fg, bg, into=None):
+        """Yields (fg index, bg index, outside, planes) for each fg frame. With `into`, a Frame of
+        bg's format and size over writable arrays, each composite is written into those arrays
+        (no copy) and `into.arrays` is yielded: valid until the next."""
+        if into is not None and not all(a.flags.writeable for a in into.arrays):
+            raise Error(INVALID_ARGUMENT, "the frame to composite into has read-only arrays")
         sources = {0: iter(fg), 1: iter(bg)}
         out = _Frame()
         waiting = {}  # stream -> the frame send answered AGAIN to
+        if into is None:
+            receive = lambda: _lib.vidkompy_live_receive(self._h, byref(out))  # noqa: E731
+        else:
+            receive = lambda: _lib.vidkompy_live_receive_into(self._h, byref(into._c))  # noqa: E731
         while True:
-            status = self._check(_lib.vidkompy_live_receive(self._h, byref(out)))
+            status = self._check(receive())
             if status == OK:
                 fg_index, bg_index, outside = ctypes.c_int64(), ctypes.c_int64(), c_int()
                 self._check(_lib.vidkompy_live_last_frame(self._h, byref(fg_index), byref(bg_index), byref(outside)))
-                yield fg_index.value, bg_index.value, bool(outside.value), _planes_of(out)
+                planes = _planes_of(out) if into is None else into.arrays
+                yield fg_index.value, bg_index.value, bool(outside.value), planes
                 continue
             if status == EOF:
                 return
