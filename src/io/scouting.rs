@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crossbeam::channel::{bounded, select};
+use crossbeam::channel::{bounded, never, select};
 
 use crate::alignment::Alignment;
 use crate::error::{Error, Result, Status};
@@ -123,16 +123,20 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
             let scan = bg.scan_keyframes(&mut |f| bg_tx.send(f).is_ok());
             (scan, bg.frames_decoded())
         });
+        // A stream that ended is waited on as `never()`: its closed channel would answer every
+        // select at once, and the loop spun on it (taking a core from the other stream's
+        // decoder) until the other stream ended too.
+        let (mut fg_rx, mut bg_rx) = (fg_rx, bg_rx);
         let (mut fg_open, mut bg_open) = (true, true);
         while fg_open || bg_open {
             let (stream, frame) = select! {
                 recv(fg_rx) -> m => match m {
                     Ok(f) => (Stream::Fg, Some(f?)),
-                    Err(_) => { fg_open = false; (Stream::Fg, None) }
+                    Err(_) => { fg_open = false; fg_rx = never(); (Stream::Fg, None) }
                 },
                 recv(bg_rx) -> m => match m {
                     Ok(f) => (Stream::Bg, Some(f)),
-                    Err(_) => { bg_open = false; (Stream::Bg, None) }
+                    Err(_) => { bg_open = false; bg_rx = never(); (Stream::Bg, None) }
                 },
             };
             // A frame the scout refuses (timestamps out of order, say) ends the scouting, not
