@@ -42,7 +42,7 @@ use crate::session::analyzer::{CancelFn, matched_rects};
 use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{
-    Image, Located, Placement, evenly_spaced, likeliest_bg, locate_content, locate_parts, narrowed, widened,
+    Image, Located, Placement, evenly_spaced, likeliest_bg, locate_near, locate_parts, narrowed, widened,
 };
 
 /// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
@@ -267,17 +267,17 @@ impl Scout {
             Err(Error::NoMatch { score, .. }) => return missed(score),
             Err(e) => return Err(e),
         };
-        let Compared { placement, best_score, spans } =
-            compared(fg, bg, located.placement, None, fg_length, &self.settings);
+        let Compared { placement, best_score, spans } = compared(fg, bg, located.placement, None, fg_length);
         if spans.is_empty() {
             // Graphics burned into fg (a logo, a ticker) that bg lacks lower the whole's score
             // (the logo box: 0.50): the part of fg the placement was found from, compared alone,
             // may come near. It says only that fg cannot be ruled out, not where it lies (a half
             // of a pan or of a still scene matches other instants too), nor when the samples
             // are sparse (the whole then scores low for want of a sample at fg's instants).
-            let on_part = located.matched_part.filter(|_| !too_sparse).map_or(0.0, |part| {
-                compared(fg, bg, located.placement, Some(part), fg_length, &self.settings).best_score
-            });
+            let on_part = located
+                .matched_part
+                .filter(|_| !too_sparse)
+                .map_or(0.0, |part| compared(fg, bg, located.placement, Some(part), fg_length).best_score);
             return missed(best_score.max(on_part));
         }
         let placement = placement_to_full(&placement, fg, bg);
@@ -295,20 +295,13 @@ struct Compared {
 /// Every sample compared with every fg copy at `placement` (on fg's `part` of its content,
 /// or all of it), after the placement is searched again on the best hits (see `refined`;
 /// when that moves it, the samples are compared again at the new place).
-fn compared(
-    fg: &LumaStore,
-    bg: &LumaStore,
-    placement: Placement,
-    part: Option<Rect>,
-    fg_length: f64,
-    settings: &Settings,
-) -> Compared {
+fn compared(fg: &LumaStore, bg: &LumaStore, placement: Placement, part: Option<Rect>, fg_length: f64) -> Compared {
     let content = placement.content;
     let narrow = |p: &Placement| part.map_or(*p, |part| narrowed(p, part));
     let widen = |p: Placement| if part.is_some() { widened(&p, content) } else { p };
     let mut placement = placement;
     let mut matches = sample_matches(fg, bg, &narrow(&placement));
-    let better = widen(refined(fg, bg, &matches, narrow(&placement), settings));
+    let better = widen(refined(fg, bg, &matches, narrow(&placement)));
     if (better.x, better.y, better.width, better.height)
         != (placement.x, placement.y, placement.width, placement.height)
     {
@@ -361,18 +354,14 @@ const REFINE_COPIES: usize = 48;
 /// fg: the first search compared copies of different instants (bg samples are sparse), so a
 /// pan could shift it, and the copy a sample matched best at the shifted place is a pan's
 /// lookalike, off the sample's instant; the copy of the sample's own instant matches it best,
-/// at the true place. The best of these and the first is kept.
-fn refined(
-    fg: &LumaStore,
-    bg: &LumaStore,
-    matches: &[SampleMatch],
-    first: Placement,
-    settings: &Settings,
-) -> Placement {
+/// at the true place. The best of these and the first is kept. A pan moves the lookalike by
+/// the pan's travel between the instants compared, so each copy is searched within
+/// `refine_radius` of the first place (at its scale), not over the whole sample.
+fn refined(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], first: Placement) -> Placement {
     let mut best_hits: Vec<usize> = (0..matches.len()).filter(|&j| matches[j].score >= HIT_SCORE).collect();
     best_hits.sort_by(|&a, &b| matches[b].score.total_cmp(&matches[a].score));
-    let pinned = Settings { scale_min: first.scale, scale_max: first.scale, ..settings.clone() };
-    let search = |k: usize, j: usize| locate_content(&fg.frame(k).0, &bg.frame(j).0, first.content, &pinned).ok();
+    let radius = refine_radius(&first);
+    let search = |k: usize, j: usize| locate_near(&fg.frame(k).0, &bg.frame(j).0, &first, radius);
     let mut best = first;
     for j in best_hits.into_iter().take(REFINE_PAIRS) {
         let picks = evenly_spaced(fg.len(), REFINE_COPIES);
@@ -392,6 +381,13 @@ fn refined(
         }
     }
     best
+}
+
+/// How far (copy pixels) `refined` looks from the first place: half the placed width or
+/// height, whichever is larger (a pan that carried the picture further between the instants
+/// compared would have left little of it to match).
+fn refine_radius(first: &Placement) -> u32 {
+    first.width.max(first.height) / 2
 }
 
 /// How one bg sample compares with fg at the placement: its best fg copy and their
