@@ -274,22 +274,27 @@ func TestABgFrameTheDecoderLostShiftsNothing(t *testing.T) {
 	}
 }
 
-func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
-	fg, bg := scene(t)
-	al := analyze(t, fg, bg)
-	defer al.Close()
+// liveOfLag8 is a live session with live_lag and band 8 (the scene is short).
+func liveOfLag8(t *testing.T) *Live {
 	s, _ := NewSettings()
 	defer s.Close()
-	if err := s.Set("live_lag", "8"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Set("band", "8"); err != nil {
-		t.Fatal(err)
+	for _, key := range []string{"live_lag", "band"} {
+		if err := s.Set(key, "8"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	l, err := NewLive(s)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+func TestTheLiveSessionGivesTheOfflineMap(t *testing.T) {
+	fg, bg := scene(t)
+	al := analyze(t, fg, bg)
+	defer al.Close()
+	l := liveOfLag8(t)
 	defer l.Close()
 	if _, ok, err := l.OffsetSeconds(); ok || err != nil {
 		t.Fatalf("an offset before the lock (%v)", err)
@@ -334,15 +339,7 @@ func TestLiveNextIntoWritesTheHostsFrame(t *testing.T) {
 	fg, bg := scene(t)
 	al := analyze(t, fg, bg)
 	defer al.Close()
-	s, _ := NewSettings()
-	defer s.Close()
-	if err := s.Set("live_lag", "8"); err != nil {
-		t.Fatal(err)
-	}
-	l, err := NewLive(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := liveOfLag8(t)
 	defer l.Close()
 	if _, _, err := l.NextInto(&frames{fg}, &frames{bg}, nil); err == nil {
 		t.Fatal("NextInto without a frame")

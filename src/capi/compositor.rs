@@ -168,18 +168,8 @@ pub unsafe extern "C" fn vidkompy_compositor_receive_into(
                 };
             };
             let mut out = frame_mut_from_c(d)?;
-            match c.compositor.receive_into(&mut out)? {
-                None => {
-                    if let Some((pts, tb)) = c.compositor.last_pts() {
-                        d.pts = pts;
-                        d.time_base_num = tb.num;
-                        d.time_base_den = tb.den;
-                    }
-                    Ok(VIDKOMPY_OK)
-                }
-                Some(Received::Eof) => Ok(VIDKOMPY_EOF),
-                Some(_) => Ok(VIDKOMPY_AGAIN),
-            }
+            let received = c.compositor.receive_into(&mut out)?;
+            Ok(written_into(d, received, c.compositor.last_pts()))
         })
     }
 }

@@ -8,7 +8,7 @@ use super::cancel_from_flag;
 use super::{
     LastError, VIDKOMPY_AGAIN, VIDKOMPY_EOF, VIDKOMPY_OK, VIDKOMPY_STREAM_NONE, VidkompyError, VidkompyFrame,
     VidkompyPlacement, VidkompySettings, frame_from_c, frame_mut_from_c, frame_to_c, free_handle, new_handle,
-    settings_or_default, stream_from_c, with_error, with_handle,
+    settings_or_default, stream_from_c, with_error, with_handle, written_into,
 };
 use crate::Error;
 use crate::{Live, Received, Sent};
@@ -263,18 +263,8 @@ pub unsafe extern "C" fn vidkompy_live_receive_into(live: *mut VidkompyLive, dst
         with_handle(live, "live", |l| {
             let d = dst.as_mut().ok_or_else(|| Error::invalid("dst is NULL"))?;
             let mut out = frame_mut_from_c(d)?;
-            match l.live.receive_into(&mut out)? {
-                None => {
-                    if let Some((pts, tb)) = l.live.last_pts() {
-                        d.pts = pts;
-                        d.time_base_num = tb.num;
-                        d.time_base_den = tb.den;
-                    }
-                    Ok(VIDKOMPY_OK)
-                }
-                Some(Received::Eof) => Ok(VIDKOMPY_EOF),
-                Some(_) => Ok(VIDKOMPY_AGAIN),
-            }
+            let received = l.live.receive_into(&mut out)?;
+            Ok(written_into(d, received, l.live.last_pts()))
         })
     }
 }

@@ -329,6 +329,23 @@ pub(super) unsafe fn query(
     unsafe { with_error(err, || ffi_call_free(|| f(alignment_ref(alignment)?))) }
 }
 
+/// The status of a `receive_into` on a host frame: VIDKOMPY_OK once a composite was written
+/// (`dst`'s pts and time base set to fg's frame's, `pts`), else AGAIN or EOF.
+fn written_into(dst: &mut VidkompyFrame, received: Option<Received<'_>>, pts: Option<(i64, TimeBase)>) -> c_int {
+    match received {
+        None => {
+            if let Some((pts, tb)) = pts {
+                dst.pts = pts;
+                dst.time_base_num = tb.num;
+                dst.time_base_den = tb.den;
+            }
+            VIDKOMPY_OK
+        }
+        Some(Received::Eof) => VIDKOMPY_EOF,
+        Some(_) => VIDKOMPY_AGAIN,
+    }
+}
+
 /// An output pointer that must not be NULL, checked before the call does its work (so a
 /// NULL costs nothing and loses nothing).
 ///
