@@ -14,7 +14,6 @@ use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobPath, given_placement};
 use crate::io::scouting::BgWindow;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive};
-use crate::session::stream::Shape;
 use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream, no_run_matched_nowhere};
 
 /// What the one pass did.
@@ -78,17 +77,32 @@ impl<'scope> Encoder<'scope> {
     }
 }
 
-/// A frame of `shape` for the session to composite into: one the encoder gave back, the one
-/// kept from the last call, or a new one.
-fn output_buffer(encoder: &Option<Encoder<'_>>, kept: &mut Option<FrameBuf>, shape: Shape) -> Result<FrameBuf> {
+/// A frame of bg's shape for the session to composite into (no copy: the encoder takes it
+/// as it is): the one kept from the last call, one the encoder gave back, or a new one. `None`
+/// before bg's first frame, when the session can only ask for frames.
+fn output_buffer(live: &Live, encoder: &Option<Encoder<'_>>, kept: &mut Option<FrameBuf>) -> Result<Option<FrameBuf>> {
+    let Some(shape) = live.output_shape() else { return Ok(None) };
     let fits = |b: &FrameBuf| (b.format(), b.width(), b.height()) == shape;
     if let Some(b) = kept.take().filter(fits) {
-        return Ok(b);
+        return Ok(Some(b));
     }
     if let Some(b) = encoder.as_ref().and_then(|e| e.recycle.try_recv().ok()).filter(fits) {
-        return Ok(b);
+        return Ok(Some(b));
     }
-    Ok(FrameBuf::new(shape.0, shape.1, shape.2)?)
+    Ok(Some(FrameBuf::new(shape.0, shape.1, shape.2)?))
+}
+
+/// The session's next step: `None` once it composited into `out`, else AGAIN or EOF. Without
+/// `out` (bg's shape not known yet) it can only ask for a frame or end.
+fn received(live: &mut Live, out: Option<&mut FrameBuf>) -> Result<Option<Received<'static>>> {
+    match out {
+        Some(buf) => live.receive_into(&mut buf.as_frame_mut()),
+        None => match live.receive()? {
+            Received::Again(stream) => Ok(Some(Received::Again(stream))),
+            Received::Eof => Ok(Some(Received::Eof)),
+            Received::Frame(_) => Err(Error::Internal("a composited frame before bg's first frame".into())),
+        },
+    }
 }
 
 /// The decoders' channels, and the frame the session refused (AGAIN), sent again when it asks
@@ -303,21 +317,8 @@ fn drive<'scope, F: InputFrame>(
         // window does not fit the session's memory budget at these frame sizes.
         let seeking = !live.status().locked;
         let no_match_while_seeking = |e: &Error| seeking && matches!(e.status(), Status::NoMatch | Status::Unsupported);
-        // The session composites straight into the frame the encoder takes (no copy), once
-        // bg's shape is known; before that it can only ask for frames.
-        let mut out = match live.output_shape() {
-            Some(shape) => Some(output_buffer(encoder, &mut kept, shape)?),
-            None => None,
-        };
-        let received = match out.as_mut() {
-            Some(buf) => live.receive_into(&mut buf.as_frame_mut()),
-            None => live.receive().and_then(|r| match r {
-                Received::Again(stream) => Ok(Some(Received::Again(stream))),
-                Received::Eof => Ok(Some(Received::Eof)),
-                Received::Frame(_) => Err(Error::Internal("a composited frame before bg's first frame".into())),
-            }),
-        };
-        match received {
+        let mut out = output_buffer(live, encoder, &mut kept)?;
+        match received(live, out.as_mut()) {
             Err(e) if no_match_while_seeking(&e) => return Ok(Some(e)),
             Err(e) => return Err(e),
             Ok(None) => {
@@ -334,7 +335,6 @@ fn drive<'scope, F: InputFrame>(
                     observer.progress("one pass", decisions.len(), None);
                 }
             }
-            Ok(Some(Received::Frame(_))) => return Err(Error::Internal("receive_into lent a frame".into())),
             Ok(Some(Received::Again(stream))) => {
                 kept = out;
                 let frame = inputs.next(stream)?;
@@ -347,6 +347,7 @@ fn drive<'scope, F: InputFrame>(
                     Ok(Sent::Accepted) => {}
                 }
             }
+            Ok(Some(Received::Frame(_))) => return Err(Error::Internal("receive_into lent a frame".into())),
             Ok(Some(Received::Eof)) => {
                 observer.progress("one pass", decisions.len(), Some(decisions.len()));
                 if let Some(enc) = encoder {

@@ -185,8 +185,9 @@ impl<'s> PlacementSearch<'s> {
         let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
         // Another scale replaces scale 1 only by scoring more than SCALE_ONE_MARGIN over it,
         // and every score is clamped to 1 (`ncc::normalize`): when scale 1 scores within the
-        // margin of 1, the sweep cannot change the answer (on the film pair's copies it was
-        // most of the placement's cost).
+        // margin of 1, the scale cannot change. `scale::measure` already skips its coarse sweep
+        // from CONFIDENT_AT_ONE; this also skips the widths it tries around scale 1 and the
+        // full search at the scale they measure (the film pair's placement stage 53 -> 48 ms).
         let one_cannot_lose = at_one.is_some_and(|(one, _, _)| one.score + SCALE_ONE_MARGIN >= 1.0);
         if self.settings.scale_search && !one_cannot_lose {
             // The scale is measured on the pairs the scale-1 prescreen ranks best (all of them
