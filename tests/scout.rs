@@ -195,6 +195,34 @@ fn real_footage_true_and_foreign_fg() {
     }
 }
 
+/// Real footage scaled: bg the film at 1280x720, sampled once a second; fg its crop at (320,
+/// 180), 640x360, 6 s from 1 s, enlarged to 854x480 and graded (bg shows it at 0.7494). On
+/// the scout's copies (107x60 and 160x90) fg's template at that scale is 80x45, under the
+/// full-resolution minimum a scale other than 1 may give: the scout was unsure (0.84 at scale
+/// 1) and the CLI read all of bg twice. It now looks again at the copies' own minimum.
+#[test]
+fn a_scaled_fg_is_found_at_its_scale() {
+    let Some(film) = common::media("film-720p24.mp4") else { return };
+    let Some((bg, _)) = common::decode_filtered(&film, "select='not(mod(n,24))'", 8.0) else { return };
+    let filters = "crop=640:360:320:180,scale=854:480:flags=bicubic,eq=brightness=0.06:contrast=1.15:gamma=0.9";
+    let Some((all_fg, _)) = common::decode_filtered(&film, filters, 7.0) else { return };
+    let tb = TimeBase::new(1, 24);
+    let mut scout = Scout::new(Settings::default());
+    for (i, f) in all_fg.iter().enumerate().skip(24) {
+        scout.push(Stream::Fg, &f.as_frame().with_pts(i as i64 - 24, tb)).unwrap();
+    }
+    for (k, f) in bg.iter().enumerate() {
+        assert_eq!((f.width(), f.height()), (1280, 720));
+        scout.push(Stream::Bg, &f.as_frame().with_pts(24 * k as i64, tb)).unwrap();
+    }
+    let report = scout.finish().unwrap();
+    let (placement, spans) = found(&report);
+    assert!(spans[0].start_seconds <= 1.0 && spans[0].end_seconds >= 7.0, "{spans:?}");
+    // A copy pixel is 8 px of bg.
+    assert!((placement.scale / 0.7494 - 1.0).abs() < 0.03, "{placement:?}");
+    assert!((placement.x - 320).abs() <= 16 && (placement.y - 180).abs() <= 16, "{placement:?}");
+}
+
 /// A cancel stops the scout at its next frame or around its search: CANCELLED, then BAD_STATE.
 #[test]
 fn a_cancel_stops_the_scout() {

@@ -42,7 +42,8 @@ use crate::session::analyzer::{CancelFn, matched_rects};
 use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{
-    Image, Located, Placement, evenly_spaced, likeliest_bg, locate_near, locate_parts, narrowed, widened,
+    Image, Located, Placement, evenly_spaced, likeliest_bg, locate_near, locate_parts, locate_parts_on_copies,
+    narrowed, widened,
 };
 
 /// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
@@ -64,6 +65,9 @@ const COMPARE_WIDTH: usize = 32;
 /// Calibrated on pairs made from the clips (tests/scout.rs): true samples score 0.95 and above
 /// (graded, re-encoded), another picture at most about 0.8.
 pub const HIT_SCORE: f64 = 0.9;
+/// A best hit under this may be a lookalike at the wrong scale (true samples score 0.95 and
+/// above): the scout then also tries the scales the first look left out.
+const CLEAR_HIT_SCORE: f64 = 0.95;
 /// Dense samples that all scored under this are a sure miss (NO_MATCH): none came near fg.
 /// Another picture scores up to about 0.8 (0.73-0.77 on the bench's refusal), a true sample of
 /// a fg at half scale scored 0.897 (tests/cli.rs): between the two the scout is unsure.
@@ -262,27 +266,94 @@ impl Scout {
                 Ok(report(ScoutAnswer::Unsure, best_score))
             }
         };
-        let located = match place_on_copies(fg, bg, &self.settings) {
-            Ok(l) => l,
-            Err(Error::NoMatch { score, .. }) => return missed(score),
-            Err(e) => return Err(e),
+        let mut look = looked(fg, bg, &self.settings, Smallest::FullResolution, too_sparse)?;
+        // A scaled fg whose template on the copies is under the full-resolution minimum was not
+        // tried at its scale: the whole misses and scores in the unsure band, or only a half
+        // comes near (an 854×480 fg at 0.75 in a 720p bg: 0.84 and 0.985), or a lookalike at
+        // scale 1 scores a weak hit (0.93, fg's dark side taken for a bar). Then, and only
+        // then, it is looked at again down to the copies' own minimum, and the better look
+        // kept: searched every time, those scales doubled the bench refusal's placement on the
+        // copies (51 -> 98 ms).
+        let unsure = match look {
+            Look::Missed { best_score } => best_score >= SURE_MISS_SCORE,
+            Look::Found { best_score, .. } => best_score < CLEAR_HIT_SCORE,
         };
-        let Compared { placement, best_score, spans } = compared(fg, bg, located.placement, None, fg_length);
-        if spans.is_empty() {
-            // Graphics burned into fg (a logo, a ticker) that bg lacks lower the whole's score
-            // (the logo box: 0.50): the part of fg the placement was found from, compared alone,
-            // may come near. It says only that fg cannot be ruled out, not where it lies (a half
-            // of a pan or of a still scene matches other instants too), nor when the samples
-            // are sparse (the whole then scores low for want of a sample at fg's instants).
-            let on_part = located
-                .matched_part
-                .filter(|_| !too_sparse)
-                .map_or(0.0, |part| compared(fg, bg, located.placement, Some(part), fg_length).best_score);
-            return missed(best_score.max(on_part));
+        if unsure && self.settings.scale_search && !too_sparse {
+            let again = looked(fg, bg, &self.settings, Smallest::OnCopies, too_sparse)?;
+            look = match (look, again) {
+                (Look::Missed { best_score: a }, Look::Missed { best_score: b }) => {
+                    Look::Missed { best_score: a.max(b) }
+                }
+                (first, again) => {
+                    if again.found() && (!first.found() || again.best_score() > first.best_score()) {
+                        again
+                    } else {
+                        first
+                    }
+                }
+            };
         }
-        let placement = placement_to_full(&placement, fg, bg);
-        Ok(report(ScoutAnswer::Found { placement, spans }, best_score))
+        match look {
+            Look::Found { placement, spans, best_score } => {
+                let placement = placement_to_full(&placement, fg, bg);
+                Ok(report(ScoutAnswer::Found { placement, spans }, best_score))
+            }
+            Look::Missed { best_score } => missed(best_score),
+        }
     }
+}
+
+/// The smallest template a scale other than 1 may give in the placement search on the copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Smallest {
+    /// As at full resolution ([`locate_parts`]): the cheap first look.
+    FullResolution,
+    /// The copies' own minimum ([`locate_parts_on_copies`]).
+    OnCopies,
+}
+
+/// What one look at the samples found: spans at a placement on the copies, or the best score
+/// of a miss.
+#[derive(Debug, Clone, PartialEq)]
+enum Look {
+    Found { placement: Placement, spans: Vec<ScoutSpan>, best_score: f64 },
+    Missed { best_score: f64 },
+}
+
+impl Look {
+    fn best_score(&self) -> f64 {
+        match self {
+            Look::Found { best_score, .. } | Look::Missed { best_score } => *best_score,
+        }
+    }
+
+    fn found(&self) -> bool {
+        matches!(self, Look::Found { .. })
+    }
+}
+
+/// fg placed on the copies, then every sample compared with it there.
+fn looked(fg: &LumaStore, bg: &LumaStore, settings: &Settings, smallest: Smallest, too_sparse: bool) -> Result<Look> {
+    let fg_length = fg_duration(fg);
+    let located = match place_on_copies(fg, bg, settings, smallest) {
+        Ok(l) => l,
+        Err(Error::NoMatch { score, .. }) => return Ok(Look::Missed { best_score: score }),
+        Err(e) => return Err(e),
+    };
+    let Compared { placement, best_score, spans } = compared(fg, bg, located.placement, None, fg_length);
+    if !spans.is_empty() {
+        return Ok(Look::Found { placement, spans, best_score });
+    }
+    // Graphics burned into fg (a logo, a ticker) that bg lacks lower the whole's score (the
+    // logo box: 0.50): the part of fg the placement was found from, compared alone, may come
+    // near. It says only that fg cannot be ruled out, not where it lies (a half of a pan or
+    // of a still scene matches other instants too), nor when the samples are sparse (the
+    // whole then scores low for want of a sample at fg's instants).
+    let on_part = located
+        .matched_part
+        .filter(|_| !too_sparse)
+        .map_or(0.0, |part| compared(fg, bg, located.placement, Some(part), fg_length).best_score);
+    Ok(Look::Missed { best_score: best_score.max(on_part) })
 }
 
 /// The samples compared with fg at a placement: the spans their hits make.
@@ -332,7 +403,7 @@ fn largest_gap(bg: &LumaStore, extent: Option<(f64, f64)>) -> f64 {
 
 /// fg located on the copies: a few evenly spaced fg copies against the bg samples most like
 /// them and evenly spaced ones.
-fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Result<Located> {
+fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings, smallest: Smallest) -> Result<Located> {
     let fg_picks: Vec<FrameRef<'_>> =
         evenly_spaced(fg.len(), PLACEMENT_FG).into_iter().map(|k| fg.frame(k).0).collect();
     let all_bg: Vec<FrameRef<'_>> = (0..bg.len()).map(|k| bg.frame(k).0).collect();
@@ -341,7 +412,10 @@ fn place_on_copies(fg: &LumaStore, bg: &LumaStore, settings: &Settings) -> Resul
     picks.sort_unstable();
     picks.dedup();
     let bg_picks: Vec<FrameRef<'_>> = picks.into_iter().map(|k| all_bg[k]).collect();
-    locate_parts(&fg_picks, &bg_picks, settings)
+    match smallest {
+        Smallest::FullResolution => locate_parts(&fg_picks, &bg_picks, settings),
+        Smallest::OnCopies => locate_parts_on_copies(&fg_picks, &bg_picks, settings),
+    }
 }
 
 /// Hits whose samples the placement is searched on again.

@@ -177,6 +177,32 @@ pub fn locate(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings
 /// scores under `PART_RETRY`, as graphics burned into fg make it) a half that scores clearly
 /// better, its placement widened to the whole content.
 pub fn locate_parts(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], settings: &Settings) -> Result<Located> {
+    locate_parts_of_at_least(fg_samples, bg_samples, settings, scale::MIN_SCALED_TEMPLATE)
+}
+
+/// Smallest template a scale other than 1 may give on small copies (copy pixels, each the
+/// average of many): the full-resolution minimum (96×54) would leave out every scale under 0.9
+/// for an 854×480 fg in a 720p bg, whose scout copies are 107×60 and 160×90. A place found on
+/// copies is only a candidate: its caller compares samples there before trusting it.
+pub const MIN_SCALED_TEMPLATE_ON_COPIES: (f64, f64) = (48.0, 27.0);
+
+/// [`locate_parts`] on small copies of both streams (see [`MIN_SCALED_TEMPLATE_ON_COPIES`]).
+pub fn locate_parts_on_copies(
+    fg_samples: &[FrameRef<'_>],
+    bg_samples: &[FrameRef<'_>],
+    settings: &Settings,
+) -> Result<Located> {
+    locate_parts_of_at_least(fg_samples, bg_samples, settings, MIN_SCALED_TEMPLATE_ON_COPIES)
+}
+
+/// [`locate_parts`], trying scales other than 1 only where fg's template is at least
+/// `min_template` (width, height) in bg's pixels.
+fn locate_parts_of_at_least(
+    fg_samples: &[FrameRef<'_>],
+    bg_samples: &[FrameRef<'_>],
+    settings: &Settings,
+    min_template: (f64, f64),
+) -> Result<Located> {
     let (Some(fg0), Some(bg0)) = (fg_samples.first(), bg_samples.first()) else {
         return Err(Error::invalid("locate needs at least one fg and one bg sample"));
     };
@@ -191,12 +217,12 @@ pub fn locate_parts(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], se
         }
     }
     let content = content_rect(fg_samples);
-    let (whole, rival) = best_placement(fg_samples, bg_samples, content, settings)?;
+    let (whole, rival) = best_placement(fg_samples, bg_samples, content, settings, min_template)?;
     let mut best = Located { placement: whole, matched_part: None, rival };
     if whole.confidence < PART_RETRY {
         let mut found: Vec<(Rect, Placement, Option<Placement>)> = Vec::new();
         for part in halves(content) {
-            let Ok((p, rival)) = best_placement(fg_samples, bg_samples, part, settings) else { continue };
+            let Ok((p, rival)) = best_placement(fg_samples, bg_samples, part, settings, min_template) else { continue };
             if p.confidence > best.placement.confidence + PART_MARGIN {
                 best = Located { placement: widened(&p, content), matched_part: Some(part), rival: None };
             }
@@ -233,12 +259,10 @@ pub(super) fn halves(content: Rect) -> Vec<Rect> {
     ]
 }
 
-/// The best placement of fg's `content` box (fg pixels) over every pair of samples, whatever
-/// its score.
 /// [`locate`] of a given part of fg (`content`, fg pixels), without detecting bars: what a
 /// check on one frame pair searches, since one frame's dark edges are not bars.
 pub fn locate_content(fg: &FrameRef<'_>, bg: &FrameRef<'_>, content: Rect, settings: &Settings) -> Result<Placement> {
-    best_placement(&[*fg], &[*bg], content, settings).map(|(p, _)| p)
+    best_placement(&[*fg], &[*bg], content, settings, scale::MIN_SCALED_TEMPLATE).map(|(p, _)| p)
 }
 
 /// Width, in pixels, of fg's content when bg frames are ranked by likeness

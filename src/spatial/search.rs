@@ -14,9 +14,10 @@ pub(super) fn best_placement(
     bg_samples: &[FrameRef<'_>],
     content: Rect,
     settings: &Settings,
+    min_template: (f64, f64),
 ) -> Result<(Placement, Option<Placement>)> {
     let bg = (bg_samples[0].width() as f64, bg_samples[0].height() as f64);
-    let scales = allowed_scales(content, bg, settings)?;
+    let scales = allowed_scales(content, bg, settings, min_template)?;
     let search = PlacementSearch::new(fg_samples, bg_samples, content, settings, &scales);
     let (scale, found, fi, bi) = search.choose_scale(&scales)?;
     // Under min_confidence nothing matched (`locate` says so): rivals there are noise.
@@ -40,12 +41,16 @@ pub(super) fn best_placement(
 }
 
 /// The scales searched: 1 alone, or the sweep within the settings' range; each must fit bg and
-/// leave a template large enough to correlate.
-fn allowed_scales(content: Rect, (bw, bh): (f64, f64), settings: &Settings) -> Result<Vec<f64>> {
+/// leave a template of at least `min_template` px, large enough to correlate.
+fn allowed_scales(
+    content: Rect,
+    (bw, bh): (f64, f64),
+    settings: &Settings,
+    (min_w, min_h): (f64, f64),
+) -> Result<Vec<f64>> {
     let (cw, ch) = (content.width as f64, content.height as f64);
     let fits = |s: f64| cw * s <= bw && ch * s <= bh;
-    let big_enough =
-        |s: f64| s == 1.0 || (cw * s >= scale::MIN_SCALED_TEMPLATE.0 && ch * s >= scale::MIN_SCALED_TEMPLATE.1);
+    let big_enough = |s: f64| s == 1.0 || (cw * s >= min_w && ch * s >= min_h);
     let (lo, hi) = if settings.scale_search { (settings.scale_min, settings.scale_max) } else { (1.0, 1.0) };
     let scales: Vec<f64> = scale::sweep_scales(lo, hi).into_iter().filter(|&s| fits(s) && big_enough(s)).collect();
     if scales.is_empty() {
@@ -59,8 +64,8 @@ fn allowed_scales(content: Rect, (bw, bh): (f64, f64), settings: &Settings) -> R
 struct PlacementSearch<'s> {
     content: Rect,
     settings: &'s Settings,
-    /// Whether scale 1 fits inside bg.
-    one_fits: bool,
+    /// Whether scale 1 fits inside bg and is among the scales searched.
+    one_allowed: bool,
     fg_images: Vec<Image>,
     bg_pyramids: Vec<BgPyramid>,
     /// Shrink factors of the pyramid levels kept (coarse to fine), and the finest of them.
@@ -100,7 +105,7 @@ impl<'s> PlacementSearch<'s> {
         PlacementSearch {
             content,
             settings,
-            one_fits: cw <= bw && ch <= bh,
+            one_allowed: cw <= bw && ch <= bh && scales.contains(&1.0),
             fg_images,
             bg_pyramids,
             beyond_budget: factors.len() < all_factors.len(),
@@ -180,7 +185,7 @@ impl<'s> PlacementSearch<'s> {
     /// Scale 1's best, replaced by the measured scale's when the sweep measures another scale
     /// and it wins the full search by more than SCALE_ONE_MARGIN.
     fn choose_scale(&self, scales: &[f64]) -> Result<(f64, Found, usize, usize)> {
-        let ranked_at_one = if self.one_fits { self.ranked_pairs(1.0) } else { None };
+        let ranked_at_one = if self.one_allowed { self.ranked_pairs(1.0) } else { None };
         let at_one = ranked_at_one.as_ref().and_then(|r| self.search_ranked(r));
         let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
         // Another scale replaces scale 1 only by scoring more than SCALE_ONE_MARGIN over it,

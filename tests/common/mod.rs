@@ -129,10 +129,16 @@ pub fn cannot_run(why: &str) {
 /// Decodes the first `seconds` of a video with the ffmpeg command, scaled to `width × height`,
 /// as I420 frames.
 pub fn decode(path: &std::path::Path, width: u32, height: u32, seconds: f64) -> Option<(Vec<FrameBuf>, f64)> {
+    decode_filtered(path, &format!("scale={width}:{height}:flags=area"), seconds)
+}
+
+/// Decodes the first `seconds` of a video with the ffmpeg command through the video `filters`
+/// (frames a filter drops are left out, not repeated), as I420 frames.
+pub fn decode_filtered(path: &std::path::Path, filters: &str, seconds: f64) -> Option<(Vec<FrameBuf>, f64)> {
     let child = Command::new("ffmpeg")
         .args(["-v", "error", "-nostdin", "-i"])
         .arg(path)
-        .args(["-t", &seconds.to_string(), "-vf", &format!("scale={width}:{height}:flags=area"), "-pix_fmt", "yuv420p"])
+        .args(["-t", &seconds.to_string(), "-vf", filters, "-vsync", "passthrough", "-pix_fmt", "yuv420p"])
         .args(["-f", "yuv4mpegpipe", "-"])
         .stdout(Stdio::piped())
         .spawn();
