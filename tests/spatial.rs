@@ -121,6 +121,23 @@ fn default_settings_find_the_scale_exactly() {
     }
 }
 
+/// A search pinned to one scale other than 1 (how the analyzer searches the placement again at
+/// the scale it measured, time-shifted pairs included) finds fg there; it used to fail with "does
+/// not fit", so the pan-lookalike checks never ran for a scaled fg. A range that leaves scale 1
+/// out never answers scale 1.
+#[test]
+fn a_search_pinned_to_a_scale_finds_fg_at_that_scale() {
+    let spec =
+        PairSpec { x: 40.0, y: 30.0, scale: 0.8, fg_width: 200, fg_height: 110, grade: GRADE, ..PairSpec::default() };
+    let pinned = Settings { scale_min: 0.8, scale_max: 0.8, min_confidence: 0.0, ..Settings::default() };
+    let p = locate_pair(spec.clone(), &pinned).unwrap();
+    assert_eq!(p.scale, 0.8, "{p:?}");
+    assert!((p.x - 40).abs() <= 1 && (p.y - 30).abs() <= 1, "{p:?}");
+    let near = Settings { scale_min: 0.75, scale_max: 0.9, min_confidence: 0.0, ..Settings::default() };
+    let p = locate_pair(spec, &near).unwrap();
+    assert!((p.scale / 0.8 - 1.0).abs() < 0.01, "{p:?}");
+}
+
 #[test]
 fn scale_search_finds_shrunk_and_enlarged_fg() {
     let settings = Settings { scale_search: true, ..Settings::default() };

@@ -62,11 +62,14 @@ const FIRST_WIDTHS: i32 = 2;
 const SPREAD: i32 = 4;
 const MAX_CLIMB: usize = 48;
 
-/// The sweep's scales: log-spaced over `lo..=hi`, and 1 when it is in range.
+/// The sweep's scales: log-spaced over `lo..=hi`, and 1 when it is in range; `lo` alone when
+/// the range is one scale (a search pinned to a measured scale).
 pub(super) fn sweep_scales(lo: f64, hi: f64) -> Vec<f64> {
     let mut scales = Vec::with_capacity(SCALE_SWEEP + 1);
     if lo <= 1.0 && 1.0 <= hi {
         scales.push(1.0);
+    } else if lo == hi {
+        scales.push(lo);
     }
     if hi > lo {
         for k in 0..SCALE_SWEEP {

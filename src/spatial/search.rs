@@ -185,6 +185,15 @@ impl<'s> PlacementSearch<'s> {
     /// Scale 1's best, replaced by the measured scale's when the sweep measures another scale
     /// and it wins the full search by more than SCALE_ONE_MARGIN.
     fn choose_scale(&self, scales: &[f64]) -> Result<(f64, Found, usize, usize)> {
+        if let [pinned] = scales
+            && *pinned != 1.0
+        {
+            // One scale allowed, not 1 (a search pinned to a measured scale): nothing to measure.
+            let found = self.ranked_pairs(*pinned).and_then(|r| self.search_ranked(&r));
+            return found
+                .map(|(found, fi, bi)| (*pinned, found, fi, bi))
+                .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"));
+        }
         let ranked_at_one = if self.one_allowed { self.ranked_pairs(1.0) } else { None };
         let at_one = ranked_at_one.as_ref().and_then(|r| self.search_ranked(r));
         let mut chosen = at_one.map(|(found, fi, bi)| (1.0, found, fi, bi));
