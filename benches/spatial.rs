@@ -3,14 +3,17 @@
 //! and of a fg shrunk to 0.75 (the scale search's whole path). Then the placement as every
 //! host gets it: the analyzer finding it itself from 10 frames of each stream (copies kept,
 //! searched, checked on matched pairs at full size through a provider), default against
-//! scale 1 pinned.
+//! scale 1 pinned. And the unit of the placement check on matched pairs: a 640×360 fg searched
+//! within `NEAR_RADIUS` of its placement in a 720p frame (the check takes three pairs, each
+//! with the bg frames either side: nine of these).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::Arc;
 use vidkompy::session::analyzer::FrameProvider;
+use vidkompy::session::placement_check::NEAR_RADIUS;
 use vidkompy::session::{Analyzer, Stream};
-use vidkompy::spatial::locate;
+use vidkompy::spatial::{locate, locate_near};
 use vidkompy::synth::{PairSpec, SyntheticPair};
 use vidkompy::{FrameBuf, Settings};
 
@@ -36,6 +39,23 @@ fn spatial(c: &mut Criterion) {
     assert_eq!((p.x, p.y, p.width), (311, 173, 960), "{p:?}");
     group.bench_function("locate_720p_at_0.75_in_1080p_default", |b| {
         b.iter(|| black_box(locate(&[sfg.as_frame()], &[sbg.as_frame()], &settings).unwrap()))
+    });
+    let small = SyntheticPair::new(PairSpec {
+        bg_width: 1280,
+        bg_height: 720,
+        fg_width: 640,
+        fg_height: 360,
+        x: 320.0,
+        y: 180.0,
+        ..spec.clone()
+    });
+    let (nfg, nbg) = (small.fg_frame(3), small.bg_frame(3));
+    let placed = locate(&[nfg.as_frame()], &[nbg.as_frame()], &settings).unwrap();
+    let off = vidkompy::spatial::Placement { x: placed.x - 3, y: placed.y + 2, ..placed };
+    let near = locate_near(&nfg.as_frame(), &nbg.as_frame(), &off, NEAR_RADIUS).unwrap();
+    assert_eq!((near.x, near.y), (placed.x, placed.y), "{near:?}");
+    group.bench_function("locate_near_640x360_in_720p_radius_8", |b| {
+        b.iter(|| black_box(locate_near(&nfg.as_frame(), &nbg.as_frame(), &off, NEAR_RADIUS).unwrap()))
     });
     group.finish();
 }

@@ -1275,7 +1275,6 @@ const DECISIVE: f32 = 4.0;
 /// panning scene's truth at scale 2, on copies a quarter its size, 0.054 (its rival 0.066).
 const CLEAR_MATCH: f32 = 0.1;
 
-/// The `LIKELY_PICKS` bg copies most like fg's (see `likeliest_bg`), in time order.
 /// The placement of the matched pairs shifted in time by up to `TIME_SHIFTS` bg frames, each
 /// pair searched alone (at `pinned`'s scale), when their mean score beats the unshifted
 /// pairs' by `TIME_SHIFT_MARGIN` and their best pair is as good as `found` (the best of all
@@ -1356,6 +1355,7 @@ fn reduced(frame: &FrameRef<'_>, by: u32) -> Option<FrameBuf> {
     Some(buf)
 }
 
+/// The `LIKELY_PICKS` bg copies most like fg's (see `likeliest_bg`), in time order.
 fn likeliest_copies<'a>(fg_store: &LumaStore, bg_store: &'a LumaStore) -> Vec<FrameRef<'a>> {
     let fg = evenly_spaced_copies(fg_store, RANKING_FG);
     let all: Vec<FrameRef<'_>> = (0..bg_store.len()).map(|k| bg_store.frame(k).0).collect();

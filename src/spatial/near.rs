@@ -98,10 +98,7 @@ pub fn near_scores_except(
         })
         .filter(|&(_, _, w, h)| w > 0 && h > 0)
         .collect();
-    let inside = |x: usize, y: usize| {
-        holes.iter().any(|&(hx, hy, hw, hh)| (hx..hx + hw).contains(&x) && (hy..hy + hh).contains(&y))
-    };
-    let template = Template::masked(&tpl, |x, y| !inside(x, y));
+    let template = Template::with_holes(&tpl, &holes);
     let scores = ncc_full_holes(&img, &template, &holes);
     let width = img.width - tpl.width + 1;
     Some(NearScores { x0, y0, width, height: scores.len() / width, scores })
