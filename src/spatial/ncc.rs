@@ -149,9 +149,9 @@ pub(super) fn ncc_full_holes(img: &Image, tpl: &Template, holes: &[(usize, usize
     let (w, h) = (tpl.width, tpl.height);
     let rw = img.width - w + 1;
     let rh = img.height - h + 1;
+    let num = ncc_numerators(img, tpl);
     if holes.is_empty() && rw * rh * h <= img.width * img.height {
         // A search near a placement: few positions, each window's sums added directly.
-        let num = ncc_numerators(img, tpl);
         let sums = window_sums_direct(img, w, h);
         let n = (w * h) as f64;
         return num
@@ -161,7 +161,6 @@ pub(super) fn ncc_full_holes(img: &Image, tpl: &Template, holes: &[(usize, usize
             .collect();
     }
     let integrals = Integrals::new(img);
-    let num = ncc_numerators(img, tpl);
     let n = (w * h - holes.iter().map(|&(_, _, hw, hh)| hw * hh).sum::<usize>()) as f64;
     num.iter()
         .enumerate()
@@ -183,7 +182,9 @@ pub(super) fn ncc_full_holes(img: &Image, tpl: &Template, holes: &[(usize, usize
 /// each row's sums over the windows' widths from its running sums, then `h` of them added per
 /// window. For the few positions a search near a placement scores (a 17×17 neighbourhood of a
 /// 640×360 template) this is one pass over the pixels, where integral images allocate, zero
-/// and fill two frame-sized f64 arrays: 22 of the film pair's 77 ms placement check.
+/// and fill two frame-sized f64 arrays (22 of the film pair's 77 ms placement check in one
+/// perf run; the analyzer's placement on 10 frames of 720p in 1080p, criterion: 290 -> 215 ms
+/// with the template's mask alone changed either way).
 pub(super) fn window_sums_direct(img: &Image, w: usize, h: usize) -> Vec<(f64, f64)> {
     let (rw, rh) = (img.width - w + 1, img.height - h + 1);
     let mut row_sums = vec![(0f64, 0f64); img.height * rw];

@@ -190,9 +190,7 @@ impl<'s> PlacementSearch<'s> {
         {
             // One scale allowed, not 1 (a search pinned to a measured scale): nothing to measure.
             let found = self.ranked_pairs(*pinned).and_then(|r| self.search_ranked(&r));
-            return found
-                .map(|(found, fi, bi)| (*pinned, found, fi, bi))
-                .ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"));
+            return found.map(|(found, fi, bi)| (*pinned, found, fi, bi)).ok_or_else(unfit);
         }
         let ranked_at_one = if self.one_allowed { self.ranked_pairs(1.0) } else { None };
         let at_one = ranked_at_one.as_ref().and_then(|r| self.search_ranked(r));
@@ -223,18 +221,22 @@ impl<'s> PlacementSearch<'s> {
                 chosen = Some((s, found, fi, bi));
             }
         }
-        chosen.ok_or_else(|| Error::invalid("fg does not fit inside bg at the chosen scale"))
+        chosen.ok_or_else(unfit)
     }
 }
 
 /// The chosen sample pair searched again down to full resolution (frames beyond the budget).
 fn full_size_search(fg: &FrameRef<'_>, bg: &FrameRef<'_>, content: Rect, scale: f64) -> Result<Found> {
-    let unfit = || Error::invalid("fg does not fit inside bg at the chosen scale");
     let full = pyramid_factors(content.width as f64 * scale, COARSE_TEMPLATE_WIDTH);
     let fg_full = Image::from_frame(fg, content, content.width as usize, content.height as usize);
     let template = TemplatePyramid::new(&fg_full, content, scale, &full).ok_or_else(unfit)?;
     let bg_full = BgPyramid::new(bg, &full);
     search(&template, &bg_full.levels, &full, false).ok_or_else(unfit)
+}
+
+/// No sample pair holds fg's template at the scale chosen.
+fn unfit() -> Error {
+    Error::invalid("fg does not fit inside bg at the chosen scale")
 }
 
 fn placement_of(found: &Found, content: Rect, scale: f64) -> Placement {
