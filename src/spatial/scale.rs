@@ -46,8 +46,12 @@ const SWEEP_KEEP: usize = 3;
 /// Smallest template, at full resolution, a scale other than 1 may give: smaller ones
 /// correlate with almost anything.
 pub(super) const MIN_SCALED_TEMPLATE: (f64, f64) = (96.0, 54.0);
-/// Scales in the sweep (log-spaced over the allowed range), scale 1 added.
+/// Most scales in the sweep (log-spaced over the allowed range), scale 1 added.
 const SCALE_SWEEP: usize = 15;
+/// Largest ratio between neighbouring swept scales of a narrow range: a placement searched
+/// again within 10 % of its scale is swept at 5 scales, not 15 (the relocation on matched
+/// pairs of the bench's scaled pair: 15 full searches per pair, then the narrowing).
+const NARROW_SWEEP_STEP: f64 = 1.05;
 /// Template width while narrowing.
 const NARROW_TEMPLATE_WIDTH: f64 = 128.0;
 /// Template width where scale 1 is checked against its neighbours.
@@ -62,18 +66,26 @@ const FIRST_WIDTHS: i32 = 2;
 const SPREAD: i32 = 4;
 const MAX_CLIMB: usize = 48;
 
+/// How many log-spaced scales the sweep of `lo..=hi` tries: `SCALE_SWEEP`, or fewer when they
+/// would be closer than `NARROW_SWEEP_STEP` (at least 2).
+pub(super) fn sweep_count(lo: f64, hi: f64) -> usize {
+    let steps = ((hi / lo).ln() / NARROW_SWEEP_STEP.ln()).ceil().max(1.0) as usize;
+    (steps + 1).min(SCALE_SWEEP)
+}
+
 /// The sweep's scales: log-spaced over `lo..=hi`, and 1 when it is in range; `lo` alone when
 /// the range is one scale (a search pinned to a measured scale).
 pub(super) fn sweep_scales(lo: f64, hi: f64) -> Vec<f64> {
-    let mut scales = Vec::with_capacity(SCALE_SWEEP + 1);
+    let count = sweep_count(lo, hi);
+    let mut scales = Vec::with_capacity(count + 1);
     if lo <= 1.0 && 1.0 <= hi {
         scales.push(1.0);
     } else if lo == hi {
         scales.push(lo);
     }
     if hi > lo {
-        for k in 0..SCALE_SWEEP {
-            let s = lo * (hi / lo).powf(k as f64 / (SCALE_SWEEP - 1) as f64);
+        for k in 0..count {
+            let s = lo * (hi / lo).powf(k as f64 / (count - 1) as f64);
             if (s - 1.0).abs() > 1e-9 {
                 scales.push(s);
             }
@@ -248,13 +260,14 @@ fn descend(p: Pair<'_>, from: Candidate, allowed: impl Fn(&f64) -> bool) -> Opti
 }
 
 /// fg's scale in bg, measured on the sample `pairs` (indices into `fg` and `bg`) over the
-/// allowed `scales`; `at_one` is scale 1's placement and pair, when scale 1 fits. `None`
+/// allowed `scales` (those that fit of a sweep of `sweep_len` log-spaced ones); `at_one` is scale 1's placement and pair, when scale 1 fits. `None`
 /// when nothing fits.
 pub(super) fn measure(
     fg: &[FgLevels],
     bg: &[BgPyramid],
     pairs: &[(usize, usize)],
     scales: &[f64],
+    sweep_len: usize,
     at_one: Option<(Found, (usize, usize))>,
 ) -> Option<f64> {
     let pair = |ids: (usize, usize)| Pair { fg: &fg[ids.0], bg: &bg[ids.1], ids };
@@ -309,7 +322,7 @@ pub(super) fn measure(
             // The sweep's best scale on each of the best few pairs is narrowed; the best
             // narrowed one goes on.
             let (smin, smax) = (lo / 0.995, hi / 1.005);
-            let sweep_step = (smax / smin).powf(1.0 / (SCALE_SWEEP - 1) as f64).max(1.01);
+            let sweep_step = (smax / smin).powf(1.0 / (sweep_len - 1) as f64).max(1.01);
             let mut per_pair: Vec<Candidate> = Vec::new();
             for c in &swept {
                 if per_pair.len() < SWEEP_KEEP && per_pair.iter().all(|p| p.pair != c.pair) {
@@ -338,4 +351,27 @@ pub(super) fn measure(
         }
     }
     Some(fine.scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default range keeps its 15 log-spaced scales (1 is the middle one); a narrow range is swept with
+    /// neighbours at most `NARROW_SWEEP_STEP` apart, ends included; a range of one scale is it.
+    #[test]
+    fn a_narrow_range_is_swept_at_fewer_scales() {
+        let default = sweep_scales(0.25, 4.0);
+        assert_eq!(default.len(), 15);
+        for k in 0..15 {
+            let want = 0.25 * 16f64.powf(k as f64 / 14.0);
+            assert!(default.iter().any(|&s| (s - want).abs() < 1e-12), "{want} missing from {default:?}");
+        }
+        let (lo, hi) = (0.75 / 1.1, 0.75 * 1.1);
+        let narrow = sweep_scales(lo, hi);
+        assert_eq!(narrow.len(), 5, "{narrow:?}");
+        assert!((narrow[0] - lo).abs() < 1e-12 && (narrow[4] - hi).abs() < 1e-12, "{narrow:?}");
+        assert!(narrow.windows(2).all(|w| w[1] / w[0] <= NARROW_SWEEP_STEP + 1e-12), "{narrow:?}");
+        assert_eq!(sweep_scales(0.75, 0.75), vec![0.75]);
+    }
 }

@@ -212,7 +212,8 @@ impl<'s> PlacementSearch<'s> {
             let fg_levels: Vec<scale::FgLevels> =
                 self.fg_images.iter().map(|img| scale::FgLevels::new(img.clone(), size)).collect();
             let at_one_found = at_one.map(|(f, fi, bi)| (f, (fi, bi)));
-            if let Some(s) = scale::measure(&fg_levels, &self.bg_pyramids, &pairs, scales, at_one_found)
+            let sweep_len = scale::sweep_count(self.settings.scale_min, self.settings.scale_max);
+            if let Some(s) = scale::measure(&fg_levels, &self.bg_pyramids, &pairs, scales, sweep_len, at_one_found)
                 && s != 1.0
                 && let Some((found, fi, bi)) = self.ranked_pairs(s).and_then(|r| self.search_ranked(&r))
                 // The measured scale must also win the full search, by more than scale 1's margin.
