@@ -260,8 +260,8 @@ fn descend(p: Pair<'_>, from: Candidate, allowed: impl Fn(&f64) -> bool) -> Opti
 }
 
 /// fg's scale in bg, measured on the sample `pairs` (indices into `fg` and `bg`) over the
-/// allowed `scales` (those that fit of a sweep of `sweep_len` log-spaced ones); `at_one` is scale 1's placement and pair, when scale 1 fits. `None`
-/// when nothing fits.
+/// allowed `scales` (those that fit, of a sweep of `sweep_len` log-spaced ones); `at_one` is
+/// scale 1's placement and pair, when scale 1 fits. `None` when nothing fits.
 pub(super) fn measure(
     fg: &[FgLevels],
     bg: &[BgPyramid],
