@@ -1001,12 +1001,14 @@ impl Analyzer {
         let located_at = |shift: i64, settings: &Settings| locate(&fg, &bg_at(shift), settings).ok();
         // Shifted, only each fg copy with its own pair's bg copy: the pairs are what a shift
         // tests, and fg against another pair's instant is a third of the work for nothing (a
-        // scaled fg's 16 shifts took 240 ms against every pair).
-        let matched_at = |shift: i64, settings: &Settings| {
+        // scaled fg's 16 shifts took 240 ms against every pair). Each pair is searched for
+        // `content` alone, as `lookalike_shift` does: one frame's dark edges are no bars, and
+        // a single pair needs no halves retried.
+        let matched_at = |shift: i64, content: Rect, settings: &Settings| {
             let bg = bg_at(shift);
             fg.iter()
                 .zip(&bg)
-                .filter_map(|(f, b)| locate(std::slice::from_ref(f), std::slice::from_ref(b), settings).ok())
+                .filter_map(|(f, b)| locate_content(f, b, content, settings).ok())
                 .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
         };
         // On a few copies the bars may be seen differently (a dark picture): the same position
@@ -1039,7 +1041,7 @@ impl Analyzer {
                 if !beatable(&found) {
                     break;
                 }
-                if let Some(other) = matched_at(shift, &pinned)
+                if let Some(other) = matched_at(shift, found.content, &pinned)
                     && other.confidence > found.confidence + TIME_SHIFT_MARGIN
                 {
                     found = other;

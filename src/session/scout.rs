@@ -279,19 +279,7 @@ impl Scout {
             Look::Found { best_score, .. } => best_score < CLEAR_HIT_SCORE,
         };
         if unsure && self.settings.scale_search && !too_sparse {
-            let again = looked(fg, bg, &self.settings, Smallest::OnCopies, too_sparse)?;
-            look = match (look, again) {
-                (Look::Missed { best_score: a }, Look::Missed { best_score: b }) => {
-                    Look::Missed { best_score: a.max(b) }
-                }
-                (first, again) => {
-                    if again.found() && (!first.found() || again.best_score() > first.best_score()) {
-                        again
-                    } else {
-                        first
-                    }
-                }
-            };
+            look = look.or_better(looked(fg, bg, &self.settings, Smallest::OnCopies, too_sparse)?);
         }
         match look {
             Look::Found { placement, spans, best_score } => {
@@ -329,6 +317,21 @@ impl Look {
 
     fn found(&self) -> bool {
         matches!(self, Look::Found { .. })
+    }
+
+    /// This look or `again`, whichever found fg with the better score (two misses: the better
+    /// score, for the report).
+    fn or_better(self, again: Look) -> Look {
+        match (self, again) {
+            (Look::Missed { best_score: a }, Look::Missed { best_score: b }) => Look::Missed { best_score: a.max(b) },
+            (first, again) => {
+                if again.found() && (!first.found() || again.best_score() > first.best_score()) {
+                    again
+                } else {
+                    first
+                }
+            }
+        }
     }
 }
 

@@ -180,19 +180,15 @@ pub fn locate_parts(fg_samples: &[FrameRef<'_>], bg_samples: &[FrameRef<'_>], se
     locate_parts_of_at_least(fg_samples, bg_samples, settings, scale::MIN_SCALED_TEMPLATE)
 }
 
-/// Smallest template a scale other than 1 may give on small copies (copy pixels, each the
-/// average of many): the full-resolution minimum (96×54) would leave out every scale under 0.9
-/// for an 854×480 fg in a 720p bg, whose scout copies are 107×60 and 160×90. A place found on
-/// copies is only a candidate: its caller compares samples there before trusting it.
-pub const MIN_SCALED_TEMPLATE_ON_COPIES: (f64, f64) = (48.0, 27.0);
-
-/// [`locate_parts`] on small copies of both streams (see [`MIN_SCALED_TEMPLATE_ON_COPIES`]).
+/// [`locate_parts`] on small copies of both streams, down to their own smallest template
+/// (`scale::MIN_SCALED_TEMPLATE_ON_COPIES`). A place found so is only a candidate: the caller
+/// compares samples there before trusting it.
 pub fn locate_parts_on_copies(
     fg_samples: &[FrameRef<'_>],
     bg_samples: &[FrameRef<'_>],
     settings: &Settings,
 ) -> Result<Located> {
-    locate_parts_of_at_least(fg_samples, bg_samples, settings, MIN_SCALED_TEMPLATE_ON_COPIES)
+    locate_parts_of_at_least(fg_samples, bg_samples, settings, scale::MIN_SCALED_TEMPLATE_ON_COPIES)
 }
 
 /// [`locate_parts`], trying scales other than 1 only where fg's template is at least

@@ -46,6 +46,10 @@ const SWEEP_KEEP: usize = 3;
 /// Smallest template, at full resolution, a scale other than 1 may give: smaller ones
 /// correlate with almost anything.
 pub(super) const MIN_SCALED_TEMPLATE: (f64, f64) = (96.0, 54.0);
+/// The same on small copies (copy pixels, each the average of many): the full-resolution
+/// minimum would leave out every scale under 0.9 for an 854×480 fg in a 720p bg, whose scout
+/// copies are 107×60 and 160×90.
+pub(super) const MIN_SCALED_TEMPLATE_ON_COPIES: (f64, f64) = (48.0, 27.0);
 /// Most scales in the sweep (log-spaced over the allowed range), scale 1 added.
 const SCALE_SWEEP: usize = 15;
 /// Largest ratio between neighbouring swept scales of a narrow range: a placement searched
