@@ -178,6 +178,10 @@ mod with_ffmpeg {
             decoded.split("\"bg\": ").nth(1).unwrap().split(',').next().unwrap().trim().parse().unwrap();
         // fg at most twice (the scout and the one pass); bg's one keyframe for the scout.
         assert!(fg_decoded <= 2 * 72, "{json}");
+        // The scout skips fg's frames no other frame refers to (x264's B-frames).
+        let scouted = &json[json.find("\"scout\": {\"fg\": ").unwrap() + 15..];
+        let scout_fg: usize = scouted.split(',').next().unwrap().trim().parse().unwrap();
+        assert!(scout_fg > 0 && scout_fg < 72, "the scout decoded {scout_fg} of fg's 72 frames");
         assert!(bg_decoded <= 1 + 36 + 72 + 60, "bg frames decoded: {bg_decoded}");
         assert_eq!(probe(&once, "v", "nb_read_frames"), "72");
         assert_eq!(probe(&once, "a", "codec_name"), "aac");

@@ -22,6 +22,11 @@ pub trait InputFile: Send + Sized + 'static {
     fn frames_decoded(&self) -> u64;
     /// Decoding that is good enough for descriptors and cheaper (FFmpeg skips deblocking).
     fn for_analysis(&mut self) {}
+    /// Decoding for the scout, which takes an uneven sample of fg as well as every frame
+    /// (FFmpeg also skips, in a long enough fg, the frames no other frame refers to).
+    fn for_scouting(&mut self) {
+        self.for_analysis();
+    }
     /// The frame with this pts, by seeking; `None` when the input cannot seek there.
     fn seek_to_frame(&mut self, pts: i64) -> Result<Option<Self::Frame>> {
         let _ = pts;

@@ -111,7 +111,7 @@ impl ScoutRun {
 pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
     let started = Instant::now();
     let (mut fg, mut bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
-    fg.for_analysis();
+    fg.for_scouting();
     let mut scout = Scout::new(job.settings.clone());
     let mut refused: Option<Error> = None;
     let mut bg_time_base = None;

@@ -9,6 +9,10 @@ use super::{AvFrame, AvPacket, Scaler, av_error, av_pixel_format, c_path, pixel_
 use crate::error::{Error, Result};
 use crate::frame::{AlphaMode, FrameBuf, FrameColor, FrameRef, PixelFormat, TimeBase};
 
+/// Shortest input whose unreferenced frames the scout's decoding skips (see
+/// `VideoInput::skip_unreferenced_in_long_input`).
+const UNREFERENCED_SKIP_SECONDS: f64 = 2.0;
+
 /// What a video input holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoInfo {
@@ -480,6 +484,17 @@ impl VideoInput {
         unsafe { (*self.decoder).skip_loop_filter = ff::AVDiscard::AVDISCARD_ALL };
     }
 
+    /// Skips, from now on, the frames no other frame refers to (an H.264 fg's B-frames: about
+    /// half its frames, and half its decoding time), when the input lasts at least
+    /// `UNREFERENCED_SKIP_SECONDS`: the frames left are then still at most a few frame
+    /// periods apart and many, where a clip of a few frames could be left with one.
+    pub fn skip_unreferenced_in_long_input(&mut self) {
+        if self.info.duration_seconds.is_some_and(|d| d >= UNREFERENCED_SKIP_SECONDS) {
+            // SAFETY: the decoder is open; the field may change between packets.
+            unsafe { (*self.decoder).skip_frame = ff::AVDiscard::AVDISCARD_NONREF };
+        }
+    }
+
     /// Seeks to the frame with timestamp `pts` and returns it; `None` when the file cannot
     /// seek or the frame is not found there (the input is then somewhere after it).
     pub fn seek_to_frame(&mut self, pts: i64) -> Result<Option<DecodedFrame>> {
@@ -609,6 +624,11 @@ impl crate::io::files::InputFile for VideoInput {
 
     fn for_analysis(&mut self) {
         self.skip_deblocking();
+    }
+
+    fn for_scouting(&mut self) {
+        self.skip_deblocking();
+        self.skip_unreferenced_in_long_input();
     }
 
     fn seek_to_frame(&mut self, pts: i64) -> Result<Option<DecodedFrame>> {
