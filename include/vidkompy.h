@@ -1352,8 +1352,10 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
  It first holds fg's first live_lag + 1 frames and a window of bg frames, and finds the
  placement (searched, or the one set with vidkompy_live_set_placement) and where fg starts
  in bg. Until then receive answers VIDKOMPY_AGAIN and vidkompy_live_wants names the stream
- it needs; when bg has moved a whole window past fg's first frames without a match (or bg
- ends first), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
+ it needs. fg may start anywhere in bg: the window slides on as bg comes (a window where
+ small copies of bg show nothing clearly like fg costs no start analysis past the first),
+ and when bg ends before fg's start is found (or after "live_start_windows" failed
+ analyses), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
  answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
  found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
  two lookaheads and two bands of bg frames, whatever the video's length, and never more than

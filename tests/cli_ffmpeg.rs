@@ -245,6 +245,63 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// fg late in a programme through the one pass alone (`--path one-pass`: the live session,
+    /// as a host with a source that cannot seek drives it). bg: the film, the interview, the
+    /// film mirrored (320x180, 24 fps, 15 s); fg: 3 s of the mirrored film from 11.5 s (frame
+    /// 276), cropped and graded. The session's window slides past the first 276 frames (the
+    /// film before looks like fg's but never clearly shows it) and every frame lands on its
+    /// true bg frame. It used to give up after two windows (NO_MATCH, fg "not found").
+    #[test]
+    fn fg_late_in_bg_through_the_one_pass() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = dir("late-one-pass");
+        let (bg, fg) = (d.join("bg.mkv"), d.join("fg.mkv"));
+        let small = "scale=320:180,setsar=1,fps=24";
+        let graph = format!(
+            "[0:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[a];[1:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[b];[2:v]{small},hflip[c];[a][b][c]concat=n=3:v=1:a=0[v]"
+        );
+        let (film, interview) = (s(&film), s(&interview));
+        let fg_filter =
+            "trim=start_frame=276:end_frame=348,setpts=PTS-STARTPTS,crop=160:90:80:46,eq=brightness=0.06:contrast=1.15";
+        if ffmpeg(&[
+            "-i",
+            &film,
+            "-i",
+            &interview,
+            "-i",
+            &film,
+            "-filter_complex",
+            &graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "ffv1",
+            &s(&bg),
+        ])
+        .is_none()
+            || ffmpeg(&["-i", &s(&bg), "-vf", fg_filter, "-c:v", "libx264", "-crf", "14", &s(&fg)]).is_none()
+        {
+            return;
+        }
+        let (out, report) = (d.join("out.mp4"), d.join("out.json"));
+        let r = bin()
+            .args(["comp", "-q", "--codec", "mpeg4", "--path", "one-pass", "--bg", &s(&bg), "--fg", &s(&fg)])
+            .args(["-o", &s(&out), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let json = std::fs::read_to_string(&report).unwrap();
+        let a = Alignment::from_json(&json).unwrap();
+        assert_eq!((a.placement.x, a.placement.y, a.placement.scale), (80, 46, 1.0), "{:?}", a.placement);
+        assert_eq!(a.fg_frames, 72);
+        let exact = (0..72).filter(|&i| a.time.map[i] as usize == 276 + i).count();
+        assert_eq!(exact, 72, "{:?}", a.time.map);
+        no_leftovers(&d);
+    }
+
     /// bg frames a report says were decoded, all stages.
     fn decoded_bg(json: &str) -> usize {
         let decoded = &json[json.find("\"frames_decoded\": {\"fg\": ").unwrap()..];
@@ -383,8 +440,9 @@ mod with_ffmpeg {
             .output()
             .unwrap();
         assert!(!stderr(&r).contains("the scout"), "{}", stderr(&r));
-        // The one pass at a short lag slides its window along all of bg: the scout rules out
-        // every window on small copies, so no start analysis runs (each took about 2 s).
+        // The one pass at a short lag slides its window along all of bg to its end: the scout
+        // rules out every window on small copies, so no start analysis runs (each took about
+        // 2 s).
         let r = bin()
             .args(["comp", "-y", "--path", "one-pass", "--live-lag", "12", "--bg", &s(&bg), "--fg", &s(&fg)])
             .args(["-o", &s(&d.join("one-pass.mp4"))])
@@ -396,7 +454,8 @@ mod with_ffmpeg {
             let at = message.find(word).unwrap_or_else(|| panic!("no '{word}' in {message}"));
             message[..at].split_whitespace().last().unwrap().trim_start_matches('(').parse().unwrap()
         };
-        let (windows, ruled_out) = (count_before("windows of"), count_before("of them ruled out by the scout"));
+        let (windows, ruled_out) = (count_before("windows tried"), count_before("of them ruled out by the scout"));
+        assert!(message.contains("bg ended after"), "{message}");
         assert!(windows > 1 && ruled_out == windows, "{message}");
         assert!(!d.join("one-pass.mp4").exists());
         no_leftovers(&d);
