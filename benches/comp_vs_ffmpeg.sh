@@ -17,6 +17,7 @@
 #              fg 10 s from 470 s, near bg's end (mpeg4 only: the encoder is not the point).
 #   scaled:    fg the film pair's crop enlarged to 854x480, so comp shrinks it to 0.75 (ffmpeg
 #              is told the scale too); mpeg4 only. Its placement is printed against the truth.
+#   late through the live session: the late pair with `--path one-pass` (no scout), mpeg4.
 #   refusal:   fg from the interview against the film: comp must refuse (exit 1); timed
 #              against ffmpeg decoding both files once (-f null).
 # Usage: benches/comp_vs_ffmpeg.sh [RUNS]
@@ -101,6 +102,24 @@ run_case() {
     "$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$work/vd.mp4")"
 }
 
+# The late pair through the live session alone (`--path one-pass`, as a host whose bg cannot
+# seek drives it: no scout, the window slides from bg's start): time, ratio to the plain overlay,
+# peak RSS, whether every frame landed on its true bg frame (fg from 17 s: bg frame 408 + i).
+live_late() {
+  local fg="$work/late.mp4" vo=() ff=()
+  for _ in $(seq "$runs"); do
+    vo+=("$(measure target/release/vidkompy comp -q -y "$@" --path one-pass --bg "$work/late-bg.mp4" --fg "$fg" -o "$work/lo.mp4" --report "$work/lo.json")")
+    ff+=("$(measure ffmpeg -v error -nostdin -y -i "$work/late-bg.mp4" -i "$fg" -filter_complex \
+      "[0:v]trim=start=17,setpts=PTS-STARTPTS[b];[b][1:v]overlay=320:180:shortest=1[v]" -map "[v]" "${ffenc[@]}" "$work/ff.mp4")")
+  done
+  read -r o om < <(printf '%s\n' "${vo[@]}" | best)
+  read -r f fm < <(printf '%s\n' "${ff[@]}" | best)
+  local exact
+  exact=$(grep -o '"map": \[[0-9, ]*' "$work/lo.json" | grep -o '[0-9][0-9]*' | awk '$1 == 408 + NR - 1 { n++ } END { print n + 0 "/" NR }')
+  printf '  late, --path one-pass (no scout): %.2f s (%.2fx ffmpeg), peak %d MiB (%+d), frames exact %s\n' \
+    "$o" "$(ratio "$o" "$f")" $((om / 1024)) $(((om - fm) / 1024)) "$exact"
+}
+
 # The refusal: comp's exit status and time against ffmpeg decoding both files once.
 refusal() {
   local fg="$work/refusal.mp4" rc=0
@@ -134,4 +153,5 @@ run_case long "$work/long-bg.mp4" 460 320 180 --codec mpeg4 --bitrate 4M
 fgscale=scale=640:360 pscale=0.7494 run_case scaled "$film" 1 320 180 --codec mpeg4 --bitrate 4M
 printf '    scaled placement (truth 640x360 at 320,180, scale 0.7494 across, 0.75 down): %s\n' \
   "$(grep -o '"placement": {[^}]*}' "$work/vd.json" | head -1)"
+live_late --codec mpeg4 --bitrate 4M
 refusal --codec mpeg4 --bitrate 4M
