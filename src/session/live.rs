@@ -267,6 +267,15 @@ impl WindowLook {
     }
 }
 
+/// One look at the held window while seeking.
+enum Attempt {
+    /// fg's start (bg seconds) lies beyond the window's middle: slide there first.
+    SlideTo(f64),
+    /// The scout ruled the window out.
+    RuledOut(WindowLook),
+    Analysed(Result<Found>),
+}
+
 /// Counts of a live session so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LiveStatus {
@@ -861,10 +870,11 @@ impl Live {
         fg_ready && bg_ready && fg.intake.count > 0 && bg.intake.count > 0 && self.bg_since_attempt >= moved_on
     }
 
-    /// Runs the analyzer on the held frames; on a match that bg's window covers, locks the
-    /// placement and describes the held frames. A match whose last fg frames lie beyond bg's
-    /// newest frame waits for more bg (`waiting`); NO_MATCH leaves the session seeking; other
-    /// errors end it.
+    /// Looks at the held window and, unless the session's scout rules it out or fg's start
+    /// lies beyond its middle (`hit_ahead`: the window first slides to it), runs the analyzer
+    /// on it; on a match that bg's window covers, locks the placement and describes the held
+    /// frames. A match whose last fg frames lie beyond bg's newest frame waits for more bg
+    /// (`waiting`); NO_MATCH leaves the session seeking; other errors end it.
     fn try_lock(&mut self) -> Result<()> {
         if self.sides.iter().any(|s| s.pictures.is_empty()) {
             return Ok(());
@@ -872,54 +882,49 @@ impl Live {
         self.bg_since_attempt = 0;
         self.status.start_attempts += 1;
         let started = std::time::Instant::now();
-        // The held pictures are lent to the analyzer and its frame provider (shared, not
-        // copied: a window of 1080p frames is hundreds of MiB), and taken back after.
+        // The held pictures are lent to the scout, the analyzer and its frame provider
+        // (shared, not copied: a window of 1080p frames is hundreds of MiB), and taken back.
         let held = std::sync::Arc::new([Stream::Fg, Stream::Bg].map(|s| std::mem::take(&mut self.sides[s].pictures)));
         let scouted = self.start_scouted && self.status.start_attempts == 1;
         let look = if scouted { WindowLook::Unjudged } else { self.scout_window(&held) };
-        if let Some(start) = self.hit_ahead(look, &held[1]) {
-            // Analysed now, fg's start would lie at the window's end, its first stretch beyond
-            // it (where the window's last frames lend it lookalike matches): the window moves
-            // on to hold it from a band before, then is analysed.
-            let [fg, bg] = std::sync::Arc::try_unwrap(held)
-                .map_err(|_| Error::Internal("the scout kept the held frames".into()))?;
-            (self.sides.fg.pictures, self.sides.bg.pictures) = (fg, bg);
-            self.release_bg_before(start - self.settings.band as f64 * self.bg_period());
-            self.next_attempt_after = 1;
-            self.times.lock += started.elapsed().as_secs_f64() * 1e3;
-            return Ok(());
-        }
-        let analysed = if look.rules_out(self.within_first_reach()) {
-            self.status.sure_misses += 1;
-            Err(Error::NotInBg(look.why().into()))
-        } else {
-            self.analyse_window(&held)
+        let first_reach = self.within_first_reach();
+        let attempt = match self.hit_ahead(look, &held[1]) {
+            Some(start) => Attempt::SlideTo(start),
+            None if look.rules_out(first_reach) => Attempt::RuledOut(look),
+            None => Attempt::Analysed(self.analyse_window(&held)),
         };
         let [fg, bg] = std::sync::Arc::try_unwrap(held)
             .map_err(|_| Error::Internal("the analyzer kept the held frames".into()))?;
         (self.sides.fg.pictures, self.sides.bg.pictures) = (fg, bg);
         self.times.lock += started.elapsed().as_secs_f64() * 1e3;
-        // Past the first reach, a window of lookalikes (two placements alike) is that window's
-        // verdict, not the pair's: the search moves on, and says so if bg ends first.
-        let analysed = match analysed {
-            Err(Error::Ambiguous(m)) if !self.within_first_reach() => {
-                self.ambiguous_window = Some(m);
-                Err(Error::NotInBg("two placements alike in the window".into()))
+        match attempt {
+            // Analysed now, fg's start would lie at the window's end, its first stretch beyond
+            // it (where the window's last frames lend it lookalike matches): the window moves
+            // on to hold it from a band before, then is analysed.
+            Attempt::SlideTo(start) => {
+                self.release_bg_before(start - self.settings.band as f64 * self.bg_period());
+                self.next_attempt_after = 1;
+                Ok(())
             }
-            other => other,
-        };
-        self.next_attempt_after = match (&analysed, self.within_first_reach()) {
-            // Ruled out: no frame of the window can be fg's start, but the newest band may be
-            // the band before it.
-            (Err(e), _) if e.status() == Status::NoMatch && look.rules_out(self.within_first_reach()) => {
+            // No frame of the window can be fg's start, but the newest band may be the band
+            // before it.
+            Attempt::RuledOut(look) => {
+                self.status.sure_misses += 1;
                 self.release_bg_but_newest(self.settings.band as usize);
-                self.lookahead_bg().div_ceil(4)
+                self.next_attempt_after = self.lookahead_bg().div_ceil(4);
+                self.window_failed(Error::NotInBg(look.why().into()))
             }
-            // Analysed without a match past the first reach: fg's start lies in the first half
-            // of a window that moved on by less than a lookahead, wherever it is.
-            (Err(e), false) if e.status() == Status::NoMatch => self.lookahead_bg(),
-            _ => self.lookahead_bg().div_ceil(4),
-        };
+            Attempt::Analysed(analysed) => self.settle_analysis(analysed, first_reach),
+        }
+    }
+
+    /// Locks on (or waits with) the analysis's match, or moves on from a window without one:
+    /// by a quarter lookahead in the first reach, by a lookahead past it (fg's start lies in
+    /// the first half of a window that moved on by less, wherever it is). Past the first
+    /// reach, two placements alike in a window are that window's verdict, not the pair's:
+    /// the search moves on, and says so if bg ends first.
+    fn settle_analysis(&mut self, analysed: Result<Found>, first_reach: bool) -> Result<()> {
+        self.next_attempt_after = self.lookahead_bg().div_ceil(4);
         match analysed {
             Ok(found) if found.covered || self.sides.bg.intake.ended => {
                 self.waiting = None;
@@ -929,22 +934,36 @@ impl Live {
                 self.waiting = Some(found);
                 Ok(())
             }
+            Err(Error::Ambiguous(m)) if !first_reach => {
+                self.ambiguous_window = Some(m);
+                self.next_attempt_after = self.lookahead_bg();
+                self.window_failed(Error::NotInBg("two placements alike in the window".into()))
+            }
             Err(e) if e.status() == Status::NoMatch => {
-                self.waiting = None;
-                self.failed_starts += 1;
-                let limit = self.settings.live_start_windows as usize;
-                if limit > 0 && self.failed_starts >= limit {
-                    let e = Error::NotInBg(format!(
-                        "fg's start was not in the first {limit} window(s) of bg ({} bg frames; live_start_windows {limit}): {e}",
-                        self.sides.bg.intake.count
-                    ));
-                    return Err(self.fail(e));
+                if !first_reach {
+                    self.next_attempt_after = self.lookahead_bg();
                 }
-                Ok(())
+                self.window_failed(e)
             }
             Err(e) if e.status() == Status::Cancelled => Err(self.cancel_now()),
             Err(e) => Err(self.fail(e)),
         }
+    }
+
+    /// A window without fg's start: the session seeks on, unless it has failed as many start
+    /// analyses as "live_start_windows" allows (NO_MATCH, naming the limit).
+    fn window_failed(&mut self, e: Error) -> Result<()> {
+        self.waiting = None;
+        self.failed_starts += 1;
+        let limit = self.settings.live_start_windows as usize;
+        if limit > 0 && self.failed_starts >= limit {
+            let e = Error::NotInBg(format!(
+                "fg's start was not in the first {limit} window(s) of bg ({} bg frames; live_start_windows {limit}): {e}",
+                self.sides.bg.intake.count
+            ));
+            return Err(self.fail(e));
+        }
+        Ok(())
     }
 
     /// The scout's look at the held window (see `WindowLook`): at the placement it finds on
@@ -992,24 +1011,25 @@ impl Live {
         (!self.within_first_reach() && start_seconds > middle).then_some(start_seconds)
     }
 
-    /// Lets the held bg pictures before `seconds` go (to the spares).
+    /// Lets the held bg pictures before `seconds` go.
     fn release_bg_before(&mut self, seconds: f64) {
-        let bg = &mut self.sides.bg;
-        while bg.pictures.front().is_some_and(|h| h.seconds < seconds) {
-            let h = bg.pictures.pop_front().expect("checked");
-            bg.spare.push(h.buf);
-            self.status.bg_dropped += 1;
-        }
+        let count = self.sides.bg.pictures.iter().take_while(|h| h.seconds < seconds).count();
+        self.release_oldest_bg(count);
     }
 
-    /// Lets every held bg picture go but the newest `keep` (to the spares).
+    /// Lets every held bg picture go but the newest `keep`.
     fn release_bg_but_newest(&mut self, keep: usize) {
+        self.release_oldest_bg(self.sides.bg.pictures.len().saturating_sub(keep));
+    }
+
+    /// Lets the `count` oldest held bg pictures go (to the spares), counted as dropped.
+    fn release_oldest_bg(&mut self, count: usize) {
         let bg = &mut self.sides.bg;
-        while bg.pictures.len() > keep {
-            let h = bg.pictures.pop_front().expect("longer than keep");
+        let count = count.min(bg.pictures.len());
+        for h in bg.pictures.drain(..count) {
             bg.spare.push(h.buf);
-            self.status.bg_dropped += 1;
         }
+        self.status.bg_dropped += count;
     }
 
     /// The start analysis of the held window (its stages' times added to the session's).
@@ -1104,11 +1124,7 @@ impl Live {
             self.waiting = None;
             return self.lock_at(w);
         }
-        let bg = &mut self.sides.bg;
-        if let Some(h) = bg.pictures.pop_front() {
-            bg.spare.push(h.buf);
-            self.status.bg_dropped += 1;
-        }
+        self.release_oldest_bg(1);
         Ok(())
     }
 
