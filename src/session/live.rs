@@ -240,7 +240,8 @@ enum WindowLook {
     Near,
     /// One showed fg; fg's earliest estimated start (bg seconds, less the scout's margin).
     Hit { start_seconds: f64 },
-    /// Not looked at (a given placement, the host's scout, frames the scout cannot take).
+    /// Not looked at (a given placement, the host's scout, a match waiting for more bg,
+    /// frames the scout cannot take).
     Unjudged,
 }
 
@@ -885,8 +886,10 @@ impl Live {
         // The held pictures are lent to the scout, the analyzer and its frame provider
         // (shared, not copied: a window of 1080p frames is hundreds of MiB), and taken back.
         let held = std::sync::Arc::new([Stream::Fg, Stream::Bg].map(|s| std::mem::take(&mut self.sides[s].pictures)));
+        // The host's scout saw fg here; or a match found waits for more bg (the window must
+        // not move past its start): the window goes to the analyzer as it is.
         let scouted = self.start_scouted && self.status.start_attempts == 1;
-        let look = if scouted { WindowLook::Unjudged } else { self.scout_window(&held) };
+        let look = if scouted || self.waiting.is_some() { WindowLook::Unjudged } else { self.scout_window(&held) };
         let first_reach = self.within_first_reach();
         let attempt = match self.hit_ahead(look, &held[1]) {
             Some(start) => Attempt::SlideTo(start),
