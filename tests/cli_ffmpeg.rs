@@ -365,6 +365,16 @@ mod with_ffmpeg {
             // The full-size check moves the placement a pixel (the box's edge): within 1 px.
             let p = a.placement;
             assert!((p.x - 320).abs() <= 1 && (p.y - 200).abs() <= 1, "{path}: {p:?}");
+            if path == "two-pass" {
+                // The check reads its 9 bg frames from keyframes (one a second): it decoded
+                // 58 bg frames when it read on from each pair to the next, and picked pairs
+                // regardless of where bg's keyframes lie.
+                let json = std::fs::read_to_string(&report).unwrap();
+                let check = &json[json.find("\"placement_check\": {").unwrap()..];
+                let bg: usize =
+                    check.split("\"bg\": ").nth(1).unwrap().split('}').next().unwrap().trim().parse().unwrap();
+                assert!(bg <= 24, "the placement check decoded {bg} bg frames: {json}");
+            }
         }
     }
 

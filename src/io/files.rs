@@ -11,6 +11,11 @@ use crate::frame::FrameRef;
 pub trait InputFrame: Send + 'static {
     /// The frame with its pts and time base.
     fn as_frame(&self) -> FrameRef<'_>;
+    /// Whether the frame decodes alone (a keyframe: seeking to it decodes no earlier frame).
+    /// Every frame of an intra-only input does.
+    fn is_key(&self) -> bool {
+        true
+    }
 }
 
 /// One input file, read forward.

@@ -59,27 +59,60 @@ impl Pass1 {
     }
 }
 
+/// What pass 1 pushed of one stream: every frame's pts, and which frames decode alone.
+#[derive(Default)]
+struct Pushed {
+    pts: Vec<i64>,
+    /// Indices of the keyframes, ascending.
+    keys: Vec<usize>,
+}
+
+impl Pushed {
+    fn push(&mut self, pts: i64, key: bool) {
+        if key {
+            self.keys.push(self.pts.len());
+        }
+        self.pts.push(pts);
+    }
+
+    /// The last keyframe at or before frame `index`.
+    fn key_before(&self, index: usize) -> Option<usize> {
+        let after = self.keys.partition_point(|&k| k <= index);
+        after.checked_sub(1).map(|k| self.keys[k])
+    }
+}
+
+type PushedStreams = Arc<Mutex<[Pushed; 2]>>;
+
+fn lost_thread() -> Error {
+    Error::Internal("a pipeline thread panicked".into())
+}
+
 /// Frames the analyzer asks for, read again from the files: each file opened once for all
-/// requests, decoded forward to each frame (seeking when the frame lies behind).
+/// requests, decoded forward to each frame (seeking when the frame lies behind, or a keyframe
+/// lies between).
 struct InputFrames<I: InputFile> {
     readers: [ForwardReader<I>; 2],
-    /// Every pushed frame's pts, per stream, filled as pass 1 goes.
-    pts: Arc<Mutex<[Vec<i64>; 2]>>,
+    /// What pass 1 pushed, filled as it goes.
+    pushed: PushedStreams,
     decoded: Arc<Mutex<[u64; 2]>>,
 }
 
 impl<I: InputFile> InputFrames<I> {
-    fn new(fg: &Path, bg: &Path, pts: Arc<Mutex<[Vec<i64>; 2]>>, decoded: Arc<Mutex<[u64; 2]>>) -> InputFrames<I> {
-        InputFrames { readers: [ForwardReader::new(fg), ForwardReader::new(bg)], pts, decoded }
+    fn new(fg: &Path, bg: &Path, pushed: PushedStreams, decoded: Arc<Mutex<[u64; 2]>>) -> InputFrames<I> {
+        InputFrames { readers: [ForwardReader::new(fg), ForwardReader::new(bg)], pushed, decoded }
     }
 
     fn frame(&mut self, stream: Stream, index: usize) -> Result<Option<FrameBuf>> {
-        let lost = || Error::Internal("a pipeline thread panicked".into());
-        let pts = self.pts.lock().map_err(|_| lost())?[stream as usize].get(index).copied();
+        let (pts, key_pts) = {
+            let pushed = &self.pushed.lock().map_err(|_| lost_thread())?[stream as usize];
+            let pts_of = |k: usize| pushed.pts.get(k).copied();
+            (pts_of(index), pushed.key_before(index).and_then(pts_of))
+        };
         let reader = &mut self.readers[stream as usize];
         let before = reader.frames_decoded();
-        let frame = pts.map_or(Ok(None), |p| reader.frame_at(p));
-        self.decoded.lock().map_err(|_| lost())?[stream as usize] += reader.frames_decoded() - before;
+        let frame = pts.map_or(Ok(None), |p| reader.frame_at(p, key_pts));
+        self.decoded.lock().map_err(|_| lost_thread())?[stream as usize] += reader.frames_decoded() - before;
         frame
     }
 }
@@ -89,10 +122,15 @@ impl<I: InputFile> FrameProvider for InputFrames<I> {
         // A frame that cannot be read again: the analyzer works from what it kept.
         wanted.iter().map(|&(stream, index)| self.frame(stream, index).unwrap_or(None)).collect()
     }
+
+    fn decode_cost(&self, stream: Stream, index: usize) -> Option<u64> {
+        let pushed = self.pushed.lock().ok()?;
+        pushed[stream as usize].key_before(index).map(|k| (index - k) as u64)
+    }
 }
 
-/// Reads frames by pts, decoding forward when the next one lies ahead and seeking only when
-/// it lies behind.
+/// Reads frames by pts, decoding forward when the next one lies ahead with no keyframe
+/// between, and seeking otherwise.
 struct ForwardReader<I: InputFile> {
     path: PathBuf,
     input: Option<I>,
@@ -110,10 +148,13 @@ impl<I: InputFile> ForwardReader<I> {
         self.closed_decoded + self.input.as_ref().map_or(0, I::frames_decoded)
     }
 
-    fn frame_at(&mut self, pts: i64) -> Result<Option<FrameBuf>> {
+    /// The frame of `pts`; `key_pts`, the keyframe at or before it, when known: past the
+    /// last frame read, seeking there decodes fewer frames than reading on.
+    fn frame_at(&mut self, pts: i64, key_pts: Option<i64>) -> Result<Option<FrameBuf>> {
         let copy = |f: &I::Frame| FrameBuf::from_frame(&f.as_frame()).map_err(Error::from);
         if let (Some(input), Some(last)) = (self.input.as_mut(), self.last_pts)
             && last < pts
+            && key_pts.is_none_or(|k| k <= last)
         {
             while let Some(f) = input.next_frame()? {
                 let p = f.as_frame().pts;
@@ -172,10 +213,10 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
             lines.push(line.to_string());
         }
     })));
-    let pts = Arc::new(Mutex::new([Vec::new(), Vec::new()]));
+    let pushed: PushedStreams = Arc::default();
     let check_decoded = Arc::new(Mutex::new([0u64; 2]));
     if job.placement.is_none() {
-        let frames = InputFrames::<I>::new(&job.fg, &job.bg, Arc::clone(&pts), Arc::clone(&check_decoded));
+        let frames = InputFrames::<I>::new(&job.fg, &job.bg, Arc::clone(&pushed), Arc::clone(&check_decoded));
         analyzer.set_frame_provider(Some(Box::new(frames)));
     }
     let mut analyze_ms = 0.0;
@@ -198,7 +239,7 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
                 let k = if t[0] <= t[1] { 0 } else { 1 };
                 let frame = next[k].take().expect("chosen because it is there");
                 let view = frame.as_frame();
-                pts.lock().map_err(|_| Error::Internal("a pipeline thread panicked".into()))?[k].push(view.pts);
+                pushed.lock().map_err(|_| lost_thread())?[k].push(view.pts, frame.is_key());
                 let started = Instant::now();
                 analyzer.push([Stream::Fg, Stream::Bg][k], Some(&view))?;
                 analyze_ms += started.elapsed().as_secs_f64() * 1e3;
@@ -225,7 +266,8 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
             observer.status(&line);
         }
         let alignment = finished?;
-        let [fg_pts, bg_pts] = std::mem::take(&mut *pts.lock().map_err(|_| Error::Internal("lock".into()))?);
+        let [fg, bg] = std::mem::take(&mut *pushed.lock().map_err(|_| lost_thread())?);
+        let (fg_pts, bg_pts) = (fg.pts, bg.pts);
         let check_decoded = *check_decoded.lock().map_err(|_| Error::Internal("lock".into()))?;
         Ok(Pass1 {
             alignment,
@@ -410,4 +452,20 @@ pub fn compose<I: InputFile, O: OutputFile>(
         }
         Ok(Pass2 { decode_ms: fg_ms + bg_ms, compose_ms, encode_ms, decoded: [fg_decoded, bg_decoded] })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keyframe_before_a_frame_is_found_from_what_pass_one_pushed() {
+        let mut pushed = Pushed::default();
+        for (k, key) in [true, false, false, true, false].into_iter().enumerate() {
+            pushed.push(100 + k as i64, key);
+        }
+        assert_eq!(pushed.pts, vec![100, 101, 102, 103, 104]);
+        assert_eq!([0, 2, 3, 4, 9].map(|k| pushed.key_before(k)), [Some(0), Some(0), Some(3), Some(3), Some(3)]);
+        assert_eq!(Pushed::default().key_before(0), None);
+    }
 }

@@ -133,6 +133,15 @@ pub trait FrameProvider: Send {
         let _ = pushed;
         self.frames(wanted)
     }
+
+    /// Frames the host decodes to give frame `index` of `stream` (0 for a frame that decodes
+    /// alone: a keyframe), when it knows: among pairs about as good, the placement check then
+    /// takes those cheap to give (a 4K bg with a keyframe every 2 s cost 98 decodes for 9
+    /// frames). By default unknown: the most confident pairs.
+    fn decode_cost(&self, stream: Stream, index: usize) -> Option<u64> {
+        let _ = (stream, index);
+        None
+    }
 }
 
 impl<F: FnMut(Stream, usize) -> Option<FrameBuf> + Send> FrameProvider for F {
@@ -1061,6 +1070,24 @@ impl Analyzer {
 
     /// fg frames to check the placement on (see `pick_pairs`).
     fn pick_pairs(&self, time: &TimeMap) -> Vec<usize> {
+        self.pick_pairs_by(time, |_| 0)
+    }
+
+    /// fg frames to check the placement on full-size frames from the provider: as
+    /// `pick_pairs`, and among a part's pairs about as good, the one the provider gives with
+    /// the fewest pixels decoded (fg's frame, and bg's from the one before its match).
+    fn pick_provided_pairs(&self, time: &TimeMap) -> Vec<usize> {
+        let Some(provider) = self.provider.as_ref() else { return self.pick_pairs(time) };
+        let pixels = |s: Stream| self.streams[s].intake.shape.map_or(1, |(_, w, h)| w as u64 * h as u64);
+        let cost_of = |s: Stream, k: usize| provider.decode_cost(s, k).unwrap_or(0).saturating_mul(pixels(s));
+        self.pick_pairs_by(time, |i| {
+            let before_match = (time.map[i] as usize).saturating_sub(1);
+            cost_of(Stream::Fg, i).saturating_add(cost_of(Stream::Bg, before_match))
+        })
+    }
+
+    /// `pick_pairs` with the cost of giving each fg frame's pair.
+    fn pick_pairs_by(&self, time: &TimeMap, cost: impl Fn(usize) -> u64) -> Vec<usize> {
         let probe = Alignment {
             placement: self.placement.expect("found"),
             fg_frames: self.streams.fg.track.len(),
@@ -1069,7 +1096,7 @@ impl Analyzer {
             media: None,
             placement_approximate: false,
         };
-        pick_pairs(&probe, &self.streams.fg.track, &self.streams.bg.track, CHECK_PAIRS)
+        pick_pairs(&probe, &self.streams.fg.track, &self.streams.bg.track, CHECK_PAIRS, cost)
     }
 
     /// Without full-size frames (no provider, or a given placement): the mapped bg frame and
@@ -1106,7 +1133,7 @@ impl Analyzer {
     /// neither can give them.
     fn check_on_matched_pairs(&mut self, time: &TimeMap) -> Result<Option<Checked>> {
         let mut around = self.placement.expect("found");
-        let picks = if self.provider.is_some() { self.pick_pairs(time) } else { self.pick_kept_pairs(time) };
+        let picks = if self.provider.is_some() { self.pick_provided_pairs(time) } else { self.pick_kept_pairs(time) };
         let bg_frames = self.streams.bg.track.len();
         // The provider's frames: a bg frame either side; the kept frames: the run around the
         // match (see `kept::RUN`).

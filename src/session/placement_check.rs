@@ -79,10 +79,22 @@ pub fn same_box(a: &Placement, b: &Placement) -> bool {
     (a.x, a.y, a.width, a.height, a.content) == (b.x, b.y, b.width, b.height, b.content)
 }
 
+/// Confidence a pick may give up, within its part, for a pair cheaper to give (see
+/// `pick_pairs`): matched frames mostly score above 0.98, so this keeps to the good ones.
+pub const CHEAP_PICK_SLACK: f32 = 0.01;
+
 /// fg frames to check on their matched bg frames: preferably frames whose time falls on a bg
 /// frame's time (bg then shows the very same instant, so motion cannot shift the match), then
-/// the most confident. Spread over the matched frames so one shot does not decide alone.
-pub fn pick_pairs(alignment: &Alignment, fg: &Track, bg: &Track, count: usize) -> Vec<usize> {
+/// the most confident, or within `CHEAP_PICK_SLACK` of it the cheapest by `cost` (what
+/// fetching fg frame i's pair costs the host; ties go to the more confident). Spread over the
+/// matched frames so one shot does not decide alone.
+pub fn pick_pairs(
+    alignment: &Alignment,
+    fg: &Track,
+    bg: &Track,
+    count: usize,
+    cost: impl Fn(usize) -> u64,
+) -> Vec<usize> {
     let t = &alignment.time;
     let bg_period = bg.period().unwrap_or(1.0).max(1e-9);
     let off_grid = |i: usize| {
@@ -94,16 +106,19 @@ pub fn pick_pairs(alignment: &Alignment, fg: &Track, bg: &Track, count: usize) -
     if matched.is_empty() {
         return Vec::new();
     }
-    // The best frame of each of `count` equal parts of the matched frames.
+    // The pick of each of `count` equal parts of the matched frames.
     let parts = count.min(matched.len()).max(1);
     let mut picks: Vec<usize> = (0..parts)
         .filter_map(|p| {
             let part = &matched[p * matched.len() / parts..(p + 1) * matched.len() / parts];
-            part.iter().copied().min_by(|&a, &b| {
-                let key = |i: usize| ((off_grid(i) * 20.0).round(), -(t.confidence[i] as f64));
-                let (ka, kb) = (key(a), key(b));
-                ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
-            })
+            let grid = |i: usize| (off_grid(i) * 20.0).round();
+            let nearest = part.iter().map(|&i| grid(i)).min_by(f64::total_cmp)?;
+            let on_grid: Vec<usize> = part.iter().copied().filter(|&i| grid(i) == nearest).collect();
+            let top = on_grid.iter().map(|&i| t.confidence[i]).fold(f32::NEG_INFINITY, f32::max);
+            on_grid
+                .into_iter()
+                .filter(|&i| t.confidence[i] >= top - CHEAP_PICK_SLACK)
+                .min_by(|&a, &b| cost(a).cmp(&cost(b)).then(t.confidence[b].total_cmp(&t.confidence[a])))
         })
         .collect();
     picks.sort_unstable();
@@ -484,6 +499,7 @@ impl PairsChecked {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::temporal::TimeMap;
 
     fn scored(x: i32, confidence: f64) -> Placement {
         let content = Rect::new(0, 0, 40, 30);
@@ -598,5 +614,51 @@ mod tests {
         let found = [(9, scored(95, 0.95)), (11, scored(97, 0.97))];
         assert_eq!(mapped_unless_beaten(&found, 10).map(|(j, p)| (j, p.x)), Some((11, 97)));
         assert!(mapped_unless_beaten(&[], 10).is_none());
+    }
+
+    /// 30 fg frames at 24 fps matched to bg frames 10.. at the same rate (every frame on
+    /// bg's grid), confident 0.999 but frame 3 (1.0) and frame 25 (0.95).
+    fn matched_thirty() -> (Alignment, Track, Track) {
+        let track = |frames: usize| Track {
+            hashes: vec![0; frames],
+            seconds: (0..frames).map(|k| k as f64 / 24.0).collect(),
+            ..Track::default()
+        };
+        let (fg, bg) = (track(30), track(60));
+        let mut confidence = vec![0.999f32; 30];
+        (confidence[3], confidence[25]) = (1.0, 0.95);
+        let time = TimeMap {
+            map: (10..40).collect(),
+            confidence,
+            offset_seconds: 10.0 / 24.0,
+            rate: 1.0,
+            ..TimeMap::default()
+        };
+        let alignment = Alignment {
+            placement: scored(0, 1.0),
+            fg_frames: 30,
+            bg_frames: 60,
+            time,
+            media: None,
+            placement_approximate: false,
+        };
+        (alignment, fg, bg)
+    }
+
+    #[test]
+    fn pairs_without_a_cost_are_the_most_confident_of_each_part() {
+        let (alignment, fg, bg) = matched_thirty();
+        assert_eq!(pick_pairs(&alignment, &fg, &bg, 3, |_| 0), vec![3, 10, 20]);
+    }
+
+    #[test]
+    fn pairs_about_as_good_go_to_the_cheapest_but_not_below_the_slack() {
+        let (alignment, fg, bg) = matched_thirty();
+        // A keyframe every 8 frames: frames 0, 8, 16 and 24 cost nothing to decode; 25 (right
+        // after a keyframe, but 0.95) is never taken for its cost.
+        let since_key = |i: usize| (i % 8) as u64;
+        assert_eq!(pick_pairs(&alignment, &fg, &bg, 3, since_key), vec![0, 16, 24]);
+        let only_25_cheap = |i: usize| if i == 25 { 0 } else { 5 };
+        assert_eq!(pick_pairs(&alignment, &fg, &bg, 3, only_25_cheap), vec![3, 10, 20]);
     }
 }

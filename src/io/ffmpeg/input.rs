@@ -605,6 +605,10 @@ impl crate::io::files::InputFrame for DecodedFrame {
     fn as_frame(&self) -> FrameRef<'_> {
         DecodedFrame::as_frame(self)
     }
+
+    fn is_key(&self) -> bool {
+        DecodedFrame::is_key(self)
+    }
 }
 
 impl crate::io::files::InputFile for VideoInput {
