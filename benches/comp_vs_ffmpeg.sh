@@ -17,6 +17,8 @@
 #              fg 10 s from 470 s, near bg's end (mpeg4 only: the encoder is not the point).
 #   scaled:    fg the film pair's crop enlarged to 854x480, so comp shrinks it to 0.75 (ffmpeg
 #              is told the scale too); mpeg4 only. Its placement is printed against the truth.
+#   4k:        bg the interview's first 6 s enlarged to 3840x2160 (x264, a keyframe every 2 s);
+#              fg 3 s of it from 1.5 s, 1920x1080 at (960, 540); mpeg4 only.
 #   late through the live session: the late pair with `--path one-pass` (no scout), mpeg4.
 #   refusal:   fg from the interview against the film: comp must refuse (exit 1); timed
 #              against ffmpeg decoding both files once (-f null).
@@ -55,6 +57,9 @@ ffmpeg -v error -nostdin -y -stream_loop 59 -i "$film" -i "$interview" -i "$film
   -map "[v]" -c:v mpeg4 -q:v 3 -g 48 "$work/long-bg.mp4"
 fg_of long "$work/long-bg.mp4" 460 10 320 180 640 360 -an
 fg_of refusal "$interview" 1 3 320 180 640 360 -an
+ffmpeg -v error -nostdin -y -i "$interview" -t 6 -vf scale=3840:2160:flags=bicubic,setsar=1 \
+  -c:v libx264 -preset veryfast -crf 20 -g 48 -an "$work/4k-bg.mp4"
+fg_of 4k "$work/4k-bg.mp4" 1.5 3 960 540 1920 1080 -an
 ffmpeg -v error -nostdin -y -ss 1 -i "$film" -t 6 \
   -vf "crop=640:360:320:180,scale=854:480,eq=brightness=0.06:contrast=1.15:gamma=0.9" \
   -c:v libx264 -preset veryfast -crf 16 -c:a aac "$work/scaled.mp4"
@@ -150,6 +155,7 @@ echo "mpeg4 at 4 Mb/s"
 ffenc=(-c:v mpeg4 -b:v 4M)
 all_pairs --codec mpeg4 --bitrate 4M
 run_case long "$work/long-bg.mp4" 460 320 180 --codec mpeg4 --bitrate 4M
+run_case 4k "$work/4k-bg.mp4" 1.5 960 540 --codec mpeg4 --bitrate 4M
 fgscale=scale=640:360 pscale=0.7494 run_case scaled "$film" 1 320 180 --codec mpeg4 --bitrate 4M
 printf '    scaled placement (truth 640x360 at 320,180, scale 0.7494 across, 0.75 down): %s\n' \
   "$(grep -o '"placement": {[^}]*}' "$work/vd.json" | head -1)"

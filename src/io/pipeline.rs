@@ -25,6 +25,7 @@ use crate::io::report::{FramesDecoded, ScoutCost, Timings};
 use crate::io::scouting::{self, ScoutRun};
 use crate::io::staging::Staged;
 pub use crate::io::two_pass::{Pass1, Pass2, analyze, compose};
+use crate::session::live::check_window_fits;
 
 /// A whole composite job: outputs reserved first; then, when `one_pass_allowed` and the job's
 /// path permit, the live session's one pass (under `--path auto`, over the window of bg the
@@ -67,7 +68,16 @@ pub fn run<I: InputFile, O: OutputFile>(
     if let Some(refusal) = scouted.as_ref().and_then(ScoutRun::refusal).filter(|_| !accepts_any) {
         return Err(refusal);
     }
-    if one_pass && !scouted.as_ref().is_some_and(ScoutRun::found_nothing) {
+    // Frames too large for the live session's window at these sizes (4K and 8K): straight to
+    // the two passes, without opening a one pass that would refuse at its first frames.
+    let too_large = scouted
+        .as_ref()
+        .and_then(|s| s.shapes)
+        .and_then(|[fg, bg]| check_window_fits(&job.settings, fg, bg, 1.0).err());
+    if let Some(e) = too_large.as_ref().filter(|_| one_pass) {
+        observer.status(&format!("one pass: {e}; analysing the whole of both files instead"));
+    }
+    if one_pass && too_large.is_none() && !scouted.as_ref().is_some_and(ScoutRun::found_nothing) {
         match one_pass::composite::<I, O>(job, observer, window, |shape| create(&outputs.video, shape, None))? {
             Outcome::Done(done) => {
                 tell_alignment(&done.alignment, observer);

@@ -13,6 +13,7 @@ use crate::io::files::{InputFile, InputFrame};
 use crate::io::job::CompJob;
 use crate::io::report::ScoutCost;
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, decode_into, joined};
+use crate::session::stream::Shape;
 use crate::session::{
     DenseWindow, Scout, ScoutAnswer, ScoutReport, Stream, WindowCuts, map_entered_every_span, window_held_fg,
 };
@@ -52,6 +53,8 @@ pub struct ScoutRun {
     pub ms: f64,
     pub decoded: [u64; 2],
     pub span: Option<(f64, f64)>,
+    /// fg's and bg's frame shapes, when the scout saw frames of both.
+    pub shapes: Option<[Shape; 2]>,
 }
 
 impl ScoutRun {
@@ -115,6 +118,7 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
     let mut scout = Scout::new(job.settings.clone());
     let mut refused: Option<Error> = None;
     let mut bg_time_base = None;
+    let mut shapes: [Option<Shape>; 2] = [None, None];
     let (scan, decoded) = std::thread::scope(|s| -> Result<(Option<Vec<i64>>, [u64; 2])> {
         let (fg_tx, fg_rx) = bounded::<FrameMessage<I::Frame>>(CHANNEL_FRAMES);
         let (bg_tx, bg_rx) = bounded::<I::Frame>(CHANNEL_FRAMES);
@@ -143,6 +147,7 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
             // the job: the two passes read such files by count.
             let Some(f) = frame else { continue };
             let view = f.as_frame();
+            shapes[stream as usize].get_or_insert((view.format(), view.width(), view.height()));
             if stream == Stream::Bg {
                 bg_time_base.get_or_insert(view.time_base);
             }
@@ -156,7 +161,8 @@ pub fn scout<I: InputFile>(job: &CompJob) -> Result<ScoutRun> {
         let (scan, bg_decoded) = joined(bg_thread)?;
         Ok((scan?, [fg_decoded, bg_decoded]))
     })?;
-    let run = |scouted, span| ScoutRun { scouted, ms: started.elapsed().as_secs_f64() * 1e3, decoded, span };
+    let shapes = shapes[0].zip(shapes[1]).map(<[Shape; 2]>::from);
+    let run = |scouted, span| ScoutRun { scouted, ms: started.elapsed().as_secs_f64() * 1e3, decoded, span, shapes };
     if let Some(e) = refused {
         return Ok(run(
             Scouted::Unsure { kind: "refused", why: format!("the scout could not take the frames: {e}") },

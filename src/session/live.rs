@@ -70,7 +70,7 @@ use crate::session::analyzer::{Analyzer, CancelFn, LogFn, Stage, StageFn, StageT
 use crate::session::compositor::{Received, Sent};
 use crate::session::picture_match::{PictureMatch, RATE_PENALTY, best_picture, on_the_line};
 use crate::session::scout::{Scout, ScoutAnswer, ScoutReport};
-use crate::session::stream::{PerStream, Stream, StreamIntake};
+use crate::session::stream::{PerStream, Shape, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use crate::temporal::{AlignScratch, CHANCE_RATIO, TimeMap, Track, align_into, frame_cost_of, no_better_than_chance};
@@ -204,6 +204,35 @@ impl RecentLine {
     fn offset(&self) -> Option<f64> {
         (!self.offsets.is_empty()).then(|| self.sum / self.offsets.len() as f64)
     }
+}
+
+/// Refuses frames of these shapes, at `bg_per_fg` bg frames per fg frame, whose largest
+/// window of pictures in a live session (seeking: two lookaheads and two bands of bg,
+/// `live_lag + 1` fg, the output and a spare of each) would take more than
+/// `live_memory_mib`: at 4K or 8K the window of a long lag is gigabytes. What a session
+/// says once both first frames are in; a host choosing its path asks before opening one.
+pub(crate) fn check_window_fits(settings: &Settings, fg: Shape, bg: Shape, bg_per_fg: f64) -> Result<()> {
+    let bytes = |(format, w, h): Shape| -> u64 {
+        (0..format.plane_count()).map(|p| format.plane_size(p, w, h)).map(|(row, rows)| (row * rows) as u64).sum()
+    };
+    let lag = settings.live_lag.max(1) as usize;
+    let lookahead = (bg_per_fg * (lag + 1) as f64).ceil() as usize;
+    let bg_frames = (2 * lookahead + 2 * settings.band as usize + 3) as u64;
+    let fg_frames = (lag + 2) as u64;
+    let needed = bytes(bg).saturating_mul(bg_frames).saturating_add(bytes(fg).saturating_mul(fg_frames));
+    let budget = settings.live_memory_mib as u64 * (1 << 20);
+    if needed <= budget {
+        return Ok(());
+    }
+    Err(Error::Unsupported(format!(
+        "the live session's window ({bg_frames} bg frames of {}x{}, {fg_frames} fg frames of {}x{}) needs {} MiB, over live_memory_mib {}: use two passes, a shorter live_lag or a larger budget",
+        bg.1,
+        bg.2,
+        fg.1,
+        fg.2,
+        needed >> 20,
+        settings.live_memory_mib
+    )))
 }
 
 /// What locking found: where fg's content lands in bg, and how it is pasted.
@@ -615,31 +644,11 @@ impl Live {
         }
     }
 
-    /// Refuses a session whose largest window of pictures (seeking: two lookaheads and two
-    /// bands of bg, `live_lag + 1` fg, the output and a spare of each) would take more than
-    /// `live_memory_mib`, once both frame sizes are known and before it holds that much: at
-    /// 4K or 8K the window of a long lag is gigabytes.
+    /// Refuses a session whose largest window of pictures would not fit `live_memory_mib`
+    /// (`check_window_fits`), once both frame sizes are known and before it holds that much.
     fn check_memory_budget(&self) -> Result<()> {
         let (Some(fg), Some(bg)) = (self.sides.fg.intake.shape, self.sides.bg.intake.shape) else { return Ok(()) };
-        let bytes = |(format, w, h): (PixelFormat, u32, u32)| -> u64 {
-            (0..format.plane_count()).map(|p| format.plane_size(p, w, h)).map(|(row, rows)| (row * rows) as u64).sum()
-        };
-        let bg_frames = (2 * self.lookahead_bg() + 2 * self.settings.band as usize + 3) as u64;
-        let fg_frames = (self.lag + 2) as u64;
-        let needed = bytes(bg).saturating_mul(bg_frames).saturating_add(bytes(fg).saturating_mul(fg_frames));
-        let budget = self.settings.live_memory_mib as u64 * (1 << 20);
-        if needed <= budget {
-            return Ok(());
-        }
-        Err(Error::Unsupported(format!(
-            "the live session's window ({bg_frames} bg frames of {}x{}, {fg_frames} fg frames of {}x{}) needs {} MiB, over live_memory_mib {}: use two passes, a shorter live_lag or a larger budget",
-            bg.1,
-            bg.2,
-            fg.1,
-            fg.2,
-            needed >> 20,
-            self.settings.live_memory_mib
-        )))
+        check_window_fits(&self.settings, fg, bg, self.rate())
     }
 
     fn fg_ready_to_lock(&self) -> bool {
@@ -1303,4 +1312,31 @@ enum Step {
     Need(Stream),
     Output,
     Done,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a host asks before opening a session is what the session says at its first
+    /// frames: a 4K bg's window is over the default 512 MiB, a 1080p one's under it.
+    #[test]
+    fn a_window_too_large_is_told_before_a_session_opens() {
+        let settings = Settings::default();
+        let fg = (PixelFormat::I420, 1920, 1080);
+        let k4 = (PixelFormat::I420, 3840, 2160);
+        let e = check_window_fits(&settings, fg, k4, 1.0).unwrap_err();
+        assert_eq!(e.status(), Status::Unsupported);
+        assert!(check_window_fits(&settings, fg, fg, 1.0).is_ok());
+        let mut live = Live::new(settings);
+        let first = |format, w, h| {
+            let mut f = FrameBuf::new(format, w, h).unwrap();
+            f.time_base = TimeBase::new(1, 24);
+            f
+        };
+        let (fg_frame, bg_frame) = (first(fg.0, fg.1, fg.2), first(k4.0, k4.1, k4.2));
+        live.send(Stream::Fg, Some(&fg_frame.as_frame())).unwrap();
+        let said = live.send(Stream::Bg, Some(&bg_frame.as_frame())).map(|_| ()).unwrap_err();
+        assert_eq!(said.to_string(), e.to_string());
+    }
 }
