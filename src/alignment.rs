@@ -16,7 +16,8 @@
 //!  "timings_ms": {"decode": 0, "decode_analysis": 0, "decode_composite": 0, "analyze": 12.5, "placement": 3.1, "time_map": 2.2, "placement_check": 1.9, "compose": 0, "encode": 0, "total": 12.5}}
 //! ```
 //! `frames_decoded`, `path` (which engine composited: "one-pass", the live session decoding
-//! each frame once, or "two-pass") and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
+//! each frame once, or "two-pass"; "scout+" before either when bg was read only in the
+//! scout's span) and `timings_ms` are written when known and ignored when read. `format_version` is 2; a file
 //! without it is version 1 (no `media`), still read. A newer version is refused, since its
 //! fields may mean something this library does not know.
 //!

@@ -247,45 +247,14 @@ mod with_ffmpeg {
 
     /// fg late in a programme through the one pass alone (`--path one-pass`: the live session,
     /// as a host with a source that cannot seek drives it). bg: the film, the interview, the
-    /// film mirrored (320x180, 24 fps, 15 s); fg: 3 s of the mirrored film from 11.5 s (frame
+    /// film mirrored (320x180, 24 fps, 18 s); fg: 3 s of the mirrored film from 11.5 s (frame
     /// 276), cropped and graded. The session's window slides past the first 276 frames (the
     /// film before looks like fg's but never clearly shows it) and every frame lands on its
     /// true bg frame. It used to give up after two windows (NO_MATCH, fg "not found").
     #[test]
     fn fg_late_in_bg_through_the_one_pass() {
-        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
-        else {
-            return;
-        };
         let d = dir("late-one-pass");
-        let (bg, fg) = (d.join("bg.mkv"), d.join("fg.mkv"));
-        let small = "scale=320:180,setsar=1,fps=24";
-        let graph = format!(
-            "[0:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[a];[1:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[b];[2:v]{small},hflip[c];[a][b][c]concat=n=3:v=1:a=0[v]"
-        );
-        let (film, interview) = (s(&film), s(&interview));
-        let fg_filter =
-            "trim=start_frame=276:end_frame=348,setpts=PTS-STARTPTS,crop=160:90:80:46,eq=brightness=0.06:contrast=1.15";
-        if ffmpeg(&[
-            "-i",
-            &film,
-            "-i",
-            &interview,
-            "-i",
-            &film,
-            "-filter_complex",
-            &graph,
-            "-map",
-            "[v]",
-            "-c:v",
-            "ffv1",
-            &s(&bg),
-        ])
-        .is_none()
-            || ffmpeg(&["-i", &s(&bg), "-vf", fg_filter, "-c:v", "libx264", "-crf", "14", &s(&fg)]).is_none()
-        {
-            return;
-        }
+        let Some((bg, fg)) = late_programme(&d, false) else { return };
         let (out, report) = (d.join("out.mp4"), d.join("out.json"));
         let r = bin()
             .args(["comp", "-q", "--codec", "mpeg4", "--path", "one-pass", "--bg", &s(&bg), "--fg", &s(&fg)])
@@ -300,6 +269,63 @@ mod with_ffmpeg {
         let exact = (0..72).filter(|&i| a.time.map[i] as usize == 276 + i).count();
         assert_eq!(exact, 72, "{:?}", a.time.map);
         no_leftovers(&d);
+    }
+
+    /// The same programme with a sound track, fg without one: bg's sound must follow fg's
+    /// timing, which takes two passes; pass 1 reads bg only in the scout's window (it read
+    /// all 432 frames before). Every frame lands on its true bg frame, numbered in the whole
+    /// of bg, and the output carries bg's sound.
+    #[test]
+    fn bg_sound_wanted_takes_two_passes_over_the_scout_s_window() {
+        let d = dir("late-two-passes");
+        let Some((bg, fg)) = late_programme(&d, true) else { return };
+        let (out, report) = (d.join("out.mp4"), d.join("out.json"));
+        let r = bin()
+            .args(["comp", "-q", "--codec", "mpeg4", "--bg", &s(&bg), "--fg", &s(&fg)])
+            .args(["-o", &s(&out), "--report", &s(&report)])
+            .output()
+            .unwrap();
+        assert!(r.status.success(), "{}", stderr(&r));
+        let json = std::fs::read_to_string(&report).unwrap();
+        assert!(json.contains("\"path\": \"scout+two-pass\""), "{json}");
+        let analysis = &json[json.find("\"analysis\": {").unwrap()..];
+        let read: usize = analysis.split("\"bg\": ").nth(1).unwrap().split('}').next().unwrap().trim().parse().unwrap();
+        assert!(read < 200, "pass 1 read {read} of bg's 432 frames: {json}");
+        let a = Alignment::from_json(&json).unwrap();
+        assert_eq!((a.placement.x, a.placement.y), (80, 46), "{:?}", a.placement);
+        assert_eq!((a.fg_frames, a.bg_frames), (72, 432));
+        let exact = (0..72).filter(|&i| a.time.map[i] as usize == 276 + i).count();
+        assert_eq!(exact, 72, "{:?}", a.time.map);
+        assert_eq!(probe(&out, "a", "codec_name"), "aac");
+        no_leftovers(&d);
+    }
+
+    /// A programme of the film, the interview and the film mirrored (320x180, 24 fps, 18 s,
+    /// with a tone when `sound`), and fg: 3 s of the mirrored film from 11.5 s (frame 276),
+    /// cropped at (80, 46) and graded, without sound. `None` (said) without the media.
+    fn late_programme(d: &Path, sound: bool) -> Option<(PathBuf, PathBuf)> {
+        let (film, interview) = (common::media("film-720p24.mp4")?, common::media("interview-1080p24.mp4")?);
+        let (bg, fg) = (d.join("bg.mkv"), d.join("fg.mkv"));
+        let small = "scale=320:180,setsar=1,fps=24";
+        let graph = format!(
+            "[0:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[a];[1:v]{small},trim=end_frame=120,setpts=PTS-STARTPTS[b];[2:v]{small},hflip[c];[a][b][c]concat=n=3:v=1:a=0[v]"
+        );
+        let (film, interview) = (s(&film), s(&interview));
+        let mut args = vec!["-i", &film, "-i", &interview, "-i", &film];
+        if sound {
+            args.extend(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=18"]);
+        }
+        args.extend(["-filter_complex", &graph, "-map", "[v]", "-c:v", "ffv1"]);
+        if sound {
+            args.extend(["-map", "3:a", "-c:a", "aac"]);
+        }
+        let bg_path = s(&bg);
+        args.push(&bg_path);
+        let fg_filter =
+            "trim=start_frame=276:end_frame=348,setpts=PTS-STARTPTS,crop=160:90:80:46,eq=brightness=0.06:contrast=1.15";
+        ffmpeg(&args)?;
+        ffmpeg(&["-i", &bg_path, "-an", "-vf", fg_filter, "-c:v", "libx264", "-crf", "14", &s(&fg)])?;
+        Some((bg, fg))
     }
 
     /// bg frames a report says were decoded, all stages.

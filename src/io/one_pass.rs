@@ -12,7 +12,7 @@ use crate::error::{Error, Result, Status};
 use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobPath, given_placement};
-use crate::io::scouting::BgWindow;
+use crate::io::scouting::{BgWindow, open_bg_window};
 use crate::io::threads::{CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive};
 use crate::session::{Live, LiveDecision, LiveTimes, Received, Sent, Stream, no_run_matched_nowhere};
 
@@ -33,23 +33,6 @@ pub enum Outcome {
     Done(Box<OnePass>),
     NotInWindow(Error),
     WindowTooNarrow,
-}
-
-/// bg opened at the scout's window (by seeking; a file that cannot seek there is read up to
-/// it), and the window's first frame; without a window, bg from its start.
-fn open_window<I: InputFile>(job: &CompJob, window: Option<&BgWindow>) -> Result<(I, Option<I::Frame>)> {
-    let mut bg = I::open(&job.bg)?;
-    let Some(w) = window.filter(|w| w.first_index > 0) else { return Ok((bg, None)) };
-    if let Some(frame) = bg.seek_to_frame(w.first_pts)? {
-        return Ok((bg, Some(frame)));
-    }
-    let mut bg = I::open(&job.bg)?;
-    while let Some(frame) = bg.next_frame()? {
-        if frame.as_frame().pts >= w.first_pts {
-            return Ok((bg, Some(frame)));
-        }
-    }
-    Err(Error::InvalidData(format!("{}: ended before the frame the scout named", job.bg.display())))
 }
 
 /// A send to an encoder thread that has ended (its own error says why).
@@ -197,7 +180,7 @@ pub fn composite<I: InputFile, O: OutputFile>(
     create: impl FnOnce((u32, u32, PixelFormat)) -> Result<O>,
 ) -> Result<Outcome> {
     let fg = I::open(&job.fg)?;
-    let (bg, first_bg) = open_window::<I>(job, window)?;
+    let (bg, first_bg) = open_bg_window::<I>(job, window, |_| {})?;
     let until = window.map(|w| w.end_seconds);
     let (mut live, told) = live_session(job);
     live.set_start_scouted(window.is_some())?;

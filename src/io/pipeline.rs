@@ -16,24 +16,26 @@
 use std::time::Instant;
 
 use crate::alignment::Alignment;
-use crate::error::Result;
+use crate::error::{Result, Status};
 use crate::frame::PixelFormat;
 pub use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, JobOutputs, JobPath};
 use crate::io::one_pass::{self, Outcome};
 use crate::io::report::{FramesDecoded, ScoutCost, Timings};
-use crate::io::scouting::{self, ScoutRun};
+use crate::io::scouting::{self, BgWindow, ScoutRun};
 use crate::io::staging::Staged;
 pub use crate::io::two_pass::{Pass1, Pass2, analyze, compose};
 use crate::session::live::check_window_fits;
 
 /// A whole composite job: outputs reserved first; then, when `one_pass_allowed` and the job's
 /// path permit, the live session's one pass (under `--path auto`, over the window of bg the
-/// scout found, when the input can be scouted and the scout is sure), else (or when fg's start
-/// lies beyond the session's window of bg, or fg reached an edge of the scout's window) pass 1
-/// and pass 2; the output made by `create` (from the staged video file, bg's shape and, for two
-/// passes, what pass 1 learned); then the report, and every output renamed into place only
-/// when all were written.
+/// scout found, when the input can be scouted and the scout is sure, and the session's window
+/// fits its memory budget at these frame sizes), else (or when fg's start lies beyond the
+/// session's window of bg, or fg reached an edge of the scout's window) pass 1 and pass 2:
+/// pass 1 over the scout's window when no one pass ran over it, and again over the whole of
+/// both when that window did not hold all of fg's match; the output made by `create` (from
+/// the staged video file, bg's shape and, for two passes, what pass 1 learned); then the
+/// report, and every output renamed into place only when all were written.
 pub fn run<I: InputFile, O: OutputFile>(
     job: &CompJob,
     observer: &mut dyn JobObserver,
@@ -75,9 +77,10 @@ pub fn run<I: InputFile, O: OutputFile>(
         .and_then(|s| s.shapes)
         .and_then(|[fg, bg]| check_window_fits(&job.settings, fg, bg, 1.0).err());
     if let Some(e) = too_large.as_ref().filter(|_| one_pass) {
-        observer.status(&format!("one pass: {e}; analysing the whole of both files instead"));
+        observer.status(&format!("one pass: {e}; two passes instead"));
     }
-    if one_pass && too_large.is_none() && !scouted.as_ref().is_some_and(ScoutRun::found_nothing) {
+    let try_one_pass = one_pass && too_large.is_none() && !scouted.as_ref().is_some_and(ScoutRun::found_nothing);
+    if try_one_pass {
         match one_pass::composite::<I, O>(job, observer, window, |shape| create(&outputs.video, shape, None))? {
             Outcome::Done(done) => {
                 tell_alignment(&done.alignment, observer);
@@ -94,8 +97,10 @@ pub fn run<I: InputFile, O: OutputFile>(
             }
         }
     }
-    // A bad input fails here, before any work: analyze opens both inputs first.
-    let pass = analyze::<I>(job, observer)?;
+    // A bad input fails here, before any work: analyze opens both inputs first. The scout's
+    // window holds fg unless the one pass over it found otherwise.
+    let (pass, window) = analyze_scouted::<I>(job, observer, window.filter(|_| !try_one_pass))?;
+    let whole = |a: &Alignment| window.map_or_else(|| a.clone(), |w| w.in_whole_bg(a.clone()));
     tell_alignment(&pass.alignment, observer);
     let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, Some(&pass)), observer)?;
     let mut decoded = pass.frames_decoded(Some(&composed));
@@ -113,11 +118,34 @@ pub fn run<I: InputFile, O: OutputFile>(
         total: total.elapsed().as_secs_f64() * 1e3,
         frames_decoded: Some(decoded),
         one_pass: false,
-        // The two passes read all of bg, whatever the scout said.
-        scout: scouted.as_ref().map(|s| ScoutCost { span_seconds: None, ..s.cost() }),
+        // The span only when pass 1 read bg there.
+        scout: scouted.as_ref().map(|s| ScoutCost { span_seconds: window.and(s.span), ..s.cost() }),
     };
-    outputs.commit(&pass.alignment, &timings)?;
-    Ok((pass.alignment, timings))
+    let alignment = whole(&pass.alignment);
+    outputs.commit(&alignment, &timings)?;
+    Ok((alignment, timings))
+}
+
+/// Pass 1 over the scout's `window` of bg, when there is one and it held all of fg's match
+/// (and bg's frames there followed its packets); else over the whole of both. Returns the
+/// window the pass read.
+fn analyze_scouted<'w, I: InputFile>(
+    job: &CompJob,
+    observer: &mut dyn JobObserver,
+    window: Option<&'w BgWindow>,
+) -> Result<(Pass1, Option<&'w BgWindow>)> {
+    let Some(w) = window else { return Ok((analyze::<I>(job, observer, None)?, None)) };
+    let why = match analyze::<I>(job, observer, Some(w)) {
+        Ok(pass) => match w.read_as_packed(&pass.bg_pts).and_then(|()| w.held_fg(&pass.alignment)) {
+            Ok(()) => return Ok((pass, Some(w))),
+            Err(why) => why,
+        },
+        // A refusal in a window cut from bg may be the window's: fg may lie partly beyond it.
+        Err(e) if e.status() == Status::NoMatch && (w.cuts.start || w.cuts.end) => e.to_string(),
+        Err(e) => return Err(e),
+    };
+    observer.status(&format!("pass 1 over the scout's window: {why}; analysing the whole of both files instead"));
+    Ok((analyze::<I>(job, observer, None)?, None))
 }
 
 /// The report's timings of a job done in one pass (after the scout, when it ran).

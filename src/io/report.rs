@@ -91,7 +91,8 @@ pub fn report_json(alignment: &Alignment, timings: &Timings) -> String {
         let path = match (windowed, tm.one_pass) {
             (true, true) => "scout+one-pass",
             (_, true) => "one-pass",
-            (_, false) => "two-pass",
+            (true, false) => "scout+two-pass",
+            (false, false) => "two-pass",
         };
         let _ = write!(s, ",\n \"path\": \"{path}\"");
         if let Some(c) = tm.scout {

@@ -38,6 +38,33 @@ pub struct BgWindow {
     pub spans: Vec<(u32, u32)>,
 }
 
+/// bg opened at the scout's window (by seeking; a file that cannot seek there is read up to
+/// it) with `prepare` applied before its first frame is decoded, and the window's first
+/// frame; without a window, bg from its start.
+pub fn open_bg_window<I: InputFile>(
+    job: &CompJob,
+    window: Option<&BgWindow>,
+    prepare: impl Fn(&mut I),
+) -> Result<(I, Option<I::Frame>)> {
+    let open = || -> Result<I> {
+        let mut bg = I::open(&job.bg)?;
+        prepare(&mut bg);
+        Ok(bg)
+    };
+    let mut bg = open()?;
+    let Some(w) = window.filter(|w| w.first_index > 0) else { return Ok((bg, None)) };
+    if let Some(frame) = bg.seek_to_frame(w.first_pts)? {
+        return Ok((bg, Some(frame)));
+    }
+    let mut bg = open()?;
+    while let Some(frame) = bg.next_frame()? {
+        if frame.as_frame().pts >= w.first_pts {
+            return Ok((bg, Some(frame)));
+        }
+    }
+    Err(Error::InvalidData(format!("{}: ended before the frame the scout named", job.bg.display())))
+}
+
 /// What the scout told the job.
 pub enum Scouted {
     /// Decode bg only in this window.
@@ -253,6 +280,18 @@ fn window_of(
 impl BgWindow {
     /// Whether the one pass over the window saw all of fg's match (`relative`: its alignment,
     /// bg frames numbered from the window's first): the library's check, `window_held_fg`.
+    /// Whether bg's frames read from the window's first (`read_pts`) are the frames its
+    /// packets name, one for one: the alignment's frames are numbered by them.
+    pub fn read_as_packed(&self, read_pts: &[i64]) -> std::result::Result<(), String> {
+        match read_pts.iter().zip(&self.expected_pts).position(|(got, want)| got != want) {
+            Some(k) => {
+                Err(format!("bg frame with pts {} where its packets said {}", read_pts[k], self.expected_pts[k]))
+            }
+            None if read_pts.len() > self.expected_pts.len() => Err("bg gave more frames than its packets".into()),
+            None => Ok(()),
+        }
+    }
+
     pub fn held_fg(&self, relative: &Alignment) -> std::result::Result<(), String> {
         window_held_fg(relative, self.cuts)?;
         map_entered_every_span(relative, &self.spans)
@@ -340,5 +379,18 @@ mod tests {
         let whole = w.in_whole_bg(a);
         assert_eq!(whole.time.map, vec![253, 254, 255]);
         assert_eq!(whole.bg_frames, 1500);
+    }
+
+    #[test]
+    fn frames_read_in_a_window_must_be_the_ones_its_packets_name() {
+        let pts: Vec<i64> = (0..1500).collect();
+        let tb = crate::frame::TimeBase::new(1, 25);
+        let Ok((w, _)) = window_of(&found(vec![span(10.0, 20.0)]), &pts, tb) else { panic!("a window") };
+        assert!(w.read_as_packed(&[250, 251, 252]).is_ok());
+        // A frame the decoder dropped shifts every later one: not the packets' numbering.
+        let e = w.read_as_packed(&[250, 252, 253]).unwrap_err();
+        assert!(e.contains("pts 252") && e.contains("said 251"), "{e}");
+        let all: Vec<i64> = (250..1500).chain([1500]).collect();
+        assert!(w.read_as_packed(&all).is_err());
     }
 }

@@ -18,6 +18,7 @@ use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, given_placement};
 use crate::io::report::FramesDecoded;
+use crate::io::scouting::{BgWindow, open_bg_window};
 use crate::io::threads::{
     CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive, seconds_of,
 };
@@ -29,6 +30,8 @@ pub struct Pass1 {
     pub alignment: Alignment,
     pub fg_pts: Vec<i64>,
     pub bg_pts: Vec<i64>,
+    /// bg was read from a window after its first frame (frame 0 is the window's first).
+    pub bg_windowed: bool,
     pub decode_ms: f64,
     pub analyze_ms: f64,
     /// The analyzer's own stages, parts of `analyze_ms`.
@@ -198,11 +201,17 @@ impl<I: InputFile> ForwardReader<I> {
 }
 
 /// Pass 1: both inputs decoded once, pushed by time into the analyzer, which finds (or takes
-/// the job's) placement and the time map.
-pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> Result<Pass1> {
-    let (mut fg, mut bg) = (I::open(&job.fg)?, I::open(&job.bg)?);
+/// the job's) placement and the time map. With a `window` (the scout's), bg is read only
+/// there, and the alignment's bg frames are numbered from the window's first.
+pub fn analyze<I: InputFile>(
+    job: &CompJob,
+    observer: &mut dyn JobObserver,
+    window: Option<&BgWindow>,
+) -> Result<Pass1> {
+    let mut fg = I::open(&job.fg)?;
     fg.for_analysis();
-    bg.for_analysis();
+    let (bg, first_bg) = open_bg_window::<I>(job, window, I::for_analysis)?;
+    let until = window.map(|w| w.end_seconds);
     let mut analyzer = Analyzer::new(job.settings.clone());
     // What the analyzer tells (where the placement came from, how it was checked), passed on
     // to the observer once it returns.
@@ -224,7 +233,7 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
         let (fg_tx, fg_rx) = bounded(CHANNEL_FRAMES);
         let (bg_tx, bg_rx) = bounded(CHANNEL_FRAMES);
         let fg_thread = s.spawn(move || decode_into(fg, None, fg_tx, None));
-        let bg_thread = s.spawn(move || decode_into(bg, None, bg_tx, None));
+        let bg_thread = s.spawn(move || decode_into(bg, first_bg, bg_tx, until));
         let mut run = || -> Result<()> {
             let rx = [&fg_rx, &bg_rx];
             let mut next = [receive(rx[0])?, receive(rx[1])?];
@@ -273,6 +282,7 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
             alignment,
             fg_pts,
             bg_pts,
+            bg_windowed: window.is_some_and(|w| w.first_index > 0),
             decode_ms: fg_ms + bg_ms,
             analyze_ms,
             stages: analyzer.stage_times(),
@@ -282,21 +292,27 @@ pub fn analyze<I: InputFile>(job: &CompJob, observer: &mut dyn JobObserver) -> R
     })
 }
 
-/// bg opened at frame `index` (by seeking when the file can, else from its first frame): the
-/// input, its first frame, and that frame's index.
+/// bg opened at frame `index` of what pass 1 read (by seeking when the file can, else from
+/// pass 1's first frame, read up to when pass 1 read a window of bg): the input, its first
+/// frame, and that frame's index.
 fn open_bg_from<I: InputFile>(job: &CompJob, pass: &Pass1, index: usize) -> Result<(I, I::Frame, usize)> {
     let mut bg = I::open(&job.bg)?;
-    if index > 0
+    if (index > 0 || pass.bg_windowed)
         && let Some(&pts) = pass.bg_pts.get(index)
         && let Some(frame) = bg.seek_to_frame(pts)?
     {
         return Ok((bg, frame, index));
     }
-    if index > 0 {
+    if index > 0 || pass.bg_windowed {
         bg = I::open(&job.bg)?;
     }
-    let first = bg.next_frame()?.ok_or_else(|| Error::InvalidData(format!("{}: no video frames", job.bg.display())))?;
-    Ok((bg, first, 0))
+    let first_pts = pass.bg_pts.first().copied().filter(|_| pass.bg_windowed);
+    while let Some(frame) = bg.next_frame()? {
+        if first_pts.is_none_or(|p| frame.as_frame().pts >= p) {
+            return Ok((bg, frame, 0));
+        }
+    }
+    Err(Error::InvalidData(format!("{}: no video frames", job.bg.display())))
 }
 
 /// bg opened at the first frame the compositor needs, and that frame.

@@ -111,7 +111,7 @@ impl OutputFile for Y4mOutput {
 /// Where fg sits in bg (Y4M files): what the analyzer finds over every frame of both.
 pub fn locate_y4m(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placement> {
     let job = CompJob::analysis_only(fg, bg, settings);
-    Ok(pipeline::analyze::<Y4mFile>(&job, &mut Silent)?.alignment.placement)
+    Ok(pipeline::analyze::<Y4mFile>(&job, &mut Silent, None)?.alignment.placement)
 }
 
 /// Runs both passes on Y4M files.

@@ -39,7 +39,7 @@ pub fn align_files(fg: &Path, bg: &Path, settings: &Settings) -> Result<Placemen
         return locate_files(fg, bg, settings);
     }
     let job = CompJob::analysis_only(fg, bg, settings);
-    Ok(pipeline::analyze::<VideoInput>(&job, &mut Silent)?.alignment.placement)
+    Ok(pipeline::analyze::<VideoInput>(&job, &mut Silent, None)?.alignment.placement)
 }
 
 /// The audio the output carries, as asked and as the inputs allow.
