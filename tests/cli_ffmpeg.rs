@@ -677,26 +677,29 @@ mod with_ffmpeg {
     fn audio_the_container_cannot_hold_is_re_encoded_to_aac() {
         let Some(src) = common::media("film-720p24.mp4") else { return };
         let d = dir("pcm");
-        let fg = d.join("fg.mov");
-        // PCM audio in .mov; .mp4 cannot hold PCM.
-        if derive(&src, &fg, "1", "2", "crop=320:240:160:120", &["-c:a", "pcm_s16le"]).is_none() {
-            return;
+        // .mp4 cannot hold PCM (its table says so), nor FLAC (in its table, but FFmpeg 5.1's
+        // muxer refuses it at the header as experimental: the job failed there).
+        for (codec, name) in [("pcm_s16le", "fg.mov"), ("flac", "fg.mkv")] {
+            let fg = d.join(name);
+            if derive(&src, &fg, "1", "2", "crop=320:240:160:120", &["-c:a", codec]).is_none() {
+                return;
+            }
+            assert_eq!(probe(&fg, "a", "codec_name"), codec);
+            let out = d.join(format!("out-{codec}.mp4"));
+            let r = bin()
+                .args(["comp", "--preset", "ultrafast", "--placement", "160,120", "--bg", &s(&src), "--fg", &s(&fg)])
+                .args(["-o", &s(&out)])
+                .output()
+                .unwrap();
+            assert!(r.status.success(), "{codec}: {}", stderr(&r));
+            assert!(stderr(&r).contains("re-encoded to AAC"), "{codec}: {}", stderr(&r));
+            let audio = probe(&out, "a", "codec_name,duration");
+            let (got, duration) = audio.split_once(',').expect("an audio stream");
+            assert_eq!(got, "aac", "{codec}");
+            let duration: f64 = duration.parse().unwrap();
+            assert!((duration - 2.0).abs() < 0.1, "{codec}: audio lasts {duration} s");
+            assert_eq!(probe(&out, "v", "nb_read_frames"), "48");
         }
-        assert_eq!(probe(&fg, "a", "codec_name"), "pcm_s16le");
-        let out = d.join("out.mp4");
-        let r = bin()
-            .args(["comp", "--preset", "ultrafast", "--placement", "160,120", "--bg", &s(&src), "--fg", &s(&fg)])
-            .args(["-o", &s(&out)])
-            .output()
-            .unwrap();
-        assert!(r.status.success(), "{}", stderr(&r));
-        assert!(stderr(&r).contains("re-encoded to AAC"), "{}", stderr(&r));
-        let audio = probe(&out, "a", "codec_name,duration");
-        let (codec, duration) = audio.split_once(',').expect("an audio stream");
-        assert_eq!(codec, "aac");
-        let duration: f64 = duration.parse().unwrap();
-        assert!((duration - 2.0).abs() < 0.1, "audio lasts {duration} s");
-        assert_eq!(probe(&out, "v", "nb_read_frames"), "48");
         no_leftovers(&d);
     }
 

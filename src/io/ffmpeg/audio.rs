@@ -31,6 +31,44 @@ pub(super) struct AudioTrack {
 // SAFETY: the FFmpeg contexts inside are owned by this value and used through `&mut self`.
 unsafe impl Send for AudioTrack {}
 
+/// Whether the container `format` holds a stream of `parameters` as it is: not when its table
+/// says no (`avformat_query_codec`), nor when its muxer refuses the stream as it starts (FLAC
+/// in MP4: in the table, refused at the header as experimental), found on a scratch muxer
+/// started on a memory buffer.
+///
+/// # Safety
+/// `format` is a muxer and `parameters` live codec parameters.
+unsafe fn container_holds(format: *const ff::AVOutputFormat, parameters: *const ff::AVCodecParameters) -> bool {
+    // SAFETY: per the contract; the scratch context and its memory buffer are ours and freed
+    // before returning (muxers look at their output's flags as they start, so it has one).
+    unsafe {
+        if ff::avformat_query_codec(format, (*parameters).codec_id, ff::FF_COMPLIANCE_NORMAL) == 0 {
+            return false;
+        }
+        let mut scratch: *mut ff::AVFormatContext = std::ptr::null_mut();
+        let r = ff::avformat_alloc_output_context2(&mut scratch, format, std::ptr::null(), std::ptr::null());
+        if r < 0 || scratch.is_null() {
+            return false;
+        }
+        let stream = ff::avformat_new_stream(scratch, std::ptr::null());
+        let holds = !stream.is_null()
+            && ff::avcodec_parameters_copy((*stream).codecpar, parameters) >= 0
+            && ff::avio_open_dyn_buf(&mut (*scratch).pb) >= 0
+            && {
+                (*(*stream).codecpar).codec_tag = 0;
+                ff::avformat_init_output(scratch, std::ptr::null_mut()) >= 0
+            };
+        if !(*scratch).pb.is_null() {
+            let mut written: *mut u8 = std::ptr::null_mut();
+            ff::avio_close_dyn_buf((*scratch).pb, &mut written);
+            ff::av_free(written.cast());
+            (*scratch).pb = std::ptr::null_mut();
+        }
+        ff::avformat_free_context(scratch);
+        holds
+    }
+}
+
 impl AudioTrack {
     /// Adds a stream carrying `path`'s best audio to `context` (before its header is written);
     /// `None` when the file has no audio.
@@ -47,13 +85,12 @@ impl AudioTrack {
         // SAFETY: the output context is set up and its header not yet written; `parameters`
         // belongs to the open input.
         unsafe {
-            let allowed =
-                ff::avformat_query_codec((*context).oformat, (*parameters).codec_id, ff::FF_COMPLIANCE_NORMAL);
+            let held = container_holds((*context).oformat, parameters);
             let stream = ff::avformat_new_stream(context, std::ptr::null());
             if stream.is_null() {
                 return Err(Error::Io("out of memory for a stream".into()));
             }
-            let transcoder = if allowed == 0 {
+            let transcoder = if !held {
                 Some(Transcoder::new(context, stream, parameters, source_time_base, path)?)
             } else {
                 let r = ff::avcodec_parameters_copy((*stream).codecpar, parameters);
