@@ -100,7 +100,6 @@ pub fn run<I: InputFile, O: OutputFile>(
     // A bad input fails here, before any work: analyze opens both inputs first. The scout's
     // window holds fg unless the one pass over it found otherwise.
     let (pass, window) = analyze_scouted::<I>(job, observer, window.filter(|_| !try_one_pass))?;
-    let whole = |a: &Alignment| window.map_or_else(|| a.clone(), |w| w.in_whole_bg(a.clone()));
     tell_alignment(&pass.alignment, observer);
     let composed = compose::<I, O>(job, &pass, |shape| create(&outputs.video, shape, Some(&pass)), observer)?;
     let mut decoded = pass.frames_decoded(Some(&composed));
@@ -121,31 +120,39 @@ pub fn run<I: InputFile, O: OutputFile>(
         // The span only when pass 1 read bg there.
         scout: scouted.as_ref().map(|s| ScoutCost { span_seconds: window.and(s.span), ..s.cost() }),
     };
-    let alignment = whole(&pass.alignment);
+    let alignment = window.map_or_else(|| pass.alignment.clone(), |w| w.in_whole_bg(pass.alignment.clone()));
     outputs.commit(&alignment, &timings)?;
     Ok((alignment, timings))
 }
 
 /// Pass 1 over the scout's `window` of bg, when there is one and it held all of fg's match
-/// (and bg's frames there followed its packets); else over the whole of both. Returns the
-/// window the pass read.
+/// (and bg's frames there followed its packets); else over the whole of both, the window's
+/// pass counted in its costs. Returns the window the pass read.
 fn analyze_scouted<'w, I: InputFile>(
     job: &CompJob,
     observer: &mut dyn JobObserver,
     window: Option<&'w BgWindow>,
 ) -> Result<(Pass1, Option<&'w BgWindow>)> {
     let Some(w) = window else { return Ok((analyze::<I>(job, observer, None)?, None)) };
-    let why = match analyze::<I>(job, observer, Some(w)) {
+    let (why, spent) = match analyze::<I>(job, observer, Some(w)) {
         Ok(pass) => match w.read_as_packed(&pass.bg_pts).and_then(|()| w.held_fg(&pass.alignment)) {
             Ok(()) => return Ok((pass, Some(w))),
-            Err(why) => why,
+            Err(why) => (why, Some(pass)),
         },
         // A refusal in a window cut from bg may be the window's: fg may lie partly beyond it.
-        Err(e) if e.status() == Status::NoMatch && (w.cuts.start || w.cuts.end) => e.to_string(),
+        Err(e) if e.status() == Status::NoMatch && (w.cuts.start || w.cuts.end) => (e.to_string(), None),
         Err(e) => return Err(e),
     };
     observer.status(&format!("pass 1 over the scout's window: {why}; analysing the whole of both files instead"));
-    Ok((analyze::<I>(job, observer, None)?, None))
+    let mut whole = analyze::<I>(job, observer, None)?;
+    if let Some(spent) = spent {
+        (whole.decode_ms, whole.analyze_ms) = (whole.decode_ms + spent.decode_ms, whole.analyze_ms + spent.analyze_ms);
+        for k in 0..2 {
+            whole.decoded[k] += spent.decoded[k];
+            whole.check_decoded[k] += spent.check_decoded[k];
+        }
+    }
+    Ok((whole, None))
 }
 
 /// The report's timings of a job done in one pass (after the scout, when it ran).
