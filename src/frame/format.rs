@@ -145,6 +145,11 @@ impl PixelFormat {
         !matches!(self, PixelFormat::Rgb24) && !self.has_alpha()
     }
 
+    /// Bytes of a picture's planes, without padding.
+    pub fn picture_bytes(self, width: u32, height: u32) -> usize {
+        (0..self.plane_count()).map(|p| self.plane_size(p, width, height)).map(|(row, rows)| row * rows).sum()
+    }
+
     /// (bytes per row, rows) of a plane, without padding.
     pub fn plane_size(self, plane: usize, width: u32, height: u32) -> (usize, usize) {
         let (w, h) = (width as usize, height as usize);

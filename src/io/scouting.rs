@@ -3,6 +3,7 @@
 //! there. This module only moves frames and turns the scout's seconds into frame indices of bg
 //! (from the packets' timestamps, read while scanning).
 
+use std::path::Path;
 use std::time::Instant;
 
 use crossbeam::channel::{bounded, never, select};
@@ -38,31 +39,43 @@ pub struct BgWindow {
     pub spans: Vec<(u32, u32)>,
 }
 
-/// bg opened at the scout's window (by seeking; a file that cannot seek there is read up to
-/// it) with `prepare` applied before its first frame is decoded, and the window's first
-/// frame; without a window, bg from its start.
+/// `path` opened (`prepare` applied before its first frame is decoded) at the frame of `pts`:
+/// by seeking, or, for a file that cannot seek there, read from its start up to the first
+/// frame at or after it; `None` when the file ends first.
+pub fn open_at_pts<I: InputFile>(path: &Path, pts: i64, prepare: impl Fn(&mut I)) -> Result<Option<(I, I::Frame)>> {
+    let open = || -> Result<I> {
+        let mut input = I::open(path)?;
+        prepare(&mut input);
+        Ok(input)
+    };
+    let mut input = open()?;
+    if let Some(frame) = input.seek_to_frame(pts)? {
+        return Ok(Some((input, frame)));
+    }
+    let mut input = open()?;
+    while let Some(frame) = input.next_frame()? {
+        if frame.as_frame().pts >= pts {
+            return Ok(Some((input, frame)));
+        }
+    }
+    Ok(None)
+}
+
+/// bg opened at the scout's window (`open_at_pts`), and the window's first frame; without a
+/// window, bg from its start.
 pub fn open_bg_window<I: InputFile>(
     job: &CompJob,
     window: Option<&BgWindow>,
     prepare: impl Fn(&mut I),
 ) -> Result<(I, Option<I::Frame>)> {
-    let open = || -> Result<I> {
+    let Some(w) = window.filter(|w| w.first_index > 0) else {
         let mut bg = I::open(&job.bg)?;
         prepare(&mut bg);
-        Ok(bg)
+        return Ok((bg, None));
     };
-    let mut bg = open()?;
-    let Some(w) = window.filter(|w| w.first_index > 0) else { return Ok((bg, None)) };
-    if let Some(frame) = bg.seek_to_frame(w.first_pts)? {
-        return Ok((bg, Some(frame)));
-    }
-    let mut bg = open()?;
-    while let Some(frame) = bg.next_frame()? {
-        if frame.as_frame().pts >= w.first_pts {
-            return Ok((bg, Some(frame)));
-        }
-    }
-    Err(Error::InvalidData(format!("{}: ended before the frame the scout named", job.bg.display())))
+    let (bg, first) = open_at_pts(&job.bg, w.first_pts, prepare)?
+        .ok_or_else(|| Error::InvalidData(format!("{}: ended before the frame the scout named", job.bg.display())))?;
+    Ok((bg, Some(first)))
 }
 
 /// What the scout told the job.

@@ -60,7 +60,12 @@ pub(crate) fn receive<F>(rx: &Receiver<FrameMessage<F>>) -> Result<Option<F>> {
 }
 
 pub(crate) fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> Result<T> {
-    handle.join().map_err(|_| Error::Internal("a pipeline thread panicked".into()))
+    handle.join().map_err(|_| thread_lost())
+}
+
+/// A pipeline thread panicked (its join, or a lock it poisoned, says so).
+pub(crate) fn thread_lost() -> Error {
+    Error::Internal("a pipeline thread panicked".into())
 }
 
 pub(crate) fn seconds_of<F: InputFrame>(f: &F) -> f64 {

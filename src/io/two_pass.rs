@@ -18,9 +18,9 @@ use crate::frame::{FrameBuf, FrameRef, PixelFormat};
 use crate::io::files::{InputFile, InputFrame, OutputFile};
 use crate::io::job::{CompJob, JobObserver, given_placement};
 use crate::io::report::FramesDecoded;
-use crate::io::scouting::{BgWindow, open_bg_window};
+use crate::io::scouting::{BgWindow, open_at_pts, open_bg_window};
 use crate::io::threads::{
-    CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive, seconds_of,
+    CHANNEL_FRAMES, FrameMessage, ToEncoder, decode_into, encode_from, joined, receive, seconds_of, thread_lost,
 };
 use crate::session::analyzer::{FrameProvider, StageTimes};
 use crate::session::{Analyzer, Compositor, Received, Sent, Stream};
@@ -87,10 +87,6 @@ impl Pushed {
 
 type PushedStreams = Arc<Mutex<[Pushed; 2]>>;
 
-fn lost_thread() -> Error {
-    Error::Internal("a pipeline thread panicked".into())
-}
-
 /// Frames the analyzer asks for, read again from the files: each file opened once for all
 /// requests, decoded forward to each frame (seeking when the frame lies behind, or a keyframe
 /// lies between).
@@ -108,14 +104,14 @@ impl<I: InputFile> InputFrames<I> {
 
     fn frame(&mut self, stream: Stream, index: usize) -> Result<Option<FrameBuf>> {
         let (pts, key_pts) = {
-            let pushed = &self.pushed.lock().map_err(|_| lost_thread())?[stream as usize];
+            let pushed = &self.pushed.lock().map_err(|_| thread_lost())?[stream as usize];
             let pts_of = |k: usize| pushed.pts.get(k).copied();
             (pts_of(index), pushed.key_before(index).and_then(pts_of))
         };
         let reader = &mut self.readers[stream as usize];
         let before = reader.frames_decoded();
         let frame = pts.map_or(Ok(None), |p| reader.frame_at(p, key_pts));
-        self.decoded.lock().map_err(|_| lost_thread())?[stream as usize] += reader.frames_decoded() - before;
+        self.decoded.lock().map_err(|_| thread_lost())?[stream as usize] += reader.frames_decoded() - before;
         frame
     }
 }
@@ -248,7 +244,7 @@ pub fn analyze<I: InputFile>(
                 let k = if t[0] <= t[1] { 0 } else { 1 };
                 let frame = next[k].take().expect("chosen because it is there");
                 let view = frame.as_frame();
-                pushed.lock().map_err(|_| lost_thread())?[k].push(view.pts, frame.is_key());
+                pushed.lock().map_err(|_| thread_lost())?[k].push(view.pts, frame.is_key());
                 let started = Instant::now();
                 analyzer.push([Stream::Fg, Stream::Bg][k], Some(&view))?;
                 analyze_ms += started.elapsed().as_secs_f64() * 1e3;
@@ -275,9 +271,9 @@ pub fn analyze<I: InputFile>(
             observer.status(&line);
         }
         let alignment = finished?;
-        let [fg, bg] = std::mem::take(&mut *pushed.lock().map_err(|_| lost_thread())?);
+        let [fg, bg] = std::mem::take(&mut *pushed.lock().map_err(|_| thread_lost())?);
         let (fg_pts, bg_pts) = (fg.pts, bg.pts);
-        let check_decoded = *check_decoded.lock().map_err(|_| Error::Internal("lock".into()))?;
+        let check_decoded = *check_decoded.lock().map_err(|_| thread_lost())?;
         Ok(Pass1 {
             alignment,
             fg_pts,
@@ -292,27 +288,25 @@ pub fn analyze<I: InputFile>(
     })
 }
 
-/// bg opened at frame `index` of what pass 1 read (by seeking when the file can, else from
-/// pass 1's first frame, read up to when pass 1 read a window of bg): the input, its first
-/// frame, and that frame's index.
+/// bg opened at frame `index` of what pass 1 read (`open_at_pts`), the input, that frame and
+/// its index; bg's first frame without seeking when pass 1 read bg from it.
 fn open_bg_from<I: InputFile>(job: &CompJob, pass: &Pass1, index: usize) -> Result<(I, I::Frame, usize)> {
-    let mut bg = I::open(&job.bg)?;
-    if (index > 0 || pass.bg_windowed)
-        && let Some(&pts) = pass.bg_pts.get(index)
-        && let Some(frame) = bg.seek_to_frame(pts)?
-    {
-        return Ok((bg, frame, index));
+    let no_frames = || Error::InvalidData(format!("{}: no video frames", job.bg.display()));
+    if index == 0 && !pass.bg_windowed {
+        let mut bg = I::open(&job.bg)?;
+        let first = bg.next_frame()?.ok_or_else(no_frames)?;
+        return Ok((bg, first, 0));
     }
-    if index > 0 || pass.bg_windowed {
-        bg = I::open(&job.bg)?;
+    let pts = *pass.bg_pts.get(index).ok_or_else(no_frames)?;
+    let (bg, frame) = open_at_pts::<I>(&job.bg, pts, |_| {})?.ok_or_else(no_frames)?;
+    // Read forward (no seeking), the frame found is pass 1's only if nothing was dropped.
+    if frame.as_frame().pts != pts {
+        return Err(Error::InvalidData(format!(
+            "{}: bg's frame of pts {pts} was not found again (pass 1 read it)",
+            job.bg.display()
+        )));
     }
-    let first_pts = pass.bg_pts.first().copied().filter(|_| pass.bg_windowed);
-    while let Some(frame) = bg.next_frame()? {
-        if first_pts.is_none_or(|p| frame.as_frame().pts >= p) {
-            return Ok((bg, frame, 0));
-        }
-    }
-    Err(Error::InvalidData(format!("{}: no video frames", job.bg.display())))
+    Ok((bg, frame, index))
 }
 
 /// bg opened at the first frame the compositor needs, and that frame.

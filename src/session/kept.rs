@@ -119,13 +119,7 @@ impl KeptFrames {
 
 /// Bytes of a frame's planes (rows by row bytes, no padding).
 fn picture_bytes(frame: &FrameRef<'_>) -> usize {
-    let format = frame.format();
-    (0..format.plane_count())
-        .map(|p| {
-            let (row_bytes, rows) = format.plane_size(p, frame.width(), frame.height());
-            row_bytes * rows
-        })
-        .sum()
+    frame.format().picture_bytes(frame.width(), frame.height())
 }
 
 #[cfg(test)]

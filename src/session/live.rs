@@ -212,9 +212,7 @@ impl RecentLine {
 /// `live_memory_mib`: at 4K or 8K the window of a long lag is gigabytes. What a session
 /// says once both first frames are in; a host choosing its path asks before opening one.
 pub(crate) fn check_window_fits(settings: &Settings, fg: Shape, bg: Shape, bg_per_fg: f64) -> Result<()> {
-    let bytes = |(format, w, h): Shape| -> u64 {
-        (0..format.plane_count()).map(|p| format.plane_size(p, w, h)).map(|(row, rows)| (row * rows) as u64).sum()
-    };
+    let bytes = |(format, w, h): Shape| format.picture_bytes(w, h) as u64;
     let lag = settings.live_lag.max(1) as usize;
     let lookahead = (bg_per_fg * (lag + 1) as f64).ceil() as usize;
     let bg_frames = (2 * lookahead + 2 * settings.band as usize + 3) as u64;
