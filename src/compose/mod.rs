@@ -11,8 +11,8 @@
 //! mean of each chroma block (2×2 for 4:2:0, 2×1 for 4:2:2) of the scaled chroma, placed at
 //! (x >> 1, y >> 1) rounded down: an odd x or y shifts chroma by half a luma pixel.
 //!
-//! Three paths, the cheapest that applies: row copies (same 8-bit planar format and colour,
-//! scale 1, even offsets: exactly fg's samples); the direct paste (`direct.rs`: 8-bit 4:2:0
+//! Three paths, the cheapest that applies: row copies (`copy.rs`: planar Y'CbCr of one chroma
+//! layout and colour, scale 1, even offsets: fg's samples at bg's depth); the direct paste (`direct.rs`: 8-bit 4:2:0
 //! of one colour, opaque, unfeathered, any scale or offset: each plane filtered straight from
 //! fg's into the output in fixed point, chroma on bg's chroma grid); and the general path
 //! above for everything else, which the others are tested against.
@@ -21,6 +21,7 @@
 //! the sizes are known.
 
 mod color;
+mod copy;
 mod direct;
 mod fixed_filter;
 mod resample;
@@ -117,7 +118,8 @@ fn compose_with(
     }
     let visible = Visible { x0: vx0, y0: vy0, x1: vx1, y1: vy1 };
     let (source, target) = (Resolved::of(fg, spec.matrix), Resolved::of(bg, spec.matrix));
-    if paths == Paths::All && source == target && paste_by_copy(bg, fg, spec, (vx0, vy0, vx1, vy1), out) {
+    let limited = !source.full_range && !target.full_range;
+    if paths == Paths::All && source == target && copy::paste_by_copy(fg, spec, visible, limited, out) {
         return Ok(());
     }
     if paths == Paths::All && direct::applies(bg, fg, spec, source == target) {
@@ -328,52 +330,6 @@ fn write_chroma(
             }
         }
     }
-}
-
-/// The common case as plain row copies: same planar 8-bit format, scale 1, no feather, and
-/// even offsets and sizes, where the general path's result is exactly fg's samples. Returns
-/// false when the general path is needed.
-fn paste_by_copy(
-    bg: &FrameRef<'_>,
-    fg: &FrameRef<'_>,
-    spec: &PasteSpec,
-    visible: (i64, i64, i64, i64),
-    out: &mut FrameMut<'_>,
-) -> bool {
-    let format = bg.format();
-    let c = spec.content;
-    let even = |v: i64| v % 2 == 0;
-    if fg.format() != format
-        || !matches!(format, PixelFormat::I420 | PixelFormat::Gray8)
-        || (spec.width, spec.height) != (c.width, c.height)
-        || spec.feather != 0
-        || ![spec.x as i64, spec.y as i64, c.x as i64, c.y as i64, c.width as i64, c.height as i64]
-            .into_iter()
-            .all(even)
-    {
-        return false;
-    }
-    let (vx0, vy0, vx1, vy1) = visible;
-    // fg coordinates of the visible part.
-    let (fx0, fy0) = (c.x as i64 + vx0 - spec.x as i64, c.y as i64 + vy0 - spec.y as i64);
-    let w = (vx1 - vx0) as usize;
-    for r in 0..(vy1 - vy0) as usize {
-        let src = &fg.row(0, fy0 as usize + r)[fx0 as usize..fx0 as usize + w];
-        out.row_mut(0, vy0 as usize + r)[vx0 as usize..vx0 as usize + w].copy_from_slice(src);
-    }
-    if format == PixelFormat::I420 {
-        // Visible edges are even except where bg's own odd size clips: ceil covers them.
-        let (cx0, cy0, cx1, cy1) = (vx0 / 2, vy0 / 2, (vx1 + 1) / 2, (vy1 + 1) / 2);
-        let (fcx, fcy) = (fx0 / 2, fy0 / 2);
-        let cw = (cx1 - cx0) as usize;
-        for plane in 1..3 {
-            for r in 0..(cy1 - cy0) as usize {
-                let src = &fg.row(plane, fcy as usize + r)[fcx as usize..fcx as usize + cw];
-                out.row_mut(plane, cy0 as usize + r)[cx0 as usize..cx0 as usize + cw].copy_from_slice(src);
-            }
-        }
-    }
-    true
 }
 
 /// Per-pixel alpha of the visible window of the pasted rectangle: 255 inside, ramping to 0
