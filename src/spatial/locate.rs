@@ -44,15 +44,17 @@ pub(super) const AMBIGUITY_MARGIN: f32 = 0.02;
 /// Coarse-to-fine search of a template pyramid in the bg levels of the same `factors`.
 pub(super) fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], coarse_only: bool) -> Option<Found> {
     let mut peaks: Vec<Peak> = Vec::new();
+    // The squares the last level scored, for the sub-pixel step's neighbours.
+    let mut last_squares: Vec<Around> = Vec::new();
     for (li, img) in levels.iter().enumerate() {
-        let (tpl_img, tpl) = &tpls.levels[li];
-        let (tw, th) = (tpl_img.width, tpl_img.height);
+        let tpl = &tpls.levels[li];
+        let (tw, th) = (tpl.width, tpl.height);
         if tw > img.width || th > img.height {
             return None;
         }
         let (rw, rh) = (img.width - tw + 1, img.height - th + 1);
         if li == 0 {
-            let scores = ncc_full(img, tpl_img);
+            let scores = ncc_full_of(img, &Integrals::new(img), tpl);
             peaks = top_peaks(&scores, rw, PEAKS, (tw / 4).max(2));
             if coarse_only {
                 break;
@@ -66,32 +68,27 @@ pub(super) fn search(tpls: &TemplatePyramid, levels: &[Image], factors: &[f64], 
                 peaks.sort_by(|a, b| b.score.total_cmp(&a.score));
                 peaks.truncate(1);
             }
+            last_squares.clear();
             for p in &mut peaks {
                 let (cx, cy) = ((p.x as f64 * ratio).round() as i64, (p.y as f64 * ratio).round() as i64);
-                let mut best = Peak { x: 0, y: 0, score: f32::NEG_INFINITY };
-                for dy in -radius..=radius {
-                    for dx in -radius..=radius {
-                        let (x, y) = (cx + dx, cy + dy);
-                        if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
-                            continue;
-                        }
-                        let s = ncc_at(img, tpl, x as usize, y as usize);
-                        if s > best.score {
-                            best = Peak { x: x as usize, y: y as usize, score: s };
-                        }
-                    }
-                }
-                *p = best;
+                let around = Around::new(img, tpl, (cx, cy), radius, (rw, rh));
+                *p = match around.best() {
+                    Some((x, y, score)) => Peak { x: x as usize, y: y as usize, score },
+                    None => Peak { x: 0, y: 0, score: f32::NEG_INFINITY },
+                };
+                last_squares.push(around);
             }
         }
         if li + 1 == levels.len() {
             let best = *peaks.iter().max_by(|a, b| a.score.total_cmp(&b.score))?;
-            // Sub-pixel: a parabola through the neighbours on each axis.
+            // Sub-pixel: a parabola through the neighbours on each axis (most of them scored
+            // already, in the square about the best).
             let at = |x: i64, y: i64| {
                 if x < 0 || y < 0 || x >= rw as i64 || y >= rh as i64 {
                     None
                 } else {
-                    Some(ncc_at(img, tpl, x as usize, y as usize) as f64)
+                    let scored = last_squares.iter().find_map(|a| a.at(x, y));
+                    Some(scored.unwrap_or_else(|| ncc_at(img, tpl, x as usize, y as usize)) as f64)
                 }
             };
             let (bx, by) = (best.x as i64, best.y as i64);

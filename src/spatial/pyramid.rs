@@ -85,9 +85,12 @@ pub(super) fn pyramid_factors(tw: f64, coarse_width: f64) -> Vec<f64> {
 }
 
 /// fg's content at bg scale at every pyramid level (coarsest first), each level made from the
-/// next finer one.
+/// next finer one: the levels' templates, and the coarsest level's picture (the prescreen
+/// shrinks it further). A finer level's picture is not kept: its template is all the search
+/// reads, and at full size each picture was another 3.7 MB to map for a 1280x720 fg.
 pub(super) struct TemplatePyramid {
-    pub(super) levels: Vec<(Image, Template)>,
+    pub(super) coarsest: Image,
+    pub(super) levels: Vec<Template>,
 }
 
 impl TemplatePyramid {
@@ -99,16 +102,20 @@ impl TemplatePyramid {
         if tw_full == 0 || th_full == 0 {
             return None;
         }
-        let finest = *factors.last()?;
-        let mut img = fg_content.resized(level_size(tw_full, finest), level_size(th_full, finest));
+        factors.last()?;
+        // Finest first, each level from the one before (the area filter composes); a level of
+        // the size of the one before is that one (resampling it would copy it).
+        let mut finer = std::borrow::Cow::Borrowed(fg_content);
         let mut levels = Vec::with_capacity(factors.len());
         for &f in factors.iter().rev() {
-            img = img.resized(level_size(tw_full, f), level_size(th_full, f));
-            let tpl = Template::new(&img);
-            levels.push((img.clone(), tpl));
+            let (w, h) = (level_size(tw_full, f), level_size(th_full, f));
+            if (finer.width, finer.height) != (w, h) {
+                finer = std::borrow::Cow::Owned(finer.resized(w, h));
+            }
+            levels.push(Template::new(&finer));
         }
         levels.reverse();
-        Some(TemplatePyramid { levels })
+        Some(TemplatePyramid { coarsest: finer.into_owned(), levels })
     }
 }
 

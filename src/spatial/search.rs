@@ -132,9 +132,9 @@ impl<'s> PlacementSearch<'s> {
         }
         // Shrink so the template is about PRESCREEN_TEMPLATE_WIDTH px wide (never enlarge).
         let coarsest = templates[0].levels.len();
-        let shrink = (templates[0].levels[0].0.width as f64 / PRESCREEN_TEMPLATE_WIDTH).max(1.0);
+        let shrink = (templates[0].coarsest.width as f64 / PRESCREEN_TEMPLATE_WIDTH).max(1.0);
         let smaller = |c: &Image| c.resized(level_size(c.width, shrink), level_size(c.height, shrink));
-        let small_tpls: Vec<Image> = templates.iter().map(|t| smaller(&t.levels[0].0)).collect();
+        let small_tpls: Vec<Image> = templates.iter().map(|t| smaller(&t.coarsest)).collect();
         let small_bgs: Vec<Image> =
             self.bg_pyramids.iter().map(|b| smaller(&b.levels[b.levels.len() - coarsest])).collect();
         let score = |&(fi, bi): &(usize, usize)| -> f32 {
@@ -173,7 +173,7 @@ impl<'s> PlacementSearch<'s> {
             }
         }
         let (mut best, fi, bi) = *all.iter().max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
-        let far = (r.templates[fi].levels.last()?.0.width as f64 * RIVAL_DISTANCE).max(2.0) as usize;
+        let far = (r.templates[fi].levels.last()?.width as f64 * RIVAL_DISTANCE).max(2.0) as usize;
         best.rival = all
             .iter()
             .filter(|(f, _, _)| f.x.abs_diff(best.x).max(f.y.abs_diff(best.y)) > far)
