@@ -12,7 +12,7 @@ use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
 use crate::spatial::{
-    NearScores, Placement, bars_given_back, locate_content, locate_near, locate_near_except, near_scores_except,
+    NearScores, NearTemplate, Placement, bars_given_back, locate_content, locate_near, locate_near_except,
 };
 use crate::temporal::Track;
 
@@ -359,8 +359,9 @@ impl PairsChecked {
         let within = |s: &NearScores| {
             s.best().is_some_and(|(dx, dy)| ((s.x0 + dx) - around.x).abs() < r && ((s.y0 + dy) - around.y).abs() < r)
         };
+        let template = NearTemplate::new(&pair.fg, around, &except);
         let surfaces: Vec<(usize, Option<NearScores>)> =
-            pair.bg.iter().map(|(j, bg)| (*j, near_scores_except(&pair.fg, bg, around, radius, &except))).collect();
+            pair.bg.iter().map(|(j, bg)| (*j, template.as_ref().and_then(|t| t.scores_in(bg, radius)))).collect();
         let found: Vec<(usize, Placement)> = pair
             .bg
             .iter()
