@@ -409,6 +409,18 @@ pub struct Live {
     fg_first_seconds: Option<f64>,
     /// The pts and time base of the last frame out.
     last_fg_pts: Option<(i64, TimeBase)>,
+    /// The first window's start analysis, fed as its pictures arrive (see `feed_early`).
+    early: Option<EarlyStart>,
+}
+
+/// A start analysis fed while the first window fills, in the order the analysis takes the
+/// held pictures (by time), so that its copies of them (90 of a 1080p window's 390 ms of
+/// start analysis on the main thread) are made while the decoders are what the session waits
+/// for. Let go when a picture of the window goes or an attempt is made without it.
+struct EarlyStart {
+    analyzer: Analyzer,
+    /// How many of each stream's held pictures, from the first, it was given.
+    pushed: [usize; 2],
 }
 
 impl Live {
@@ -448,6 +460,7 @@ impl Live {
             failed: None,
             fg_first_seconds: None,
             last_fg_pts: None,
+            early: None,
         }
     }
 
@@ -552,6 +565,7 @@ impl Live {
             side.spare.clear();
             side.track = Track::new();
         }
+        self.let_early_go();
         self.out = None;
         error
     }
@@ -594,6 +608,7 @@ impl Live {
             self.times.align += started.elapsed().as_secs_f64() * 1e3;
         }
         side.intake.taken(frame, seconds);
+        self.feed_early();
         match stream {
             Stream::Fg => {
                 self.status.fg_received += 1;
@@ -1034,6 +1049,9 @@ impl Live {
 
     /// Lets the `count` oldest held bg pictures go (to the spares), counted as dropped.
     fn release_oldest_bg(&mut self, count: usize) {
+        if count > 0 {
+            self.let_early_go();
+        }
         let bg = &mut self.sides.bg;
         let count = count.min(bg.pictures.len());
         for h in bg.pictures.drain(..count) {
@@ -1044,8 +1062,18 @@ impl Live {
 
     /// The start analysis of the held window (its stages' times added to the session's).
     fn analyse_window(&mut self, held: &std::sync::Arc<[VecDeque<Held>; 2]>) -> Result<Found> {
-        let mut analyzer = Analyzer::new(self.settings.clone());
-        analyzer.set_log(self.log.take());
+        let first = self.status.start_attempts == 1 && self.status.bg_dropped == 0;
+        if !first {
+            self.let_early_go();
+        }
+        let (mut analyzer, pushed) = match self.early.take() {
+            Some(early) => (early.analyzer, early.pushed),
+            None => (self.start_analyzer()?, [0, 0]),
+        };
+        // The log lent to the early analysis stays with it unless the host set another since.
+        if self.log.is_some() {
+            analyzer.set_log(self.log.take());
+        }
         analyzer.set_cancel(self.cancel.clone());
         analyzer.set_stage_progress(self.stage.clone());
         let tell = |done: f64| {
@@ -1054,7 +1082,7 @@ impl Live {
             }
         };
         tell(0.0);
-        let analysed = self.analyse_held(&mut analyzer, held);
+        let analysed = self.analyse_held(&mut analyzer, held, pushed);
         tell(1.0);
         self.log = analyzer.take_log();
         let stages = analyzer.stage_times();
@@ -1064,17 +1092,78 @@ impl Live {
         analysed
     }
 
-    /// The analyzer on the held pictures, pushed in time order.
-    fn analyse_held(&self, analyzer: &mut Analyzer, held: &std::sync::Arc<[VecDeque<Held>; 2]>) -> Result<Found> {
+    /// An analyzer for a start analysis: the given placement, and a frame provider (the held
+    /// pictures are given at the analysis; one is set from the first frame so that the
+    /// analyzer keeps no full-size frames of its own).
+    fn start_analyzer(&self) -> Result<Analyzer> {
+        let mut analyzer = Analyzer::new(self.settings.clone());
         if let Some(p) = self.given_placement {
             analyzer.set_placement(p)?;
         }
+        analyzer.set_frame_provider(Some(Box::new(|_: Stream, _: usize| None)));
+        Ok(analyzer)
+    }
+
+    /// Gives the first window's analysis the held pictures whose place in time order is
+    /// settled (a picture of each stream held after it), while no attempt has been made and
+    /// no picture has gone. A push that fails lets it go: the attempt then pushes all again
+    /// and meets the failure where it would have.
+    fn feed_early(&mut self) {
+        if self.lock.is_some() || self.status.start_attempts > 0 || self.status.bg_dropped > 0 {
+            self.let_early_go();
+            return;
+        }
+        if self.early.is_none() {
+            let Ok(mut analyzer) = self.start_analyzer() else { return };
+            // Lent now: the analyzer may tell while it is fed (copies over their budget).
+            analyzer.set_log(self.log.take());
+            self.early = Some(EarlyStart { analyzer, pushed: [0, 0] });
+        }
+        // A stream holds no more pictures before the attempt once it is full or has ended: the
+        // other's later pictures then follow all of its.
+        let settled = [Stream::Fg, Stream::Bg].map(|s| self.is_full(s) || self.sides[s].intake.ended);
+        let Some(early) = self.early.as_mut() else { return };
+        let (fg, bg) = (&self.sides.fg.pictures, &self.sides.bg.pictures);
+        loop {
+            let (stream, picture) = match (fg.get(early.pushed[0]), bg.get(early.pushed[1])) {
+                (Some(f), Some(b)) if f.seconds <= b.seconds => (Stream::Fg, f),
+                (Some(_), Some(b)) => (Stream::Bg, b),
+                (None, Some(b)) if settled[0] => (Stream::Bg, b),
+                (Some(f), None) if settled[1] => (Stream::Fg, f),
+                _ => break,
+            };
+            if early.analyzer.push(stream, Some(&picture.buf.as_frame())).is_err() {
+                self.let_early_go();
+                return;
+            }
+            early.pushed[stream as usize] += 1;
+        }
+    }
+
+    /// Lets the early analysis go, taking back the log lent to it (unless the host set
+    /// another since).
+    fn let_early_go(&mut self) {
+        if let Some(mut early) = self.early.take()
+            && self.log.is_none()
+        {
+            self.log = early.analyzer.take_log();
+        }
+    }
+
+    /// The analyzer on the held pictures, pushed in time order (after the first `pushed` of
+    /// each stream, given to it already by `feed_early` in the same order).
+    fn analyse_held(
+        &self,
+        analyzer: &mut Analyzer,
+        held: &std::sync::Arc<[VecDeque<Held>; 2]>,
+        pushed: [usize; 2],
+    ) -> Result<Found> {
         let provided = std::sync::Arc::clone(held);
         analyzer.set_frame_provider(Some(Box::new(move |stream: Stream, index: usize| {
             provided[stream as usize].get(index).map(|h| h.buf.clone())
         })));
         let (fg, bg) = (&held[0], &held[1]);
-        let (mut i, mut j) = (0, 0);
+        let [mut i, mut j] = pushed;
         while i < fg.len() || j < bg.len() {
             let fg_first = j >= bg.len() || (i < fg.len() && fg[i].seconds <= bg[j].seconds);
             if fg_first {
@@ -1336,5 +1425,34 @@ mod tests {
         live.send(Stream::Fg, Some(&fg_frame.as_frame())).unwrap();
         let said = live.send(Stream::Bg, Some(&bg_frame.as_frame())).map(|_| ()).unwrap_err();
         assert_eq!(said.to_string(), e.to_string());
+    }
+}
+
+#[cfg(test)]
+mod early_tests {
+    use super::*;
+    use crate::synth::{PairSpec, SyntheticPair};
+
+    /// While the first window fills, every held picture whose place in time order is settled
+    /// is given to the start analysis: once fg holds all it may, all of the window so far; and
+    /// a picture of the window let go lets that analysis go (the attempt starts afresh).
+    #[test]
+    fn the_first_window_is_analysed_as_it_fills() {
+        let pair = SyntheticPair::new(PairSpec { fg_start: 0.5, ..PairSpec::default() });
+        let mut live = Live::new(Settings { live_lag: 8, ..Settings::default() });
+        for j in 0..6 {
+            assert_eq!(live.send(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap(), Sent::Accepted);
+        }
+        for i in 0..9 {
+            assert_eq!(live.send(Stream::Fg, Some(&pair.fg_frame(i).as_frame())).unwrap(), Sent::Accepted);
+        }
+        for j in 6..20 {
+            assert_eq!(live.send(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap(), Sent::Accepted);
+        }
+        assert!(live.is_full(Stream::Fg), "fg holds lag + 1 pictures");
+        let held = [live.sides.fg.pictures.len(), live.sides.bg.pictures.len()];
+        assert_eq!(live.early.as_ref().map(|e| e.pushed), Some(held), "every held picture given");
+        live.release_oldest_bg(1);
+        assert!(live.early.is_none(), "a picture let go lets the early analysis go");
     }
 }
