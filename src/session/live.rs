@@ -1431,23 +1431,39 @@ mod tests {
 #[cfg(test)]
 mod early_tests {
     use super::*;
-    use crate::synth::{PairSpec, SyntheticPair};
+
+    /// A 24 fps frame `k` of a gradient that moves with `k`.
+    fn frame(width: u32, height: u32, k: i64) -> FrameBuf {
+        let mut f = FrameBuf::new(PixelFormat::I420, width, height).unwrap();
+        for y in 0..height as usize {
+            for (x, p) in f.row_mut(0, y)[..width as usize].iter_mut().enumerate() {
+                *p = ((x * 3 + y * 2) as i64 + 5 * k) as u8;
+            }
+        }
+        (f.pts, f.time_base) = (k, TimeBase::new(1, 24));
+        f
+    }
 
     /// While the first window fills, every held picture whose place in time order is settled
     /// is given to the start analysis: once fg holds all it may, all of the window so far; and
     /// a picture of the window let go lets that analysis go (the attempt starts afresh).
     #[test]
     fn the_first_window_is_analysed_as_it_fills() {
-        let pair = SyntheticPair::new(PairSpec { fg_start: 0.5, ..PairSpec::default() });
         let mut live = Live::new(Settings { live_lag: 8, ..Settings::default() });
+        let send = |live: &mut Live, stream: Stream, f: FrameBuf| live.send(stream, Some(&f.as_frame())).unwrap();
         for j in 0..6 {
-            assert_eq!(live.send(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap(), Sent::Accepted);
+            assert_eq!(send(&mut live, Stream::Bg, frame(128, 72, j)), Sent::Accepted);
         }
         for i in 0..9 {
-            assert_eq!(live.send(Stream::Fg, Some(&pair.fg_frame(i).as_frame())).unwrap(), Sent::Accepted);
+            assert_eq!(send(&mut live, Stream::Fg, frame(64, 36, i + 12)), Sent::Accepted);
         }
         for j in 6..20 {
-            assert_eq!(live.send(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap(), Sent::Accepted);
+            assert_eq!(send(&mut live, Stream::Bg, frame(128, 72, j)), Sent::Accepted);
+        }
+        // fg's last held picture (at 20/24 s) lies after every bg picture held: it waits.
+        assert_eq!(live.early.as_ref().map(|e| e.pushed), Some([8, 20]), "a picture not yet settled waits");
+        for j in 20..24 {
+            assert_eq!(send(&mut live, Stream::Bg, frame(128, 72, j)), Sent::Accepted);
         }
         assert!(live.is_full(Stream::Fg), "fg holds lag + 1 pictures");
         let held = [live.sides.fg.pictures.len(), live.sides.bg.pictures.len()];
