@@ -62,6 +62,12 @@ pub(super) fn normalize(num: f64, tpl: &Template, var_sum: f64) -> f32 {
     (num / (tpl.energy * var_sum).sqrt()).clamp(-1.0, 1.0) as f32
 }
 
+/// The score of a window of the template's size from its sums: Σ I·T (T centred), Σ I, Σ I².
+fn score_from_sums(num: f64, sum: f64, sq: f64, tpl: &Template) -> f32 {
+    let n = (tpl.width * tpl.height) as f64;
+    normalize(num, tpl, (sq - sum * sum / n).max(0.0))
+}
+
 /// The full NCC map: `(H − h + 1) × (W − w + 1)` scores, row-major. The template must fit.
 pub fn ncc_full(img: &Image, tpl_img: &Image) -> Vec<f32> {
     ncc_full_with(img, &Integrals::new(img), tpl_img)
@@ -153,11 +159,10 @@ pub(super) fn ncc_full_holes(img: &Image, tpl: &Template, holes: &[(usize, usize
     if holes.is_empty() && rw * rh * h <= img.width * img.height {
         // A search near a placement: few positions, each window's sums added directly.
         let sums = window_sums_direct(img, w, h);
-        let n = (w * h) as f64;
         return num
             .iter()
             .zip(sums)
-            .map(|(&numerator, (s1, s2))| normalize(numerator as f64, tpl, (s2 - s1 * s1 / n).max(0.0)))
+            .map(|(&numerator, (s1, s2))| score_from_sums(numerator as f64, s1, s2, tpl))
             .collect();
     }
     let integrals = Integrals::new(img);
@@ -223,8 +228,7 @@ pub(super) fn ncc_at(img: &Image, tpl: &Template, x: usize, y: usize) -> f32 {
         sum += s1 as f64;
         sq += s2 as f64;
     }
-    let n = (tpl.width * tpl.height) as f64;
-    normalize(num, tpl, (sq - sum * sum / n).max(0.0))
+    score_from_sums(num, sum, sq, tpl)
 }
 
 /// NCC scores at the positions of a square about a centre, `radius` each way, those outside
@@ -264,11 +268,10 @@ impl Around {
                 *acc = (acc.0 + d as f64, acc.1 + s1 as f64, acc.2 + s2 as f64);
             }
         }
-        let n = (tpl.width * tpl.height) as f64;
         let mut scores = vec![None; (side * side) as usize];
         for (&(x, y), &(num, sum, sq)) in positions.iter().zip(&sums) {
             let k = (y as i64 - y0) * side + (x as i64 - x0);
-            scores[k as usize] = Some(normalize(num, tpl, (sq - sum * sum / n).max(0.0)));
+            scores[k as usize] = Some(score_from_sums(num, sum, sq, tpl));
         }
         Around { x0, y0, side, scores }
     }
