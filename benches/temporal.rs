@@ -1,15 +1,16 @@
 //! The whole time map (offset search + both DP passes) for a 1-hour 30 fps pair: 108 000 fg
-//! frames inside a 110 000-frame bg (target: < 0.5 s).
+//! frames inside a 110 000-frame bg (target: < 0.5 s); and the live session's window, which
+//! it aligns again for every frame it composites (61 fg frames in 150 of bg).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use vidkompy::Settings;
 use vidkompy::kernels::Thumb;
-use vidkompy::temporal::{Track, align};
+use vidkompy::temporal::{AlignScratch, TimeMap, Track, align, align_into};
 
 /// Descriptor tracks that drift like video: each frame changes a few hash bits and thumb
-/// values from the previous one; fg is bg from frame 1500 on, with noise.
-fn tracks(fg_frames: usize, bg_frames: usize) -> (Track, Track) {
+/// values from the previous one; fg is bg from frame `start` on, with noise.
+fn tracks(fg_frames: usize, bg_frames: usize, start: usize) -> (Track, Track) {
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
         state ^= state << 13;
@@ -32,7 +33,7 @@ fn tracks(fg_frames: usize, bg_frames: usize) -> (Track, Track) {
     }
     let mut fg = Track::with_capacity(fg_frames);
     for i in 0..fg_frames {
-        let j = i + 1500;
+        let j = i + start;
         let mut t = bg.thumbs[j];
         for _ in 0..8 {
             let k = (next() % 256) as usize;
@@ -46,7 +47,7 @@ fn tracks(fg_frames: usize, bg_frames: usize) -> (Track, Track) {
 }
 
 fn temporal(c: &mut Criterion) {
-    let (fg, bg) = tracks(108_000, 110_000);
+    let (fg, bg) = tracks(108_000, 110_000, 1500);
     let settings = Settings::default();
     let map = align(&fg, &bg, &settings).unwrap();
     let exact = map.map.iter().enumerate().filter(|&(i, &j)| j as usize == i + 1500).count();
@@ -54,6 +55,14 @@ fn temporal(c: &mut Criterion) {
     let mut group = c.benchmark_group("temporal");
     group.sample_size(10);
     group.bench_function("align_1h_30fps", |b| b.iter(|| black_box(align(&fg, &bg, &settings).unwrap())));
+    let (fg, bg) = tracks(61, 150, 40);
+    let (mut scratch, mut time) = (AlignScratch::default(), TimeMap::default());
+    align_into(&fg, &bg, &settings, &mut scratch, &mut time).unwrap();
+    assert!(time.map.iter().enumerate().all(|(i, &j)| j as usize == i + 40), "the window's map is exact");
+    group.sample_size(100);
+    group.bench_function("align_live_window_61_in_150", |b| {
+        b.iter(|| align_into(&fg, &bg, &settings, &mut scratch, &mut time).unwrap())
+    });
     group.finish();
 }
 
