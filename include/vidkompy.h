@@ -22,7 +22,12 @@
  * Threading: a handle is used by one thread at a time and may move between threads. Settings and
  * alignments are immutable once made and may be shared between threads. Functions without a
  * handle are thread-safe: vidkompy_composite may render frames of one alignment on any number
- * of threads at once.
+ * of threads at once. The analysis (vidkompy_analyzer_finish, a live session's start analysis,
+ * the scout, vidkompy_locate) computes on helper threads beside the calling one, as many as the
+ * setting "threads" allows (0, the default: one per core; 1: the calling thread alone). Its
+ * result does not depend on the number. Callbacks and frame providers are called on the
+ * calling thread only. The helpers start on first use and stay, idle, for the life of the
+ * process; a process forked after that starts its own.
  *
  * ABI: within a major version (the SONAME libvidkompy.so.MAJOR) functions, structs and
  * constants are only added, never changed or removed; the minor version counts the additions
@@ -1805,6 +1810,9 @@ const char *vidkompy_settings_last_error(const struct VidkompySettings *settings
    counts in the message. Also NO_MATCH: the matched frames' median descriptor distance is
    not under 0.6 of the distance of the same fg frames to bg frames a third and two thirds
    of bg away (matching no better than by chance). 0 accepts either.
+ - "threads": 0..256 (default 0, one per core). Threads the analysis computes on, the
+   calling one included (see Threading at the top of this header); 1 keeps it on the
+   calling thread. Callbacks and frame providers are called on the calling thread only.
 
  Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 

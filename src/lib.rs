@@ -25,6 +25,7 @@ pub mod settings;
 pub mod spatial;
 pub mod synth;
 pub mod temporal;
+pub mod workers;
 
 // The API: what a Rust host uses, and all that the C API (src/capi) uses.
 pub use alignment::Alignment;

@@ -35,6 +35,9 @@ pub struct Settings {
     /// Least share of fg frames that must find a counterpart in bg; below it the analysis is
     /// NO_MATCH. 0 accepts any share (the frames outside bg are named in the alignment).
     pub min_matched_share: f64,
+    /// Threads an analysis may compute on, the calling one included (0: one per core); the
+    /// host's callbacks run on the calling thread only.
+    pub threads: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             placement_samples: 6,
             rate_penalty: 0.3,
             min_matched_share: 0.5,
+            threads: 0,
         }
     }
 }
@@ -107,6 +111,11 @@ impl Settings {
             values: "0..1, default 0.5",
             doc: "least share of fg frames with a counterpart in bg; below it, or when the matched frames match no better than by chance, NO_MATCH (0 accepts either)",
         },
+        Key {
+            name: "threads",
+            values: "0..256, default 0 (one per core)",
+            doc: "threads an analysis computes on, the calling one included; callbacks and frame providers are called on the calling thread only",
+        },
     ];
 
     /// Sets one key from its string value, with range checks. The settings are unchanged on error.
@@ -138,6 +147,7 @@ impl Settings {
             "placement_samples" => self.placement_samples = parse_u32(key, v, 1, 64)?,
             "rate_penalty" => self.rate_penalty = parse_f64(key, v, 0.0, 10.0)?,
             "min_matched_share" => self.min_matched_share = parse_f64(key, v, 0.0, 1.0)?,
+            "threads" => self.threads = parse_u32(key, v, 0, 256)?,
             _ => {
                 let known: Vec<&str> = Settings::KEYS.iter().map(|k| k.name).collect();
                 return Err(Error::invalid(format!("unknown settings key '{key}' (known: {})", known.join(", "))));

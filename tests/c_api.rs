@@ -140,7 +140,8 @@ c_programs!(
     test_locate,
     test_push_orders,
     test_scout,
-    test_session
+    test_session,
+    test_threads
 );
 
 /// A C program added to tests/c without a test above would never run.

@@ -9,16 +9,31 @@ use std::path::{Path, PathBuf};
 /// Each module of the crate, lowest layer first, with the modules it may use.
 const LAYERS: &[(&str, &[&str])] = &[
     ("kernels", &[]),
+    ("workers", &[]),
     ("frame", &["kernels"]),
     ("error", &["frame"]),
     ("settings", &["error", "frame"]),
     ("media", &["error", "frame"]),
     ("fingerprint", &["frame", "kernels"]),
-    ("spatial", &["error", "frame", "kernels", "settings"]),
+    ("spatial", &["error", "frame", "kernels", "settings", "workers"]),
     ("compose", &["error", "frame", "kernels", "settings", "spatial"]),
     ("temporal", &["error", "fingerprint", "kernels", "settings"]),
     ("alignment", &["error", "frame", "media", "spatial", "temporal"]),
-    ("session", &["alignment", "compose", "error", "fingerprint", "frame", "media", "settings", "spatial", "temporal"]),
+    (
+        "session",
+        &[
+            "alignment",
+            "compose",
+            "error",
+            "fingerprint",
+            "frame",
+            "media",
+            "settings",
+            "spatial",
+            "temporal",
+            "workers",
+        ],
+    ),
     ("synth", &["error", "frame", "session"]),
     ("io", &["alignment", "error", "frame", "session", "settings", "spatial", "temporal"]),
     // The C API: the re-exported API only (`crate::Analyzer`, never `crate::session::…`).

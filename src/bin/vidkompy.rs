@@ -19,13 +19,14 @@ const USAGE: &str = "usage:
   vidkompy comp --bg BG --fg FG [-o OUT] [--report REPORT.json] [--placement X,Y[,SCALE]]
                 [--scale 1|auto] [--feather PX] [--audio fg|bg|none] [--min-confidence C]
                 [--codec NAME] [--crf N] [--preset NAME] [--bitrate B] [--accept-partial]
-                [--path auto|one-pass|two-pass] [--live-lag N] [-y] [-q] [-v]
+                [--path auto|one-pass|two-pass] [--live-lag N] [--threads N] [-y] [-q] [-v]
         composite FG onto BG at FG's frame count, rate and timestamps; refused (exit 1) when
         fewer than half of FG's frames are found in BG, or they match no better than by
         chance, unless --accept-partial; --path one-pass decodes each frame once (the live
         session, --live-lag fg frames behind), auto (the default) scouts bg's keyframes
         first and does so over the span that can hold fg, falling back to two passes when
-        unsure or when bg's audio is wanted; two-pass analyses all of both first
+        unsure or when bg's audio is wanted; two-pass analyses all of both first;
+        --threads: threads the analysis computes on (0, the default: one per core)
         (default OUT: {bg_stem}_overlay_{fg_stem}.mp4, or .y4m without the `ffmpeg` feature)
   vidkompy align FG BG [--scale 1|auto] [--min-confidence C] [--json]
         where FG sits in BG (pictures or videos)
@@ -236,6 +237,7 @@ fn comp(args: &[OsString]) -> Result<(), Failure> {
             "--min-confidence" => set(&mut settings, "min_confidence", value(&mut it, a)?, a)?,
             "--accept-partial" => set(&mut settings, "min_matched_share", "0", a)?,
             "--live-lag" => set(&mut settings, "live_lag", value(&mut it, a)?, a)?,
+            "--threads" => set(&mut settings, "threads", value(&mut it, a)?, a)?,
             "-y" => overwrite = true,
             "-q" => quiet = true,
             "-v" => verbose = true,

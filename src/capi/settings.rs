@@ -85,6 +85,9 @@ pub unsafe extern "C" fn vidkompy_settings_last_error(settings: *const VidkompyS
 ///   counts in the message. Also NO_MATCH: the matched frames' median descriptor distance is
 ///   not under 0.6 of the distance of the same fg frames to bg frames a third and two thirds
 ///   of bg away (matching no better than by chance). 0 accepts either.
+/// - "threads": 0..256 (default 0, one per core). Threads the analysis computes on, the
+///   calling one included (see Threading at the top of this header); 1 keeps it on the
+///   calling thread. Callbacks and frame providers are called on the calling thread only.
 ///
 /// Returns VIDKOMPY_OK or VIDKOMPY_ERROR_INVALID_ARGUMENT (NULL, unknown key, bad value).
 ///

@@ -1327,11 +1327,23 @@ fn lookalike_shift(
     let c = found.content;
     let content = Rect::new(c.x / by, c.y / by, (c.width / by).max(1), (c.height / by).max(1));
     let last = bg_store.len().saturating_sub(1) as i64;
+    let at = |i: usize, shift: i64| (time.map[i] as i64 + shift).clamp(0, last) as usize;
+    // The reduced bg frames the pairs at some shifts need (a frame that cannot be reduced is
+    // left out, and a shift needing it has no mean).
     let mut bg: std::collections::BTreeMap<usize, FrameBuf> = Default::default();
+    let reduce_for = |bg: &mut std::collections::BTreeMap<usize, FrameBuf>, shifts: &[i64]| {
+        for j in shifts.iter().flat_map(|&shift| picks.iter().map(move |&i| at(i, shift))) {
+            if let std::collections::btree_map::Entry::Vacant(e) = bg.entry(j)
+                && let Some(copy) = reduced(&bg_store.frame(j).0, by)
+            {
+                e.insert(copy);
+            }
+        }
+    };
     let pairs = picks.len().max(1) as f64;
     // The pairs at `shift`, or `None` as soon as their mean cannot exceed `to_beat` (a score
     // is at most 1): an exact shortcut, the same answer for less work.
-    let mut pairs_at = |shift: i64, to_beat: f64| -> Option<(f64, Placement)> {
+    let pairs_at = |bg: &std::collections::BTreeMap<usize, FrameBuf>, shift: i64, to_beat: f64| {
         let mut total = 0.0;
         let mut best: Option<Placement> = None;
         for (k, (f, &i)) in fg.iter().zip(picks).enumerate() {
@@ -1339,25 +1351,31 @@ fn lookalike_shift(
             if total + unseen <= to_beat * pairs {
                 return None;
             }
-            let j = (time.map[i] as i64 + shift).clamp(0, last) as usize;
-            if let std::collections::btree_map::Entry::Vacant(e) = bg.entry(j) {
-                e.insert(reduced(&bg_store.frame(j).0, by)?);
-            }
             // The content box alone: no bars to detect on one frame, no halves to retry.
-            let p = locate_content(&f.as_frame(), &bg[&j].as_frame(), content, pinned).ok()?;
+            let p = locate_content(&f.as_frame(), &bg.get(&at(i, shift))?.as_frame(), content, pinned).ok()?;
             total += p.confidence;
             best = Some(best.filter(|b| b.confidence >= p.confidence).unwrap_or(p));
         }
         Some((total / pairs, best?))
     };
-    let (mut best_mean, _) = pairs_at(0, f64::NEG_INFINITY)?;
+    reduce_for(&mut bg, &[0]);
+    let (mut best_mean, _) = pairs_at(&bg, 0, f64::NEG_INFINITY)?;
     let mut shifted = None;
-    for shift in (1..=TIME_SHIFTS).flat_map(|k| [-k, k]) {
-        if let Some((mean, p)) = pairs_at(shift, best_mean + TIME_SHIFT_MARGIN)
-            && mean > best_mean + TIME_SHIFT_MARGIN
-            && p.confidence + TIME_SHIFT_MARGIN >= found.confidence
-        {
-            (best_mean, shifted) = (mean, Some(p));
+    // As many shifts at once as there are threads (the setting "threads"), each cut short
+    // against the best mean before them: a shift cut short would have been cut short, or not
+    // taken, after its predecessors too, so the answer is the one-at-a-time answer.
+    let helpers = crate::workers::helpers(pinned.threads);
+    let shifts: Vec<i64> = (1..=TIME_SHIFTS).flat_map(|k| [-k, k]).collect();
+    for batch in shifts.chunks(helpers + 1) {
+        reduce_for(&mut bg, batch);
+        let to_beat = best_mean + TIME_SHIFT_MARGIN;
+        for result in crate::workers::map(helpers, batch, |&shift| pairs_at(&bg, shift, to_beat)) {
+            if let Some((mean, p)) = result
+                && mean > best_mean + TIME_SHIFT_MARGIN
+                && p.confidence + TIME_SHIFT_MARGIN >= found.confidence
+            {
+                (best_mean, shifted) = (mean, Some(p));
+            }
         }
     }
     shifted.map(|p| p.with_box(found.content, p.scale, p.x_subpixel * by as f64, p.y_subpixel * by as f64))

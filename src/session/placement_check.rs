@@ -15,6 +15,7 @@ use crate::spatial::{
     NearScores, NearTemplate, Placement, bars_given_back, locate_content, locate_near, locate_near_except,
 };
 use crate::temporal::Track;
+use crate::workers;
 
 /// Matched frame pairs the placement is checked on.
 pub const CHECK_PAIRS: usize = 3;
@@ -182,16 +183,21 @@ fn tile_score(fg: &FrameRef<'_>, bg: &FrameRef<'_>, around: &Placement, tile: Re
 /// box correlates with bg's local brightness and moved the match by a pixel or two) nor the
 /// choice of bg frame; tiles showing motion match well on the right frame, so they stay and
 /// decide it. `None` when fewer than `MIN_TILES_FOUND` tiles match anywhere.
-pub fn graphics_tiles(fg: &FrameRef<'_>, bg: &[FrameRef<'_>], around: &Placement, radius: u32) -> Option<Vec<Rect>> {
+pub fn graphics_tiles(
+    fg: &FrameRef<'_>,
+    bg: &[FrameRef<'_>],
+    around: &Placement,
+    radius: u32,
+    helpers: usize,
+) -> Option<Vec<Rect>> {
     let c = around.content;
     if c.width < 8 * TILES || c.height < 8 * TILES {
         return Some(Vec::new());
     }
     let tiles = tiles_of(c);
-    let best: Vec<Option<f64>> = tiles
-        .iter()
-        .map(|&t| bg.iter().filter_map(|b| tile_score(fg, b, around, t, radius)).max_by(f64::total_cmp))
-        .collect();
+    let best: Vec<Option<f64>> = workers::map(helpers, &tiles, |&t| {
+        bg.iter().filter_map(|b| tile_score(fg, b, around, t, radius)).max_by(f64::total_cmp)
+    });
     let mut found: Vec<f64> = best.iter().flatten().copied().collect();
     if found.len() < MIN_TILES_FOUND {
         return None;
@@ -352,29 +358,28 @@ impl PairsChecked {
     pub fn add(&mut self, pair: &PairFrames<'_>, around: &Placement, radius: u32, settings: &Settings) {
         self.note_bars_given_back(pair, around);
         let frames: Vec<FrameRef<'_>> = pair.bg.iter().map(|(_, f)| *f).collect();
-        let except = graphics_tiles(&pair.fg, &frames, around, radius)
-            .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS))
+        let helpers = workers::helpers(settings.threads);
+        let except = graphics_tiles(&pair.fg, &frames, around, radius, helpers)
+            .or_else(|| graphics_tiles(&pair.fg, &frames, around, NEAR_RADIUS, helpers))
             .unwrap_or_default();
         let r = radius as i32;
         let within = |s: &NearScores| {
             s.best().is_some_and(|(dx, dy)| ((s.x0 + dx) - around.x).abs() < r && ((s.y0 + dy) - around.y).abs() < r)
         };
         let template = NearTemplate::new(&pair.fg, around, &except);
-        let surfaces: Vec<(usize, Option<NearScores>)> =
-            pair.bg.iter().map(|(j, bg)| (*j, template.as_ref().and_then(|t| t.scores_in(bg, radius)))).collect();
-        let found: Vec<(usize, Placement)> = pair
-            .bg
-            .iter()
-            .zip(&surfaces)
-            .filter_map(|((j, bg), (_, surface))| {
-                let p = match surface.as_ref().filter(|s| within(s)) {
-                    Some(s) => s.best().map(|(dx, dy)| s.placement_at(dx, dy, around)),
-                    // The neighbourhood's scores are in hand: searched only beyond it.
-                    None => check_pair_beyond(&pair.fg, bg, around, radius, &except, settings),
-                };
-                p.map(|p| (*j, p))
-            })
-            .collect();
+        // Each bg frame on a thread of its own (the setting "threads"): full-size searches,
+        // with the graphics tiles above most of a check's time.
+        let searched = workers::map(helpers, &pair.bg, |(j, bg)| {
+            let surface = template.as_ref().and_then(|t| t.scores_in(bg, radius));
+            let p = match surface.as_ref().filter(|s| within(s)) {
+                Some(s) => s.best().map(|(dx, dy)| s.placement_at(dx, dy, around)),
+                // The neighbourhood's scores are in hand: searched only beyond it.
+                None => check_pair_beyond(&pair.fg, bg, around, radius, &except, settings),
+            };
+            ((*j, surface), p.map(|p| (*j, p)))
+        });
+        let found: Vec<(usize, Placement)> = searched.iter().filter_map(|(_, p)| *p).collect();
+        let surfaces: Vec<(usize, Option<NearScores>)> = searched.into_iter().map(|(surface, _)| surface).collect();
         if let Some((j, p)) = mapped_unless_beaten(&found, pair.mapped) {
             self.disagreed |= j != pair.mapped;
             if self.best.is_none_or(|b| p.confidence > b.confidence) {

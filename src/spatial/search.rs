@@ -6,6 +6,7 @@
 
 use super::locate::{Found, RIVAL_DISTANCE, RankedPairs};
 use super::*;
+use crate::workers;
 
 /// The best placement of fg's `content` box (fg pixels) over every pair of samples, whatever
 /// its score, and a rival place that scored nearly as well (see `Located::rival`).
@@ -97,11 +98,12 @@ impl<'s> PlacementSearch<'s> {
             .max(1);
         let factors = all_factors[..within_budget].to_vec();
         let finest = factors[factors.len() - 1];
-        let fg_images = fg_samples
-            .iter()
-            .map(|f| Image::from_frame(f, content, level_size(cw, finest), level_size(ch, finest)))
-            .collect();
-        let bg_pyramids = bg_samples.iter().map(|f| BgPyramid::new(f, &factors)).collect();
+        // Each sample on a thread of its own (the setting "threads"), as each pair's search.
+        let helpers = workers::helpers(settings.threads);
+        let fg_images = workers::map(helpers, fg_samples, |f| {
+            Image::from_frame(f, content, level_size(cw, finest), level_size(ch, finest))
+        });
+        let bg_pyramids = workers::map(helpers, bg_samples, |f| BgPyramid::new(f, &factors));
         PlacementSearch {
             content,
             settings,
@@ -112,6 +114,11 @@ impl<'s> PlacementSearch<'s> {
             factors,
             finest,
         }
+    }
+
+    /// Helper threads for the searches (the setting "threads").
+    fn helpers(&self) -> usize {
+        workers::helpers(self.settings.threads)
     }
 
     /// The levels a search at `scale` uses: its template about COARSE_TEMPLATE_WIDTH px wide
@@ -144,7 +151,7 @@ impl<'s> PlacementSearch<'s> {
             }
             ncc_full(b, t).into_iter().fold(f32::NEG_INFINITY, f32::max)
         };
-        let scores: Vec<f32> = pairs.iter().map(score).collect();
+        let scores: Vec<f32> = workers::map(self.helpers(), &pairs, score);
         let mut order: Vec<usize> = (0..pairs.len()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
         order.into_iter().take(PRESCREEN_KEEP).map(|k| pairs[k]).collect()
@@ -153,11 +160,10 @@ impl<'s> PlacementSearch<'s> {
     /// fg's templates at `scale` and the sample pairs worth searching there.
     fn ranked_pairs(&self, scale: f64) -> Option<RankedPairs> {
         let factors = self.factors_for(scale);
-        let templates: Vec<TemplatePyramid> = self
-            .fg_images
-            .iter()
-            .map(|fg| TemplatePyramid::new(fg, self.content, scale, &factors))
-            .collect::<Option<_>>()?;
+        let templates: Vec<TemplatePyramid> =
+            workers::map(self.helpers(), &self.fg_images, |fg| TemplatePyramid::new(fg, self.content, scale, &factors))
+                .into_iter()
+                .collect::<Option<_>>()?;
         let pairs = self.prescreen(&templates);
         Some(RankedPairs { factors, templates, pairs })
     }
@@ -165,13 +171,13 @@ impl<'s> PlacementSearch<'s> {
     /// The best of the ranked pairs, searched coarse to fine, with the best other pair's place
     /// far from it as its rival.
     fn search_ranked(&self, r: &RankedPairs) -> Option<(Found, usize, usize)> {
-        let mut all: Vec<(Found, usize, usize)> = Vec::with_capacity(r.pairs.len());
-        for &(fi, bi) in &r.pairs {
+        let all: Vec<(Found, usize, usize)> = workers::map(self.helpers(), &r.pairs, |&(fi, bi)| {
             let levels = self.bg_pyramids[bi].levels_for(&r.factors);
-            if let Some(found) = search(&r.templates[fi], levels, &r.factors, false) {
-                all.push((found, fi, bi));
-            }
-        }
+            search(&r.templates[fi], levels, &r.factors, false).map(|found| (found, fi, bi))
+        })
+        .into_iter()
+        .flatten()
+        .collect();
         let (mut best, fi, bi) = *all.iter().max_by(|a, b| a.0.score.total_cmp(&b.0.score))?;
         let far = (r.templates[fi].levels.last()?.width as f64 * RIVAL_DISTANCE).max(2.0) as usize;
         best.rival = all
