@@ -27,7 +27,7 @@
  * setting "threads" allows (0, the default: one per core; 1: the calling thread alone). Its
  * result does not depend on the number. Callbacks and frame providers are called on the
  * calling thread only. The helpers start on first use and stay, idle, for the life of the
- * process; a process forked after that starts its own.
+ * process; a process forked after that computes on its calling thread alone.
  *
  * ABI: within a major version (the SONAME libvidkompy.so.MAJOR) functions, structs and
  * constants are only added, never changed or removed; the minor version counts the additions

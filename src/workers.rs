@@ -9,11 +9,13 @@
 //! raises its mmap threshold to the size of such a free, so later frame-sized allocations
 //! came from the heap and stayed resident: the interview pair's peak grew 538 -> 582 MB.
 //! A map called on a helper (a search inside a searched pair) runs on that helper alone, so
-//! no helper ever waits for another. A process forked after the helpers started has none of
-//! them: its first map starts its own.
+//! no helper ever waits for another. A process forked from one that used the pool has none of
+//! its helpers, and the pool's lock may have been held by a thread it lacks: its maps run on
+//! the calling thread alone.
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use crossbeam::channel::{Receiver, Sender, bounded, unbounded};
@@ -37,7 +39,7 @@ pub fn helpers(threads: u32) -> usize {
 /// calling thread (where the C boundary catches it) once every lane has ended.
 pub fn map<T: Sync, R: Send>(helpers: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let wanted = helpers.min(items.len().saturating_sub(1));
-    if wanted == 0 || ON_HELPER.get() {
+    if wanted == 0 || ON_HELPER.get() || !pool_is_ours() {
         return items.iter().map(f).collect();
     }
     let Some((jobs, started)) = pool_with(wanted) else {
@@ -107,11 +109,22 @@ struct Pool {
     queue: Receiver<Job>,
     /// Helper threads started.
     started: usize,
-    /// The process that started them.
-    pid: u32,
 }
 
 static POOL: Mutex<Option<Pool>> = Mutex::new(None);
+
+/// The process whose maps use the pool: the first to map claims it, before taking its lock.
+static POOL_PID: AtomicU32 = AtomicU32::new(0);
+
+/// Whether this process may use the pool: it claimed it or claims it now. A child forked from
+/// a process that claimed it may not (see the module's doc).
+fn pool_is_ours() -> bool {
+    let pid = std::process::id();
+    match POOL_PID.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => true,
+        Err(owner) => owner == pid,
+    }
+}
 
 thread_local! {
     /// Whether this thread is one of the pool's helpers.
@@ -122,16 +135,9 @@ thread_local! {
 /// them), and how many it has; `None` when it has none.
 fn pool_with(helpers: usize) -> Option<(Sender<Job>, usize)> {
     let mut pool = POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let pid = std::process::id();
-    if pool.as_ref().is_some_and(|p| p.pid != pid) {
-        // A forked child: the parent's helpers are not in it, and the jobs queued when it
-        // forked belong to maps that are not either. Forgotten, not dropped: nothing of the
-        // parent's state runs here.
-        std::mem::forget(pool.take());
-    }
     let pool = pool.get_or_insert_with(|| {
         let (jobs, queue) = unbounded();
-        Pool { jobs, queue, started: 0, pid }
+        Pool { jobs, queue, started: 0 }
     });
     while pool.started < helpers.min(MAX_HELPERS) {
         let queue = pool.queue.clone();
@@ -202,19 +208,20 @@ mod tests {
         });
     }
 
-    /// A child forked after the helpers started (a host's worker processes) starts its own:
-    /// its maps end with the right answer.
+    /// A child forked from a process whose maps used the helpers (a host's worker processes)
+    /// computes its maps on its calling thread: they end, with the right answer.
     #[cfg(target_os = "linux")]
     #[test]
-    fn a_forked_child_starts_its_own_helpers() {
+    fn a_forked_child_maps_on_its_calling_thread() {
         assert_eq!(map(2, &[1, 2, 3], |x| x + 1), vec![2, 3, 4]);
-        // SAFETY: the child calls only this module's map (no lock another thread of the test
-        // could hold at the fork is taken but the pool's, which no map holds while it runs
-        // jobs) and ends with _exit.
+        // SAFETY: the child calls only this module's map, which takes no lock there (another
+        // test's thread may have held the pool's at the fork), and ends with _exit.
         let child = unsafe { libc::fork() };
         assert!(child >= 0, "fork failed");
         if child == 0 {
-            let right = map(2, &[1, 2, 3, 4, 5], |x| x * 3) == vec![3, 6, 9, 12, 15];
+            let caller = std::thread::current().id();
+            let on_caller = map(2, &[1, 2, 3, 4, 5], |x| (x * 3, std::thread::current().id() == caller));
+            let right = on_caller == [(3, true), (6, true), (9, true), (12, true), (15, true)];
             // SAFETY: ends the child without running the parent's exit handlers.
             unsafe { libc::_exit(if right { 0 } else { 1 }) };
         }
