@@ -1124,14 +1124,7 @@ impl Live {
         let settled = [Stream::Fg, Stream::Bg].map(|s| self.is_full(s) || self.sides[s].intake.ended);
         let Some(early) = self.early.as_mut() else { return };
         let (fg, bg) = (&self.sides.fg.pictures, &self.sides.bg.pictures);
-        loop {
-            let (stream, picture) = match (fg.get(early.pushed[0]), bg.get(early.pushed[1])) {
-                (Some(f), Some(b)) if f.seconds <= b.seconds => (Stream::Fg, f),
-                (Some(_), Some(b)) => (Stream::Bg, b),
-                (None, Some(b)) if settled[0] => (Stream::Bg, b),
-                (Some(f), None) if settled[1] => (Stream::Fg, f),
-                _ => break,
-            };
+        while let Some((stream, picture)) = next_in_time([fg.get(early.pushed[0]), bg.get(early.pushed[1])], settled) {
             if early.analyzer.push(stream, Some(&picture.buf.as_frame())).is_err() {
                 self.let_early_go();
                 return;
@@ -1163,16 +1156,10 @@ impl Live {
             provided[stream as usize].get(index).map(|h| h.buf.clone())
         })));
         let (fg, bg) = (&held[0], &held[1]);
-        let [mut i, mut j] = pushed;
-        while i < fg.len() || j < bg.len() {
-            let fg_first = j >= bg.len() || (i < fg.len() && fg[i].seconds <= bg[j].seconds);
-            if fg_first {
-                analyzer.push(Stream::Fg, Some(&fg[i].buf.as_frame()))?;
-                i += 1;
-            } else {
-                analyzer.push(Stream::Bg, Some(&bg[j].buf.as_frame()))?;
-                j += 1;
-            }
+        let mut next = pushed;
+        while let Some((stream, picture)) = next_in_time([fg.get(next[0]), bg.get(next[1])], [true, true]) {
+            analyzer.push(stream, Some(&picture.buf.as_frame()))?;
+            next[stream as usize] += 1;
         }
         analyzer.push(Stream::Fg, None)?;
         analyzer.push(Stream::Bg, None)?;
@@ -1399,6 +1386,20 @@ enum Step {
     Need(Stream),
     Output,
     Done,
+}
+
+/// The next held picture a start analysis takes, of the next unpushed one of each stream
+/// (fg's, bg's): the earlier, fg's on a tie; a stream's alone only when the other is
+/// `settled` (no picture of it can come before). One rule for the early feed and the
+/// attempt, so the early analysis is given the pictures in the order the attempt gives them.
+fn next_in_time(next: [Option<&Held>; 2], settled: [bool; 2]) -> Option<(Stream, &Held)> {
+    match next {
+        [Some(f), Some(b)] if f.seconds <= b.seconds => Some((Stream::Fg, f)),
+        [Some(_), Some(b)] => Some((Stream::Bg, b)),
+        [None, Some(b)] if settled[0] => Some((Stream::Bg, b)),
+        [Some(f), None] if settled[1] => Some((Stream::Fg, f)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
