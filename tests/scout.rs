@@ -24,7 +24,18 @@ fn long_pair(fg_start: f64, seed: u64) -> SyntheticPair {
 
 /// The scout's report on fg's frames and every `step`-th bg frame of `bg_pair` from `first`.
 fn scout(fg_pair: &SyntheticPair, bg_pair: &SyntheticPair, first: usize, step: usize) -> vidkompy::Result<ScoutReport> {
-    let mut scout = Scout::new(Settings::default());
+    scout_with(Settings::default(), fg_pair, bg_pair, first, step)
+}
+
+/// `scout` with `settings`.
+fn scout_with(
+    settings: Settings,
+    fg_pair: &SyntheticPair,
+    bg_pair: &SyntheticPair,
+    first: usize,
+    step: usize,
+) -> vidkompy::Result<ScoutReport> {
+    let mut scout = Scout::new(settings);
     for i in 0..fg_pair.spec.fg_frames {
         scout.push(Stream::Fg, &fg_pair.fg_frame(i).as_frame())?;
     }
@@ -54,6 +65,18 @@ fn fg_late_in_a_long_bg_is_found_from_samples_two_seconds_apart() {
     assert!((placement.x - 64).abs() <= 1 && (placement.y - 36).abs() <= 1, "{placement:?}");
     assert!((placement.scale - 1.0).abs() < 0.02, "{placement:?}");
     assert_eq!(report.bg_samples, 45);
+}
+
+/// The scout's searches run on helper threads (the setting "threads"); its report is the
+/// one thread's, to the bit.
+#[test]
+fn the_report_does_not_depend_on_the_threads() {
+    let pair = long_pair(40.7, 5);
+    let on = |threads: u32| scout_with(Settings { threads, ..Settings::default() }, &pair, &pair, 0, 50).unwrap();
+    let alone = on(1);
+    found(&alone);
+    assert_eq!(alone, on(4));
+    assert_eq!(alone, on(0));
 }
 
 #[test]

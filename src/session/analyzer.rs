@@ -93,6 +93,7 @@ use crate::temporal::{
     CHANCE_RATIO, RepeatedSpan, SPANS_ALIKE, TimeMap, Track, align, chance_evidence, closest_shift,
     follow_outside_runs, rate_prior,
 };
+use crate::workers;
 
 pub use crate::session::kept::{KEPT_BG_BYTES, KEPT_FG_BYTES};
 pub use crate::session::store::STORE_BUDGET;
@@ -1013,11 +1014,12 @@ impl Analyzer {
         // scaled fg's 16 shifts took 240 ms against every pair). Each pair is searched for
         // `content` alone, as `lookalike_shift` does: one frame's dark edges are no bars, and
         // a single pair needs no halves retried.
+        let helpers = workers::helpers(self.settings.threads);
         let matched_at = |shift: i64, content: Rect, settings: &Settings| {
-            let bg = bg_at(shift);
-            fg.iter()
-                .zip(&bg)
-                .filter_map(|(f, b)| locate_content(f, b, content, settings).ok())
+            let pairs: Vec<(FrameRef<'_>, FrameRef<'_>)> = fg.iter().copied().zip(bg_at(shift)).collect();
+            workers::map(helpers, &pairs, |(f, b)| locate_content(f, b, content, settings).ok())
+                .into_iter()
+                .flatten()
                 .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
         };
         // On a few copies the bars may be seen differently (a dark picture): the same position
@@ -1143,6 +1145,7 @@ impl Analyzer {
             // One pair's frames at a time: four full-size frames held at most.
             let mut checked = PairsChecked::default();
             let (mut provided, mut rescaled) = (true, false);
+            let helpers = workers::helpers(self.settings.threads);
             for &i in &picks {
                 let mapped = time.map[i] as usize;
                 let Some((fg, bgs)) = self.fetch_pair(i, neighbours(mapped)) else {
@@ -1155,11 +1158,11 @@ impl Analyzer {
                 // On each bg frame around the match: a pair a frame apart in a pan or zoom
                 // shows another scale, the simultaneous one matches best.
                 if !rescaled
-                    && let Some(better) = pair
-                        .bg
-                        .iter()
-                        .filter_map(|(_, bg)| refine_scale(&pair.fg, bg, &around, &self.settings))
-                        .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+                    && let Some(better) =
+                        workers::map(helpers, &pair.bg, |(_, bg)| refine_scale(&pair.fg, bg, &around, &self.settings))
+                            .into_iter()
+                            .flatten()
+                            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
                 {
                     around = better;
                 }
@@ -1364,7 +1367,7 @@ fn lookalike_shift(
     // As many shifts at once as there are threads (the setting "threads"), each cut short
     // against the best mean before them: a shift cut short would have been cut short, or not
     // taken, after its predecessors too, so the answer is the one-at-a-time answer.
-    let helpers = crate::workers::helpers(pinned.threads);
+    let helpers = workers::helpers(pinned.threads);
     let shifts: Vec<i64> = (1..=TIME_SHIFTS).flat_map(|k| [-k, k]).collect();
     for batch in shifts.chunks(helpers + 1) {
         reduce_for(&mut bg, batch);

@@ -74,6 +74,7 @@ use crate::session::stream::{PerStream, Shape, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::Placement;
 use crate::temporal::{AlignScratch, CHANCE_RATIO, TimeMap, Track, align_into, frame_cost_of, no_better_than_chance};
+use crate::workers;
 
 /// bg frames beyond the lookahead's expected reach that a decision waits for (the band's
 /// search may find a frame a little further on).
@@ -1181,16 +1182,14 @@ impl Live {
 
     fn lock_at(&mut self, found: Found) -> Result<()> {
         let Found { placement, placement_approximate, rects: (fg_rect, bg_rect), bg_minus_fg, .. } = found;
+        let helpers = workers::helpers(self.settings.threads);
         for (side, rect) in self.sides.iter_mut().zip([fg_rect, bg_rect]) {
             side.rect = rect;
             side.fingerprinter = Some(Fingerprinter::new(rect.width, rect.height));
             side.track = Track::with_capacity(4 * (self.lag + 1) + 4 * self.settings.band as usize);
             side.track_first = side.pictures.front().map_or(side.intake.count, |h| h.index);
-            let rect = side.rect;
-            let fp = side.fingerprinter.as_mut().expect("set above");
-            for h in &side.pictures {
-                let d = fp.compute(&h.buf.as_frame(), rect);
-                side.track.push(&d, h.seconds);
+            for (d, h) in described(&side.pictures, rect, helpers).iter().zip(&side.pictures) {
+                side.track.push(d, h.seconds);
             }
         }
         self.pictures = Some(PictureMatch::new(fg_rect, bg_rect));
@@ -1380,6 +1379,22 @@ impl Live {
         self.sides.bg.forget_descriptors_before(bg_from.saturating_sub(keep_back));
         Ok(())
     }
+}
+
+/// The descriptors of the held `pictures` at `rect`, in order: the window's pictures split
+/// into a run per thread (the setting "threads"), each described with a fingerprinter of its
+/// own. At the lock the whole window is described at once (110 pictures at the default lag),
+/// while the host and its encoder wait.
+fn described(pictures: &VecDeque<Held>, rect: Rect, helpers: usize) -> Vec<crate::fingerprint::Descriptor> {
+    let pictures: Vec<&Held> = pictures.iter().collect();
+    let runs: Vec<&[&Held]> = pictures.chunks(pictures.len().div_ceil(helpers + 1).max(1)).collect();
+    workers::map(helpers, &runs, |run| {
+        let mut fingerprinter = Fingerprinter::new(rect.width, rect.height);
+        run.iter().map(|h| fingerprinter.compute(&h.buf.as_frame(), rect)).collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 enum Step {

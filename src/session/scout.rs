@@ -45,6 +45,7 @@ use crate::spatial::{
     Image, Located, Placement, evenly_spaced, likeliest_bg, locate_near, locate_parts, locate_parts_on_copies,
     narrowed, widened,
 };
+use crate::workers;
 
 /// Largest bg copy, in pixels (a 240×135 picture): enough to place fg and to tell its content
 /// from another picture's, and 32 KB a sample.
@@ -343,7 +344,8 @@ fn looked(fg: &LumaStore, bg: &LumaStore, settings: &Settings, smallest: Smalles
         Err(Error::NoMatch { score, .. }) => return Ok(Look::Missed { best_score: score }),
         Err(e) => return Err(e),
     };
-    let Compared { placement, best_score, spans } = compared(fg, bg, located.placement, None, fg_length);
+    let helpers = workers::helpers(settings.threads);
+    let Compared { placement, best_score, spans } = compared(fg, bg, located.placement, None, fg_length, helpers);
     if !spans.is_empty() {
         return Ok(Look::Found { placement, spans, best_score });
     }
@@ -355,7 +357,7 @@ fn looked(fg: &LumaStore, bg: &LumaStore, settings: &Settings, smallest: Smalles
     let on_part = located
         .matched_part
         .filter(|_| !too_sparse)
-        .map_or(0.0, |part| compared(fg, bg, located.placement, Some(part), fg_length).best_score);
+        .map_or(0.0, |part| compared(fg, bg, located.placement, Some(part), fg_length, helpers).best_score);
     Ok(Look::Missed { best_score: best_score.max(on_part) })
 }
 
@@ -369,13 +371,20 @@ struct Compared {
 /// Every sample compared with every fg copy at `placement` (on fg's `part` of its content,
 /// or all of it), after the placement is searched again on the best hits (see `refined`;
 /// when that moves it, the samples are compared again at the new place).
-fn compared(fg: &LumaStore, bg: &LumaStore, placement: Placement, part: Option<Rect>, fg_length: f64) -> Compared {
+fn compared(
+    fg: &LumaStore,
+    bg: &LumaStore,
+    placement: Placement,
+    part: Option<Rect>,
+    fg_length: f64,
+    helpers: usize,
+) -> Compared {
     let content = placement.content;
     let narrow = |p: &Placement| part.map_or(*p, |part| narrowed(p, part));
     let widen = |p: Placement| if part.is_some() { widened(&p, content) } else { p };
     let mut placement = placement;
     let mut matches = sample_matches(fg, bg, &narrow(&placement));
-    let better = widen(refined(fg, bg, &matches, narrow(&placement)));
+    let better = widen(refined(fg, bg, &matches, narrow(&placement), helpers));
     if (better.x, better.y, better.width, better.height)
         != (placement.x, placement.y, placement.width, placement.height)
     {
@@ -434,25 +443,30 @@ const REFINE_COPIES: usize = 48;
 /// at the true place. The best of these and the first is kept. A pan moves the lookalike by
 /// the pan's travel between the instants compared, so each copy is searched within
 /// `refine_radius` of the first place (at its scale), not over the whole sample.
-fn refined(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], first: Placement) -> Placement {
+fn refined(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], first: Placement, helpers: usize) -> Placement {
     let mut best_hits: Vec<usize> = (0..matches.len()).filter(|&j| matches[j].score >= HIT_SCORE).collect();
     best_hits.sort_by(|&a, &b| matches[b].score.total_cmp(&matches[a].score));
     let radius = refine_radius(&first);
-    let search = |k: usize, j: usize| locate_near(&fg.frame(k).0, &bg.frame(j).0, &first, radius);
+    // Each fg copy's search on a thread of its own (the setting "threads"): the answer is the
+    // one thread's, the searches' order kept.
+    let searched = |copies: Vec<usize>, j: usize| {
+        workers::map(helpers, &copies, |&k| locate_near(&fg.frame(k).0, &bg.frame(j).0, &first, radius).map(|p| (k, p)))
+    };
     let mut best = first;
     for j in best_hits.into_iter().take(REFINE_PAIRS) {
         let picks = evenly_spaced(fg.len(), REFINE_COPIES);
         let step = fg.len().div_ceil(REFINE_COPIES.max(1));
-        let Some((k0, p0)) = picks
-            .into_iter()
-            .filter_map(|k| search(k, j).map(|p| (k, p)))
-            .max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
+        let Some((k0, p0)) =
+            searched(picks, j).into_iter().flatten().max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
         else {
             continue;
         };
-        let around = k0.saturating_sub(step)..(k0 + step + 1).min(fg.len());
-        let local =
-            around.filter_map(|k| search(k, j)).fold(p0, |b, p| if p.confidence > b.confidence { p } else { b });
+        let around: Vec<usize> = (k0.saturating_sub(step)..(k0 + step + 1).min(fg.len())).collect();
+        let local = searched(around, j)
+            .into_iter()
+            .flatten()
+            .map(|(_, p)| p)
+            .fold(p0, |b, p| if p.confidence > b.confidence { p } else { b });
         if local.confidence > best.confidence {
             best = local;
         }
