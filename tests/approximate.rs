@@ -74,3 +74,52 @@ fn an_alignment_without_the_field_reads_as_checked() {
     assert!(!json.contains("approximate"));
     assert!(!Alignment::from_json(&json).unwrap().placement_approximate);
 }
+
+/// A provider of a fg with one keyframe, at its start (giving frame i decodes i frames), that
+/// notes which fg frames it was asked for.
+struct SeekingProvider {
+    pair: Arc<SyntheticPair>,
+    fg_asked: Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl vidkompy::FrameProvider for SeekingProvider {
+    fn frames(&mut self, wanted: &[(Stream, usize)]) -> Vec<Option<vidkompy::FrameBuf>> {
+        wanted
+            .iter()
+            .map(|&(stream, k)| match stream {
+                Stream::Fg => {
+                    self.fg_asked.lock().unwrap().push(k);
+                    (k < self.pair.spec.fg_frames).then(|| self.pair.fg_frame(k))
+                }
+                Stream::Bg => (k < self.pair.spec.bg_frames).then(|| self.pair.bg_frame(k)),
+            })
+            .collect()
+    }
+
+    fn decode_cost(&self, stream: Stream, index: usize) -> Option<u64> {
+        Some(if stream == Stream::Fg { index as u64 } else { 0 })
+    }
+}
+
+/// fg frames its provider would decode others to give again are kept at full size as they
+/// are pushed, and the check takes those: the provider is asked for none but its keyframe.
+#[test]
+fn with_a_seeking_provider_the_check_takes_fg_frames_kept_at_full_size() {
+    let pair = Arc::new(SyntheticPair::new(PairSpec { fg_frames: 30, bg_frames: 60, ..PairSpec::placement_bench() }));
+    let fg_asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut a = Analyzer::new(Settings::default());
+    a.set_frame_provider(Some(Box::new(SeekingProvider { pair: Arc::clone(&pair), fg_asked: Arc::clone(&fg_asked) })));
+    for j in 0..pair.spec.bg_frames {
+        a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
+        if j < pair.spec.fg_frames {
+            a.push(Stream::Fg, Some(&pair.fg_frame(j).as_frame())).unwrap();
+        }
+    }
+    a.push(Stream::Fg, None).unwrap();
+    a.push(Stream::Bg, None).unwrap();
+    let al = a.finish().unwrap();
+    assert!(!al.placement_approximate, "{:?}", al.placement);
+    assert_eq!((al.placement.x, al.placement.y), (311, 173));
+    let asked = fg_asked.lock().unwrap().clone();
+    assert!(asked.iter().all(|&i| i == 0), "the provider was asked for fg frames {asked:?}");
+}

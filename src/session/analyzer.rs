@@ -15,7 +15,8 @@
 //! more copies is thinned in time instead (`LumaStore::thin`): the placement is then also
 //! searched on the copies most like fg's, and the frames without a copy that the time map
 //! needs are described from frames the provider gives. Without a provider, some frames are
-//! also kept at full size for the check below, within their own budget (`kept.rs`).
+//! also kept at full size for the check below, within their own budget (`kept.rs`); with one,
+//! fg's frames it would decode others to give again (its `decode_cost`), in the same budget.
 //!
 //! A placement the analyzer found is then checked on frame pairs the time map matched
 //! (`placement_check.rs`), at full resolution on frames the host provides on request
@@ -365,7 +366,7 @@ impl Analyzer {
     /// `None`) the check runs on the analyzer's low-resolution copies.
     pub fn set_frame_provider(&mut self, provider: Option<Box<dyn FrameProvider>>) {
         if provider.is_some() {
-            self.kept.clear();
+            self.kept.clear_stream(Stream::Bg);
         }
         self.provider = provider;
     }
@@ -457,8 +458,9 @@ impl Analyzer {
             return Ok(());
         };
         let seconds = self.streams[stream].intake.check(frame)?;
-        if self.keeps_full_size_frames() {
-            self.kept.offer(stream, self.streams[stream].intake.count, frame)?;
+        let index = self.streams[stream].intake.count;
+        if self.keeps_full_size_frames() || self.keeps_costly_fg(stream, index) {
+            self.kept.offer(stream, index, frame)?;
         }
         if self.placement.is_none() && self.streams.iter().all(|s| !s.samples.is_empty()) {
             self.locate_from_samples()?;
@@ -490,6 +492,17 @@ impl Analyzer {
     /// them, and the placement is not the host's (which is not checked).
     fn keeps_full_size_frames(&self) -> bool {
         self.provider.is_none() && (self.placement.is_none() || self.placement_found)
+    }
+
+    /// Whether fg frame `index` is kept at full size although a provider gives frames: it
+    /// would decode other frames to give this one again (its `decode_cost`), and `kept.rs`
+    /// spaces fg's frames within their budget. The check then takes such a kept frame among
+    /// pairs about as good: on the 4K pair (fg 1080p with one keyframe) the provider decoded
+    /// 62 fg frames to give three.
+    fn keeps_costly_fg(&self, stream: Stream, index: usize) -> bool {
+        stream == Stream::Fg
+            && (self.placement.is_none() || self.placement_found)
+            && self.provider.as_ref().is_some_and(|p| p.decode_cost(Stream::Fg, index).is_some_and(|c| c > 0))
     }
 
     /// Whether a frame of stream `si` is described as it arrives: the placement is known and
@@ -1081,7 +1094,10 @@ impl Analyzer {
     fn pick_provided_pairs(&self, time: &TimeMap) -> Vec<usize> {
         let Some(provider) = self.provider.as_ref() else { return self.pick_pairs(time) };
         let pixels = |s: Stream| self.streams[s].intake.shape.map_or(1, |(_, w, h)| w as u64 * h as u64);
-        let cost_of = |s: Stream, k: usize| provider.decode_cost(s, k).unwrap_or(0).saturating_mul(pixels(s));
+        let cost_of = |s: Stream, k: usize| {
+            let kept = s == Stream::Fg && self.kept.frame(s, k).is_some();
+            if kept { 0 } else { provider.decode_cost(s, k).unwrap_or(0).saturating_mul(pixels(s)) }
+        };
         self.pick_pairs_by(time, |i| {
             let before_match = (time.map[i] as usize).saturating_sub(1);
             cost_of(Stream::Fg, i).saturating_add(cost_of(Stream::Bg, before_match))
@@ -1199,7 +1215,9 @@ impl Analyzer {
             let bgs = bg.filter_map(|j| self.kept.frame(Stream::Bg, j).map(|f| (j, f.clone()))).collect();
             return Some((fg, bgs));
         }
-        let mut wanted = vec![(Stream::Fg, i)];
+        // An fg frame kept at full size (see `keeps_costly_fg`) is not asked for again.
+        let kept_fg = self.kept.frame(Stream::Fg, i).cloned();
+        let mut wanted = if kept_fg.is_some() { Vec::new() } else { vec![(Stream::Fg, i)] };
         wanted.extend(bg.clone().map(|j| (Stream::Bg, j)));
         let pushed: Vec<(i64, TimeBase)> = wanted.iter().map(|&(s, k)| self.pushed_as(s, k)).collect();
         let provider = self.provider.as_mut().expect("matched above");
@@ -1208,7 +1226,10 @@ impl Analyzer {
         let mut next = |stream: Stream| {
             given.next().flatten().filter(|f| Some((f.format(), f.width(), f.height())) == shapes[stream])
         };
-        let fg = next(Stream::Fg)?;
+        let fg = match kept_fg {
+            Some(f) => f,
+            None => next(Stream::Fg)?,
+        };
         let bgs = bg.map(|j| next(Stream::Bg).map(|f| (j, f))).collect::<Option<Vec<_>>>()?;
         Some((fg, bgs))
     }

@@ -1,6 +1,7 @@
 //! Full-size frames the analyzer keeps when the host gives no frame provider, so that a
 //! placement found on reduced copies can still be checked at full size on a few pairs the time
-//! map matched (`placement_check.rs`) instead of being reported approximate.
+//! map matched (`placement_check.rs`) instead of being reported approximate; with a provider,
+//! fg's frames that it would decode others to give again (`Analyzer::keeps_costly_fg`).
 //!
 //! Which frames, within a fixed budget per stream (`KEPT_BUDGET`):
 //! - fg: every `fg_stride`-th frame, a power of two, doubled while over budget;
@@ -111,9 +112,15 @@ impl KeptFrames {
         self.frame(Stream::Fg, i).is_some() && bg(j) && (j.checked_sub(1).is_some_and(bg) || bg(j + 1))
     }
 
-    /// Lets every frame go (a frame provider was set: it gives what the check needs).
+    /// Lets every frame go.
     pub fn clear(&mut self) {
         *self = KeptFrames::default();
+    }
+
+    /// Lets `stream`'s frames go (a frame provider was set: it gives bg's frames, and the
+    /// analyzer keeps only fg's that it would give at a cost).
+    pub fn clear_stream(&mut self, stream: Stream) {
+        self.frames[stream].clear();
     }
 }
 
