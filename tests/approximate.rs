@@ -15,10 +15,13 @@ use vidkompy::session::{Analyzer, Stream};
 use vidkompy::synth::{PairSpec, SyntheticPair};
 
 fn analyse(pair: &Arc<SyntheticPair>, with_provider: bool) -> Alignment {
+    analyse_with(pair, with_provider.then(|| common::pair_provider(pair)))
+}
+
+/// Both streams pushed frame by frame, bg first, with `provider` (or none).
+fn analyse_with(pair: &Arc<SyntheticPair>, provider: Option<Box<dyn vidkompy::FrameProvider>>) -> Alignment {
     let mut a = Analyzer::new(Settings::default());
-    if with_provider {
-        a.set_frame_provider(Some(common::pair_provider(pair)));
-    }
+    a.set_frame_provider(provider);
     for j in 0..pair.spec.bg_frames {
         a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
         if j < pair.spec.fg_frames {
@@ -107,17 +110,8 @@ impl vidkompy::FrameProvider for SeekingProvider {
 fn with_a_seeking_provider_the_check_takes_fg_frames_kept_at_full_size() {
     let pair = Arc::new(SyntheticPair::new(PairSpec { fg_frames: 30, bg_frames: 60, ..PairSpec::placement_bench() }));
     let fg_asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut a = Analyzer::new(Settings::default());
-    a.set_frame_provider(Some(Box::new(SeekingProvider { pair: Arc::clone(&pair), fg_asked: Arc::clone(&fg_asked) })));
-    for j in 0..pair.spec.bg_frames {
-        a.push(Stream::Bg, Some(&pair.bg_frame(j).as_frame())).unwrap();
-        if j < pair.spec.fg_frames {
-            a.push(Stream::Fg, Some(&pair.fg_frame(j).as_frame())).unwrap();
-        }
-    }
-    a.push(Stream::Fg, None).unwrap();
-    a.push(Stream::Bg, None).unwrap();
-    let al = a.finish().unwrap();
+    let provider = SeekingProvider { pair: Arc::clone(&pair), fg_asked: Arc::clone(&fg_asked) };
+    let al = analyse_with(&pair, Some(Box::new(provider)));
     assert!(!al.placement_approximate, "{:?}", al.placement);
     assert_eq!((al.placement.x, al.placement.y), (311, 173));
     let asked = fg_asked.lock().unwrap().clone();
