@@ -26,8 +26,7 @@ last_error_field!(VidkompyLive);
 /// fg frames (setting "live_lag", default 30) and the bg frames they may match have arrived.
 /// `settings` may be NULL.
 ///
-/// It first holds fg's first frames (17, or live_lag + 1 when that is fewer) and a window of
-/// bg frames (two lookaheads of them and two bands), and finds the
+/// It first holds fg's first live_lag + 1 frames and a window of bg frames, and finds the
 /// placement (searched, or the one set with vidkompy_live_set_placement) and where fg starts
 /// in bg. Until then receive answers VIDKOMPY_AGAIN and vidkompy_live_wants names the stream
 /// it needs. fg may start anywhere in bg: the window slides on as bg comes (a window where
@@ -36,8 +35,7 @@ last_error_field!(VidkompyLive);
 /// analyses), VIDKOMPY_ERROR_NO_MATCH, everything held is freed, and every later call
 /// answers NO_MATCH. At the end, NO_MATCH also when fewer fg frames than "min_matched_share"
 /// found a counterpart (the frames were out already). Memory: live_lag + 1 fg frames and about
-/// two lookaheads of live_lag + 1 fg frames and two bands of bg frames at most (that many only
-/// while reaching past a cut), whatever the video's length, and never more than
+/// two lookaheads and two bands of bg frames, whatever the video's length, and never more than
 /// the setting "live_memory_mib" (default 512 MiB): frames so large that the window would need
 /// more fail with VIDKOMPY_ERROR_UNSUPPORTED at the send that shows it (use two passes, a
 /// shorter live_lag, or a larger budget).

@@ -1,8 +1,7 @@
 //! One pass: fg and bg frames in as they arrive, composited fg frames out after a bounded
 //! latency of `live_lag` fg frames.
 //!
-//! The session first holds fg's first stretch (`START_STRETCH + 1` frames, or `lag + 1` when
-//! fewer) and a window of bg frames, and runs the
+//! The session first holds fg's first `lag + 1` frames and a window of bg frames, and runs the
 //! analyzer on them: placement (searched, or the one given) and where fg starts in bg. Until
 //! that succeeds it says AGAIN with the stream it needs and drops bg frames from the front of
 //! a full window, wherever in bg fg starts; NO_MATCH when bg ends first. Once locked, each
@@ -20,7 +19,7 @@
 //! **The live session** (`src/session/live.rs`, DESIGN.md §6). The design's online DP with a fixed
 //! lag would need its own offset search and could not follow cuts the way the offline map does;
 //! instead each decision reuses the offline machinery on a bounded window: the analyzer runs once
-//! on the held start (fg's first stretch and a window of bg: two of its lookaheads and two
+//! on the held start (fg's first `live_lag + 1` frames and a window of bg: two lookaheads and two
 //! bands), giving the placement and the rectangles it compares on (without fg's graphics,
 //! `Analyzer::compared_rects`); then each arriving frame is described there, and fg frame i is
 //! decided from `temporal::align` over the last `live_lag` decided fg frames, the pending ones and
@@ -82,12 +81,6 @@ use crate::workers;
 const REACH_MARGIN: usize = 2;
 /// A window's newest fg frame matched under this confidence has not found its counterpart.
 const TAIL_CONFIDENCE: f32 = 0.5;
-/// fg frames past its first that the start analysis compares (fewer when the lag is
-/// shorter). The seeking window holds two of their lookaheads and two bands of bg, and the
-/// encoder waits for that window to fill and be analysed: at the lag's 31 frames it held 110
-/// frames of bg (340 MiB at 1080p); at 17, 82. Once locked, decisions look `live_lag` frames
-/// ahead as before.
-const START_STRETCH: usize = 16;
 
 /// One held picture of a stream.
 struct Held {
@@ -634,7 +627,7 @@ impl Live {
     fn is_full(&self, stream: Stream) -> bool {
         let held = self.sides[stream].pictures.len();
         match stream {
-            Stream::Fg => held > self.fg_reach(),
+            Stream::Fg => held > self.lag,
             Stream::Bg => held >= self.bg_capacity(),
         }
     }
@@ -647,15 +640,9 @@ impl Live {
         }
     }
 
-    /// fg frames past the oldest held one the session holds: while seeking, fg's first
-    /// stretch (`START_STRETCH`, at most the lag); once locked, the lag.
-    fn fg_reach(&self) -> usize {
-        if self.lock.is_none() { self.lag.min(START_STRETCH) } else { self.lag }
-    }
-
-    /// bg frames the held fg frames span (`fg_reach` + 1 of them).
+    /// bg frames the lookahead of `lag + 1` fg frames spans.
     fn lookahead_bg(&self) -> usize {
-        (self.rate() * (self.fg_reach() + 1) as f64).ceil() as usize
+        (self.rate() * (self.lag + 1) as f64).ceil() as usize
     }
 
     /// Most bg pictures held: while seeking (or reaching for fg's frames after a cut), two
@@ -679,7 +666,7 @@ impl Live {
     }
 
     fn fg_ready_to_lock(&self) -> bool {
-        self.sides.fg.pictures.len() > self.lag.min(START_STRETCH)
+        self.sides.fg.pictures.len() > self.lag
     }
 
     /// Which stream `receive` needs next, or `None` when it can output a frame (or is done).
@@ -1476,27 +1463,6 @@ mod early_tests {
     /// While the first window fills, every held picture whose place in time order is settled
     /// is given to the start analysis: once fg holds all it may, all of the window so far; and
     /// a picture of the window let go lets that analysis go (the attempt starts afresh).
-    /// At the default lag the start compares a shorter stretch of fg than the lag: the seeking
-    /// window is two of its lookaheads and two bands (82 bg frames at 24 fps, not 110), and
-    /// fg holds that stretch; a short lag keeps its own.
-    #[test]
-    fn the_start_holds_fg_s_first_stretch_not_the_lag() {
-        let settings = Settings::default();
-        assert!(settings.live_lag as usize > START_STRETCH);
-        let band = settings.band as usize;
-        let mut live = Live::new(settings);
-        for i in 0..=START_STRETCH as i64 {
-            assert!(!live.is_full(Stream::Fg), "fg frame {i} is held");
-            live.send(Stream::Fg, Some(&frame(64, 36, i).as_frame())).unwrap();
-        }
-        assert!(live.is_full(Stream::Fg) && live.fg_ready_to_lock());
-        live.send(Stream::Bg, Some(&frame(128, 72, 0).as_frame())).unwrap();
-        live.send(Stream::Bg, Some(&frame(128, 72, 1).as_frame())).unwrap();
-        assert_eq!(live.bg_capacity(), 2 * (START_STRETCH + 1) + 2 * band);
-        let short = Live::new(Settings { live_lag: 8, ..Settings::default() });
-        assert_eq!(short.fg_reach(), 8);
-    }
-
     #[test]
     fn the_first_window_is_analysed_as_it_fills() {
         let mut live = Live::new(Settings { live_lag: 8, ..Settings::default() });
