@@ -88,7 +88,8 @@ use crate::session::store::{Copies, LumaStore, placement_to_full};
 use crate::session::stream::{PerStream, Stream, StreamIntake};
 use crate::settings::Settings;
 use crate::spatial::{
-    Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, narrowed, widened,
+    Located, Placement, evenly_spaced, likeliest_bg, locate, locate_content, locate_parts, most_confident, narrowed,
+    widened,
 };
 use crate::temporal::{
     CHANCE_RATIO, RepeatedSpan, SPANS_ALIKE, TimeMap, Track, align, chance_evidence, closest_shift,
@@ -1030,10 +1031,12 @@ impl Analyzer {
         let helpers = workers::helpers(self.settings.threads);
         let matched_at = |shift: i64, content: Rect, settings: &Settings| {
             let pairs: Vec<(FrameRef<'_>, FrameRef<'_>)> = fg.iter().copied().zip(bg_at(shift)).collect();
-            workers::map(helpers, &pairs, |(f, b)| locate_content(f, b, content, settings).ok())
-                .into_iter()
-                .flatten()
-                .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+            most_confident(
+                workers::map(helpers, &pairs, |(f, b)| locate_content(f, b, content, settings).ok())
+                    .into_iter()
+                    .flatten(),
+                |p| p,
+            )
         };
         // On a few copies the bars may be seen differently (a dark picture): the same position
         // with the content box the descriptors use.
@@ -1174,11 +1177,12 @@ impl Analyzer {
                 // On each bg frame around the match: a pair a frame apart in a pan or zoom
                 // shows another scale, the simultaneous one matches best.
                 if !rescaled
-                    && let Some(better) =
+                    && let Some(better) = most_confident(
                         workers::map(helpers, &pair.bg, |(_, bg)| refine_scale(&pair.fg, bg, &around, &self.settings))
                             .into_iter()
-                            .flatten()
-                            .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+                            .flatten(),
+                        |p| p,
+                    )
                 {
                     around = better;
                 }

@@ -13,6 +13,7 @@ use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
 use crate::spatial::{
     NearScores, NearTemplate, Placement, bars_given_back, locate_content, locate_near, locate_near_except,
+    most_confident,
 };
 use crate::temporal::Track;
 use crate::workers;
@@ -302,7 +303,7 @@ const NEIGHBOUR_MARGIN: f64 = 1e-3;
 /// The mapped bg frame's placement, unless a neighbour's scores clearly better
 /// (`NEIGHBOUR_MARGIN`); the best when the mapped frame gave none.
 fn mapped_unless_beaten(found: &[(usize, Placement)], mapped: usize) -> Option<(usize, Placement)> {
-    let best = found.iter().copied().max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))?;
+    let best = most_confident(found.iter().copied(), |(_, p)| p)?;
     match found.iter().find(|(j, _)| *j == mapped) {
         Some(&m) if best.1.confidence <= m.1.confidence + NEIGHBOUR_MARGIN => Some(m),
         _ => Some(best),

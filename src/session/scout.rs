@@ -43,7 +43,7 @@ use crate::session::store::{LumaStore, placement_to_full, shrink_for};
 use crate::settings::Settings;
 use crate::spatial::{
     Image, Located, Placement, evenly_spaced, likeliest_bg, locate_near, locate_parts, locate_parts_on_copies,
-    narrowed, widened,
+    most_confident, narrowed, widened,
 };
 use crate::workers;
 
@@ -456,9 +456,7 @@ fn refined(fg: &LumaStore, bg: &LumaStore, matches: &[SampleMatch], first: Place
     for j in best_hits.into_iter().take(REFINE_PAIRS) {
         let picks = evenly_spaced(fg.len(), REFINE_COPIES);
         let step = fg.len().div_ceil(REFINE_COPIES.max(1));
-        let Some((k0, p0)) =
-            searched(picks, j).into_iter().flatten().max_by(|a, b| a.1.confidence.total_cmp(&b.1.confidence))
-        else {
+        let Some((k0, p0)) = most_confident(searched(picks, j).into_iter().flatten(), |(_, p)| p) else {
             continue;
         };
         let around: Vec<usize> = (k0.saturating_sub(step)..(k0 + step + 1).min(fg.len())).collect();

@@ -146,6 +146,12 @@ pub fn placement_confidence(score: f64) -> f64 {
     1.0 / (1.0 + miss)
 }
 
+/// The most confident of `found` (each item's placement given by `placement`); on a tie the
+/// last, so a map that keeps its items' order picks what one thread's loop would.
+pub fn most_confident<T>(found: impl IntoIterator<Item = T>, placement: impl Fn(&T) -> &Placement) -> Option<T> {
+    found.into_iter().max_by(|a, b| placement(a).confidence.total_cmp(&placement(b).confidence))
+}
+
 impl Placement {
     /// [`placement_confidence`] of this placement's score.
     pub fn calibrated_confidence(&self) -> f64 {
