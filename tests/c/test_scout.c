@@ -8,7 +8,8 @@
  * (the analyzer alone answers it, wrongly). With a
  * 10 s GOP around a 2 s fg the scout asks for a denser sample, which then finds fg; fg from
  * another programme is refused with NO_MATCH, fg half covered by another programme's picture
- * is UNSURE; calls out of order are refused. */
+ * is UNSURE; calls out of order are refused. The answer is the same on one thread and on
+ * three. */
 #include "check.h"
 #include "frames.h"
 #include "vidkompy.h"
@@ -297,6 +298,60 @@ static int scout_keyframes(VidkompyScoutResult *r, char *message, size_t size) {
     return status;
 }
 
+/* What a scout answers, field by field, for comparing runs. */
+typedef struct {
+    VidkompyScoutResult result;
+    VidkompyScoutSpan spans[8], window;
+} ScoutAnswer;
+
+/* The scout's answer for the 75 fg frames made, from bg's keyframes 50 frames apart, computed
+ * with the setting "threads" at `threads`. */
+static void scout_on_threads(const char *threads, ScoutAnswer *a) {
+    static Source s;
+    memset(&s, 0, sizeof s);
+    s.gop = 50;
+    memset(a, 0, sizeof *a);
+    VidkompySettings *settings = NULL;
+    CHECK(vidkompy_settings_new(&settings) == VIDKOMPY_OK);
+    CHECK(vidkompy_settings_set(settings, "threads", threads) == VIDKOMPY_OK);
+    VidkompyScout *sc = NULL;
+    CHECK(vidkompy_scout_new(settings, &sc) == VIDKOMPY_OK);
+    send_fg(sc, 75);
+    send_keyframes(sc, &s);
+    CHECK(vidkompy_scout_finish(sc, &a->result) == VIDKOMPY_OK);
+    for (size_t i = 0; i < a->result.span_count && i < 8; i++) CHECK(vidkompy_scout_span(sc, i, &a->spans[i]) == VIDKOMPY_OK);
+    if (a->result.answer == VIDKOMPY_SCOUT_FOUND) CHECK(vidkompy_scout_window(sc, &a->window) == VIDKOMPY_OK);
+    vidkompy_scout_free(&sc);
+    vidkompy_settings_free(&settings);
+}
+
+static int same_span(const VidkompyScoutSpan *a, const VidkompyScoutSpan *b) {
+    return a->start_seconds == b->start_seconds && a->end_seconds == b->end_seconds && a->hits == b->hits &&
+           a->best_score == b->best_score;
+}
+
+static int same_placement(const VidkompyPlacement *a, const VidkompyPlacement *b) {
+    return a->x == b->x && a->y == b->y && a->width == b->width && a->height == b->height && a->scale == b->scale &&
+           a->confidence == b->confidence && a->content_x == b->content_x && a->content_y == b->content_y &&
+           a->content_width == b->content_width && a->content_height == b->content_height &&
+           a->x_subpixel == b->x_subpixel && a->y_subpixel == b->y_subpixel;
+}
+
+/* The header: the scout's result does not depend on the setting "threads". The answer on one
+ * thread and on three, every field equal, bit for bit. */
+static void the_answer_does_not_depend_on_the_threads(void) {
+    make_fg(1, 1100, 75);
+    static ScoutAnswer one, three;
+    scout_on_threads("1", &one);
+    scout_on_threads("3", &three);
+    CHECK(one.result.answer == VIDKOMPY_SCOUT_FOUND && one.result.span_count >= 1);
+    CHECK(three.result.answer == one.result.answer && three.result.span_count == one.result.span_count);
+    CHECK(same_placement(&one.result.placement, &three.result.placement));
+    CHECK(three.result.best_score == one.result.best_score && three.result.bg_samples == one.result.bg_samples);
+    for (size_t i = 0; i < one.result.span_count && i < 8; i++) CHECK(same_span(&one.spans[i], &three.spans[i]));
+    CHECK(same_span(&one.window, &three.window));
+}
+
 static void another_programme_is_refused(void) {
     make_fg(2, 500, 75);
     VidkompyScoutResult r;
@@ -417,6 +472,7 @@ int main(void) {
         return finish("test_scout");
     }
     found_from_keyframes();
+    the_answer_does_not_depend_on_the_threads();
     sparse_keyframes_ask_for_a_denser_sample();
     another_programme_is_refused();
     half_foreign_is_unsure();
