@@ -527,6 +527,15 @@ typedef int (*VidkompyFrameProvider)(void *user,
                                      struct VidkompyFrame *frame);
 
 /*
+ Decode cost: how many frames the host decodes to give frame `index` of `stream` again
+ through its frame provider: 0 for a frame that decodes alone (a keyframe), the frames
+ from the keyframe before it otherwise; negative when the host does not know. Called on
+ the thread that calls the analyzer: by vidkompy_analyzer_push for each fg frame pushed,
+ and by vidkompy_analyzer_finish while it picks the frames to ask the provider for.
+ */
+typedef int64_t (*VidkompyDecodeCost)(void *user, int stream, int64_t index);
+
+/*
  Frames the host's decoder dropped or repeated in pass 2, as their pts show (frames without
  pts, or of a variable-rate stream, are matched by count and cannot be checked).
  */
@@ -973,6 +982,25 @@ int vidkompy_analyzer_set_stage_callback(struct VidkompyAnalyzer *analyzer,
 int vidkompy_analyzer_set_frame_provider(struct VidkompyAnalyzer *analyzer,
                                          VidkompyFrameProvider provider,
                                          void *user);
+
+/*
+ As vidkompy_analyzer_set_frame_provider, with what giving each frame costs the host
+ (`decode_cost`, NULL when unknown; see VidkompyDecodeCost). A host whose provider seeks
+ and decodes forward from a keyframe says so: the analyzer then keeps the fg frames that
+ would be dear to give again at full size as they are pushed (within a fixed budget, 16
+ MiB), and the placement check takes those and, among pairs about as good, the ones cheap
+ to give (a 4K pair: 62 fg frames decoded for the check without it, none with it). Set
+ it before pushing fg: frames pushed earlier were not kept. The answer is the same
+ either way, up to which pairs the check looked at.
+
+ # Safety
+ `analyzer` must be NULL or live; `provider` and `decode_cost` must be safe to call with
+ `user` from the thread that calls the analyzer, for as long as they are set.
+ */
+int vidkompy_analyzer_set_frame_provider_with_cost(struct VidkompyAnalyzer *analyzer,
+                                                   VidkompyFrameProvider provider,
+                                                   VidkompyDecodeCost decode_cost,
+                                                   void *user);
 
 /*
  Sets (or, with NULL, clears) the analyzer's cancel flag: an int the host sets to nonzero,

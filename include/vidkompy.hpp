@@ -340,8 +340,20 @@ class Analyzer {
     using Provider = std::function<bool(Stream s, std::int64_t index, VidkompyFrame &frame)>;
     void set_frame_provider(Provider provider) {
         callbacks_->provider = std::move(provider);
+        callbacks_->decode_cost = nullptr;
         VidkompyFrameProvider trampoline = callbacks_->provider ? &Callbacks::provide : nullptr;
         check(vidkompy_analyzer_set_frame_provider(handle_.get(), trampoline, callbacks_.get()));
+    }
+    /// The provider with what giving each frame costs: the frames decoded to give it, 0 for a
+    /// keyframe, negative when unknown (see vidkompy_analyzer_set_frame_provider_with_cost).
+    /// Set before pushing fg. An exception it throws counts as unknown and is rethrown.
+    using DecodeCost = std::function<std::int64_t(Stream s, std::int64_t index)>;
+    void set_frame_provider(Provider provider, DecodeCost decode_cost) {
+        callbacks_->provider = std::move(provider);
+        callbacks_->decode_cost = std::move(decode_cost);
+        VidkompyFrameProvider trampoline = callbacks_->provider ? &Callbacks::provide : nullptr;
+        VidkompyDecodeCost cost = callbacks_->decode_cost ? &Callbacks::cost : nullptr;
+        check(vidkompy_analyzer_set_frame_provider_with_cost(handle_.get(), trampoline, cost, callbacks_.get()));
     }
 
     /// The log (level VIDKOMPY_LOG_*, message) and progress (fg and bg frames taken) callbacks,
@@ -380,6 +392,7 @@ class Analyzer {
     /// when the Analyzer moves). No exception may unwind through C: each is kept here.
     struct Callbacks {
         Provider provider;
+        DecodeCost decode_cost;
         std::function<void(int, const char *)> log;
         std::function<void(std::size_t, std::size_t)> progress;
         std::exception_ptr thrown;
@@ -391,6 +404,15 @@ class Analyzer {
             } catch (...) {
                 if (!self->thrown) self->thrown = std::current_exception();
                 return 1;
+            }
+        }
+        static std::int64_t cost(void *user, int stream, std::int64_t index) {
+            auto *self = static_cast<Callbacks *>(user);
+            try {
+                return self->decode_cost(static_cast<Stream>(stream), index);
+            } catch (...) {
+                if (!self->thrown) self->thrown = std::current_exception();
+                return -1;
             }
         }
         static void log_line(void *user, int level, const char *message) {

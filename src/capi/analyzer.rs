@@ -139,10 +139,19 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_stage_callback(
 pub type VidkompyFrameProvider =
     Option<unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64, frame: *mut VidkompyFrame) -> c_int>;
 
+/// Decode cost: how many frames the host decodes to give frame `index` of `stream` again
+/// through its frame provider: 0 for a frame that decodes alone (a keyframe), the frames
+/// from the keyframe before it otherwise; negative when the host does not know. Called on
+/// the thread that calls the analyzer: by vidkompy_analyzer_push for each fg frame pushed,
+/// and by vidkompy_analyzer_finish while it picks the frames to ask the provider for.
+pub type VidkompyDecodeCost = Option<unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64) -> i64>;
+
 /// A host's frame provider: asked one frame at a time, `frame` filled in with the pts and
-/// time base the frame was pushed with before the call.
+/// time base the frame was pushed with before the call; and what giving a frame costs, when
+/// the host said.
 struct CProvider {
     f: unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64, frame: *mut VidkompyFrame) -> c_int,
+    cost: VidkompyDecodeCost,
     user: UserPointer,
 }
 
@@ -176,6 +185,14 @@ impl crate::FrameProvider for CProvider {
     ) -> Vec<Option<crate::FrameBuf>> {
         wanted.iter().zip(pushed).map(|(&(stream, index), &at)| self.one(stream, index, at)).collect()
     }
+
+    fn decode_cost(&self, stream: Stream, index: usize) -> Option<u64> {
+        let cost = self.cost?;
+        // SAFETY: the host's callback and pointer, per the contract of
+        // vidkompy_analyzer_set_frame_provider_with_cost.
+        let frames = unsafe { cost(self.user.get(), stream as c_int, index as i64) };
+        u64::try_from(frames).ok()
+    }
 }
 
 /// Sets (or, with NULL, clears) the analyzer's frame provider and its user pointer. When the
@@ -194,10 +211,32 @@ pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider(
     provider: VidkompyFrameProvider,
     user: *mut c_void,
 ) -> c_int {
+    // SAFETY: forwarded caller contract.
+    unsafe { vidkompy_analyzer_set_frame_provider_with_cost(analyzer, provider, None, user) }
+}
+
+/// As vidkompy_analyzer_set_frame_provider, with what giving each frame costs the host
+/// (`decode_cost`, NULL when unknown; see VidkompyDecodeCost). A host whose provider seeks
+/// and decodes forward from a keyframe says so: the analyzer then keeps the fg frames that
+/// would be dear to give again at full size as they are pushed (within a fixed budget, 16
+/// MiB), and the placement check takes those and, among pairs about as good, the ones cheap
+/// to give (a 4K pair: 62 fg frames decoded for the check without it, none with it). Set
+/// it before pushing fg: frames pushed earlier were not kept. The answer is the same
+/// either way, up to which pairs the check looked at.
+///
+/// # Safety
+/// `analyzer` must be NULL or live; `provider` and `decode_cost` must be safe to call with
+/// `user` from the thread that calls the analyzer, for as long as they are set.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vidkompy_analyzer_set_frame_provider_with_cost(
+    analyzer: *mut VidkompyAnalyzer,
+    provider: VidkompyFrameProvider,
+    decode_cost: VidkompyDecodeCost,
+    user: *mut c_void,
+) -> c_int {
     let set = |a: &mut VidkompyAnalyzer| {
-        a.analyzer.set_frame_provider(
-            provider.map(|f| Box::new(CProvider { f, user: UserPointer(user) }) as Box<dyn crate::FrameProvider>),
-        );
+        let provider = provider.map(|f| CProvider { f, cost: decode_cost, user: UserPointer(user) });
+        a.analyzer.set_frame_provider(provider.map(|p| Box::new(p) as Box<dyn crate::FrameProvider>));
         Ok(VIDKOMPY_OK)
     };
     // SAFETY: forwarded caller contract.

@@ -257,6 +257,54 @@ static void provider_told_pts(void) {
     vidkompy_analyzer_free(&an);
 }
 
+/* A host whose fg decodes forward from one keyframe, its first frame: giving fg frame i again
+ * costs i decodes. Told so, the analyzer keeps fg frames at full size as they are pushed, and
+ * its check asks the provider for none of fg's but the keyframe; not told, it asks for
+ * others (what makes this test able to fail). The placement is the same either way. */
+static int fg_asked_past_keyframe;
+
+static int provide_counting_fg(void *user, int stream, int64_t index, VidkompyFrame *frame) {
+    (void)user;
+    if (stream == VIDKOMPY_STREAM_FG && index > 0) fg_asked_past_keyframe++;
+    *frame = stream == VIDKOMPY_STREAM_FG ? fg_frame((int)index) : bg_frame((int)index);
+    return 0;
+}
+
+static int64_t fg_from_one_keyframe(void *user, int stream, int64_t index) {
+    (void)user;
+    return stream == VIDKOMPY_STREAM_FG ? index : 0;
+}
+
+static VidkompyPlacement analysed_with_cost(VidkompyDecodeCost cost) {
+    VidkompyAnalyzer *an = NULL;
+    CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
+    CHECK(vidkompy_analyzer_set_frame_provider_with_cost(an, provide_counting_fg, cost, NULL) == VIDKOMPY_OK);
+    push_scene(an);
+    VidkompyAlignment *al = NULL;
+    CHECK(vidkompy_analyzer_finish(an, &al) == VIDKOMPY_OK);
+    VidkompyPlacement p;
+    memset(&p, 0, sizeof p);
+    CHECK(vidkompy_alignment_placement(al, &p) == VIDKOMPY_OK);
+    int approximate = 1;
+    CHECK(vidkompy_alignment_placement_approximate(al, &approximate, NULL) == VIDKOMPY_OK && approximate == 0);
+    vidkompy_alignment_free(&al);
+    vidkompy_analyzer_free(&an);
+    return p;
+}
+
+static void costly_fg_frames_are_kept(void) {
+    fg_asked_past_keyframe = 0;
+    VidkompyPlacement plain = analysed_with_cost(NULL);
+    int asked_without_cost = fg_asked_past_keyframe;
+    fg_asked_past_keyframe = 0;
+    VidkompyPlacement told = analysed_with_cost(fg_from_one_keyframe);
+    CHECK(asked_without_cost > 0);
+    CHECK(fg_asked_past_keyframe == 0);
+    CHECK(told.x == plain.x && told.y == plain.y && told.x == FX && told.y == FY);
+    CHECK(vidkompy_analyzer_set_frame_provider_with_cost(NULL, provide_counting_fg, NULL, NULL) ==
+          VIDKOMPY_ERROR_INVALID_ARGUMENT);
+}
+
 static void cancelled(void) {
     VidkompyAnalyzer *an = NULL;
     CHECK(vidkompy_analyzer_new(NULL, &an) == VIDKOMPY_OK);
@@ -393,6 +441,7 @@ int main(void) {
     if (getenv("VIDKOMPY_C_TEST_SHORT") == NULL) {
         repeated_span_is_ambiguous();
         provider_told_pts();
+        costly_fg_frames_are_kept();
     }
     /* Skipped under valgrind: 40 frames of 1080p cost minutes there. */
     if (getenv("VIDKOMPY_C_TEST_SHORT") == NULL) approximate_without_provider();

@@ -221,6 +221,30 @@ static void callbacks_and_a_frame_provider() {
         rethrown = std::string(e.what()) == "the decoder went away";
     }
     CHECK(rethrown);
+
+    /* With the decode cost (fg from one keyframe: frame i costs i): the check asks for no fg
+     * frame but the keyframe; an exception in the cost is rethrown by the call that ran it. */
+    vidkompy::Analyzer costed(&settings);
+    int fg_past_keyframe = 0;
+    costed.set_frame_provider(
+        [&](vidkompy::Stream s, std::int64_t index, VidkompyFrame &frame) {
+            fg_past_keyframe += s == vidkompy::Stream::Fg && index > 0;
+            frame = s == vidkompy::Stream::Fg ? fg_frame((int)index) : bg_frame((int)index);
+            return true;
+        },
+        [](vidkompy::Stream s, std::int64_t index) -> std::int64_t { return s == vidkompy::Stream::Fg ? index : 0; });
+    push_all(costed);
+    CHECK(costed.finish().bg_index(0) == OFFSET && fg_past_keyframe == 0);
+    vidkompy::Analyzer costly(&settings);
+    costly.set_frame_provider([](vidkompy::Stream, std::int64_t, VidkompyFrame &) { return false; },
+                              [](vidkompy::Stream, std::int64_t) -> std::int64_t { throw std::runtime_error("no index"); });
+    rethrown = false;
+    try {
+        push_all(costly);
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "no index";
+    }
+    CHECK(rethrown);
 }
 
 int main() {
