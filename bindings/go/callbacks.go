@@ -6,6 +6,7 @@ package vidkompy
 #include "vidkompy.h"
 
 extern int vidkompyGoProvide(void *user, int stream, int64_t index, VidkompyFrame *frame);
+extern int64_t vidkompyGoDecodeCost(void *user, int stream, int64_t index);
 extern void vidkompyGoLog(void *user, int level, char *message);
 extern void vidkompyGoProgress(void *user, size_t fg_frames, size_t bg_frames);
 extern void vidkompyGoStage(void *user, int stage, double done);
@@ -38,10 +39,11 @@ const (
 // callback) reach through their user pointer: a cgo.Handle stored in C memory (C keeps no Go
 // pointer), freed with the handle.
 type analyzerCallbacks struct {
-	provider func(Stream, int) *Frame
-	log      func(int, string)
-	progress func(int, int)
-	stage    func(int, float64)
+	provider   func(Stream, int) *Frame
+	decodeCost func(Stream, int) int
+	log        func(int, string)
+	progress   func(int, int)
+	stage      func(int, float64)
 	// The frame last given to C: it must stay alive until the library has copied it.
 	provided *Frame
 	// A panic in a callback, recovered there (it may not unwind through C) and raised again
@@ -105,6 +107,14 @@ func vidkompyGoProvide(user unsafe.Pointer, stream C.int, index C.int64_t, frame
 	return 0
 }
 
+//export vidkompyGoDecodeCost
+func vidkompyGoDecodeCost(user unsafe.Pointer, stream C.int, index C.int64_t) (frames C.int64_t) {
+	cb := callbacksOf(user)
+	frames = -1
+	defer cb.recover()
+	return C.int64_t(cb.decodeCost(Stream(stream), int(index)))
+}
+
 //export vidkompyGoLog
 func vidkompyGoLog(user unsafe.Pointer, level C.int, message *C.char) {
 	cb := callbacksOf(user)
@@ -134,11 +144,32 @@ func vidkompyGoProgress(user unsafe.Pointer, fg, bg C.size_t) {
 func (a *Analyzer) SetFrameProvider(provider func(s Stream, index int) *Frame) error {
 	defer runtime.KeepAlive(a)
 	cb := a.callbacks()
-	cb.provider = provider
+	cb.provider, cb.decodeCost = provider, nil
 	if provider == nil {
 		return a.check(C.vidkompy_analyzer_set_frame_provider(a.c, nil, nil))
 	}
 	return a.check(C.vidkompy_analyzer_set_frame_provider(a.c, C.VidkompyFrameProvider(C.vidkompyGoProvide), cb.user))
+}
+
+// SetFrameProviderWithCost is SetFrameProvider with what giving each frame costs: decodeCost
+// answers the frames the host decodes to give frame index of a stream again (0 for a
+// keyframe; negative when unknown). The analyzer then keeps fg frames dear to give again as
+// they are pushed, and the placement check takes those (see the C header's
+// vidkompy_analyzer_set_frame_provider_with_cost). Set it before pushing fg. A panic in
+// decodeCost counts as unknown and is returned by the call that ran it.
+func (a *Analyzer) SetFrameProviderWithCost(provider func(s Stream, index int) *Frame, decodeCost func(s Stream, index int) int) error {
+	defer runtime.KeepAlive(a)
+	cb := a.callbacks()
+	cb.provider, cb.decodeCost = provider, decodeCost
+	var provide C.VidkompyFrameProvider
+	var cost C.VidkompyDecodeCost
+	if provider != nil {
+		provide = C.VidkompyFrameProvider(C.vidkompyGoProvide)
+	}
+	if decodeCost != nil {
+		cost = C.VidkompyDecodeCost(C.vidkompyGoDecodeCost)
+	}
+	return a.check(C.vidkompy_analyzer_set_frame_provider_with_cost(a.c, provide, cost, cb.user))
 }
 
 // SetCallbacks sets the log (level: LogError, LogWarning, LogInfo) and progress (fg and bg

@@ -880,6 +880,64 @@ func TestCallbacksAndAFrameProvider(t *testing.T) {
 	}
 }
 
+// A provider of fg from one keyframe (frame i costs i decodes) that says so: the check asks it
+// for no fg frame but the keyframe, where without the cost it asks for others; the placement
+// is the same. A panic in the cost comes back as the error of the push that ran it.
+func TestAFrameProviderWithItsDecodeCost(t *testing.T) {
+	fg, bg := scene(t)
+	pastKeyframe := 0
+	provide := func(s Stream, i int) *Frame {
+		if s == Fg {
+			if i > 0 {
+				pastKeyframe++
+			}
+			return fg[i]
+		}
+		return bg[i]
+	}
+	analysed := func(cost func(Stream, int) int) Placement {
+		a, err := NewAnalyzer(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		if err := a.SetFrameProviderWithCost(provide, cost); err != nil {
+			t.Fatal(err)
+		}
+		pushScene(t, a, fg, bg)
+		al, err := a.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer al.Close()
+		p, _ := al.Placement()
+		return p
+	}
+	plain := analysed(nil)
+	withoutCost := pastKeyframe
+	pastKeyframe = 0
+	told := analysed(func(s Stream, i int) int {
+		if s == Fg {
+			return i
+		}
+		return 0
+	})
+	if withoutCost == 0 || pastKeyframe != 0 {
+		t.Fatalf("fg frames past the keyframe asked for: %d without the cost, %d with it", withoutCost, pastKeyframe)
+	}
+	if told.X != fx || told.Y != fy || plain.X != told.X || plain.Y != told.Y {
+		t.Fatalf("placement %+v with the cost, %+v without", told, plain)
+	}
+	broken, _ := NewAnalyzer(nil)
+	defer broken.Close()
+	if err := broken.SetFrameProviderWithCost(provide, func(Stream, int) int { panic("no index") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := broken.Push(Fg, fg[0]); err == nil || !strings.Contains(err.Error(), "no index") {
+		t.Fatalf("a panicking decode cost: %v", err)
+	}
+}
+
 // Cancel from a progress callback stops the next Push; before Finish, Finish stops. Each is
 // StatusCancelled, then the analyzer refuses more (StatusBadState).
 func TestCancelStopsTheAnalyzer(t *testing.T) {

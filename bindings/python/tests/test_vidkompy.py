@@ -419,6 +419,43 @@ def test_callbacks_and_a_frame_provider(pair):
         stopped.push("bg", bg[0])
 
 
+def test_a_frame_provider_with_its_decode_cost(pair):
+    """fg from one keyframe (frame i costs i decodes), told: the check asks for no fg frame but
+    the keyframe, where without the cost it asks for others; the placement is the same. An
+    exception in the cost is raised again by the push that ran it."""
+    fg, bg = frames(pair[0]), frames(pair[1])
+    asked = []
+
+    def provide(stream, index):
+        asked.append((stream, index))
+        return (fg if stream == "fg" else bg)[index]
+
+    def analysed(decode_cost):
+        asked.clear()
+        analyzer = vidkompy.Analyzer()
+        analyzer.set_frame_provider(provide, decode_cost)
+        for j, frame in enumerate(bg):
+            analyzer.push("bg", frame)
+            if 0 <= j - OFFSET < FG_FRAMES:
+                analyzer.push("fg", fg[j - OFFSET])
+        placement = analyzer.finish().placement
+        return (placement.x, placement.y), [i for s, i in asked if s == "fg" and i > 0]
+
+    plain, past_keyframe_plain = analysed(None)
+    told, past_keyframe_told = analysed(lambda stream, index: index if stream == "fg" else 0)
+    assert past_keyframe_plain, "without the cost the check asks for fg frames past the keyframe"
+    assert past_keyframe_told == []
+    assert plain == told == (FX, FY)
+
+    def no_index(stream, index):
+        raise LookupError("no index")
+
+    failing = vidkompy.Analyzer()
+    failing.set_frame_provider(provide, no_index)
+    with pytest.raises(LookupError, match="no index"):
+        failing.push("fg", fg[0])
+
+
 class _AvPlane(bytearray):
     """A PyAV VideoPlane: a buffer whose rows lie `line_size` bytes apart (padded, as FFmpeg's)."""
 

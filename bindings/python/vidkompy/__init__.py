@@ -189,6 +189,7 @@ _handle = c_void_p
 _LogCallback = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_char_p)
 _ProgressCallback = ctypes.CFUNCTYPE(None, c_void_p, c_size_t, c_size_t)
 _FrameProvider = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, POINTER(_Frame))
+_DecodeCost = ctypes.CFUNCTYPE(c_int64, c_void_p, c_int, c_int64)
 _StageCallback = ctypes.CFUNCTYPE(None, c_void_p, c_int, c_double)
 # The stages a stage callback is told (VIDKOMPY_STAGE_*).
 STAGE_PLACEMENT, STAGE_TIME_MAP, STAGE_PLACEMENT_CHECK, STAGE_LIVE_START = 1, 2, 3, 4
@@ -208,6 +209,7 @@ _signatures = {
     "vidkompy_analyzer_add_sample": (c_int, [_handle, c_int, POINTER(_Frame)]),
     "vidkompy_analyzer_set_callbacks": (c_int, [_handle, _LogCallback, _ProgressCallback, c_void_p]),
     "vidkompy_analyzer_set_frame_provider": (c_int, [_handle, _FrameProvider, c_void_p]),
+    "vidkompy_analyzer_set_frame_provider_with_cost": (c_int, [_handle, _FrameProvider, _DecodeCost, c_void_p]),
     "vidkompy_analyzer_set_cancel_flag": (c_int, [_handle, POINTER(c_int)]),
     "vidkompy_analyzer_set_stage_callback": (c_int, [_handle, _StageCallback, c_void_p]),
     "vidkompy_alignment_stream_info": (c_int, [_handle, c_int, POINTER(_StreamInfo), POINTER(_Error)]),
@@ -625,12 +627,18 @@ class Analyzer(_CallbackHost):
         self._progress = _ProgressCallback(self._guarded(lambda _, fg, bg: progress(fg, bg))) if progress else _ProgressCallback()
         self._check(_lib.vidkompy_analyzer_set_callbacks(self._h, self._log, self._progress, None))
 
-    def set_frame_provider(self, provider):
+    def set_frame_provider(self, provider, decode_cost=None):
         """`provider(stream, index)` gives frame `index` of "fg" or "bg" (0 is the first pushed,
         of the same format and size) as a Frame, or None when it cannot; called in finish(),
         for a few frames to check the placement at full size and for frames the analyzer kept
         no copy of (see the C header). Without one, a placement found on reduced copies is
-        approximate (Alignment.placement_approximate). None clears it."""
+        approximate (Alignment.placement_approximate). None clears it.
+
+        `decode_cost(stream, index)`, when given, answers the frames the host decodes to give
+        that frame again (0 for a keyframe; negative when unknown): fg frames dear to give
+        again are then kept as they are pushed, and the placement check takes those (see
+        vidkompy_analyzer_set_frame_provider_with_cost). Set it before pushing fg. An
+        exception it raises counts as unknown and is raised again by the call that ran it."""
 
         def provide(_, stream, index, out):
             frame = provider("fg" if stream == 0 else "bg", index)
@@ -641,7 +649,13 @@ class Analyzer(_CallbackHost):
             return 0
 
         self._provider = _FrameProvider(self._guarded(provide, failed=1)) if provider else _FrameProvider()
-        self._check(_lib.vidkompy_analyzer_set_frame_provider(self._h, self._provider, None))
+        if decode_cost is None:
+            self._decode_cost = None
+            self._check(_lib.vidkompy_analyzer_set_frame_provider(self._h, self._provider, None))
+            return
+        cost = lambda _, stream, index: int(decode_cost("fg" if stream == 0 else "bg", index))
+        self._decode_cost = _DecodeCost(self._guarded(cost, failed=-1))
+        self._check(_lib.vidkompy_analyzer_set_frame_provider_with_cost(self._h, self._provider, self._decode_cost, None))
 
     def set_stage_callback(self, told):
         """`told(stage, done)`: finish() tells each stage (STAGE_PLACEMENT, STAGE_TIME_MAP,
