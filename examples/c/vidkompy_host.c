@@ -1,7 +1,8 @@
 /*
  * A complete vidkompy host in C: decodes two video files with libavformat/libavcodec,
  * runs pass 1 (analyzer, with a frame provider that seeks, as an editor would: the placement
- * is then checked on full-size frames) and pass 2 (compositor, seeking bg back where fg's shots
+ * is then checked on full-size frames; it tells what each frame costs it to decode again, from
+ * the keyframes it saw, so the check prefers frames cheap to give) and pass 2 (compositor, seeking bg back where fg's shots
  * go back in bg), and writes the composite as Y4M.
  *
  *   vidkompy_host BG FG OUT.y4m [REPORT.json] [--no-provider]
@@ -32,6 +33,7 @@ typedef struct {
     AVPacket *pkt;
     int stream;
     int eof;
+    int key; /* the frame last given is a keyframe */
     AVRational time_base;
     AVRational rate;
 } Input;
@@ -101,6 +103,11 @@ static int input_next(Input *in, VidkompyFrame *out) {
     out->pts = f->best_effort_timestamp;
     out->time_base_num = in->time_base.num;
     out->time_base_den = in->time_base.den;
+#ifdef AV_FRAME_FLAG_KEY
+    in->key = (f->flags & AV_FRAME_FLAG_KEY) != 0;
+#else
+    in->key = f->key_frame;
+#endif
     av_frame_unref(f);
     return 1;
 }
@@ -119,24 +126,38 @@ static int input_frame_at(Input *in, int64_t pts, VidkompyFrame *out) {
 }
 
 /* The analyzer's frame provider: frame `index` of a stream, by the pts pass 1 saw it with,
- * from inputs of its own (pass 1's keep reading where they are). */
+ * from inputs of its own (pass 1's keep reading where they are). `cost`: the frames decoded
+ * to give it, from the last keyframe before it (-1 before the first keyframe). */
 typedef struct {
     Input inputs[2];
-    int64_t *pts[2];
+    int64_t *pts[2], *cost[2];
+    int64_t last_key[2];
     size_t count[2], capacity[2];
     int given;
 } Provider;
 
-static int remember_pts(Provider *pv, int stream, int64_t pts) {
+/* Notes a frame before it is pushed: the analyzer may ask its cost as it takes it. */
+static int remember(Provider *pv, int stream, int64_t pts, int key) {
     if (pv->count[stream] == pv->capacity[stream]) {
         size_t capacity = pv->capacity[stream] ? 2 * pv->capacity[stream] : 1024;
-        int64_t *grown = realloc(pv->pts[stream], capacity * sizeof *grown);
-        if (!grown) return -1;
-        pv->pts[stream] = grown;
+        int64_t *pts_grown = realloc(pv->pts[stream], capacity * sizeof *pts_grown);
+        if (pts_grown) pv->pts[stream] = pts_grown;
+        int64_t *cost_grown = realloc(pv->cost[stream], capacity * sizeof *cost_grown);
+        if (cost_grown) pv->cost[stream] = cost_grown;
+        if (!pts_grown || !cost_grown) return -1;
         pv->capacity[stream] = capacity;
     }
-    pv->pts[stream][pv->count[stream]++] = pts;
+    size_t index = pv->count[stream]++;
+    if (key || index == 0) pv->last_key[stream] = key ? (int64_t)index : -1;
+    pv->pts[stream][index] = pts;
+    pv->cost[stream][index] = pv->last_key[stream] < 0 ? -1 : (int64_t)index - pv->last_key[stream];
     return 0;
+}
+
+static int64_t decode_cost(void *user, int stream, int64_t index) {
+    Provider *pv = user;
+    if (stream < 0 || stream > 1 || index < 0 || (size_t)index >= pv->count[stream]) return -1;
+    return pv->cost[stream][index];
 }
 
 static int provide(void *user, int stream, int64_t index, VidkompyFrame *frame) {
@@ -174,7 +195,7 @@ int main(int argc, char **argv) {
         if (input_open(&provider.inputs[VIDKOMPY_STREAM_FG], fg_path) ||
             input_open(&provider.inputs[VIDKOMPY_STREAM_BG], bg_path))
             return 2;
-        if (vidkompy_analyzer_set_frame_provider(an, provide, &provider) != VIDKOMPY_OK)
+        if (vidkompy_analyzer_set_frame_provider_with_cost(an, provide, decode_cost, &provider) != VIDKOMPY_OK)
             return fail("provider", vidkompy_analyzer_last_error(an));
     }
     VidkompyFrame bf, ff;
@@ -184,9 +205,10 @@ int main(int argc, char **argv) {
         double tf = have_f > 0 ? ff.pts * av_q2d(fg.time_base) : 1e30;
         int use_fg = tf <= tb;
         int stream = use_fg ? VIDKOMPY_STREAM_FG : VIDKOMPY_STREAM_BG;
+        if (remember(&provider, stream, use_fg ? ff.pts : bf.pts, use_fg ? fg.key : bg.key))
+            return fail("push", "out of memory");
         int r = vidkompy_analyzer_push(an, stream, use_fg ? &ff : &bf);
         if (r != VIDKOMPY_OK) return fail("push", vidkompy_analyzer_last_error(an));
-        if (remember_pts(&provider, stream, use_fg ? ff.pts : bf.pts)) return fail("push", "out of memory");
         if (use_fg) have_f = input_next(&fg, &ff);
         else have_b = input_next(&bg, &bf);
     }
@@ -203,6 +225,7 @@ int main(int argc, char **argv) {
     for (int s = 0; s < 2; s++) {
         if (with_provider) input_close(&provider.inputs[s]);
         free(provider.pts[s]);
+        free(provider.cost[s]);
     }
 
     VidkompyPlacement p;
