@@ -192,8 +192,12 @@ mod tests {
                 y.iter_mut().for_each(|v| *v = rng.next() as i8);
                 assert_eq!((k.sad_thumb)(&x, &y), (scalar::KERNELS.sad_thumb)(&x, &y), "sad {}", k.level.name());
             }
-            for len in [0usize, 1, 7, 8, 9, 31, 64, 100, 1283] {
-                let a: Vec<f32> = (0..len).map(|_| (rng.next() % 256) as f32).collect();
+            // Whole pixels, and resampled ones (fractions whose products round).
+            for (len, whole) in
+                [0usize, 1, 7, 8, 9, 31, 64, 100, 1283].into_iter().flat_map(|n| [(n, true), (n, false)])
+            {
+                let pixel = |r: u64| if whole { (r % 256) as f32 } else { (r % 65536) as f32 / 257.0 };
+                let a: Vec<f32> = (0..len).map(|_| pixel(rng.next())).collect();
                 let b: Vec<f32> = (0..len).map(|_| (rng.next() % 2001) as f32 / 10.0 - 100.0).collect();
                 let (x, y) = ((k.dot_sum_sq)(&a, &b), (scalar::KERNELS.dot_sum_sq)(&a, &b));
                 assert_eq!(

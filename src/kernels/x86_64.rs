@@ -51,10 +51,36 @@ fn accumulate_row_avx2(acc: &mut [f32], src: &[u8], weight: f32) {
     super::scalar::accumulate_row(acc, src, weight)
 }
 
-/// The scalar code compiled for AVX2 (eight lanes in one register; no FMA, so bit-identical).
+/// The scalar reference's eight lanes in one register each: lane k adds the products of
+/// elements k, k + 8, ... in the same order, multiplied then added (no FMA), and the lanes are
+/// folded as the reference folds them, so the sums are bit-identical. The compiler did not
+/// turn the reference into this: it built each register from single loads and spilled.
 #[target_feature(enable = "avx2")]
 fn dot_sum_sq_avx2(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
-    super::scalar::dot_sum_sq(a, b)
+    assert_eq!(a.len(), b.len());
+    let whole = a.len() / 8 * 8;
+    let (mut d, mut s1, mut s2) = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps());
+    for k in (0..whole).step_by(8) {
+        // SAFETY: `k + 8 <= whole <= a.len() == b.len()`: both loads read within the slices.
+        let (va, vb) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(k)), _mm256_loadu_ps(b.as_ptr().add(k))) };
+        d = _mm256_add_ps(d, _mm256_mul_ps(va, vb));
+        s1 = _mm256_add_ps(s1, va);
+        s2 = _mm256_add_ps(s2, _mm256_mul_ps(va, va));
+    }
+    let lanes = |v: __m256| {
+        let mut out = [0f32; 8];
+        // SAFETY: `out` holds eight f32, the 32 bytes stored.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) };
+        out
+    };
+    let (mut td, mut t1, mut t2) = (0f32, 0f32, 0f32);
+    for (x, y) in a[whole..].iter().zip(&b[whole..]) {
+        td += x * y;
+        t1 += x;
+        t2 += x * x;
+    }
+    let fold = |v: [f32; 8]| ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    (fold(lanes(d)) + td, fold(lanes(s1)) + t1, fold(lanes(s2)) + t2)
 }
 
 /// The scalar loop compiled for AVX2 (`vpmulld` on eight lanes; integers, so exact).
