@@ -142,7 +142,8 @@ pub type VidkompyFrameProvider =
 /// Decode cost: how many frames the host decodes to give frame `index` of `stream` again
 /// through its frame provider: 0 for a frame that decodes alone (a keyframe), the frames
 /// from the keyframe before it otherwise; negative when the host does not know. Called on
-/// the thread that calls the analyzer: by vidkompy_analyzer_push for each fg frame pushed,
+/// the thread that calls the analyzer, when the analyzer searches the placement itself (a
+/// placement the host gives is not checked): by vidkompy_analyzer_push for fg frames pushed,
 /// and by vidkompy_analyzer_finish while it picks the frames to ask the provider for.
 pub type VidkompyDecodeCost = Option<unsafe extern "C" fn(user: *mut c_void, stream: c_int, index: i64) -> i64>;
 
