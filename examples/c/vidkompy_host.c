@@ -2,8 +2,8 @@
  * A complete vidkompy host in C: decodes two video files with libavformat/libavcodec,
  * runs pass 1 (analyzer, with a frame provider that seeks, as an editor would: the placement
  * is then checked on full-size frames; it tells what each frame costs it to decode again, from
- * the keyframes it saw, so the check prefers frames cheap to give) and pass 2 (compositor, seeking bg back where fg's shots
- * go back in bg), and writes the composite as Y4M.
+ * the keyframes it saw, so the check prefers frames cheap to give) and pass 2 (compositor,
+ * seeking bg back where fg's shots go back in bg), and writes the composite as Y4M.
  *
  *   vidkompy_host BG FG OUT.y4m [REPORT.json] [--no-provider]
  *

@@ -89,6 +89,12 @@ pub fn dot_sum_sq(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
         t1 += x;
         t2 += x * x;
     }
-    let fold = |v: [f32; 8]| ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-    (fold(d) + td, fold(s1) + t1, fold(s2) + t2)
+    (fold_lanes(d) + td, fold_lanes(s1) + t1, fold_lanes(s2) + t2)
+}
+
+/// The eight lanes of a sum added in the one order every level uses: a level that folds
+/// otherwise rounds otherwise.
+#[inline(always)]
+pub fn fold_lanes(v: [f32; 8]) -> f32 {
+    ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]))
 }

@@ -79,8 +79,8 @@ fn dot_sum_sq_avx2(a: &[f32], b: &[f32]) -> (f32, f32, f32) {
         t1 += x;
         t2 += x * x;
     }
-    let fold = |v: [f32; 8]| ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-    (fold(lanes(d)) + td, fold(lanes(s1)) + t1, fold(lanes(s2)) + t2)
+    let fold = |v: __m256| super::scalar::fold_lanes(lanes(v));
+    (fold(d) + td, fold(s1) + t1, fold(s2) + t2)
 }
 
 /// The scalar loop compiled for AVX2 (`vpmulld` on eight lanes; integers, so exact).
