@@ -1395,7 +1395,12 @@ int vidkompy_frame_validate_ex(const struct VidkompyFrame *frame, struct Vidkomp
  two lookaheads and two bands of bg frames, whatever the video's length, and never more than
  the setting "live_memory_mib" (default 512 MiB): frames so large that the window would need
  more fail with VIDKOMPY_ERROR_UNSUPPORTED at the send that shows it (use two passes, a
- shorter live_lag, or a larger budget).
+ shorter live_lag, or a larger budget). The session follows fg's timestamps: a fg whose
+ pictures run at another speed over a window (sped up or slowed down throughout, or a
+ speed ramp's slower stretch; by more than 6 %, seen over at least 24 fg frames) fails
+ with VIDKOMPY_ERROR_UNSUPPORTED naming the speed when a window shows it: at the start
+ analysis, before any output, when fg runs so from its start. An analyzer (two passes)
+ maps such a fg.
 
  Call sequence (never deadlocks: after AGAIN from send, receive produces output or names the
  other stream):

@@ -219,13 +219,16 @@ pub fn composite<I: InputFile, O: OutputFile>(
         let cut = window.is_some_and(|w| w.cuts.start || w.cuts.end);
         let refused_in_cut =
             |r: &Result<Option<Error>>| cut && r.as_ref().is_err_and(|e| e.status() == Status::NoMatch);
-        if refused_in_cut(&result) {
+        // A session that cannot follow fg once its output began (its pictures at another
+        // speed than its timestamps): what was written is let go, and the two passes decide.
+        let cannot_follow = |r: &Result<Option<Error>>| r.as_ref().is_err_and(|e| e.status() == Status::Unsupported);
+        if refused_in_cut(&result) || cannot_follow(&result) {
             if let Some(Encoder { tx, thread, .. }) = encoder {
                 drop(tx);
                 let _ = joined(thread);
             }
             let why = result.err().map_or(String::new(), |e| e.to_string());
-            observer.status(&format!("one pass over the scout's window: {why}"));
+            observer.status(&format!("one pass: {why}"));
             return Ok(Outcome::WindowTooNarrow);
         }
         let encode_ms = match encoder {

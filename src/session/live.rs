@@ -39,11 +39,20 @@
 //! allocates nothing (`tests/alloc.rs`). Measured: 125 fg frames/s on 1080p bg with a 720p fg, one
 //! thread, decoding excluded (`cargo bench --bench live`, 120 frames with the start analysis; 98
 //! with the placement searched). Through `comp --path one-pass` (table above) every family passes,
-//! all 15 matching ones and all 3 refusals. Each matched decision is checked on the full-size
+//! all 15 matching ones and all 3 refusals (measured before the table's speed group, which the
+//! session refuses: see below). Each matched decision is checked on the full-size
 //! pictures of the bg frames either side of the descriptors' match (`src/session/picture_match.rs`)
 //! when that match is off the line the recent matches lie on: a window of descriptors is short, and
 //! on a crf 38 pan or the first frames after inserted footage it picked a frame one off, which the
 //! pictures do not.
+//!
+//! **fg at another speed than its timestamps.** The time map finds fg sped up or slowed down
+//! (`temporal`, step 5), but the session's reach into bg, its line of recent matches and its
+//! picture checks follow the timestamps' rate: with the map's speed taken, the film at 1.25
+//! times still had 56 of 134 frames right, at 0.8 times 24 of 120. A window whose map runs at
+//! another speed ends the session with UNSUPPORTED (the command line then takes two passes,
+//! exact on all six speeds measured); a speed ramp's slow stretch does too, which the session
+//! had followed exactly.
 //!
 //! **The scout before each start analysis.** A start analysis of a held window costs about 2 s
 //! on 720p (placement on copies of every frame, the parts of fg when the whole matches poorly,
@@ -1165,6 +1174,7 @@ impl Live {
         analyzer.push(Stream::Fg, None)?;
         analyzer.push(Stream::Bg, None)?;
         let alignment = analyzer.finish()?;
+        self.follows_timestamps(&alignment.time)?;
         let rects = analyzer.compared_rects()?;
         let time = &alignment.time;
         let matched = |k: &usize| !time.is_outside(*k);
@@ -1230,6 +1240,8 @@ impl Live {
         let i = self.next_out;
         let (fg, bg) = (&self.sides.fg, &self.sides.bg);
         align_into(&fg.track, &bg.track, &self.settings, &mut self.align_scratch, &mut self.time)?;
+        self.follows_timestamps(&self.time)?;
+        let (fg, bg) = (&self.sides.fg, &self.sides.bg);
         let time = &self.time;
         let newest = time.map.len() - 1;
         let newest_unmatched = time.is_outside(newest) || time.confidence[newest] < TAIL_CONFIDENCE;
@@ -1259,6 +1271,21 @@ impl Live {
 
     fn bg_period(&self) -> f64 {
         self.sides.bg.fps().map_or(1.0 / crate::session::clock::DEFAULT_FPS, |f| 1.0 / f)
+    }
+
+    /// UNSUPPORTED when a window's time map found fg's pictures running at another speed than
+    /// its timestamps give (fg sped up or slowed down throughout, `temporal::align`): the
+    /// session's reach into bg, its line of recent matches and its picture checks all follow
+    /// the timestamps' rate, and on the film at twice its speed it decided 50 of 84 frames
+    /// right. Two passes map such a fg (every frame, measured at 0.5, 0.8 and 2 times).
+    fn follows_timestamps(&self, time: &TimeMap) -> Result<()> {
+        let speed = time.rate / self.rate();
+        if (speed - 1.0).abs() <= crate::temporal::SPEED_TOLERANCE {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "fg's pictures run at {speed:.2} times the speed its timestamps give; the live session follows the timestamps (two passes map such a fg)"
+        )))
     }
 
     /// A matched decision moved to the bg frame next to it whose picture matches fg's clearly

@@ -16,6 +16,11 @@
 //!    cost, so they are reported rather than forced onto a wrong match. The band (±`band`
 //!    frames) follows the best path, so memory is O(N · band): no N×M matrix.
 //! 4. The optimal path is traced back at the end (offline mode).
+//! 5. **Content speed.** When the path's slope over half its length says the pictures run at
+//!    another speed than the timestamps (more than `SPEED_TOLERANCE` off: fg sped up or slowed
+//!    down throughout), steps 2 and 3 run again with fg's times scaled by the speed whose line
+//!    the sampled frames match best, and that map is kept when its frames' total cost is
+//!    clearly lower; the map's `rate` is then the pictures'.
 //!
 //! # Design notes (measured)
 //!
@@ -28,6 +33,19 @@
 //! **Sub-frame offset.** Frames re-timed by repetition need the offset to about 2 % of a frame:
 //! V-fit residuals are centred by their 5–95 % midrange, then the centre of the lowest plateau of
 //! the line cost is taken.
+//!
+//! **Content speed.** The rate line comes from the timestamps, and the band follows a drift
+//! of a frame in twenty (the film at 1.1 times mapped exactly). Beyond that the path lags and
+//! catches up in steps: through `comp` on the film, fg sped up 2 times had 14 of 84 frames
+//! right, 1.25 times 69 of 134, slowed to 0.8 and 0.5 times 22 and 50 of 120, every frame at
+//! confidence about 1 and exit 0. The path's slope (a mean of the middle half of the slopes
+//! between frames half the path apart, which the path's steps do not bend) is a few percent
+//! off (1.244 for 1.25, 0.539 for 0.5), so the speed is chosen around it by the sampled
+//! frames' line cost, in 1 % steps and then a quarter frame over fg's length. All six then
+//! mapped every frame (`tests/temporal.rs`, and the accuracy table's speed group). A speed
+//! is taken only when its map's total cost is under 0.95 of the timestamps' (1.6 against
+//! 2.8 at 0.8 times, 3.4 against 5.3 at 1.25): a static shot, where every speed matches
+//! alike, keeps the timestamps.
 //!
 //! **Refusal.** `Analyzer::finish` (and so `comp`, `align` on videos and
 //! `vidkompy_analyzer_finish`) is NO_MATCH when fewer than `min_matched_share` of fg's frames find
@@ -386,6 +404,12 @@ pub struct AlignScratch {
     dp: DpScratch,
     segments: segments::Scratch,
     local: Vec<f64>,
+    /// fg's frame times from its first, times the content speed being tried.
+    relative: Vec<f64>,
+    /// The path at the timestamps' speed, kept while another speed is tried.
+    kept_path: Vec<(i64, bool)>,
+    slopes: Vec<f64>,
+    matches: Vec<(usize, usize)>,
 }
 
 /// Finds the time map of `fg` inside `bg`.
@@ -409,18 +433,254 @@ pub fn align_into(
     bg.validate("bg")?;
     let kern = kernels::active();
     let rate = rate_prior(fg, bg);
+    let ws = scratch;
+    let mut relative = std::mem::take(&mut ws.relative);
+    relative_times(fg, 1.0, &mut relative);
+    let mut found = path_at_speed(fg, bg, settings, rate, &relative, ws, kern);
+    let mut speed = 1.0;
+    if found.is_ok() {
+        // The pictures may run at another speed than the timestamps say (fg sped up or slowed
+        // down throughout): the map is found again on the line of the pictures' speed, and
+        // kept when its frames match clearly better.
+        let at_timestamps = path_cost(fg, bg, &ws.path);
+        let estimate = path_speed(&ws.path, rate, &mut ws.slopes)
+            .or_else(|| speed_of_best_matches(fg, bg, rate, &mut ws.samples, &mut ws.slopes, &mut ws.matches));
+        if let Some(first) = estimate.filter(|s| (s - 1.0).abs() > SPEED_TOLERANCE) {
+            std::mem::swap(&mut ws.path, &mut ws.kept_path);
+            match at_content_speed(fg, bg, settings, (rate, first), &mut relative, ws, kern) {
+                Some((s, o)) if speed_map_stands(path_cost(fg, bg, &ws.path), at_timestamps, fg.len()) => {
+                    (speed, found) = (s, Ok(o));
+                }
+                _ => std::mem::swap(&mut ws.path, &mut ws.kept_path),
+            }
+        }
+    }
+    ws.relative = relative;
+    let offset_seconds = found?;
+
+    // --- 4. The map, its costs and confidences. ---
+    fill_time_map(fg, bg, &ws.path, kern, time);
+    hold_repeated_pictures(fg, bg, time);
+    time.offset_seconds = offset_seconds;
+    time.rate = rate * speed;
+    Ok(())
+}
+
+/// Content speeds within this share of the timestamps' are left to the DP's band: it follows
+/// a drift of one frame in twenty (measured: the film sped up by 1.1 mapped exactly).
+pub const SPEED_TOLERANCE: f64 = 0.06;
+/// A map at another speed replaces the one at the timestamps' only when its frames' total
+/// cost is under this share of the other's (on a static shot both match alike, and the
+/// timestamps stand) ...
+const CLEARLY_BETTER: f32 = 0.95;
+/// ... and its frames match: their mean cost (outside ones at `OUTSIDE_COST`) under this.
+/// Measured: fg at 0.5 to 2 times on the film 0.007-0.025; fg from a part of the film bg
+/// lacks (a pair to refuse), against bg's other instants, at 0.3 times 0.34 with half its
+/// frames outside, which `CLEARLY_BETTER` alone took (0.93 of the timestamps' map).
+const SPEED_MATCH_COST: f32 = 0.1;
+
+/// Whether a map at another speed (total cost `cost`) replaces the one at the timestamps'
+/// (`at_timestamps`) for `n` fg frames.
+fn speed_map_stands(cost: f32, at_timestamps: f32, n: usize) -> bool {
+    cost < CLEARLY_BETTER * at_timestamps && cost < SPEED_MATCH_COST * n as f32
+}
+
+/// fg's frame times from its first, times `speed`, into `out`.
+fn relative_times(fg: &Track, speed: f64, out: &mut Vec<f64>) {
+    let t0 = fg.seconds[0];
+    out.clear();
+    out.extend(fg.seconds.iter().map(|t| (t - t0) * speed));
+}
+
+/// The speed of fg's pictures against `rate` (bg frames per fg frame), from a path: the
+/// slope between matched frames half the path apart (over a long stretch, which the steps
+/// of a path that lags and catches up do not change), the middle half of them averaged.
+/// `None` when too few frames matched to say.
+fn path_speed(path: &[(i64, bool)], rate: f64, slopes: &mut Vec<f64>) -> Option<f64> {
+    let half = path.len() / 2;
+    if half < MIN_SPEED_BASELINE || rate <= 0.0 {
+        return None;
+    }
+    slopes.clear();
+    slopes.extend(
+        (0..path.len() - half)
+            .filter(|&i| !path[i].1 && !path[i + half].1)
+            .map(|i| (path[i + half].0 - path[i].0) as f64 / half as f64),
+    );
+    if slopes.len() < half / 2 {
+        return None;
+    }
+    let slope = middle_mean(slopes);
+    (slope > 0.0).then_some(slope / rate)
+}
+
+/// The mean of the middle half of `values` (sorted here): as robust as the median, and finer
+/// than one frame over a baseline (slopes of a path at 1.25 are 83 or 84 frames over 67).
+fn middle_mean(values: &mut [f64]) -> f64 {
+    values.sort_unstable_by(f64::total_cmp);
+    let middle = &values[values.len() / 4..values.len() - values.len() / 4];
+    middle.iter().sum::<f64>() / middle.len() as f64
+}
+
+/// The map (into `ws.path`) at the content speed nearest `estimate` whose line the sampled
+/// frames match best (`refined_speed`); that speed and the map's offset. `None` when no map
+/// was found.
+fn at_content_speed(
+    fg: &Track,
+    bg: &Track,
+    settings: &Settings,
+    (rate, estimate): (f64, f64),
+    relative: &mut Vec<f64>,
+    ws: &mut AlignScratch,
+    kern: &'static kernels::Kernels,
+) -> Option<(f64, f64)> {
+    let speed = refined_speed(fg, bg, (rate, estimate), relative, ws, kern);
+    relative_times(fg, speed, relative);
+    let offset = path_at_speed(fg, bg, settings, rate * speed, relative, ws, kern).ok()?;
+    Some((speed, offset))
+}
+
+/// The speed within `SPEED_SEARCH` of `estimate` (a path's slope: a path that lags and
+/// catches up bends it, and its whole frames quantize it) whose line, at its best offset,
+/// the sampled fg frames match best: in steps of `SPEED_STEP`, then around the best in steps
+/// of a quarter frame over fg's length, so the line drifts at most an eighth of a frame from
+/// the pictures' (at 1.25 times, the path's slope said 1.244, and 27 of 134 frames were one
+/// off; at half speed it said 0.539).
+fn refined_speed(
+    fg: &Track,
+    bg: &Track,
+    (rate, estimate): (f64, f64),
+    relative: &mut Vec<f64>,
+    ws: &mut AlignScratch,
+    kern: &kernels::Kernels,
+) -> f64 {
+    let coarse = best_speed_of(fg, bg, (estimate, SPEED_STEP, SPEED_SEARCH), relative, ws, kern);
+    let fine = (0.25 / (rate * coarse * fg.len() as f64)).min(SPEED_STEP);
+    best_speed_of(fg, bg, (coarse, fine, SPEED_STEP), relative, ws, kern)
+}
+
+/// Of the speeds `centre · (1 + k · step)` within `reach` of it (at most `MAX_SPEED_STEPS`
+/// either side), the one whose line the sampled fg frames match best at its best offset.
+fn best_speed_of(
+    fg: &Track,
+    bg: &Track,
+    (centre, step, reach): (f64, f64, f64),
+    relative: &mut Vec<f64>,
+    ws: &mut AlignScratch,
+    kern: &kernels::Kernels,
+) -> f64 {
     let bg_period = bg.period().or(fg.period()).unwrap_or(1.0 / 25.0);
     let clock = BgClock { seconds: &bg.seconds, period: bg_period };
-    let ws = scratch;
-    offset_candidates(fg, bg, &clock, ws, kern)?;
-    let offset_seconds = best_offset(fg, bg, &clock, ws, kern);
+    let steps = ((reach / step).round() as i64).min(MAX_SPEED_STEPS);
+    let mut best = (f32::INFINITY, centre);
+    for k in -steps..=steps {
+        let speed = centre * (1.0 + k as f64 * step);
+        relative_times(fg, speed, relative);
+        if speed <= 0.0 || offset_candidates(fg, bg, relative, &clock, ws, kern).is_err() {
+            continue;
+        }
+        let offset = best_offset(fg, bg, relative, &clock, ws, kern);
+        let cost: f32 = ws
+            .rescore
+            .iter()
+            .map(|&i| {
+                let j = clock.nearest_index(relative[i] + offset);
+                let inside = j >= 0 && (j as usize) < bg.len();
+                if inside { frame_cost_of(fg, i, bg, j as usize).min(OUTSIDE_COST) } else { OUTSIDE_COST }
+            })
+            .sum();
+        if cost < best.0 {
+            best = (cost, speed);
+        }
+    }
+    best.1
+}
+
+/// How far (a share of the estimate) `refined_speed` looks, in steps of `SPEED_STEP` first;
+/// at most `MAX_SPEED_STEPS` either side in either search.
+const SPEED_SEARCH: f64 = 0.1;
+const SPEED_STEP: f64 = 0.01;
+const MAX_SPEED_STEPS: i64 = 24;
+
+/// The speed of fg's pictures against `rate`, from where sampled fg frames match best in all
+/// of bg (each at a cost under `REACQUIRE_COST`): the slopes between samples at least a
+/// quarter of fg apart, the middle half averaged. For a path that found next to nothing at
+/// the timestamps' speed (fast motion sped up: every frame drifts off the rate line within a
+/// few, and the DP takes them as outside). `None` with fewer than `MIN_SPEED_MATCHES`.
+fn speed_of_best_matches(
+    fg: &Track,
+    bg: &Track,
+    rate: f64,
+    samples: &mut Vec<usize>,
+    slopes: &mut Vec<f64>,
+    matches: &mut Vec<(usize, usize)>,
+) -> Option<f64> {
+    let n = fg.len();
+    if n / 2 < MIN_SPEED_BASELINE || bg.is_empty() || rate <= 0.0 {
+        return None;
+    }
+    sample_indices_into(n, OFFSET_SAMPLES, samples);
+    matches.clear();
+    for &i in samples.iter() {
+        let best = (0..bg.len()).map(|j| (frame_cost_of(fg, i, bg, j), j)).min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, j)) = best.filter(|b| b.0 < REACQUIRE_COST) {
+            matches.push((i, j));
+        }
+    }
+    if matches.len() < MIN_SPEED_MATCHES {
+        return None;
+    }
+    slopes.clear();
+    for (k, &(a, ja)) in matches.iter().enumerate() {
+        for &(b, jb) in &matches[k + 1..] {
+            if 4 * (b - a) >= n {
+                slopes.push((jb as f64 - ja as f64) / (b - a) as f64);
+            }
+        }
+    }
+    if slopes.is_empty() {
+        return None;
+    }
+    let slope = middle_mean(slopes);
+    (slope > 0.0).then_some(slope / rate)
+}
+
+/// Fewest sampled fg frames matched in bg that `speed_of_best_matches` measures from.
+const MIN_SPEED_MATCHES: usize = 8;
+
+/// Fewest fg frames between the ends of a slope `path_speed` measures.
+const MIN_SPEED_BASELINE: usize = 12;
+
+/// The total cost of a path's frames (outside ones at `OUTSIDE_COST`).
+fn path_cost(fg: &Track, bg: &Track, path: &[(i64, bool)]) -> f32 {
+    let inside = |j: i64| j >= 0 && (j as usize) < bg.len();
+    path.iter()
+        .enumerate()
+        .map(|(i, &(j, out))| if !out && inside(j) { frame_cost_of(fg, i, bg, j as usize) } else { OUTSIDE_COST })
+        .sum()
+}
+
+/// Steps 2 and 3 for fg's frames at `relative` times (seconds from its first, at the speed
+/// tried) and `rate` bg frames per fg frame: the offset, and the path into `ws.path`.
+fn path_at_speed(
+    fg: &Track,
+    bg: &Track,
+    settings: &Settings,
+    rate: f64,
+    relative: &[f64],
+    ws: &mut AlignScratch,
+    kern: &'static kernels::Kernels,
+) -> Result<f64> {
+    let bg_period = bg.period().or(fg.period()).unwrap_or(1.0 / 25.0);
+    let clock = BgClock { seconds: &bg.seconds, period: bg_period };
+    offset_candidates(fg, bg, relative, &clock, ws, kern)?;
+    let offset_seconds = best_offset(fg, bg, relative, &clock, ws, kern);
 
     // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
     // its best state; the second re-runs the DP in a band centred on that path, which recovers
     // frames the first band could not see (its start, and the edges of jumps). ---
-    let t0 = fg.seconds[0];
     ws.line.clear();
-    ws.line.extend(fg.seconds.iter().map(|t| clock.nearest_index(t - t0 + offset_seconds)));
+    ws.line.extend(relative.iter().map(|t| clock.nearest_index(t + offset_seconds)));
     let dp = BandedDp {
         fg,
         bg,
@@ -433,7 +693,7 @@ pub fn align_into(
     };
     dp.run(None, &mut ws.dp, &mut ws.first);
     ws.position.clear();
-    ws.position.extend(fg.seconds.iter().map(|t| clock.fractional_index(t - t0 + offset_seconds)));
+    ws.position.extend(relative.iter().map(|t| clock.fractional_index(t + offset_seconds)));
     let m = bg.len();
     let frame_cost_at = |i: usize, j: i64| {
         if j >= 0 && (j as usize) < m { frame_cost_of(fg, i, bg, j as usize) } else { OUTSIDE_COST }
@@ -443,13 +703,7 @@ pub fn align_into(
     ws.centres.extend(ws.local.iter().map(|&x| x.round() as i64));
     let second = BandedDp { local: Some(&ws.local), ..dp };
     second.run(Some(&ws.centres), &mut ws.dp, &mut ws.path);
-
-    // --- 4. The map, its costs and confidences. ---
-    fill_time_map(fg, bg, &ws.path, kern, time);
-    hold_repeated_pictures(fg, bg, time);
-    time.offset_seconds = offset_seconds;
-    time.rate = rate;
-    Ok(())
+    Ok(offset_seconds)
 }
 
 /// An fg frame that repeats the picture before it (a frame doubled by re-timing, a speed ramp's
@@ -487,14 +741,14 @@ const HELD_RATIO: f32 = 1.5;
 fn offset_candidates(
     fg: &Track,
     bg: &Track,
+    relative: &[f64],
     clock: &BgClock<'_>,
     ws: &mut AlignScratch,
     kern: &kernels::Kernels,
 ) -> Result<()> {
     let (n, m) = (fg.len(), bg.len());
-    let t0 = fg.seconds[0];
     ws.nominal.clear();
-    ws.nominal.extend(fg.seconds.iter().map(|t| ((t - t0) / clock.period).round() as i64));
+    ws.nominal.extend(relative.iter().map(|t| (t / clock.period).round() as i64));
     let o_min = -ws.nominal[n - 1];
     let o_max = m as i64 - 1;
     let offsets = (o_max - o_min + 1) as usize;
@@ -569,7 +823,14 @@ impl PairCosts {
 
 /// The offset (seconds) among the candidates: each re-scored with the full cost at
 /// tenth-of-a-frame steps, refined to a fraction of a frame, then centred on its plateau.
-fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratch, kern: &kernels::Kernels) -> f64 {
+fn best_offset(
+    fg: &Track,
+    bg: &Track,
+    relative: &[f64],
+    clock: &BgClock<'_>,
+    ws: &mut AlignScratch,
+    kern: &kernels::Kernels,
+) -> f64 {
     let m = bg.len();
     let bg_period = clock.period;
     sample_indices_into(fg.len(), RESCORE_SAMPLES, &mut ws.rescore);
@@ -582,7 +843,7 @@ fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratc
     let mut line_cost = |offset_seconds: f64| -> f32 {
         let mut total = 0.0;
         for (&i, memo) in rescore.iter().zip(pair_costs.iter_mut()) {
-            let j = clock.nearest_index(fg.seconds[i] - fg.seconds[0] + offset_seconds);
+            let j = clock.nearest_index(relative[i] + offset_seconds);
             total += if j >= 0 && (j as usize) < m {
                 memo.get_or_insert(j, || {
                     let ju = j as usize;
@@ -612,7 +873,7 @@ fn best_offset(fg: &Track, bg: &Track, clock: &BgClock<'_>, ws: &mut AlignScratc
             }
         }
     }
-    let refined = refine_offset(fg, bg, clock, best.1, rescore, kern.sad_thumb, residuals);
+    let refined = refine_offset(fg, bg, relative, clock, best.1, rescore, kern.sad_thumb, residuals);
     // Then the line's own cost, which is piecewise constant in the offset (it changes only where
     // a sampled frame's nearest bg frame flips): the centre of the lowest plateau within a frame
     // of the estimate puts every frame as far from a flip as the data allows.
@@ -914,9 +1175,11 @@ fn reacquire(fg: &Track, bg: &Track, i: usize, from: usize, row: &mut [u32], ker
 /// repeating source frames, each residual is a rounding error in (−½, ½], and the midrange puts
 /// every frame as far from a rounding flip as the data allows; with continuous motion the
 /// residuals share one value and any centre finds it.
+#[allow(clippy::too_many_arguments)]
 fn refine_offset(
     fg: &Track,
     bg: &Track,
+    relative: &[f64],
     clock: &BgClock<'_>,
     start: f64,
     samples: &[usize],
@@ -932,7 +1195,7 @@ fn refine_offset(
     for _ in 0..3 {
         residuals.clear();
         for &i in samples {
-            let t = fg.seconds[i] - fg.seconds[0] + offset;
+            let t = relative[i] + offset;
             let near = clock.nearest_index(t);
             // The best of the three frames around the expected one.
             let Some(j) = (near - 1..=near + 1)

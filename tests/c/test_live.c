@@ -4,7 +4,8 @@
  * frame (OFFSET on), at the true placement; the frames held stay within the bound the header
  * gives (live_lag + 1 fg frames, two lookaheads and two bands of bg, a spare of each and the
  * output); streams that never meet slide on within that bound and end with NO_MATCH when bg
- * ends, freeing everything; a host that stops early gets every fg frame it sent. */
+ * ends, freeing everything; a host that stops early gets every fg frame it sent; fg sped up
+ * against its timestamps is refused as unsupported. */
 #include "check.h"
 #include "scene.h"
 
@@ -482,6 +483,54 @@ static void memory_budget(void) {
     vidkompy_settings_free(&s);
 }
 
+/* fg sped up 2 times (fg frame i shows bg frame 4 + 2i, at fg's own 25 fps timestamps): the
+ * session follows the timestamps' rate, so the header promises VIDKOMPY_ERROR_UNSUPPORTED
+ * naming the speed rather than frames decided off the pictures (two passes map such a fg). A
+ * lag of 24 gives the start analysis the 25 fg frames a speed is measured over. */
+enum { SPED = 26 };
+static FgFrame sped_frames[SPED];
+
+static void sped_up(void) {
+    for (int i = 0; i < SPED; i++) {
+        const BgFrame *src = &bg_frames[4 + 2 * i];
+        for (int y = 0; y < FH; y++)
+            for (int x = 0; x < FW; x++)
+                sped_frames[i].y[y * FW + x] = clamp8(src->y[(y + FY) * BW + x + FX] * 0.9 + 20.0);
+        memset(sped_frames[i].u, 90, sizeof sped_frames[i].u);
+        memset(sped_frames[i].v, 160, sizeof sped_frames[i].v);
+    }
+    VidkompySettings *s = NULL;
+    CHECK(vidkompy_settings_new(&s) == VIDKOMPY_OK);
+    CHECK(vidkompy_settings_set(s, "live_lag", "24") == VIDKOMPY_OK);
+    CHECK(vidkompy_settings_set(s, "band", "8") == VIDKOMPY_OK);
+    VidkompyLive *lv = NULL;
+    CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
+    int sent[2] = {0, 0}, out = 0, status = VIDKOMPY_AGAIN;
+    for (int step = 0; step < 100000; step++) {
+        VidkompyFrame o;
+        status = vidkompy_live_receive(lv, &o);
+        if (status == VIDKOMPY_OK) {
+            out++;
+            continue;
+        }
+        if (status != VIDKOMPY_AGAIN) break;
+        int wants = vidkompy_live_wants(lv);
+        int count = wants == VIDKOMPY_STREAM_FG ? (int)SPED : (int)BG_FRAMES;
+        int k = sent[wants == VIDKOMPY_STREAM_BG];
+        VidkompyFrame f = wants == VIDKOMPY_STREAM_FG ? i420(sped_frames[k % SPED].y, sped_frames[k % SPED].u,
+                                                              sped_frames[k % SPED].v, FW, FH, k)
+                                                       : bg_frame(k % BG_FRAMES);
+        status = vidkompy_live_send(lv, wants, k < count ? &f : NULL);
+        if (status != VIDKOMPY_OK && status != VIDKOMPY_AGAIN) break;
+        sent[wants == VIDKOMPY_STREAM_BG] += status == VIDKOMPY_OK;
+    }
+    CHECK(status == VIDKOMPY_ERROR_UNSUPPORTED);
+    CHECK(strstr(vidkompy_live_last_error(lv), "speed") != NULL);
+    CHECK(out == 0);
+    vidkompy_live_free(&lv);
+    vidkompy_settings_free(&s);
+}
+
 int main(void) {
     make_frames();
     memory_budget();
@@ -504,5 +553,6 @@ int main(void) {
     into_host_frame();
     scouted_first_window(0);
     if (!short_run) scouted_first_window(1);
+    if (!short_run) sped_up();
     return finish("test_live");
 }
