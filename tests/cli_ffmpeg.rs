@@ -569,6 +569,29 @@ mod with_ffmpeg {
         no_leftovers(&d);
     }
 
+    /// `--path one-pass` with fg silent and bg with sound: bg's audio would follow fg's timing,
+    /// which the one pass knows only at its end. Refused before any work as the input the one
+    /// pass cannot take (exit 2, nothing written), where it ended in an internal error.
+    #[test]
+    fn one_pass_refuses_to_move_bg_audio_clearly() {
+        let Some(src) = common::media("film-720p24.mp4") else { return };
+        let d = dir("one-pass-bg-audio");
+        let fg = d.join("fg.mp4");
+        if derive(&src, &fg, "1", "2", "crop=640:360:320:180", &["-an"]).is_none() {
+            return;
+        }
+        let out = d.join("out.mp4");
+        let r = bin()
+            .args(["comp", "-q", "--path", "one-pass", "--bg", &s(&src), "--fg", &s(&fg), "-o", &s(&out)])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2), "{}", stderr(&r));
+        assert!(stderr(&r).contains("--audio none"), "{}", stderr(&r));
+        assert!(!stderr(&r).contains("internal"), "{}", stderr(&r));
+        assert!(!out.exists());
+        no_leftovers(&d);
+    }
+
     /// The film's crop at (320, 180), 640x360, 6 s from 1 s, enlarged to 854x480 and re-graded:
     /// its unlit right side is a bar on the analyzer's samples, and the scale measured on one
     /// full-size frame saw another content box, so the copies' scale stood: 643x362 (0.5 %

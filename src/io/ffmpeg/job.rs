@@ -7,7 +7,7 @@ use super::{AudioPlan, VideoInfo, VideoInput, VideoOutput};
 use crate::alignment::Alignment;
 use crate::error::{Error, Result};
 use crate::frame::FrameBuf;
-use crate::io::job::{AudioChoice, BG_SAMPLES, CompJob, JobObserver, Silent};
+use crate::io::job::{AudioChoice, BG_SAMPLES, CompJob, JobObserver, JobPath, Silent};
 use crate::io::pipeline::{self, Pass1};
 use crate::io::report::Timings;
 use crate::settings::Settings;
@@ -92,6 +92,14 @@ pub fn composite(job: &CompJob, observer: &mut dyn JobObserver) -> Result<(Align
     let bg_info = VideoInput::open(&job.bg)?.info().clone();
     let mut audio_note = "no audio";
     let one_pass_allowed = !wants_bg_audio(job, &fg_info, &bg_info);
+    if job.path == JobPath::OnePass && !one_pass_allowed {
+        // Refused before any work: the one pass learns the map only at its end, too late for
+        // the audio it writes as it goes.
+        return Err(Error::Unsupported(format!(
+            "--path one-pass cannot move bg's audio onto fg's timing ({} has no audio of its own): add --audio none, or use --path two-pass",
+            job.fg.display()
+        )));
+    }
     let done = pipeline::run::<VideoInput, VideoOutput>(job, observer, one_pass_allowed, |staged, shape, pass| {
         let audio = audio_plan(job, pass, &fg_info, &bg_info)?;
         let output = VideoOutput::create(staged, shape, fg_info.frame_rate, fg_info.time_base, &job.encode, &audio)?;
