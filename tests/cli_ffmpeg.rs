@@ -627,6 +627,51 @@ mod with_ffmpeg {
         }
     }
 
+    /// Crops of the real clips resized and re-graded: the film's at (320, 180) and (160, 90)
+    /// shrunk to 320x180 (bg shows them 2, 1.5 and 3 times as large), the interview's 600x400
+    /// at (800, 500) enlarged to 800x534 (0.75). Before templates were enlarged bilinearly and
+    /// boxes fitted (`spatial::fit`), the default path placed them 636x358, 962x541 and 599x400
+    /// with exit 0: an area filter enlarging twice or three times makes a template of blocks,
+    /// which scores the true box below its neighbours, and the width climbed a pixel at a time
+    /// stopped wherever the flat score peaked.
+    #[test]
+    fn a_resized_fg_gets_its_exact_size() {
+        let (Some(film), Some(interview)) = (common::media("film-720p24.mp4"), common::media("interview-1080p24.mp4"))
+        else {
+            return;
+        };
+        let d = dir("resized");
+        let cases = [
+            (&film, (640, 360, 320, 180), "320:180", "2"),
+            (&film, (480, 270, 320, 180), "320:180", "1.5"),
+            (&film, (960, 540, 160, 90), "320:180", "3"),
+            (&interview, (600, 400, 800, 500), "800:534", "0.75"),
+        ];
+        for (src, (w, h, x, y), size, times) in cases {
+            let fg = d.join(format!("fg-{times}.mp4"));
+            let filters = format!("crop={w}:{h}:{x}:{y},scale={size},eq=contrast=1.1:brightness=0.03");
+            if derive(src, &fg, "1", "3", &filters, &[]).is_none() {
+                return;
+            }
+            let two_pass = comp_with_report(src, &fg, &d.join(format!("two-{times}.mp4")));
+            let report = d.join(format!("default-{times}.json"));
+            let r = bin()
+                .args(["comp", "-q", "--preset", "ultrafast", "--bg", &s(src), "--fg", &s(&fg)])
+                .args(["-o", &s(&d.join(format!("default-{times}.mp4"))), "--report", &s(&report)])
+                .output()
+                .unwrap();
+            assert!(r.status.success(), "{}", stderr(&r));
+            let default = Alignment::from_json(&std::fs::read_to_string(&report).unwrap()).unwrap();
+            for a in [two_pass, default] {
+                let p = a.placement;
+                assert_eq!((p.x, p.y, p.width, p.height), (x, y, w, h), "resized {times}: {p:?}");
+                assert!(!a.placement_approximate, "resized {times}: {p:?}");
+                assert_eq!(a.time.map.first(), Some(&24), "bg frame under fg's first");
+            }
+        }
+        no_leftovers(&d);
+    }
+
     #[test]
     fn scaled_fg_is_found_by_default_and_options_are_honoured() {
         let Some(src) = common::media("film-720p24.mp4") else { return };

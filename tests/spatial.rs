@@ -321,3 +321,55 @@ fn bars_are_given_back_only_where_they_are_no_bars() {
     let bg_dark = gray(128, 96, |_, _| 18);
     assert_eq!(given(&fg_dark_side, &bg_dark, &at(80)), content);
 }
+
+/// A smooth picture, continuous in x and y (bg pixels): waves of 23 to 71 px.
+fn waves(x: f64, y: f64) -> f64 {
+    128.0 + 40.0 * (x / 23.0 + 0.3).sin() * (y / 31.0).cos() + 30.0 * ((x + 2.0 * y) / 71.0).sin()
+        - 25.0 * ((x - y) / 41.0 + 1.1).cos()
+}
+
+/// `fit_box` measures a box to a fraction of a pixel: fg rendered from the same continuous
+/// picture as bg at a known fractional position and scale (enlarged and shrunk), re-graded,
+/// found from a box 2 px and 1 % off; a flat fg gives no fit.
+#[test]
+fn a_fitted_box_is_within_a_tenth_of_a_pixel() {
+    let bg = gray(320, 240, |x, y| waves(x as f64 + 0.5, y as f64 + 0.5).round() as u8);
+    for (x0, y0, scale, (fw, fh)) in
+        [(50.3, 40.7, 2.0, (100, 60)), (70.6, 30.2, 0.75, (240, 160)), (21.0, 12.5, 1.3, (150, 100))]
+    {
+        let fg = gray(fw, fh, |u, v| {
+            let value = waves(x0 + scale * (u as f64 + 0.5), y0 + scale * (v as f64 + 0.5));
+            (0.8 * value + 20.0).round() as u8
+        });
+        let content = Rect::new(0, 0, fw, fh);
+        let start = Placement {
+            x: 0,
+            y: 0,
+            width: 0,
+            height: 0,
+            scale: 1.0,
+            confidence: 0.9,
+            content,
+            x_subpixel: 0.0,
+            y_subpixel: 0.0,
+        }
+        .with_box(content, scale * 1.01, x0 - 2.0, y0 + 1.5);
+        let fit = vidkompy::spatial::fit_box(&fg.as_frame(), &bg.as_frame(), &start).expect("a fit");
+        let far_edge = (fit.scale - scale).abs() * fw.max(fh) as f64;
+        println!("truth ({x0}, {y0}) x{scale}: fitted {fit:?}, far edge {far_edge:.3} px off");
+        assert!((fit.x - x0).abs() < 0.1 && (fit.y - y0).abs() < 0.1 && far_edge < 0.1, "{fit:?}");
+    }
+    let flat = gray(100, 60, |_, _| 90);
+    let start = Placement {
+        x: 50,
+        y: 40,
+        width: 200,
+        height: 120,
+        scale: 2.0,
+        confidence: 0.9,
+        content: Rect::new(0, 0, 100, 60),
+        x_subpixel: 50.0,
+        y_subpixel: 40.0,
+    };
+    assert!(vidkompy::spatial::fit_box(&flat.as_frame(), &bg.as_frame(), &start).is_none());
+}

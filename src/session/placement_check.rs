@@ -12,7 +12,7 @@ use crate::alignment::Alignment;
 use crate::frame::{FrameRef, Rect};
 use crate::settings::Settings;
 use crate::spatial::{
-    NearScores, NearTemplate, Placement, bars_given_back, locate_content, locate_near, locate_near_except,
+    NearScores, NearTemplate, Placement, bars_given_back, fit_box, locate_content, locate_near, locate_near_except,
     most_confident,
 };
 use crate::temporal::Track;
@@ -251,7 +251,8 @@ const SCALE_RECHECK: f64 = 1.08;
 /// centre so far, at most `SCALE_RECHECK` away. The copies measure the scale to a pixel of
 /// theirs, several of bg's: on the film's crop enlarged to 854x480 (truth 640 wide, 0.7494)
 /// the copies gave 643, where the full-size scores peak at 640 (0.9934 against 0.9910 at
-/// 643). `None` when no width can be searched (the box leaves bg).
+/// 643). Then the box is fitted to a fraction of a pixel (`fitted`). `None` when no width can
+/// be searched (the box leaves bg).
 pub fn refine_scale(
     fg: &FrameRef<'_>,
     bg: &FrameRef<'_>,
@@ -287,7 +288,31 @@ pub fn refine_scale(
             break; // climbed one way: the other side of the peak is lower
         }
     }
-    Some(best)
+    Some(fitted(fg, bg, &best, allowed).unwrap_or(best))
+}
+
+/// A fitted box may score this much below the climb's best and still be taken: where the
+/// scores are this flat in the width, their peak is noise (see `spatial::fit`).
+const FIT_SLACK: f64 = 1e-3;
+
+/// `climbed` moved to the box `fit_box` measures, at the whole pixels nearest it, when that
+/// scores within `FIT_SLACK` of `climbed` (a fit gone astray scores lower) at an allowed
+/// width. Where the score is flat in the width, the climb stops at the first width that
+/// scores lower: on the film's crop enlarged twice, 636 or 638 wide by the pair, where the
+/// fit says 639.6-639.9 from wherever it starts. Taking the fit also ends the climb's
+/// dependence on where it started, which made the check's rounds swing between two widths.
+fn fitted(
+    fg: &FrameRef<'_>,
+    bg: &FrameRef<'_>,
+    climbed: &Placement,
+    allowed: impl Fn(i64) -> bool,
+) -> Option<Placement> {
+    let fit = fit_box(fg, bg, climbed)?;
+    let candidate = climbed.with_box(climbed.content, fit.scale, fit.x, fit.y);
+    if !allowed(candidate.width as i64) {
+        return None;
+    }
+    locate_near(fg, bg, &candidate, 1).filter(|p| p.confidence >= climbed.confidence - FIT_SLACK)
 }
 
 /// Pixels the position is searched around at each width of the climb (the centre moves by

@@ -15,8 +15,16 @@ impl Image {
         Image { width, height, data: vec![0.0; width * height] }
     }
 
-    /// The luma of `rect` of `frame`, area-resampled to `width × height`.
+    /// The luma of `rect` of `frame` at `width × height`: area-resampled when shrinking,
+    /// bilinear when enlarging on both axes, as the compositor enlarges fg (`compose::resample`).
+    /// An area filter enlarging a whole number of times repeats each pixel in blocks, and a
+    /// template of blocks scores the true box below its neighbours: the film's crop enlarged 3
+    /// times scored 0.9938 at its 960 px against 0.9949 at 962.
     pub fn from_frame(frame: &FrameRef<'_>, rect: Rect, width: usize, height: usize) -> Image {
+        let (rw, rh) = (rect.width as usize, rect.height as usize);
+        if (width, height) != (rw, rh) && width >= rw && height >= rh {
+            return enlarge_bilinear(&Image::from_frame(frame, rect, rw, rh), width, height);
+        }
         let mut img = Image::new(width, height);
         if (rect.width as usize, rect.height as usize) == (width, height) {
             let mut luma = vec![0u8; width];
@@ -93,6 +101,33 @@ pub(super) fn resample_f32(src: &Image, width: usize, height: usize) -> Image {
             for (o, &v) in out.data[y * width..(y + 1) * width].iter_mut().zip(src_row) {
                 *o += w * v;
             }
+        }
+    }
+    out
+}
+
+/// `src` enlarged to `width × height` bilinearly, pixel centres aligned (an output pixel's
+/// centre maps to `(x + 0.5) · src / dst − 0.5`, clamped to the source).
+fn enlarge_bilinear(src: &Image, width: usize, height: usize) -> Image {
+    // Along one axis: each output sample's two source samples and the second's weight.
+    let taps = |s: usize, d: usize| -> Vec<(usize, usize, f32)> {
+        (0..d)
+            .map(|j| {
+                let at = ((j as f64 + 0.5) * s as f64 / d as f64 - 0.5).clamp(0.0, (s - 1) as f64);
+                let first = at.floor() as usize;
+                (first, (first + 1).min(s - 1), (at - first as f64) as f32)
+            })
+            .collect()
+    };
+    let (xt, yt) = (taps(src.width, width), taps(src.height, height));
+    let mut out = Image::new(width, height);
+    let mut row = vec![0f32; src.width];
+    for (y, &(r0, r1, wy)) in yt.iter().enumerate() {
+        for (v, (&a, &b)) in row.iter_mut().zip(src.row(r0).iter().zip(src.row(r1))) {
+            *v = a + (b - a) * wy;
+        }
+        for (o, &(c0, c1, wx)) in out.data[y * width..(y + 1) * width].iter_mut().zip(&xt) {
+            *o = row[c0] + (row[c1] - row[c0]) * wx;
         }
     }
     out

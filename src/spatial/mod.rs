@@ -20,13 +20,14 @@
 //!
 //! Files: `image` (f32 luma images, resampling, integral images), `ncc` (the kernel), `content`
 //! (black bars), `pyramid` (levels and peaks), `locate` (the search), `near` (searches near a
-//! known placement), `scale` (the scale sweep); this file holds the [`Placement`] they find.
+//! known placement), `fit` (a box to a fraction of a pixel), `scale` (the scale sweep); this file holds the [`Placement`] they find.
 
 use crate::error::{Error, Result};
 use crate::frame::{AreaResampler, FrameRef, Rect};
 use crate::settings::Settings;
 
 mod content;
+mod fit;
 mod image;
 mod locate;
 mod ncc;
@@ -35,6 +36,7 @@ mod pyramid;
 mod scale;
 mod search;
 pub use content::*;
+pub use fit::*;
 pub use image::*;
 pub use locate::*;
 pub use ncc::*;
