@@ -579,16 +579,7 @@ fn best_speed_of(
         if speed <= 0.0 || offset_candidates(fg, bg, relative, &clock, ws, kern).is_err() {
             continue;
         }
-        let offset = best_offset(fg, bg, relative, &clock, ws, kern);
-        let cost: f32 = ws
-            .rescore
-            .iter()
-            .map(|&i| {
-                let j = clock.nearest_index(relative[i] + offset);
-                let inside = j >= 0 && (j as usize) < bg.len();
-                if inside { frame_cost_of(fg, i, bg, j as usize).min(OUTSIDE_COST) } else { OUTSIDE_COST }
-            })
-            .sum();
+        let (_, cost) = best_offset(fg, bg, relative, &clock, ws, kern);
         if cost < best.0 {
             best = (cost, speed);
         }
@@ -674,7 +665,7 @@ fn path_at_speed(
     let bg_period = bg.period().or(fg.period()).unwrap_or(1.0 / 25.0);
     let clock = BgClock { seconds: &bg.seconds, period: bg_period };
     offset_candidates(fg, bg, relative, &clock, ws, kern)?;
-    let offset_seconds = best_offset(fg, bg, relative, &clock, ws, kern);
+    let (offset_seconds, _) = best_offset(fg, bg, relative, &clock, ws, kern);
 
     // --- 3. Banded monotone DP, twice: the first pass finds the path with a band that follows
     // its best state; the second re-runs the DP in a band centred on that path, which recovers
@@ -822,7 +813,8 @@ impl PairCosts {
 }
 
 /// The offset (seconds) among the candidates: each re-scored with the full cost at
-/// tenth-of-a-frame steps, refined to a fraction of a frame, then centred on its plateau.
+/// tenth-of-a-frame steps, refined to a fraction of a frame, then centred on its plateau; and
+/// the line's cost there (the sampled frames' capped costs, summed).
 fn best_offset(
     fg: &Track,
     bg: &Track,
@@ -830,7 +822,7 @@ fn best_offset(
     clock: &BgClock<'_>,
     ws: &mut AlignScratch,
     kern: &kernels::Kernels,
-) -> f64 {
+) -> (f64, f32) {
     let m = bg.len();
     let bg_period = clock.period;
     sample_indices_into(fg.len(), RESCORE_SAMPLES, &mut ws.rescore);
@@ -900,7 +892,7 @@ fn best_offset(
             run_start = None;
         }
     }
-    0.5 * (costs[best_run.0].0 + costs[best_run.1].0)
+    (0.5 * (costs[best_run.0].0 + costs[best_run.1].0), min)
 }
 
 /// The time map from the DP's path: each frame's bg frame, cost, confidence, and the outside
