@@ -410,6 +410,43 @@ static void bad_calls(void) {
     vidkompy_live_free(&lv);
 }
 
+/* Sends what the session asks for (fg frame k from `fg_of`, bg frame k of the scene, then each
+ * stream's end) and receives, until a call answers neither OK nor AGAIN: returns that answer,
+ * with the frames received in *out. */
+static int drive(VidkompyLive *lv, VidkompyFrame (*fg_of)(int), int fg_count, int *out) {
+    int sent[2] = {0, 0};
+    *out = 0;
+    for (int step = 0; step < 100000; step++) {
+        VidkompyFrame o;
+        int status = vidkompy_live_receive(lv, &o);
+        if (status == VIDKOMPY_OK) {
+            (*out)++;
+            continue;
+        }
+        if (status != VIDKOMPY_AGAIN) return status;
+        int wants = vidkompy_live_wants(lv), is_bg = wants == VIDKOMPY_STREAM_BG;
+        int k = sent[is_bg], more = k < (is_bg ? (int)BG_FRAMES : fg_count);
+        VidkompyFrame f = is_bg ? bg_frame(more ? k : 0) : fg_of(more ? k : 0);
+        status = vidkompy_live_send(lv, wants, more ? &f : NULL);
+        if (status != VIDKOMPY_OK && status != VIDKOMPY_AGAIN) return status;
+        sent[is_bg] += status == VIDKOMPY_OK;
+    }
+    return VIDKOMPY_AGAIN;
+}
+
+/* fg frame i: the scene's for the first 12, then bg turned (footage bg lacks). */
+static VidkompyFrame half_turned_fg(int i) {
+    static uint8_t fy[FW * FH];
+    VidkompyFrame f = fg_frame(i);
+    if (i >= 12) {
+        VidkompyFrame t = turned_bg(i);
+        for (int y = 0; y < FH; y++) memcpy(fy + y * FW, t.data[0] + y * t.stride[0], FW);
+        f.data[0] = fy;
+        f.stride[0] = FW;
+    }
+    return f;
+}
+
 /* fg's first 12 frames are the scene's, its other 18 show bg turned (footage bg lacks): every
  * frame comes out, then NO_MATCH, since fewer than min_matched_share (half) found a
  * counterpart. */
@@ -418,33 +455,7 @@ static void too_few_matched(void) {
     VidkompyLive *lv = NULL;
     CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
     set_true_placement(lv);
-    static uint8_t fy[FW * FH];
-    int fg_sent = 0, bg_sent = 0, out = 0, status = VIDKOMPY_OK;
-    for (int step = 0; step < 10000; step++) {
-        VidkompyFrame o;
-        status = vidkompy_live_receive(lv, &o);
-        if (status == VIDKOMPY_OK) {
-            out++;
-            continue;
-        }
-        if (status != VIDKOMPY_AGAIN) break;
-        if (vidkompy_live_wants(lv) == VIDKOMPY_STREAM_FG) {
-            VidkompyFrame f = fg_frame(fg_sent < FG_FRAMES ? fg_sent : 0);
-            if (fg_sent >= 12 && fg_sent < FG_FRAMES) {
-                VidkompyFrame t = turned_bg(fg_sent);
-                for (int y = 0; y < FH; y++) memcpy(fy + y * FW, t.data[0] + y * t.stride[0], FW);
-                f.data[0] = fy;
-                f.stride[0] = FW;
-            }
-            CHECK(vidkompy_live_send(lv, VIDKOMPY_STREAM_FG, fg_sent < FG_FRAMES ? &f : NULL) == VIDKOMPY_OK);
-            fg_sent++;
-        } else {
-            VidkompyFrame f = bg_frame(bg_sent < BG_FRAMES ? bg_sent : 0);
-            int r = vidkompy_live_send(lv, VIDKOMPY_STREAM_BG, bg_sent < BG_FRAMES ? &f : NULL);
-            CHECK(r == VIDKOMPY_OK || r == VIDKOMPY_AGAIN);
-            if (r == VIDKOMPY_OK) bg_sent++;
-        }
-    }
+    int out = 0, status = drive(lv, half_turned_fg, FG_FRAMES, &out);
     if (status != VIDKOMPY_ERROR_NO_MATCH) fprintf(stderr, "too few matched: %d, %d out: %s\n", status, out, vidkompy_live_last_error(lv));
     CHECK(status == VIDKOMPY_ERROR_NO_MATCH);
     CHECK(out == FG_FRAMES);
@@ -490,6 +501,10 @@ static void memory_budget(void) {
 enum { SPED = 26 };
 static FgFrame sped_frames[SPED];
 
+static VidkompyFrame sped_fg(int i) {
+    return i420(sped_frames[i].y, sped_frames[i].u, sped_frames[i].v, FW, FH, i);
+}
+
 static void sped_up(void) {
     for (int i = 0; i < SPED; i++) {
         const BgFrame *src = &bg_frames[4 + 2 * i];
@@ -505,25 +520,7 @@ static void sped_up(void) {
     CHECK(vidkompy_settings_set(s, "band", "8") == VIDKOMPY_OK);
     VidkompyLive *lv = NULL;
     CHECK(vidkompy_live_new(s, &lv) == VIDKOMPY_OK);
-    int sent[2] = {0, 0}, out = 0, status = VIDKOMPY_AGAIN;
-    for (int step = 0; step < 100000; step++) {
-        VidkompyFrame o;
-        status = vidkompy_live_receive(lv, &o);
-        if (status == VIDKOMPY_OK) {
-            out++;
-            continue;
-        }
-        if (status != VIDKOMPY_AGAIN) break;
-        int wants = vidkompy_live_wants(lv);
-        int count = wants == VIDKOMPY_STREAM_FG ? (int)SPED : (int)BG_FRAMES;
-        int k = sent[wants == VIDKOMPY_STREAM_BG];
-        VidkompyFrame f = wants == VIDKOMPY_STREAM_FG ? i420(sped_frames[k % SPED].y, sped_frames[k % SPED].u,
-                                                              sped_frames[k % SPED].v, FW, FH, k)
-                                                       : bg_frame(k % BG_FRAMES);
-        status = vidkompy_live_send(lv, wants, k < count ? &f : NULL);
-        if (status != VIDKOMPY_OK && status != VIDKOMPY_AGAIN) break;
-        sent[wants == VIDKOMPY_STREAM_BG] += status == VIDKOMPY_OK;
-    }
+    int out = 0, status = drive(lv, sped_fg, SPED, &out);
     CHECK(status == VIDKOMPY_ERROR_UNSUPPORTED);
     CHECK(strstr(vidkompy_live_last_error(lv), "speed") != NULL);
     CHECK(out == 0);
