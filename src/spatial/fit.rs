@@ -78,7 +78,8 @@ impl Problem {
             return None;
         }
         let reduce = (c.width as f64 * c.height as f64 / FIT_SAMPLES as f64).sqrt().max(1.0);
-        let (fw, fh) = ((c.width as f64 / reduce).round() as usize, (c.height as f64 / reduce).round() as usize);
+        let samples = |side: u32| ((side as f64 / reduce).round() as usize).max(1);
+        let (fw, fh) = (samples(c.width), samples(c.height));
         let sample_size = (c.width as f64 / fw as f64, c.height as f64 / fh as f64);
         let window = read_window(bg, around)?;
         // One bg pixel per fg sample, or bg's own when the samples land closer.
